@@ -1,0 +1,3 @@
+from bluepool.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""Recommendation: which units to send to an incident, and why.
+
+``recommend`` filters the fleet (available, capable, allowed by its agency's sharing policy,
+keeping every lender's home reserve), asks the travel-time model for the ETA of the rest, and
+ranks them by ETA, then own agency before lent units, then lighter workload. It then fills the
+response plan: for each required capability, the best-ranked units that have it, taking the
+reserves of lenders into account across the whole plan. Every candidate and every excluded
+unit carries its reason in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bluepool.domain.agencies import Requirement
+from bluepool.domain.geo import Location, format_duration
+from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.sharing import SharingPolicy
+from bluepool.domain.travel import TravelTimes
+from bluepool.domain.units import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """What the recommender needs to know of an incident."""
+
+    id: IncidentId
+    call_type: CallTypeCode
+    priority: int
+    location: Location
+    jurisdiction_id: JurisdictionId | None
+
+
+@dataclass(frozen=True, slots=True)
+class Collective:
+    """The standing facts of the collective the recommender works within."""
+
+    #: Which agency answers for each jurisdiction.
+    jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
+    policies: Mapping[AgencyId, SharingPolicy]
+    agency_names: Mapping[AgencyId, str]
+
+    def name(self, agency_id: AgencyId) -> str:
+        return self.agency_names.get(agency_id, agency_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    unit_id: UnitId
+    agency_id: AgencyId
+    eta_seconds: float
+    #: Capabilities of the plan this unit may fill here.
+    fills: frozenset[str]
+    own_agency: bool
+    workload: int
+    reasons: tuple[str, ...]
+    #: True when the unit is part of the proposed response (``Recommendation.proposed``).
+    proposed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    unit_id: UnitId
+    agency_id: AgencyId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    capability: str
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    incident_id: IncidentId
+    method: str
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Exclusion, ...]
+    #: The units that together fill the response plan, in plan order.
+    proposed: tuple[tuple[str, UnitId], ...]
+    shortfalls: tuple[Shortfall, ...]
+
+
+def recommend(
+    incident: IncidentView,
+    plan: Sequence[Requirement],
+    units: Sequence[Unit],
+    collective: Collective,
+    travel: TravelTimes,
+) -> Recommendation:
+    """Return the ranked candidates for ``incident`` and the units excluded, with reasons."""
+    needed = frozenset(r.capability for r in plan)
+    home_agency = collective.jurisdiction_agency.get(incident.jurisdiction_id)  # type: ignore[arg-type]
+    at_home = _available_at_home(units, collective.jurisdiction_agency)
+    where = incident.jurisdiction_id or "outside every jurisdiction"
+
+    excluded: list[Exclusion] = []
+    eligible: list[tuple[Unit, frozenset[str], str, bool]] = []
+    for u in units:
+        if not u.is_available:
+            busy = f" on incident {u.incident_id}" if u.incident_id else ""
+            excluded.append(Exclusion(u.id, u.agency_id, f"not available: {u.status.value}{busy}"))
+            continue
+        caps = u.capabilities & needed
+        if not caps:
+            excluded.append(
+                Exclusion(u.id, u.agency_id, "lacks " + " or ".join(sorted(needed)))
+            )
+            continue
+        if u.location is None:
+            excluded.append(Exclusion(u.id, u.agency_id, "position unknown"))
+            continue
+        home = collective.jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id  # type: ignore[arg-type]
+        if u.agency_id == home_agency:
+            eligible.append((u, caps, f"own agency {collective.name(u.agency_id)}", home))
+            continue
+        policy = collective.policies.get(u.agency_id)
+        lent = (
+            policy.lends(incident.jurisdiction_id, incident.call_type, incident.priority, caps)
+            if policy
+            else frozenset()
+        )
+        if not lent:
+            excluded.append(
+                Exclusion(
+                    u.id,
+                    u.agency_id,
+                    f"agency {collective.name(u.agency_id)} does not lend "
+                    f"{'/'.join(sorted(caps))} to {where} for {incident.call_type} "
+                    f"P{incident.priority}",
+                )
+            )
+            continue
+        assert policy is not None
+        if home and at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
+            excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
+            continue
+        eligible.append((u, lent, f"lent by {collective.name(u.agency_id)}", home))
+
+    etas = travel.to_destination([u.location for u, *_ in eligible], incident.location)  # type: ignore[misc]
+    ranked: list[tuple[float, int, int, str, Unit, frozenset[str], str, bool]] = []
+    for (u, caps, why, home), eta in zip(eligible, etas, strict=True):
+        if eta is None:
+            excluded.append(Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}"))
+            continue
+        own = 0 if u.agency_id == home_agency else 1
+        ranked.append((eta, own, u.workload, u.id, u, caps, why, home))
+    ranked.sort(key=lambda r: r[:4])
+
+    proposed, shortfalls = _fill_plan(plan, ranked, at_home, collective.policies, home_agency)
+    chosen = {uid for _, uid in proposed}
+    candidates = tuple(
+        Candidate(
+            unit_id=u.id,
+            agency_id=u.agency_id,
+            eta_seconds=eta,
+            fills=caps,
+            own_agency=own == 0,
+            workload=u.workload,
+            reasons=(
+                f"eta {travel.method}: {format_duration(eta)}",
+                why,
+                "has " + ", ".join(sorted(caps)),
+                f"workload {u.workload}",
+            ),
+            proposed=u.id in chosen,
+        )
+        for eta, own, _, _, u, caps, why, _ in ranked
+    )
+    return Recommendation(
+        incident.id, travel.method, candidates, tuple(excluded), proposed, shortfalls
+    )
+
+
+def _available_at_home(
+    units: Sequence[Unit], jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
+) -> dict[AgencyId, int]:
+    counts: dict[AgencyId, int] = {}
+    for u in units:
+        if u.is_available and jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id:  # type: ignore[arg-type]
+            counts[u.agency_id] = counts.get(u.agency_id, 0) + 1
+    return counts
+
+
+def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
+    n = policy.home_reserve
+    return f"agency {collective.name(policy.agency_id)} keeps {n} unit{'s' if n != 1 else ''} at home"
+
+
+def _fill_plan(
+    plan: Sequence[Requirement],
+    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], str, bool]],
+    at_home: Mapping[AgencyId, int],
+    policies: Mapping[AgencyId, SharingPolicy],
+    home_agency: AgencyId | None,
+) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+    """Pick, for each requirement in plan order, the best-ranked units that can fill it."""
+    lent_from_home: dict[AgencyId, int] = {}
+    taken: set[str] = set()
+    proposed: list[tuple[str, UnitId]] = []
+    shortfalls: list[Shortfall] = []
+    for req in plan:
+        got = 0
+        for *_, u, caps, _, home in ranked:
+            if got == req.count:
+                break
+            if u.id in taken or req.capability not in caps:
+                continue
+            if home and u.agency_id != home_agency:
+                policy = policies[u.agency_id]
+                lent = lent_from_home.get(u.agency_id, 0)
+                if at_home.get(u.agency_id, 0) - lent - 1 < policy.home_reserve:
+                    continue
+                lent_from_home[u.agency_id] = lent + 1
+            taken.add(u.id)
+            proposed.append((req.capability, u.id))
+            got += 1
+        if got < req.count:
+            shortfalls.append(Shortfall(req.capability, req.count - got))
+    return tuple(proposed), tuple(shortfalls)

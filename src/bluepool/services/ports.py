@@ -1,0 +1,139 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Adapters implement them: ``adapters.db`` (SQLAlchemy), ``adapters.memory`` (in-process, for the
+simulator and the tests), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) and
+``routing`` (travel times by road).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
+
+from bluepool.domain.access import User
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.incidents import Incident, IncidentStatus
+from bluepool.domain.sharing import SharingPolicy
+from bluepool.domain.units import Unit, UnitStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFilter:
+    agency_id: AgencyId | None = None
+    status: UnitStatus | None = None
+    capability: str | None = None
+    station_id: StationId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    status: IncidentStatus | None = None
+    open: bool | None = None
+    jurisdiction_id: JurisdictionId | None = None
+    priority: int | None = None
+    call_type: CallTypeCode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """One line of the change log: who changed what, when."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+K = TypeVar("K", contravariant=True)
+T = TypeVar("T")
+
+
+class Repository(Protocol[K, T]):
+    def get(self, key: K) -> T | None: ...
+    def add(self, item: T) -> None: ...
+    def update(self, item: T) -> None: ...
+    def delete(self, key: K) -> None: ...
+    def list(self) -> list[T]: ...
+
+
+class UnitRepository(Repository[UnitId, Unit], Protocol):
+    def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
+        """Return one page of matching units (ordered by id) and the total count."""
+        ...
+
+
+class IncidentRepository(Repository[IncidentId, Incident], Protocol):
+    def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
+        """Return one page of matching incidents, newest first, and the total count."""
+        ...
+
+
+class ChangeLog(Protocol):
+    def add(self, record: ChangeRecord) -> None: ...
+    def find(self, entity: str | None, entity_id: str | None, page: Page) -> tuple[list[ChangeRecord], int]: ...
+
+
+class IdempotencyKeys(Protocol):
+    def seen(self, key: str) -> bool:
+        """Return True when ``key`` was recorded before."""
+        ...
+
+    def record(self, key: str, at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic change: everything done through it commits together or not at all."""
+
+    agencies: Repository[AgencyId, Agency]
+    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    stations: Repository[StationId, Station]
+    call_types: Repository[CallTypeCode, CallType]
+    policies: Repository[AgencyId, SharingPolicy]
+    users: Repository[Username, User]
+    units: UnitRepository
+    incidents: IncidentRepository
+    changes: ChangeLog
+    idempotency: IdempotencyKeys
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Publisher(Protocol):
+    """Deliver an event (a JSON-able dict with a "type") to live subscribers."""
+
+    def publish(self, event: dict[str, Any]) -> None: ...
+
+
+class JurisdictionLocator(Protocol):
+    """Tell which jurisdiction a point lies in (None: outside all of them)."""
+
+    def locate(self, location: Location) -> JurisdictionId | None: ...
+
+    def locate_many(self, locations: Sequence[Location]) -> list[JurisdictionId | None]: ...
