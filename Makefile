@@ -1,0 +1,38 @@
+# bluepool: the two commands a new machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo serve test test-postgres check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install            ## serve the dispatch center with the demo collective on :8000
+	$(BIN)/bluepool demo
+
+serve: install
+	$(BIN)/bluepool serve
+
+test: install            ## every test (PostgreSQL too when BLUEPOOL_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest
+
+check: install           ## format, lint, types, layer contracts
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install           ## benchmarks, each against a baseline in the same run
+	$(BIN)/python benchmarks/recommend.py
+	$(BIN)/python benchmarks/api_throughput.py
+	$(BIN)/python benchmarks/routing.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .hypothesis

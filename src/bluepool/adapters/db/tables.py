@@ -1,0 +1,206 @@
+"""Row classes: how bluepool's aggregates are laid out in the database.
+
+These are plain declarative rows; ``repositories`` translates between them and the domain
+objects explicitly. Constraint names come from the naming convention, so the same migration
+produces the same schema on SQLite and PostgreSQL.
+
+Foreign keys hold where a dangling reference would be a bug (a unit's agency, an assignment's
+unit). Incidents keep their jurisdiction and call type as plain values: an incident is a
+historical record and must survive a jurisdiction or call type being redrawn or retired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bluepool.adapters.db.types import JSONDocument, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: The partial unique index that makes the database refuse a unit on two open assignments.
+OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+
+
+class JurisdictionRow(Base):
+    __tablename__ = "jurisdictions"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class StationRow(Base):
+    __tablename__ = "stations"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String)
+    capabilities: Mapped[list[str]] = mapped_column(JSONDocument)
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String, default="")
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    lat: Mapped[float | None] = mapped_column(Double)
+    lon: Mapped[float | None] = mapped_column(Double)
+    jurisdiction_id: Mapped[str | None] = mapped_column(String)
+    incident_id: Mapped[str | None] = mapped_column(String)
+    workload: Mapped[int] = mapped_column(Integer, default=0)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    position_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CallTypeRow(Base):
+    __tablename__ = "call_types"
+
+    code: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    default_priority: Mapped[int] = mapped_column(Integer)
+    #: [{"capability": "patrol", "count": 2}, ...]
+    plan: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+
+
+class SharingPolicyRow(Base):
+    __tablename__ = "sharing_policies"
+
+    agency_id: Mapped[str] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    home_reserve: Mapped[int] = mapped_column(Integer)
+    #: [{"jurisdictions": [...] | null, "call_types": ..., "capabilities": ...,
+    #:   "max_priority": 5}, ...]
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String, primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String)
+    full_name: Mapped[str] = mapped_column(String)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    unit_id: Mapped[str | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool]
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index(None, "status", "received_at"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    call_type: Mapped[str] = mapped_column(String)
+    priority: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    jurisdiction_id: Mapped[str | None] = mapped_column(String, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index(
+            OPEN_ASSIGNMENT_INDEX,
+            "unit_id",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Position in the incident's list of assignments (0, 1, ...).
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(32))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TimelineEntryRow(Base):
+    __tablename__ = "timeline_entries"
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String)
+    # No foreign key: the timeline is history and keeps naming a unit that is gone.
+    unit_id: Mapped[str | None] = mapped_column(String)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class ChangeLogRow(Base):
+    __tablename__ = "change_log"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    # BIGINT on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    entity: Mapped[str] = mapped_column(String)
+    entity_id: Mapped[str] = mapped_column(String)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

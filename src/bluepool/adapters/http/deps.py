@@ -1,0 +1,61 @@
+"""Request dependencies as Annotated aliases: the runtime, its context, the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from bluepool.adapters.http import auth
+from bluepool.bootstrap import Runtime
+from bluepool.domain.access import User
+from bluepool.services import admin
+from bluepool.services.context import Context
+from bluepool.services.ports import Page
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+def _context(runtime: RuntimeDep) -> Context:
+    return runtime.context
+
+
+ContextDep = Annotated[Context, Depends(_context)]
+
+
+def _current_user(
+    runtime: RuntimeDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> User:
+    # EventSource cannot send headers: the event stream may pass the token as a query.
+    token = token or request.query_params.get("access_token")
+    username = auth.read(token, runtime.settings.secret_key) if token else None
+    user = admin.get_user(runtime.context, username) if username else None
+    if user is None or not user.active:
+        raise HTTPException(
+            401,
+            "sign in first: POST /api/v1/auth/token" if not token else "invalid or expired token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def _page(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(_page)]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import OAuth2PasswordRequestForm
+
+from bluepool.adapters.http import auth
+from bluepool.adapters.http.deps import CurrentUser, RuntimeDep
+from bluepool.adapters.http.schemas import Problem, Token, UserPublic
+from bluepool.services import admin, views
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token, responses={401: {"model": Problem}})
+def token(runtime: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """Sign in with username and password (OAuth2 password form); returns a bearer token."""
+    user = admin.authenticate(runtime.context, form.username, form.password)
+    if user is None:
+        raise HTTPException(401, "wrong username or password",
+                            headers={"WWW-Authenticate": "Bearer"})
+    ttl = timedelta(minutes=runtime.settings.token_ttl_minutes)
+    access_token = auth.issue(user.username, runtime.settings.secret_key,
+                              runtime.context.clock.now(), ttl)
+    return Token(access_token=access_token, role=user.role.value, username=user.username,
+                 agency=user.agency_id, unit_id=user.unit_id)
+
+
+@router.get("/me", response_model=UserPublic)
+def me(user: CurrentUser) -> dict[str, object]:
+    """The signed-in user."""
+    return views.user(user)

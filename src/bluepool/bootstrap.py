@@ -1,0 +1,88 @@
+"""The composition root: wire the ports to their adapters, once, for one running bluepool.
+
+The API, the CLI and the tests call ``build``; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bluepool.adapters.bus.broker import Broker
+from bluepool.adapters.clock import SystemClock
+from bluepool.adapters.db.engine import make_engine, make_session_factory
+from bluepool.adapters.db.uow import SqlUnitOfWork
+from bluepool.adapters.passwords import Argon2Hasher
+from bluepool.config import Settings
+from bluepool.domain.travel import StraightLine, TravelTimes
+from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services.context import Context
+from bluepool.services.ports import Clock, PasswordHasher, UnitOfWork
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    broker: Broker
+    context: Context
+
+
+class CachedLocator:
+    """Keep a jurisdiction index built from the database; rebuild it when told."""
+
+    def __init__(self, uow: type[UnitOfWork] | object) -> None:
+        self._uow = uow
+        self._lock = threading.Lock()
+        self._index: JurisdictionIndex | None = None
+
+    def __call__(self) -> JurisdictionIndex:
+        index = self._index
+        if index is None:
+            with self._lock:
+                if self._index is None:
+                    with self._uow() as uow:  # type: ignore[operator]
+                        self._index = JurisdictionIndex(uow.jurisdictions.list())
+                index = self._index
+        return index
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._index = None
+
+
+def travel_model(settings: Settings) -> TravelTimes:
+    """Drive times by road when a network is configured, else the straight-line model."""
+    if settings.road_network is not None:
+        from bluepool.routing.oracle import RoadTravelTimes
+
+        return RoadTravelTimes.from_file(settings.road_network)
+    return StraightLine(settings.detour_factor, settings.average_speed_kmh)
+
+
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    travel: TravelTimes | None = None,
+) -> Runtime:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    broker = Broker()
+    locator = CachedLocator(uow)
+    context = Context(
+        uow=uow,
+        clock=clock or SystemClock(),
+        publisher=broker,
+        locator=locator,
+        travel=travel or travel_model(settings),
+        hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
+        jurisdictions_changed=locator.invalidate,
+    )
+    return Runtime(settings, engine, broker, context)

@@ -1,0 +1,162 @@
+"""The ``bluepool`` command: serve the dispatch center, run the demo, load a collective."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from bluepool import bootstrap
+from bluepool.config import Settings
+
+DEMO_DIR = resources.files("bluepool") / "demo"
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.ClickException(
+            "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        ) from None
+
+
+database_option = click.option(
+    "--database-url",
+    envvar="BLUEPOOL_DATABASE_URL",
+    help="SQLAlchemy URL, e.g. sqlite:///bluepool.db or postgresql://user@host/db "
+    "[env BLUEPOOL_DATABASE_URL]",
+)
+roads_option = click.option(
+    "--roads",
+    "road_network",
+    envvar="BLUEPOOL_ROAD_NETWORK",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="compiled road network (bluepool import roads) for drive-time ETAs "
+    "[env BLUEPOOL_ROAD_NETWORK]",
+)
+
+
+@click.group()
+@click.version_option(package_name="bluepool")
+def main() -> None:
+    """bluepool: central dispatch for a collective of police agencies."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(database_url: str | None) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from bluepool.adapters.db.migrate import upgrade
+
+    settings = _settings(database_url=database_url)
+    upgrade(settings.database_url)
+    click.echo(f"database at the latest schema: {_redact(settings.database_url)}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@database_option
+def load(file: Path, database_url: str | None) -> None:
+    """Validate a collective file (YAML) and load it, all or nothing."""
+    settings = _settings(database_url=database_url)
+    summary = _load(settings, file)
+    click.echo(f"loaded {file}: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+
+
+def _load(settings: Settings, file: Path) -> dict[str, int]:
+    from bluepool.adapters.db.migrate import upgrade
+    from bluepool.adapters.files.collective import read_collective
+    from bluepool.domain.errors import DomainError
+    from bluepool.geo.jurisdictions import JurisdictionIndex
+    from bluepool.services.setup import load_collective
+
+    try:
+        spec = read_collective(file)
+        upgrade(settings.database_url)
+        runtime = bootstrap.build(settings)
+        ctx = runtime.context
+        with ctx.uow() as uow:
+            summary = load_collective(
+                uow, spec, ctx.hasher, ctx.clock, "bluepool load",
+                JurisdictionIndex(spec.jurisdictions),
+            )
+        ctx.jurisdictions_changed()
+        runtime.engine.dispose()
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    return summary
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from bluepool.adapters.db.migrate import upgrade
+    from bluepool.adapters.http.app import create_app
+
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    click.echo(f"bluepool dispatch center on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@database_option
+@roads_option
+def serve(host: str, port: int, database_url: str | None, road_network: Path | None) -> None:
+    """Serve the dispatch center (API, console, event stream); migrates the database first."""
+    _serve(_settings(database_url=database_url, road_network=road_network), host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--database-url", envvar="BLUEPOOL_DATABASE_URL",
+              default="sqlite:///var/demo.db", show_default=True)
+def demo(host: str, port: int, database_url: str) -> None:
+    """Serve the dispatch center with the demo collective (demo data, demo passwords)."""
+    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    roads = DEMO_DIR / "liechtenstein.roads.npz"
+    settings = _settings(
+        environment="demo", database_url=database_url,
+        road_network=Path(str(roads)) if roads.is_file() else None,
+    )
+    if _is_empty(settings):
+        with resources.as_file(DEMO_DIR / "collective.yaml") as path:
+            summary = _load(settings, path)
+        click.echo("demo collective loaded: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+    click.echo("sign in as dispatcher / dispatcher (demo data only)")
+    _serve(settings, host, port)
+
+
+def _is_empty(settings: Settings) -> bool:
+    from bluepool.adapters.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    runtime = bootstrap.build(settings)
+    with runtime.context.uow() as uow:
+        empty = not uow.agencies.list()
+    runtime.engine.dispose()
+    return empty
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Settings, read once at the door (CLI or app factory) from BLUEPOOL_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-bluepool-development-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BLUEPOOL_", extra="ignore")
+
+    environment: Literal["development", "demo", "test", "production"] = "development"
+    database_url: str = "sqlite:///bluepool.db"
+    #: Signs the access tokens. Production refuses the default.
+    secret_key: str = DEFAULT_SECRET
+    token_ttl_minutes: int = 12 * 60
+    #: A compiled road network (``bluepool import roads``); without one, ETAs come from the
+    #: straight-line model.
+    road_network: Path | None = None
+    detour_factor: float = 1.4
+    average_speed_kmh: float = 50.0
+    #: Optional map tile URL for deployments that have a tile server.
+    tile_url: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "production needs BLUEPOOL_SECRET_KEY: a random secret of at least 32 "
+                "characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self

@@ -1,0 +1,28 @@
+"""What every use case is given: the ports, wired once by ``bootstrap``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bluepool.domain.travel import TravelTimes
+from bluepool.services.ports import (
+    Clock,
+    JurisdictionLocator,
+    PasswordHasher,
+    Publisher,
+    UnitOfWork,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    publisher: Publisher
+    #: Returns the locator for the current jurisdictions (rebuilt when they change).
+    locator: Callable[[], JurisdictionLocator]
+    travel: TravelTimes
+    hasher: PasswordHasher
+    #: Called after a commit that changed jurisdictions, so the locator is rebuilt.
+    jurisdictions_changed: Callable[[], None] = lambda: None
