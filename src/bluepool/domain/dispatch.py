@@ -18,7 +18,7 @@ from bluepool.domain.geo import Location, format_duration
 from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
 from bluepool.domain.sharing import SharingPolicy
 from bluepool.domain.travel import TravelTimes
-from bluepool.domain.units import Unit
+from bluepool.domain.units import Unit, UnitStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,22 @@ class Candidate:
     fills: frozenset[str]
     own_agency: bool
     workload: int
-    reasons: tuple[str, ...]
+    #: How the ETA was estimated ("by road", "by straight line").
+    method: str
+    #: Why the unit may serve: its own agency's, or lent under its agency's policy.
+    why: str
     #: True when the unit is part of the proposed response (``Recommendation.proposed``).
     proposed: bool = False
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The ranking's reasons in words, best first."""
+        return (
+            f"eta {self.method}: {format_duration(self.eta_seconds)}",
+            self.why,
+            "has " + ", ".join(sorted(self.fills)),
+            f"workload {self.workload}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +111,9 @@ def recommend(
 
     excluded: list[Exclusion] = []
     eligible: list[tuple[Unit, frozenset[str], str, bool]] = []
+    lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
     for u in units:
-        if not u.is_available:
+        if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
             excluded.append(Exclusion(u.id, u.agency_id, f"not available: {u.status.value}{busy}"))
             continue
@@ -117,11 +131,14 @@ def recommend(
             eligible.append((u, caps, f"own agency {collective.name(u.agency_id)}", home))
             continue
         policy = collective.policies.get(u.agency_id)
-        lent = (
-            policy.lends(incident.jurisdiction_id, incident.call_type, incident.priority, caps)
-            if policy
-            else frozenset()
-        )
+        lent = lends_cache.get((u.agency_id, caps))
+        if lent is None:
+            lent = (
+                policy.lends(incident.jurisdiction_id, incident.call_type, incident.priority, caps)
+                if policy
+                else frozenset()
+            )
+            lends_cache[(u.agency_id, caps)] = lent
         if not lent:
             excluded.append(
                 Exclusion(
@@ -159,12 +176,8 @@ def recommend(
             fills=caps,
             own_agency=own == 0,
             workload=u.workload,
-            reasons=(
-                f"eta {travel.method}: {format_duration(eta)}",
-                why,
-                "has " + ", ".join(sorted(caps)),
-                f"workload {u.workload}",
-            ),
+            method=travel.method,
+            why=why,
             proposed=u.id in chosen,
         )
         for eta, own, _, _, u, caps, why, _ in ranked
@@ -179,7 +192,7 @@ def _available_at_home(
 ) -> dict[AgencyId, int]:
     counts: dict[AgencyId, int] = {}
     for u in units:
-        if u.is_available and jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id:  # type: ignore[arg-type]
+        if u.status is UnitStatus.AVAILABLE and jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id:  # type: ignore[arg-type]
             counts[u.agency_id] = counts.get(u.agency_id, 0) + 1
     return counts
 

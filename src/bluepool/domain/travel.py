@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bluepool.domain.geo import Location, distance_m
+import math
+
+from bluepool.domain.geo import EARTH_RADIUS_M, Location, distance_m
 
 
 class TravelTimes(Protocol):
@@ -45,4 +47,14 @@ class StraightLine:
     def to_destination(
         self, origins: Sequence[Location], destination: Location
     ) -> list[float | None]:
-        return [self.seconds(o, destination) for o in origins]
+        # The haversine of geo.distance_m, unrolled: this runs for every candidate unit.
+        scale = 2 * EARTH_RADIUS_M * self.detour_factor / (self.speed_kmh / 3.6)
+        lat2, lon2 = math.radians(destination.lat), math.radians(destination.lon)
+        cos2 = math.cos(lat2)
+        sin, cos, asin, sqrt, rad = math.sin, math.cos, math.asin, math.sqrt, math.radians
+        out: list[float | None] = []
+        for o in origins:
+            lat1 = rad(o.lat)
+            h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos2 * sin((lon2 - rad(o.lon)) / 2) ** 2
+            out.append(scale * asin(min(1.0, sqrt(h))))
+        return out

@@ -172,6 +172,7 @@ def delete_station(ctx: Context, user: User, station_id: str) -> None:
 def create_unit(ctx: Context, user: User, unit: Unit) -> dict[str, Any]:
     """Add a unit to an agency's fleet, posted (and positioned) at its station."""
     access.require_agency_admin(user, unit.agency_id)
+    locator = ctx.locator()  # before the unit of work: building it reads the database
 
     def change(uow: UnitOfWork) -> dict[str, Any]:
         _agency_exists(uow, unit.agency_id)
@@ -183,7 +184,7 @@ def create_unit(ctx: Context, user: User, unit: Unit) -> dict[str, Any]:
             if unit.location is None:
                 new = replace(unit, location=station.location)
         if new.location is not None:
-            new.jurisdiction_id = ctx.locator().locate(new.location)
+            new.jurisdiction_id = locator.locate(new.location)
         new.status_at = new.position_at = ctx.clock.now()
         uow.units.add(new)
         return views.unit(new)

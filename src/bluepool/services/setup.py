@@ -2,9 +2,9 @@
 
 A collective file (see docs/collective-file.md) is read and checked by
 ``adapters.files.collective.read_collective`` into a ``CollectiveSpec`` of plain domain
-objects. ``load_collective`` writes that spec in ONE unit of work: every agency,
-jurisdiction, station, unit, call type, sharing policy and user, and one change record
-for each, or nothing at all.
+objects. ``load_collective`` writes that spec through ONE open unit of work, with one
+commit: every agency, jurisdiction, station, unit, call type, sharing policy and user,
+and one change record for each, or nothing at all.
 
 Loading only creates. An id that already exists in the database is refused with
 ``Duplicate`` (naming every colliding id) before anything is written; there is no
@@ -88,78 +88,67 @@ def load_collective(
     clock: Clock,
     actor: str,
     locator: JurisdictionLocator,
-) -> dict[str, Any]:
-    """Create everything in ``spec`` in one transaction and return what was created.
+) -> dict[str, int]:
+    """Create everything in ``spec`` and commit once; return how many of each.
 
+    ``uow`` is open: the caller's ``with`` block discards everything if this raises.
     ``locator`` must know the spec's jurisdictions (for example a ``JurisdictionIndex``
-    over them and the ones already stored); it sets each unit's ``jurisdiction_id``
-    from the unit's starting position. Raise ``Duplicate`` naming every id that exists
-    already; then nothing is written. Afterwards a cached locator is out of date.
+    over them); it sets each unit's ``jurisdiction_id`` from its starting position.
+    Raise ``Duplicate`` naming every id the database holds already, before writing
+    anything. Afterwards a cached jurisdiction locator is out of date.
     """
-    users = [
-        u.to_user(hasher) for u in spec.users
-    ]  # slow hashing: outside the transaction
-    located = locator.locate_many([u.location for u in spec.units if u.location])
-    where = iter(located)
+    _refuse_existing(uow, spec)
+    users = [u.to_user(hasher) for u in spec.users]
+    places = iter(locator.locate_many([u.location for u in spec.units if u.location]))
     units = [
         dataclasses.replace(
             u,
             status=UnitStatus.AVAILABLE,
-            jurisdiction_id=next(where) if u.location else None,
+            jurisdiction_id=next(places) if u.location else None,
             events=[],
         )
         for u in spec.units
     ]
-    with uow:
-        _refuse_existing(uow, spec)
-        now = clock.now()
+    now = clock.now()
 
-        def record(entity: str, entity_id: str, **data: Any) -> None:
-            uow.changes.add(ChangeRecord(now, actor, "create", entity, entity_id, data))
+    def created(entity: str, entity_id: str, **data: Any) -> None:
+        uow.changes.add(ChangeRecord(now, actor, "create", entity, entity_id, data))
 
-        for agency in spec.agencies:
-            uow.agencies.add(dataclasses.replace(agency))
-            record("agency", agency.id, name=agency.name)
-        for j in spec.jurisdictions:
-            uow.jurisdictions.add(dataclasses.replace(j))
-            record("jurisdiction", j.id, name=j.name, agency_id=j.agency_id)
-        for station in spec.stations:
-            uow.stations.add(dataclasses.replace(station))
-            record(
-                "station", station.id, name=station.name, agency_id=station.agency_id
-            )
-        for unit in units:
-            uow.units.add(unit)
-            record(
-                "unit",
-                unit.id,
-                agency_id=unit.agency_id,
-                kind=unit.kind,
-                capabilities=sorted(unit.capabilities),
-                station_id=unit.station_id,
-                jurisdiction_id=unit.jurisdiction_id,
-            )
-        for ct in spec.call_types:
-            uow.call_types.add(dataclasses.replace(ct))
-            record(
-                "call_type", ct.code, name=ct.name, default_priority=ct.default_priority
-            )
-        for policy in spec.policies:
-            uow.policies.add(policy)
-            record(
-                "sharing_policy",
-                policy.agency_id,
-                home_reserve=policy.home_reserve,
-                rules=[r.describe() for r in policy.rules],
-            )
-        for user in users:
-            uow.users.add(user)
-            record(
-                "user", user.username, role=user.role.value, agency_id=user.agency_id
-            )
-        uow.commit()
-
-    unplaced = sorted(u.id for u in units if u.jurisdiction_id is None)
+    for a in spec.agencies:
+        uow.agencies.add(a)
+        created("agency", a.id, name=a.name)
+    for j in spec.jurisdictions:
+        uow.jurisdictions.add(j)
+        created("jurisdiction", j.id, name=j.name, agency_id=j.agency_id)
+    for s in spec.stations:
+        uow.stations.add(s)
+        created("station", s.id, name=s.name, agency_id=s.agency_id)
+    for u in units:
+        uow.units.add(u)
+        created(
+            "unit",
+            u.id,
+            agency_id=u.agency_id,
+            kind=u.kind,
+            capabilities=sorted(u.capabilities),
+            station_id=u.station_id,
+            jurisdiction_id=u.jurisdiction_id,
+        )
+    for c in spec.call_types:
+        uow.call_types.add(c)
+        created("call_type", c.code, name=c.name, default_priority=c.default_priority)
+    for p in spec.policies:
+        uow.policies.add(p)
+        created(
+            "sharing_policy",
+            p.agency_id,
+            home_reserve=p.home_reserve,
+            rules=[r.describe() for r in p.rules],
+        )
+    for user in users:
+        uow.users.add(user)
+        created("user", user.username, role=user.role.value, agency_id=user.agency_id)
+    uow.commit()
     return {
         "agencies": len(spec.agencies),
         "jurisdictions": len(spec.jurisdictions),
@@ -168,9 +157,11 @@ def load_collective(
         "call_types": len(spec.call_types),
         "policies": len(spec.policies),
         "users": len(users),
-        "units_outside_jurisdictions": unplaced,
-        "warnings": list(spec.warnings),
     }
+
+
+#: How many colliding ids a Duplicate error names before it only counts the rest.
+_NAMED = 10
 
 
 def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
@@ -192,7 +183,9 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     if taken:
-        raise Duplicate("already in the database, nothing loaded: " + ", ".join(taken))
+        named = ", ".join(taken[:_NAMED])
+        more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
+        raise Duplicate(f"already in the database, nothing loaded: {named}{more}")
 
 
 def _existing(

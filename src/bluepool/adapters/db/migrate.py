@@ -19,11 +19,11 @@ SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str | URL) -> Config:
-    """Return an Alembic config for ``url`` pointing at the packaged migration scripts."""
+    """Return an Alembic config for ``url`` using the packaged migration scripts."""
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
-    # Passed as an attribute, not as sqlalchemy.url: the ini parser would choke on the "%"
-    # of a percent-encoded password.
+    # Passed as an attribute, not as sqlalchemy.url: the ini parser would choke on the
+    # "%" of a percent-encoded password.
     config.attributes["url"] = normalise_url(url)
     return config
 

@@ -1,12 +1,13 @@
 """Row classes: how bluepool's aggregates are laid out in the database.
 
-These are plain declarative rows; ``repositories`` translates between them and the domain
-objects explicitly. Constraint names come from the naming convention, so the same migration
-produces the same schema on SQLite and PostgreSQL.
+These are plain declarative rows; ``repositories`` translates between them and the
+domain objects explicitly. Constraint names come from the naming convention, so the same
+migration produces the same schema on SQLite and PostgreSQL.
 
-Foreign keys hold where a dangling reference would be a bug (a unit's agency, an assignment's
-unit). Incidents keep their jurisdiction and call type as plain values: an incident is a
-historical record and must survive a jurisdiction or call type being redrawn or retired.
+Foreign keys hold where a dangling reference would be a bug (a unit's agency, an
+assignment's unit). Incidents keep their jurisdiction and call type as plain values: an
+incident is a historical record and must survive a jurisdiction or call type being
+redrawn or retired.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ NAMING_CONVENTION = {
 }
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-#: The partial unique index that makes the database refuse a unit on two open assignments.
+#: The partial unique index that makes the database refuse a unit on two open
+#: assignments.
 OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
 
 
@@ -79,9 +81,11 @@ class UnitRow(Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     kind: Mapped[str] = mapped_column(String)
     capabilities: Mapped[list[str]] = mapped_column(JSONDocument)
-    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    station_id: Mapped[str | None] = mapped_column(
+        ForeignKey("stations.id"), index=True
+    )
     name: Mapped[str] = mapped_column(String, default="")
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String, index=True)
     lat: Mapped[float | None] = mapped_column(Double)
     lon: Mapped[float | None] = mapped_column(Double)
     jurisdiction_id: Mapped[str | None] = mapped_column(String)
@@ -118,7 +122,7 @@ class UserRow(Base):
     __tablename__ = "users"
 
     username: Mapped[str] = mapped_column(String, primary_key=True)
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String)
     password_hash: Mapped[str] = mapped_column(String)
     full_name: Mapped[str] = mapped_column(String)
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -140,7 +144,7 @@ class IncidentRow(Base):
     jurisdiction_id: Mapped[str | None] = mapped_column(String, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -164,7 +168,7 @@ class AssignmentRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -176,7 +180,7 @@ class TimelineEntryRow(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String)
     actor: Mapped[str] = mapped_column(String)
     # No foreign key: the timeline is history and keeps naming a unit that is gone.
     unit_id: Mapped[str | None] = mapped_column(String)
@@ -189,7 +193,9 @@ class ChangeLogRow(Base):
 
     # BIGINT on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String)

@@ -13,14 +13,17 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back as an aware UTC ``datetime``.
 
-    PostgreSQL keeps it in ``timestamptz``; SQLite has no zones, so it keeps the naive UTC
-    wall time. Naive datetimes are refused: a time without a zone is a bug waiting to happen.
+    PostgreSQL keeps it in ``timestamptz``; SQLite has no zones, so it keeps the naive
+    UTC wall time. Naive datetimes are refused: a time without a zone is a bug waiting
+    to happen.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
@@ -28,7 +31,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         utc = value.astimezone(UTC)
         return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -1,7 +1,8 @@
 """Alembic environment: run bluepool's migrations against the URL in the Alembic config.
 
 :mod:`bluepool.adapters.db.migrate` builds the config in code (no ``alembic.ini``), sets
-``sqlalchemy.url`` and may pass an open connection in ``config.attributes["connection"]``.
+``sqlalchemy.url`` and may pass an open connection in
+``config.attributes["connection"]``.
 """
 
 from __future__ import annotations
@@ -47,23 +48,31 @@ def run_migrations_online() -> None:
         return
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("no database URL: set config.attributes['url'] or sqlalchemy.url")
+        raise RuntimeError(
+            "no database URL: set config.attributes['url'] or sqlalchemy.url"
+        )
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:
-                # Batch mode rebuilds a table by copy-and-drop; with foreign keys on, the drop
-                # would cascade into the rows that reference it. The pragma is a no-op inside
-                # a transaction, so it goes straight to the driver before BEGIN.
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+                # Batch mode rebuilds a table by copy-and-drop; with foreign keys on,
+                # the drop would cascade into the rows that reference it. The pragma is
+                # a no-op inside a transaction, so it goes straight to the driver before
+                # BEGIN.
+                raw = conn.connection.driver_connection
+                raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             _configure(conn)
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:
-                    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    problems = conn.exec_driver_sql(
+                        "PRAGMA foreign_key_check"
+                    ).fetchall()
                     if problems:
-                        raise RuntimeError(f"migration broke foreign keys: {problems[:5]}")
+                        raise RuntimeError(
+                            f"migration broke foreign keys: {problems[:5]}"
+                        )
             conn.commit()
     finally:
         engine.dispose()

@@ -59,7 +59,9 @@ def upgrade() -> None:
     with op.batch_alter_table("change_log") as batch:
         batch.create_index(batch.f("ix_change_log_at"), ["at"], unique=False)
         batch.create_index(
-            batch.f("ix_change_log_entity_entity_id"), ["entity", "entity_id"], unique=False
+            batch.f("ix_change_log_entity_entity_id"),
+            ["entity", "entity_id"],
+            unique=False,
         )
     op.create_table(
         "idempotency_keys",
@@ -79,7 +81,7 @@ def upgrade() -> None:
         sa.Column("jurisdiction_id", sa.String(), nullable=True),
         sa.Column("received_at", UTC_DATETIME, nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("closed_at", UTC_DATETIME, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
@@ -88,9 +90,13 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_incidents_jurisdiction_id"), ["jurisdiction_id"], unique=False
         )
-        batch.create_index(batch.f("ix_incidents_received_at"), ["received_at"], unique=False)
         batch.create_index(
-            batch.f("ix_incidents_status_received_at"), ["status", "received_at"], unique=False
+            batch.f("ix_incidents_received_at"), ["received_at"], unique=False
+        )
+        batch.create_index(
+            batch.f("ix_incidents_status_received_at"),
+            ["status", "received_at"],
+            unique=False,
         )
     op.create_table(
         "jurisdictions",
@@ -99,12 +105,16 @@ def upgrade() -> None:
         sa.Column("agency_id", ID, nullable=False),
         sa.Column("geometry", JSON, nullable=False),
         sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_jurisdictions_agency_id_agencies")
+            ["agency_id"],
+            ["agencies.id"],
+            name=op.f("fk_jurisdictions_agency_id_agencies"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jurisdictions")),
     )
     with op.batch_alter_table("jurisdictions") as batch:
-        batch.create_index(batch.f("ix_jurisdictions_agency_id"), ["agency_id"], unique=False)
+        batch.create_index(
+            batch.f("ix_jurisdictions_agency_id"), ["agency_id"], unique=False
+        )
     op.create_table(
         "sharing_policies",
         sa.Column("agency_id", ID, nullable=False),
@@ -131,13 +141,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stations")),
     )
     with op.batch_alter_table("stations") as batch:
-        batch.create_index(batch.f("ix_stations_agency_id"), ["agency_id"], unique=False)
+        batch.create_index(
+            batch.f("ix_stations_agency_id"), ["agency_id"], unique=False
+        )
     op.create_table(
         "timeline_entries",
         sa.Column("incident_id", ID, nullable=False),
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("at", UTC_DATETIME, nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
         sa.Column("actor", sa.String(), nullable=False),
         sa.Column("unit_id", sa.String(), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
@@ -157,7 +169,7 @@ def upgrade() -> None:
         sa.Column("capabilities", JSON, nullable=False),
         sa.Column("station_id", ID, nullable=True),
         sa.Column("name", sa.String(), nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("lat", sa.Double(), nullable=True),
         sa.Column("lon", sa.Double(), nullable=True),
         sa.Column("jurisdiction_id", sa.String(), nullable=True),
@@ -184,7 +196,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("unit_id", ID, nullable=False),
         sa.Column("assigned_at", UTC_DATETIME, nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("cleared_at", UTC_DATETIME, nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
@@ -210,7 +222,7 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("username", sa.String(), nullable=False),
-        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
         sa.Column("password_hash", sa.String(), nullable=False),
         sa.Column("full_name", sa.String(), nullable=False),
         sa.Column("agency_id", ID, nullable=True),
@@ -220,7 +232,10 @@ def upgrade() -> None:
             ["agency_id"], ["agencies.id"], name=op.f("fk_users_agency_id_agencies")
         ),
         sa.ForeignKeyConstraint(
-            ["unit_id"], ["units.id"], name=op.f("fk_users_unit_id_units"), ondelete="SET NULL"
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_users_unit_id_units"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_users")),
     )

@@ -1,0 +1,818 @@
+"""SQL repositories: explicit translation between rows and domain objects.
+
+Every read builds fresh domain objects; every write is an explicit statement. Units and
+incidents carry a ``version``: an update only lands when the stored version is still the
+one the caller loaded (``... WHERE id = :id AND version = :loaded``), otherwise it
+raises :class:`ConcurrentUpdate`. Integrity violations come back as domain errors (see
+:func:`integrity_error`), never as SQLAlchemy exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Result,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from bluepool.adapters.db.tables import (
+    OPEN_ASSIGNMENT_INDEX,
+    AgencyRow,
+    AssignmentRow,
+    Base,
+    CallTypeRow,
+    ChangeLogRow,
+    IdempotencyKeyRow,
+    IncidentRow,
+    JurisdictionRow,
+    SharingPolicyRow,
+    StationRow,
+    TimelineEntryRow,
+    UnitRow,
+    UserRow,
+)
+from bluepool.domain.access import Role, User
+from bluepool.domain.agencies import (
+    Agency,
+    CallType,
+    Jurisdiction,
+    Requirement,
+    Station,
+)
+from bluepool.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DomainError,
+    Duplicate,
+    NotFound,
+)
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.incidents import (
+    OPEN,
+    Assignment,
+    Incident,
+    IncidentStatus,
+    TimelineEntry,
+)
+from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.units import Unit, UnitStatus
+from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
+
+K = TypeVar("K", bound=str)
+T = TypeVar("T")
+R = TypeVar("R", bound=Base)
+RowT = TypeVar("RowT")
+
+_CONCURRENT_TABLES = ("assignments", "timeline_entries")
+
+
+def integrity_error(exc: IntegrityError) -> DomainError:
+    """Translate a database integrity violation into the domain error it means.
+
+    A second open assignment for a unit (the partial unique index) or a clash on an
+    incident's assignment/timeline rows means another transaction got there first:
+    :class:`ConcurrentUpdate`. Any other unique or primary key clash is a
+    :class:`Duplicate`; a foreign key violation is a :class:`Conflict`.
+    """
+    orig = exc.orig
+    message = str(orig)
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    table = getattr(diag, "table_name", None) or ""
+    sqlite_name = getattr(orig, "sqlite_errorname", "")
+    unique = sqlstate == "23505" or sqlite_name in (
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+    )
+    foreign = sqlstate == "23503" or sqlite_name == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    if unique:
+        if constraint == OPEN_ASSIGNMENT_INDEX or "assignments.unit_id" in message:
+            return ConcurrentUpdate(
+                "the unit is already on another open incident; reload and retry"
+            )
+        if table in _CONCURRENT_TABLES or any(
+            f"{t}." in message for t in _CONCURRENT_TABLES
+        ):
+            return ConcurrentUpdate(
+                "the incident was changed by someone else; reload and retry"
+            )
+        return Duplicate(f"the record already exists ({constraint or message})")
+    if foreign:
+        return Conflict(
+            f"the change would leave a dangling reference ({constraint or message})",
+            code="integrity",
+        )
+    return Conflict(f"the change breaks a database rule ({message})", code="integrity")
+
+
+class _Base:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        try:
+            return self.session.execute(
+                statement, params, execution_options={"synchronize_session": False}
+            )
+        except IntegrityError as exc:
+            raise integrity_error(exc) from exc
+
+    def _write(self, statement: Executable, params: Any = None) -> int:
+        """Run an INSERT/UPDATE/DELETE and return how many rows it touched."""
+        return cast("CursorResult[Any]", self._execute(statement, params)).rowcount
+
+    def _rows(self, statement: Select[RowT]) -> Sequence[RowT]:
+        # populate_existing: rows changed by our own UPDATE statements must not come
+        # back stale from the session's identity map.
+        return self.session.scalars(
+            statement.execution_options(populate_existing=True)
+        ).all()
+
+    def _count(self, statement: Select[Any]) -> int:
+        total = self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+        return int(total or 0)
+
+
+class SqlRepository(_Base, Generic[K, T, R]):
+    """get/add/update/delete/list for an aggregate stored in one row."""
+
+    def __init__(
+        self,
+        session: Session,
+        row_type: type[R],
+        key_column: InstrumentedAttribute[str],
+        key_of: Callable[[T], K],
+        to_domain: Callable[[R], T],
+        to_values: Callable[[T], dict[str, Any]],
+        label: str,
+    ) -> None:
+        super().__init__(session)
+        self.row_type = row_type
+        self.key_column = key_column
+        self.key_of = key_of
+        self.to_domain = to_domain
+        self.to_values = to_values
+        self.label = label
+
+    def _exists(self, key: str) -> bool:
+        found = self.session.scalar(
+            select(self.key_column).where(self.key_column == key)
+        )
+        return found is not None
+
+    def get(self, key: K) -> T | None:
+        rows = self._rows(select(self.row_type).where(self.key_column == key))
+        return self.to_domain(rows[0]) if rows else None
+
+    def add(self, item: T) -> None:
+        key = self.key_of(item)
+        if self._exists(key):
+            raise Duplicate(f"{self.label} {key} already exists")
+        self._execute(insert(self.row_type).values(**self.to_values(item)))
+
+    def update(self, item: T) -> None:
+        key = self.key_of(item)
+        values = self.to_values(item)
+        values.pop(self.key_column.key)
+        if not self._write(
+            update(self.row_type).where(self.key_column == key).values(**values)
+        ):
+            raise NotFound(f"no {self.label} {key}")
+
+    def delete(self, key: K) -> None:
+        if not self._write(delete(self.row_type).where(self.key_column == key)):
+            raise NotFound(f"no {self.label} {key}")
+
+    def list(self) -> list[T]:
+        rows = self._rows(select(self.row_type).order_by(self.key_column))
+        return [self.to_domain(r) for r in rows]
+
+
+# -- translation: agencies, jurisdictions, stations, call types, policies, users -----
+
+
+def agency_values(a: Agency) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name}
+
+
+def agency_from_row(r: AgencyRow) -> Agency:
+    return Agency(id=AgencyId(r.id), name=r.name)
+
+
+def jurisdiction_values(j: Jurisdiction) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "name": j.name,
+        "agency_id": j.agency_id,
+        "geometry": j.geometry,
+    }
+
+
+def jurisdiction_from_row(r: JurisdictionRow) -> Jurisdiction:
+    return Jurisdiction(
+        id=JurisdictionId(r.id),
+        name=r.name,
+        agency_id=AgencyId(r.agency_id),
+        geometry=r.geometry,
+    )
+
+
+def station_values(s: Station) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "agency_id": s.agency_id,
+        "name": s.name,
+        "lat": s.location.lat,
+        "lon": s.location.lon,
+    }
+
+
+def station_from_row(r: StationRow) -> Station:
+    return Station(
+        id=StationId(r.id),
+        agency_id=AgencyId(r.agency_id),
+        name=r.name,
+        location=Location(r.lat, r.lon),
+    )
+
+
+def call_type_values(c: CallType) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "default_priority": c.default_priority,
+        "plan": [{"capability": r.capability, "count": r.count} for r in c.plan],
+    }
+
+
+def call_type_from_row(r: CallTypeRow) -> CallType:
+    return CallType(
+        code=CallTypeCode(r.code),
+        name=r.name,
+        default_priority=r.default_priority,
+        plan=tuple(Requirement(p["capability"], int(p["count"])) for p in r.plan),
+    )
+
+
+def _sorted_or_none(values: frozenset[str] | None) -> list[str] | None:
+    return None if values is None else sorted(values)
+
+
+def _frozen_or_none(values: list[str] | None) -> frozenset[Any] | None:
+    return None if values is None else frozenset(values)
+
+
+def policy_values(p: SharingPolicy) -> dict[str, Any]:
+    return {
+        "agency_id": p.agency_id,
+        "home_reserve": p.home_reserve,
+        "rules": [
+            {
+                "jurisdictions": _sorted_or_none(rule.jurisdictions),
+                "call_types": _sorted_or_none(rule.call_types),
+                "capabilities": _sorted_or_none(rule.capabilities),
+                "max_priority": rule.max_priority,
+            }
+            for rule in p.rules
+        ],
+    }
+
+
+def policy_from_row(r: SharingPolicyRow) -> SharingPolicy:
+    return SharingPolicy(
+        agency_id=AgencyId(r.agency_id),
+        home_reserve=r.home_reserve,
+        rules=tuple(
+            SharingRule(
+                jurisdictions=_frozen_or_none(rule.get("jurisdictions")),
+                call_types=_frozen_or_none(rule.get("call_types")),
+                capabilities=_frozen_or_none(rule.get("capabilities")),
+                max_priority=int(rule.get("max_priority", 5)),
+            )
+            for rule in r.rules
+        ),
+    )
+
+
+def user_values(u: User) -> dict[str, Any]:
+    return {
+        "username": u.username,
+        "role": u.role.value,
+        "password_hash": u.password_hash,
+        "full_name": u.full_name,
+        "agency_id": u.agency_id,
+        "unit_id": u.unit_id,
+        "active": u.active,
+    }
+
+
+def user_from_row(r: UserRow) -> User:
+    return User(
+        username=Username(r.username),
+        role=Role(r.role),
+        password_hash=r.password_hash,
+        full_name=r.full_name,
+        agency_id=AgencyId(r.agency_id) if r.agency_id is not None else None,
+        unit_id=UnitId(r.unit_id) if r.unit_id is not None else None,
+        active=r.active,
+    )
+
+
+# -- units ---------------------------------------------------------------------------
+
+
+def unit_values(u: Unit) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "agency_id": u.agency_id,
+        "kind": u.kind,
+        "capabilities": sorted(u.capabilities),
+        "station_id": u.station_id,
+        "name": u.name,
+        "status": u.status.value,
+        "lat": u.location.lat if u.location else None,
+        "lon": u.location.lon if u.location else None,
+        "jurisdiction_id": u.jurisdiction_id,
+        "incident_id": u.incident_id,
+        "workload": u.workload,
+        "status_at": u.status_at,
+        "position_at": u.position_at,
+        "version": u.version,
+    }
+
+
+def unit_from_row(r: UnitRow) -> Unit:
+    location = (
+        Location(r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+    )
+    return Unit(
+        id=UnitId(r.id),
+        agency_id=AgencyId(r.agency_id),
+        kind=r.kind,
+        capabilities=frozenset(r.capabilities),
+        station_id=StationId(r.station_id) if r.station_id is not None else None,
+        name=r.name,
+        status=UnitStatus(r.status),
+        location=location,
+        jurisdiction_id=JurisdictionId(r.jurisdiction_id)
+        if r.jurisdiction_id is not None
+        else None,
+        incident_id=IncidentId(r.incident_id) if r.incident_id is not None else None,
+        workload=r.workload,
+        status_at=r.status_at,
+        position_at=r.position_at,
+        version=r.version,
+    )
+
+
+class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(
+            session,
+            UnitRow,
+            UnitRow.id,
+            lambda u: u.id,
+            unit_from_row,
+            unit_values,
+            "unit",
+        )
+
+    def update(self, item: Unit) -> None:
+        values = unit_values(item)
+        del values["id"], values["version"]
+        touched = self._write(
+            update(UnitRow)
+            .where(UnitRow.id == item.id, UnitRow.version == item.version)
+            .values(**values, version=UnitRow.version + 1)
+        )
+        if not touched:
+            if not self._exists(item.id):
+                raise NotFound(f"no unit {item.id}")
+            raise ConcurrentUpdate(
+                f"unit {item.id} was changed by someone else; reload and retry"
+            )
+        item.version += 1
+
+    def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
+        conditions: list[ColumnElement[bool]] = []
+        if where.agency_id is not None:
+            conditions.append(UnitRow.agency_id == where.agency_id)
+        if where.status is not None:
+            conditions.append(UnitRow.status == where.status.value)
+        if where.station_id is not None:
+            conditions.append(UnitRow.station_id == where.station_id)
+        if where.capability is not None:
+            conditions.append(self._has_capability(where.capability))
+        query = select(UnitRow).where(*conditions)
+        total = self._count(query)
+        rows = self._rows(
+            query.order_by(UnitRow.id).limit(page.limit).offset(page.offset)
+        )
+        return [unit_from_row(r) for r in rows], total
+
+    def _has_capability(self, capability: str) -> ColumnElement[bool]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return type_coerce(UnitRow.capabilities, postgresql.JSONB).contains(
+                [capability]
+            )
+        each = func.json_each(UnitRow.capabilities).table_valued("value")
+        return select(each.c.value).where(each.c.value == capability).exists()
+
+
+# -- incidents -----------------------------------------------------------------------
+
+
+def incident_values(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "call_type": i.call_type,
+        "priority": i.priority,
+        "lat": i.location.lat,
+        "lon": i.location.lon,
+        "jurisdiction_id": i.jurisdiction_id,
+        "received_at": i.received_at,
+        "description": i.description,
+        "status": i.status.value,
+        "closed_at": i.closed_at,
+        "version": i.version,
+    }
+
+
+def assignment_values(incident_id: str, seq: int, a: Assignment) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "unit_id": a.unit_id,
+        "assigned_at": a.assigned_at,
+        "status": a.status.value,
+        "cleared_at": a.cleared_at,
+    }
+
+
+def timeline_values(incident_id: str, seq: int, e: TimelineEntry) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": e.at,
+        "kind": e.kind,
+        "actor": e.actor,
+        "unit_id": e.unit_id,
+        "detail": e.detail,
+    }
+
+
+def assignment_from_row(r: AssignmentRow) -> Assignment:
+    return Assignment(
+        unit_id=UnitId(r.unit_id),
+        assigned_at=r.assigned_at,
+        status=UnitStatus(r.status),
+        cleared_at=r.cleared_at,
+    )
+
+
+def timeline_from_row(r: TimelineEntryRow) -> TimelineEntry:
+    return TimelineEntry(
+        at=r.at,
+        kind=r.kind,
+        actor=r.actor,
+        unit_id=UnitId(r.unit_id) if r.unit_id is not None else None,
+        detail=r.detail,
+    )
+
+
+def incident_from_rows(
+    r: IncidentRow,
+    assignments: Iterable[AssignmentRow],
+    timeline: Iterable[TimelineEntryRow],
+) -> Incident:
+    return Incident(
+        id=IncidentId(r.id),
+        call_type=CallTypeCode(r.call_type),
+        priority=r.priority,
+        location=Location(r.lat, r.lon),
+        jurisdiction_id=JurisdictionId(r.jurisdiction_id)
+        if r.jurisdiction_id is not None
+        else None,
+        received_at=r.received_at,
+        description=r.description,
+        status=IncidentStatus(r.status),
+        assignments=[
+            assignment_from_row(a) for a in sorted(assignments, key=lambda a: a.seq)
+        ],
+        timeline=[timeline_from_row(e) for e in sorted(timeline, key=lambda e: e.seq)],
+        closed_at=r.closed_at,
+        version=r.version,
+    )
+
+
+class SqlIncidentRepository(_Base):
+    """Incidents with their assignments and timeline (child rows keyed by position)."""
+
+    def _exists(self, key: str) -> bool:
+        return (
+            self.session.scalar(select(IncidentRow.id).where(IncidentRow.id == key))
+            is not None
+        )
+
+    def _load(self, rows: Sequence[IncidentRow]) -> list[Incident]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        assignments: dict[str, list[AssignmentRow]] = {i: [] for i in ids}
+        for a in self._rows(
+            select(AssignmentRow).where(AssignmentRow.incident_id.in_(ids))
+        ):
+            assignments[a.incident_id].append(a)
+        timeline: dict[str, list[TimelineEntryRow]] = {i: [] for i in ids}
+        for e in self._rows(
+            select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))
+        ):
+            timeline[e.incident_id].append(e)
+        return [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+
+    def get(self, key: IncidentId) -> Incident | None:
+        found = self._load(self._rows(select(IncidentRow).where(IncidentRow.id == key)))
+        return found[0] if found else None
+
+    def add(self, item: Incident) -> None:
+        if self._exists(item.id):
+            raise Duplicate(f"incident {item.id} already exists")
+        self._execute(insert(IncidentRow).values(**incident_values(item)))
+        self._insert_children(item, 0, 0)
+
+    def _insert_children(
+        self, item: Incident, first_assignment: int, first_entry: int
+    ) -> None:
+        new_assignments = [
+            assignment_values(item.id, seq, a)
+            for seq, a in enumerate(item.assignments)
+            if seq >= first_assignment
+        ]
+        if new_assignments:
+            self._execute(insert(AssignmentRow), new_assignments)
+        new_entries = [
+            timeline_values(item.id, seq, e)
+            for seq, e in enumerate(item.timeline)
+            if seq >= first_entry
+        ]
+        if new_entries:
+            self._execute(insert(TimelineEntryRow), new_entries)
+
+    def update(self, item: Incident) -> None:
+        """Write the incident if nobody changed it since it was loaded.
+
+        Changed assignments are updated before new ones are inserted, so a unit can
+        leave and rejoin the incident in one go. New timeline entries are appended; the
+        timeline never changes in place.
+        """
+        values = incident_values(item)
+        del values["id"], values["version"]
+        touched = self._write(
+            update(IncidentRow)
+            .where(IncidentRow.id == item.id, IncidentRow.version == item.version)
+            .values(**values, version=IncidentRow.version + 1)
+        )
+        if not touched:
+            if not self._exists(item.id):
+                raise NotFound(f"no incident {item.id}")
+            raise ConcurrentUpdate(
+                f"incident {item.id} was changed by someone else; reload and retry"
+            )
+        stored = {
+            a.seq: a
+            for a in self._rows(
+                select(AssignmentRow).where(AssignmentRow.incident_id == item.id)
+            )
+        }
+        changed = [
+            (seq, a)
+            for seq, a in enumerate(item.assignments)
+            if (row := stored.get(seq)) is not None
+            and (row.unit_id, row.assigned_at, row.status, row.cleared_at)
+            != (a.unit_id, a.assigned_at, a.status.value, a.cleared_at)
+        ]
+        # Closing assignments first, so the open-assignment index never sees a unit
+        # twice in the middle of the change.
+        for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
+            values = assignment_values(item.id, seq, a)
+            del values["incident_id"], values["seq"]
+            self._execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.incident_id == item.id, AssignmentRow.seq == seq)
+                .values(**values)
+            )
+        if len(stored) > len(item.assignments):
+            self._execute(
+                delete(AssignmentRow).where(
+                    AssignmentRow.incident_id == item.id,
+                    AssignmentRow.seq >= len(item.assignments),
+                )
+            )
+        entries = self.session.scalar(
+            select(func.count()).where(TimelineEntryRow.incident_id == item.id)
+        )
+        self._insert_children(item, len(stored), int(entries or 0))
+        item.version += 1
+
+    def delete(self, key: IncidentId) -> None:
+        if not self._write(delete(IncidentRow).where(IncidentRow.id == key)):
+            raise NotFound(f"no incident {key}")
+
+    def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
+        conditions: list[ColumnElement[bool]] = []
+        if where.status is not None:
+            conditions.append(IncidentRow.status == where.status.value)
+        if where.open is not None:
+            open_values = sorted(s.value for s in OPEN)
+            conditions.append(
+                IncidentRow.status.in_(open_values)
+                if where.open
+                else IncidentRow.status.not_in(open_values)
+            )
+        if where.jurisdiction_id is not None:
+            conditions.append(IncidentRow.jurisdiction_id == where.jurisdiction_id)
+        if where.priority is not None:
+            conditions.append(IncidentRow.priority == where.priority)
+        if where.call_type is not None:
+            conditions.append(IncidentRow.call_type == where.call_type)
+        query = select(IncidentRow).where(*conditions)
+        total = self._count(query)
+        rows = self._rows(
+            query.order_by(IncidentRow.received_at.desc(), IncidentRow.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        return self._load(rows), total
+
+    def list(self) -> list[Incident]:
+        """Return every incident, newest first."""
+        return self._load(
+            self._rows(
+                select(IncidentRow).order_by(
+                    IncidentRow.received_at.desc(), IncidentRow.id.desc()
+                )
+            )
+        )
+
+
+# -- change log and idempotency keys -------------------------------------------------
+
+
+class SqlChangeLog(_Base):
+    def add(self, record: ChangeRecord) -> None:
+        self._execute(
+            insert(ChangeLogRow).values(
+                at=record.at,
+                actor=record.actor,
+                action=record.action,
+                entity=record.entity,
+                entity_id=record.entity_id,
+                data=record.data,
+            )
+        )
+
+    def find(
+        self, entity: str | None, entity_id: str | None, page: Page
+    ) -> tuple[list[ChangeRecord], int]:
+        """Return one page of records, newest first, and the total count."""
+        conditions: list[ColumnElement[bool]] = []
+        if entity is not None:
+            conditions.append(ChangeLogRow.entity == entity)
+        if entity_id is not None:
+            conditions.append(ChangeLogRow.entity_id == entity_id)
+        query = select(ChangeLogRow).where(*conditions)
+        total = self._count(query)
+        rows = self._rows(
+            query.order_by(ChangeLogRow.id.desc()).limit(page.limit).offset(page.offset)
+        )
+        return [
+            ChangeRecord(
+                at=r.at,
+                actor=r.actor,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                data=dict(r.data),
+            )
+            for r in rows
+        ], total
+
+
+class SqlIdempotencyKeys(_Base):
+    def seen(self, key: str) -> bool:
+        found = self.session.scalar(
+            select(IdempotencyKeyRow.key).where(IdempotencyKeyRow.key == key)
+        )
+        return found is not None
+
+    def record(self, key: str, at: datetime) -> None:
+        if self.seen(key):
+            raise Duplicate(f"idempotency key {key} was already used")
+        self._execute(insert(IdempotencyKeyRow).values(key=key, at=at))
+
+
+def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, AgencyRow]:
+    return SqlRepository(
+        session,
+        AgencyRow,
+        AgencyRow.id,
+        lambda a: a.id,
+        agency_from_row,
+        agency_values,
+        "agency",
+    )
+
+
+def jurisdiction_repository(
+    session: Session,
+) -> SqlRepository[JurisdictionId, Jurisdiction, JurisdictionRow]:
+    return SqlRepository(
+        session,
+        JurisdictionRow,
+        JurisdictionRow.id,
+        lambda j: j.id,
+        jurisdiction_from_row,
+        jurisdiction_values,
+        "jurisdiction",
+    )
+
+
+def station_repository(
+    session: Session,
+) -> SqlRepository[StationId, Station, StationRow]:
+    return SqlRepository(
+        session,
+        StationRow,
+        StationRow.id,
+        lambda s: s.id,
+        station_from_row,
+        station_values,
+        "station",
+    )
+
+
+def call_type_repository(
+    session: Session,
+) -> SqlRepository[CallTypeCode, CallType, CallTypeRow]:
+    return SqlRepository(
+        session,
+        CallTypeRow,
+        CallTypeRow.code,
+        lambda c: c.code,
+        call_type_from_row,
+        call_type_values,
+        "call type",
+    )
+
+
+def policy_repository(
+    session: Session,
+) -> SqlRepository[AgencyId, SharingPolicy, SharingPolicyRow]:
+    return SqlRepository(
+        session,
+        SharingPolicyRow,
+        SharingPolicyRow.agency_id,
+        lambda p: p.agency_id,
+        policy_from_row,
+        policy_values,
+        "sharing policy for",
+    )
+
+
+def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
+    return SqlRepository(
+        session,
+        UserRow,
+        UserRow.username,
+        lambda u: u.username,
+        user_from_row,
+        user_values,
+        "user",
+    )

@@ -1,0 +1,91 @@
+"""The SQL unit of work: one session, one transaction, every repository bound to it."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bluepool.adapters.db import repositories as repos
+from bluepool.domain.access import User
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    JurisdictionId,
+    StationId,
+    Username,
+)
+from bluepool.domain.sharing import SharingPolicy
+from bluepool.services.ports import (
+    ChangeLog,
+    IdempotencyKeys,
+    IncidentRepository,
+    Repository,
+    UnitRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Implements ``services.ports.UnitOfWork`` on a SQLAlchemy session.
+
+    Each ``with uow:`` opens a fresh session; leaving the block rolls back whatever was
+    not committed. The same instance can be entered again (one block per command). On
+    SQLite the first statement takes the write lock (``BEGIN IMMEDIATE``, see
+    ``engine``), so keep the block short.
+    """
+
+    agencies: Repository[AgencyId, Agency]
+    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    stations: Repository[StationId, Station]
+    call_types: Repository[CallTypeCode, CallType]
+    policies: Repository[AgencyId, SharingPolicy]
+    users: Repository[Username, User]
+    units: UnitRepository
+    incidents: IncidentRepository
+    changes: ChangeLog
+    idempotency: IdempotencyKeys
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open; use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("the unit of work is already open")
+        session = self._session = self.session_factory()
+        self.agencies = repos.agency_repository(session)
+        self.jurisdictions = repos.jurisdiction_repository(session)
+        self.stations = repos.station_repository(session)
+        self.call_types = repos.call_type_repository(session)
+        self.policies = repos.policy_repository(session)
+        self.users = repos.user_repository(session)
+        self.units = repos.SqlUnitRepository(session)
+        self.incidents = repos.SqlIncidentRepository(session)
+        self.changes = repos.SqlChangeLog(session)
+        self.idempotency = repos.SqlIdempotencyKeys(session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        session, self._session = self.session, None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise repos.integrity_error(exc) from exc
+
+    def rollback(self) -> None:
+        self.session.rollback()

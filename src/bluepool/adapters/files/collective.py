@@ -1,0 +1,819 @@
+"""The collective file: a whole collective described in one YAML file.
+
+``read_collective(path)`` parses the file, resolves the GeoJSON files it refers to,
+checks every field and every cross-reference, and returns a ``CollectiveSpec`` of plain
+domain objects for ``services.setup.load_collective``. Any problem raises
+``CollectiveFileError``, which lists every problem found, one line each, as
+``FILE: FIELD: REASON (line N)``, for example::
+
+    demo.yaml: units[12].station: no station "vaduz-north" in agency "vaduz" (line 140)
+
+The format is documented in docs/collective-file.md. Two checks are errors on purpose,
+because in a file written by hand they are nearly always typos: a capability named in a
+response plan or sharing rule that no unit has, and a reference to an id that does not
+exist. Things that load fine but look wrong (a station outside its agency's
+jurisdictions, two jurisdictions that overlap) are ``CollectiveSpec.warnings``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import shapely
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
+from shapely.geometry import MultiPolygon, Polygon, shape
+
+from bluepool.domain.access import Role
+from bluepool.domain.agencies import (
+    Agency,
+    CallType,
+    Jurisdiction,
+    Requirement,
+    Station,
+)
+from bluepool.domain.errors import Invalid
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.units import Unit, UnitStatus
+from bluepool.services.setup import CollectiveSpec, UserSpec
+
+__all__ = [
+    "CollectiveFileError",
+    "CollectiveSpec",
+    "Problem",
+    "UserSpec",
+    "read_collective",
+]
+
+MAX_PROBLEMS = 50
+#: Jurisdictions that share more than this (square degrees, about 100 m²) overlap.
+OVERLAP_DEG2 = 1e-8
+
+Loc = tuple[str | int, ...]
+
+
+# -- errors --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a collective file: where (a field path) and why."""
+
+    field: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        at = f" (line {self.line})" if self.line else ""
+        return f"{where}{self.reason}{at}"
+
+
+class CollectiveFileError(Invalid):
+    """The collective file cannot be loaded; nothing was.
+
+    ``field`` and ``reason`` are the first problem's; ``problems`` lists them all.
+    """
+
+    code = "bad_collective_file"
+
+    def __init__(
+        self,
+        path: Path | str,
+        field: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        more: Sequence[Problem] = (),
+    ) -> None:
+        self.path = Path(path)
+        self.field = field
+        self.reason = reason
+        self.problems = (Problem(field, reason, line), *more)
+        lines = [f"{path}: {p}" for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            lines.append(f"{path}: ... and {len(self.problems) - MAX_PROBLEMS} more")
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def of(cls, path: Path | str, problems: Sequence[Problem]) -> CollectiveFileError:
+        first, *rest = problems
+        return cls(path, first.field, first.reason, line=first.line, more=rest)
+
+
+# -- the file's schema ---------------------------------------------------------
+
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+_USERNAME = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+
+
+def _slug(value: str) -> str:
+    if len(value) > 64 or not _SLUG.fullmatch(value):
+        raise ValueError(
+            f'"{value}" is not an id: use lowercase letters and digits, joined by '
+            "single - or _ (at most 64 characters)"
+        )
+    return value
+
+
+def _username(value: str) -> str:
+    if len(value) > 64 or not _USERNAME.fullmatch(value):
+        raise ValueError(
+            f'"{value}" is not a username: use lowercase letters and digits, joined by '
+            "single -, _ or . (at most 64 characters)"
+        )
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Slugs = Annotated[list[Slug], Field(min_length=1)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Priority = Annotated[int, Field(strict=True, ge=1, le=5)]
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleModel(_Model):
+    """One lending rule; an omitted list means any."""
+
+    jurisdictions: Slugs | None = None
+    call_types: Slugs | None = None
+    capabilities: Slugs | None = None
+    max_priority: Priority = 5
+
+
+class SharingModel(_Model):
+    home_reserve: Annotated[int, Field(strict=True, ge=0)] = 0
+    rules: list[RuleModel] = []
+
+
+class AgencyModel(_Model):
+    id: Slug
+    name: Name
+    #: Omitted: the agency lends nothing.
+    sharing: SharingModel | None = None
+
+
+class InlineGeometry(_Model):
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class GeometryFile(_Model):
+    #: A GeoJSON file, relative to the collective file and inside its folder.
+    file: Annotated[str, Field(min_length=1)]
+    #: Properties the one feature to take has; omitted: the file holds one feature.
+    where: dict[str, Any] | None = None
+
+
+def _geometry_kind(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return "reference" if "file" in value else "inline"
+    return None
+
+
+_GEOMETRY_TAGS = frozenset({"inline", "reference"})
+
+Geometry = Annotated[
+    Annotated[InlineGeometry, Tag("inline")]
+    | Annotated[GeometryFile, Tag("reference")],
+    Discriminator(
+        _geometry_kind,
+        custom_error_type="bad_geometry",
+        custom_error_message="give a GeoJSON geometry (type, coordinates) "
+        "or a GeoJSON file (file, where)",
+    ),
+]
+
+
+class JurisdictionModel(_Model):
+    id: Slug
+    name: Name
+    agency: Slug
+    geometry: Geometry
+
+
+class StationModel(_Model):
+    id: Slug
+    agency: Slug
+    name: Name
+    lat: Latitude
+    lon: Longitude
+
+
+class UnitModel(_Model):
+    id: Slug
+    agency: Slug
+    kind: Slug
+    station: Slug
+    name: Annotated[str, Field(max_length=200)] = ""
+    #: Omitted: the unit's kind is its one capability.
+    capabilities: Slugs | None = None
+
+
+class RequirementModel(_Model):
+    capability: Slug
+    count: Annotated[int, Field(strict=True, ge=1, le=50)] = 1
+
+
+class CallTypeModel(_Model):
+    code: Slug
+    name: Name
+    default_priority: Priority = 3
+    plan: Annotated[list[RequirementModel], Field(min_length=1)]
+
+
+class UserModel(_Model):
+    username: Annotated[str, AfterValidator(_username)]
+    role: Role
+    full_name: Annotated[str, Field(max_length=200)] = ""
+    agency: Slug | None = None
+    unit: Slug | None = None
+    password: Annotated[str, Field(min_length=1)] | None = None
+    password_hash: Annotated[str, Field(min_length=1)] | None = None
+
+
+class CollectiveFile(_Model):
+    version: Literal[1] = 1
+    agencies: Annotated[list[AgencyModel], Field(min_length=1)]
+    jurisdictions: list[JurisdictionModel] = []
+    stations: list[StationModel] = []
+    units: list[UnitModel] = []
+    call_types: list[CallTypeModel] = []
+    users: list[UserModel] = []
+
+
+_MODELS: tuple[type[BaseModel], ...] = (
+    CollectiveFile,
+    AgencyModel,
+    SharingModel,
+    RuleModel,
+    JurisdictionModel,
+    InlineGeometry,
+    GeometryFile,
+    StationModel,
+    UnitModel,
+    CallTypeModel,
+    RequirementModel,
+    UserModel,
+)
+_KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def read_collective(path: Path) -> CollectiveSpec:
+    """Read, resolve and check a collective file; raise CollectiveFileError if bad.
+
+    GeoJSON files it names are read relative to its folder and must lie inside it.
+    """
+    text = _read_text(path)
+    data, lines = _parse_yaml(path, text)
+    if not isinstance(data, dict):
+        raise CollectiveFileError(
+            path,
+            "",
+            "the file must be a YAML mapping with agencies, jurisdictions, ...",
+        )
+    try:
+        model = CollectiveFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [_from_pydantic(err, lines) for err in exc.errors()]
+        raise CollectiveFileError.of(path, problems) from None
+    return _Checker(path, model, lines).spec()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CollectiveFileError(path, "", "no such file") from None
+    except UnicodeDecodeError as exc:
+        raise CollectiveFileError(path, "", f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise CollectiveFileError(path, "", f"cannot read: {exc.strerror}") from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f'duplicate key "{key}"', key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise CollectiveFileError(path, "", "the file is empty")
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        reason = f"not valid YAML: {exc.problem or exc}"
+        raise CollectiveFileError(
+            path, "", reason, line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CollectiveFileError(path, "", f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: dict[Loc, int] = {}
+    _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+    """Record the line of every key and list item, by its path."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                sub = (*loc, str(key_node.value))
+                lines.setdefault(sub, key_node.start_mark.line + 1)
+                _index_lines(value_node, sub, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.setdefault((*loc, i), item.start_mark.line + 1)
+            _index_lines(item, (*loc, i), lines)
+
+
+def _field(loc: Loc) -> str:
+    """Spell a path the way the file reads: ``units[12].station``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _from_pydantic(err: Any, lines: Mapping[Loc, int]) -> Problem:
+    raw: Loc = tuple(err["loc"])
+    loc: Loc = tuple(
+        part
+        for i, part in enumerate(raw)
+        if not (part in _GEOMETRY_TAGS and i > 0 and raw[i - 1] == "geometry")
+    )
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        reason = "unknown key" + (f' (did you mean "{close[0]}"?)' if close else "")
+    elif kind == "missing":
+        reason = "required"
+    elif kind == "value_error":
+        reason = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        reason = str(err["msg"])
+    return Problem(_field(loc), reason, _line(loc, lines))
+
+
+# -- checking ------------------------------------------------------------------
+
+
+class _Checker:
+    """Check the cross-references of a parsed file and build the domain objects."""
+
+    def __init__(
+        self, path: Path, model: CollectiveFile, lines: Mapping[Loc, int]
+    ) -> None:
+        self.path = path
+        self.base = path.parent
+        self.model = model
+        self.lines = lines
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self._geojson: dict[Path, list[dict[str, Any]] | str] = {}
+
+    def fail(self, loc: Loc, reason: str) -> None:
+        self.problems.append(Problem(_field(loc), reason, _line(loc, self.lines)))
+
+    def warn(self, loc: Loc, reason: str) -> None:
+        self.warnings.append(str(Problem(_field(loc), reason, _line(loc, self.lines))))
+
+    def spec(self) -> CollectiveSpec:
+        m = self.model
+        agencies = self._unique("agencies", "id", [a.id for a in m.agencies])
+        juris = self._unique("jurisdictions", "id", [j.id for j in m.jurisdictions])
+        stations = self._unique("stations", "id", [s.id for s in m.stations])
+        units = self._unique("units", "id", [u.id for u in m.units])
+        codes = self._unique("call_types", "code", [c.code for c in m.call_types])
+        self._unique("users", "username", [u.username for u in m.users])
+        capabilities = {c for u in m.units for c in (u.capabilities or [u.kind])}
+
+        jurisdictions = self._jurisdictions(agencies)
+        for i, s in enumerate(m.stations):
+            self._exists(("stations", i, "agency"), s.agency, agencies, "agency")
+        self._check_units(agencies, stations)
+        self._check_plans(capabilities)
+        self._check_policies(juris, codes, capabilities)
+        users = self._users(agencies, units)
+
+        if self.problems:
+            raise CollectiveFileError.of(self.path, self.problems)
+        self._look_for_oddities(jurisdictions)
+        return self._build(jurisdictions, users)
+
+    def _check_units(
+        self, agencies: Mapping[str, int], stations: Mapping[str, int]
+    ) -> None:
+        m = self.model
+        for i, u in enumerate(m.units):
+            self._exists(("units", i, "agency"), u.agency, agencies, "agency")
+            station = stations.get(u.station)
+            if station is None:
+                own = [s.id for s in m.stations if s.agency == u.agency]
+                scoped = u.agency in agencies
+                what = f'station in agency "{u.agency}"' if scoped else "station"
+                self._missing(("units", i, "station"), u.station, own or stations, what)
+            elif m.stations[station].agency != u.agency:
+                self.fail(
+                    ("units", i, "station"),
+                    f'no station "{u.station}" in agency "{u.agency}" '
+                    f'(it belongs to "{m.stations[station].agency}")',
+                )
+
+    def _check_plans(self, capabilities: set[str]) -> None:
+        for i, c in enumerate(self.model.call_types):
+            seen: set[str] = set()
+            for k, req in enumerate(c.plan):
+                loc: Loc = ("call_types", i, "plan", k, "capability")
+                self._capability(loc, req.capability, capabilities)
+                if req.capability in seen:
+                    self.fail(
+                        loc,
+                        f'"{req.capability}" is already in this plan: give it once, '
+                        "with a count",
+                    )
+                seen.add(req.capability)
+
+    def _check_policies(
+        self, juris: Mapping[str, int], codes: Mapping[str, int], capabilities: set[str]
+    ) -> None:
+        for i, a in enumerate(self.model.agencies):
+            for k, rule in enumerate(a.sharing.rules if a.sharing else []):
+                at: Loc = ("agencies", i, "sharing", "rules", k)
+                for n, jid in enumerate(rule.jurisdictions or []):
+                    self._exists((*at, "jurisdictions", n), jid, juris, "jurisdiction")
+                for n, code in enumerate(rule.call_types or []):
+                    self._exists((*at, "call_types", n), code, codes, "call type")
+                for n, cap in enumerate(rule.capabilities or []):
+                    self._capability((*at, "capabilities", n), cap, capabilities)
+
+    # -- references
+
+    def _unique(self, section: str, key: str, ids: Sequence[str]) -> dict[str, int]:
+        first: dict[str, int] = {}
+        for i, value in enumerate(ids):
+            if value in first:
+                where = _field((section, first[value]))
+                self.fail(
+                    (section, i, key), f'duplicate {key} "{value}" (also {where})'
+                )
+            else:
+                first[value] = i
+        return first
+
+    def _exists(
+        self, loc: Loc, value: str, known: Mapping[str, int], what: str
+    ) -> None:
+        if value not in known:
+            self._missing(loc, value, known, what)
+
+    def _missing(self, loc: Loc, value: str, known: Iterable[str], what: str) -> None:
+        """Say ``value`` names no ``what`` (which may be "station in agency ...")."""
+        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.7)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        noun, _, scope = what.partition(" in ")
+        self.fail(
+            loc, f'no {noun} "{value}"' + (f" in {scope}" if scope else "") + hint
+        )
+
+    def _capability(self, loc: Loc, cap: str, capabilities: set[str]) -> None:
+        if cap not in capabilities:
+            known = ", ".join(sorted(capabilities)) or "none"
+            self.fail(loc, f'no unit has capability "{cap}" (units have: {known})')
+
+    def _users(
+        self, agencies: Mapping[str, int], units: Mapping[str, int]
+    ) -> list[UserSpec]:
+        out: list[UserSpec] = []
+        for i, u in enumerate(self.model.users):
+            at: Loc = ("users", i)
+            agency = u.agency
+            if agency is not None:
+                self._exists((*at, "agency"), agency, agencies, "agency")
+            if u.role is Role.OFFICER:
+                if u.unit is None:
+                    self.fail((*at, "unit"), "an officer must crew a unit: name it")
+                elif u.unit not in units:
+                    self._missing((*at, "unit"), u.unit, units, "unit")
+                else:
+                    unit_agency = self.model.units[units[u.unit]].agency
+                    if agency is not None and agency != unit_agency:
+                        self.fail(
+                            (*at, "unit"),
+                            f'no unit "{u.unit}" in agency "{agency}" '
+                            f'(it belongs to "{unit_agency}")',
+                        )
+                    agency = unit_agency
+            elif u.unit is not None:
+                self.fail(
+                    (*at, "unit"), f"only officers crew a unit, not a {u.role.value}"
+                )
+            if u.role is Role.AGENCY_ADMIN and agency is None:
+                self.fail((*at, "agency"), "an agency admin needs the agency they run")
+            if u.password is not None and u.password_hash is not None:
+                self.fail((*at, "password"), "give password or password_hash, not both")
+            elif u.password is None and u.password_hash is None:
+                self.fail(at, "give a password (demo, development) or a password_hash")
+            out.append(
+                UserSpec(
+                    username=Username(u.username),
+                    role=u.role,
+                    full_name=u.full_name,
+                    agency_id=AgencyId(agency) if agency else None,
+                    unit_id=UnitId(u.unit) if u.unit else None,
+                    password=u.password,
+                    password_hash=u.password_hash,
+                )
+            )
+        return out
+
+    # -- geometry
+
+    def _jurisdictions(self, agencies: Mapping[str, int]) -> list[Jurisdiction | None]:
+        out: list[Jurisdiction | None] = []
+        for i, j in enumerate(self.model.jurisdictions):
+            self._exists(("jurisdictions", i, "agency"), j.agency, agencies, "agency")
+            geometry = self._geometry(("jurisdictions", i, "geometry"), j.geometry)
+            out.append(
+                Jurisdiction(JurisdictionId(j.id), j.name, AgencyId(j.agency), geometry)
+                if geometry is not None
+                else None
+            )
+        return out
+
+    def _geometry(
+        self, loc: Loc, given: InlineGeometry | GeometryFile
+    ) -> dict[str, Any] | None:
+        if isinstance(given, InlineGeometry):
+            return self._checked_geometry(loc, given.model_dump(), "")
+        found = self._feature(loc, given)
+        if found is None:
+            return None
+        geometry, where = found
+        return self._checked_geometry(loc, geometry, f" ({where})")
+
+    def _feature(self, loc: Loc, ref: GeometryFile) -> tuple[Any, str] | None:
+        """Return the geometry of the one feature ``ref`` names, and where it was."""
+        target = (self.base / ref.file).resolve()
+        if not target.is_relative_to(self.base.resolve()):
+            self.fail(
+                (*loc, "file"), f'"{ref.file}" must be inside the collective\'s folder'
+            )
+            return None
+        features = self._read_geojson(target)
+        if isinstance(features, str):
+            self.fail((*loc, "file"), f'"{ref.file}": {features}')
+            return None
+        where = ref.where or {}
+        matches = [
+            (n, f)
+            for n, f in enumerate(features)
+            if all(_property(f, k) == v for k, v in where.items())
+        ]
+        said = ", ".join(
+            f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in where.items()
+        )
+        if len(matches) == 1:
+            n, feature = matches[0]
+            return feature.get("geometry"), f"{ref.file}, feature {n}"
+        if not where:
+            self.fail(
+                (*loc, "where"),
+                f'"{ref.file}" holds {len(features)} features: say which, e.g. '
+                "where: {name: ...}",
+            )
+        elif not matches:
+            self.fail((*loc, "where"), f'no feature in "{ref.file}" has {said}')
+        else:
+            self.fail(
+                (*loc, "where"),
+                f'{len(matches)} features in "{ref.file}" have {said}: name just one',
+            )
+        return None
+
+    def _read_geojson(self, target: Path) -> list[dict[str, Any]] | str:
+        """Return the features of a GeoJSON file, or why it cannot be read (cached)."""
+        if target not in self._geojson:
+            self._geojson[target] = _features(target)
+        return self._geojson[target]
+
+    def _checked_geometry(
+        self, loc: Loc, geometry: Any, where: str
+    ) -> dict[str, Any] | None:
+        if not isinstance(geometry, Mapping):
+            self.fail(loc, f"no geometry{where}")
+            return None
+        kind = geometry.get("type")
+        if kind not in ("Polygon", "MultiPolygon"):
+            self.fail(loc, f"must be a Polygon or MultiPolygon, not {kind}{where}")
+            return None
+        try:
+            geom = shape(geometry)
+        except Exception as exc:  # shapely raises many kinds on malformed coordinates
+            self.fail(loc, f"malformed {kind} coordinates{where}: {exc}")
+            return None
+        if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
+            self.fail(loc, f"empty {kind}{where}")
+            return None
+        minx, miny, maxx, maxy = geom.bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            self.fail(
+                loc,
+                f"coordinates outside longitude -180..180, latitude -90..90{where} "
+                "(GeoJSON puts longitude first)",
+            )
+            return None
+        if not geom.is_valid:
+            self.fail(loc, f"invalid {kind}{where}: {shapely.is_valid_reason(geom)}")
+            return None
+        return {"type": kind, "coordinates": geometry["coordinates"]}
+
+    def _look_for_oddities(self, jurisdictions: Sequence[Jurisdiction | None]) -> None:
+        m = self.model
+        shapes = [shape(j.geometry) for j in jurisdictions if j is not None]
+        owners = [j.agency_id for j in jurisdictions if j is not None]
+        pairs: list[list[int]] = [[], []]
+        if shapes:
+            pairs = (
+                shapely.STRtree(shapes).query(shapes, predicate="intersects").tolist()
+            )
+        for a, b in zip(*pairs, strict=True):
+            if a < b and shapes[a].intersection(shapes[b]).area > OVERLAP_DEG2:
+                self.warn(
+                    ("jurisdictions", b),
+                    f'overlaps jurisdiction "{m.jurisdictions[a].id}": a call there '
+                    "goes to the one listed first",
+                )
+        for i, agency in enumerate(m.agencies):
+            if agency.id not in owners:
+                self.warn(
+                    ("agencies", i), f'agency "{agency.id}" answers for no jurisdiction'
+                )
+        for i, s in enumerate(m.stations):
+            own = [
+                g for g, owner in zip(shapes, owners, strict=True) if owner == s.agency
+            ]
+            point = shapely.Point(s.lon, s.lat)
+            if own and not any(g.covers(point) for g in own):
+                self.warn(
+                    ("stations", i),
+                    f'station "{s.id}" lies outside the jurisdictions of agency '
+                    f'"{s.agency}": its units start away from home',
+                )
+
+    # -- building
+
+    def _build(
+        self, jurisdictions: Sequence[Jurisdiction | None], users: Sequence[UserSpec]
+    ) -> CollectiveSpec:
+        m = self.model
+        located = {
+            s.id: Station(
+                StationId(s.id), AgencyId(s.agency), s.name, Location(s.lat, s.lon)
+            )
+            for s in m.stations
+        }
+        call_types: list[CallType] = []
+        for i, c in enumerate(m.call_types):
+            try:
+                plan = tuple(Requirement(r.capability, r.count) for r in c.plan)
+                call_types.append(
+                    CallType(CallTypeCode(c.code), c.name, c.default_priority, plan)
+                )
+            except Invalid as exc:  # the checks above should have caught it already
+                raise CollectiveFileError(
+                    self.path, _field(("call_types", i)), exc.detail
+                ) from None
+        return CollectiveSpec(
+            agencies=tuple(Agency(AgencyId(a.id), a.name) for a in m.agencies),
+            jurisdictions=tuple(j for j in jurisdictions if j is not None),
+            stations=tuple(located.values()),
+            units=tuple(
+                Unit(
+                    id=UnitId(u.id),
+                    agency_id=AgencyId(u.agency),
+                    kind=u.kind,
+                    capabilities=frozenset(u.capabilities or [u.kind]),
+                    station_id=StationId(u.station),
+                    name=u.name,
+                    status=UnitStatus.AVAILABLE,
+                    location=located[u.station].location,
+                )
+                for u in m.units
+            ),
+            call_types=tuple(call_types),
+            policies=tuple(
+                SharingPolicy(
+                    AgencyId(a.id),
+                    a.sharing.home_reserve,
+                    tuple(_rule(r) for r in a.sharing.rules),
+                )
+                for a in m.agencies
+                if a.sharing is not None
+            ),
+            users=tuple(users),
+            warnings=tuple(self.warnings),
+        )
+
+
+def _rule(r: RuleModel) -> SharingRule:
+    return SharingRule(
+        jurisdictions=(
+            frozenset(JurisdictionId(j) for j in r.jurisdictions)
+            if r.jurisdictions is not None
+            else None
+        ),
+        call_types=(
+            frozenset(CallTypeCode(c) for c in r.call_types)
+            if r.call_types is not None
+            else None
+        ),
+        capabilities=frozenset(r.capabilities) if r.capabilities is not None else None,
+        max_priority=r.max_priority,
+    )
+
+
+def _property(feature: Mapping[str, Any], key: str) -> Any:
+    props = feature.get("properties") or {}
+    if key in props:
+        return props[key]
+    return feature.get(key) if key == "id" else None
+
+
+def _features(target: Path) -> list[dict[str, Any]] | str:
+    """Return the features of a GeoJSON file, or why there are none."""
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "no such file"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} (line {exc.lineno})"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read: {exc}"
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "FeatureCollection" and isinstance(data.get("features"), list):
+        return [f for f in data["features"] if isinstance(f, dict)]
+    if kind == "Feature":
+        return [data]
+    if kind in ("Polygon", "MultiPolygon"):
+        return [{"type": "Feature", "properties": {}, "geometry": data}]
+    return "not a GeoJSON FeatureCollection, Feature, Polygon or MultiPolygon"

@@ -1,0 +1,408 @@
+"""In-memory repositories: the ports and rules of ``adapters.db``, without a database.
+
+A :class:`MemoryStore` holds the committed state; each unit of work reads through it and
+keeps its own changes aside until commit. Objects are copied on the way in and out, so a
+caller holding a domain object never edits the store behind the unit of work's back.
+Copies are shallow where the domain type is immutable inside (units, users), and only as
+deep as needed elsewhere (an incident's assignments, a jurisdiction's geometry).
+
+What the database enforces, the store enforces too: versions on units and incidents, one
+open assignment per unit, unique ids and idempotency keys. Foreign keys are not checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from bluepool.domain.access import User
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.errors import ConcurrentUpdate, Duplicate, NotFound
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.incidents import OPEN, Incident
+from bluepool.domain.sharing import SharingPolicy
+from bluepool.domain.units import Unit
+from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
+
+K = TypeVar("K", bound=str)
+T = TypeVar("T")
+
+
+class _Deleted:
+    __slots__ = ()
+
+
+DELETED = _Deleted()
+
+
+def copy_unit(u: Unit) -> Unit:
+    new = copy.copy(u)
+    new.events = []
+    return new
+
+
+def copy_incident(i: Incident) -> Incident:
+    new = copy.copy(i)
+    new.assignments = [copy.copy(a) for a in i.assignments]
+    new.timeline = list(i.timeline)
+    return new
+
+
+def copy_jurisdiction(j: Jurisdiction) -> Jurisdiction:
+    new = copy.copy(j)
+    new.geometry = copy.deepcopy(j.geometry)
+    return new
+
+
+def _same(x: T) -> T:
+    return x
+
+
+@dataclass
+class MemoryStore:
+    """The committed state every :class:`MemoryUnitOfWork` on it shares.
+
+    Tables are dicts that are replaced, never changed, on commit: readers can iterate
+    the table they hold while another thread commits.
+    """
+
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: unit id -> the incident it has an open assignment on.
+    open_assignments: dict[UnitId, IncidentId] = field(default_factory=dict)
+    changes: tuple[ChangeRecord, ...] = ()
+    idempotency: dict[str, datetime] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def table(self, name: str) -> dict[str, Any]:
+        return self.tables.get(name, {})
+
+
+class MemoryRepository(Generic[K, T]):
+    """get/add/update/delete/list over one table of a store, with changes kept aside."""
+
+    versioned = False
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        name: str,
+        key_of: Callable[[T], K],
+        copier: Callable[[T], T],
+        label: str,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.key_of = key_of
+        self.copier = copier
+        self.label = label
+        self.pending: dict[str, T | _Deleted] = {}
+        #: The committed object each pending change was based on (None: absent).
+        self.based_on: dict[str, T | None] = {}
+
+    # -- reading --------------------------------------------------------------------
+
+    def _visible(self, key: str) -> T | None:
+        if key in self.pending:
+            item = self.pending[key]
+            return None if isinstance(item, _Deleted) else item
+        found: T | None = self.store.table(self.name).get(key)
+        return found
+
+    def _items(self) -> Iterator[T]:
+        """Yield the objects this unit of work sees, uncopied, in any order."""
+        for key, item in self.store.table(self.name).items():
+            if key not in self.pending:
+                yield item
+        for item in self.pending.values():
+            if not isinstance(item, _Deleted):
+                yield item
+
+    def get(self, key: K) -> T | None:
+        item = self._visible(key)
+        return None if item is None else self.copier(item)
+
+    def list(self) -> list[T]:
+        return [self.copier(i) for i in sorted(self._items(), key=self.key_of)]
+
+    # -- writing --------------------------------------------------------------------
+
+    def _stage(self, key: str, item: T | _Deleted) -> None:
+        if key not in self.based_on:
+            self.based_on[key] = self.store.table(self.name).get(key)
+        self.pending[key] = item
+
+    def add(self, item: T) -> None:
+        key = self.key_of(item)
+        if self._visible(key) is not None:
+            raise Duplicate(f"{self.label} {key} already exists")
+        self._stage(key, self.copier(item))
+
+    def update(self, item: T) -> None:
+        key = self.key_of(item)
+        current = self._visible(key)
+        if current is None:
+            raise NotFound(f"no {self.label} {key}")
+        stored = self.copier(item)
+        if self.versioned:
+            if current.version != item.version:  # type: ignore[attr-defined]
+                raise ConcurrentUpdate(
+                    f"{self.label} {key} was changed by someone else; reload and retry"
+                )
+            stored.version += 1  # type: ignore[attr-defined]
+        self._check(stored)
+        self._stage(key, stored)
+        if self.versioned:
+            item.version += 1  # type: ignore[attr-defined]
+
+    def delete(self, key: K) -> None:
+        if self._visible(key) is None:
+            raise NotFound(f"no {self.label} {key}")
+        self._stage(key, DELETED)
+
+    def _check(self, item: T) -> None:
+        """Refuse a change the database would refuse (hook for subclasses)."""
+
+    # -- transaction ----------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Raise if our changes clash with what others committed (lock held)."""
+        table = self.store.table(self.name)
+        for key, base in self.based_on.items():
+            now = table.get(key)
+            if now is base:
+                continue
+            if base is None:
+                raise Duplicate(f"{self.label} {key} already exists")
+            if self.versioned or now is None:
+                raise ConcurrentUpdate(
+                    f"{self.label} {key} was changed by someone else; reload and retry"
+                )
+
+    def apply(self) -> None:
+        """Publish our changes to the store (store lock held)."""
+        if not self.pending:
+            return
+        table = dict(self.store.table(self.name))
+        for key, item in self.pending.items():
+            if isinstance(item, _Deleted):
+                table.pop(key, None)
+            else:
+                table[key] = item
+        self.store.tables[self.name] = table
+
+    def reset(self) -> None:
+        self.pending = {}
+        self.based_on = {}
+
+
+def _page(items: list[T], page: Page) -> list[T]:
+    return items[page.offset : page.offset + page.limit]
+
+
+class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
+    versioned = True
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store, "units", lambda u: u.id, copy_unit, "unit")
+
+    def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
+        found = sorted(
+            (
+                u
+                for u in self._items()
+                if (where.agency_id is None or u.agency_id == where.agency_id)
+                and (where.status is None or u.status is where.status)
+                and (where.station_id is None or u.station_id == where.station_id)
+                and (where.capability is None or where.capability in u.capabilities)
+            ),
+            key=lambda u: u.id,
+        )
+        return [copy_unit(u) for u in _page(found, page)], len(found)
+
+
+class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
+    versioned = True
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store, "incidents", lambda i: i.id, copy_incident, "incident")
+
+    def _newest_first(self, items: Iterator[Incident]) -> list[Incident]:
+        # received_at descending, then id descending (as the SQL repository orders).
+        return sorted(items, key=lambda i: (i.received_at, i.id), reverse=True)
+
+    def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
+        found = self._newest_first(
+            i
+            for i in self._items()
+            if (where.status is None or i.status is where.status)
+            and (where.open is None or (i.status in OPEN) == where.open)
+            and (
+                where.jurisdiction_id is None
+                or i.jurisdiction_id == where.jurisdiction_id
+            )
+            and (where.priority is None or i.priority == where.priority)
+            and (where.call_type is None or i.call_type == where.call_type)
+        )
+        return [copy_incident(i) for i in _page(found, page)], len(found)
+
+    def list(self) -> list[Incident]:
+        return [copy_incident(i) for i in self._newest_first(self._items())]
+
+    def add(self, item: Incident) -> None:
+        self._check(item)
+        super().add(item)
+
+    def _owner(self, unit_id: UnitId) -> IncidentId | None:
+        """Return the incident ``unit_id`` has an open assignment on, as we see it."""
+        for key, item in self.pending.items():
+            if not isinstance(item, _Deleted) and unit_id in item.active_units():
+                return IncidentId(key)
+        owner = self.store.open_assignments.get(unit_id)
+        return None if owner is None or owner in self.pending else owner
+
+    def _check(self, item: Incident) -> None:
+        # The partial unique index on assignments(unit_id) WHERE cleared_at IS NULL.
+        active = item.active_units()
+        if len(set(active)) != len(active):
+            raise ConcurrentUpdate(
+                f"incident {item.id} has a unit on it twice; reload and retry"
+            )
+        for unit_id in active:
+            owner = self._owner(unit_id)
+            if owner is not None and owner != item.id:
+                raise ConcurrentUpdate(
+                    f"unit {unit_id} is already on incident {owner}; reload and retry"
+                )
+
+    def validate(self) -> None:
+        super().validate()
+        ours = set(self.pending)
+        for key, item in self.pending.items():
+            if isinstance(item, _Deleted):
+                continue
+            for unit_id in item.active_units():
+                owner = self.store.open_assignments.get(unit_id)
+                if owner is not None and owner != key and owner not in ours:
+                    raise ConcurrentUpdate(
+                        f"unit {unit_id} is already on incident {owner}; "
+                        "reload and retry"
+                    )
+
+    def apply(self) -> None:
+        if not self.pending:
+            return
+        open_assignments = {
+            unit: incident
+            for unit, incident in self.store.open_assignments.items()
+            if incident not in self.pending
+        }
+        for key, item in self.pending.items():
+            if not isinstance(item, _Deleted):
+                for unit_id in item.active_units():
+                    open_assignments[unit_id] = IncidentId(key)
+        super().apply()
+        self.store.open_assignments = open_assignments
+
+
+class MemoryChangeLog:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.pending: list[ChangeRecord] = []
+
+    def add(self, record: ChangeRecord) -> None:
+        self.pending.append(record)
+
+    def find(
+        self, entity: str | None, entity_id: str | None, page: Page
+    ) -> tuple[list[ChangeRecord], int]:
+        """Return one page of records, newest first, and the total count."""
+        found = [
+            r
+            for r in reversed((*self.store.changes, *self.pending))
+            if (entity is None or r.entity == entity)
+            and (entity_id is None or r.entity_id == entity_id)
+        ]
+        return [copy.deepcopy(r) for r in _page(found, page)], len(found)
+
+    def validate(self) -> None:
+        pass
+
+    def apply(self) -> None:
+        if self.pending:
+            self.store.changes = (*self.store.changes, *(copy.deepcopy(self.pending)))
+
+    def reset(self) -> None:
+        self.pending = []
+
+
+class MemoryIdempotencyKeys:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.pending: dict[str, datetime] = {}
+
+    def seen(self, key: str) -> bool:
+        return key in self.pending or key in self.store.idempotency
+
+    def record(self, key: str, at: datetime) -> None:
+        if self.seen(key):
+            raise Duplicate(f"idempotency key {key} was already used")
+        self.pending[key] = at
+
+    def validate(self) -> None:
+        for key in self.pending:
+            if key in self.store.idempotency:
+                raise Duplicate(f"idempotency key {key} was already used")
+
+    def apply(self) -> None:
+        if self.pending:
+            self.store.idempotency = {**self.store.idempotency, **self.pending}
+
+    def reset(self) -> None:
+        self.pending = {}
+
+
+def agency_repository(store: MemoryStore) -> MemoryRepository[AgencyId, Agency]:
+    return MemoryRepository(store, "agencies", lambda a: a.id, copy.copy, "agency")
+
+
+def jurisdiction_repository(
+    store: MemoryStore,
+) -> MemoryRepository[JurisdictionId, Jurisdiction]:
+    return MemoryRepository(
+        store, "jurisdictions", lambda j: j.id, copy_jurisdiction, "jurisdiction"
+    )
+
+
+def station_repository(store: MemoryStore) -> MemoryRepository[StationId, Station]:
+    return MemoryRepository(store, "stations", lambda s: s.id, copy.copy, "station")
+
+
+def call_type_repository(
+    store: MemoryStore,
+) -> MemoryRepository[CallTypeCode, CallType]:
+    return MemoryRepository(
+        store, "call_types", lambda c: c.code, copy.copy, "call type"
+    )
+
+
+def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingPolicy]:
+    # Frozen all the way down: nothing to copy.
+    return MemoryRepository(
+        store, "policies", lambda p: p.agency_id, _same, "sharing policy for"
+    )
+
+
+def user_repository(store: MemoryStore) -> MemoryRepository[Username, User]:
+    return MemoryRepository(store, "users", lambda u: u.username, copy.copy, "user")

@@ -1,0 +1,105 @@
+"""The in-memory unit of work: changes stay private until commit, then land at once."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self
+
+from bluepool.adapters.memory import repositories as repos
+from bluepool.adapters.memory.repositories import MemoryStore
+from bluepool.domain.access import User
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    JurisdictionId,
+    StationId,
+    Username,
+)
+from bluepool.domain.sharing import SharingPolicy
+from bluepool.services.ports import (
+    ChangeLog,
+    IdempotencyKeys,
+    IncidentRepository,
+    Repository,
+    UnitRepository,
+)
+
+
+class _Transactional(Protocol):
+    def validate(self) -> None: ...
+    def apply(self) -> None: ...
+    def reset(self) -> None: ...
+
+
+class MemoryUnitOfWork:
+    """Implements ``services.ports.UnitOfWork`` over a :class:`MemoryStore`.
+
+    Several units of work may share one store (one per thread, or one per simulated
+    dispatcher); each sees the store's committed state plus its own changes. Commit
+    checks versions, ids and open assignments against what others committed meanwhile,
+    and raises the same domain errors the SQL unit of work does. Leaving the ``with``
+    block discards whatever was not committed.
+    """
+
+    agencies: Repository[AgencyId, Agency]
+    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    stations: Repository[StationId, Station]
+    call_types: Repository[CallTypeCode, CallType]
+    policies: Repository[AgencyId, SharingPolicy]
+    users: Repository[Username, User]
+    units: UnitRepository
+    incidents: IncidentRepository
+    changes: ChangeLog
+    idempotency: IdempotencyKeys
+
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        self.store = store if store is not None else MemoryStore()
+        parts = (
+            agencies := repos.agency_repository(self.store),
+            jurisdictions := repos.jurisdiction_repository(self.store),
+            stations := repos.station_repository(self.store),
+            call_types := repos.call_type_repository(self.store),
+            policies := repos.policy_repository(self.store),
+            users := repos.user_repository(self.store),
+            units := repos.MemoryUnitRepository(self.store),
+            incidents := repos.MemoryIncidentRepository(self.store),
+            changes := repos.MemoryChangeLog(self.store),
+            idempotency := repos.MemoryIdempotencyKeys(self.store),
+        )
+        self._transactional: tuple[_Transactional, ...] = parts
+        self.agencies = agencies
+        self.jurisdictions = jurisdictions
+        self.stations = stations
+        self.call_types = call_types
+        self.policies = policies
+        self.users = users
+        self.units = units
+        self.incidents = incidents
+        self.changes = changes
+        self.idempotency = idempotency
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        self.rollback()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        parts = self._transactional
+        try:
+            with self.store.lock:
+                for part in parts:
+                    part.validate()
+                for part in parts:
+                    part.apply()
+        finally:
+            # Committed or refused, the changes are spent (as after a SQL commit fails).
+            for part in parts:
+                part.reset()
+        self.committed = True
+
+    def rollback(self) -> None:
+        for part in self._transactional:
+            part.reset()

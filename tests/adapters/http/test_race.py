@@ -1,0 +1,83 @@
+"""No unit on two incidents, whatever the concurrency: threads race through real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from bluepool.adapters.http.app import create_app
+from bluepool.bootstrap import Runtime
+from tests.adapters.http.conftest import centre
+
+RACERS = 16
+
+
+@pytest.fixture
+def base_url(runtime: Runtime) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port,
+                            log_level="warning", limit_concurrency=200)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_racing_dispatchers_assign_one_unit_exactly_once(base_url: str, runtime: Runtime) -> None:
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        token = http.post("/api/v1/auth/token",
+                          data={"username": "dispatcher", "password": "dispatcher-pw"}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        loc = centre("east")
+        incidents = [
+            http.post("/api/v1/incidents", headers=headers,
+                      json={"call_type": "burglary", "priority": 2,
+                            "location": {"lat": loc.lat, "lon": loc.lon}}).json()["id"]
+            for _ in range(RACERS)
+        ]
+
+    barrier = threading.Barrier(RACERS)
+    results: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    def race(incident_id: str) -> None:
+        with httpx.Client(base_url=base_url, timeout=60, headers=headers) as http:
+            barrier.wait()
+            r = http.post(f"/api/v1/incidents/{incident_id}/assignments", json={"unit_id": "east-p1"})
+            with lock:
+                results.append((incident_id, r.status_code, r.json().get("code", "")))
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in incidents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+
+    codes = sorted(status for _, status, _ in results)
+    assert len(results) == RACERS
+    assert codes == [201] + [409] * (RACERS - 1), results
+    winner = next(i for i, status, _ in results if status == 201)
+
+    # The database agrees: the unit is on the winner's incident, and on no other.
+    with runtime.context.uow() as uow:
+        unit = uow.units.get("east-p1")  # type: ignore[arg-type]
+        assert unit is not None
+        assert unit.incident_id == winner
+        assert unit.status.value == "dispatched"
+        holding = [i for i in incidents
+                   if (inc := uow.incidents.get(i)) and "east-p1" in inc.active_units()]  # type: ignore[arg-type]
+        assert holding == [winner]

@@ -1,0 +1,157 @@
+"""Builders for domain objects: sensible defaults, override what the test is about.
+
+    a_unit(capabilities={"k9"}, status=UnitStatus.AVAILABLE)
+    an_incident(priority=1, jurisdiction_id="J-1")
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bluepool.domain.access import Role, User
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.incidents import Incident
+from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.units import Unit
+
+#: A fixed instant the tests count from.
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+#: Somewhere in the collective's area.
+HQ = Location(48.8566, 2.3522)
+
+_serial = itertools.count(1)
+
+
+def _next(prefix: str) -> str:
+    return f"{prefix}-{next(_serial)}"
+
+
+def at(minutes: float) -> datetime:
+    """Return T0 plus ``minutes``."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def an_agency(**overrides: Any) -> Agency:
+    fields: dict[str, Any] = {"id": AgencyId(_next("A")), "name": "Metro Police"}
+    fields.update(overrides)
+    return Agency(**fields)
+
+
+def a_square(lat: float = HQ.lat, lon: float = HQ.lon, size: float = 0.05) -> dict[str, Any]:
+    """Return a GeoJSON polygon: a square of ``size`` degrees around (lat, lon)."""
+    h = size / 2
+    ring = [
+        [lon - h, lat - h],
+        [lon + h, lat - h],
+        [lon + h, lat + h],
+        [lon - h, lat + h],
+        [lon - h, lat - h],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def a_jurisdiction(**overrides: Any) -> Jurisdiction:
+    fields: dict[str, Any] = {
+        "id": JurisdictionId(_next("J")),
+        "name": "Downtown",
+        "agency_id": AgencyId("A-1"),
+        "geometry": a_square(),
+    }
+    fields.update(overrides)
+    return Jurisdiction(**fields)
+
+
+def a_station(**overrides: Any) -> Station:
+    fields: dict[str, Any] = {
+        "id": StationId(_next("S")),
+        "agency_id": AgencyId("A-1"),
+        "name": "Central",
+        "location": HQ,
+    }
+    fields.update(overrides)
+    return Station(**fields)
+
+
+def a_unit(**overrides: Any) -> Unit:
+    fields: dict[str, Any] = {
+        "id": UnitId(_next("P")),
+        "agency_id": AgencyId("A-1"),
+        "kind": "car",
+        "capabilities": frozenset({"patrol"}),
+        "location": HQ,
+        "status_at": T0,
+        "position_at": T0,
+    }
+    fields.update(overrides)
+    if not isinstance(fields["capabilities"], frozenset):
+        fields["capabilities"] = frozenset(fields["capabilities"])
+    return Unit(**fields)
+
+
+def an_incident(**overrides: Any) -> Incident:
+    """Return a freshly received incident (its timeline holds the "received" entry)."""
+    fields: dict[str, Any] = {
+        "id": IncidentId(_next("I")),
+        "call_type": CallTypeCode("burglary"),
+        "priority": 2,
+        "location": HQ,
+        "jurisdiction_id": None,
+        "at": T0,
+        "actor": "dispatcher-1",
+    }
+    fields.update(overrides)
+    if "received_at" in fields:
+        fields["at"] = fields.pop("received_at")
+    return Incident.receive(**fields)
+
+
+def a_call_type(**overrides: Any) -> CallType:
+    fields: dict[str, Any] = {
+        "code": CallTypeCode(_next("ct")),
+        "name": "Burglary in progress",
+        "default_priority": 2,
+        "plan": (Requirement("patrol", 2), Requirement("k9")),
+    }
+    fields.update(overrides)
+    return CallType(**fields)
+
+
+def a_policy(**overrides: Any) -> SharingPolicy:
+    fields: dict[str, Any] = {
+        "agency_id": AgencyId("A-1"),
+        "home_reserve": 2,
+        "rules": (
+            SharingRule(),
+            SharingRule(
+                jurisdictions=frozenset({JurisdictionId("J-2")}),
+                call_types=frozenset({CallTypeCode("riot")}),
+                capabilities=frozenset({"swat", "k9"}),
+                max_priority=2,
+            ),
+        ),
+    }
+    fields.update(overrides)
+    return SharingPolicy(**fields)
+
+
+def a_user(**overrides: Any) -> User:
+    fields: dict[str, Any] = {
+        "username": Username(_next("user")),
+        "role": Role.DISPATCHER,
+        "password_hash": "$argon2id$fake",
+        "full_name": "Dana Dispatcher",
+    }
+    fields.update(overrides)
+    return User(**fields)

@@ -1,0 +1,275 @@
+"""Loading a whole collective: all of it in one commit, or none of it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bluepool.adapters.files.collective import read_collective
+from bluepool.adapters.memory.repositories import MemoryStore
+from bluepool.adapters.memory.uow import MemoryUnitOfWork
+from bluepool.domain.access import Role, User
+from bluepool.domain.agencies import Agency
+from bluepool.domain.errors import Duplicate
+from bluepool.domain.ids import AgencyId, UnitId, Username
+from bluepool.domain.units import Unit
+from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services.ports import Page
+from bluepool.services.setup import CollectiveSpec, UserSpec, load_collective
+
+DEMO = Path(__file__).parents[2] / "src/bluepool/demo/collective.yaml"
+NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+class FakeHasher:
+    def hash(self, password: str) -> str:
+        return f"hashed:{password}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == f"hashed:{password}"
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+@pytest.fixture(scope="module")
+def demo() -> CollectiveSpec:
+    return read_collective(DEMO)
+
+
+def load(store: MemoryStore, spec: CollectiveSpec) -> dict[str, int]:
+    with MemoryUnitOfWork(store) as uow:
+        return load_collective(
+            uow,
+            spec,
+            FakeHasher(),
+            FixedClock(),
+            "test",
+            JurisdictionIndex(spec.jurisdictions),
+        )
+
+
+def snapshot(store: MemoryStore) -> dict[str, list[str]]:
+    with MemoryUnitOfWork(store) as uow:
+        changes, _ = uow.changes.find(None, None, Page(limit=10_000))
+        return {
+            "agencies": sorted(a.id for a in uow.agencies.list()),
+            "jurisdictions": sorted(j.id for j in uow.jurisdictions.list()),
+            "stations": sorted(s.id for s in uow.stations.list()),
+            "units": sorted(u.id for u in uow.units.list()),
+            "call_types": sorted(c.code for c in uow.call_types.list()),
+            "policies": sorted(p.agency_id for p in uow.policies.list()),
+            "users": sorted(u.username for u in uow.users.list()),
+            "changes": sorted(f"{c.entity}:{c.entity_id}" for c in changes),
+        }
+
+
+def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+
+    summary = load(store, demo)
+
+    assert summary == {
+        "agencies": 4,
+        "jurisdictions": 11,
+        "stations": 14,
+        "units": len(demo.units),
+        "call_types": len(demo.call_types),
+        "policies": 4,
+        "users": len(demo.users),
+    }
+    state = snapshot(store)
+    assert len(state["units"]) == len(demo.units)
+    assert len(state["users"]) == len(demo.users)
+
+
+def test_units_start_at_their_station_in_their_own_jurisdiction(
+    demo: CollectiveSpec,
+) -> None:
+    store = MemoryStore()
+    load(store, demo)
+
+    with MemoryUnitOfWork(store) as uow:
+        units = uow.units.list()
+        stations = {s.id: s for s in uow.stations.list()}
+        owner = {j.id: j.agency_id for j in uow.jurisdictions.list()}
+    assert all(
+        u.location == stations[u.station_id].location for u in units if u.station_id
+    )
+    assert all(u.is_available for u in units)
+    assert all(u.jurisdiction_id is not None for u in units)
+    assert all(
+        owner[u.jurisdiction_id] == u.agency_id for u in units if u.jurisdiction_id
+    )
+    assert next(u for u in units if u.id == "vaduz-p1").jurisdiction_id == "vaduz"
+    assert (
+        next(u for u in units if u.id == "oberland-air-1").jurisdiction_id == "balzers"
+    )
+
+
+def test_plain_passwords_are_hashed_and_given_hashes_kept() -> None:
+    spec = CollectiveSpec(
+        agencies=(Agency(AgencyId("a"), "A"),),
+        users=(
+            UserSpec(Username("dispatcher"), Role.DISPATCHER, password="dispatcher"),
+            UserSpec(
+                Username("admin"), Role.COLLECTIVE_ADMIN, password_hash="$argon2id$x"
+            ),
+        ),
+    )
+    store = MemoryStore()
+    load(store, spec)
+
+    with MemoryUnitOfWork(store) as uow:
+        dispatcher = uow.users.get(Username("dispatcher"))
+        admin = uow.users.get(Username("admin"))
+    assert dispatcher is not None
+    assert dispatcher.password_hash == "hashed:dispatcher"
+    assert admin is not None
+    assert admin.password_hash == "$argon2id$x"
+
+
+def test_officers_keep_their_unit_and_agency(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, demo)
+
+    with MemoryUnitOfWork(store) as uow:
+        officer = uow.users.get(Username("officer"))
+    assert officer is not None
+    assert (officer.role, officer.agency_id, officer.unit_id) == (
+        Role.OFFICER,
+        "vaduz",
+        "vaduz-p1",
+    )
+
+
+def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, demo)
+
+    with MemoryUnitOfWork(store) as uow:
+        changes, total = uow.changes.find(None, None, Page(limit=10_000))
+    expected = (
+        len(demo.agencies)
+        + len(demo.jurisdictions)
+        + len(demo.stations)
+        + len(demo.units)
+        + len(demo.call_types)
+        + len(demo.policies)
+        + len(demo.users)
+    )
+    assert total == expected
+    assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
+    assert Counter(c.entity for c in changes) == {
+        "agency": 4,
+        "jurisdiction": 11,
+        "station": 14,
+        "unit": len(demo.units),
+        "call_type": len(demo.call_types),
+        "sharing_policy": 4,
+        "user": len(demo.users),
+    }
+    assert not any("password" in str(c.data) for c in changes)
+
+
+def test_refuses_ids_already_in_the_database_and_loads_nothing(
+    demo: CollectiveSpec,
+) -> None:
+    store = MemoryStore()
+    with MemoryUnitOfWork(store) as uow:
+        uow.agencies.add(Agency(AgencyId("unterland"), "Unterland (existing)"))
+        uow.users.add(User(Username("officer"), Role.OFFICER))
+        uow.commit()
+    before = snapshot(store)
+
+    with pytest.raises(Duplicate) as raised:
+        load(store, demo)
+
+    assert 'agency "unterland"' in raised.value.detail
+    assert 'user "officer"' in raised.value.detail
+    assert snapshot(store) == before
+
+
+def test_a_collision_found_at_commit_leaves_nothing_loaded(
+    demo: CollectiveSpec,
+) -> None:
+    """Another writer takes a unit id after the check: the commit fails as a whole."""
+    store = MemoryStore()
+    racer = MemoryUnitOfWork(store)
+
+    class RacingHasher(FakeHasher):
+        def hash(self, password: str) -> str:
+            if (
+                not racer.committed
+            ):  # strikes between the duplicate check and the commit
+                with racer:
+                    racer.agencies.add(Agency(AgencyId("vaduz"), "someone else's"))
+                    racer.commit()
+            return super().hash(password)
+
+    with pytest.raises(Duplicate), MemoryUnitOfWork(store) as uow:
+        load_collective(
+            uow,
+            demo,
+            RacingHasher(),
+            FixedClock(),
+            "test",
+            JurisdictionIndex(demo.jurisdictions),
+        )
+
+    state = snapshot(store)
+    assert state["agencies"] == ["vaduz"]  # the other writer's, and nothing of ours
+    assert all(not ids for name, ids in state.items() if name != "agencies")
+
+
+def test_loading_twice_changes_nothing_the_second_time(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, demo)
+    before = snapshot(store)
+
+    with pytest.raises(Duplicate):
+        load(store, demo)
+
+    assert snapshot(store) == before
+
+
+def test_the_spec_is_not_changed_by_loading(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, demo)
+
+    assert all(u.jurisdiction_id is None for u in demo.units)
+    with MemoryUnitOfWork(store) as uow:
+        unit = uow.units.get(UnitId("vaduz-p1"))
+    assert unit is not None
+    assert unit is not next(u for u in demo.units if u.id == "vaduz-p1")
+
+
+def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, demo)
+
+    with pytest.raises(Duplicate) as raised:
+        load(store, demo)
+
+    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
+    assert raised.value.detail.endswith(f" and {total - 10} more")
+    assert raised.value.detail.count('"') == 20
+
+
+def test_a_unit_without_a_position_has_no_jurisdiction() -> None:
+    spec = CollectiveSpec(
+        agencies=(Agency(AgencyId("a"), "A"),),
+        units=(Unit(UnitId("a-1"), AgencyId("a"), "patrol", frozenset({"patrol"})),),
+    )
+    store = MemoryStore()
+    load(store, spec)
+
+    with MemoryUnitOfWork(store) as uow:
+        unit = uow.units.get(UnitId("a-1"))
+    assert unit is not None
+    assert unit.jurisdiction_id is None

@@ -1,0 +1,173 @@
+"""Hypothesis strategies for the domain: a small collective of agencies, their fleets and rules.
+
+The world is deliberately small (four agencies, a handful of jurisdictions, a box a few
+kilometres wide, a grid of shared points) so that generated cases collide often: equal ETAs,
+units at home and away, agencies at their reserve, lenders with and without a policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import strategies as st
+
+from bluepool.domain.agencies import Requirement
+from bluepool.domain.dispatch import Collective, IncidentView
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.incidents import PRIORITIES, Incident
+from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.units import Unit, UnitStatus
+
+CAPABILITIES = ("patrol", "k9", "swat", "negotiator", "air", "crime_scene")
+#: Drawn more often than the rest, so that plans and fleets meet.
+COMMON = ("patrol", "k9", "swat")
+CALL_TYPES = tuple(CallTypeCode(c) for c in ("burglary", "assault", "pursuit", "hostage"))
+
+#: Which agency answers for each jurisdiction. "state" answers for none: its units are never
+#: "at home", so it never has a reserve to keep.
+JURISDICTION_AGENCY: dict[JurisdictionId, AgencyId] = {
+    JurisdictionId("n1"): AgencyId("north"),
+    JurisdictionId("n2"): AgencyId("north"),
+    JurisdictionId("s1"): AgencyId("south"),
+    JurisdictionId("e1"): AgencyId("east"),
+    JurisdictionId("e2"): AgencyId("east"),
+}
+AGENCIES = (AgencyId("north"), AgencyId("south"), AgencyId("east"), AgencyId("state"))
+JURISDICTIONS = tuple(JURISDICTION_AGENCY)
+AGENCY_NAMES = {a: a.title() + " PD" for a in AGENCIES}
+
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+#: A coarse grid of shared points, so several units often have exactly the same ETA.
+_GRID = [Location(45.0 + i * 0.02, -75.0 + j * 0.02) for i in range(3) for j in range(3)]
+
+
+def locations() -> st.SearchStrategy[Location]:
+    """A point in a box about 11 km by 8 km, often one of a few shared grid points."""
+    anywhere = st.builds(
+        Location,
+        lat=st.floats(45.0, 45.1, allow_nan=False),
+        lon=st.floats(-75.0, -74.9, allow_nan=False),
+    )
+    return st.one_of(st.sampled_from(_GRID), anywhere)
+
+
+def capabilities() -> st.SearchStrategy[str]:
+    return st.sampled_from(COMMON) | st.sampled_from(COMMON) | st.sampled_from(CAPABILITIES)
+
+
+def capability_sets(min_size: int = 0) -> st.SearchStrategy[frozenset[str]]:
+    return st.frozensets(capabilities(), min_size=min_size, max_size=3)
+
+
+def jurisdiction_ids() -> st.SearchStrategy[JurisdictionId | None]:
+    """A jurisdiction of the collective, now and then none (outside all of them)."""
+    return st.sampled_from((*JURISDICTIONS, None))
+
+
+@st.composite
+def units(draw: st.DrawFn, id: str = "u1") -> Unit:
+    """A unit of any agency, anywhere in the box, in any status.
+
+    A committed or busy unit may carry an incident id; an available unit never does.
+    """
+    agency = draw(st.sampled_from(AGENCIES))
+    # Available is the interesting case for the recommender: draw it often.
+    available = st.just(UnitStatus.AVAILABLE)
+    status = draw(st.one_of(available, available, st.sampled_from(list(UnitStatus))))
+    on_incident = status in {
+        UnitStatus.DISPATCHED,
+        UnitStatus.EN_ROUTE,
+        UnitStatus.ON_SCENE,
+    } or (status is UnitStatus.BUSY and draw(st.booleans()))
+    # Most units are positioned inside their own agency's jurisdictions, as in real life.
+    own = [j for j, a in JURISDICTION_AGENCY.items() if a == agency]
+    jurisdiction = draw(st.sampled_from(own) if own and draw(st.booleans()) else jurisdiction_ids())
+    return Unit(
+        id=UnitId(id),
+        agency_id=agency,
+        kind="car",
+        capabilities=draw(capability_sets(min_size=1)),
+        status=status,
+        location=None if draw(st.integers(0, 9)) == 0 else draw(locations()),
+        jurisdiction_id=jurisdiction,
+        incident_id=IncidentId("i-other") if on_incident else None,
+        workload=draw(st.integers(0, 4)),
+    )
+
+
+def fleets(min_size: int = 0, max_size: int = 12) -> st.SearchStrategy[list[Unit]]:
+    """Units with distinct ids (u0, u1, ...)."""
+    return st.lists(units(), min_size=min_size, max_size=max_size).map(
+        lambda us: [replace(u, id=UnitId(f"u{i}"), events=[]) for i, u in enumerate(us)]
+    )
+
+
+def _any_or(strategy: st.SearchStrategy[frozenset[str]]) -> st.SearchStrategy[frozenset[str] | None]:
+    """``None`` (any) three times in four: most real rules leave most fields open."""
+    return st.one_of(st.none(), st.none(), st.none(), strategy)
+
+
+def sharing_rules() -> st.SearchStrategy[SharingRule]:
+    return st.builds(
+        SharingRule,
+        jurisdictions=_any_or(st.frozensets(st.sampled_from(JURISDICTIONS), min_size=1, max_size=3)),
+        call_types=_any_or(st.frozensets(st.sampled_from(CALL_TYPES), min_size=1, max_size=2)),
+        capabilities=_any_or(capability_sets(min_size=1)),
+        max_priority=st.sampled_from((5, 4, 3, 2, 1)),
+    )
+
+
+def sharing_policies(agency_id: AgencyId) -> st.SearchStrategy[SharingPolicy]:
+    return st.builds(
+        SharingPolicy,
+        agency_id=st.just(agency_id),
+        home_reserve=st.integers(0, 3),
+        rules=st.one_of(
+            *[st.lists(sharing_rules(), min_size=1, max_size=3).map(tuple)] * 3, st.just(())
+        ),
+    )
+
+
+@st.composite
+def collectives(draw: st.DrawFn) -> Collective:
+    """The four agencies; some have a sharing policy, some (who then lend nothing) do not."""
+    policies = {a: draw(sharing_policies(a)) for a in AGENCIES if draw(st.integers(0, 3))}
+    return Collective(JURISDICTION_AGENCY, policies, AGENCY_NAMES)
+
+
+def response_plans() -> st.SearchStrategy[tuple[Requirement, ...]]:
+    """One to three distinct capabilities, one or two units of each."""
+    return st.lists(
+        st.builds(Requirement, capabilities(), st.integers(1, 2)),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda r: r.capability,
+    ).map(tuple)
+
+
+def incident_views(id: str = "i1") -> st.SearchStrategy[IncidentView]:
+    return st.builds(
+        IncidentView,
+        id=st.just(IncidentId(id)),
+        call_type=st.sampled_from(CALL_TYPES),
+        priority=st.sampled_from(PRIORITIES),
+        location=locations(),
+        jurisdiction_id=jurisdiction_ids(),
+    )
+
+
+def incidents(id: str = "i1") -> st.SearchStrategy[Incident]:
+    """A freshly received incident."""
+    return st.builds(
+        Incident.receive,
+        id=st.just(IncidentId(id)),
+        call_type=st.sampled_from(CALL_TYPES),
+        priority=st.sampled_from(PRIORITIES),
+        location=locations(),
+        jurisdiction_id=jurisdiction_ids(),
+        at=st.integers(0, 86_400).map(lambda s: T0 + timedelta(seconds=s)),
+        actor=st.just("dispatcher"),
+    )
