@@ -13,15 +13,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import footer, summary, timings_ms  # noqa: E402
+from common import footer, summary, timings_ms
 
-from bluepool.domain.agencies import Requirement  # noqa: E402
-from bluepool.domain.dispatch import Collective, IncidentView, recommend  # noqa: E402
-from bluepool.domain.geo import Location  # noqa: E402
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId  # noqa: E402
-from bluepool.domain.sharing import SharingPolicy, SharingRule  # noqa: E402
-from bluepool.domain.travel import StraightLine  # noqa: E402
-from bluepool.domain.units import Unit, UnitStatus  # noqa: E402
+from bluepool.domain.agencies import Requirement
+from bluepool.domain.dispatch import Collective, IncidentView, recommend
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    UnitId,
+)
+from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.travel import StraightLine
+from bluepool.domain.units import Unit, UnitStatus
 
 CAPS = ["patrol"] * 6 + ["k9", "swat", "negotiator", "crime_scene"]
 
@@ -35,7 +41,10 @@ def fleet(n: int, rng: random.Random) -> tuple[list[Unit], Collective]:
         status = UnitStatus.AVAILABLE if rng.random() < 0.7 else UnitStatus.ON_SCENE
         units.append(
             Unit(
-                UnitId(f"u{i}"), a, cap, frozenset({cap, "patrol"} if cap == "k9" else {cap}),
+                UnitId(f"u{i}"),
+                a,
+                cap,
+                frozenset({cap, "patrol"} if cap == "k9" else {cap}),
                 status=status,
                 location=Location(47.0 + rng.random() * 0.3, 9.4 + rng.random() * 0.3),
                 jurisdiction_id=JurisdictionId(f"j-{a}") if rng.random() < 0.8 else None,
@@ -61,12 +70,18 @@ def baseline(incident, plan, units, collective, travel):  # type: ignore[no-unty
             continue
         if u.agency_id != home:
             p = collective.policies.get(u.agency_id)
-            if not p or not p.lends(incident.jurisdiction_id, incident.call_type,
-                                    incident.priority, u.capabilities & needed):
+            if not p or not p.lends(
+                incident.jurisdiction_id,
+                incident.call_type,
+                incident.priority,
+                u.capabilities & needed,
+            ):
                 continue
             at_home = sum(
-                1 for v in units
-                if v.agency_id == u.agency_id and v.is_available
+                1
+                for v in units
+                if v.agency_id == u.agency_id
+                and v.is_available
                 and collective.jurisdiction_agency.get(v.jurisdiction_id) == v.agency_id
             )
             if at_home - 1 < p.home_reserve:
@@ -81,8 +96,13 @@ def main() -> None:
     units, collective = fleet(2000, rng)
     travel = StraightLine()
     plan = (Requirement("patrol", 2), Requirement("k9", 1))
-    incident = IncidentView(IncidentId("i1"), CallTypeCode("armed_robbery"), 1,
-                            Location(47.15, 9.55), JurisdictionId("j-a3"))
+    incident = IncidentView(
+        IncidentId("i1"),
+        CallTypeCode("armed_robbery"),
+        1,
+        Location(47.15, 9.55),
+        JurisdictionId("j-a3"),
+    )
     ours = summary(timings_ms(lambda: recommend(incident, plan, units, collective, travel), 200))
     base = summary(timings_ms(lambda: baseline(incident, plan, units, collective, travel), 20, 2))
     rec = recommend(incident, plan, units, collective, travel)
@@ -91,11 +111,17 @@ def main() -> None:
     print(f"{'bluepool recommend()':<28}{ours['p50_ms']:>10.3f}{ours['p99_ms']:>10.3f}")
     print(f"{'baseline (eta-all, naive)':<28}{base['p50_ms']:>10.3f}{base['p99_ms']:>10.3f}")
     speedup = base["p50_ms"] / ours["p50_ms"]
-    print(f"speedup {speedup:.1f}x; {len(rec.candidates)} candidates, "
-          f"{len(rec.excluded)} excluded")
-    footer({"benchmark": "recommend", "units": 2000, "p50_ms": ours["p50_ms"],
-            "p99_ms": ours["p99_ms"], "baseline_p50_ms": base["p50_ms"],
-            "speedup_vs_baseline": round(speedup, 1)})
+    print(f"speedup {speedup:.1f}x; {len(rec.candidates)} candidates, {len(rec.excluded)} excluded")
+    footer(
+        {
+            "benchmark": "recommend",
+            "units": 2000,
+            "p50_ms": ours["p50_ms"],
+            "p99_ms": ours["p99_ms"],
+            "baseline_p50_ms": base["p50_ms"],
+            "speedup_vs_baseline": round(speedup, 1),
+        }
+    )
 
 
 if __name__ == "__main__":

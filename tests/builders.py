@@ -1,7 +1,7 @@
 """Builders for domain objects: sensible defaults, override what the test is about.
 
-    a_unit(capabilities={"k9"}, status=UnitStatus.AVAILABLE)
-    an_incident(priority=1, jurisdiction_id="J-1")
+a_unit(capabilities={"k9"}, status=UnitStatus.AVAILABLE)
+an_incident(priority=1, jurisdiction_id="J-1")
 """
 
 from __future__ import annotations

@@ -87,7 +87,11 @@ def _load(settings: Settings, file: Path) -> dict[str, int]:
         ctx = runtime.context
         with ctx.uow() as uow:
             summary = load_collective(
-                uow, spec, ctx.hasher, ctx.clock, "bluepool load",
+                uow,
+                spec,
+                ctx.hasher,
+                ctx.clock,
+                "bluepool load",
                 JurisdictionIndex(spec.jurisdictions),
             )
         ctx.jurisdictions_changed()
@@ -122,15 +126,20 @@ def serve(host: str, port: int, database_url: str | None, road_network: Path | N
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--database-url", envvar="BLUEPOOL_DATABASE_URL",
-              default="sqlite:///var/demo.db", show_default=True)
+@click.option(
+    "--database-url",
+    envvar="BLUEPOOL_DATABASE_URL",
+    default="sqlite:///var/demo.db",
+    show_default=True,
+)
 def demo(host: str, port: int, database_url: str) -> None:
     """Serve the dispatch center with the demo collective (demo data, demo passwords)."""
     if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     roads = DEMO_DIR / "liechtenstein.roads.npz"
     settings = _settings(
-        environment="demo", database_url=database_url,
+        environment="demo",
+        database_url=database_url,
         road_network=Path(str(roads)) if roads.is_file() else None,
     )
     if _is_empty(settings):

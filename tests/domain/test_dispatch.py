@@ -437,11 +437,6 @@ def test_shortfall_exactly_when_no_eligible_unit_is_left(case: Case) -> None:
             )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _fill_plan is greedy per requirement; a multi-capability unit taken for an "
-    "early line leaves a later line short although another assignment fills the whole plan",
-)
 def test_plan_is_filled_whenever_some_choice_of_units_fills_it() -> None:
     plan = (Requirement("patrol"), Requirement("k9"))
     units = [

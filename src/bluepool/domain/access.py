@@ -1,12 +1,12 @@
 """Who may do what: users, their roles, and the scope of each role.
 
-    collective_admin   everything, in every agency
-    agency_admin       their own agency's fleet, stations, sharing policy and users
-    supervisor         dispatch, and set any unit's status
-    dispatcher         take calls, recommend, assign, set unit status
-    officer            update only their own unit (status, position)
-                       (an agency admin may also set their own agency's units' status)
-    analyst            read everything, change nothing
+collective_admin   everything, in every agency
+agency_admin       their own agency's fleet, stations, sharing policy and users
+supervisor         dispatch, and set any unit's status
+dispatcher         take calls, recommend, assign, set unit status
+officer            update only their own unit (status, position)
+                   (an agency admin may also set their own agency's units' status)
+analyst            read everything, change nothing
 """
 
 from __future__ import annotations

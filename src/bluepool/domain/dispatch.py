@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from bluepool.domain.agencies import Requirement
 from bluepool.domain.geo import Location, format_duration
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    UnitId,
+)
 from bluepool.domain.sharing import SharingPolicy
 from bluepool.domain.travel import TravelTimes
 from bluepool.domain.units import Unit, UnitStatus
@@ -40,6 +46,10 @@ class Collective:
     jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
     policies: Mapping[AgencyId, SharingPolicy]
     agency_names: Mapping[AgencyId, str]
+
+    def agency_of(self, jurisdiction_id: JurisdictionId | None) -> AgencyId | None:
+        """Return the agency answering for a jurisdiction (None: outside all of them)."""
+        return None if jurisdiction_id is None else self.jurisdiction_agency.get(jurisdiction_id)
 
     def name(self, agency_id: AgencyId) -> str:
         return self.agency_names.get(agency_id, agency_id)
@@ -105,9 +115,13 @@ def recommend(
 ) -> Recommendation:
     """Return the ranked candidates for ``incident`` and the units excluded, with reasons."""
     needed = frozenset(r.capability for r in plan)
-    home_agency = collective.jurisdiction_agency.get(incident.jurisdiction_id)  # type: ignore[arg-type]
-    at_home = _available_at_home(units, collective.jurisdiction_agency)
-    where = incident.jurisdiction_id or "outside every jurisdiction"
+    home_agency = collective.agency_of(incident.jurisdiction_id)
+    at_home = _available_at_home(units, collective)
+    where = (
+        f"to {incident.jurisdiction_id}"
+        if incident.jurisdiction_id
+        else "outside the collective's jurisdictions"
+    )
 
     excluded: list[Exclusion] = []
     eligible: list[tuple[Unit, frozenset[str], str, bool]] = []
@@ -119,14 +133,12 @@ def recommend(
             continue
         caps = u.capabilities & needed
         if not caps:
-            excluded.append(
-                Exclusion(u.id, u.agency_id, "lacks " + " or ".join(sorted(needed)))
-            )
+            excluded.append(Exclusion(u.id, u.agency_id, "lacks " + " or ".join(sorted(needed))))
             continue
         if u.location is None:
             excluded.append(Exclusion(u.id, u.agency_id, "position unknown"))
             continue
-        home = collective.jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id  # type: ignore[arg-type]
+        home = collective.agency_of(u.jurisdiction_id) == u.agency_id
         if u.agency_id == home_agency:
             eligible.append((u, caps, f"own agency {collective.name(u.agency_id)}", home))
             continue
@@ -134,7 +146,12 @@ def recommend(
         lent = lends_cache.get((u.agency_id, caps))
         if lent is None:
             lent = (
-                policy.lends(incident.jurisdiction_id, incident.call_type, incident.priority, caps)
+                policy.lends(
+                    incident.jurisdiction_id,
+                    incident.call_type,
+                    incident.priority,
+                    caps,
+                )
                 if policy
                 else frozenset()
             )
@@ -145,7 +162,7 @@ def recommend(
                     u.id,
                     u.agency_id,
                     f"agency {collective.name(u.agency_id)} does not lend "
-                    f"{'/'.join(sorted(caps))} to {where} for {incident.call_type} "
+                    f"{'/'.join(sorted(caps))} {where} for {incident.call_type} "
                     f"P{incident.priority}",
                 )
             )
@@ -156,11 +173,14 @@ def recommend(
             continue
         eligible.append((u, lent, f"lent by {collective.name(u.agency_id)}", home))
 
-    etas = travel.to_destination([u.location for u, *_ in eligible], incident.location)  # type: ignore[misc]
+    origins = [u.location for u, *_ in eligible if u.location is not None]
+    etas = travel.to_destination(origins, incident.location)
     ranked: list[tuple[float, int, int, str, Unit, frozenset[str], str, bool]] = []
     for (u, caps, why, home), eta in zip(eligible, etas, strict=True):
         if eta is None:
-            excluded.append(Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}"))
+            excluded.append(
+                Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}")
+            )
             continue
         own = 0 if u.agency_id == home_agency else 1
         ranked.append((eta, own, u.workload, u.id, u, caps, why, home))
@@ -187,19 +207,22 @@ def recommend(
     )
 
 
-def _available_at_home(
-    units: Sequence[Unit], jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
-) -> dict[AgencyId, int]:
+def _available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
     counts: dict[AgencyId, int] = {}
     for u in units:
-        if u.status is UnitStatus.AVAILABLE and jurisdiction_agency.get(u.jurisdiction_id) == u.agency_id:  # type: ignore[arg-type]
+        if (
+            u.status is UnitStatus.AVAILABLE
+            and collective.agency_of(u.jurisdiction_id) == u.agency_id
+        ):
             counts[u.agency_id] = counts.get(u.agency_id, 0) + 1
     return counts
 
 
 def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
     n = policy.home_reserve
-    return f"agency {collective.name(policy.agency_id)} keeps {n} unit{'s' if n != 1 else ''} at home"
+    return (
+        f"agency {collective.name(policy.agency_id)} keeps {n} unit{'s' if n != 1 else ''} at home"
+    )
 
 
 def _fill_plan(
@@ -209,15 +232,23 @@ def _fill_plan(
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
 ) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
-    """Pick, for each requirement in plan order, the best-ranked units that can fill it."""
+    """Pick, for each requirement, the best-ranked units that can fill it.
+
+    The scarcest capability is filled first, so that a unit with several capabilities (a K-9
+    car is also a patrol car) is not spent on a common line while a rare one goes short. The
+    answer lists the units in plan order.
+    """
+    supply = {r.capability: sum(1 for row in ranked if r.capability in row[5]) for r in plan}
+    order = sorted(range(len(plan)), key=lambda i: (supply[plan[i].capability], i))
     lent_from_home: dict[AgencyId, int] = {}
     taken: set[str] = set()
-    proposed: list[tuple[str, UnitId]] = []
-    shortfalls: list[Shortfall] = []
-    for req in plan:
-        got = 0
+    picked: dict[int, list[tuple[str, UnitId]]] = {}
+    short: dict[int, Shortfall] = {}
+    for i in order:
+        req = plan[i]
+        got: list[tuple[str, UnitId]] = []
         for *_, u, caps, _, home in ranked:
-            if got == req.count:
+            if len(got) == req.count:
                 break
             if u.id in taken or req.capability not in caps:
                 continue
@@ -228,8 +259,10 @@ def _fill_plan(
                     continue
                 lent_from_home[u.agency_id] = lent + 1
             taken.add(u.id)
-            proposed.append((req.capability, u.id))
-            got += 1
-        if got < req.count:
-            shortfalls.append(Shortfall(req.capability, req.count - got))
+            got.append((req.capability, u.id))
+        picked[i] = got
+        if len(got) < req.count:
+            short[i] = Shortfall(req.capability, req.count - len(got))
+    proposed = [p for i in range(len(plan)) for p in picked[i]]
+    shortfalls = [short[i] for i in range(len(plan)) if i in short]
     return tuple(proposed), tuple(shortfalls)

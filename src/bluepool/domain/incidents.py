@@ -151,8 +151,10 @@ class Incident:
     def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
         """Close the incident and free every unit still on it."""
         if not self.is_open:
-            raise Conflict(f"incident {self.id} is already {self.status.value}",
-                           code="incident_closed")
+            raise Conflict(
+                f"incident {self.id} is already {self.status.value}",
+                code="incident_closed",
+            )
         for a in self.assignments:
             if a.active:
                 a.cleared_at = at

@@ -51,10 +51,14 @@ class SharingRule:
             "any capability" if self.capabilities is None else ", ".join(sorted(self.capabilities))
         )
         parts.append(
-            "anywhere" if self.jurisdictions is None else "to " + ", ".join(sorted(self.jurisdictions))
+            "anywhere"
+            if self.jurisdictions is None
+            else "to " + ", ".join(sorted(self.jurisdictions))
         )
         parts.append(
-            "any call type" if self.call_types is None else "for " + ", ".join(sorted(self.call_types))
+            "any call type"
+            if self.call_types is None
+            else "for " + ", ".join(sorted(self.call_types))
         )
         if self.max_priority < 5:
             parts.append(f"priority 1-{self.max_priority}")

@@ -7,11 +7,10 @@ detour factor, driven at an average speed. A road-network oracle implements the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-import math
 
 from bluepool.domain.geo import EARTH_RADIUS_M, Location, distance_m
 
@@ -23,7 +22,8 @@ class TravelTimes(Protocol):
     ``method`` names the model in words, for the reasons a recommendation gives.
     """
 
-    method: str
+    @property
+    def method(self) -> str: ...
 
     def to_destination(
         self, origins: Sequence[Location], destination: Location
@@ -51,7 +51,13 @@ class StraightLine:
         scale = 2 * EARTH_RADIUS_M * self.detour_factor / (self.speed_kmh / 3.6)
         lat2, lon2 = math.radians(destination.lat), math.radians(destination.lon)
         cos2 = math.cos(lat2)
-        sin, cos, asin, sqrt, rad = math.sin, math.cos, math.asin, math.sqrt, math.radians
+        sin, cos, asin, sqrt, rad = (
+            math.sin,
+            math.cos,
+            math.asin,
+            math.sqrt,
+            math.radians,
+        )
         out: list[float | None] = []
         for o in origins:
             lat1 = rad(o.lat)

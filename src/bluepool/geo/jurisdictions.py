@@ -30,9 +30,13 @@ class JurisdictionIndex:
     def locate_many(self, locations: Sequence[Location]) -> list[JurisdictionId | None]:
         if not locations or not self._ids:
             return [None] * len(locations)
-        points = shapely.points([loc.lon for loc in locations], [loc.lat for loc in locations])
+        points = shapely.points(
+            [loc.lon for loc in locations], [loc.lat for loc in locations]
+        )
         point_idx, geom_idx = self._tree.query(points, predicate="intersects")
         found: list[JurisdictionId | None] = [None] * len(locations)
-        for p, g in sorted(zip(point_idx.tolist(), geom_idx.tolist(), strict=True), reverse=True):
+        for p, g in sorted(
+            zip(point_idx.tolist(), geom_idx.tolist(), strict=True), reverse=True
+        ):
             found[p] = self._ids[g]
         return found

@@ -34,6 +34,8 @@ from scipy.sparse import csgraph
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+#: Sweep a round whole once more than this share of its nodes is needed.
+RESTRICT_FRACTION = 0.25
 Progress = Callable[[int, int], None]
 """Called after each round with (nodes contracted so far, nodes in the graph)."""
 
@@ -125,13 +127,57 @@ class Hierarchy:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays().values())
 
-    def times_to(self, arrivals: Sequence[tuple[int, float]]) -> FloatArray:
-        """Return the shortest time from every node to a destination, by internal position.
+    def times_to(
+        self, arrivals: Sequence[tuple[int, float]], sources: NDArray[np.integer[Any]]
+    ) -> FloatArray:
+        """Return the shortest time in seconds from each source node to a destination.
 
         The destination is reached from up to two nodes: ``arrivals`` pairs a node id with
-        the seconds from that node to the destination (0 when the destination is the node).
-        Index the result with ``position[node]``; ``inf`` means the node cannot reach it.
+        the seconds from that node to the destination (0 when the destination is the node
+        itself). ``inf`` means the source cannot reach it.
+
+        Only the upward closure of the sources is swept in the big bottom rounds (RPHAST,
+        Delling et al. 2011); rounds where most nodes are needed anyway are swept whole.
         """
+        positions = self._position[np.asarray(sources, dtype=np.int64)]
+        dist = self._search_from(arrivals)
+        needed = np.zeros(len(dist), dtype=bool)
+        needed[positions] = True
+        restricted: list[tuple[IntArray, IntArray, IntArray]] = []
+        whole = len(self._levels)
+        for a, b, _, _, _ in reversed(self._levels):
+            local = np.flatnonzero(needed[a:b])
+            if len(local) > RESTRICT_FRACTION * (b - a):
+                break
+            whole -= 1
+            if len(local) == 0:
+                continue
+            nodes = local + a
+            rel = nodes - self.core_size
+            first = self.up_indptr[rel]
+            count = self.up_indptr[rel + 1] - first
+            edges = _ranges(first, count)
+            needed[self.up_heads[edges]] = True
+            restricted.append((nodes, edges, np.cumsum(count) - count))
+        self._sweep(dist, self._levels[:whole])
+        for nodes, edges, offsets in reversed(restricted):
+            via = dist[self.up_heads[edges]]
+            via += self.up_weights[edges]
+            dist[nodes] = np.minimum(dist[nodes], np.minimum.reduceat(via, offsets))
+        result: FloatArray = dist[positions]
+        return result
+
+    def all_times_to(self, arrivals: Sequence[tuple[int, float]]) -> FloatArray:
+        """Return the shortest time from every node (by node id) to a destination."""
+        dist = self._search_from(arrivals)
+        self._sweep(dist, self._levels)
+        result: FloatArray = dist[self._position]
+        return result
+
+    def _search_from(self, arrivals: Sequence[tuple[int, float]]) -> FloatArray:
+        """Settle the destination's upward search space and the core (one scipy Dijkstra)."""
+        if not 1 <= len(arrivals) <= 2:
+            raise ValueError("a destination is reached from one or two nodes")
         n = self.node_count
         slots = self._search.indptr[n]
         with self._lock:
@@ -140,11 +186,14 @@ class Hierarchy:
                 self._search.indices[slots + k] = n + 1 if node < 0 else self._position[node]
                 self._search.data[slots + k] = seconds
             dist: FloatArray = csgraph.dijkstra(self._search, directed=True, indices=n)
-        for a, b, ea, eb, offsets in self._levels:
+        return dist
+
+    def _sweep(self, dist: FloatArray, levels: Sequence[tuple[int, int, int, int, IntArray]]) -> None:
+        """Relax whole rounds, top round first: one vectorised min per round."""
+        for a, b, ea, eb, offsets in levels:
             via = dist[self.up_heads[ea:eb]]
             via += self.up_weights[ea:eb]
             np.minimum(dist[a:b], np.minimum.reduceat(via, offsets), out=dist[a:b])
-        return dist
 
 
 def build_hierarchy(
@@ -192,7 +241,7 @@ class _Contraction:
     ) -> None:
         self.n = n
         self.hops = witness_hops
-        self.priority_hops = min(2, witness_hops)
+        self.priority_hops = 0
         self._set_edges(tails, heads, weights)
         self.alive = np.ones(n, dtype=bool)
         self.round_of = np.full(n, -1, dtype=np.int64)
@@ -420,11 +469,12 @@ def _min_by_key(key: IntArray, value: FloatArray) -> tuple[IntArray, FloatArray]
     """Return the sorted unique keys with the smallest value of each."""
     if len(key) == 0:
         return key, value
-    o = np.lexsort((value, key))
+    o = np.argsort(key)
     key, value = key[o], value[o]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    return key[first], value[first]
+    starts = np.flatnonzero(first)
+    return key[starts], np.minimum.reduceat(value, starts)
 
 
 def _ranges(starts: IntArray, counts: IntArray) -> IntArray:

@@ -15,7 +15,14 @@ from bluepool.domain import access
 from bluepool.domain.access import Role, User
 from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.errors import Duplicate, Invalid, NotFound
-from bluepool.domain.ids import AgencyId, StationId, UnitId, Username
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
 from bluepool.domain.sharing import SharingPolicy
 from bluepool.domain.units import Unit
 from bluepool.services import views
@@ -48,14 +55,17 @@ def _write(
         )
         uow.commit()
     ctx.publisher.publish(
-        {"type": f"{entity}.{action}d" if action != "delete" else f"{entity}.deleted",
-         "id": entity_id, entity: view}
+        {
+            "type": f"{entity}.{action}d" if action != "delete" else f"{entity}.deleted",
+            "id": entity_id,
+            entity: view,
+        }
     )
     return view
 
 
 def _agency_exists(uow: UnitOfWork, agency_id: str) -> None:
-    if uow.agencies.get(agency_id) is None:
+    if uow.agencies.get(AgencyId(agency_id)) is None:
         raise Invalid(f"no agency {agency_id}", code="unknown_agency")
 
 
@@ -63,7 +73,9 @@ def _agency_exists(uow: UnitOfWork, agency_id: str) -> None:
 
 
 def save_agency(ctx: Context, user: User, agency: Agency, create: bool) -> dict[str, Any]:
-    access.require_collective_admin(user) if create else access.require_agency_admin(user, agency.id)
+    access.require_collective_admin(user) if create else access.require_agency_admin(
+        user, agency.id
+    )
 
     def change(uow: UnitOfWork) -> dict[str, Any]:
         if create:
@@ -83,14 +95,14 @@ def delete_agency(ctx: Context, user: User, agency_id: str) -> None:
 
     def change(uow: UnitOfWork) -> None:
         _get(uow.agencies, agency_id, "agency")
-        in_use = [u.id for u in uow.units.list() if u.agency_id == agency_id][:3]
-        in_use += [j.id for j in uow.jurisdictions.list() if j.agency_id == agency_id][:3]
+        in_use = [str(u.id) for u in uow.units.list() if u.agency_id == agency_id][:3]
+        in_use += [str(j.id) for j in uow.jurisdictions.list() if j.agency_id == agency_id][:3]
         if in_use:
             raise Invalid(
                 f"agency {agency_id} still has units or jurisdictions ({', '.join(in_use)}...)",
                 code="in_use",
             )
-        uow.agencies.delete(agency_id)
+        uow.agencies.delete(AgencyId(agency_id))
 
     _write(ctx, user, "delete", "agency", agency_id, change)
 
@@ -114,8 +126,17 @@ def save_jurisdiction(
             uow.jurisdictions.update(jurisdiction)
         return views.jurisdiction(jurisdiction, geometry=False)
 
-    view = _write(ctx, user, "create" if create else "update", "jurisdiction",
-                  jurisdiction.id, change) or {}
+    view = (
+        _write(
+            ctx,
+            user,
+            "create" if create else "update",
+            "jurisdiction",
+            jurisdiction.id,
+            change,
+        )
+        or {}
+    )
     ctx.jurisdictions_changed()
     return view
 
@@ -125,7 +146,7 @@ def delete_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> None:
 
     def change(uow: UnitOfWork) -> None:
         _get(uow.jurisdictions, jurisdiction_id, "jurisdiction")
-        uow.jurisdictions.delete(jurisdiction_id)
+        uow.jurisdictions.delete(JurisdictionId(jurisdiction_id))
 
     _write(ctx, user, "delete", "jurisdiction", jurisdiction_id, change)
     ctx.jurisdictions_changed()
@@ -149,8 +170,7 @@ def save_station(ctx: Context, user: User, station: Station, create: bool) -> di
             uow.stations.update(station)
         return views.station(station)
 
-    return _write(ctx, user, "create" if create else "update", "station", station.id,
-                  change) or {}
+    return _write(ctx, user, "create" if create else "update", "station", station.id, change) or {}
 
 
 def delete_station(ctx: Context, user: User, station_id: str) -> None:
@@ -159,9 +179,11 @@ def delete_station(ctx: Context, user: User, station_id: str) -> None:
         access.require_agency_admin(user, old.agency_id)
         posted = [u.id for u in uow.units.list() if u.station_id == station_id]
         if posted:
-            raise Invalid(f"station {station_id} still has units: {', '.join(posted[:5])}",
-                          code="in_use")
-        uow.stations.delete(station_id)
+            raise Invalid(
+                f"station {station_id} still has units: {', '.join(posted[:5])}",
+                code="in_use",
+            )
+        uow.stations.delete(StationId(station_id))
 
     _write(ctx, user, "delete", "station", station_id, change)
 
@@ -257,8 +279,17 @@ def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) 
             uow.call_types.update(call_type)
         return views.call_type(call_type)
 
-    return _write(ctx, user, "create" if create else "update", "call_type", call_type.code,
-                  change) or {}
+    return (
+        _write(
+            ctx,
+            user,
+            "create" if create else "update",
+            "call_type",
+            call_type.code,
+            change,
+        )
+        or {}
+    )
 
 
 def delete_call_type(ctx: Context, user: User, code: str) -> None:
@@ -266,7 +297,7 @@ def delete_call_type(ctx: Context, user: User, code: str) -> None:
 
     def change(uow: UnitOfWork) -> None:
         _get(uow.call_types, code, "call type")
-        uow.call_types.delete(code)
+        uow.call_types.delete(CallTypeCode(code))
 
     _write(ctx, user, "delete", "call_type", code, change)
 
@@ -283,14 +314,18 @@ def save_policy(ctx: Context, user: User, policy: SharingPolicy) -> dict[str, An
         known = {j.id for j in uow.jurisdictions.list()}
         codes = {c.code for c in uow.call_types.list()}
         for n, rule in enumerate(policy.rules):
-            unknown = (rule.jurisdictions or frozenset()) - known
-            if unknown:
-                raise Invalid(f"rules[{n}]: no jurisdiction {', '.join(sorted(unknown))}",
-                              code="unknown_jurisdiction")
+            bad = (rule.jurisdictions or frozenset()) - known
+            if bad:
+                raise Invalid(
+                    f"rules[{n}]: no jurisdiction {', '.join(sorted(bad))}",
+                    code="unknown_jurisdiction",
+                )
             unknown = (rule.call_types or frozenset()) - codes
             if unknown:
-                raise Invalid(f"rules[{n}]: no call type {', '.join(sorted(unknown))}",
-                              code="unknown_call_type")
+                raise Invalid(
+                    f"rules[{n}]: no call type {', '.join(sorted(unknown))}",
+                    code="unknown_call_type",
+                )
         if uow.policies.get(policy.agency_id) is None:
             uow.policies.add(policy)
         else:
@@ -369,8 +404,10 @@ def _check_user_refs(uow: UnitOfWork, target: User) -> None:
             raise Invalid("an officer user needs the unit they crew", code="officer_without_unit")
         unit = uow.units.get(target.unit_id)
         if unit is None or unit.agency_id != target.agency_id:
-            raise Invalid(f"no unit {target.unit_id} in agency {target.agency_id}",
-                          code="unknown_unit")
+            raise Invalid(
+                f"no unit {target.unit_id} in agency {target.agency_id}",
+                code="unknown_unit",
+            )
 
 
 def get_user(ctx: Context, username: str) -> User | None:

@@ -88,8 +88,14 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> dict[str
         uow.units.update(unit)
         uow.incidents.update(incident)
         uow.changes.add(
-            ChangeRecord(now, user.username, "assign", "incident", incident.id,
-                         {"unit_id": unit.id, "eta_seconds": round(candidate.eta_seconds, 1)})
+            ChangeRecord(
+                now,
+                user.username,
+                "assign",
+                "incident",
+                incident.id,
+                {"unit_id": unit.id, "eta_seconds": round(candidate.eta_seconds, 1)},
+            )
         )
         uow.commit()
         incident_view, unit_view = views.incident(incident), views.unit(unit)
@@ -137,7 +143,10 @@ def collective(uow: UnitOfWork) -> Collective:
 def _recommend(ctx: Context, uow: UnitOfWork, incident: Incident) -> Recommendation:
     ct = _call_type(uow, incident.call_type)
     view = IncidentView(
-        incident.id, incident.call_type, incident.priority, incident.location,
+        incident.id,
+        incident.call_type,
+        incident.priority,
+        incident.location,
         incident.jurisdiction_id,
     )
     return recommend(view, ct.plan, uow.units.list(), collective(uow), ctx.travel)

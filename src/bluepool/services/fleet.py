@@ -47,8 +47,14 @@ def set_status(
                 uow.incidents.update(incident)
                 events.append({"type": "incident.updated", "incident": views.incident(incident)})
             uow.changes.add(
-                ChangeRecord(now, user.username, "status", "unit", unit.id,
-                             {"status": status.value, "at": at.isoformat()})
+                ChangeRecord(
+                    now,
+                    user.username,
+                    "status",
+                    "unit",
+                    unit.id,
+                    {"status": status.value, "at": at.isoformat()},
+                )
             )
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
@@ -82,8 +88,14 @@ def report_position(
         if applied:
             uow.units.update(unit)
             uow.changes.add(
-                ChangeRecord(now, user.username, "position", "unit", unit.id,
-                             {"lat": location.lat, "lon": location.lon, "at": at.isoformat()})
+                ChangeRecord(
+                    now,
+                    user.username,
+                    "position",
+                    "unit",
+                    unit.id,
+                    {"lat": location.lat, "lon": location.lon, "at": at.isoformat()},
+                )
             )
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)

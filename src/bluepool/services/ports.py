@@ -90,7 +90,9 @@ class IncidentRepository(Repository[IncidentId, Incident], Protocol):
 
 class ChangeLog(Protocol):
     def add(self, record: ChangeRecord) -> None: ...
-    def find(self, entity: str | None, entity_id: str | None, page: Page) -> tuple[list[ChangeRecord], int]: ...
+    def find(
+        self, entity: str | None, entity_id: str | None, page: Page
+    ) -> tuple[list[ChangeRecord], int]: ...
 
 
 class IdempotencyKeys(Protocol):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bluepool.domain.errors import NotFound
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, StationId, UnitId
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+)
 from bluepool.services import views
 from bluepool.services.context import Context
 from bluepool.services.ports import IncidentFilter, Page, UnitFilter
@@ -58,8 +65,10 @@ def agency(ctx: Context, agency_id: str) -> dict[str, Any]:
 
 def jurisdictions(ctx: Context, geometry: bool) -> list[dict[str, Any]]:
     with ctx.uow() as uow:
-        return [views.jurisdiction(j, geometry) for j in
-                sorted(uow.jurisdictions.list(), key=lambda j: j.id)]
+        return [
+            views.jurisdiction(j, geometry)
+            for j in sorted(uow.jurisdictions.list(), key=lambda j: j.id)
+        ]
 
 
 def jurisdiction(ctx: Context, jurisdiction_id: str) -> dict[str, Any]:
@@ -72,8 +81,11 @@ def jurisdiction(ctx: Context, jurisdiction_id: str) -> dict[str, Any]:
 
 def stations(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
     with ctx.uow() as uow:
-        return [views.station(s) for s in sorted(uow.stations.list(), key=lambda s: s.id)
-                if agency_id is None or s.agency_id == agency_id]
+        return [
+            views.station(s)
+            for s in sorted(uow.stations.list(), key=lambda s: s.id)
+            if agency_id is None or s.agency_id == agency_id
+        ]
 
 
 def station(ctx: Context, station_id: str) -> dict[str, Any]:
@@ -112,8 +124,11 @@ def policy(ctx: Context, agency_id: str) -> dict[str, Any]:
 
 def users(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
     with ctx.uow() as uow:
-        return [views.user(u) for u in sorted(uow.users.list(), key=lambda u: u.username)
-                if agency_id is None or u.agency_id == agency_id]
+        return [
+            views.user(u)
+            for u in sorted(uow.users.list(), key=lambda u: u.username)
+            if agency_id is None or u.agency_id == agency_id
+        ]
 
 
 def changes(ctx: Context, entity: str | None, entity_id: str | None, page: Page) -> dict[str, Any]:

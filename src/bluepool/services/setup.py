@@ -168,14 +168,10 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     """Raise Duplicate naming every id of ``spec`` the database already holds."""
     taken: list[str] = []
     taken += _existing("agency", uow.agencies.get, [a.id for a in spec.agencies])
-    taken += _existing(
-        "jurisdiction", uow.jurisdictions.get, [j.id for j in spec.jurisdictions]
-    )
+    taken += _existing("jurisdiction", uow.jurisdictions.get, [j.id for j in spec.jurisdictions])
     taken += _existing("station", uow.stations.get, [s.id for s in spec.stations])
     taken += _existing("unit", uow.units.get, [u.id for u in spec.units])
-    taken += _existing(
-        "call type", uow.call_types.get, [c.code for c in spec.call_types]
-    )
+    taken += _existing("call type", uow.call_types.get, [c.code for c in spec.call_types])
     taken += _existing(
         "sharing policy of agency",
         uow.policies.get,
@@ -188,7 +184,5 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         raise Duplicate(f"already in the database, nothing loaded: {named}{more}")
 
 
-def _existing(
-    what: str, get: Callable[[Any], object | None], keys: Sequence[str]
-) -> list[str]:
+def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str]) -> list[str]:
     return [f'{what} "{k}"' for k in keys if get(k) is not None]

@@ -63,8 +63,13 @@ def incident(i: Incident) -> dict[str, Any]:
             for a in i.assignments
         ],
         "timeline": [
-            {"at": _t(e.at), "kind": e.kind, "actor": e.actor, "unit_id": e.unit_id,
-             "detail": e.detail}
+            {
+                "at": _t(e.at),
+                "kind": e.kind,
+                "actor": e.actor,
+                "unit_id": e.unit_id,
+                "detail": e.detail,
+            }
             for e in i.timeline
         ],
         "version": i.version,
@@ -107,7 +112,12 @@ def jurisdiction(j: Jurisdiction, geometry: bool = True) -> dict[str, Any]:
 
 
 def station(s: Station) -> dict[str, Any]:
-    return {"id": s.id, "agency": s.agency_id, "name": s.name, "location": location(s.location)}
+    return {
+        "id": s.id,
+        "agency": s.agency_id,
+        "name": s.name,
+        "location": location(s.location),
+    }
 
 
 def call_type(c: CallType) -> dict[str, Any]:

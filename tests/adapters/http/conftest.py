@@ -15,7 +15,13 @@ from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.bootstrap import Runtime
 from bluepool.config import Settings
 from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.agencies import (
+    Agency,
+    CallType,
+    Jurisdiction,
+    Requirement,
+    Station,
+)
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import (
     AgencyId,
@@ -35,8 +41,15 @@ AGENCIES = {"west": 9.50, "middle": 9.51, "east": 9.52}
 def square(lon0: float) -> dict[str, Any]:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon0, 47.09], [lon0 + 0.01, 47.09], [lon0 + 0.01, 47.11],
-                         [lon0, 47.11], [lon0, 47.09]]],
+        "coordinates": [
+            [
+                [lon0, 47.09],
+                [lon0 + 0.01, 47.09],
+                [lon0 + 0.01, 47.11],
+                [lon0, 47.11],
+                [lon0, 47.09],
+            ]
+        ],
     }
 
 
@@ -53,30 +66,73 @@ def seed(runtime: Runtime) -> None:
         for name, lon in AGENCIES.items():
             a = AgencyId(name)
             uow.agencies.add(Agency(a, name.title() + " Police"))
-            uow.jurisdictions.add(Jurisdiction(JurisdictionId(f"{name}-town"), f"{name.title()} Town", a, square(lon)))
-            uow.stations.add(Station(StationId(f"{name}-hq"), a, f"{name.title()} HQ", centre(name)))
+            uow.jurisdictions.add(
+                Jurisdiction(
+                    JurisdictionId(f"{name}-town"),
+                    f"{name.title()} Town",
+                    a,
+                    square(lon),
+                )
+            )
+            uow.stations.add(
+                Station(StationId(f"{name}-hq"), a, f"{name.title()} HQ", centre(name))
+            )
         uow.policies.add(SharingPolicy(AgencyId("west"), 1, (SharingRule(),)))
-        uow.policies.add(SharingPolicy(AgencyId("middle"), 0, (
-            SharingRule(capabilities=frozenset({"k9"}), max_priority=2),)))
+        uow.policies.add(
+            SharingPolicy(
+                AgencyId("middle"),
+                0,
+                (SharingRule(capabilities=frozenset({"k9"}), max_priority=2),),
+            )
+        )
         for name in AGENCIES:
             for n in (1, 2):
-                uow.units.add(Unit(UnitId(f"{name}-p{n}"), AgencyId(name), "patrol",
-                                   frozenset({"patrol"}), StationId(f"{name}-hq"), f"{name} patrol {n}",
-                                   location=centre(name), jurisdiction_id=JurisdictionId(f"{name}-town")))
-        uow.units.add(Unit(UnitId("middle-k9"), AgencyId("middle"), "k9", frozenset({"k9", "patrol"}),
-                           StationId("middle-hq"), location=centre("middle"),
-                           jurisdiction_id=JurisdictionId("middle-town")))
-        uow.call_types.add(CallType(CallTypeCode("burglary"), "Burglary", 3, (Requirement("patrol"),)))
-        uow.call_types.add(CallType(CallTypeCode("armed_robbery"), "Armed robbery", 1,
-                                    (Requirement("patrol", 2), Requirement("k9"))))
+                uow.units.add(
+                    Unit(
+                        UnitId(f"{name}-p{n}"),
+                        AgencyId(name),
+                        "patrol",
+                        frozenset({"patrol"}),
+                        StationId(f"{name}-hq"),
+                        f"{name} patrol {n}",
+                        location=centre(name),
+                        jurisdiction_id=JurisdictionId(f"{name}-town"),
+                    )
+                )
+        uow.units.add(
+            Unit(
+                UnitId("middle-k9"),
+                AgencyId("middle"),
+                "k9",
+                frozenset({"k9", "patrol"}),
+                StationId("middle-hq"),
+                location=centre("middle"),
+                jurisdiction_id=JurisdictionId("middle-town"),
+            )
+        )
+        uow.call_types.add(
+            CallType(CallTypeCode("burglary"), "Burglary", 3, (Requirement("patrol"),))
+        )
+        uow.call_types.add(
+            CallType(
+                CallTypeCode("armed_robbery"),
+                "Armed robbery",
+                1,
+                (Requirement("patrol", 2), Requirement("k9")),
+            )
+        )
         people = [
             User(Username("dispatcher"), Role.DISPATCHER),
             User(Username("supervisor"), Role.SUPERVISOR),
             User(Username("analyst"), Role.ANALYST),
             User(Username("admin"), Role.COLLECTIVE_ADMIN),
             User(Username("west-admin"), Role.AGENCY_ADMIN, agency_id=AgencyId("west")),
-            User(Username("east-officer"), Role.OFFICER, agency_id=AgencyId("east"),
-                 unit_id=UnitId("east-p1")),
+            User(
+                Username("east-officer"),
+                Role.OFFICER,
+                agency_id=AgencyId("east"),
+                unit_id=UnitId("east-p1"),
+            ),
         ]
         for u in people:
             u.password_hash = hasher.hash(f"{u.username}-pw")

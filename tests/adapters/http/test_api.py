@@ -12,11 +12,19 @@ from tests.adapters.http.conftest import centre, login
 pytestmark = pytest.mark.usefixtures("runtime")
 
 
-def new_incident(client: TestClient, headers: dict[str, str], where: str = "west",
-                 call_type: str = "burglary", priority: int | None = 2) -> dict[str, Any]:
+def new_incident(
+    client: TestClient,
+    headers: dict[str, str],
+    where: str = "west",
+    call_type: str = "burglary",
+    priority: int | None = 2,
+) -> dict[str, Any]:
     loc = centre(where)
-    body: dict[str, Any] = {"call_type": call_type, "location": {"lat": loc.lat, "lon": loc.lon},
-                            "description": "test call"}
+    body: dict[str, Any] = {
+        "call_type": call_type,
+        "location": {"lat": loc.lat, "lon": loc.lon},
+        "description": "test call",
+    }
     if priority is not None:
         body["priority"] = priority
     r = client.post("/api/v1/incidents", json=body, headers=headers)
@@ -28,7 +36,10 @@ def new_incident(client: TestClient, headers: dict[str, str], where: str = "west
 
 
 def test_token_for_right_password(client: TestClient) -> None:
-    r = client.post("/api/v1/auth/token", data={"username": "dispatcher", "password": "dispatcher-pw"})
+    r = client.post(
+        "/api/v1/auth/token",
+        data={"username": "dispatcher", "password": "dispatcher-pw"},
+    )
     assert r.status_code == 200
     assert r.json()["token_type"] == "bearer"
     assert r.json()["access_token"]
@@ -63,7 +74,9 @@ def test_garbage_token_is_401(client: TestClient) -> None:
 # incidents -----------------------------------------------------------------------------
 
 
-def test_create_incident_derives_jurisdiction(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_create_incident_derives_jurisdiction(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     inc = new_incident(client, as_dispatcher, "middle")
     assert inc["id"]
     assert inc["jurisdiction"] == "middle-town"
@@ -77,9 +90,18 @@ def test_priority_defaults_to_call_type(client: TestClient, as_dispatcher: dict[
     assert inc["priority"] == 1
 
 
-def test_incident_outside_every_jurisdiction_has_none(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    r = client.post("/api/v1/incidents", headers=as_dispatcher,
-                    json={"call_type": "burglary", "priority": 3, "location": {"lat": 48.0, "lon": 9.0}})
+def test_incident_outside_every_jurisdiction_has_none(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    r = client.post(
+        "/api/v1/incidents",
+        headers=as_dispatcher,
+        json={
+            "call_type": "burglary",
+            "priority": 3,
+            "location": {"lat": 48.0, "lon": 9.0},
+        },
+    )
     assert r.status_code == 201
     assert r.json()["jurisdiction"] is None
 
@@ -87,16 +109,60 @@ def test_incident_outside_every_jurisdiction_has_none(client: TestClient, as_dis
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"call_type": "burglary", "priority": 2, "location": {"lat": 91, "lon": 9.5}}, 422, "validation_error"),
-        ({"call_type": "burglary", "priority": 2, "location": {"lat": 47, "lon": 181}}, 422, "validation_error"),
-        ({"call_type": "burglary", "priority": 9, "location": {"lat": 47, "lon": 9}}, 422, "validation_error"),
-        ({"call_type": "no-such-type", "priority": 2, "location": {"lat": 47.1, "lon": 9.5}}, 422, "unknown_call_type"),
-        ({"priority": 2, "location": {"lat": 47.1, "lon": 9.5}}, 422, "validation_error"),
-        ({"call_type": "burglary", "location": {"lat": 47.1, "lon": 9.5}, "extra": 1}, 422, "validation_error"),
+        (
+            {
+                "call_type": "burglary",
+                "priority": 2,
+                "location": {"lat": 91, "lon": 9.5},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            {
+                "call_type": "burglary",
+                "priority": 2,
+                "location": {"lat": 47, "lon": 181},
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            {"call_type": "burglary", "priority": 9, "location": {"lat": 47, "lon": 9}},
+            422,
+            "validation_error",
+        ),
+        (
+            {
+                "call_type": "no-such-type",
+                "priority": 2,
+                "location": {"lat": 47.1, "lon": 9.5},
+            },
+            422,
+            "unknown_call_type",
+        ),
+        (
+            {"priority": 2, "location": {"lat": 47.1, "lon": 9.5}},
+            422,
+            "validation_error",
+        ),
+        (
+            {
+                "call_type": "burglary",
+                "location": {"lat": 47.1, "lon": 9.5},
+                "extra": 1,
+            },
+            422,
+            "validation_error",
+        ),
     ],
 )
 def test_bad_incident_is_rejected_and_nothing_changes(
-    client: TestClient, as_dispatcher: dict[str, str], body: dict[str, Any], status: int, code: str
+    client: TestClient,
+    as_dispatcher: dict[str, str],
+    body: dict[str, Any],
+    status: int,
+    code: str,
 ) -> None:
     r = client.post("/api/v1/incidents", json=body, headers=as_dispatcher)
     assert r.status_code == status, r.text
@@ -106,8 +172,11 @@ def test_bad_incident_is_rejected_and_nothing_changes(
 
 
 def test_malformed_json_is_400(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    r = client.post("/api/v1/incidents", content=b"{not json",
-                    headers={**as_dispatcher, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/incidents",
+        content=b"{not json",
+        headers={**as_dispatcher, "Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["code"] == "malformed_json"
 
@@ -122,19 +191,27 @@ def test_unknown_incident_is_404(client: TestClient, as_dispatcher: dict[str, st
 def test_analyst_cannot_create_incidents(client: TestClient) -> None:
     headers = login(client, "analyst")
     loc = centre("west")
-    r = client.post("/api/v1/incidents", headers=headers,
-                    json={"call_type": "burglary", "location": {"lat": loc.lat, "lon": loc.lon}})
+    r = client.post(
+        "/api/v1/incidents",
+        headers=headers,
+        json={"call_type": "burglary", "location": {"lat": loc.lat, "lon": loc.lon}},
+    )
     assert r.status_code == 403
     assert r.json()["code"] == "forbidden"
 
 
-def test_list_incidents_filters_and_pages(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_list_incidents_filters_and_pages(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     for where in ("west", "west", "east"):
         new_incident(client, as_dispatcher, where)
     r = client.get("/api/v1/incidents?jurisdiction=west-town&limit=1", headers=as_dispatcher).json()
     assert r["total"] == 2
     assert len(r["items"]) == 1
-    r2 = client.get("/api/v1/incidents?jurisdiction=west-town&limit=1&offset=1", headers=as_dispatcher).json()
+    r2 = client.get(
+        "/api/v1/incidents?jurisdiction=west-town&limit=1&offset=1",
+        headers=as_dispatcher,
+    ).json()
     assert r2["items"][0]["id"] != r["items"][0]["id"]
     assert client.get("/api/v1/incidents?open=false", headers=as_dispatcher).json()["total"] == 0
 
@@ -158,26 +235,44 @@ def test_recommendation_ranks_own_agency_by_eta_and_explains_exclusions(
     assert "does not lend" in excluded["east-p1"]
     assert "west-p1" in ids or "west-p2" in ids
     assert set(ids) | set(excluded) == {
-        "west-p1", "west-p2", "middle-p1", "middle-p2", "middle-k9", "east-p1", "east-p2"}
+        "west-p1",
+        "west-p2",
+        "middle-p1",
+        "middle-p2",
+        "middle-k9",
+        "east-p1",
+        "east-p2",
+    }
 
 
 def test_lender_keeps_its_home_reserve(client: TestClient, as_dispatcher: dict[str, str]) -> None:
     # west keeps 1 unit at home: with one west unit busy, the other is not lent.
     west = new_incident(client, as_dispatcher, "west")
-    assert client.post(f"/api/v1/incidents/{west['id']}/assignments", json={"unit_id": "west-p1"},
-                       headers=as_dispatcher).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/incidents/{west['id']}/assignments",
+            json={"unit_id": "west-p1"},
+            headers=as_dispatcher,
+        ).status_code
+        == 201
+    )
     inc = new_incident(client, as_dispatcher, "middle")
     rec = client.get(f"/api/v1/incidents/{inc['id']}/recommendation", headers=as_dispatcher).json()
     excluded = {e["unit_id"]: e["reason"] for e in rec["excluded"]}
     assert excluded["west-p2"] == "agency West Police keeps 1 unit at home"
-    r = client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "west-p2"},
-                    headers=as_dispatcher)
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "west-p2"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "policy_forbids"
     assert "keeps 1 unit at home" in r.json()["detail"]
 
 
-def test_multi_unit_plan_proposes_each_capability(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_multi_unit_plan_proposes_each_capability(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     inc = new_incident(client, as_dispatcher, "east", call_type="armed_robbery", priority=1)
     rec = client.get(f"/api/v1/incidents/{inc['id']}/recommendation", headers=as_dispatcher).json()
     proposed = [(p["capability"], p["unit_id"]) for p in rec["proposed"]]
@@ -189,14 +284,24 @@ def test_multi_unit_plan_proposes_each_capability(client: TestClient, as_dispatc
 # assignment ----------------------------------------------------------------------------
 
 
-def test_assign_then_same_unit_elsewhere_is_409(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_assign_then_same_unit_elsewhere_is_409(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     a = new_incident(client, as_dispatcher, "east")
     b = new_incident(client, as_dispatcher, "east")
-    r = client.post(f"/api/v1/incidents/{a['id']}/assignments", json={"unit_id": "east-p1"}, headers=as_dispatcher)
+    r = client.post(
+        f"/api/v1/incidents/{a['id']}/assignments",
+        json={"unit_id": "east-p1"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["unit"]["status"] == "dispatched"
     assert r.json()["incident"]["status"] == "dispatched"
-    r = client.post(f"/api/v1/incidents/{b['id']}/assignments", json={"unit_id": "east-p1"}, headers=as_dispatcher)
+    r = client.post(
+        f"/api/v1/incidents/{b['id']}/assignments",
+        json={"unit_id": "east-p1"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "unit_unavailable"
     unit = client.get("/api/v1/units/east-p1", headers=as_dispatcher).json()
@@ -207,25 +312,44 @@ def test_assign_unit_whose_agency_does_not_lend_is_409_and_changes_nothing(
     client: TestClient, as_dispatcher: dict[str, str]
 ) -> None:
     inc = new_incident(client, as_dispatcher, "west")
-    r = client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "east-p2"}, headers=as_dispatcher)
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "east-p2"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "policy_forbids"
-    assert client.get("/api/v1/units/east-p2", headers=as_dispatcher).json()["status"] == "available"
-    assert client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()["assignments"] == []
+    assert (
+        client.get("/api/v1/units/east-p2", headers=as_dispatcher).json()["status"] == "available"
+    )
+    assert (
+        client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()["assignments"]
+        == []
+    )
 
 
 def test_assign_unknown_unit_is_404(client: TestClient, as_dispatcher: dict[str, str]) -> None:
     inc = new_incident(client, as_dispatcher, "west")
-    r = client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "ghost"}, headers=as_dispatcher)
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "ghost"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 404
 
 
 # unit status and positions -------------------------------------------------------------
 
 
-def test_unit_lifecycle_drives_incident_timeline(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_unit_lifecycle_drives_incident_timeline(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     inc = new_incident(client, as_dispatcher, "east")
-    client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "east-p1"}, headers=as_dispatcher)
+    client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "east-p1"},
+        headers=as_dispatcher,
+    )
     officer = login(client, "east-officer")
     for status in ("en_route", "on_scene", "available"):
         r = client.post("/api/v1/units/east-p1/status", json={"status": status}, headers=officer)
@@ -233,27 +357,54 @@ def test_unit_lifecycle_drives_incident_timeline(client: TestClient, as_dispatch
         assert r.json()["applied"] is True
     done = client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()
     kinds = [e["kind"] for e in done["timeline"]]
-    assert kinds == ["received", "dispatched", "en_route", "on_scene", "cleared", "closed"]
+    assert kinds == [
+        "received",
+        "dispatched",
+        "en_route",
+        "on_scene",
+        "cleared",
+        "closed",
+    ]
     assert done["status"] == "closed"
     assert all(e["actor"] for e in done["timeline"])
 
 
-def test_invalid_transition_is_409_and_changes_nothing(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    r = client.post("/api/v1/units/west-p1/status", json={"status": "on_scene"}, headers=as_dispatcher)
+def test_invalid_transition_is_409_and_changes_nothing(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    r = client.post(
+        "/api/v1/units/west-p1/status",
+        json={"status": "on_scene"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "invalid_transition"
-    assert client.get("/api/v1/units/west-p1", headers=as_dispatcher).json()["status"] == "available"
+    assert (
+        client.get("/api/v1/units/west-p1", headers=as_dispatcher).json()["status"] == "available"
+    )
 
 
 def test_unknown_status_is_422(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    r = client.post("/api/v1/units/west-p1/status", json={"status": "napping"}, headers=as_dispatcher)
+    r = client.post(
+        "/api/v1/units/west-p1/status",
+        json={"status": "napping"},
+        headers=as_dispatcher,
+    )
     assert r.status_code == 422
 
 
-def test_status_replay_with_same_idempotency_key_is_harmless(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_status_replay_with_same_idempotency_key_is_harmless(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     body = {"status": "out_of_service", "idempotency_key": "k-1"}
-    assert client.post("/api/v1/units/west-p1/status", json=body, headers=as_dispatcher).json()["applied"]
-    client.post("/api/v1/units/west-p1/status", json={"status": "available"}, headers=as_dispatcher)
+    assert client.post("/api/v1/units/west-p1/status", json=body, headers=as_dispatcher).json()[
+        "applied"
+    ]
+    client.post(
+        "/api/v1/units/west-p1/status",
+        json={"status": "available"},
+        headers=as_dispatcher,
+    )
     replay = client.post("/api/v1/units/west-p1/status", json=body, headers=as_dispatcher)
     assert replay.status_code == 200
     assert replay.json()["applied"] is False
@@ -263,39 +414,61 @@ def test_status_replay_with_same_idempotency_key_is_harmless(client: TestClient,
 def test_out_of_order_status_is_ignored(client: TestClient, as_dispatcher: dict[str, str]) -> None:
     late = {"status": "out_of_service", "at": "2026-01-01T10:00:05Z"}
     early = {"status": "off_duty", "at": "2026-01-01T10:00:01Z"}
-    assert client.post("/api/v1/units/west-p1/status", json=late, headers=as_dispatcher).json()["applied"]
+    assert client.post("/api/v1/units/west-p1/status", json=late, headers=as_dispatcher).json()[
+        "applied"
+    ]
     r = client.post("/api/v1/units/west-p1/status", json=early, headers=as_dispatcher).json()
     assert r["applied"] is False
     assert r["status"] == "out_of_service"
 
 
-def test_position_updates_jurisdiction_and_ignores_stale_fixes(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_position_updates_jurisdiction_and_ignores_stale_fixes(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     east = centre("east")
-    r = client.post("/api/v1/units/west-p1/positions", headers=as_dispatcher,
-                    json={"lat": east.lat, "lon": east.lon, "at": "2030-01-01T10:00:00Z"})
+    r = client.post(
+        "/api/v1/units/west-p1/positions",
+        headers=as_dispatcher,
+        json={"lat": east.lat, "lon": east.lon, "at": "2030-01-01T10:00:00Z"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["jurisdiction"] == "east-town"
-    stale = client.post("/api/v1/units/west-p1/positions", headers=as_dispatcher,
-                        json={"lat": 47.0, "lon": 9.0, "at": "2030-01-01T09:59:00Z"})
+    stale = client.post(
+        "/api/v1/units/west-p1/positions",
+        headers=as_dispatcher,
+        json={"lat": 47.0, "lon": 9.0, "at": "2030-01-01T09:59:00Z"},
+    )
     assert stale.json()["applied"] is False
     assert stale.json()["location"] == {"lat": east.lat, "lon": east.lon}
 
 
-def test_position_needs_timezone_and_valid_coordinates(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    for body in ({"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00"},
-                 {"lat": 100, "lon": 9.5, "at": "2030-01-01T10:00:00Z"},
-                 {"lat": 47.1, "lon": 9.5}):
+def test_position_needs_timezone_and_valid_coordinates(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    for body in (
+        {"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00"},
+        {"lat": 100, "lon": 9.5, "at": "2030-01-01T10:00:00Z"},
+        {"lat": 47.1, "lon": 9.5},
+    ):
         r = client.post("/api/v1/units/west-p1/positions", json=body, headers=as_dispatcher)
         assert r.status_code == 422, body
 
 
 def test_officer_updates_only_their_own_unit(client: TestClient) -> None:
     officer = login(client, "east-officer")
-    assert client.post("/api/v1/units/east-p1/status", json={"status": "busy"}, headers=officer).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/units/east-p1/status", json={"status": "busy"}, headers=officer
+        ).status_code
+        == 200
+    )
     r = client.post("/api/v1/units/west-p1/status", json={"status": "busy"}, headers=officer)
     assert r.status_code == 403
-    r = client.post("/api/v1/units/west-p1/positions", headers=officer,
-                    json={"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00Z"})
+    r = client.post(
+        "/api/v1/units/west-p1/positions",
+        headers=officer,
+        json={"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00Z"},
+    )
     assert r.status_code == 403
 
 
@@ -315,30 +488,60 @@ def test_list_units_filters_and_pages(client: TestClient, as_dispatcher: dict[st
 
 def test_agency_admin_manages_only_their_agency(client: TestClient) -> None:
     west = login(client, "west-admin")
-    unit = {"id": "west-p9", "agency": "west", "kind": "patrol", "capabilities": ["patrol"],
-            "station": "west-hq"}
+    unit = {
+        "id": "west-p9",
+        "agency": "west",
+        "kind": "patrol",
+        "capabilities": ["patrol"],
+        "station": "west-hq",
+    }
     r = client.post("/api/v1/units", json=unit, headers=west)
     assert r.status_code == 201, r.text
     assert r.json()["jurisdiction"] == "west-town"
-    r = client.post("/api/v1/units", json={**unit, "id": "east-p9", "agency": "east", "station": "east-hq"},
-                    headers=west)
+    r = client.post(
+        "/api/v1/units",
+        json={**unit, "id": "east-p9", "agency": "east", "station": "east-hq"},
+        headers=west,
+    )
     assert r.status_code == 403
-    assert client.put("/api/v1/agencies/west/policy", json={"home_reserve": 2, "rules": []},
-                      headers=west).status_code == 200
-    assert client.put("/api/v1/agencies/middle/policy", json={"home_reserve": 0, "rules": []},
-                      headers=west).status_code == 403
+    assert (
+        client.put(
+            "/api/v1/agencies/west/policy",
+            json={"home_reserve": 2, "rules": []},
+            headers=west,
+        ).status_code
+        == 200
+    )
+    assert (
+        client.put(
+            "/api/v1/agencies/middle/policy",
+            json={"home_reserve": 0, "rules": []},
+            headers=west,
+        ).status_code
+        == 403
+    )
 
 
 def test_duplicate_unit_is_409(client: TestClient, as_admin: dict[str, str]) -> None:
-    unit = {"id": "west-p1", "agency": "west", "kind": "patrol", "capabilities": ["patrol"]}
+    unit = {
+        "id": "west-p1",
+        "agency": "west",
+        "kind": "patrol",
+        "capabilities": ["patrol"],
+    }
     r = client.post("/api/v1/units", json=unit, headers=as_admin)
     assert r.status_code == 409
     assert r.json()["code"] == "duplicate"
 
 
-def test_policy_with_unknown_jurisdiction_is_422(client: TestClient, as_admin: dict[str, str]) -> None:
-    r = client.put("/api/v1/agencies/west/policy", headers=as_admin,
-                   json={"home_reserve": 1, "rules": [{"jurisdictions": ["atlantis"]}]})
+def test_policy_with_unknown_jurisdiction_is_422(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    r = client.put(
+        "/api/v1/agencies/west/policy",
+        headers=as_admin,
+        json={"home_reserve": 1, "rules": [{"jurisdictions": ["atlantis"]}]},
+    )
     assert r.status_code == 422
     assert client.get("/api/v1/agencies/west/policy", headers=as_admin).json()["home_reserve"] == 1
 
@@ -346,33 +549,70 @@ def test_policy_with_unknown_jurisdiction_is_422(client: TestClient, as_admin: d
 def test_collective_admin_manages_agencies_call_types_and_jurisdictions(
     client: TestClient, as_admin: dict[str, str]
 ) -> None:
-    assert client.post("/api/v1/agencies", json={"id": "north", "name": "North Police"},
-                       headers=as_admin).status_code == 201
-    assert client.post("/api/v1/agencies", json={"id": "north", "name": "again"},
-                       headers=as_admin).status_code == 409
-    ct = {"code": "hostage", "name": "Hostage", "default_priority": 1,
-          "plan": [{"capability": "swat"}, {"capability": "negotiator"}]}
+    assert (
+        client.post(
+            "/api/v1/agencies",
+            json={"id": "north", "name": "North Police"},
+            headers=as_admin,
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/v1/agencies", json={"id": "north", "name": "again"}, headers=as_admin
+        ).status_code
+        == 409
+    )
+    ct = {
+        "code": "hostage",
+        "name": "Hostage",
+        "default_priority": 1,
+        "plan": [{"capability": "swat"}, {"capability": "negotiator"}],
+    }
     assert client.post("/api/v1/call-types", json=ct, headers=as_admin).status_code == 201
-    bad = {"id": "north-town", "name": "N", "agency": "north",
-           "geometry": {"type": "Point", "coordinates": [9.5, 47.2]}}
+    bad = {
+        "id": "north-town",
+        "name": "N",
+        "agency": "north",
+        "geometry": {"type": "Point", "coordinates": [9.5, 47.2]},
+    }
     r = client.post("/api/v1/jurisdictions", json=bad, headers=as_admin)
     assert r.status_code == 422
-    good = {**bad, "geometry": {"type": "Polygon", "coordinates": [[[9.5, 47.2], [9.6, 47.2], [9.6, 47.3], [9.5, 47.2]]]}}
+    good = {
+        **bad,
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[9.5, 47.2], [9.6, 47.2], [9.6, 47.3], [9.5, 47.2]]],
+        },
+    }
     assert client.post("/api/v1/jurisdictions", json=good, headers=as_admin).status_code == 201
     dispatcher = login(client, "dispatcher")
-    r = client.post("/api/v1/incidents", headers=dispatcher,
-                    json={"call_type": "hostage", "location": {"lat": 47.25, "lon": 9.58}})
+    r = client.post(
+        "/api/v1/incidents",
+        headers=dispatcher,
+        json={"call_type": "hostage", "location": {"lat": 47.25, "lon": 9.58}},
+    )
     assert r.json()["jurisdiction"] == "north-town"  # the locator saw the new polygon
 
 
 def test_dispatcher_cannot_administer(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    assert client.post("/api/v1/agencies", json={"id": "x", "name": "X"}, headers=as_dispatcher).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/agencies", json={"id": "x", "name": "X"}, headers=as_dispatcher
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/users", headers=as_dispatcher).status_code == 403
 
 
 def test_users_created_by_agency_admin_stay_in_their_agency(client: TestClient) -> None:
     west = login(client, "west-admin")
-    ok = {"username": "west-disp", "password": "long-enough", "role": "dispatcher", "agency": "west"}
+    ok = {
+        "username": "west-disp",
+        "password": "long-enough",
+        "role": "dispatcher",
+        "agency": "west",
+    }
     assert client.post("/api/v1/users", json=ok, headers=west).status_code == 201
     other = {**ok, "username": "east-disp", "agency": "east"}
     assert client.post("/api/v1/users", json=other, headers=west).status_code == 403
@@ -386,9 +626,15 @@ def login_ok(client: TestClient, username: str, password: str) -> bool:
     return r.status_code == 200
 
 
-def test_every_write_lands_in_the_change_log(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_every_write_lands_in_the_change_log(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     inc = new_incident(client, as_dispatcher, "east")
-    client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "east-p2"}, headers=as_dispatcher)
+    client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "east-p2"},
+        headers=as_dispatcher,
+    )
     client.post("/api/v1/units/west-p1/status", json={"status": "busy"}, headers=as_dispatcher)
     log = client.get("/api/v1/changes", headers=login(client, "supervisor")).json()
     actions = {(c["action"], c["entity"], c["entity_id"], c["actor"]) for c in log["items"]}
@@ -400,7 +646,14 @@ def test_every_write_lands_in_the_change_log(client: TestClient, as_dispatcher: 
 
 def test_openapi_lists_the_public_contract(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/v1/auth/token", "/api/v1/incidents", "/api/v1/incidents/{incident_id}/recommendation",
-                 "/api/v1/incidents/{incident_id}/assignments", "/api/v1/units/{unit_id}/status",
-                 "/api/v1/units/{unit_id}/positions", "/api/v1/units", "/api/v1/events"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{incident_id}/recommendation",
+        "/api/v1/incidents/{incident_id}/assignments",
+        "/api/v1/units/{unit_id}/status",
+        "/api/v1/units/{unit_id}/positions",
+        "/api/v1/units",
+        "/api/v1/events",
+    ):
         assert path in spec["paths"], path

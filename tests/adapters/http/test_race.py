@@ -23,8 +23,13 @@ def base_url(runtime: Runtime) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port,
-                            log_level="warning", limit_concurrency=200)
+    config = uvicorn.Config(
+        create_app(runtime=runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        limit_concurrency=200,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -39,14 +44,22 @@ def base_url(runtime: Runtime) -> Iterator[str]:
 
 def test_racing_dispatchers_assign_one_unit_exactly_once(base_url: str, runtime: Runtime) -> None:
     with httpx.Client(base_url=base_url, timeout=60) as http:
-        token = http.post("/api/v1/auth/token",
-                          data={"username": "dispatcher", "password": "dispatcher-pw"}).json()
+        token = http.post(
+            "/api/v1/auth/token",
+            data={"username": "dispatcher", "password": "dispatcher-pw"},
+        ).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         loc = centre("east")
         incidents = [
-            http.post("/api/v1/incidents", headers=headers,
-                      json={"call_type": "burglary", "priority": 2,
-                            "location": {"lat": loc.lat, "lon": loc.lon}}).json()["id"]
+            http.post(
+                "/api/v1/incidents",
+                headers=headers,
+                json={
+                    "call_type": "burglary",
+                    "priority": 2,
+                    "location": {"lat": loc.lat, "lon": loc.lon},
+                },
+            ).json()["id"]
             for _ in range(RACERS)
         ]
 
@@ -57,7 +70,10 @@ def test_racing_dispatchers_assign_one_unit_exactly_once(base_url: str, runtime:
     def race(incident_id: str) -> None:
         with httpx.Client(base_url=base_url, timeout=60, headers=headers) as http:
             barrier.wait()
-            r = http.post(f"/api/v1/incidents/{incident_id}/assignments", json={"unit_id": "east-p1"})
+            r = http.post(
+                f"/api/v1/incidents/{incident_id}/assignments",
+                json={"unit_id": "east-p1"},
+            )
             with lock:
                 results.append((incident_id, r.status_code, r.json().get("code", "")))
 
@@ -78,6 +94,9 @@ def test_racing_dispatchers_assign_one_unit_exactly_once(base_url: str, runtime:
         assert unit is not None
         assert unit.incident_id == winner
         assert unit.status.value == "dispatched"
-        holding = [i for i in incidents
-                   if (inc := uow.incidents.get(i)) and "east-p1" in inc.active_units()]  # type: ignore[arg-type]
+        holding = [
+            i
+            for i in incidents
+            if (inc := uow.incidents.get(i)) and "east-p1" in inc.active_units()
+        ]  # type: ignore[arg-type]
         assert holding == [winner]

@@ -21,7 +21,9 @@ class Broker:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._recent: deque[dict[str, Any]] = deque(maxlen=keep)
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = set()
+        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = (
+            set()
+        )
         self._queue_size = queue_size
 
     def publish(self, event: dict[str, Any]) -> None:

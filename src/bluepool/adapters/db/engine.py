@@ -88,30 +88,20 @@ def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = str(
-            conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        ).upper()
+        mode = str(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")).upper()
         if mode not in _BEGIN_MODES:
-            raise ValueError(
-                f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_BEGIN_MODES)}"
-            )
+            raise ValueError(f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_BEGIN_MODES)}")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
 
-def make_session_factory(
-    engine: Engine, *, read_only: bool = False
-) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
     """Return the session factory the unit of work opens its sessions from.
 
     ``read_only=True`` starts SQLite transactions with a deferred ``BEGIN`` so they do
     not queue behind writers; such sessions must not write. It changes nothing on
     PostgreSQL.
     """
-    bind = (
-        engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-        if read_only
-        else engine
-    )
+    bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)

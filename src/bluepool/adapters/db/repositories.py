@@ -115,12 +115,8 @@ def integrity_error(exc: IntegrityError) -> DomainError:
             return ConcurrentUpdate(
                 "the unit is already on another open incident; reload and retry"
             )
-        if table in _CONCURRENT_TABLES or any(
-            f"{t}." in message for t in _CONCURRENT_TABLES
-        ):
-            return ConcurrentUpdate(
-                "the incident was changed by someone else; reload and retry"
-            )
+        if table in _CONCURRENT_TABLES or any(f"{t}." in message for t in _CONCURRENT_TABLES):
+            return ConcurrentUpdate("the incident was changed by someone else; reload and retry")
         return Duplicate(f"the record already exists ({constraint or message})")
     if foreign:
         return Conflict(
@@ -149,9 +145,7 @@ class _Base:
     def _rows(self, statement: Select[RowT]) -> Sequence[RowT]:
         # populate_existing: rows changed by our own UPDATE statements must not come
         # back stale from the session's identity map.
-        return self.session.scalars(
-            statement.execution_options(populate_existing=True)
-        ).all()
+        return self.session.scalars(statement.execution_options(populate_existing=True)).all()
 
     def _count(self, statement: Select[Any]) -> int:
         total = self.session.scalar(
@@ -182,9 +176,7 @@ class SqlRepository(_Base, Generic[K, T, R]):
         self.label = label
 
     def _exists(self, key: str) -> bool:
-        found = self.session.scalar(
-            select(self.key_column).where(self.key_column == key)
-        )
+        found = self.session.scalar(select(self.key_column).where(self.key_column == key))
         return found is not None
 
     def get(self, key: K) -> T | None:
@@ -201,9 +193,7 @@ class SqlRepository(_Base, Generic[K, T, R]):
         key = self.key_of(item)
         values = self.to_values(item)
         values.pop(self.key_column.key)
-        if not self._write(
-            update(self.row_type).where(self.key_column == key).values(**values)
-        ):
+        if not self._write(update(self.row_type).where(self.key_column == key).values(**values)):
             raise NotFound(f"no {self.label} {key}")
 
     def delete(self, key: K) -> None:
@@ -369,9 +359,7 @@ def unit_values(u: Unit) -> dict[str, Any]:
 
 
 def unit_from_row(r: UnitRow) -> Unit:
-    location = (
-        Location(r.lat, r.lon) if r.lat is not None and r.lon is not None else None
-    )
+    location = Location(r.lat, r.lon) if r.lat is not None and r.lon is not None else None
     return Unit(
         id=UnitId(r.id),
         agency_id=AgencyId(r.agency_id),
@@ -415,9 +403,7 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         if not touched:
             if not self._exists(item.id):
                 raise NotFound(f"no unit {item.id}")
-            raise ConcurrentUpdate(
-                f"unit {item.id} was changed by someone else; reload and retry"
-            )
+            raise ConcurrentUpdate(f"unit {item.id} was changed by someone else; reload and retry")
         item.version += 1
 
     def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
@@ -432,16 +418,12 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
             conditions.append(self._has_capability(where.capability))
         query = select(UnitRow).where(*conditions)
         total = self._count(query)
-        rows = self._rows(
-            query.order_by(UnitRow.id).limit(page.limit).offset(page.offset)
-        )
+        rows = self._rows(query.order_by(UnitRow.id).limit(page.limit).offset(page.offset))
         return [unit_from_row(r) for r in rows], total
 
     def _has_capability(self, capability: str) -> ColumnElement[bool]:
         if self.session.get_bind().dialect.name == "postgresql":
-            return type_coerce(UnitRow.capabilities, postgresql.JSONB).contains(
-                [capability]
-            )
+            return type_coerce(UnitRow.capabilities, postgresql.JSONB).contains([capability])
         each = func.json_each(UnitRow.capabilities).table_valued("value")
         return select(each.c.value).where(each.c.value == capability).exists()
 
@@ -523,9 +505,7 @@ def incident_from_rows(
         received_at=r.received_at,
         description=r.description,
         status=IncidentStatus(r.status),
-        assignments=[
-            assignment_from_row(a) for a in sorted(assignments, key=lambda a: a.seq)
-        ],
+        assignments=[assignment_from_row(a) for a in sorted(assignments, key=lambda a: a.seq)],
         timeline=[timeline_from_row(e) for e in sorted(timeline, key=lambda e: e.seq)],
         closed_at=r.closed_at,
         version=r.version,
@@ -536,24 +516,17 @@ class SqlIncidentRepository(_Base):
     """Incidents with their assignments and timeline (child rows keyed by position)."""
 
     def _exists(self, key: str) -> bool:
-        return (
-            self.session.scalar(select(IncidentRow.id).where(IncidentRow.id == key))
-            is not None
-        )
+        return self.session.scalar(select(IncidentRow.id).where(IncidentRow.id == key)) is not None
 
     def _load(self, rows: Sequence[IncidentRow]) -> list[Incident]:
         if not rows:
             return []
         ids = [r.id for r in rows]
         assignments: dict[str, list[AssignmentRow]] = {i: [] for i in ids}
-        for a in self._rows(
-            select(AssignmentRow).where(AssignmentRow.incident_id.in_(ids))
-        ):
+        for a in self._rows(select(AssignmentRow).where(AssignmentRow.incident_id.in_(ids))):
             assignments[a.incident_id].append(a)
         timeline: dict[str, list[TimelineEntryRow]] = {i: [] for i in ids}
-        for e in self._rows(
-            select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))
-        ):
+        for e in self._rows(select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))):
             timeline[e.incident_id].append(e)
         return [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
 
@@ -567,9 +540,7 @@ class SqlIncidentRepository(_Base):
         self._execute(insert(IncidentRow).values(**incident_values(item)))
         self._insert_children(item, 0, 0)
 
-    def _insert_children(
-        self, item: Incident, first_assignment: int, first_entry: int
-    ) -> None:
+    def _insert_children(self, item: Incident, first_assignment: int, first_entry: int) -> None:
         new_assignments = [
             assignment_values(item.id, seq, a)
             for seq, a in enumerate(item.assignments)
@@ -588,9 +559,9 @@ class SqlIncidentRepository(_Base):
     def update(self, item: Incident) -> None:
         """Write the incident if nobody changed it since it was loaded.
 
-        Changed assignments are updated before new ones are inserted, so a unit can
-        leave and rejoin the incident in one go. New timeline entries are appended; the
-        timeline never changes in place.
+        Assignments are rewritten in an order the open-assignment index accepts, so a
+        unit can leave and rejoin the incident in one go. New timeline entries are
+        appended; the timeline never changes in place.
         """
         values = incident_values(item)
         del values["id"], values["version"]
@@ -605,41 +576,58 @@ class SqlIncidentRepository(_Base):
             raise ConcurrentUpdate(
                 f"incident {item.id} was changed by someone else; reload and retry"
             )
-        stored = {
-            a.seq: a
-            for a in self._rows(
-                select(AssignmentRow).where(AssignmentRow.incident_id == item.id)
-            )
-        }
-        changed = [
-            (seq, a)
-            for seq, a in enumerate(item.assignments)
-            if (row := stored.get(seq)) is not None
-            and (row.unit_id, row.assigned_at, row.status, row.cleared_at)
-            != (a.unit_id, a.assigned_at, a.status.value, a.cleared_at)
-        ]
-        # Closing assignments first, so the open-assignment index never sees a unit
-        # twice in the middle of the change.
-        for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
-            values = assignment_values(item.id, seq, a)
-            del values["incident_id"], values["seq"]
-            self._execute(
-                update(AssignmentRow)
-                .where(AssignmentRow.incident_id == item.id, AssignmentRow.seq == seq)
-                .values(**values)
-            )
-        if len(stored) > len(item.assignments):
-            self._execute(
-                delete(AssignmentRow).where(
-                    AssignmentRow.incident_id == item.id,
-                    AssignmentRow.seq >= len(item.assignments),
-                )
-            )
+        self._sync_assignments(item)
         entries = self.session.scalar(
             select(func.count()).where(TimelineEntryRow.incident_id == item.id)
         )
-        self._insert_children(item, len(stored), int(entries or 0))
+        self._insert_children(item, len(item.assignments), int(entries or 0))
         item.version += 1
+
+    def _sync_assignments(self, item: Incident) -> None:
+        """Make the stored assignment rows match ``item.assignments``.
+
+        The open-assignment index is checked row by row, so the order matters: rows that
+        no longer match go first, then assignments that close, then those that stay or
+        reopen, and the new rows last.
+        """
+        stored = {
+            row.seq: row
+            for row in self._rows(select(AssignmentRow).where(AssignmentRow.incident_id == item.id))
+        }
+        wanted = dict(enumerate(item.assignments))
+        # The domain never swaps the unit of an assignment; if it happens, rewrite the row.
+        gone = [
+            seq
+            for seq, row in stored.items()
+            if seq not in wanted
+            or (row.unit_id, row.assigned_at) != (wanted[seq].unit_id, wanted[seq].assigned_at)
+        ]
+        if gone:
+            self._execute(
+                delete(AssignmentRow).where(
+                    AssignmentRow.incident_id == item.id, AssignmentRow.seq.in_(gone)
+                )
+            )
+        changed = [
+            (seq, a)
+            for seq, a in wanted.items()
+            if seq in stored
+            and seq not in gone
+            and (stored[seq].status, stored[seq].cleared_at) != (a.status.value, a.cleared_at)
+        ]
+        for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
+            self._execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.incident_id == item.id, AssignmentRow.seq == seq)
+                .values(status=a.status.value, cleared_at=a.cleared_at)
+            )
+        new = [
+            assignment_values(item.id, seq, a)
+            for seq, a in sorted(wanted.items(), key=lambda w: w[1].cleared_at is None)
+            if seq not in stored or seq in gone
+        ]
+        if new:
+            self._execute(insert(AssignmentRow), new)
 
     def delete(self, key: IncidentId) -> None:
         if not self._write(delete(IncidentRow).where(IncidentRow.id == key)):
@@ -675,9 +663,7 @@ class SqlIncidentRepository(_Base):
         """Return every incident, newest first."""
         return self._load(
             self._rows(
-                select(IncidentRow).order_by(
-                    IncidentRow.received_at.desc(), IncidentRow.id.desc()
-                )
+                select(IncidentRow).order_by(IncidentRow.received_at.desc(), IncidentRow.id.desc())
             )
         )
 

@@ -81,9 +81,7 @@ class UnitRow(Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     kind: Mapped[str] = mapped_column(String)
     capabilities: Mapped[list[str]] = mapped_column(JSONDocument)
-    station_id: Mapped[str | None] = mapped_column(
-        ForeignKey("stations.id"), index=True
-    )
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
     name: Mapped[str] = mapped_column(String, default="")
     status: Mapped[str] = mapped_column(String, index=True)
     lat: Mapped[float | None] = mapped_column(Double)

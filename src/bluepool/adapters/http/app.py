@@ -8,7 +8,15 @@ from fastapi.routing import APIRoute
 import bluepool
 from bluepool import bootstrap
 from bluepool.adapters.http import errors
-from bluepool.adapters.http.routes import auth, collective, events, incidents, units, users
+from bluepool.adapters.http.console import views as console
+from bluepool.adapters.http.routes import (
+    auth,
+    collective,
+    events,
+    incidents,
+    units,
+    users,
+)
 from bluepool.bootstrap import Runtime
 from bluepool.config import Settings
 
@@ -35,6 +43,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (auth, incidents, units, collective, users, events):
         api.include_router(module.router)
     app.include_router(api)
+    console.mount(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

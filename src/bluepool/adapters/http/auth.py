@@ -16,7 +16,9 @@ def issue(username: str, secret: str, now: datetime, ttl: timedelta) -> str:
 def read(token: str, secret: str) -> str | None:
     """Return the username in a valid, unexpired token, else None."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+        )
     except jwt.PyJWTError:
         return None
     sub = claims.get("sub")

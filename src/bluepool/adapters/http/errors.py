@@ -18,8 +18,15 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.PolicyForbids, 409),  # the unit cannot take it: a conflict with the rules
     (errors.Forbidden, 403),
 ]
-_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 422: "invalid"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+}
 
 
 def status_of(exc: errors.DomainError) -> int:
@@ -29,7 +36,9 @@ def status_of(exc: errors.DomainError) -> int:
     return 400
 
 
-def _problem(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _problem(
+    status: int, detail: Any, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
@@ -44,7 +53,10 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     if any(p.get("type") == "json_invalid" for p in problems):
         return _problem(400, "the request body is not valid JSON", "malformed_json")
     detail = [
-        {"field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"), "reason": p.get("msg")}
+        {
+            "field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"),
+            "reason": p.get("msg"),
+        }
         for p in problems
     ]
     return _problem(422, detail, "validation_error")
@@ -52,8 +64,12 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return _problem(exc.status_code, exc.detail, _HTTP_CODES.get(exc.status_code, "error"),
-                    dict(exc.headers) if exc.headers else None)
+    return _problem(
+        exc.status_code,
+        exc.detail,
+        _HTTP_CODES.get(exc.status_code, "error"),
+        dict(exc.headers) if exc.headers else None,
+    )
 
 
 def install(app: FastAPI) -> None:

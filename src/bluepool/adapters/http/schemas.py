@@ -42,7 +42,10 @@ class Token(BaseModel):
 class IncidentCreate(Strict):
     call_type: str = Field(min_length=1, max_length=64)
     priority: int | None = Field(
-        default=None, ge=1, le=5, description="1 is most urgent; default: the call type's"
+        default=None,
+        ge=1,
+        le=5,
+        description="1 is most urgent; default: the call type's",
     )
     location: Point
     description: str = Field(default="", max_length=4000)

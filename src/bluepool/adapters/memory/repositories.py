@@ -74,19 +74,20 @@ def _same(x: T) -> T:
 class MemoryStore:
     """The committed state every :class:`MemoryUnitOfWork` on it shares.
 
-    Tables are dicts that are replaced, never changed, on commit: readers can iterate
-    the table they hold while another thread commits.
+    Commits change it in place under ``lock``, so a commit costs what it changes, not
+    what the store holds. Readers scan a snapshot (``dict.copy()`` and ``list()`` run
+    without releasing the GIL), so another thread's commit cannot break an iteration.
     """
 
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: unit id -> the incident it has an open assignment on.
     open_assignments: dict[UnitId, IncidentId] = field(default_factory=dict)
-    changes: tuple[ChangeRecord, ...] = ()
+    changes: list[ChangeRecord] = field(default_factory=list)
     idempotency: dict[str, datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def table(self, name: str) -> dict[str, Any]:
-        return self.tables.get(name, {})
+        return self.tables.setdefault(name, {})
 
 
 class MemoryRepository(Generic[K, T]):
@@ -122,7 +123,7 @@ class MemoryRepository(Generic[K, T]):
 
     def _items(self) -> Iterator[T]:
         """Yield the objects this unit of work sees, uncopied, in any order."""
-        for key, item in self.store.table(self.name).items():
+        for key, item in self.store.table(self.name).copy().items():
             if key not in self.pending:
                 yield item
         for item in self.pending.values():
@@ -194,13 +195,12 @@ class MemoryRepository(Generic[K, T]):
         """Publish our changes to the store (store lock held)."""
         if not self.pending:
             return
-        table = dict(self.store.table(self.name))
+        table = self.store.table(self.name)
         for key, item in self.pending.items():
             if isinstance(item, _Deleted):
                 table.pop(key, None)
             else:
                 table[key] = item
-        self.store.tables[self.name] = table
 
     def reset(self) -> None:
         self.pending = {}
@@ -248,10 +248,7 @@ class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
             for i in self._items()
             if (where.status is None or i.status is where.status)
             and (where.open is None or (i.status in OPEN) == where.open)
-            and (
-                where.jurisdiction_id is None
-                or i.jurisdiction_id == where.jurisdiction_id
-            )
+            and (where.jurisdiction_id is None or i.jurisdiction_id == where.jurisdiction_id)
             and (where.priority is None or i.priority == where.priority)
             and (where.call_type is None or i.call_type == where.call_type)
         )
@@ -276,9 +273,7 @@ class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
         # The partial unique index on assignments(unit_id) WHERE cleared_at IS NULL.
         active = item.active_units()
         if len(set(active)) != len(active):
-            raise ConcurrentUpdate(
-                f"incident {item.id} has a unit on it twice; reload and retry"
-            )
+            raise ConcurrentUpdate(f"incident {item.id} has a unit on it twice; reload and retry")
         for unit_id in active:
             owner = self._owner(unit_id)
             if owner is not None and owner != item.id:
@@ -296,8 +291,7 @@ class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
                 owner = self.store.open_assignments.get(unit_id)
                 if owner is not None and owner != key and owner not in ours:
                     raise ConcurrentUpdate(
-                        f"unit {unit_id} is already on incident {owner}; "
-                        "reload and retry"
+                        f"unit {unit_id} is already on incident {owner}; reload and retry"
                     )
 
     def apply(self) -> None:
@@ -330,7 +324,7 @@ class MemoryChangeLog:
         """Return one page of records, newest first, and the total count."""
         found = [
             r
-            for r in reversed((*self.store.changes, *self.pending))
+            for r in reversed([*self.store.changes, *self.pending])
             if (entity is None or r.entity == entity)
             and (entity_id is None or r.entity_id == entity_id)
         ]
@@ -341,7 +335,7 @@ class MemoryChangeLog:
 
     def apply(self) -> None:
         if self.pending:
-            self.store.changes = (*self.store.changes, *(copy.deepcopy(self.pending)))
+            self.store.changes.extend(copy.deepcopy(self.pending))
 
     def reset(self) -> None:
         self.pending = []
@@ -367,7 +361,7 @@ class MemoryIdempotencyKeys:
 
     def apply(self) -> None:
         if self.pending:
-            self.store.idempotency = {**self.store.idempotency, **self.pending}
+            self.store.idempotency.update(self.pending)
 
     def reset(self) -> None:
         self.pending = {}
@@ -392,16 +386,12 @@ def station_repository(store: MemoryStore) -> MemoryRepository[StationId, Statio
 def call_type_repository(
     store: MemoryStore,
 ) -> MemoryRepository[CallTypeCode, CallType]:
-    return MemoryRepository(
-        store, "call_types", lambda c: c.code, copy.copy, "call type"
-    )
+    return MemoryRepository(store, "call_types", lambda c: c.code, copy.copy, "call type")
 
 
 def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingPolicy]:
     # Frozen all the way down: nothing to copy.
-    return MemoryRepository(
-        store, "policies", lambda p: p.agency_id, _same, "sharing policy for"
-    )
+    return MemoryRepository(store, "policies", lambda p: p.agency_id, _same, "sharing policy for")
 
 
 def user_repository(store: MemoryStore) -> MemoryRepository[Username, User]:

@@ -29,7 +29,7 @@ def _configure(connection: Connection) -> None:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=config.attributes.get("url") or config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         render_as_batch=True,
         literal_binds=True,
@@ -48,9 +48,7 @@ def run_migrations_online() -> None:
         return
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError(
-            "no database URL: set config.attributes['url'] or sqlalchemy.url"
-        )
+        raise RuntimeError("no database URL: set config.attributes['url'] or sqlalchemy.url")
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -66,13 +64,9 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:
-                    problems = conn.exec_driver_sql(
-                        "PRAGMA foreign_key_check"
-                    ).fetchall()
+                    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
-                        raise RuntimeError(
-                            f"migration broke foreign keys: {problems[:5]}"
-                        )
+                        raise RuntimeError(f"migration broke foreign keys: {problems[:5]}")
             conn.commit()
     finally:
         engine.dispose()

@@ -19,13 +19,20 @@ def token(runtime: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depend
     """Sign in with username and password (OAuth2 password form); returns a bearer token."""
     user = admin.authenticate(runtime.context, form.username, form.password)
     if user is None:
-        raise HTTPException(401, "wrong username or password",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
+        )
     ttl = timedelta(minutes=runtime.settings.token_ttl_minutes)
-    access_token = auth.issue(user.username, runtime.settings.secret_key,
-                              runtime.context.clock.now(), ttl)
-    return Token(access_token=access_token, role=user.role.value, username=user.username,
-                 agency=user.agency_id, unit_id=user.unit_id)
+    access_token = auth.issue(
+        user.username, runtime.settings.secret_key, runtime.context.clock.now(), ttl
+    )
+    return Token(
+        access_token=access_token,
+        role=user.role.value,
+        username=user.username,
+        agency=user.agency_id,
+        unit_id=user.unit_id,
+    )
 
 
 @router.get("/me", response_model=UserPublic)

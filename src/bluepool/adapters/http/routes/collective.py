@@ -22,7 +22,13 @@ from bluepool.adapters.http.schemas import (
     StationIn,
     StationPublic,
 )
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.agencies import (
+    Agency,
+    CallType,
+    Jurisdiction,
+    Requirement,
+    Station,
+)
 from bluepool.domain.errors import Invalid
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import AgencyId, CallTypeCode, JurisdictionId, StationId
@@ -42,22 +48,37 @@ def list_agencies(ctx: ContextDep, user: CurrentUser) -> list[dict[str, Any]]:
     return queries.agencies(ctx)
 
 
-@router.post("/agencies", status_code=201, response_model=AgencyPublic, tags=["agencies"],
-             responses=ERRORS)
+@router.post(
+    "/agencies",
+    status_code=201,
+    response_model=AgencyPublic,
+    tags=["agencies"],
+    responses=ERRORS,
+)
 def create_agency(body: AgencyIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Admit an agency to the collective (collective admin)."""
     return admin.save_agency(ctx, user, Agency(AgencyId(body.id), body.name), create=True)
 
 
-@router.get("/agencies/{agency_id}", response_model=AgencyPublic, tags=["agencies"],
-            responses=ERRORS)
+@router.get(
+    "/agencies/{agency_id}",
+    response_model=AgencyPublic,
+    tags=["agencies"],
+    responses=ERRORS,
+)
 def get_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     return queries.agency(ctx, agency_id)
 
 
-@router.put("/agencies/{agency_id}", response_model=AgencyPublic, tags=["agencies"],
-            responses=ERRORS)
-def update_agency(agency_id: str, body: AgencyUpdate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+@router.put(
+    "/agencies/{agency_id}",
+    response_model=AgencyPublic,
+    tags=["agencies"],
+    responses=ERRORS,
+)
+def update_agency(
+    agency_id: str, body: AgencyUpdate, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     """Rename an agency (its admin or the collective admin)."""
     return admin.save_agency(ctx, user, Agency(AgencyId(agency_id), body.name), create=False)
 
@@ -69,16 +90,26 @@ def delete_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/agencies/{agency_id}/policy", response_model=PolicyPublic, tags=["sharing"],
-            responses=ERRORS)
+@router.get(
+    "/agencies/{agency_id}/policy",
+    response_model=PolicyPublic,
+    tags=["sharing"],
+    responses=ERRORS,
+)
 def get_policy(agency_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """What the agency lends, to whom, and how many units it keeps at home."""
     return queries.policy(ctx, agency_id)
 
 
-@router.put("/agencies/{agency_id}/policy", response_model=PolicyPublic, tags=["sharing"],
-            responses=ERRORS)
-def put_policy(agency_id: str, body: PolicyIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+@router.put(
+    "/agencies/{agency_id}/policy",
+    response_model=PolicyPublic,
+    tags=["sharing"],
+    responses=ERRORS,
+)
+def put_policy(
+    agency_id: str, body: PolicyIn, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     """Set the agency's sharing policy (its admin or the collective admin)."""
 
     def opt(values: list[str] | None) -> frozenset[Any] | None:
@@ -88,8 +119,12 @@ def put_policy(agency_id: str, body: PolicyIn, ctx: ContextDep, user: CurrentUse
         AgencyId(agency_id),
         body.home_reserve,
         tuple(
-            SharingRule(opt(r.jurisdictions), opt(r.call_types), opt(r.capabilities),
-                        r.max_priority)
+            SharingRule(
+                opt(r.jurisdictions),
+                opt(r.call_types),
+                opt(r.capabilities),
+                r.max_priority,
+            )
             for r in body.rules
         ),
     )
@@ -111,13 +146,17 @@ def _geometry(geometry: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         raise Invalid(f"geometry is not GeoJSON: {exc}", code="bad_geometry") from None
     if shape.geom_type not in ("Polygon", "MultiPolygon") or not shape.is_valid:
-        raise Invalid("geometry must be a valid GeoJSON Polygon or MultiPolygon",
-                      code="bad_geometry")
+        raise Invalid(
+            "geometry must be a valid GeoJSON Polygon or MultiPolygon",
+            code="bad_geometry",
+        )
     return geometry
 
 
 @router.get("/jurisdictions", response_model=list[JurisdictionPublic], tags=["jurisdictions"])
-def list_jurisdictions(ctx: ContextDep, user: CurrentUser, geometry: bool = False) -> list[dict[str, Any]]:
+def list_jurisdictions(
+    ctx: ContextDep, user: CurrentUser, geometry: bool = False
+) -> list[dict[str, Any]]:
     """Jurisdictions and the agency answering for each (``geometry=true`` adds GeoJSON)."""
     return queries.jurisdictions(ctx, geometry)
 
@@ -128,43 +167,72 @@ def jurisdictions_geojson(ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": j["id"], "geometry": j["geometry"],
-             "properties": {"id": j["id"], "name": j["name"], "agency": j["agency"]}}
+            {
+                "type": "Feature",
+                "id": j["id"],
+                "geometry": j["geometry"],
+                "properties": {"id": j["id"], "name": j["name"], "agency": j["agency"]},
+            }
             for j in queries.jurisdictions(ctx, True)
         ],
     }
 
 
-@router.get("/jurisdictions/{jurisdiction_id}", response_model=JurisdictionPublic,
-            tags=["jurisdictions"], responses=ERRORS)
+@router.get(
+    "/jurisdictions/{jurisdiction_id}",
+    response_model=JurisdictionPublic,
+    tags=["jurisdictions"],
+    responses=ERRORS,
+)
 def get_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     return queries.jurisdiction(ctx, jurisdiction_id)
 
 
-@router.post("/jurisdictions", status_code=201, response_model=JurisdictionPublic,
-             tags=["jurisdictions"], responses=ERRORS)
+@router.post(
+    "/jurisdictions",
+    status_code=201,
+    response_model=JurisdictionPublic,
+    tags=["jurisdictions"],
+    responses=ERRORS,
+)
 def create_jurisdiction(body: JurisdictionIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Add a jurisdiction (collective admin)."""
-    j = Jurisdiction(JurisdictionId(body.id), body.name, AgencyId(body.agency),
-                     _geometry(body.geometry))
+    j = Jurisdiction(
+        JurisdictionId(body.id),
+        body.name,
+        AgencyId(body.agency),
+        _geometry(body.geometry),
+    )
     return admin.save_jurisdiction(ctx, user, j, create=True)
 
 
-@router.put("/jurisdictions/{jurisdiction_id}", response_model=JurisdictionPublic,
-            tags=["jurisdictions"], responses=ERRORS)
+@router.put(
+    "/jurisdictions/{jurisdiction_id}",
+    response_model=JurisdictionPublic,
+    tags=["jurisdictions"],
+    responses=ERRORS,
+)
 def update_jurisdiction(
     jurisdiction_id: str, body: JurisdictionIn, ctx: ContextDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Redraw a jurisdiction or hand it to another agency (collective admin)."""
     if body.id != jurisdiction_id:
         raise Invalid("the id in the body differs from the path", code="id_mismatch")
-    j = Jurisdiction(JurisdictionId(body.id), body.name, AgencyId(body.agency),
-                     _geometry(body.geometry))
+    j = Jurisdiction(
+        JurisdictionId(body.id),
+        body.name,
+        AgencyId(body.agency),
+        _geometry(body.geometry),
+    )
     return admin.save_jurisdiction(ctx, user, j, create=False)
 
 
-@router.delete("/jurisdictions/{jurisdiction_id}", status_code=204, tags=["jurisdictions"],
-               responses=ERRORS)
+@router.delete(
+    "/jurisdictions/{jurisdiction_id}",
+    status_code=204,
+    tags=["jurisdictions"],
+    responses=ERRORS,
+)
 def delete_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
     admin.delete_jurisdiction(ctx, user, jurisdiction_id)
     return Response(status_code=204)
@@ -174,31 +242,52 @@ def delete_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser
 
 
 @router.get("/stations", response_model=list[StationPublic], tags=["stations"])
-def list_stations(ctx: ContextDep, user: CurrentUser, agency: str | None = None) -> list[dict[str, Any]]:
+def list_stations(
+    ctx: ContextDep, user: CurrentUser, agency: str | None = None
+) -> list[dict[str, Any]]:
     return queries.stations(ctx, agency)
 
 
-@router.get("/stations/{station_id}", response_model=StationPublic, tags=["stations"],
-            responses=ERRORS)
+@router.get(
+    "/stations/{station_id}",
+    response_model=StationPublic,
+    tags=["stations"],
+    responses=ERRORS,
+)
 def get_station(station_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     return queries.station(ctx, station_id)
 
 
 def _station(body: StationIn) -> Station:
-    return Station(StationId(body.id), AgencyId(body.agency), body.name,
-                   Location(body.location.lat, body.location.lon))
+    return Station(
+        StationId(body.id),
+        AgencyId(body.agency),
+        body.name,
+        Location(body.location.lat, body.location.lon),
+    )
 
 
-@router.post("/stations", status_code=201, response_model=StationPublic, tags=["stations"],
-             responses=ERRORS)
+@router.post(
+    "/stations",
+    status_code=201,
+    response_model=StationPublic,
+    tags=["stations"],
+    responses=ERRORS,
+)
 def create_station(body: StationIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Add a station to an agency (its admin or the collective admin)."""
     return admin.save_station(ctx, user, _station(body), create=True)
 
 
-@router.put("/stations/{station_id}", response_model=StationPublic, tags=["stations"],
-            responses=ERRORS)
-def update_station(station_id: str, body: StationIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+@router.put(
+    "/stations/{station_id}",
+    response_model=StationPublic,
+    tags=["stations"],
+    responses=ERRORS,
+)
+def update_station(
+    station_id: str, body: StationIn, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     if body.id != station_id:
         raise Invalid("the id in the body differs from the path", code="id_mismatch")
     return admin.save_station(ctx, user, _station(body), create=False)
@@ -214,8 +303,12 @@ def delete_station(station_id: str, ctx: ContextDep, user: CurrentUser) -> Respo
 
 
 def _call_type(body: CallTypeIn) -> CallType:
-    return CallType(CallTypeCode(body.code), body.name, body.default_priority,
-                    tuple(Requirement(r.capability, r.count) for r in body.plan))
+    return CallType(
+        CallTypeCode(body.code),
+        body.name,
+        body.default_priority,
+        tuple(Requirement(r.capability, r.count) for r in body.plan),
+    )
 
 
 @router.get("/call-types", response_model=list[CallTypePublic], tags=["call types"])
@@ -224,22 +317,37 @@ def list_call_types(ctx: ContextDep, user: CurrentUser) -> list[dict[str, Any]]:
     return queries.call_types(ctx)
 
 
-@router.get("/call-types/{code}", response_model=CallTypePublic, tags=["call types"],
-            responses=ERRORS)
+@router.get(
+    "/call-types/{code}",
+    response_model=CallTypePublic,
+    tags=["call types"],
+    responses=ERRORS,
+)
 def get_call_type(code: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     return queries.call_type(ctx, code)
 
 
-@router.post("/call-types", status_code=201, response_model=CallTypePublic,
-             tags=["call types"], responses=ERRORS)
+@router.post(
+    "/call-types",
+    status_code=201,
+    response_model=CallTypePublic,
+    tags=["call types"],
+    responses=ERRORS,
+)
 def create_call_type(body: CallTypeIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Add a call type and its response plan (collective admin)."""
     return admin.save_call_type(ctx, user, _call_type(body), create=True)
 
 
-@router.put("/call-types/{code}", response_model=CallTypePublic, tags=["call types"],
-            responses=ERRORS)
-def update_call_type(code: str, body: CallTypeIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+@router.put(
+    "/call-types/{code}",
+    response_model=CallTypePublic,
+    tags=["call types"],
+    responses=ERRORS,
+)
+def update_call_type(
+    code: str, body: CallTypeIn, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     if body.code != code:
         raise Invalid("the code in the body differs from the path", code="id_mismatch")
     return admin.save_call_type(ctx, user, _call_type(body), create=False)

@@ -34,6 +34,10 @@ async def events(
         async for event in runtime.broker.subscribe(after):
             if await request.is_disconnected():
                 break
-            yield {"id": str(event["seq"]), "event": event["type"], "data": json.dumps(event)}
+            yield {
+                "id": str(event["seq"]),
+                "event": event["type"],
+                "data": json.dumps(event),
+            }
 
     return EventSourceResponse(stream(), ping=15)

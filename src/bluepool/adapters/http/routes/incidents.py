@@ -30,8 +30,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def create_incident(body: IncidentCreate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Receive a call for service. The jurisdiction is derived from the location."""
     return dispatch.create_incident(
-        ctx, user, body.call_type, Location(body.location.lat, body.location.lon),
-        body.priority, body.description,
+        ctx,
+        user,
+        body.call_type,
+        Location(body.location.lat, body.location.lon),
+        body.priority,
+        body.description,
     )
 
 
@@ -48,7 +52,10 @@ def list_incidents(
 ) -> dict[str, Any]:
     """Incidents, newest first, with filters and pagination."""
     where = IncidentFilter(
-        status, open, JurisdictionId(jurisdiction) if jurisdiction else None, priority,
+        status,
+        open,
+        JurisdictionId(jurisdiction) if jurisdiction else None,
+        priority,
         CallTypeCode(call_type) if call_type else None,
     )
     return queries.incidents(ctx, where, page)
@@ -60,16 +67,23 @@ def get_incident(incident_id: str, ctx: ContextDep, user: CurrentUser) -> dict[s
     return queries.incident(ctx, incident_id)
 
 
-@router.get("/{incident_id}/recommendation", response_model=RecommendationPublic,
-            responses=ERRORS)
+@router.get(
+    "/{incident_id}/recommendation",
+    response_model=RecommendationPublic,
+    responses=ERRORS,
+)
 def get_recommendation(incident_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """The units that can serve the incident now, ranked by ETA, and those excluded, with
     reasons; ``proposed`` fills the call type's response plan."""
     return views.recommendation(dispatch.recommendation(ctx, user, incident_id))
 
 
-@router.post("/{incident_id}/assignments", status_code=201, response_model=AssignResult,
-             responses=ERRORS)
+@router.post(
+    "/{incident_id}/assignments",
+    status_code=201,
+    response_model=AssignResult,
+    responses=ERRORS,
+)
 def assign_unit(
     incident_id: str, body: AssignmentCreate, ctx: ContextDep, user: CurrentUser
 ) -> dict[str, Any]:

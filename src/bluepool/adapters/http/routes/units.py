@@ -39,7 +39,9 @@ def list_units(
 ) -> dict[str, Any]:
     """The fleet, by unit id, with filters and pagination."""
     where = UnitFilter(
-        AgencyId(agency) if agency else None, status, capability,
+        AgencyId(agency) if agency else None,
+        status,
+        capability,
         StationId(station) if station else None,
     )
     return queries.units(ctx, where, page)
@@ -55,19 +57,30 @@ def get_unit(unit_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]
 def create_unit(body: UnitCreate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Add a unit to an agency's fleet (agency admin of that agency, or collective admin)."""
     unit = Unit(
-        UnitId(body.id), AgencyId(body.agency), body.kind, frozenset(body.capabilities),
-        StationId(body.station) if body.station else None, body.name,
+        UnitId(body.id),
+        AgencyId(body.agency),
+        body.kind,
+        frozenset(body.capabilities),
+        StationId(body.station) if body.station else None,
+        body.name,
         location=Location(body.location.lat, body.location.lon) if body.location else None,
     )
     return admin.create_unit(ctx, user, unit)
 
 
 @router.patch("/{unit_id}", response_model=UnitPublic, responses=ERRORS)
-def update_unit(unit_id: str, body: UnitUpdate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def update_unit(
+    unit_id: str, body: UnitUpdate, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     """Change a unit's name, kind, capabilities or station."""
     return admin.update_unit(
-        ctx, user, unit_id, body.name, body.kind,
-        frozenset(body.capabilities) if body.capabilities is not None else None, body.station,
+        ctx,
+        user,
+        unit_id,
+        body.name,
+        body.kind,
+        frozenset(body.capabilities) if body.capabilities is not None else None,
+        body.station,
     )
 
 
@@ -79,7 +92,9 @@ def delete_unit(unit_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
 
 
 @router.post("/{unit_id}/status", response_model=UnitUpdateResult, responses=ERRORS)
-def set_status(unit_id: str, body: StatusUpdate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def set_status(
+    unit_id: str, body: StatusUpdate, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     """Set a unit's status (available, en_route, on_scene, busy, out_of_service, off_duty).
 
     Officers set only their own unit. A replay (same idempotency key) or an update older

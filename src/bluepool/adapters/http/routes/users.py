@@ -7,7 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from bluepool.adapters.http.deps import ContextDep, CurrentUser, PageDep
-from bluepool.adapters.http.schemas import ChangesPublic, Problem, UserCreate, UserPublic, UserUpdate
+from bluepool.adapters.http.schemas import (
+    ChangesPublic,
+    Problem,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from bluepool.domain.access import Role, User
 from bluepool.domain.errors import Forbidden
 from bluepool.domain.ids import AgencyId, UnitId, Username
@@ -19,7 +25,9 @@ READ_ALL = frozenset({Role.COLLECTIVE_ADMIN, Role.SUPERVISOR, Role.ANALYST})
 
 
 @router.get("/users", response_model=list[UserPublic], tags=["users"], responses=ERRORS)
-def list_users(ctx: ContextDep, user: CurrentUser, agency: str | None = None) -> list[dict[str, Any]]:
+def list_users(
+    ctx: ContextDep, user: CurrentUser, agency: str | None = None
+) -> list[dict[str, Any]]:
     """Users; an agency admin sees their own agency's."""
     if user.role is Role.AGENCY_ADMIN:
         agency = user.agency_id
@@ -28,21 +36,40 @@ def list_users(ctx: ContextDep, user: CurrentUser, agency: str | None = None) ->
     return queries.users(ctx, agency)
 
 
-@router.post("/users", status_code=201, response_model=UserPublic, tags=["users"],
-             responses=ERRORS)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    tags=["users"],
+    responses=ERRORS,
+)
 def create_user(body: UserCreate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Create a user (an agency admin: in their own agency)."""
-    new = User(Username(body.username), body.role, full_name=body.full_name,
-               agency_id=AgencyId(body.agency) if body.agency else None,
-               unit_id=UnitId(body.unit_id) if body.unit_id else None)
+    new = User(
+        Username(body.username),
+        body.role,
+        full_name=body.full_name,
+        agency_id=AgencyId(body.agency) if body.agency else None,
+        unit_id=UnitId(body.unit_id) if body.unit_id else None,
+    )
     return admin.create_user(ctx, user, new, body.password)
 
 
 @router.patch("/users/{username}", response_model=UserPublic, tags=["users"], responses=ERRORS)
-def update_user(username: str, body: UserUpdate, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def update_user(
+    username: str, body: UserUpdate, ctx: ContextDep, user: CurrentUser
+) -> dict[str, Any]:
     """Change a user's role, name, unit, password, or deactivate them."""
-    return admin.update_user(ctx, user, username, body.role, body.full_name, body.unit_id,
-                             body.active, body.password)
+    return admin.update_user(
+        ctx,
+        user,
+        username,
+        body.role,
+        body.full_name,
+        body.unit_id,
+        body.active,
+        body.password,
+    )
 
 
 @router.get("/changes", response_model=ChangesPublic, tags=["audit"], responses=ERRORS)

@@ -90,9 +90,7 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_incidents_jurisdiction_id"), ["jurisdiction_id"], unique=False
         )
-        batch.create_index(
-            batch.f("ix_incidents_received_at"), ["received_at"], unique=False
-        )
+        batch.create_index(batch.f("ix_incidents_received_at"), ["received_at"], unique=False)
         batch.create_index(
             batch.f("ix_incidents_status_received_at"),
             ["status", "received_at"],
@@ -112,9 +110,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jurisdictions")),
     )
     with op.batch_alter_table("jurisdictions") as batch:
-        batch.create_index(
-            batch.f("ix_jurisdictions_agency_id"), ["agency_id"], unique=False
-        )
+        batch.create_index(batch.f("ix_jurisdictions_agency_id"), ["agency_id"], unique=False)
     op.create_table(
         "sharing_policies",
         sa.Column("agency_id", ID, nullable=False),
@@ -141,9 +137,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stations")),
     )
     with op.batch_alter_table("stations") as batch:
-        batch.create_index(
-            batch.f("ix_stations_agency_id"), ["agency_id"], unique=False
-        )
+        batch.create_index(batch.f("ix_stations_agency_id"), ["agency_id"], unique=False)
     op.create_table(
         "timeline_entries",
         sa.Column("incident_id", ID, nullable=False),

@@ -1,0 +1,58 @@
+"""The console's pages: ``/`` (dispatcher), ``/officer`` and ``/login``.
+
+The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
+in ``sessionStorage`` and reads everything else from the public API and its event stream.
+``mount(app)`` adds the pages and the static files (``/static``) to the app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import bluepool
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _context(request: Request, page: str) -> dict[str, Any]:
+    settings = request.app.state.runtime.settings
+    return {
+        "page": page,
+        "version": bluepool.__version__,
+        "tile_url": settings.tile_url,
+        "environment": settings.environment,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def console(request: Request) -> HTMLResponse:
+    """The dispatcher's console: map, incident queue, unit board, recommendation."""
+    return templates.TemplateResponse(request, "console.html", _context(request, "console"))
+
+
+@router.get("/officer", response_class=HTMLResponse)
+def officer(request: Request) -> HTMLResponse:
+    """The officer's view of their unit's assignment, for a phone."""
+    return templates.TemplateResponse(request, "officer.html", _context(request, "officer"))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login(request: Request) -> HTMLResponse:
+    """Sign in; the token goes to the browser's sessionStorage."""
+    return templates.TemplateResponse(request, "login.html", _context(request, "login"))
+
+
+def mount(app: FastAPI) -> None:
+    """Add the console's pages and its static files (``/static``) to ``app``."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,213 @@
+"""Drive times on the road network: the ``TravelTimes`` a collective uses once it loads roads.
+
+``RoadTravelTimes`` answers the recommender's question, "how long would each of these units
+take to reach this incident?", with one reverse search from the incident over a contraction
+hierarchy (see ``bluepool.routing.hierarchy``). Places are snapped to the nearest road
+(``bluepool.routing.snapping``); the legs between a place and its road are added at a slow
+speed (20 km/h by default), so an ETA never pretends a unit is on the road when it is not.
+
+A unit too far from every road gets ``None`` (it cannot be routed, so it is not offered); an
+incident too far from every road raises ``SnapError`` rather than returning wrong ETAs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csgraph
+
+from bluepool.domain.geo import Location, distance_m
+from bluepool.routing.hierarchy import build_hierarchy
+from bluepool.routing.network import RoadNetwork, load_network
+from bluepool.routing.snapping import Snap, SnapBatch, Snapper
+
+FloatArray = NDArray[np.float64]
+
+#: Speed in km/h of the legs between a place and its road (a car park, a yard, a field).
+SNAP_SPEED_KMH = 20.0
+
+
+class RoadTravelTimes:
+    """Drive times over a compiled road network; implements ``TravelTimes``."""
+
+    method = "by road"
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        *,
+        max_snap_m: float = 1_000.0,
+        snap_speed_kmh: float = SNAP_SPEED_KMH,
+        snap_spacing_m: float = 25.0,
+    ) -> None:
+        if network.hierarchy is None:
+            network = network.with_hierarchy(
+                build_hierarchy(network.indptr, network.indices, network.weights)
+            )
+        assert network.hierarchy is not None
+        if not snap_speed_kmh > 0:
+            raise ValueError("the snapping speed must be positive")
+        self.network = network
+        self.hierarchy = network.hierarchy
+        self.snapper = Snapper(network, max_distance_m=max_snap_m, spacing_m=snap_spacing_m)
+        self.segments = self.snapper.segments
+        self.snap_speed_ms = snap_speed_kmh / 3.6
+
+    @classmethod
+    def from_file(cls, path: str | Path, **options: Any) -> RoadTravelTimes:
+        """Load a compiled network (``bluepool import roads``) and answer over it."""
+        return cls(load_network(path), **options)
+
+    def snap(self, location: Location) -> Snap:
+        """Snap a place to the network; raise ``SnapError`` when it is too far from any road."""
+        return self.snapper.snap(location)
+
+    def to_destination(
+        self, origins: Sequence[Location], destination: Location
+    ) -> list[float | None]:
+        """Return each origin's drive time in seconds to the destination (None: no route).
+
+        Raises ``SnapError`` when the destination is too far from every road.
+        """
+        target = self.snap(destination)
+        if not origins:
+            return []
+        lat = np.fromiter((o.lat for o in origins), dtype=np.float64, count=len(origins))
+        lon = np.fromiter((o.lon for o in origins), dtype=np.float64, count=len(origins))
+        seconds = self.seconds_to(self.snapper.snap_many(lat, lon), target)
+        return [s if s != math.inf else None for s in seconds.tolist()]
+
+    def table(
+        self, origins: Sequence[Location], destinations: Sequence[Location]
+    ) -> list[list[float | None]]:
+        """Return drive times from every origin (rows) to every destination (columns).
+
+        One reverse search per destination. Raises ``SnapError`` when a destination is too
+        far from every road; origins that are too far get None.
+        """
+        targets = [self.snap(d) for d in destinations]
+        lat = np.fromiter((o.lat for o in origins), dtype=np.float64, count=len(origins))
+        lon = np.fromiter((o.lon for o in origins), dtype=np.float64, count=len(origins))
+        batch = self.snapper.snap_many(lat, lon)
+        columns = [self.seconds_to(batch, t) for t in targets]
+        if not columns:
+            return [[] for _ in origins]
+        grid = np.column_stack(columns)
+        return [[s if s != math.inf else None for s in row] for row in grid.tolist()]
+
+    def seconds_to(self, origins: SnapBatch, target: Snap) -> FloatArray:
+        """Return drive times from snapped origins to a snapped destination (``inf``: none)."""
+        seg = self.segments
+        s, f = origins.segment, origins.fraction
+        # Leaving the origin's segment: back to ``a`` or on to ``b``, where it is allowed.
+        with np.errstate(invalid="ignore"):
+            to_a = np.where(f == 0.0, 0.0, f * seg.backward_s[s])
+            to_b = np.where(f == 1.0, 0.0, (1.0 - f) * seg.forward_s[s])
+        k = len(s)
+        times = self.hierarchy.times_to(
+            self._arrivals(target), np.concatenate([seg.a[s], seg.b[s]])
+        )
+        on_road = np.minimum(to_a + times[:k], to_b + times[k:])
+        same = (s == target.segment) & (f > 0.0) & (f < 1.0)
+        if same.any():
+            on_road[same] = np.minimum(on_road[same], self._along(f[same], target))
+        seconds = on_road + (origins.distance_m + target.distance_m) / self.snap_speed_ms
+        seconds[~origins.ok] = np.inf
+        result: FloatArray = seconds
+        return result
+
+    def _arrivals(self, target: Snap) -> list[tuple[int, float]]:
+        """Return the nodes the destination is reached from, with the seconds from each."""
+        if target.fraction == 0.0:
+            return [(target.a, 0.0)]
+        if target.fraction == 1.0:
+            return [(target.b, 0.0)]
+        seg = self.segments
+        return [
+            (target.a, target.fraction * float(seg.forward_s[target.segment])),
+            (target.b, (1.0 - target.fraction) * float(seg.backward_s[target.segment])),
+        ]
+
+    def _along(self, fraction: FloatArray, target: Snap) -> FloatArray:
+        """Seconds from points on the destination's own segment straight along it."""
+        seg = self.segments
+        ahead = target.fraction - fraction
+        forward = ahead * seg.forward_s[target.segment]
+        backward = -ahead * seg.backward_s[target.segment]
+        result: FloatArray = np.where(ahead >= 0, forward, backward)
+        return result
+
+    def route(self, origin: Location, destination: Location) -> dict[str, Any]:
+        """Return the fastest route as a GeoJSON Feature with a LineString geometry.
+
+        Its properties give ``duration_s`` (the same ETA ``to_destination`` gives),
+        ``length_m`` and both snapping distances. Raises ``SnapError`` when either place is
+        too far from every road.
+        """
+        start, end = self.snap(origin), self.snap(destination)
+        batch = self.snapper.snap_many(np.array([origin.lat]), np.array([origin.lon]))
+        seconds = float(self.seconds_to(batch, end)[0])
+        path = self._fastest_path(start, end, limit=seconds)
+        coords = [(origin.lon, origin.lat), (start.snapped.lon, start.snapped.lat)]
+        coords += [(float(self.network.lon[v]), float(self.network.lat[v])) for v in path]
+        coords += [(end.snapped.lon, end.snapped.lat), (destination.lon, destination.lat)]
+        line = [list(c) for i, c in enumerate(coords) if i == 0 or c != coords[i - 1]]
+        if len(line) == 1:
+            line.append(list(line[0]))
+        length = sum(
+            distance_m(Location(a[1], a[0]), Location(b[1], b[0]))
+            for a, b in zip(line[:-1], line[1:], strict=True)
+        )
+        return {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": line},
+            "properties": {
+                "duration_s": seconds,
+                "length_m": length,
+                "origin_snap_m": start.distance_m,
+                "destination_snap_m": end.distance_m,
+                "method": self.method,
+            },
+        }
+
+    def _fastest_path(self, start: Snap, end: Snap, *, limit: float) -> list[int]:
+        """Return the nodes driven through from ``start`` to ``end`` (may be empty).
+
+        A plain Dijkstra on the road graph with predecessors, bounded by the ETA the
+        hierarchy already gave (``limit``): this is for drawing one route, not for ranking.
+        """
+        seg = self.segments
+        f = start.fraction
+        to_a = 0.0 if f == 0.0 else f * float(seg.backward_s[start.segment])
+        to_b = 0.0 if f == 1.0 else (1.0 - f) * float(seg.forward_s[start.segment])
+        leave = [(v, s) for v, s in ((start.a, to_a), (start.b, to_b)) if math.isfinite(s)]
+        arrive = [(v, s) for v, s in self._arrivals(end) if math.isfinite(s)]
+        dist, pred = csgraph.dijkstra(
+            self.network.matrix(),
+            indices=[v for v, _ in leave],
+            return_predecessors=True,
+            limit=limit * (1 + 1e-9) + 1e-6,
+        )
+        best, best_path = math.inf, []
+        if start.segment == end.segment and 0.0 < f < 1.0:
+            best = float(self._along(np.array([f]), end)[0])
+        for i, (v, out) in enumerate(leave):
+            for w, into in arrive:
+                total = out + float(dist[i, w]) + into
+                if total < best:
+                    best, best_path = total, _walk(pred[i], v, w)
+        return best_path
+
+
+def _walk(predecessors: NDArray[np.int32], source: int, target: int) -> list[int]:
+    """Return the nodes from ``source`` to ``target`` along a Dijkstra predecessor tree."""
+    path = [target]
+    while path[-1] != source:
+        path.append(int(predecessors[path[-1]]))
+    path.reverse()
+    return path

@@ -1,0 +1,88 @@
+"""The bluepool command, through click's CliRunner."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bluepool import bootstrap
+from bluepool.cli import main
+from bluepool.config import Settings
+
+DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for var in ("BLUEPOOL_DATABASE_URL", "BLUEPOOL_ENVIRONMENT", "BLUEPOOL_SECRET_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return CliRunner()
+
+
+def counts(url: str) -> tuple[int, int]:
+    runtime = bootstrap.build(Settings(database_url=url, environment="test"))
+    with runtime.context.uow() as uow:
+        result = len(uow.agencies.list()), len(uow.units.list())
+    runtime.engine.dispose()
+    return result
+
+
+def test_db_upgrade_creates_the_schema(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(main, ["db", "upgrade", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "latest schema" in result.output
+    assert counts(url) == (0, 0)
+
+
+def test_load_the_demo_collective(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "47 units" in result.output
+    assert counts(url) == (4, 47)
+
+
+def test_database_url_from_the_environment(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = runner.invoke(main, ["load", str(DEMO)], env={"BLUEPOOL_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert counts(url) == (4, 47)
+
+
+def test_loading_twice_is_refused_and_changes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    result = runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    assert result.exit_code != 0
+    assert "already" in result.output or "exists" in result.output
+    assert counts(url) == (4, 47)
+
+
+def test_a_bad_file_names_file_field_and_reason_and_loads_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = DEMO.read_text().replace("station: vaduz-", "station: nowhere-", 1)
+    bad.write_text(text)
+    (tmp_path / "jurisdictions.geojson").write_text((DEMO.parent / "jurisdictions.geojson").read_text())
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(main, ["load", str(bad), "--database-url", url])
+    assert result.exit_code != 0
+    assert "bad.yaml" in result.output
+    assert "station" in result.output
+    assert "nowhere-" in result.output
+    runner.invoke(main, ["db", "upgrade", "--database-url", url])
+    assert counts(url) == (0, 0)
+
+
+def test_production_refuses_the_default_secret(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(
+        main, ["serve", "--database-url", url], env={"BLUEPOOL_ENVIRONMENT": "production"}
+    )
+    assert result.exit_code != 0
+    assert "BLUEPOOL_SECRET_KEY" in result.output
