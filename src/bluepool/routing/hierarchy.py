@@ -188,7 +188,9 @@ class Hierarchy:
             dist: FloatArray = csgraph.dijkstra(self._search, directed=True, indices=n)
         return dist
 
-    def _sweep(self, dist: FloatArray, levels: Sequence[tuple[int, int, int, int, IntArray]]) -> None:
+    def _sweep(
+        self, dist: FloatArray, levels: Sequence[tuple[int, int, int, int, IntArray]]
+    ) -> None:
         """Relax whole rounds, top round first: one vectorised min per round."""
         for a, b, ea, eb, offsets in levels:
             via = dist[self.up_heads[ea:eb]]
@@ -278,7 +280,9 @@ class _Contraction:
         chosen[self.heads[kh > kt]] = False
         return chosen
 
-    def _candidates(self, via: NDArray[np.bool_]) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    def _candidates(
+        self, via: NDArray[np.bool_]
+    ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
         """Return every path u -> v -> x (u != x) through a ``via`` node: (u, x, v, seconds)."""
         into = via[self.heads]
         in_t, in_v, in_w = self.tails[into], self.heads[into], self.weights[into]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,6 +101,7 @@ class Snapper:
         max_distance_m: float = 1_000.0,
         spacing_m: float = 25.0,
         segments: Segments | None = None,
+        cache_size: int = 65_536,
     ) -> None:
         if not (max_distance_m > 0 and spacing_m > 0):
             raise ValueError("snapping distances must be positive")
@@ -125,6 +127,8 @@ class Snapper:
         self._owner = owner
         self._tree = cKDTree(np.column_stack([sx, sy]))
         self._search_m = max_distance_m + spacing_m
+        self.cache_size = cache_size
+        self._cache = _SnapCache.empty()
 
     def _project(
         self, lat: NDArray[np.float64], lon: NDArray[np.float64]
@@ -132,8 +136,26 @@ class Snapper:
         return lon * self._kx, lat * self._ky
 
     def snap_many(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> SnapBatch:
-        """Snap many places (degrees) at once; places too far come back with ``ok`` false."""
-        px, py = self._project(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64))
+        """Snap many places (degrees) at once; places too far come back with ``ok`` false.
+
+        Places snapped before are answered from a cache (units report the same position
+        many times: at their station, parked on scene), the rest with the k-d tree.
+        """
+        lat = np.asarray(lat, dtype=np.float64)
+        lon = np.asarray(lon, dtype=np.float64)
+        cache = self._cache
+        hit, found = cache.find(lat, lon)
+        if hit.all():
+            return found
+        miss = ~hit
+        fresh = self._snap_uncached(lat[miss], lon[miss])
+        self._cache = cache.adding(lat[miss], lon[miss], fresh, limit=self.cache_size)
+        for name in ("ok", "segment", "fraction", "distance_m"):
+            getattr(found, name)[miss] = getattr(fresh, name)
+        return found
+
+    def _snap_uncached(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> SnapBatch:
+        px, py = self._project(lat, lon)
         _, sample = self._tree.query(
             np.column_stack([px, py]), k=1, distance_upper_bound=self._search_m
         )
@@ -146,14 +168,12 @@ class Snapper:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.where(span > 0, ((px - ax) * dx + (py - ay) * dy) / span, 0.0)
         t = np.clip(t, 0.0, 1.0)
-        seg_len = np.sqrt(span)
-        t = np.where(t * seg_len < AT_NODE_M, 0.0, t)
-        t = np.where((1.0 - t) * seg_len < AT_NODE_M, 1.0, t)
+        t = np.where(np.minimum(t, 1.0 - t) * np.sqrt(span) < AT_NODE_M, np.round(t), t)
         lat_a, lon_a = self.network.lat[seg.a[segment]], self.network.lon[seg.a[segment]]
         lat_b, lon_b = self.network.lat[seg.b[segment]], self.network.lon[seg.b[segment]]
         snap_lat = lat_a + t * (lat_b - lat_a)
         snap_lon = lon_a + t * (lon_b - lon_a)
-        distance = haversine_m(np.asarray(lat), np.asarray(lon), snap_lat, snap_lon)
+        distance = haversine_m(lat, lon, snap_lat, snap_lon)
         ok = found & (distance <= self.max_distance_m)
         return SnapBatch(ok=ok, segment=segment, fraction=t, distance_m=distance)
 
@@ -171,3 +191,76 @@ class Snapper:
         lat = float(self.network.lat[a] + t * (self.network.lat[b] - self.network.lat[a]))
         lon = float(self.network.lon[a] + t * (self.network.lon[b] - self.network.lon[a]))
         return Snap(location, Location(lat, lon), float(batch.distance_m[0]), seg, a, b, t)
+
+
+@dataclass(frozen=True, eq=False)
+class _SnapCache:
+    """Snaps already made, keyed by the exact coordinates; sorted for ``searchsorted``.
+
+    Immutable: a snapper swaps in a new cache in one assignment, so concurrent readers
+    always see a consistent one.
+    """
+
+    key: NDArray[np.uint64]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    snaps: SnapBatch
+
+    @classmethod
+    def empty(cls) -> _SnapCache:
+        f = np.empty(0)
+        return cls(
+            np.empty(0, dtype=np.uint64),
+            f,
+            f,
+            SnapBatch(np.empty(0, dtype=bool), np.empty(0, dtype=np.int64), f, f),
+        )
+
+    @staticmethod
+    def _keys(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.uint64]:
+        a = np.ascontiguousarray(lat).view(np.uint64)
+        b = np.ascontiguousarray(lon).view(np.uint64)
+        key: NDArray[np.uint64] = a * np.uint64(0x9E3779B97F4A7C15) ^ (
+            b * np.uint64(0xC2B2AE3D27D4EB4F)
+        )
+        return key
+
+    def find(
+        self, lat: NDArray[np.float64], lon: NDArray[np.float64]
+    ) -> tuple[NDArray[np.bool_], SnapBatch]:
+        """Return which places are cached and a batch holding their snaps (others: blank)."""
+        n = len(lat)
+        if len(self.key) == 0:
+            blank = SnapBatch(
+                np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
+            )
+            return np.zeros(n, dtype=bool), blank
+        key = self._keys(lat, lon)
+        i = np.minimum(np.searchsorted(self.key, key), len(self.key) - 1)
+        hit = (self.key[i] == key) & (self.lat[i] == lat) & (self.lon[i] == lon)
+        s = self.snaps
+        return hit, SnapBatch(s.ok[i] & hit, s.segment[i], s.fraction[i], s.distance_m[i])
+
+    def adding(
+        self, lat: NDArray[np.float64], lon: NDArray[np.float64], snaps: SnapBatch, *, limit: int
+    ) -> _SnapCache:
+        """Return a cache that also holds these snaps (starting afresh when full)."""
+        base = self if len(self.key) + len(lat) <= limit else _SnapCache.empty()
+        key, first = np.unique(self._keys(lat, lon), return_index=True)
+        at = np.searchsorted(base.key, key)
+
+        def merged(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
+            return np.insert(old, at, new[first])
+
+        s, t = base.snaps, snaps
+        return _SnapCache(
+            np.insert(base.key, at, key),
+            merged(base.lat, lat),
+            merged(base.lon, lon),
+            SnapBatch(
+                merged(s.ok, t.ok),
+                merged(s.segment, t.segment),
+                merged(s.fraction, t.fraction),
+                merged(s.distance_m, t.distance_m),
+            ),
+        )

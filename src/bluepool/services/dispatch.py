@@ -134,7 +134,7 @@ def close_incident(ctx: Context, user: User, incident_id: str) -> dict[str, Any]
 def collective(uow: UnitOfWork) -> Collective:
     """Read the standing facts the recommender works within."""
     return Collective(
-        jurisdiction_agency={j.id: j.agency_id for j in uow.jurisdictions.list()},
+        jurisdiction_agency=uow.jurisdictions.owners(),
         policies={p.agency_id: p for p in uow.policies.list()},
         agency_names={a.id: a.name for a in uow.agencies.list()},
     )

@@ -76,6 +76,12 @@ class Repository(Protocol[K, T]):
     def list(self) -> list[T]: ...
 
 
+class JurisdictionRepository(Repository[JurisdictionId, Jurisdiction], Protocol):
+    def owners(self) -> dict[JurisdictionId, AgencyId]:
+        """Return which agency answers for each jurisdiction (without the polygons)."""
+        ...
+
+
 class UnitRepository(Repository[UnitId, Unit], Protocol):
     def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
         """Return one page of matching units (ordered by id) and the total count."""
@@ -107,7 +113,7 @@ class UnitOfWork(Protocol):
     """One atomic change: everything done through it commits together or not at all."""
 
     agencies: Repository[AgencyId, Agency]
-    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]

@@ -736,10 +736,15 @@ def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, Agenc
     )
 
 
-def jurisdiction_repository(
-    session: Session,
-) -> SqlRepository[JurisdictionId, Jurisdiction, JurisdictionRow]:
-    return SqlRepository(
+class SqlJurisdictionRepository(SqlRepository[JurisdictionId, Jurisdiction, JurisdictionRow]):
+    def owners(self) -> dict[JurisdictionId, AgencyId]:
+        """Which agency answers for each jurisdiction, without reading the polygons."""
+        rows = self.session.execute(select(JurisdictionRow.id, JurisdictionRow.agency_id))
+        return {JurisdictionId(j): AgencyId(a) for j, a in rows}
+
+
+def jurisdiction_repository(session: Session) -> SqlJurisdictionRepository:
+    return SqlJurisdictionRepository(
         session,
         JurisdictionRow,
         JurisdictionRow.id,

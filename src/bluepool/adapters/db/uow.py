@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
 from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.agencies import Agency, CallType, Station
 from bluepool.domain.ids import (
     AgencyId,
     CallTypeCode,
-    JurisdictionId,
     StationId,
     Username,
 )
@@ -22,6 +21,7 @@ from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
+    JurisdictionRepository,
     Repository,
     UnitRepository,
 )
@@ -37,7 +37,7 @@ class SqlUnitOfWork:
     """
 
     agencies: Repository[AgencyId, Agency]
-    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]

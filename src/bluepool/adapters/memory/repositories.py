@@ -371,10 +371,14 @@ def agency_repository(store: MemoryStore) -> MemoryRepository[AgencyId, Agency]:
     return MemoryRepository(store, "agencies", lambda a: a.id, copy.copy, "agency")
 
 
-def jurisdiction_repository(
-    store: MemoryStore,
-) -> MemoryRepository[JurisdictionId, Jurisdiction]:
-    return MemoryRepository(
+class MemoryJurisdictionRepository(MemoryRepository[JurisdictionId, Jurisdiction]):
+    def owners(self) -> dict[JurisdictionId, AgencyId]:
+        """Which agency answers for each jurisdiction."""
+        return {j.id: j.agency_id for j in self.list()}
+
+
+def jurisdiction_repository(store: MemoryStore) -> MemoryJurisdictionRepository:
+    return MemoryJurisdictionRepository(
         store, "jurisdictions", lambda j: j.id, copy_jurisdiction, "jurisdiction"
     )
 

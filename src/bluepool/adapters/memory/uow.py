@@ -7,11 +7,10 @@ from typing import Protocol, Self
 from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.agencies import Agency, CallType, Station
 from bluepool.domain.ids import (
     AgencyId,
     CallTypeCode,
-    JurisdictionId,
     StationId,
     Username,
 )
@@ -20,6 +19,7 @@ from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
+    JurisdictionRepository,
     Repository,
     UnitRepository,
 )
@@ -42,7 +42,7 @@ class MemoryUnitOfWork:
     """
 
     agencies: Repository[AgencyId, Agency]
-    jurisdictions: Repository[JurisdictionId, Jurisdiction]
+    jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
