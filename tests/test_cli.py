@@ -68,7 +68,9 @@ def test_a_bad_file_names_file_field_and_reason_and_loads_nothing(
     bad = tmp_path / "bad.yaml"
     text = DEMO.read_text().replace("station: vaduz-", "station: nowhere-", 1)
     bad.write_text(text)
-    (tmp_path / "jurisdictions.geojson").write_text((DEMO.parent / "jurisdictions.geojson").read_text())
+    (tmp_path / "jurisdictions.geojson").write_text(
+        (DEMO.parent / "jurisdictions.geojson").read_text()
+    )
     url = f"sqlite:///{tmp_path / 'x.db'}"
     result = runner.invoke(main, ["load", str(bad), "--database-url", url])
     assert result.exit_code != 0

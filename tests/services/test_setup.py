@@ -98,18 +98,12 @@ def test_units_start_at_their_station_in_their_own_jurisdiction(
         units = uow.units.list()
         stations = {s.id: s for s in uow.stations.list()}
         owner = {j.id: j.agency_id for j in uow.jurisdictions.list()}
-    assert all(
-        u.location == stations[u.station_id].location for u in units if u.station_id
-    )
+    assert all(u.location == stations[u.station_id].location for u in units if u.station_id)
     assert all(u.is_available for u in units)
     assert all(u.jurisdiction_id is not None for u in units)
-    assert all(
-        owner[u.jurisdiction_id] == u.agency_id for u in units if u.jurisdiction_id
-    )
+    assert all(owner[u.jurisdiction_id] == u.agency_id for u in units if u.jurisdiction_id)
     assert next(u for u in units if u.id == "vaduz-p1").jurisdiction_id == "vaduz"
-    assert (
-        next(u for u in units if u.id == "oberland-air-1").jurisdiction_id == "balzers"
-    )
+    assert next(u for u in units if u.id == "oberland-air-1").jurisdiction_id == "balzers"
 
 
 def test_plain_passwords_are_hashed_and_given_hashes_kept() -> None:
@@ -117,9 +111,7 @@ def test_plain_passwords_are_hashed_and_given_hashes_kept() -> None:
         agencies=(Agency(AgencyId("a"), "A"),),
         users=(
             UserSpec(Username("dispatcher"), Role.DISPATCHER, password="dispatcher"),
-            UserSpec(
-                Username("admin"), Role.COLLECTIVE_ADMIN, password_hash="$argon2id$x"
-            ),
+            UserSpec(Username("admin"), Role.COLLECTIVE_ADMIN, password_hash="$argon2id$x"),
         ),
     )
     store = MemoryStore()
@@ -204,9 +196,7 @@ def test_a_collision_found_at_commit_leaves_nothing_loaded(
 
     class RacingHasher(FakeHasher):
         def hash(self, password: str) -> str:
-            if (
-                not racer.committed
-            ):  # strikes between the duplicate check and the commit
+            if not racer.committed:  # strikes between the duplicate check and the commit
                 with racer:
                     racer.agencies.add(Agency(AgencyId("vaduz"), "someone else's"))
                     racer.commit()

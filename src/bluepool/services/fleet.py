@@ -7,18 +7,33 @@ unit as it stands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from bluepool.domain import access
 from bluepool.domain.access import User
-from bluepool.domain.errors import NotFound
+from bluepool.domain.errors import ConcurrentUpdate, NotFound
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import UnitId
 from bluepool.domain.units import Unit, UnitStatus
 from bluepool.services import views
 from bluepool.services.context import Context
 from bluepool.services.ports import ChangeRecord, UnitOfWork
+
+#: A status or position write that lost a race (another write to the same unit committed
+#: first) is retried on fresh data: both are idempotent, so a retry is always safe.
+ATTEMPTS = 3
+
+
+def _retrying(write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    for attempt in range(ATTEMPTS):
+        try:
+            return write()
+        except ConcurrentUpdate:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def set_status(
@@ -30,6 +45,17 @@ def set_status(
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Move a unit to a new status; its incident's timeline follows."""
+    return _retrying(lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key))
+
+
+def _set_status(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    status: UnitStatus,
+    at: datetime | None,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
     now = ctx.clock.now()
     at = at or now
     events: list[dict[str, Any]] = []
@@ -76,6 +102,17 @@ def report_position(
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Record a unit's position fix and the jurisdiction it is in."""
+    return _retrying(lambda: _report_position(ctx, user, unit_id, location, at, idempotency_key))
+
+
+def _report_position(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    location: Location,
+    at: datetime | None,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
     now = ctx.clock.now()
     at = at or now
     jurisdiction = ctx.locator().locate(location)

@@ -3,10 +3,14 @@ PostgreSQL when configured), a TestClient, and signed-in personas."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from bluepool import bootstrap
@@ -169,3 +173,28 @@ def as_dispatcher(client: TestClient) -> dict[str, str]:
 @pytest.fixture
 def as_admin(client: TestClient) -> dict[str, str]:
     return login(client, "admin")
+
+
+@pytest.fixture
+def base_url(runtime: Runtime) -> Iterator[str]:
+    """A real uvicorn server on a free port, serving ``runtime``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(runtime=runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        limit_concurrency=200,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

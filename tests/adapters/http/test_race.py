@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import uvicorn
 
-from bluepool.adapters.http.app import create_app
 from bluepool.bootstrap import Runtime
 from tests.adapters.http.conftest import centre
 
 RACERS = 16
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(runtime=runtime),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        limit_concurrency=200,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def test_racing_dispatchers_assign_one_unit_exactly_once(base_url: str, runtime: Runtime) -> None:

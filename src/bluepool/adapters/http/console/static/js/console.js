@@ -1,0 +1,828 @@
+// The dispatcher's console: incident queue, map, unit board, recommendation and assignment,
+// kept live by the event stream. Everything goes through the public API (/api/v1).
+
+import { api, requireSession, signOut } from "./api.js";
+import { age, clock, coords, esc, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
+import { connectLive, showState } from "./live.js";
+import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, unitMarker, STATUS_COLOUR } from "./map.js";
+import { announce, showError, toast } from "./ui.js";
+
+const L = window.L;
+const $ = (sel) => document.querySelector(sel);
+const OPEN = new Set(["received", "dispatched", "en_route", "on_scene"]);
+const COMMITTED = new Set(["dispatched", "en_route", "on_scene"]);
+const STATUS_ORDER = ["available", "dispatched", "en_route", "on_scene", "busy", "out_of_service", "off_duty"];
+const byId = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+
+const S = {
+  incidents: new Map(),
+  units: new Map(),
+  callTypes: new Map(),
+  agencies: [], // ids, in a stable order (for colours)
+  agencyNames: new Map(),
+  jurisdictions: new Map(), // id -> name
+  selected: null,
+  rec: null,
+  pick: 0,
+  newMode: false,
+  busy: false,
+  fresh: new Set(),
+  closedLoaded: false,
+};
+
+const me = requireSession();
+if (me && me.role === "officer") location.replace("/officer");
+else if (me) main();
+
+// --------------------------------------------------------------------------------------
+// state
+
+function putIncident(inc) {
+  const old = S.incidents.get(inc.id);
+  if (old && old.version > inc.version) return false;
+  S.incidents.set(inc.id, inc);
+  return true;
+}
+
+function putUnit(unit) {
+  const old = S.units.get(unit.id);
+  if (old && old.version > unit.version) return false;
+  S.units.set(unit.id, unit);
+  return true;
+}
+
+const selectedIncident = () => (S.selected ? S.incidents.get(S.selected) : null);
+const callTypeName = (code) => S.callTypes.get(code)?.name ?? code;
+const placeName = (id) => (id ? S.jurisdictions.get(id) ?? id : "outside the collective");
+const agencyName = (id) => S.agencyNames.get(id) ?? id;
+const activeUnits = (inc) => inc.assignments.filter((a) => !a.cleared_at);
+
+async function loadStatic() {
+  const [agencies, callTypes] = await Promise.all([api("/agencies"), api("/call-types")]);
+  S.agencies = agencies.map((a) => a.id);
+  S.agencyNames = new Map(agencies.map((a) => [a.id, a.name]));
+  S.callTypes = new Map(callTypes.map((c) => [c.code, c]));
+  fillCallTypes();
+  fillUnitFilters();
+}
+
+/** Read the open incidents and the fleet; merge by version with what events brought. */
+async function loadState() {
+  const before = {
+    incidents: new Set([...S.incidents.values()].filter((i) => OPEN.has(i.status)).map((i) => i.id)),
+    units: new Set(S.units.keys()),
+  };
+  const [incidents, units] = await Promise.all([api("/incidents?open=true&limit=1000"), api("/units?limit=1000")]);
+  const seenI = new Set(incidents.items.map((i) => i.id));
+  const seenU = new Set(units.items.map((u) => u.id));
+  for (const id of before.incidents) if (!seenI.has(id)) S.incidents.delete(id); // closed meanwhile
+  for (const id of before.units) if (!seenU.has(id)) S.units.delete(id);
+  incidents.items.forEach(putIncident);
+  units.items.forEach(putUnit);
+  if (S.closedLoaded) await loadClosed();
+  fillUnitFilters();
+  renderAll();
+  if (S.selected) loadRec();
+}
+
+async function loadClosed() {
+  const closed = await api("/incidents?open=false&limit=100");
+  closed.items.forEach(putIncident);
+  S.closedLoaded = true;
+}
+
+// --------------------------------------------------------------------------------------
+// rendering (batched)
+
+const dirty = new Set();
+let flushTimer = null;
+function render(...parts) {
+  parts.forEach((p) => dirty.add(p));
+  if (!flushTimer) flushTimer = setTimeout(flush, 16);
+}
+function renderAll() {
+  render("queue", "units", "detail", "rec", "map", "stats");
+}
+function flush() {
+  flushTimer = null;
+  const parts = new Set(dirty);
+  dirty.clear();
+  if (parts.has("queue")) renderQueue();
+  if (parts.has("units")) renderUnits();
+  if (parts.has("detail")) renderDetail();
+  if (parts.has("rec")) renderRec();
+  if (parts.has("map")) renderMap();
+  if (parts.has("stats")) renderStats();
+}
+
+function queueItems() {
+  const q = $("#queue-filter").value.trim().toLowerCase();
+  const pmax = Number($("#queue-priority").value) || 5;
+  const st = $("#queue-status").value;
+  const items = [...S.incidents.values()].filter((i) => {
+    if (st === "open" ? !OPEN.has(i.status) : st === "closed" ? OPEN.has(i.status) : i.status !== st) return false;
+    if (i.priority > pmax) return false;
+    if (!q) return true;
+    const hay = [i.id, i.call_type, callTypeName(i.call_type), placeName(i.jurisdiction), i.description, i.status, `p${i.priority}`, ...i.assignments.map((a) => a.unit_id)]
+      .join(" ")
+      .toLowerCase();
+    return hay.includes(q);
+  });
+  if (st === "closed") return items.sort((a, b) => (b.closed_at ?? "").localeCompare(a.closed_at ?? ""));
+  return items.sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      Number(a.status !== "received") - Number(b.status !== "received") ||
+      a.received_at.localeCompare(b.received_at),
+  );
+}
+
+function renderQueue() {
+  const list = $("#queue-list");
+  const items = queueItems();
+  const focusedId = document.activeElement?.closest?.("#queue-list") ? document.activeElement.dataset.id : null;
+  list.innerHTML = items
+    .map((i) => {
+      const units = activeUnits(i).map((a) => a.unit_id);
+      const who = units.length ? units.slice(0, 2).join(", ") + (units.length > 2 ? ` +${units.length - 2}` : "") : "";
+      const sel = i.id === S.selected;
+      const st = i.status === "received" ? "unassigned" : statusText(i.status);
+      return `<li><button type="button" class="q-item p${i.priority}${sel ? " selected" : ""}${S.fresh.has(i.id) ? " fresh" : ""}" data-id="${esc(i.id)}"${sel ? ' aria-current="true"' : ""}>
+        <span class="pri p${i.priority}" title="Priority ${i.priority}: ${PRIORITY_LABEL[i.priority] ?? ""}">P${i.priority}</span>
+        <span class="q-main">
+          <span class="q-line"><span class="q-type">${esc(callTypeName(i.call_type))}</span><span class="q-where">${esc(placeName(i.jurisdiction))}</span></span>
+          <span class="q-line q-sub"><span class="pill st-${esc(i.status)}">${esc(st)}</span><span class="q-units">${esc(who)}</span></span>
+        </span>
+        <span class="q-age" data-age="${esc(OPEN.has(i.status) ? i.received_at : "")}">${OPEN.has(i.status) ? age(i.received_at) : clock(i.closed_at)}</span>
+      </button></li>`;
+    })
+    .join("");
+  $("#queue-empty").hidden = items.length > 0;
+  $("#queue-count").textContent = items.length ? String(items.length) : "";
+  if (focusedId) list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+}
+
+function unitItems() {
+  const q = $("#unit-filter").value.trim().toLowerCase();
+  const agency = $("#unit-agency").value;
+  const cap = $("#unit-capability").value;
+  const st = $("#unit-status").value;
+  return [...S.units.values()]
+    .filter((u) => {
+      if (agency && u.agency !== agency) return false;
+      if (cap && !u.capabilities.includes(cap)) return false;
+      if (st && (st === "committed" ? !COMMITTED.has(u.status) : u.status !== st)) return false;
+      if (q && ![u.id, u.name, u.kind, u.agency, u.status, u.incident_id ?? "", u.jurisdiction ?? ""].join(" ").toLowerCase().includes(q)) return false;
+      return true;
+    })
+    .sort((a, b) => byId(a.agency, b.agency) || byId(a.id, b.id));
+}
+
+function renderUnits() {
+  const items = unitItems();
+  $("#units-body").innerHTML = items
+    .map(
+      (u) => `<tr data-id="${esc(u.id)}" class="${S.fresh.has("u:" + u.id) ? "fresh" : ""}">
+      <th scope="row"><span class="u-id" title="${esc(u.name)}">${esc(u.id)}</span></th>
+      <td title="${esc(agencyName(u.agency))}">${esc(u.agency)}</td>
+      <td class="caps">${esc(u.capabilities.join(" "))}</td>
+      <td><span class="pill st-${esc(u.status)}">${esc(statusText(u.status))}</span></td>
+      <td>${u.incident_id ? `<button type="button" class="link inc-link" data-incident="${esc(u.incident_id)}">${esc(incidentLabel(u.incident_id))}</button>` : ""}</td>
+      <td>${esc(u.jurisdiction ? placeName(u.jurisdiction) : "")}</td>
+      <td class="num" data-age="${esc(u.status_at ?? "")}">${u.status_at ? age(u.status_at) : ""}</td>
+    </tr>`,
+    )
+    .join("");
+  $("#units-count").textContent = items.length === S.units.size ? String(items.length) : `${items.length} / ${S.units.size}`;
+  const counts = {};
+  for (const u of S.units.values()) counts[u.status] = (counts[u.status] ?? 0) + 1;
+  $("#units-summary").innerHTML = STATUS_ORDER.filter((s) => counts[s])
+    .map((s) => `<span class="sum"><i class="dot st-${s}"></i>${counts[s]} ${esc(statusText(s))}</span>`)
+    .join("");
+}
+
+function incidentLabel(id) {
+  const inc = S.incidents.get(id);
+  return inc ? `P${inc.priority} ${callTypeName(inc.call_type)}` : `#${id.slice(0, 6)}`;
+}
+
+function renderStats() {
+  const open = [...S.incidents.values()].filter((i) => OPEN.has(i.status));
+  const unassigned = open.filter((i) => i.status === "received").length;
+  $("#stat-open").textContent = String(open.length);
+  $("#stat-unassigned").textContent = String(unassigned);
+  $("#stat-unassigned").closest("div").classList.toggle("alert", unassigned > 0);
+  $("#stat-available").textContent = String([...S.units.values()].filter((u) => u.status === "available").length);
+  document.title = `${unassigned ? `(${unassigned}) ` : ""}Dispatch · bluepool`;
+}
+
+let timelineOpen = false;
+function renderDetail() {
+  const box = $("#incident-detail");
+  box.hidden = S.newMode;
+  const inc = selectedIncident();
+  if (!inc) {
+    box.innerHTML = `<p class="empty">Select an incident with <kbd>J</kbd>/<kbd>K</kbd> or create one with <kbd>N</kbd>.</p>`;
+    return;
+  }
+  const t = box.querySelector("details.timeline");
+  if (t) timelineOpen = t.open;
+  const open = OPEN.has(inc.status);
+  const assigned = inc.assignments
+    .map((a) => {
+      const u = S.units.get(a.unit_id);
+      const live = !a.cleared_at;
+      return `<li class="${live ? "" : "cleared"}"><span class="u-id">${esc(a.unit_id)}</span>
+        <span class="pill st-${esc(live ? u?.status ?? a.status : "cleared")}">${esc(live ? statusText(u?.status ?? a.status) : "cleared")}</span>
+        <span class="muted small">${esc(u ? agencyName(u.agency) : "")} · ${esc(clock(a.assigned_at))}</span>
+        ${live ? `<span class="route-kind small muted" data-route="${esc(a.unit_id)}"></span>` : ""}</li>`;
+    })
+    .join("");
+  box.innerHTML = `
+    <div class="inc-head">
+      <span class="pri pri-big p${inc.priority}" title="Priority ${inc.priority}">P${inc.priority}</span>
+      <div class="inc-title">
+        <h2 id="detail-h">${esc(callTypeName(inc.call_type))}</h2>
+        <div class="muted small">#${esc(inc.id)} · ${esc(placeName(inc.jurisdiction))} · ${esc(coords(inc.location))}</div>
+      </div>
+      <span class="pill st-${esc(inc.status)}">${esc(inc.status === "received" ? "unassigned" : statusText(inc.status))}</span>
+    </div>
+    <dl class="kv">
+      <div><dt>Received</dt><dd>${esc(clock(inc.received_at))} <span class="muted" data-age="${esc(open ? inc.received_at : "")}">${open ? age(inc.received_at) : ""}</span></dd></div>
+      ${inc.closed_at ? `<div><dt>Closed</dt><dd>${esc(clock(inc.closed_at))}</dd></div>` : ""}
+      ${inc.description ? `<div class="wide"><dt>Notes</dt><dd>${esc(inc.description)}</dd></div>` : ""}
+    </dl>
+    <h3 class="sub">Units on it</h3>
+    ${assigned ? `<ul class="assigned" id="assigned-list">${assigned}</ul>` : `<p class="muted small">None yet.</p>`}
+    ${open ? `<div class="actions"><button type="button" class="btn btn-sm btn-danger" id="close-incident" aria-keyshortcuts="C">Close incident <kbd>C</kbd></button></div>` : ""}
+    <details class="timeline"${timelineOpen ? " open" : ""}><summary>Timeline (${inc.timeline.length})</summary>
+      <ol>${inc.timeline
+        .map(
+          (e) =>
+            `<li><time>${esc(clock(e.at))}</time> <b>${esc(statusText(e.kind))}</b> ${e.unit_id ? esc(e.unit_id) : ""} <span class="muted">${esc(e.actor)}${e.detail ? " — " + esc(e.detail) : ""}</span></li>`,
+        )
+        .join("")}</ol>
+    </details>`;
+  box.querySelector("#close-incident")?.addEventListener("click", closeSelected);
+  updateRouteKinds();
+}
+
+function renderRec() {
+  const panel = $("#rec-panel");
+  const inc = selectedIncident();
+  const rec = S.rec && inc && S.rec.incident_id === inc.id ? S.rec : null;
+  panel.hidden = S.newMode || !inc || !OPEN.has(inc.status) || !rec;
+  if (panel.hidden) return;
+  const cands = rec.candidates;
+  if (S.pick >= cands.length) S.pick = 0;
+  $("#rec-method").textContent = `ETA ${rec.method}`;
+  $("#rec-body").innerHTML = cands
+    .map((c, n) => {
+      const u = S.units.get(c.unit_id);
+      const picked = n === S.pick;
+      return `<tr class="cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}" data-unit="${esc(c.unit_id)}" data-n="${n}"${picked ? ' aria-selected="true"' : ""}>
+        <td class="num key">${n < 9 ? `<kbd>${n + 1}</kbd>` : ""}</td>
+        <td><span class="u-id">${esc(c.unit_id)}</span>${c.proposed ? ' <span class="tag tag-plan" title="part of the proposed response">plan</span>' : ""}
+          <div class="reasons">${esc(c.reasons.join(" · "))}</div></td>
+        <td title="${esc(agencyName(c.agency))}">${esc(c.agency)}${c.own_agency ? "" : ' <span class="tag tag-aid" title="mutual aid: another agency\'s unit">aid</span>'}</td>
+        <td class="num eta">${esc(eta(c.eta_seconds))}</td>
+        <td class="caps">${esc(c.fills.join(" "))}${u ? "" : ""}</td>
+        <td><button type="button" class="btn btn-xs assign-one" data-unit="${esc(c.unit_id)}" aria-label="Assign ${esc(c.unit_id)}">Assign</button></td>
+      </tr>`;
+    })
+    .join("");
+  $("#rec-empty").hidden = cands.length > 0;
+  $("#rec-shortfalls").innerHTML = rec.shortfalls.length
+    ? `<p class="warn" role="note">Short: ${rec.shortfalls.map((s) => `${s.missing} × ${esc(s.capability)}`).join(", ")} — no eligible unit available.</p>`
+    : "";
+  const top = cands[S.pick];
+  $("#assign-top").disabled = !top || S.busy;
+  $("#assign-top-unit").textContent = top ? top.unit_id : "";
+  const todo = planTodo(inc, rec);
+  $("#assign-plan").disabled = !todo.length || S.busy;
+  $("#assign-plan").title = todo.length ? `Assign ${todo.join(", ")}` : "Nothing left to assign in the plan";
+  $("#rec-excluded-count").textContent = String(rec.excluded.length);
+  $("#rec-excluded-list").innerHTML = rec.excluded
+    .map((e) => `<li><span class="u-id">${esc(e.unit_id)}</span> <span class="muted">${esc(e.agency)}</span> — ${esc(e.reason)}</li>`)
+    .join("");
+  drawPreview();
+}
+
+function planTodo(inc, rec) {
+  const on = new Set(activeUnits(inc).map((a) => a.unit_id));
+  return rec.proposed.map((p) => p.unit_id).filter((u) => !on.has(u));
+}
+
+// --------------------------------------------------------------------------------------
+// map
+
+let map;
+let jurisdictionLayer = null;
+const unitMarkers = new Map();
+const incidentMarkers = new Map();
+let newMarker = null;
+let routeGroup;
+let previewGroup;
+
+function renderMap() {
+  if (!map) return;
+  for (const [id, m] of unitMarkers) {
+    const u = S.units.get(id);
+    if (!u || !u.location) {
+      m.remove();
+      unitMarkers.delete(id);
+    }
+  }
+  for (const u of S.units.values()) {
+    if (!u.location) continue;
+    let m = unitMarkers.get(u.id);
+    if (!m) {
+      m = unitMarker(u).addTo(map);
+      m.on("click", () => focusUnitRow(u.id));
+      unitMarkers.set(u.id, m);
+    }
+    m.setLatLng([u.location.lat, u.location.lon]);
+    m.setStyle({ fillColor: STATUS_COLOUR[u.status] || "#9aa7b4" });
+    m.unbindTooltip().bindTooltip(`${u.id} · ${statusText(u.status)}`, { direction: "top", offset: [0, -6] });
+  }
+  const shown = new Set([...S.incidents.values()].filter((i) => OPEN.has(i.status) || i.id === S.selected).map((i) => i.id));
+  for (const [id, m] of incidentMarkers) {
+    if (!shown.has(id)) {
+      m.remove();
+      incidentMarkers.delete(id);
+    }
+  }
+  for (const id of shown) {
+    const inc = S.incidents.get(id);
+    const sel = id === S.selected;
+    let m = incidentMarkers.get(id);
+    if (!m) {
+      m = L.marker([inc.location.lat, inc.location.lon], { keyboard: false }).addTo(map);
+      m.on("click", (e) => {
+        L.DomEvent.stopPropagation(e);
+        select(id);
+      });
+      incidentMarkers.set(id, m);
+    }
+    m.setIcon(incidentIcon(inc, sel));
+    m.setZIndexOffset(sel ? 1000 : 100 * (6 - inc.priority));
+    m.unbindTooltip().bindTooltip(`P${inc.priority} ${callTypeName(inc.call_type)} · ${inc.status === "received" ? "unassigned" : statusText(inc.status)}`, {
+      direction: "top",
+      offset: [0, -10],
+    });
+  }
+  drawRoutes();
+}
+
+let routeSeq = 0;
+const routeKinds = new Map();
+async function drawRoutes() {
+  const seq = ++routeSeq;
+  const inc = selectedIncident();
+  const layers = [];
+  if (inc && OPEN.has(inc.status)) {
+    for (const a of activeUnits(inc)) {
+      const u = S.units.get(a.unit_id);
+      if (!u) continue;
+      const layer = await routeLayer(inc, u, { colour: STATUS_COLOUR[u.status] || "#58a6ff" });
+      if (layer) {
+        layers.push(layer);
+        routeKinds.set(u.id, layer.straight ? "straight line (no road route)" : "road route");
+      }
+    }
+  }
+  if (seq !== routeSeq) return;
+  routeGroup.clearLayers();
+  layers.forEach((l) => routeGroup.addLayer(l));
+  updateRouteKinds();
+}
+
+function updateRouteKinds() {
+  document.querySelectorAll("[data-route]").forEach((el) => {
+    el.textContent = routeKinds.get(el.dataset.route) ?? "";
+  });
+}
+
+let previewSeq = 0;
+async function drawPreview() {
+  const seq = ++previewSeq;
+  const inc = selectedIncident();
+  const cand = S.rec?.candidates?.[S.pick];
+  const u = cand ? S.units.get(cand.unit_id) : null;
+  const layer = inc && u && OPEN.has(inc.status) ? await routeLayer(inc, u, { colour: "#e3b341" }) : null;
+  if (seq !== previewSeq) return;
+  previewGroup.clearLayers();
+  if (layer) {
+    layer.setStyle?.({ opacity: 0.75, weight: 2 });
+    previewGroup.addLayer(layer);
+  }
+}
+
+function focusUnitRow(id) {
+  const row = document.querySelector(`#units-body tr[data-id="${CSS.escape(id)}"]`);
+  if (!row) return;
+  row.scrollIntoView({ block: "nearest" });
+  row.classList.remove("flash");
+  void row.offsetWidth;
+  row.classList.add("flash");
+}
+
+// --------------------------------------------------------------------------------------
+// selection, recommendation, actions
+
+function select(id, { pan = true } = {}) {
+  if (S.newMode) closeNew();
+  const changed = S.selected !== id;
+  S.selected = id;
+  if (changed) {
+    S.pick = 0;
+    S.rec = null;
+    timelineOpen = false;
+  }
+  const inc = selectedIncident();
+  if (inc && pan && map) {
+    const ll = L.latLng(inc.location.lat, inc.location.lon);
+    if (!map.getBounds().pad(-0.1).contains(ll)) map.panTo(ll);
+  }
+  renderAll();
+  if (inc && OPEN.has(inc.status)) loadRec();
+}
+
+let recSeq = 0;
+async function loadRec() {
+  const inc = selectedIncident();
+  if (!inc || !OPEN.has(inc.status)) return;
+  const seq = ++recSeq;
+  try {
+    const rec = await api(`/incidents/${encodeURIComponent(inc.id)}/recommendation`);
+    if (seq !== recSeq || S.selected !== inc.id) return;
+    const pickedUnit = S.rec?.candidates?.[S.pick]?.unit_id;
+    S.rec = rec;
+    const again = pickedUnit ? rec.candidates.findIndex((c) => c.unit_id === pickedUnit) : -1;
+    S.pick = again >= 0 ? again : 0;
+    render("rec");
+  } catch (e) {
+    if (seq === recSeq) toast(`Recommendation: ${e.message}`);
+  }
+}
+
+let recTimer = null;
+let recDue = 0;
+function scheduleRec(delay) {
+  const due = Date.now() + delay;
+  if (recTimer && recDue <= due) return;
+  clearTimeout(recTimer);
+  recDue = due;
+  recTimer = setTimeout(() => {
+    recTimer = null;
+    loadRec();
+  }, delay);
+}
+
+function pick(n) {
+  const cands = S.rec?.candidates ?? [];
+  if (n < 0 || n >= cands.length) return;
+  S.pick = n;
+  render("rec");
+}
+
+async function assign(unitIds) {
+  const inc = selectedIncident();
+  if (!inc || S.busy || !unitIds.length) return;
+  S.busy = true;
+  render("rec");
+  const done = [];
+  try {
+    for (const unitId of unitIds) {
+      try {
+        const r = await api(`/incidents/${encodeURIComponent(inc.id)}/assignments`, { method: "POST", body: { unit_id: unitId } });
+        putIncident(r.incident);
+        putUnit(r.unit);
+        done.push(`${unitId} (ETA ${eta(r.eta_seconds)})`);
+      } catch (e) {
+        toast(`Could not assign ${unitId}: ${e.message}`);
+        break;
+      }
+    }
+  } finally {
+    S.busy = false;
+  }
+  if (done.length) {
+    const msg = `Assigned ${done.join(", ")} to P${inc.priority} ${callTypeName(inc.call_type)}`;
+    toast(msg, "ok", 4000);
+    announce(msg);
+  }
+  S.pick = 0;
+  renderAll();
+  loadRec();
+}
+
+function assignPicked() {
+  const c = S.rec?.candidates?.[S.pick];
+  if (c && !$("#rec-panel").hidden) assign([c.unit_id]);
+}
+
+function assignPlan() {
+  const inc = selectedIncident();
+  if (inc && S.rec && !$("#rec-panel").hidden) assign(planTodo(inc, S.rec));
+}
+
+async function closeSelected() {
+  const inc = selectedIncident();
+  if (!inc || !OPEN.has(inc.status)) return;
+  if (!confirm(`Close P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) and free its units?`)) return;
+  try {
+    putIncident(await api(`/incidents/${encodeURIComponent(inc.id)}/close`, { method: "POST" }));
+    toast(`Closed #${inc.id}`, "ok", 3000);
+  } catch (e) {
+    toast(`Could not close the incident: ${e.message}`);
+  }
+  renderAll();
+}
+
+function move(step) {
+  const items = queueItems();
+  if (!items.length) return;
+  let i = items.findIndex((x) => x.id === S.selected);
+  i = i < 0 ? (step > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, i + step));
+  select(items[i].id);
+  flush();
+  const btn = document.querySelector(`#queue-list [data-id="${CSS.escape(items[i].id)}"]`);
+  btn?.scrollIntoView({ block: "nearest" });
+}
+
+// --------------------------------------------------------------------------------------
+// new incident
+
+function fillCallTypes() {
+  const sel = $("#new-call-type");
+  const current = sel.value;
+  const types = [...S.callTypes.values()].sort((a, b) => a.name.localeCompare(b.name));
+  sel.innerHTML =
+    `<option value="">Choose a call type…</option>` +
+    types.map((c) => `<option value="${esc(c.code)}">${esc(c.name)} (P${c.default_priority})</option>`).join("");
+  sel.value = S.callTypes.has(current) ? current : "";
+}
+
+function fillUnitFilters() {
+  const ag = $("#unit-agency");
+  const agv = ag.value;
+  ag.innerHTML = `<option value="">All agencies</option>` + S.agencies.map((a) => `<option value="${esc(a)}">${esc(agencyName(a))}</option>`).join("");
+  ag.value = agv;
+  const caps = [...new Set([...S.units.values()].flatMap((u) => u.capabilities))].sort();
+  const cap = $("#unit-capability");
+  const capv = cap.value;
+  cap.innerHTML = `<option value="">All capabilities</option>` + caps.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
+  cap.value = caps.includes(capv) ? capv : "";
+}
+
+function openNew(latlng) {
+  S.newMode = true;
+  $("#new-incident").hidden = false;
+  showError($("#new-error"), "");
+  if (latlng) setNewLocation(latlng.lat, latlng.lng);
+  renderAll();
+  (latlng ? $("#new-call-type") : $("#new-lat")).focus();
+}
+
+function setNewLocation(lat, lon) {
+  $("#new-lat").value = lat.toFixed(5);
+  $("#new-lon").value = lon.toFixed(5);
+  placeNewMarker(lat, lon);
+}
+
+function placeNewMarker(lat, lon) {
+  if (!map) return;
+  if (!newMarker) {
+    newMarker = L.marker([lat, lon], { icon: newIcon(), draggable: true, keyboard: false, zIndexOffset: 2000 }).addTo(map);
+    newMarker.on("dragend", () => {
+      const p = newMarker.getLatLng();
+      setNewLocation(p.lat, p.lng);
+    });
+  } else newMarker.setLatLng([lat, lon]);
+}
+
+function closeNew() {
+  S.newMode = false;
+  $("#new-incident").hidden = true;
+  $("#new-form").reset();
+  showError($("#new-error"), "");
+  if (newMarker) {
+    newMarker.remove();
+    newMarker = null;
+  }
+  renderAll();
+}
+
+async function submitNew(e) {
+  e.preventDefault();
+  const lat = parseCoord($("#new-lat").value, 90);
+  const lon = parseCoord($("#new-lon").value, 180);
+  const code = $("#new-call-type").value;
+  const problems = [];
+  if (lat === null) problems.push("latitude must be a number between -90 and 90");
+  if (lon === null) problems.push("longitude must be a number between -180 and 180");
+  if (!code) problems.push("choose a call type");
+  if (problems.length) {
+    showError($("#new-error"), problems.join("; ").replace(/^./, (c) => c.toUpperCase()) + ".");
+    return;
+  }
+  const btn = $("#new-submit");
+  btn.disabled = true;
+  try {
+    const inc = await api("/incidents", {
+      method: "POST",
+      body: { call_type: code, priority: Number($("#new-priority").value), location: { lat, lon }, description: $("#new-description").value.trim() },
+    });
+    putIncident(inc);
+    closeNew();
+    if ($("#queue-status").value !== "open" && $("#queue-status").value !== "received") $("#queue-status").value = "open";
+    select(inc.id);
+    await loadRec();
+    flush();
+    $("#assign-top").focus();
+  } catch (err) {
+    showError($("#new-error"), err.message);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// --------------------------------------------------------------------------------------
+// events and keys
+
+function onEvent(type, data) {
+  if (data.incident && typeof data.incident === "object") {
+    const isNew = type === "incident.created" && !S.incidents.has(data.incident.id);
+    if (putIncident(data.incident) && isNew) {
+      const i = data.incident;
+      S.fresh.add(i.id);
+      setTimeout(() => {
+        S.fresh.delete(i.id);
+        render("queue");
+      }, 5000);
+      announce(`New incident: priority ${i.priority} ${callTypeName(i.call_type)} in ${placeName(i.jurisdiction)}.`);
+    }
+  }
+  if (data.unit && typeof data.unit === "object") {
+    putUnit(data.unit);
+    if (type !== "unit.moved") {
+      S.fresh.add("u:" + data.unit.id);
+      setTimeout(() => {
+        S.fresh.delete("u:" + data.unit.id);
+        render("units");
+      }, 2500);
+    }
+  }
+  if (type === "unit.deleted" && data.id) S.units.delete(data.id);
+  if (type === "unit.created" || type === "unit.deleted") fillUnitFilters();
+  if (type.startsWith("jurisdiction.")) refreshJurisdictions();
+  if (type.startsWith("call_type.") || type.startsWith("agency.")) loadStatic().then(renderAll).catch(() => {});
+  if (S.selected) {
+    const touches = data.unit || data.incident?.id === S.selected || type.startsWith("sharing_policy.");
+    if (touches) scheduleRec(type === "unit.moved" ? 1500 : 100);
+  }
+  renderAll();
+}
+
+async function refreshJurisdictions() {
+  try {
+    const r = await drawJurisdictions(map, S.agencies, jurisdictionLayer);
+    jurisdictionLayer = r.layer;
+    S.jurisdictions = new Map(r.data.features.map((f) => [f.properties.id, f.properties.name]));
+    renderAll();
+  } catch (e) {
+    toast(`Jurisdictions: ${e.message}`);
+  }
+}
+
+function typing(target) {
+  return target && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "Escape") {
+    if (S.newMode) closeNew();
+    else if (typing(e.target)) e.target.blur();
+    else if (S.pick) {
+      S.pick = 0;
+      render("rec");
+    } else if (S.selected) {
+      S.selected = null;
+      S.rec = null;
+      renderAll();
+    }
+    return;
+  }
+  if (typing(e.target)) return;
+  const k = e.key;
+  if (k === "Enter") {
+    if (e.target.closest?.("button, a, summary")) return; // the focused control handles it
+    e.preventDefault();
+    assignPicked();
+    return;
+  }
+  const lower = k.length === 1 ? k.toLowerCase() : k;
+  const actions = {
+    n: () => openNew(),
+    j: () => move(1),
+    k: () => move(-1),
+    a: assignPicked,
+    p: assignPlan,
+    c: closeSelected,
+    "/": () => $("#queue-filter").focus(),
+    u: () => $("#unit-filter").focus(),
+  };
+  if (actions[lower] && !e.shiftKey) {
+    e.preventDefault();
+    actions[lower]();
+  } else if (/^[1-9]$/.test(k)) {
+    e.preventDefault();
+    pick(Number(k) - 1);
+  }
+}
+
+// --------------------------------------------------------------------------------------
+
+async function main() {
+  $("#user-name").textContent = me.username;
+  $("#user-role").textContent = me.role.replace(/_/g, " ");
+  $("#signout").addEventListener("click", signOut);
+  const tileUrl = $("#app").dataset.tileUrl || null;
+  map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng) : openNew(ll)) });
+  routeGroup = L.layerGroup().addTo(map);
+  previewGroup = L.layerGroup().addTo(map);
+
+  $("#queue-list").addEventListener("click", (e) => {
+    const b = e.target.closest("[data-id]");
+    if (b) select(b.dataset.id);
+  });
+  $("#units-body").addEventListener("click", (e) => {
+    const link = e.target.closest("[data-incident]");
+    if (link) {
+      const id = link.dataset.incident;
+      if (!S.incidents.has(id)) api(`/incidents/${encodeURIComponent(id)}`).then((i) => (putIncident(i), select(id))).catch((err) => toast(err.message));
+      else select(id);
+      return;
+    }
+    const row = e.target.closest("tr[data-id]");
+    const u = row && S.units.get(row.dataset.id);
+    if (u?.location) map.panTo([u.location.lat, u.location.lon]);
+  });
+  $("#rec-body").addEventListener("click", (e) => {
+    const b = e.target.closest(".assign-one");
+    if (b) return assign([b.dataset.unit]);
+    const row = e.target.closest("tr[data-n]");
+    if (row) pick(Number(row.dataset.n));
+  });
+  $("#assign-top").addEventListener("click", assignPicked);
+  $("#assign-plan").addEventListener("click", assignPlan);
+  $("#new-incident-btn").addEventListener("click", () => openNew());
+  $("#new-cancel").addEventListener("click", closeNew);
+  $("#new-form").addEventListener("submit", submitNew);
+  $("#new-call-type").addEventListener("change", (e) => {
+    const ct = S.callTypes.get(e.target.value);
+    if (ct) $("#new-priority").value = String(ct.default_priority);
+  });
+  for (const id of ["#new-lat", "#new-lon"]) {
+    $(id).addEventListener("input", () => {
+      const lat = parseCoord($("#new-lat").value, 90);
+      const lon = parseCoord($("#new-lon").value, 180);
+      if (lat !== null && lon !== null) placeNewMarker(lat, lon);
+    });
+  }
+  for (const id of ["#queue-filter", "#queue-priority"]) $(id).addEventListener("input", () => render("queue"));
+  $("#queue-status").addEventListener("change", async () => {
+    if ($("#queue-status").value === "closed" && !S.closedLoaded) await loadClosed().catch((e) => toast(e.message));
+    render("queue");
+  });
+  for (const id of ["#unit-filter", "#unit-agency", "#unit-capability", "#unit-status"]) $(id).addEventListener("input", () => render("units"));
+  document.addEventListener("keydown", onKey);
+
+  setInterval(() => {
+    const now = Date.now();
+    $("#clock").textContent = new Date(now).toLocaleTimeString([], { hour12: false });
+    document.querySelectorAll("[data-age]").forEach((el) => {
+      if (el.dataset.age) el.textContent = age(el.dataset.age, now);
+    });
+  }, 1000);
+
+  connectLive({
+    onEvent,
+    onState: showState,
+    // Every (re)connection re-reads the state: nothing missed while offline stays missing.
+    onSync: (resync) => {
+      loadState().catch((e) => toast(`${resync ? "Refresh after reconnecting" : "Loading"} failed: ${e.message}`));
+    },
+  });
+  try {
+    await loadStatic();
+    await refreshJurisdictions();
+    drawRoads(map);
+    await loadState();
+  } catch (e) {
+    toast(`Loading the console failed: ${e.message}`);
+  }
+  document.body.dataset.ready = "true";
+}

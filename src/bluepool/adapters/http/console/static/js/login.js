@@ -1,0 +1,43 @@
+// The sign-in page: OAuth2 password form to /api/v1/auth/token; the token goes to
+// sessionStorage (this tab only), then on to the console or the officer view.
+
+import { api, saveSession, session } from "./api.js";
+import { showError } from "./ui.js";
+
+const form = document.getElementById("login-form");
+const error = document.getElementById("login-error");
+const params = new URLSearchParams(location.search);
+
+function destination(role) {
+  const next = params.get("next");
+  const safe = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login");
+  if (role === "officer") return safe && next.startsWith("/officer") ? next : "/officer";
+  return safe && !next.startsWith("/officer") ? next : "/";
+}
+
+const current = session();
+if (current) location.replace(destination(current.role));
+if (params.get("reason") === "expired") showError(error, "Your session has expired; please sign in again.");
+
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  if (!username || !password) {
+    showError(error, "Enter your username and password.");
+    (username ? form.password : form.username).focus();
+    return;
+  }
+  const button = document.getElementById("login-submit");
+  button.disabled = true;
+  showError(error, "");
+  try {
+    const token = await api("/auth/token", { method: "POST", form: { username, password } });
+    saveSession(token);
+    location.replace(destination(token.role));
+  } catch (err) {
+    showError(error, err.status === 401 ? "Wrong username or password." : err.message);
+    form.password.select();
+    button.disabled = false;
+  }
+});

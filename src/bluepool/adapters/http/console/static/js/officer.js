@@ -1,0 +1,284 @@
+// The officer's view: the unit's current assignment, its route, status buttons, and the
+// unit's position from the device's GPS or typed by hand. Phone first.
+
+import { api, newKey, requireSession, signOut } from "./api.js";
+import { age, clock, coords, esc, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
+import { connectLive, showState } from "./live.js";
+import { createMap, drawJurisdictions, drawRoads, incidentIcon, routeLayer, unitMarker, STATUS_COLOUR } from "./map.js";
+import { announce, showError, toast } from "./ui.js";
+
+const L = window.L;
+const $ = (sel) => document.querySelector(sel);
+
+// What each button may do from each status (mirrors the unit lifecycle; the server decides).
+const ALLOWED = {
+  en_route: new Set(["dispatched"]),
+  on_scene: new Set(["dispatched", "en_route"]),
+  available: new Set(["dispatched", "en_route", "on_scene", "busy", "out_of_service", "off_duty"]),
+};
+const BUTTON_LABEL = { en_route: "En route", on_scene: "On scene", available: "Clear" };
+
+const S = { unit: null, incident: null, callTypes: new Map(), places: new Map(), agencies: [] };
+let map;
+let unitLayer = null;
+let incidentLayer = null;
+const routeGroup = L.layerGroup();
+let manualMarker = null;
+let watchId = null;
+let lastSent = null;
+let busy = false;
+
+const me = requireSession();
+if (me) main();
+
+const callTypeName = (code) => S.callTypes.get(code)?.name ?? code;
+const placeName = (id) => (id ? S.places.get(id) ?? id : "outside the collective");
+
+async function load() {
+  const unit = await api(`/units/${encodeURIComponent(me.unit_id)}`);
+  S.unit = unit;
+  S.incident = unit.incident_id ? await api(`/incidents/${encodeURIComponent(unit.incident_id)}`) : null;
+  render();
+}
+
+function render() {
+  const u = S.unit;
+  if (!u) return;
+  $("#unit-title").textContent = u.name || u.id;
+  const pill = $("#unit-status");
+  pill.className = `status-pill st-${u.status}`;
+  pill.textContent = statusText(u.status);
+  $("#unit-meta").textContent = `${u.id} · ${u.agency}${u.jurisdiction ? " · in " + placeName(u.jurisdiction) : ""}`;
+  renderAssignment();
+  for (const b of document.querySelectorAll(".st-btn")) {
+    const target = b.dataset.status;
+    b.disabled = busy || !ALLOWED[target].has(u.status);
+    b.classList.toggle("current", u.status === target);
+  }
+  renderMap();
+}
+
+function renderAssignment() {
+  const box = $("#assignment-body");
+  const i = S.incident;
+  const open = i && !["closed", "cancelled"].includes(i.status);
+  if (!i || !open) {
+    box.innerHTML = `<p class="empty">${i ? `Incident #${esc(i.id)} is ${esc(statusText(i.status))}. ` : ""}No current assignment.</p>`;
+    return;
+  }
+  const others = i.assignments.filter((a) => !a.cleared_at && a.unit_id !== S.unit.id).map((a) => a.unit_id);
+  box.innerHTML = `
+    <div class="inc-head">
+      <span class="pri pri-big p${i.priority}" title="Priority ${i.priority}">P${i.priority}</span>
+      <div class="inc-title">
+        <h3 id="assignment-title">${esc(callTypeName(i.call_type))}</h3>
+        <div class="muted small">${esc(PRIORITY_LABEL[i.priority] ?? "")} · #${esc(i.id)}</div>
+      </div>
+    </div>
+    <dl class="kv">
+      <div class="wide"><dt>Location</dt><dd>${esc(placeName(i.jurisdiction))} · ${esc(coords(i.location))}
+        <a class="navlink" href="geo:${i.location.lat},${i.location.lon}">Open in maps</a></dd></div>
+      <div><dt>Received</dt><dd>${esc(clock(i.received_at))} <span class="muted" data-age="${esc(i.received_at)}">${age(i.received_at)}</span></dd></div>
+      <div><dt>Incident</dt><dd>${esc(i.status === "received" ? "unassigned" : statusText(i.status))}</dd></div>
+      ${others.length ? `<div class="wide"><dt>With</dt><dd>${esc(others.join(", "))}</dd></div>` : ""}
+      ${i.description ? `<div class="wide"><dt>Notes</dt><dd>${esc(i.description)}</dd></div>` : ""}
+    </dl>
+    <p class="muted small" id="route-note"></p>`;
+}
+
+let routeSeq = 0;
+async function renderMap() {
+  const u = S.unit;
+  const i = S.incident && !["closed", "cancelled"].includes(S.incident.status) ? S.incident : null;
+  if (unitLayer) unitLayer.remove();
+  unitLayer = null;
+  if (u.location) {
+    unitLayer = unitMarker(u).setRadius(8).addTo(map).bindTooltip("You", { permanent: true, direction: "right", offset: [8, 0], className: "you-label" });
+  }
+  if (incidentLayer) incidentLayer.remove();
+  incidentLayer = i ? L.marker([i.location.lat, i.location.lon], { icon: incidentIcon(i, true), keyboard: false }).addTo(map) : null;
+  const seq = ++routeSeq;
+  const route = i && u.location ? await routeLayer(i, u, { colour: STATUS_COLOUR[u.status] || "#58a6ff" }) : null;
+  if (seq !== routeSeq) return;
+  routeGroup.clearLayers();
+  if (route) routeGroup.addLayer(route);
+  const note = $("#route-note");
+  if (note) note.textContent = route ? (route.straight ? "Straight line shown: no road route available." : "Road route shown.") : u.location ? "" : "Your position is unknown: share GPS or enter it below.";
+  const pts = [];
+  if (u.location) pts.push([u.location.lat, u.location.lon]);
+  if (i) pts.push([i.location.lat, i.location.lon]);
+  if (pts.length === 2) map.fitBounds(pts, { padding: [36, 36], maxZoom: 16 });
+  else if (pts.length === 1) map.setView(pts[0], Math.max(map.getZoom(), 13));
+}
+
+async function setStatus(status) {
+  if (busy || !S.unit) return;
+  busy = true;
+  render();
+  showError($("#status-error"), "");
+  try {
+    const r = await api(`/units/${encodeURIComponent(S.unit.id)}/status`, {
+      method: "POST",
+      body: { status, at: new Date().toISOString(), idempotency_key: newKey() },
+    });
+    S.unit = r;
+    if (r.incident_id && (!S.incident || S.incident.id !== r.incident_id)) S.incident = await api(`/incidents/${encodeURIComponent(r.incident_id)}`);
+    else if (S.incident) S.incident = await api(`/incidents/${encodeURIComponent(S.incident.id)}`);
+    announce(`Status: ${BUTTON_LABEL[status] ?? statusText(status)}.`);
+  } catch (e) {
+    showError($("#status-error"), e.message);
+  } finally {
+    busy = false;
+    render();
+  }
+}
+
+async function sendPosition(lat, lon, at, { quiet = false } = {}) {
+  try {
+    const r = await api(`/units/${encodeURIComponent(S.unit.id)}/positions`, {
+      method: "POST",
+      body: { lat, lon, at, idempotency_key: newKey() },
+    });
+    S.unit = r;
+    lastSent = { lat, lon, t: Date.now() };
+    $("#pos-last").textContent = `Position sent at ${clock(new Date().toISOString())}: ${coords({ lat, lon })}`;
+    showError($("#pos-error"), "");
+    render();
+    return true;
+  } catch (e) {
+    if (!quiet) showError($("#pos-error"), e.message);
+    else $("#gps-state").textContent = `GPS: could not send (${e.message})`;
+    return false;
+  }
+}
+
+function metres(a, b) {
+  const k = 111320;
+  const dx = (a.lon - b.lon) * k * Math.cos((a.lat * Math.PI) / 180);
+  const dy = (a.lat - b.lat) * k;
+  return Math.hypot(dx, dy);
+}
+
+function startGps() {
+  if (!("geolocation" in navigator)) {
+    $("#gps-state").textContent = "This device has no GPS access: enter the position by hand.";
+    return;
+  }
+  $("#gps-state").textContent = "GPS: waiting for a fix…";
+  $("#gps-toggle").setAttribute("aria-pressed", "true");
+  $("#gps-toggle").textContent = "Stop sharing GPS";
+  watchId = navigator.geolocation.watchPosition(
+    (pos) => {
+      const fix = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      $("#gps-state").textContent = `GPS on · ±${Math.round(pos.coords.accuracy)} m`;
+      // Send at most every 5 s, or at once after a move of 25 m.
+      if (!lastSent || Date.now() - lastSent.t > 5000 || metres(fix, lastSent) > 25) {
+        sendPosition(fix.lat, fix.lon, new Date(pos.timestamp || Date.now()).toISOString(), { quiet: true });
+      }
+    },
+    (err) => {
+      const denied = err.code === err.PERMISSION_DENIED;
+      $("#gps-state").textContent = denied ? "GPS not allowed: enter the position by hand." : `GPS: ${err.message || "no fix"}`;
+      if (denied) stopGps(false);
+    },
+    { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 },
+  );
+}
+
+function stopGps(resetText = true) {
+  if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+  watchId = null;
+  $("#gps-toggle").setAttribute("aria-pressed", "false");
+  $("#gps-toggle").textContent = "Share GPS position";
+  if (resetText) $("#gps-state").textContent = "GPS off";
+}
+
+function onEvent(type, data) {
+  if (!S.unit) return;
+  if (data.unit && data.unit.id === S.unit.id) {
+    if (data.unit.version < S.unit.version) return;
+    const newJob = data.unit.incident_id && data.unit.incident_id !== S.unit.incident_id;
+    S.unit = data.unit;
+    if (data.incident && data.incident.id === data.unit.incident_id) S.incident = data.incident;
+    if (newJob) {
+      const i = S.incident && S.incident.id === data.unit.incident_id ? S.incident : null;
+      const text = i ? `New assignment: priority ${i.priority} ${callTypeName(i.call_type)} in ${placeName(i.jurisdiction)}.` : "New assignment.";
+      announce(text);
+      toast(text, "ok", 8000);
+      if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+      if (!i) load().catch(() => {});
+    }
+    if (type !== "unit.moved" || !lastSent) render();
+    else render();
+  } else if (data.incident && S.incident && data.incident.id === S.incident.id) {
+    if (data.incident.version >= S.incident.version) S.incident = data.incident;
+    render();
+  }
+}
+
+async function main() {
+  $("#signout").addEventListener("click", () => {
+    stopGps();
+    signOut();
+  });
+  map = createMap($("#officer-map"), {
+    tileUrl: $("#app").dataset.tileUrl || null,
+    onClick: (ll) => {
+      $("#pos-lat").value = ll.lat.toFixed(5);
+      $("#pos-lon").value = ll.lng.toFixed(5);
+      if (manualMarker) manualMarker.setLatLng(ll);
+      else manualMarker = L.circleMarker(ll, { radius: 7, color: "#e6edf3", weight: 2, dashArray: "3 3", fill: false }).addTo(map);
+      $("#pos-send").focus();
+    },
+  });
+  routeGroup.addTo(map);
+  if (!me.unit_id) {
+    $("#assignment-body").innerHTML = `<p class="empty">Your account crews no unit, so there is nothing to show here. ${me.role !== "officer" ? 'Open the <a href="/">dispatch console</a>.' : "Ask your agency administrator to put you on a unit."}</p>`;
+    document.querySelectorAll(".st-btn, #gps-toggle, #pos-send").forEach((b) => (b.disabled = true));
+    drawJurisdictions(map, []).catch(() => {});
+    return;
+  }
+  for (const b of document.querySelectorAll(".st-btn")) b.addEventListener("click", () => setStatus(b.dataset.status));
+  $("#gps-toggle").addEventListener("click", () => (watchId === null ? startGps() : stopGps()));
+  $("#pos-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const lat = parseCoord($("#pos-lat").value, 90);
+    const lon = parseCoord($("#pos-lon").value, 180);
+    if (lat === null || lon === null) {
+      showError($("#pos-error"), "Enter a latitude (-90 to 90) and a longitude (-180 to 180), e.g. 47.14 and 9.52.");
+      return;
+    }
+    if (await sendPosition(lat, lon, new Date().toISOString()) && manualMarker) {
+      manualMarker.remove();
+      manualMarker = null;
+    }
+  });
+  setInterval(() => {
+    document.querySelectorAll("[data-age]").forEach((el) => (el.textContent = age(el.dataset.age)));
+  }, 1000);
+
+  connectLive({
+    onEvent,
+    onState: showState,
+    onSync: () => load().catch((e) => toast(e.message)),
+  });
+  try {
+    const [callTypes, agencies] = await Promise.all([api("/call-types"), api("/agencies")]);
+    S.callTypes = new Map(callTypes.map((c) => [c.code, c]));
+    S.agencies = agencies.map((a) => a.id);
+    const j = await drawJurisdictions(map, S.agencies);
+    S.places = new Map(j.data.features.map((f) => [f.properties.id, f.properties.name]));
+    drawRoads(map);
+    await load();
+  } catch (e) {
+    toast(`Loading failed: ${e.message}`);
+  }
+  // Share the position at once when the user has already allowed it.
+  try {
+    const perm = await navigator.permissions?.query({ name: "geolocation" });
+    if (perm && perm.state === "granted") startGps();
+  } catch {
+    /* permissions API unavailable: the button still works */
+  }
+  document.body.dataset.ready = "true";
+}
