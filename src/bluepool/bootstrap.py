@@ -6,6 +6,7 @@ The API, the CLI and the tests call ``build``; nothing is built at import time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -33,7 +34,7 @@ class Runtime:
 class CachedLocator:
     """Keep a jurisdiction index built from the database; rebuild it when told."""
 
-    def __init__(self, uow: type[UnitOfWork] | object) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
         self._uow = uow
         self._lock = threading.Lock()
         self._index: JurisdictionIndex | None = None
@@ -43,7 +44,7 @@ class CachedLocator:
         if index is None:
             with self._lock:
                 if self._index is None:
-                    with self._uow() as uow:  # type: ignore[operator]
+                    with self._uow() as uow:
                         self._index = JurisdictionIndex(uow.jurisdictions.list())
                 index = self._index
         return index
@@ -70,12 +71,16 @@ def build(
 ) -> Runtime:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    read_sessions = make_session_factory(engine, read_only=True)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
+    def read_uow() -> UnitOfWork:
+        return SqlUnitOfWork(read_sessions)
+
     broker = Broker()
-    locator = CachedLocator(uow)
+    locator = CachedLocator(read_uow)
     context = Context(
         uow=uow,
         clock=clock or SystemClock(),
@@ -84,5 +89,6 @@ def build(
         travel=travel or travel_model(settings),
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         jurisdictions_changed=locator.invalidate,
+        read_uow=read_uow,
     )
     return Runtime(settings, engine, broker, context)

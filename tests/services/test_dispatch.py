@@ -122,7 +122,8 @@ def test_assign_commits_unit_and_incident_together(ctx: Context, store: MemorySt
     with MemoryUnitOfWork(store) as uow:
         unit = uow.units.get(UnitId("a-1"))
         incident = uow.incidents.get(inc["id"])
-    assert unit is not None and incident is not None
+    assert unit is not None
+    assert incident is not None
     assert unit.incident_id == incident.id
     assert incident.active_units() == ["a-1"]
 
@@ -139,7 +140,8 @@ def test_assigning_a_busy_unit_changes_nothing(
     assert len(publisher.events) == published
     with MemoryUnitOfWork(store) as uow:
         incident = uow.incidents.get(second["id"])
-    assert incident is not None and incident.assignments == []
+    assert incident is not None
+    assert incident.assignments == []
 
 
 def test_a_unit_whose_agency_lends_nothing_cannot_be_assigned(ctx: Context) -> None:
@@ -157,7 +159,6 @@ def test_the_second_of_two_stale_writers_loses(ctx: Context, store: MemoryStore)
         stale.change_status(UnitStatus.OUT_OF_SERVICE, T0 + timedelta(hours=1))
         with pytest.raises(ConcurrentUpdate):
             uow.units.update(stale)
-            uow.commit()
 
 
 def test_officer_moves_own_unit_and_the_incident_follows(ctx: Context, store: MemoryStore) -> None:

@@ -257,6 +257,7 @@ class _Contraction:
     def _set_edges(self, tails: IntArray, heads: IntArray, weights: FloatArray) -> None:
         """Replace the remaining graph's edges (deduplicated, sorted by tail then head)."""
         self.tails, self.heads, self.weights = _dedupe(self.n, tails, heads, weights)
+        self.key = self.tails * self.n + self.heads
         self.start = np.searchsorted(self.tails, np.arange(self.n + 1))
 
     def run(self, core_size: int, max_core_degree: float, progress: Progress | None) -> None:
@@ -322,21 +323,28 @@ class _Contraction:
     ) -> NDArray[np.bool_]:
         """Return, for each candidate shortcut, whether a path as short avoids its via node.
 
-        A hop-limited search from every (u, via) pair at once, pruned at the longest
-        candidate of the pair, that never enters the pair's via node nor a ``forbidden``
-        node: each hop is one join of the frontier with the edge list.
+        First a direct edge ``u -> x``; then, for the rest, a hop-limited search from every
+        (u, via) pair at once, pruned at the pair's longest candidate, that never enters the
+        pair's via node nor a ``forbidden`` node: each hop is one join with the edge list.
         """
         n = self.n
+        q = u * n + x
+        i = np.minimum(np.searchsorted(self.key, q), len(self.key) - 1)
+        witnessed = (self.key[i] == q) & (self.weights[i] <= c) & ~forbidden[x]
+        todo = np.flatnonzero(~witnessed)
+        if hops < 2 or len(todo) == 0:
+            return witnessed
+        u, x, v, c = u[todo], x[todo], v[todo], c[todo]
         pairs, pair_of = np.unique(u * n + v, return_inverse=True)
         bound = np.full(len(pairs), -np.inf)
         np.maximum.at(bound, pair_of, c)
-        pair_via = pairs % n
+        pair_src, pair_via = pairs // n, pairs % n
         usable = ~forbidden[self.heads]
+        query = pair_of * n + x
+        found = np.zeros(len(u), dtype=bool)
         f_pair = np.arange(len(pairs))
-        f_node = pairs // n
+        f_node = pair_src
         f_dist = np.zeros(len(pairs))
-        best_key = np.empty(0, dtype=np.int64)
-        best_dist = np.empty(0)
         for _ in range(hops):
             count = self.start[f_node + 1] - self.start[f_node]
             rep = np.repeat(np.arange(len(f_node)), count)
@@ -344,27 +352,20 @@ class _Contraction:
             pair = f_pair[rep]
             node = self.heads[pos]
             dist = f_dist[rep] + self.weights[pos]
-            ok = usable[pos] & (node != pair_via[pair]) & (dist <= bound[pair])
+            ok = (
+                usable[pos]
+                & (node != pair_via[pair])
+                & (node != pair_src[pair])
+                & (dist <= bound[pair])
+            )
             key, dist = _min_by_key(pair[ok] * n + node[ok], dist[ok])
-            if len(best_key):
-                # Carry on only from what improves on earlier hops.
-                i = np.minimum(np.searchsorted(best_key, key), len(best_key) - 1)
-                improves = (best_key[i] != key) | (dist < best_dist[i])
-                key, dist = key[improves], dist[improves]
-                best_key, best_dist = _min_by_key(
-                    np.concatenate([best_key, key]), np.concatenate([best_dist, dist])
-                )
-            else:
-                best_key, best_dist = key, dist
             if len(key) == 0:
                 break
+            j = np.minimum(np.searchsorted(key, query), len(key) - 1)
+            found |= (key[j] == query) & (dist[j] <= c)
             f_pair, f_node, f_dist = key // n, key % n, dist
-        if len(best_key) == 0:
-            return np.zeros(len(u), dtype=bool)
-        query = pair_of * n + x
-        i = np.minimum(np.searchsorted(best_key, query), len(best_key) - 1)
-        result: NDArray[np.bool_] = (best_key[i] == query) & (best_dist[i] <= c)
-        return result
+        witnessed[todo] = found
+        return witnessed
 
     def _update_priority(self, nodes: IntArray) -> None:
         """Recompute the priority of ``nodes``: edge difference plus removed neighbours."""

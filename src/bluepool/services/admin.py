@@ -411,7 +411,7 @@ def _check_user_refs(uow: UnitOfWork, target: User) -> None:
 
 
 def get_user(ctx: Context, username: str) -> User | None:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         return uow.users.get(Username(username))
 
 

@@ -26,3 +26,10 @@ class Context:
     hasher: PasswordHasher
     #: Called after a commit that changed jurisdictions, so the locator is rebuilt.
     jurisdictions_changed: Callable[[], None] = lambda: None
+    #: A unit of work for reading only (on SQLite it does not queue behind writers);
+    #: None: use ``uow``.
+    read_uow: Callable[[], UnitOfWork] | None = None
+
+    def reader(self) -> UnitOfWork:
+        """Open a unit of work that only reads."""
+        return (self.read_uow or self.uow)()

@@ -58,7 +58,7 @@ def create_incident(
 
 def recommendation(ctx: Context, user: User, incident_id: str) -> Recommendation:
     """Rank the units that can serve an incident now, with the reasons."""
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         incident = _incident(uow, IncidentId(incident_id))
         return _recommend(ctx, uow, incident)
 

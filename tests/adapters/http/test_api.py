@@ -657,3 +657,25 @@ def test_openapi_lists_the_public_contract(client: TestClient) -> None:
         "/api/v1/events",
     ):
         assert path in spec["paths"], path
+
+
+def test_nul_characters_are_refused_before_the_database(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    body = {
+        "call_type": "burglary",
+        "location": {"lat": 47.1, "lon": 9.505},
+        "description": "a\x00b",
+    }
+    r = client.post("/api/v1/incidents", json=body, headers=as_dispatcher)
+    assert r.status_code == 422
+    r = client.get("/api/v1/units/west%00p1", headers=as_dispatcher)
+    assert r.status_code == 400
+    assert r.json()["code"] == "bad_request"
+    assert client.get("/api/v1/incidents", headers=as_dispatcher).json()["total"] == 0
+
+
+def test_health_reports_the_database(client: TestClient) -> None:
+    r = client.get("/health")
+    assert r.status_code == 200
+    assert r.json()["database"] == "ok"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 
 import bluepool
 from bluepool import bootstrap
@@ -45,9 +49,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(api)
     console.mount(app)
 
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Any) -> Any:
+        # No id or filter contains NUL; PostgreSQL could not even compare one.
+        raw = request.scope.get("raw_path", b"") + request.scope.get("query_string", b"")
+        if "\x00" in request.scope["path"] or b"%00" in raw:
+            return JSONResponse(
+                {"detail": "the URL contains a NUL character", "code": "bad_request"}, 400
+            )
+        return await call_next(request)
+
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness: answers without a token."""
-        return {"status": "ok", "version": bluepool.__version__}
+    def health() -> JSONResponse:
+        """Liveness and database reachability; answers without a token."""
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc).splitlines()[0]}, 503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
 
     return app

@@ -87,6 +87,7 @@ function renderAssignment() {
 }
 
 let routeSeq = 0;
+let framed = null;
 async function renderMap() {
   const u = S.unit;
   const i = S.incident && !["closed", "cancelled"].includes(S.incident.status) ? S.incident : null;
@@ -104,6 +105,10 @@ async function renderMap() {
   if (route) routeGroup.addLayer(route);
   const note = $("#route-note");
   if (note) note.textContent = route ? (route.straight ? "Straight line shown: no road route available." : "Road route shown.") : u.location ? "" : "Your position is unknown: share GPS or enter it below.";
+  // Frame the unit and its incident once per assignment; after that the officer pans freely.
+  const frame = `${i ? i.id : "-"}:${u.location ? "u" : "-"}`;
+  if (frame === framed) return;
+  framed = frame;
   const pts = [];
   if (u.location) pts.push([u.location.lat, u.location.lon]);
   if (i) pts.push([i.location.lat, i.location.lon]);
@@ -208,8 +213,7 @@ function onEvent(type, data) {
       if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
       if (!i) load().catch(() => {});
     }
-    if (type !== "unit.moved" || !lastSent) render();
-    else render();
+    render();
   } else if (data.incident && S.incident && data.incident.id === S.incident.id) {
     if (data.incident.version >= S.incident.version) S.incident = data.incident;
     render();

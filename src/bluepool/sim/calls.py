@@ -1,0 +1,373 @@
+"""Call streams: the calls a simulation serves, as arrays sorted by time.
+
+Two sources. ``replay`` reads a call-log CSV through a ``CallLogMapping``; ``generate``
+draws Poisson arrivals by area x hour of week x priority from the rates table that
+``calibrate`` writes. Either way every call lies in a jurisdiction of the collective: calls
+outside all of them (or in an area no jurisdiction matches) are dropped and counted, since
+no agency answers for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from bluepool.domain.errors import Invalid
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import CallTypeCode, JurisdictionId
+from bluepool.sim.fleet import FloatArray, Fleet, IntArray
+from bluepool.sim.scenario import CallLogMapping, DataMissing, GeneratedCalls, ScenarioError
+
+GENERIC_CALL_TYPE = CallTypeCode("call")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CallStream:
+    """Calls sorted by arrival; ``t`` is seconds since ``start``."""
+
+    start: datetime
+    t: FloatArray
+    priority: IntArray
+    call_type: tuple[CallTypeCode, ...]
+    lat: FloatArray
+    lon: FloatArray
+    #: Index into ``Fleet.jurisdictions``.
+    jurisdiction: IntArray
+    #: On-scene seconds from the log; NaN where the service model draws it.
+    on_scene: FloatArray
+    #: Rows left out, by reason.
+    dropped: Mapping[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def horizon(self) -> float:
+        """Seconds from the start to the last arrival."""
+        return float(self.t[-1]) if len(self.t) else 0.0
+
+    def with_on_scene(self, seconds: FloatArray) -> CallStream:
+        """The same calls with on-scene times filled where the log gave none."""
+        filled = np.where(np.isnan(self.on_scene), seconds, self.on_scene)
+        return CallStream(
+            self.start,
+            self.t,
+            self.priority,
+            self.call_type,
+            self.lat,
+            self.lon,
+            self.jurisdiction,
+            filled,
+            self.dropped,
+        )
+
+
+def from_arrays(
+    fleet: Fleet,
+    t: Sequence[float],
+    lat: Sequence[float],
+    lon: Sequence[float],
+    *,
+    priority: Sequence[int] | None = None,
+    call_type: Sequence[str] | None = None,
+    on_scene: Sequence[float] | None = None,
+    start: datetime = datetime(2024, 1, 1),  # noqa: B008 - an immutable default
+) -> CallStream:
+    """Build a stream from plain sequences (tests, generated workloads); locates each call."""
+    n = len(t)
+    rows = [
+        _Row(
+            start + timedelta(seconds=float(t[i])),
+            priority[i] if priority is not None else 3,
+            CallTypeCode(call_type[i]) if call_type is not None else GENERIC_CALL_TYPE,
+            float(lat[i]),
+            float(lon[i]),
+            None,
+            float(on_scene[i]) if on_scene is not None else math.nan,
+        )
+        for i in range(n)
+    ]
+    return _assemble(fleet, rows, Counter(), rng=np.random.default_rng(0), start=start)
+
+
+# -- replay --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    at: datetime
+    priority: int
+    call_type: CallTypeCode
+    lat: float
+    lon: float
+    area: str | None
+    on_scene: float
+
+
+def replay(
+    path: Path, mapping: CallLogMapping, fleet: Fleet, rng: np.random.Generator
+) -> CallStream:
+    """Read a call log; calls given by area get a random point of their jurisdiction."""
+    rows, dropped = read_log(path, mapping)
+    return _assemble(fleet, rows, dropped, rng=rng, area_map=mapping.area_map)
+
+
+def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[_Row], Counter[str]]:
+    """The log's calls as rows, and the count of rows dropped by reason."""
+    if not path.exists():
+        raise DataMissing(f"call log {path} is absent")
+    dropped: Counter[str] = Counter()
+    rows: list[_Row] = []
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = set(reader.fieldnames or ())
+        wanted = [
+            c
+            for c in (
+                mapping.time,
+                mapping.priority,
+                mapping.call_type,
+                mapping.lat,
+                mapping.lon,
+                mapping.area,
+                mapping.on_scene_minutes,
+                *mapping.exclude,
+            )
+            if c is not None
+        ]
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            raise ScenarioError(
+                f"{path}: no column {', '.join(missing)} (columns: {', '.join(sorted(columns))})"
+            )
+        for raw in reader:
+            row = _row(raw, mapping, dropped)
+            if row is not None:
+                rows.append(row)
+    return rows, dropped
+
+
+def _row(raw: Mapping[str, str], m: CallLogMapping, dropped: Counter[str]) -> _Row | None:
+    for column, values in m.exclude.items():
+        if raw[column].strip() in values:
+            dropped[f"{column} excluded"] += 1
+            return None
+    try:
+        text = raw[m.time].strip()
+        at = datetime.strptime(text, m.time_format) if m.time_format else datetime.fromisoformat(text)
+    except ValueError:
+        dropped["bad time"] += 1
+        return None
+    priority = m.default_priority
+    if m.priority is not None:
+        value = raw[m.priority].strip()
+        if m.priority_map is not None:
+            if value not in m.priority_map:
+                dropped["priority not mapped"] += 1
+                return None
+            priority = m.priority_map[value]
+        elif value in {"1", "2", "3", "4", "5"}:
+            priority = int(value)
+        else:
+            dropped["bad priority"] += 1
+            return None
+    call_type = (
+        CallTypeCode(raw[m.call_type].strip() or GENERIC_CALL_TYPE)
+        if m.call_type
+        else GENERIC_CALL_TYPE
+    )
+    on_scene = math.nan
+    if m.on_scene_minutes is not None:
+        try:
+            on_scene = float(raw[m.on_scene_minutes]) * 60.0
+        except ValueError:
+            on_scene = math.nan
+        if not on_scene >= 0:
+            on_scene = math.nan
+    lat = lon = math.nan
+    area = None
+    if m.lat is not None and m.lon is not None:
+        try:
+            lat, lon = float(raw[m.lat]), float(raw[m.lon])
+        except ValueError:
+            lat = lon = math.nan
+    if m.area is not None:
+        area = raw[m.area].strip()
+        if m.area_chars is not None:
+            area = area[: m.area_chars]
+    if math.isnan(lat) and area is None:
+        dropped["no location"] += 1
+        return None
+    return _Row(at, priority, call_type, lat, lon, area, on_scene)
+
+
+def _assemble(
+    fleet: Fleet,
+    rows: list[_Row],
+    dropped: Counter[str],
+    *,
+    rng: np.random.Generator,
+    area_map: Mapping[str, str] | None = None,
+    start: datetime | None = None,
+) -> CallStream:
+    rows.sort(key=lambda r: r.at)
+    j_index = fleet.jurisdiction_index()
+    located: list[Location | None] = []
+    for r in rows:
+        try:
+            located.append(None if math.isnan(r.lat) else Location(r.lat, r.lon))
+        except Invalid:
+            located.append(None)
+    found = fleet.locator.locate_many([loc for loc in located if loc is not None])
+    it = iter(found)
+    jur: list[int] = []
+    for r, loc in zip(rows, located, strict=True):
+        j: JurisdictionId | None = next(it) if loc is not None else None
+        if j is None and r.area is not None:
+            j = JurisdictionId(area_map.get(r.area, "") if area_map is not None else r.area)
+            if loc is not None:
+                r.lat = r.lon = math.nan  # the point lies outside its area: place it inside
+        if j is None or j not in j_index:
+            jur.append(-1)
+        else:
+            jur.append(j_index[j])
+    keep = [i for i, j in enumerate(jur) if j >= 0]
+    dropped["outside every jurisdiction"] += len(rows) - len(keep)
+    rows = [rows[i] for i in keep]
+    jurisdiction = np.array([jur[i] for i in keep], dtype=np.int64)
+    lat = np.array([r.lat for r in rows], dtype=np.float64)
+    lon = np.array([r.lon for r in rows], dtype=np.float64)
+    unplaced = np.isnan(lat)
+    if unplaced.any():
+        for j in np.unique(jurisdiction[unplaced]):
+            sel = np.flatnonzero(unplaced & (jurisdiction == j))
+            la, lo = points_in(fleet, int(j), len(sel), rng)
+            lat[sel], lon[sel] = la, lo
+    origin = start if start is not None else (rows[0].at if rows else datetime(2024, 1, 1))
+    return CallStream(
+        start=origin,
+        t=np.array([(r.at - origin).total_seconds() for r in rows], dtype=np.float64),
+        priority=np.array([r.priority for r in rows], dtype=np.int64),
+        call_type=tuple(r.call_type for r in rows),
+        lat=lat,
+        lon=lon,
+        jurisdiction=jurisdiction,
+        on_scene=np.array([r.on_scene for r in rows], dtype=np.float64),
+        dropped={k: v for k, v in dropped.items() if v},
+    )
+
+
+def points_in(
+    fleet: Fleet, jurisdiction: int, n: int, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """``n`` points drawn uniformly (in degrees) inside a jurisdiction's polygon."""
+    geom = shape(fleet.jurisdictions[jurisdiction].geometry)
+    minx, miny, maxx, maxy = geom.bounds
+    lat_out: list[FloatArray] = []
+    lon_out: list[FloatArray] = []
+    got = 0
+    while got < n:
+        m = max(16, 2 * (n - got))
+        x = rng.uniform(minx, maxx, m)
+        y = rng.uniform(miny, maxy, m)
+        inside = shapely.contains_xy(geom, x, y)
+        lon_out.append(x[inside])
+        lat_out.append(y[inside])
+        got += int(inside.sum())
+    return np.concatenate(lat_out)[:n], np.concatenate(lon_out)[:n]
+
+
+# -- generated calls -----------------------------------------------------------
+
+
+def generate(config: GeneratedCalls, fleet: Fleet, rng: np.random.Generator) -> CallStream:
+    """Poisson arrivals, hour by hour, at the rates of the calibration table."""
+    rates = read_rates(config.calibration, fleet)
+    mix_path = config.call_types or config.calibration.with_suffix(".call_types.csv")
+    mix = read_mix(mix_path) if mix_path.exists() else {}
+    hours = math.ceil(config.days * 24)
+    start = config.start
+    how = np.array(
+        [_hour_of_week(start + timedelta(hours=h)) for h in range(hours)], dtype=np.int64
+    )
+    counts = rng.poisson(rates[:, how, :])  # area x hour x priority
+    area, hour, prio = np.nonzero(counts)
+    reps = counts[area, hour, prio]
+    area = np.repeat(area, reps)
+    hour = np.repeat(hour, reps)
+    prio = np.repeat(prio, reps) + 1
+    t = (hour + rng.random(len(hour))) * 3600.0
+    horizon = config.days * 86400.0
+    keep = t < horizon
+    t, area, prio = t[keep], area[keep], prio[keep]
+    order = np.argsort(t, kind="stable")
+    t, area, prio = t[order], area[order], prio[order]
+    lat = np.empty(len(t))
+    lon = np.empty(len(t))
+    for j in np.unique(area):
+        sel = np.flatnonzero(area == j)
+        lat[sel], lon[sel] = points_in(fleet, int(j), len(sel), rng)
+    call_type = np.full(len(t), GENERIC_CALL_TYPE, dtype=object)
+    for p, (codes, shares) in mix.items():
+        sel = np.flatnonzero(prio == p)
+        if len(sel):
+            call_type[sel] = rng.choice(np.array(codes, dtype=object), size=len(sel), p=shares)
+    return CallStream(
+        start=start,
+        t=t,
+        priority=prio.astype(np.int64),
+        call_type=tuple(CallTypeCode(str(c)) for c in call_type),
+        lat=lat,
+        lon=lon,
+        jurisdiction=area.astype(np.int64),
+        on_scene=np.full(len(t), math.nan),
+    )
+
+
+def _hour_of_week(at: datetime) -> int:
+    """0 is Monday 00:00-01:00, 167 is Sunday 23:00-24:00."""
+    return at.weekday() * 24 + at.hour
+
+
+def read_rates(path: Path, fleet: Fleet) -> FloatArray:
+    """The calibration table as rates per hour: jurisdiction x hour of week x priority."""
+    if not path.exists():
+        raise DataMissing(f"calibration table {path} is absent")
+    j_index = fleet.jurisdiction_index()
+    rates = np.zeros((len(fleet.jurisdictions), 168, 5))
+    with path.open(newline="", encoding="utf-8") as f:
+        for n, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                j = j_index[JurisdictionId(row["area"])]
+                h, p = int(row["hour_of_week"]), int(row["priority"])
+                rates[j, h, p - 1] += float(row["rate_per_hour"])
+            except KeyError as exc:
+                raise ScenarioError(f"{path}: line {n}: no {exc} in the collective") from None
+            except (ValueError, IndexError):
+                raise ScenarioError(f"{path}: line {n}: bad number") from None
+    return rates
+
+
+def read_mix(path: Path) -> dict[int, tuple[list[str], FloatArray]]:
+    """Call-type shares by priority (the ``.call_types.csv`` that calibrate writes)."""
+    by_priority: dict[int, dict[str, float]] = {}
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            p = int(row["priority"])
+            by_priority.setdefault(p, {})[row["call_type"]] = float(row["share"])
+    out: dict[int, tuple[list[str], FloatArray]] = {}
+    for p, shares in by_priority.items():
+        codes = sorted(shares)
+        w = np.array([shares[c] for c in codes])
+        if w.sum() > 0:
+            out[p] = (codes, w / w.sum())
+    return out
