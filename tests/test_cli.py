@@ -17,8 +17,10 @@ DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for var in ("BLUEPOOL_DATABASE_URL", "BLUEPOOL_ENVIRONMENT", "BLUEPOOL_SECRET_KEY"):
+    for var in ("BLUEPOOL_DATABASE_URL", "BLUEPOOL_SECRET_KEY", "BLUEPOOL_ROAD_NETWORK"):
         monkeypatch.delenv(var, raising=False)
+    # Cheap password hashes: loading the demo hashes 14 passwords.
+    monkeypatch.setenv("BLUEPOOL_ENVIRONMENT", "test")
     return CliRunner()
 
 
@@ -88,3 +90,13 @@ def test_production_refuses_the_default_secret(runner: CliRunner, tmp_path: Path
     )
     assert result.exit_code != 0
     assert "BLUEPOOL_SECRET_KEY" in result.output
+
+
+def test_production_refuses_demo_passwords(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    env = {"BLUEPOOL_ENVIRONMENT": "production", "BLUEPOOL_SECRET_KEY": "s" * 48}
+    result = runner.invoke(main, ["serve", "--database-url", url], env=env)
+    assert result.exit_code != 0
+    assert "dispatcher" in result.output
+    assert "passwords equal their names" in result.output

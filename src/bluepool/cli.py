@@ -109,6 +109,15 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     upgrade(settings.database_url)
     app = create_app(settings)
+    if settings.environment == "production":
+        from bluepool.services.admin import users_with_default_passwords
+
+        weak = users_with_default_passwords(app.state.runtime.context)
+        if weak:
+            raise click.ClickException(
+                "production refuses to start while these users' passwords equal their "
+                f"names (demo data?): {', '.join(weak[:10])}"
+            )
     click.echo(f"bluepool dispatch center on http://{host}:{port}  (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 

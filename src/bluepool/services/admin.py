@@ -421,3 +421,14 @@ def authenticate(ctx: Context, username: str, password: str) -> User | None:
     if found is None or not found.active or not found.password_hash:
         return None
     return found if ctx.hasher.verify(found.password_hash, password) else None
+
+
+def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:
+    """Return the users whose password is their user name (as in the demo collective)."""
+    with ctx.reader() as uow:
+        users = uow.users.list()[:limit]
+    return [
+        u.username
+        for u in users
+        if u.active and u.password_hash and ctx.hasher.verify(u.password_hash, u.username)
+    ]
