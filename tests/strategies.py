@@ -41,7 +41,7 @@ AGENCY_NAMES = {a: a.title() + " PD" for a in AGENCIES}
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 #: A coarse grid of shared points, so several units often have exactly the same ETA.
-_GRID = [Location(45.0 + i * 0.02, -75.0 + j * 0.02) for i in range(3) for j in range(3)]
+GRID = [Location(45.0 + i * 0.03, -75.0 + j * 0.03) for i in range(2) for j in range(2)]
 
 
 def locations() -> st.SearchStrategy[Location]:
@@ -51,7 +51,7 @@ def locations() -> st.SearchStrategy[Location]:
         lat=st.floats(45.0, 45.1, allow_nan=False),
         lon=st.floats(-75.0, -74.9, allow_nan=False),
     )
-    return st.one_of(st.sampled_from(_GRID), anywhere)
+    return st.one_of(st.sampled_from(GRID), anywhere)
 
 
 def capabilities() -> st.SearchStrategy[str]:
@@ -84,7 +84,8 @@ def units(draw: st.DrawFn, id: str = "u1") -> Unit:
     } or (status is UnitStatus.BUSY and draw(st.booleans()))
     # Most units are positioned inside their own agency's jurisdictions, as in real life.
     own = [j for j, a in JURISDICTION_AGENCY.items() if a == agency]
-    jurisdiction = draw(st.sampled_from(own) if own and draw(st.booleans()) else jurisdiction_ids())
+    at_home: bool = draw(st.booleans())
+    jurisdiction = draw(st.sampled_from(own)) if own and at_home else draw(jurisdiction_ids())
     return Unit(
         id=UnitId(id),
         agency_id=agency,
@@ -105,7 +106,9 @@ def fleets(min_size: int = 0, max_size: int = 12) -> st.SearchStrategy[list[Unit
     )
 
 
-def _any_or(strategy: st.SearchStrategy[frozenset[str]]) -> st.SearchStrategy[frozenset[str] | None]:
+def _any_or(
+    strategy: st.SearchStrategy[frozenset[str]],
+) -> st.SearchStrategy[frozenset[str] | None]:
     """``None`` (any) three times in four: most real rules leave most fields open."""
     return st.one_of(st.none(), st.none(), st.none(), strategy)
 
@@ -113,7 +116,9 @@ def _any_or(strategy: st.SearchStrategy[frozenset[str]]) -> st.SearchStrategy[fr
 def sharing_rules() -> st.SearchStrategy[SharingRule]:
     return st.builds(
         SharingRule,
-        jurisdictions=_any_or(st.frozensets(st.sampled_from(JURISDICTIONS), min_size=1, max_size=3)),
+        jurisdictions=_any_or(
+            st.frozensets(st.sampled_from(JURISDICTIONS), min_size=1, max_size=3)
+        ),
         call_types=_any_or(st.frozensets(st.sampled_from(CALL_TYPES), min_size=1, max_size=2)),
         capabilities=_any_or(capability_sets(min_size=1)),
         max_priority=st.sampled_from((5, 4, 3, 2, 1)),

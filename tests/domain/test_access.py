@@ -6,6 +6,8 @@ administers agency A, Bea administers agency B, Ann analyses, and Cole runs the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bluepool.domain.access import (
@@ -37,7 +39,7 @@ cole = user("cole", Role.COLLECTIVE_ADMIN)
 EVERYONE = [alice, sam, olga, adam, bea, ann, cole]
 
 
-def allowed(check, *args) -> bool:  # type: ignore[no-untyped-def]
+def allowed(check: Callable[..., None], *args: object) -> bool:
     try:
         check(*args)
     except Forbidden:

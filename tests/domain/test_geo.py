@@ -40,11 +40,15 @@ def test_location_off_the_globe_is_invalid(lat: float, lon: float, which: str) -
 
 
 def test_one_degree_of_latitude_is_about_111_km() -> None:
-    assert distance_m(Location(45.0, -75.0), Location(46.0, -75.0)) == pytest.approx(111_195, rel=1e-3)
+    assert distance_m(Location(45.0, -75.0), Location(46.0, -75.0)) == pytest.approx(
+        111_195, rel=1e-3
+    )
 
 
 def test_antipodes_are_half_the_earth_apart() -> None:
-    assert distance_m(Location(0.0, 0.0), Location(0.0, 180.0)) == pytest.approx(math.pi * 6_371_008.8)
+    assert distance_m(Location(0.0, 0.0), Location(0.0, 180.0)) == pytest.approx(
+        math.pi * 6_371_008.8
+    )
 
 
 @given(locations(), locations())

@@ -62,13 +62,14 @@ def test_status_follows_the_most_advanced_unit() -> None:
     first, second = a_unit("u1"), a_unit("u2")
     incident.assign(first, at(1), "alice")
     incident.assign(second, at(1), "alice")
-    assert incident.status is IncidentStatus.DISPATCHED
+    statuses = [incident.status]
 
     move(incident, second, S.ON_SCENE, 5)
-    assert incident.status is IncidentStatus.ON_SCENE
-
+    statuses.append(incident.status)
     move(incident, first, S.EN_ROUTE, 6)  # a slower unit does not pull the incident back
-    assert incident.status is IncidentStatus.ON_SCENE
+    statuses.append(incident.status)
+
+    assert statuses == [IncidentStatus.DISPATCHED, IncidentStatus.ON_SCENE, IncidentStatus.ON_SCENE]
 
 
 def test_busy_on_scene_counts_as_on_scene() -> None:
@@ -120,13 +121,13 @@ def test_unit_going_out_of_service_from_busy_clears_it() -> None:
 
 def test_close_frees_every_unit_still_on_it() -> None:
     incident = an_incident()
-    units = {u.id: u for u in (a_unit("u1"), a_unit("u2"), a_unit("u3"))}
+    units: dict[str, Unit] = {u.id: u for u in (a_unit("u1"), a_unit("u2"), a_unit("u3"))}
     for u in units.values():
         incident.assign(u, at(1), "alice")
     move(incident, units["u2"], S.ON_SCENE, 4)
     move(incident, units["u3"], S.AVAILABLE, 5)
 
-    incident.close(at(20), "bob", units)
+    incident.close(at(20), "bob", units)  # type: ignore[arg-type]
 
     assert incident.status is IncidentStatus.CLOSED
     assert incident.closed_at == at(20)

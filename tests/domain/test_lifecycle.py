@@ -36,7 +36,10 @@ def snapshot(unit: Unit, incidents: dict[IncidentId, Incident]) -> tuple[object,
     """Everything an operation on ``unit`` might touch, for 'changes nothing' checks."""
     return (
         replace(unit),
-        {i.id: (i.status, len(i.timeline), [replace(a) for a in i.assignments]) for i in incidents.values()},
+        {
+            i.id: (i.status, len(i.timeline), [replace(a) for a in i.assignments])
+            for i in incidents.values()
+        },
     )
 
 
@@ -211,13 +214,23 @@ class DispatchLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def open_incident_follows_its_most_advanced_active_unit(self) -> None:
-        order = [IncidentStatus.RECEIVED, IncidentStatus.DISPATCHED, IncidentStatus.EN_ROUTE,
-                 IncidentStatus.ON_SCENE]
+        order = [
+            IncidentStatus.RECEIVED,
+            IncidentStatus.DISPATCHED,
+            IncidentStatus.EN_ROUTE,
+            IncidentStatus.ON_SCENE,
+        ]
         progress = {S.DISPATCHED: 1, S.EN_ROUTE: 2, S.ON_SCENE: 3, S.BUSY: 3}
         for incident in self.open_incidents():
             for uid in incident.active_units():
                 unit = self.all_units[uid]
                 assert order.index(incident.status) >= progress[unit.status]
+
+    @invariant()
+    def incident_closes_when_its_last_unit_clears(self) -> None:
+        for incident in self.all_incidents.values():
+            if incident.assignments and not incident.active_units():
+                assert not incident.is_open
 
     @invariant()
     def closed_incidents_hold_no_unit(self) -> None:

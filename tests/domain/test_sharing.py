@@ -72,7 +72,10 @@ def test_policy_lends_the_union_of_its_rules() -> None:
 
 
 def test_policy_without_rules_lends_nothing() -> None:
-    assert SharingPolicy(AgencyId("east")).lends(J("n1"), C("burglary"), 1, K9_AND_PATROL) == frozenset()
+    assert (
+        SharingPolicy(AgencyId("east")).lends(J("n1"), C("burglary"), 1, K9_AND_PATROL)
+        == frozenset()
+    )
 
 
 def test_negative_home_reserve_is_invalid() -> None:
@@ -99,7 +102,9 @@ def test_rule_describes_itself_in_words(rule: SharingRule, words: str) -> None:
     assert rule.describe() == words
 
 
-def covers(rule: SharingRule, jurisdiction: JurisdictionId | None, call_type: str, priority: int) -> bool:
+def covers(
+    rule: SharingRule, jurisdiction: JurisdictionId | None, call_type: str, priority: int
+) -> bool:
     return (
         (rule.jurisdictions is None or jurisdiction in rule.jurisdictions)
         and (rule.call_types is None or call_type in rule.call_types)

@@ -47,7 +47,9 @@ def test_transition_table_matches_the_documented_state_machine() -> None:
     assert {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts} == ALLOWED
 
 
-@pytest.mark.parametrize(("old", "new"), [p for p in PAIRS if p in ALLOWED and p[1] is not S.DISPATCHED])
+@pytest.mark.parametrize(
+    ("old", "new"), [p for p in PAIRS if p in ALLOWED and p[1] is not S.DISPATCHED]
+)
 def test_allowed_status_change_is_applied(old: UnitStatus, new: UnitStatus) -> None:
     unit = a_unit_in(old)
 
@@ -57,8 +59,12 @@ def test_allowed_status_change_is_applied(old: UnitStatus, new: UnitStatus) -> N
     assert unit.status_at == at(1)
 
 
-@pytest.mark.parametrize(("old", "new"), [p for p in PAIRS if p not in ALLOWED or p[1] is S.DISPATCHED])
-def test_forbidden_status_change_raises_and_changes_nothing(old: UnitStatus, new: UnitStatus) -> None:
+@pytest.mark.parametrize(
+    ("old", "new"), [p for p in PAIRS if p not in ALLOWED or p[1] is S.DISPATCHED]
+)
+def test_forbidden_status_change_raises_and_changes_nothing(
+    old: UnitStatus, new: UnitStatus
+) -> None:
     unit = a_unit_in(old)
     before = replace(unit)
 

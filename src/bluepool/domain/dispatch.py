@@ -232,37 +232,58 @@ def _fill_plan(
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
 ) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
-    """Pick, for each requirement, the best-ranked units that can fill it.
+    """Choose the best-ranked set of units that fills as much of the plan as can be filled.
 
-    The scarcest capability is filled first, so that a unit with several capabilities (a K-9
-    car is also a patrol car) is not spent on a common line while a rare one goes short. The
-    answer lists the units in plan order.
+    The plan's lines become slots (two patrol cars: two slots). Units are taken in rank
+    order; a unit joins when it can be matched to a slot, possibly by moving units already
+    chosen to other slots they can also fill (an augmenting path, as in bipartite
+    matching). Taking units greedily in rank order this way gives the best-ranked set among
+    those that fill the most slots (the sets that can be matched form a matroid). A lender's
+    home units join only while the agency keeps its reserve across the whole plan.
     """
-    supply = {r.capability: sum(1 for row in ranked if r.capability in row[5]) for r in plan}
-    order = sorted(range(len(plan)), key=lambda i: (supply[plan[i].capability], i))
+    slots = [r.capability for r in plan for _ in range(r.count)]
+    holder: list[int | None] = [None] * len(slots)
     lent_from_home: dict[AgencyId, int] = {}
-    taken: set[str] = set()
-    picked: dict[int, list[tuple[str, UnitId]]] = {}
-    short: dict[int, Shortfall] = {}
-    for i in order:
-        req = plan[i]
-        got: list[tuple[str, UnitId]] = []
-        for *_, u, caps, _, home in ranked:
-            if len(got) == req.count:
-                break
-            if u.id in taken or req.capability not in caps:
+
+    def place(row: int, seen: set[int]) -> bool:
+        caps = ranked[row][5]
+        for s, cap in enumerate(slots):
+            if cap in caps and s not in seen:
+                seen.add(s)
+                current = holder[s]
+                if current is None or place(current, seen):
+                    holder[s] = row
+                    return True
+        return False
+
+    filled = 0
+    for row, (*_, u, caps, _, home) in enumerate(ranked):
+        if filled == len(slots):
+            break
+        if not any(cap in caps for cap in slots):
+            continue
+        lender = home and u.agency_id != home_agency
+        if lender:
+            lent = lent_from_home.get(u.agency_id, 0)
+            if at_home.get(u.agency_id, 0) - lent - 1 < policies[u.agency_id].home_reserve:
                 continue
-            if home and u.agency_id != home_agency:
-                policy = policies[u.agency_id]
-                lent = lent_from_home.get(u.agency_id, 0)
-                if at_home.get(u.agency_id, 0) - lent - 1 < policy.home_reserve:
-                    continue
-                lent_from_home[u.agency_id] = lent + 1
-            taken.add(u.id)
-            got.append((req.capability, u.id))
-        picked[i] = got
-        if len(got) < req.count:
-            short[i] = Shortfall(req.capability, req.count - len(got))
-    proposed = [p for i in range(len(plan)) for p in picked[i]]
-    shortfalls = [short[i] for i in range(len(plan)) if i in short]
+        if place(row, set()):
+            filled += 1
+            if lender:
+                lent_from_home[u.agency_id] = lent_from_home.get(u.agency_id, 0) + 1
+    chosen: dict[str, list[int]] = {}
+    for cap, h in zip(slots, holder, strict=True):
+        if h is not None:
+            chosen.setdefault(cap, []).append(h)
+    # In plan order, and within a line in rank order.
+    proposed = [
+        (r.capability, ranked[h][4].id) for r in plan for h in sorted(chosen.get(r.capability, []))
+    ]
+    missing: dict[str, int] = {}
+    for cap, h in zip(slots, holder, strict=True):
+        if h is None:
+            missing[cap] = missing.get(cap, 0) + 1
+    shortfalls = [
+        Shortfall(r.capability, missing[r.capability]) for r in plan if r.capability in missing
+    ]
     return tuple(proposed), tuple(shortfalls)
