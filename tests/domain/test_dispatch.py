@@ -525,3 +525,24 @@ def test_incident_outside_every_jurisdiction_is_served_only_by_lenders() -> None
     assert rec.excluded[0].reason == (
         "agency North PD does not lend patrol outside the collective's jurisdictions for pursuit P1"
     )
+
+
+def test_units_on_scene_take_their_lines_of_the_plan_first() -> None:
+    plan = (Requirement("patrol", count=2), Requirement("k9"))
+    units = [
+        a_unit("car-1", capabilities={"patrol"}, location=east_of_scene(1)),
+        a_unit("car-2", capabilities={"patrol"}, location=east_of_scene(2)),
+        a_unit("dog", capabilities={"k9"}, location=east_of_scene(3)),
+    ]
+
+    rec = recommend(
+        an_incident_view(),
+        plan,
+        units,
+        a_collective(),
+        StraightLine(),
+        on_scene=[frozenset({"patrol", "k9"})],
+    )
+
+    assert rec.proposed == (("patrol", "car-1"), ("patrol", "car-2"))
+    assert rec.shortfalls == ()

@@ -112,7 +112,7 @@ def launch(playwright: Any) -> Any:
 def sign_in(page: Any, base: str, username: str, password: str | None = None) -> None:
     """Sign in through the login page and wait for the landing page to be ready."""
     page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password or username)
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password or username)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("body[data-ready=true]")

@@ -112,8 +112,13 @@ def recommend(
     units: Sequence[Unit],
     collective: Collective,
     travel: TravelTimes,
+    on_scene: Sequence[frozenset[str]] = (),
 ) -> Recommendation:
-    """Return the ranked candidates for ``incident`` and the units excluded, with reasons."""
+    """Return the ranked candidates for ``incident`` and the units excluded, with reasons.
+
+    ``on_scene`` lists the capabilities of the units already assigned to the incident: the
+    proposed response fills only what they leave of the plan.
+    """
     needed = frozenset(r.capability for r in plan)
     home_agency = collective.agency_of(incident.jurisdiction_id)
     at_home = _available_at_home(units, collective)
@@ -186,7 +191,9 @@ def recommend(
         ranked.append((eta, own, u.workload, u.id, u, caps, why, home))
     ranked.sort(key=lambda r: r[:4])
 
-    proposed, shortfalls = _fill_plan(plan, ranked, at_home, collective.policies, home_agency)
+    proposed, shortfalls = _fill_plan(
+        plan, ranked, at_home, collective.policies, home_agency, on_scene
+    )
     chosen = {uid for _, uid in proposed}
     candidates = tuple(
         Candidate(
@@ -231,6 +238,7 @@ def _fill_plan(
     at_home: Mapping[AgencyId, int],
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
+    on_scene: Sequence[frozenset[str]],
 ) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
     """Choose the best-ranked set of units that fills as much of the plan as can be filled.
 
@@ -239,14 +247,18 @@ def _fill_plan(
     chosen to other slots they can also fill (an augmenting path, as in bipartite
     matching). Taking units greedily in rank order this way gives the best-ranked set among
     those that fill the most slots (the sets that can be matched form a matroid). A lender's
-    home units join only while the agency keeps its reserve across the whole plan.
+    home units join only while the agency keeps its reserve across the whole plan. Units
+    already on the incident take their slots first.
     """
     slots = [r.capability for r in plan for _ in range(r.count)]
     holder: list[int | None] = [None] * len(slots)
     lent_from_home: dict[AgencyId, int] = {}
+    # Rows 0..k-1 are the units already assigned; row k + i is ranked[i].
+    caps_of = [*on_scene, *(row[5] for row in ranked)]
+    k = len(on_scene)
 
     def place(row: int, seen: set[int]) -> bool:
-        caps = ranked[row][5]
+        caps = caps_of[row]
         for s, cap in enumerate(slots):
             if cap in caps and s not in seen:
                 seen.add(s)
@@ -256,8 +268,8 @@ def _fill_plan(
                     return True
         return False
 
-    filled = 0
-    for row, (*_, u, caps, _, home) in enumerate(ranked):
+    filled = sum(1 for row in range(k) if place(row, set()))
+    for row, (*_, u, caps, _, home) in enumerate(ranked, start=k):
         if filled == len(slots):
             break
         if not any(cap in caps for cap in slots):
@@ -273,8 +285,8 @@ def _fill_plan(
                 lent_from_home[u.agency_id] = lent_from_home.get(u.agency_id, 0) + 1
     chosen: dict[str, list[int]] = {}
     for cap, h in zip(slots, holder, strict=True):
-        if h is not None:
-            chosen.setdefault(cap, []).append(h)
+        if h is not None and h >= k:
+            chosen.setdefault(cap, []).append(h - k)
     # In plan order, and within a line in rank order.
     proposed = [
         (r.capability, ranked[h][4].id) for r in plan for h in sorted(chosen.get(r.capability, []))

@@ -42,8 +42,7 @@ def read_osm_boundaries(
     """Read the named ``boundary=administrative`` areas at ``admin_level`` from an OSM file.
 
     Areas without a name are left out (they are usually stray closed boundary ways, not
-    areas of their own); areas are returned in the order osmium assembles them, sorted by
-    name for a stable result.
+    areas of their own). The result is sorted by name.
     """
     path = Path(source)
     if not path.is_file():
@@ -61,7 +60,7 @@ def read_osm_boundaries(
     unnamed = 0
     try:
         for area in processor:
-            if area.tags.get("admin_level") != level:
+            if not isinstance(area, osmium.osm.Area) or area.tags.get("admin_level") != level:
                 continue
             name = area.tags.get("name")
             if not name:

@@ -128,7 +128,9 @@ class JurisdictionIndex:
         keep = area >= min_area_m2
         return [
             Overlap(self._ids[i], self._ids[j], float(m2))
-            for i, j, m2 in zip(a[keep].tolist(), b[keep].tolist(), area[keep].tolist(), strict=True)
+            for i, j, m2 in zip(
+                a[keep].tolist(), b[keep].tolist(), area[keep].tolist(), strict=True
+            )
         ]
 
     def _place(

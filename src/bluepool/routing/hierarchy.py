@@ -22,6 +22,7 @@ is one small Dijkstra plus a linear pass over the upward edges, in a few dozen n
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ class Hierarchy:
         )
         levels = []
         starts = self.level_starts.tolist()
-        for a, b in zip(starts[:-1], starts[1:], strict=True):
+        for a, b in itertools.pairwise(starts):
             if b <= a:
                 continue
             ea = int(self.up_indptr[a - self.core_size])
@@ -330,7 +331,7 @@ class _Contraction:
         n = self.n
         q = u * n + x
         i = np.minimum(np.searchsorted(self.key, q), len(self.key) - 1)
-        witnessed = (self.key[i] == q) & (self.weights[i] <= c) & ~forbidden[x]
+        witnessed: NDArray[np.bool_] = (self.key[i] == q) & (self.weights[i] <= c) & ~forbidden[x]
         todo = np.flatnonzero(~witnessed)
         if hops < 2 or len(todo) == 0:
             return witnessed

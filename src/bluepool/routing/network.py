@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from bluepool.domain.errors import Invalid
 from bluepool.routing.hierarchy import Hierarchy
 
 FORMAT = "bluepool-roads/1"
+#: The demo's compiled network (Liechtenstein, © OpenStreetMap contributors, ODbL 1.0).
+DEMO_NETWORK = "liechtenstein.roads.npz"
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -88,7 +91,7 @@ class RoadNetwork:
 
     def nbytes(self) -> int:
         """Return the memory the network's arrays take, in bytes."""
-        arrays = [self.indptr, self.indices, self.weights, self.lat, self.lon]
+        arrays: list[NDArray[Any]] = [self.indptr, self.indices, self.weights, self.lat, self.lon]
         if self.osm_ids is not None:
             arrays.append(self.osm_ids)
         total = sum(a.nbytes for a in arrays)
@@ -240,3 +243,8 @@ def load_network(path: str | Path) -> RoadNetwork:
         meta=meta,
         hierarchy=Hierarchy.from_arrays(ch) if ch else None,
     )
+
+
+def demo_network_path() -> Path:
+    """Return the path of the compiled demo network shipped in the package."""
+    return Path(str(resources.files("bluepool") / "demo" / DEMO_NETWORK))

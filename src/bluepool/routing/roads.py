@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import osmium
-from numpy.typing import NDArray
 from tqdm import tqdm
 
 from bluepool.domain.errors import Invalid
@@ -98,7 +97,8 @@ def way_rule(
     maxspeed = tags.get("maxspeed")
     fwd = speeds.way_speed(highway, tags.get("maxspeed:forward") or maxspeed)
     bwd = speeds.way_speed(highway, tags.get("maxspeed:backward") or maxspeed)
-    assert fwd is not None and bwd is not None  # the class is drivable (checked above)
+    assert fwd is not None
+    assert bwd is not None
     return WayRule(forward, backward, fwd, bwd)
 
 
@@ -163,7 +163,10 @@ def read_roads(
     try:
         for way in processor:
             bar.update()
-            rule = way_rule(way.tags, speeds, include_private=include_private)
+            if not isinstance(way, osmium.osm.Way):
+                continue
+            tags = {tag.k: tag.v for tag in way.tags}
+            rule = way_rule(tags, speeds, include_private=include_private)
             if rule is None or len(way.nodes) < 2:
                 continue
             for nd in way.nodes:
@@ -282,6 +285,10 @@ def import_roads(
     if whole.node_count == 0:
         raise Invalid(f"{source.name} holds no drivable roads", code="no_roads")
     kept, dropped = roadnet.largest_component(whole)
+    if kept.edge_count == 0:
+        raise Invalid(
+            f"{source.name} holds no roads that can be driven both to and from", code="no_roads"
+        )
     meta: dict[str, Any] = {
         "source": source.name,
         "ways": ways,

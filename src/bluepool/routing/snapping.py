@@ -179,7 +179,8 @@ class Snapper:
 
     def snap(self, location: Location) -> Snap:
         """Snap one place; raise ``SnapError`` when it is too far from every road."""
-        batch = self.snap_many(np.array([location.lat]), np.array([location.lon]))
+        # One place (an incident) is rarely asked again: the k-d tree, not the cache.
+        batch = self._snap_uncached(np.array([location.lat]), np.array([location.lon]))
         if not batch.ok[0]:
             raise SnapError(
                 f"({location.lat:.6f}, {location.lon:.6f}) is more than "

@@ -149,7 +149,10 @@ def _recommend(ctx: Context, uow: UnitOfWork, incident: Incident) -> Recommendat
         incident.location,
         incident.jurisdiction_id,
     )
-    return recommend(view, ct.plan, uow.units.list(), collective(uow), ctx.travel)
+    units = uow.units.list()
+    assigned = set(incident.active_units())
+    on_scene = [u.capabilities for u in units if u.id in assigned]
+    return recommend(view, ct.plan, units, collective(uow), ctx.travel, on_scene)
 
 
 def _incident(uow: UnitOfWork, incident_id: IncidentId) -> Incident:

@@ -1,5 +1,8 @@
 """Call streams: the calls a simulation serves, as arrays sorted by time.
 
+Times are the log's local wall-clock times, kept naive on purpose: the hour of the week a
+call arrives in is a local-time notion, and a run never compares them with the clock.
+
 Two sources. ``replay`` reads a call-log CSV through a ``CallLogMapping``; ``generate``
 draws Poisson arrivals by area x hour of week x priority from the rates table that
 ``calibrate`` writes. Either way every call lies in a jurisdiction of the collective: calls
@@ -24,10 +27,12 @@ from shapely.geometry import shape
 from bluepool.domain.errors import Invalid
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import CallTypeCode, JurisdictionId
-from bluepool.sim.fleet import FloatArray, Fleet, IntArray
+from bluepool.sim.fleet import Fleet, FloatArray, IntArray
 from bluepool.sim.scenario import CallLogMapping, DataMissing, GeneratedCalls, ScenarioError
 
 GENERIC_CALL_TYPE = CallTypeCode("call")
+#: Where a stream without a start of its own counts from (a Monday).
+DEFAULT_START = datetime(2024, 1, 1)  # noqa: DTZ001 - local wall-clock time
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -73,37 +78,59 @@ class CallStream:
 
 def from_arrays(
     fleet: Fleet,
-    t: Sequence[float],
-    lat: Sequence[float],
-    lon: Sequence[float],
+    t: Sequence[float] | FloatArray,
+    lat: Sequence[float] | FloatArray,
+    lon: Sequence[float] | FloatArray,
     *,
-    priority: Sequence[int] | None = None,
+    priority: Sequence[int] | IntArray | None = None,
     call_type: Sequence[str] | None = None,
-    on_scene: Sequence[float] | None = None,
-    start: datetime = datetime(2024, 1, 1),  # noqa: B008 - an immutable default
+    on_scene: Sequence[float] | FloatArray | None = None,
+    start: datetime = DEFAULT_START,
 ) -> CallStream:
-    """Build a stream from plain sequences (tests, generated workloads); locates each call."""
+    """Build a stream from plain sequences (tests, benchmarks); calls outside every
+    jurisdiction are dropped."""
     n = len(t)
-    rows = [
-        _Row(
-            start + timedelta(seconds=float(t[i])),
-            priority[i] if priority is not None else 3,
-            CallTypeCode(call_type[i]) if call_type is not None else GENERIC_CALL_TYPE,
-            float(lat[i]),
-            float(lon[i]),
-            None,
-            float(on_scene[i]) if on_scene is not None else math.nan,
-        )
-        for i in range(n)
-    ]
-    return _assemble(fleet, rows, Counter(), rng=np.random.default_rng(0), start=start)
+    times = np.asarray(t, dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    la = np.asarray(lat, dtype=np.float64)[order]
+    lo = np.asarray(lon, dtype=np.float64)[order]
+    j_index = fleet.jurisdiction_index()
+    found = fleet.locator.locate_many([Location(a, b) for a, b in zip(la, lo, strict=True)])
+    jur = np.array([j_index[j] if j is not None else -1 for j in found], dtype=np.int64)
+    keep = order[jur >= 0]
+    inside = jur >= 0
+    types = (
+        tuple(CallTypeCode(call_type[i]) for i in keep.tolist())
+        if call_type is not None
+        else (GENERIC_CALL_TYPE,) * len(keep)
+    )
+    dropped = n - len(keep)
+    return CallStream(
+        start=start,
+        t=times[keep],
+        priority=(
+            np.asarray(priority, dtype=np.int64)[keep]
+            if priority is not None
+            else np.full(len(keep), 3, dtype=np.int64)
+        ),
+        call_type=types,
+        lat=la[inside],
+        lon=lo[inside],
+        jurisdiction=jur[inside],
+        on_scene=(
+            np.asarray(on_scene, dtype=np.float64)[keep]
+            if on_scene is not None
+            else np.full(len(keep), math.nan)
+        ),
+        dropped={"outside every jurisdiction": dropped} if dropped else {},
+    )
 
 
 # -- replay --------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _Row:
+class LogRow:
     at: datetime
     priority: int
     call_type: CallTypeCode
@@ -121,12 +148,12 @@ def replay(
     return _assemble(fleet, rows, dropped, rng=rng, area_map=mapping.area_map)
 
 
-def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[_Row], Counter[str]]:
+def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[LogRow], Counter[str]]:
     """The log's calls as rows, and the count of rows dropped by reason."""
     if not path.exists():
         raise DataMissing(f"call log {path} is absent")
     dropped: Counter[str] = Counter()
-    rows: list[_Row] = []
+    rows: list[LogRow] = []
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or ())
@@ -156,14 +183,18 @@ def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[_Row], Counter[s
     return rows, dropped
 
 
-def _row(raw: Mapping[str, str], m: CallLogMapping, dropped: Counter[str]) -> _Row | None:
+def _row(raw: Mapping[str, str], m: CallLogMapping, dropped: Counter[str]) -> LogRow | None:
     for column, values in m.exclude.items():
         if raw[column].strip() in values:
             dropped[f"{column} excluded"] += 1
             return None
     try:
         text = raw[m.time].strip()
-        at = datetime.strptime(text, m.time_format) if m.time_format else datetime.fromisoformat(text)
+        at = (
+            datetime.strptime(text, m.time_format)  # noqa: DTZ007 - local wall clock
+            if m.time_format
+            else datetime.fromisoformat(text)
+        )
     except ValueError:
         dropped["bad time"] += 1
         return None
@@ -207,12 +238,12 @@ def _row(raw: Mapping[str, str], m: CallLogMapping, dropped: Counter[str]) -> _R
     if math.isnan(lat) and area is None:
         dropped["no location"] += 1
         return None
-    return _Row(at, priority, call_type, lat, lon, area, on_scene)
+    return LogRow(at, priority, call_type, lat, lon, area, on_scene)
 
 
 def _assemble(
     fleet: Fleet,
-    rows: list[_Row],
+    rows: list[LogRow],
     dropped: Counter[str],
     *,
     rng: np.random.Generator,
@@ -252,7 +283,7 @@ def _assemble(
             sel = np.flatnonzero(unplaced & (jurisdiction == j))
             la, lo = points_in(fleet, int(j), len(sel), rng)
             lat[sel], lon[sel] = la, lo
-    origin = start if start is not None else (rows[0].at if rows else datetime(2024, 1, 1))
+    origin = start if start is not None else (rows[0].at if rows else DEFAULT_START)
     return CallStream(
         start=origin,
         t=np.array([(r.at - origin).total_seconds() for r in rows], dtype=np.float64),

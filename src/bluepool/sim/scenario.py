@@ -19,6 +19,9 @@ from typing import Any
 from bluepool.domain.agencies import Requirement
 from bluepool.domain.errors import Invalid
 
+#: Where generated calls start by default: a Monday, local wall-clock time.
+DEFAULT_START = datetime(2024, 1, 1)  # noqa: DTZ001
+
 POLICIES = ("siloed", "pooled", "pooled_reserve", "configured")
 SERVICE_MODELS = ("lognormal", "exponential", "empirical")
 
@@ -188,7 +191,9 @@ class _Reader:
         self.base = path.parent
 
     def fail(self, where: str, reason: str) -> ScenarioError:
-        return ScenarioError(f"{self.path}: {where}: {reason}" if where else f"{self.path}: {reason}")
+        return ScenarioError(
+            f"{self.path}: {where}: {reason}" if where else f"{self.path}: {reason}"
+        )
 
     def table(self, data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
         value = data.get(key, {})
@@ -199,9 +204,13 @@ class _Reader:
     def known(self, data: Mapping[str, Any], keys: set[str], where: str) -> None:
         for key in data:
             if key not in keys:
-                raise self.fail(_join(where, key), f"unknown key (known: {', '.join(sorted(keys))})")
+                raise self.fail(
+                    _join(where, key), f"unknown key (known: {', '.join(sorted(keys))})"
+                )
 
-    def string(self, data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+    def string(
+        self, data: Mapping[str, Any], key: str, where: str, default: str | None = None
+    ) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or not value:
             raise self.fail(_join(where, key), "required, a non-empty string")
@@ -227,8 +236,17 @@ class _Reader:
     def scenario(self, data: dict[str, Any]) -> Scenario:
         self.known(
             data,
-            {"name", "description", "seed", "collective", "calls", "travel", "service",
-             "policies", "default_plan"},
+            {
+                "name",
+                "description",
+                "seed",
+                "collective",
+                "calls",
+                "travel",
+                "service",
+                "policies",
+                "default_plan",
+            },
             "",
         )
         seed = data.get("seed", 1)
@@ -261,7 +279,7 @@ class _Reader:
             )
         if source == "generated":
             self.known(data, {"source", "calibration", "call_types", "start", "days"}, where)
-            start = data.get("start", datetime(2024, 1, 1))  # a Monday
+            start = data.get("start", DEFAULT_START)
             if isinstance(start, str):
                 try:
                     start = datetime.fromisoformat(start)
@@ -279,7 +297,7 @@ class _Reader:
         raise self.fail("calls.source", 'must be "replay" or "generated"')
 
     def mapping(self, data: dict[str, Any], where: str) -> CallLogMapping:
-        keys = {f for f in CallLogMapping.__dataclass_fields__}
+        keys = set(CallLogMapping.__dataclass_fields__)
         self.known(data, keys, where)
         priority_map = data.get("priority_map")
         if priority_map is not None:
@@ -294,7 +312,9 @@ class _Reader:
             if not isinstance(area_map, dict) or not all(
                 isinstance(v, str) for v in area_map.values()
             ):
-                raise self.fail(_join(where, "area_map"), "must map area values to jurisdiction ids")
+                raise self.fail(
+                    _join(where, "area_map"), "must map area values to jurisdiction ids"
+                )
             area_map = {str(k): v for k, v in area_map.items()}
         exclude = data.get("exclude", {})
         if not isinstance(exclude, dict) or not all(
@@ -351,10 +371,14 @@ class _Reader:
         if model not in SERVICE_MODELS:
             raise self.fail("service.model", f"must be one of {', '.join(SERVICE_MODELS)}")
         means = self.table(data, "mean_minutes", where) or {
-            "1": 60.0, "2": 50.0, "3": 40.0, "4": 35.0, "5": 30.0,
+            "1": 60.0,
+            "2": 50.0,
+            "3": 40.0,
+            "4": 35.0,
+            "5": 30.0,
         }
         by_priority: dict[int, float] = {}
-        for key, value in means.items():
+        for key, _value in means.items():
             if key not in {"1", "2", "3", "4", "5"}:
                 raise self.fail(f"service.mean_minutes.{key}", "keys are priorities 1..5")
             by_priority[int(key)] = self.number(means, key, "service.mean_minutes", 1.0)

@@ -679,3 +679,16 @@ def test_health_reports_the_database(client: TestClient) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     assert r.json()["database"] == "ok"
+
+
+def test_units_already_assigned_count_towards_the_plan(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    inc = new_incident(client, as_dispatcher, "east", call_type="armed_robbery", priority=1)
+    url = f"/api/v1/incidents/{inc['id']}"
+    r = client.post(f"{url}/assignments", json={"unit_id": "east-p1"}, headers=as_dispatcher)
+    assert r.status_code == 201
+    rec = client.get(f"{url}/recommendation", headers=as_dispatcher).json()
+    # one patrol car is on its way: the plan still needs one more patrol car and the K-9
+    assert [p["capability"] for p in rec["proposed"]] == ["patrol", "k9"]
+    assert "east-p1" not in [p["unit_id"] for p in rec["proposed"]]

@@ -14,6 +14,7 @@ const COMMITTED = new Set(["dispatched", "en_route", "on_scene"]);
 const STATUS_ORDER = ["available", "dispatched", "en_route", "on_scene", "busy", "out_of_service", "off_duty"];
 const byId = (a, b) => a.localeCompare(b, undefined, { numeric: true });
 
+const changedUnits = new Set(); // unit ids whose map markers need redrawing
 const S = {
   incidents: new Map(),
   units: new Map(),
@@ -31,8 +32,6 @@ const S = {
 };
 
 const me = requireSession();
-if (me && me.role === "officer") location.replace("/officer");
-else if (me) main();
 
 // --------------------------------------------------------------------------------------
 // state
@@ -48,6 +47,7 @@ function putUnit(unit) {
   const old = S.units.get(unit.id);
   if (old && old.version > unit.version) return false;
   S.units.set(unit.id, unit);
+  changedUnits.add(unit.id);
   return true;
 }
 
@@ -98,7 +98,16 @@ const dirty = new Set();
 let flushTimer = null;
 function render(...parts) {
   parts.forEach((p) => dirty.add(p));
-  if (!flushTimer) flushTimer = setTimeout(flush, 16);
+  if (!flushTimer) flushTimer = setTimeout(flush, 30);
+}
+let slowTimer = null;
+/** Redraw ``part`` within ``ms`` (position updates may come many times a second). */
+function renderSoon(part, ms) {
+  if (slowTimer) return;
+  slowTimer = setTimeout(() => {
+    slowTimer = null;
+    render(part);
+  }, ms);
 }
 function renderAll() {
   render("queue", "units", "detail", "rec", "map", "stats");
@@ -217,10 +226,16 @@ function renderStats() {
 }
 
 let timelineOpen = false;
+let detailShown = "";
 function renderDetail() {
   const box = $("#incident-detail");
   box.hidden = S.newMode;
   const inc = selectedIncident();
+  const shown = inc
+    ? [inc.id, inc.version, S.jurisdictions.size, S.callTypes.size, ...activeUnits(inc).map((a) => `${a.unit_id}:${S.units.get(a.unit_id)?.status}`)].join("|")
+    : "-";
+  if (shown === detailShown) return;
+  detailShown = shown;
   if (!inc) {
     box.innerHTML = `<p class="empty">Select an incident with <kbd>J</kbd>/<kbd>K</kbd> or create one with <kbd>N</kbd>.</p>`;
     return;
@@ -243,11 +258,12 @@ function renderDetail() {
       <span class="pri pri-big p${inc.priority}" title="Priority ${inc.priority}">P${inc.priority}</span>
       <div class="inc-title">
         <h2 id="detail-h">${esc(callTypeName(inc.call_type))}</h2>
-        <div class="muted small">#${esc(inc.id)} · ${esc(placeName(inc.jurisdiction))} · ${esc(coords(inc.location))}</div>
+        <div class="muted small">${esc(placeName(inc.jurisdiction))} · #${esc(inc.id)}</div>
       </div>
       <span class="pill st-${esc(inc.status)}">${esc(inc.status === "received" ? "unassigned" : statusText(inc.status))}</span>
     </div>
     <dl class="kv">
+      <div><dt>Location</dt><dd>${esc(coords(inc.location))}</dd></div>
       <div><dt>Received</dt><dd>${esc(clock(inc.received_at))} <span class="muted" data-age="${esc(open ? inc.received_at : "")}">${open ? age(inc.received_at) : ""}</span></dd></div>
       ${inc.closed_at ? `<div><dt>Closed</dt><dd>${esc(clock(inc.closed_at))}</dd></div>` : ""}
       ${inc.description ? `<div class="wide"><dt>Notes</dt><dd>${esc(inc.description)}</dd></div>` : ""}
@@ -267,12 +283,20 @@ function renderDetail() {
   updateRouteKinds();
 }
 
+let recShown = null;
 function renderRec() {
   const panel = $("#rec-panel");
   const inc = selectedIncident();
   const rec = S.rec && inc && S.rec.incident_id === inc.id ? S.rec : null;
   panel.hidden = S.newMode || !inc || !OPEN.has(inc.status) || !rec;
-  if (panel.hidden) return;
+  if (panel.hidden) {
+    recShown = null;
+    previewGroup?.clearLayers();
+    return;
+  }
+  const shown = [rec, S.pick, S.busy, inc.version];
+  if (recShown && shown.every((v, n) => v === recShown[n])) return;
+  recShown = shown;
   const cands = rec.candidates;
   if (S.pick >= cands.length) S.pick = 0;
   $("#rec-method").textContent = `ETA ${rec.method}`;
@@ -280,15 +304,17 @@ function renderRec() {
     .map((c, n) => {
       const u = S.units.get(c.unit_id);
       const picked = n === S.pick;
-      return `<tr class="cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}" data-unit="${esc(c.unit_id)}" data-n="${n}"${picked ? ' aria-selected="true"' : ""}>
-        <td class="num key">${n < 9 ? `<kbd>${n + 1}</kbd>` : ""}</td>
-        <td><span class="u-id">${esc(c.unit_id)}</span>${c.proposed ? ' <span class="tag tag-plan" title="part of the proposed response">plan</span>' : ""}
-          <div class="reasons">${esc(c.reasons.join(" · "))}</div></td>
-        <td title="${esc(agencyName(c.agency))}">${esc(c.agency)}${c.own_agency ? "" : ' <span class="tag tag-aid" title="mutual aid: another agency\'s unit">aid</span>'}</td>
+      const cls = `cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}`;
+      const attrs = `data-unit="${esc(c.unit_id)}" data-n="${n}"`;
+      const reasons = c.reasons.filter((r) => !/^eta\b/i.test(r) && !/^own agency\b/i.test(r));
+      return `<tr class="${cls}" ${attrs}${picked ? ' aria-selected="true"' : ""}>
+        <td class="num key" rowspan="2">${n < 9 ? `<kbd>${n + 1}</kbd>` : ""}</td>
+        <td><span class="u-id" title="${esc(u?.name ?? "")}">${esc(c.unit_id)}</span>${c.proposed ? ' <span class="tag tag-plan" title="part of the proposed response">plan</span>' : ""}${c.own_agency ? "" : ' <span class="tag tag-aid" title="mutual aid: another agency\'s unit">aid</span>'}</td>
+        <td title="${esc(agencyName(c.agency))}">${esc(c.agency)}</td>
         <td class="num eta">${esc(eta(c.eta_seconds))}</td>
-        <td class="caps">${esc(c.fills.join(" "))}${u ? "" : ""}</td>
-        <td><button type="button" class="btn btn-xs assign-one" data-unit="${esc(c.unit_id)}" aria-label="Assign ${esc(c.unit_id)}">Assign</button></td>
-      </tr>`;
+        <td class="act" rowspan="2"><button type="button" class="btn btn-xs assign-one" data-unit="${esc(c.unit_id)}" aria-label="Assign ${esc(c.unit_id)}">Assign</button></td>
+      </tr>
+      <tr class="${cls} reasons-row" ${attrs}><td colspan="3" class="reasons">${esc(reasons.join(" · "))}</td></tr>`;
     })
     .join("");
   $("#rec-empty").hidden = cands.length > 0;
@@ -324,6 +350,7 @@ let newMarker = null;
 let routeGroup;
 let previewGroup;
 
+let routesShown = "";
 function renderMap() {
   if (!map) return;
   for (const [id, m] of unitMarkers) {
@@ -333,8 +360,11 @@ function renderMap() {
       unitMarkers.delete(id);
     }
   }
-  for (const u of S.units.values()) {
-    if (!u.location) continue;
+  const ids = [...changedUnits];
+  changedUnits.clear();
+  for (const id of ids) {
+    const u = S.units.get(id);
+    if (!u || !u.location) continue;
     let m = unitMarkers.get(u.id);
     if (!m) {
       m = unitMarker(u).addTo(map);
@@ -344,6 +374,7 @@ function renderMap() {
     m.setLatLng([u.location.lat, u.location.lon]);
     m.setStyle({ fillColor: STATUS_COLOUR[u.status] || "#9aa7b4" });
     m.unbindTooltip().bindTooltip(`${u.id} · ${statusText(u.status)}`, { direction: "top", offset: [0, -6] });
+    m.bringToFront();
   }
   const shown = new Set([...S.incidents.values()].filter((i) => OPEN.has(i.status) || i.id === S.selected).map((i) => i.id));
   for (const [id, m] of incidentMarkers) {
@@ -371,7 +402,18 @@ function renderMap() {
       offset: [0, -10],
     });
   }
-  drawRoutes();
+  // Routes: redraw when the selected incident or one of its units moved or changed.
+  const inc = selectedIncident();
+  const routes = inc
+    ? [inc.id, inc.version, ...activeUnits(inc).map((a) => {
+        const u = S.units.get(a.unit_id);
+        return u ? `${u.id}:${u.version}` : a.unit_id;
+      })].join("|")
+    : "-";
+  if (routes !== routesShown) {
+    routesShown = routes;
+    drawRoutes();
+  }
 }
 
 let routeSeq = 0;
@@ -682,7 +724,10 @@ function onEvent(type, data) {
     const touches = data.unit || data.incident?.id === S.selected || type.startsWith("sharing_policy.");
     if (touches) scheduleRec(type === "unit.moved" ? 1500 : 100);
   }
-  renderAll();
+  if (type === "unit.moved") {
+    render("map");
+    renderSoon("units", 1000);
+  } else renderAll();
 }
 
 async function refreshJurisdictions() {
@@ -748,6 +793,12 @@ function onKey(e) {
 async function main() {
   $("#user-name").textContent = me.username;
   $("#user-role").textContent = me.role.replace(/_/g, " ");
+  api("/auth/me")
+    .then((u) => {
+      $("#user-name").textContent = u.full_name || u.username;
+      $("#user-role").textContent = `${u.username} · ${u.role.replace(/_/g, " ")}`;
+    })
+    .catch(() => {});
   $("#signout").addEventListener("click", signOut);
   const tileUrl = $("#app").dataset.tileUrl || null;
   map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng) : openNew(ll)) });
@@ -826,3 +877,6 @@ async function main() {
   }
   document.body.dataset.ready = "true";
 }
+
+if (me && me.role === "officer") location.replace("/officer");
+else if (me) main();

@@ -27,6 +27,7 @@ export function createMap(el, { tileUrl, onClick } = {}) {
   if (tileUrl) {
     L.tileLayer(tileUrl, { maxZoom: 19, attribution: "Map data © OpenStreetMap contributors" }).addTo(map);
   }
+  L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
   map.createPane("roads").style.zIndex = 350;
   map.createPane("routes").style.zIndex = 560;
   map.setView([47.14, 9.52], 11);
@@ -35,7 +36,7 @@ export function createMap(el, { tileUrl, onClick } = {}) {
 }
 
 /** Draw the jurisdictions (GeoJSON from the API) and fit the map to them. */
-export async function drawJurisdictions(map, agencies, layer) {
+export async function drawJurisdictions(map, agencies, layer, { fit = true } = {}) {
   const data = await api("/jurisdictions.geojson");
   if (layer) layer.remove();
   const geo = L.geoJSON(data, {
@@ -49,7 +50,7 @@ export async function drawJurisdictions(map, agencies, layer) {
     interactive: true,
     bubblingMouseEvents: true,
   }).addTo(map);
-  if (data.features.length) map.fitBounds(geo.getBounds(), { padding: [12, 12] });
+  if (fit && data.features.length) map.fitBounds(geo.getBounds(), { padding: [12, 12], animate: false });
   return { layer: geo, data };
 }
 
@@ -116,7 +117,7 @@ export function unitMarker(unit) {
 export function incidentIcon(incident, selected) {
   return L.divIcon({
     className: "",
-    html: `<span class="inc-pin p${incident.priority}${selected ? " selected" : ""}">${incident.priority}</span>`,
+    html: `<span class="inc-pin p${incident.priority}${selected ? " selected" : ""}"><b>${incident.priority}</b></span>`,
     iconSize: [22, 22],
     iconAnchor: [11, 11],
   });

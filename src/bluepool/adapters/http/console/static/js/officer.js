@@ -29,7 +29,6 @@ let lastSent = null;
 let busy = false;
 
 const me = requireSession();
-if (me) main();
 
 const callTypeName = (code) => S.callTypes.get(code)?.name ?? code;
 const placeName = (id) => (id ? S.places.get(id) ?? id : "outside the collective");
@@ -88,6 +87,11 @@ function renderAssignment() {
 
 let routeSeq = 0;
 let framed = null;
+let areaBounds = null;
+
+function fitArea() {
+  if (areaBounds) map.fitBounds(areaBounds, { padding: [10, 10], animate: false });
+}
 async function renderMap() {
   const u = S.unit;
   const i = S.incident && !["closed", "cancelled"].includes(S.incident.status) ? S.incident : null;
@@ -112,8 +116,9 @@ async function renderMap() {
   const pts = [];
   if (u.location) pts.push([u.location.lat, u.location.lon]);
   if (i) pts.push([i.location.lat, i.location.lon]);
-  if (pts.length === 2) map.fitBounds(pts, { padding: [36, 36], maxZoom: 16 });
-  else if (pts.length === 1) map.setView(pts[0], Math.max(map.getZoom(), 13));
+  if (pts.length === 2) map.fitBounds(pts, { padding: [36, 36], maxZoom: 16, animate: false });
+  else if (pts.length === 1) map.setView(pts[0], Math.max(map.getZoom(), 14), { animate: false });
+  else fitArea();
 }
 
 async function setStatus(status) {
@@ -209,7 +214,10 @@ function onEvent(type, data) {
       const i = S.incident && S.incident.id === data.unit.incident_id ? S.incident : null;
       const text = i ? `New assignment: priority ${i.priority} ${callTypeName(i.call_type)} in ${placeName(i.jurisdiction)}.` : "New assignment.";
       announce(text);
-      toast(text, "ok", 8000);
+      const card = $("#assignment");
+      card.classList.remove("flash");
+      void card.offsetWidth;
+      card.classList.add("flash");
       if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
       if (!i) load().catch(() => {});
     }
@@ -270,7 +278,9 @@ async function main() {
     const [callTypes, agencies] = await Promise.all([api("/call-types"), api("/agencies")]);
     S.callTypes = new Map(callTypes.map((c) => [c.code, c]));
     S.agencies = agencies.map((a) => a.id);
-    const j = await drawJurisdictions(map, S.agencies);
+    const j = await drawJurisdictions(map, S.agencies, null, { fit: false });
+    areaBounds = j.data.features.length ? j.layer.getBounds() : null;
+    if (framed === null || framed.startsWith("-:-")) fitArea();
     S.places = new Map(j.data.features.map((f) => [f.properties.id, f.properties.name]));
     drawRoads(map);
     await load();
@@ -286,3 +296,5 @@ async function main() {
   }
   document.body.dataset.ready = "true";
 }
+
+if (me) main();

@@ -12,8 +12,10 @@ incident too far from every road raises ``SnapError`` rather than returning wron
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ from bluepool.routing.network import RoadNetwork, load_network
 from bluepool.routing.snapping import Snap, SnapBatch, Snapper
 
 FloatArray = NDArray[np.float64]
+
+_LAT = attrgetter("lat")
+_LON = attrgetter("lon")
 
 #: Speed in km/h of the legs between a place and its road (a car park, a yard, a field).
 SNAP_SPEED_KMH = 20.0
@@ -77,9 +82,7 @@ class RoadTravelTimes:
         target = self.snap(destination)
         if not origins:
             return []
-        lat = np.fromiter((o.lat for o in origins), dtype=np.float64, count=len(origins))
-        lon = np.fromiter((o.lon for o in origins), dtype=np.float64, count=len(origins))
-        seconds = self.seconds_to(self.snapper.snap_many(lat, lon), target)
+        seconds = self.seconds_to(self._snap_all(origins), target)
         return [s if s != math.inf else None for s in seconds.tolist()]
 
     def table(
@@ -91,28 +94,37 @@ class RoadTravelTimes:
         far from every road; origins that are too far get None.
         """
         targets = [self.snap(d) for d in destinations]
-        lat = np.fromiter((o.lat for o in origins), dtype=np.float64, count=len(origins))
-        lon = np.fromiter((o.lon for o in origins), dtype=np.float64, count=len(origins))
-        batch = self.snapper.snap_many(lat, lon)
+        batch = self._snap_all(origins)
         columns = [self.seconds_to(batch, t) for t in targets]
         if not columns:
             return [[] for _ in origins]
         grid = np.column_stack(columns)
         return [[s if s != math.inf else None for s in row] for row in grid.tolist()]
 
+    def _snap_all(self, places: Sequence[Location]) -> SnapBatch:
+        n = len(places)
+        lat = np.fromiter(map(_LAT, places), dtype=np.float64, count=n)
+        lon = np.fromiter(map(_LON, places), dtype=np.float64, count=n)
+        return self.snapper.snap_many(lat, lon)
+
     def seconds_to(self, origins: SnapBatch, target: Snap) -> FloatArray:
         """Return drive times from snapped origins to a snapped destination (``inf``: none)."""
         seg = self.segments
         s, f = origins.segment, origins.fraction
-        # Leaving the origin's segment: back to ``a`` or on to ``b``, where it is allowed.
+        # An origin at a node leaves from that node; one inside a segment drives back to
+        # ``a`` or on to ``b``, in the directions the segment allows.
+        at_node = (f == 0.0) | (f == 1.0)
+        first = np.where(f == 1.0, seg.b[s], seg.a[s])
         with np.errstate(invalid="ignore"):
-            to_a = np.where(f == 0.0, 0.0, f * seg.backward_s[s])
-            to_b = np.where(f == 1.0, 0.0, (1.0 - f) * seg.forward_s[s])
-        k = len(s)
+            to_first = np.where(at_node, 0.0, f * seg.backward_s[s])
+        inside = np.flatnonzero(~at_node)
         times = self.hierarchy.times_to(
-            self._arrivals(target), np.concatenate([seg.a[s], seg.b[s]])
+            self._arrivals(target), np.concatenate([first, seg.b[s[inside]]])
         )
-        on_road = np.minimum(to_a + times[:k], to_b + times[k:])
+        k = len(s)
+        on_road = to_first + times[:k]
+        to_b = (1.0 - f[inside]) * seg.forward_s[s[inside]]
+        on_road[inside] = np.minimum(on_road[inside], to_b + times[k:])
         same = (s == target.segment) & (f > 0.0) & (f < 1.0)
         if same.any():
             on_road[same] = np.minimum(on_road[same], self._along(f[same], target))
@@ -137,9 +149,12 @@ class RoadTravelTimes:
         """Seconds from points on the destination's own segment straight along it."""
         seg = self.segments
         ahead = target.fraction - fraction
-        forward = ahead * seg.forward_s[target.segment]
-        backward = -ahead * seg.backward_s[target.segment]
-        result: FloatArray = np.where(ahead >= 0, forward, backward)
+        forward = float(seg.forward_s[target.segment])
+        backward = float(seg.backward_s[target.segment])
+        with np.errstate(invalid="ignore"):
+            result: FloatArray = np.where(
+                ahead > 0, ahead * forward, np.where(ahead < 0, -ahead * backward, 0.0)
+            )
         return result
 
     def route(self, origin: Location, destination: Location) -> dict[str, Any]:
@@ -161,7 +176,7 @@ class RoadTravelTimes:
             line.append(list(line[0]))
         length = sum(
             distance_m(Location(a[1], a[0]), Location(b[1], b[0]))
-            for a, b in zip(line[:-1], line[1:], strict=True)
+            for a, b in itertools.pairwise(line)
         )
         return {
             "type": "Feature",
