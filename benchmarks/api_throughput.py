@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -23,21 +22,19 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from common import footer
 from sqlalchemy import create_engine, text
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import footer  # noqa: E402
-
-from bluepool import bootstrap  # noqa: E402
-from bluepool.adapters.db.engine import normalise_url  # noqa: E402
-from bluepool.adapters.db.migrate import upgrade  # noqa: E402
-from bluepool.adapters.files.collective import read_collective  # noqa: E402
-from bluepool.adapters.http.app import create_app  # noqa: E402
-from bluepool.config import Settings  # noqa: E402
-from bluepool.domain.geo import Location  # noqa: E402
-from bluepool.geo.jurisdictions import JurisdictionIndex  # noqa: E402
-from bluepool.services import admin, dispatch  # noqa: E402
-from bluepool.services.setup import load_collective  # noqa: E402
+from bluepool import bootstrap
+from bluepool.adapters.db.engine import normalise_url
+from bluepool.adapters.db.migrate import upgrade
+from bluepool.adapters.files.collective import read_collective
+from bluepool.adapters.http.app import create_app
+from bluepool.config import Settings
+from bluepool.domain.geo import Location
+from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services import admin, dispatch
+from bluepool.services.setup import load_collective
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
 
@@ -63,7 +60,9 @@ def prepare(url: str) -> bootstrap.Runtime:
     spec = read_collective(DEMO)
     ctx = runtime.context
     with ctx.uow() as uow:
-        load_collective(uow, spec, ctx.hasher, ctx.clock, "bench", JurisdictionIndex(spec.jurisdictions))
+        load_collective(
+            uow, spec, ctx.hasher, ctx.clock, "bench", JurisdictionIndex(spec.jurisdictions)
+        )
     return runtime
 
 
@@ -93,12 +92,17 @@ def http_cycles(runtime: bootstrap.Runtime, where: list[Location]) -> float:
         time.sleep(0.05)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=30) as http:
-            tok = http.post("/auth/token", data={"username": "dispatcher", "password": "dispatcher"})
+            tok = http.post(
+                "/auth/token", data={"username": "dispatcher", "password": "dispatcher"}
+            )
             http.headers["Authorization"] = f"Bearer {tok.json()['access_token']}"
             t0 = time.perf_counter()
             for loc in where:
-                body = {"call_type": "burglary", "priority": 3,
-                        "location": {"lat": loc.lat, "lon": loc.lon}}
+                body = {
+                    "call_type": "burglary",
+                    "priority": 3,
+                    "location": {"lat": loc.lat, "lon": loc.lon},
+                }
                 inc = http.post("/incidents", json=body).json()
                 rec = http.get(f"/incidents/{inc['id']}/recommendation").json()
                 unit = rec["candidates"][0]["unit_id"]
@@ -131,8 +135,12 @@ def drop(admin_url: str, name: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cycles", type=int, default=200)
-    ap.add_argument("--postgres", default=os.environ.get(
-        "BLUEPOOL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "BLUEPOOL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     args = ap.parse_args()
     where = places(args.cycles)
     rows: dict[str, tuple[float, float]] = {}
@@ -155,15 +163,25 @@ def main() -> None:
                 runtime.engine.dispose()
                 if name:
                     drop(args.postgres, name)
-    print(f"dispatch cycles (create + recommend + assign + close), {args.cycles} per backend,"
-          " demo collective (47 units)")
-    print(f"{'backend':<10}{'API cycles/s':>14}{'API ops/s':>12}{'service cycles/s':>18}{'API/service':>13}")
+    print(
+        f"dispatch cycles (create + recommend + assign + close), {args.cycles} per backend,"
+        " demo collective (47 units)"
+    )
+    print(
+        f"{'backend':<10}{'API cycles/s':>14}{'API ops/s':>12}"
+        f"{'service cycles/s':>18}{'API/service':>13}"
+    )
     for backend, (api, svc) in rows.items():
         print(f"{backend:<10}{api:>14.1f}{api * 4:>12.1f}{svc:>18.1f}{api / svc:>13.2f}")
-    footer({"benchmark": "api_throughput", "cycles": args.cycles,
+    footer(
+        {
+            "benchmark": "api_throughput",
+            "cycles": args.cycles,
             **{f"{b}_api_cycles_per_s": round(a, 1) for b, (a, _) in rows.items()},
             **{f"{b}_service_cycles_per_s": round(s, 1) for b, (_, s) in rows.items()},
-            **{f"{b}_api_over_service": round(a / s, 2) for b, (a, s) in rows.items()}})
+            **{f"{b}_api_over_service": round(a / s, 2) for b, (a, s) in rows.items()},
+        }
+    )
 
 
 if __name__ == "__main__":

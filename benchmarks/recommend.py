@@ -8,10 +8,6 @@ one JSON line.
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from common import footer, summary, timings_ms
 
