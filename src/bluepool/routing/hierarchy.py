@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 """Called after each round with (nodes contracted so far, nodes in the graph)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Hierarchy:
     """The arrays of a built hierarchy, in the internal order the sweep walks.
 
@@ -206,7 +206,7 @@ def build_hierarchy(
     *,
     core_size: int = 512,
     max_core_degree: float = 24.0,
-    witness_hops: int = 4,
+    witness_hops: int = 3,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Hierarchy:
@@ -244,7 +244,8 @@ class _Contraction:
     ) -> None:
         self.n = n
         self.hops = witness_hops
-        self.priority_hops = 0
+        # Ranking needs only an estimate: a direct edge as the only witness.
+        self.priority_hops = 1
         self._set_edges(tails, heads, weights)
         self.alive = np.ones(n, dtype=bool)
         self.round_of = np.full(n, -1, dtype=np.int64)

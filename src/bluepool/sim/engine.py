@@ -7,7 +7,8 @@ at ``t + e``, stays on scene for the call's on-scene time, drives back to its po
 available again when it gets there; its busy time is all three.
 
 When ``recommend`` cannot fill a call's response plan, the units it proposes go and the
-rest of the plan waits in a queue, ordered by priority, then arrival. When a unit comes
+call waits in a queue, ordered by priority, then arrival, for the rest (``recommend`` is
+then told which units are already on it, as production does). When a unit comes
 free the queued calls it might serve are offered to ``recommend`` again, most urgent
 first, so a queued call is served as soon as any unit may take it. (A queued call is
 re-tried only when a unit of an agency that may serve it comes free: nothing else can
@@ -133,21 +134,13 @@ class _Engine:
         self.lat = calls.lat.tolist()
         self.lon = calls.lon.tolist()
         self.on_scene = calls.on_scene.tolist()
-        # per call
-        self.first_dispatch = [math.nan] * n
-        self.first_arrival = [math.inf] * n
-        self.sent = [0] * n
-        self.cross = [False] * n
-        # per dispatch
-        self.d_unit: list[int] = []
-        self.d_call: list[int] = []
-        self.d_start: list[float] = []
-        self.d_arrive: list[float] = []
-        self.d_end: list[float] = []
-        self.d_lent: list[bool] = []
+        self.n = n
+        #: One row per dispatch: unit, call, dispatched, arrived, free again, lent.
+        self.log: list[tuple[int, int, float, float, float, bool]] = []
         # the queue: per jurisdiction, sorted (priority, arrival, call)
         self.queues: list[list[tuple[int, float, int]]] = [[] for _ in fleet.jurisdictions]
-        self.pending: dict[int, tuple[Requirement, ...]] = {}
+        #: Queued calls: the capabilities of the units already sent to each.
+        self.pending: dict[int, tuple[frozenset[str], ...]] = {}
         self.views: dict[int, IncidentView] = {}
         self.heap: list[tuple[float, int]] = []
 
@@ -155,14 +148,20 @@ class _Engine:
         heap = self.heap
         pop = heapq.heappop
         free = self._free
-        arrive = self._arrive
-        t_all = self.t
+        offer = self._offer
+        plans, default_plan = self.plans, self.default_plan
+        call_type, prio, jids, jur = self.calls.call_type, self.prio, self.jids, self.jur
+        lat, lon = self.lat, self.lon
         tick = 0
-        for i, t in enumerate(t_all):
+        for i, t in enumerate(self.t):
             while heap and heap[0][0] <= t:
                 tf, u = pop(heap)
                 free(u, tf)
-            arrive(i, t)
+            ct = call_type[i]
+            view = IncidentView(
+                IncidentId(str(i)), ct, prio[i], Location(lat[i], lon[i]), jids[jur[i]]
+            )
+            offer(i, view, plans.get(ct, default_plan), t)
             tick += 1
             if progress is not None and tick == _PROGRESS_EVERY:
                 progress(tick)
@@ -172,20 +171,38 @@ class _Engine:
             free(u, tf)
         if progress is not None and tick:
             progress(tick)
-        arrival = np.array(self.first_arrival)
-        arrival[np.isinf(arrival)] = np.nan
+        return self._outcome(policy)
+
+    def _outcome(self, policy: str) -> Outcome:
+        n = self.n
+        if self.log:
+            cols = list(zip(*self.log, strict=True))
+            unit = np.array(cols[0], dtype=np.int64)
+            call = np.array(cols[1], dtype=np.int64)
+            start, arrive, end = (np.array(c, dtype=np.float64) for c in cols[2:5])
+            lent = np.array(cols[5], dtype=np.bool_)
+        else:
+            unit = call = np.empty(0, dtype=np.int64)
+            start = arrive = end = np.empty(0)
+            lent = np.empty(0, dtype=np.bool_)
+        first_dispatch = np.full(n, np.inf)
+        np.minimum.at(first_dispatch, call, start)
+        first_arrival = np.full(n, np.inf)
+        np.minimum.at(first_arrival, call, arrive)
+        first_dispatch[np.isinf(first_dispatch)] = np.nan
+        first_arrival[np.isinf(first_arrival)] = np.nan
         return Outcome(
             policy=policy,
-            first_dispatch=np.array(self.first_dispatch),
-            first_arrival=arrival,
-            units_sent=np.array(self.sent, dtype=np.int64),
-            cross=np.array(self.cross, dtype=np.bool_),
-            unit=np.array(self.d_unit, dtype=np.int64),
-            call=np.array(self.d_call, dtype=np.int64),
-            start=np.array(self.d_start),
-            arrive=np.array(self.d_arrive),
-            end=np.array(self.d_end),
-            lent=np.array(self.d_lent, dtype=np.bool_),
+            first_dispatch=first_dispatch,
+            first_arrival=first_arrival,
+            units_sent=np.bincount(call, minlength=n).astype(np.int64),
+            cross=np.bincount(call[lent], minlength=n) > 0,
+            unit=unit,
+            call=call,
+            start=start,
+            arrive=arrive,
+            end=end,
+            lent=lent,
             stats={
                 "recommend_calls": self.pool.calls,
                 "pools_widened": self.pool.widened,
@@ -195,22 +212,8 @@ class _Engine:
 
     # -- events
 
-    def _arrive(self, i: int, now: float) -> None:
-        ct = self.calls.call_type[i]
-        plan = self.plans.get(ct, self.default_plan)
-        view = IncidentView(
-            IncidentId(str(i)),
-            ct,
-            self.prio[i],
-            Location(self.lat[i], self.lon[i]),
-            self.jids[self.jur[i]],
-        )
-        self._offer(i, view, plan, now)
-
     def _free(self, u: int, now: float) -> None:
-        unit = self.units[u]
-        unit.status = UnitStatus.AVAILABLE
-        unit.incident_id = None
+        self.units[u].status = UnitStatus.AVAILABLE
         self.avail.put(u)
         if self.pending:
             self._serve_queue(self.avail.agency[u], now)
@@ -221,61 +224,59 @@ class _Engine:
         if not lists:
             return
         entries = list(lists[0]) if len(lists) == 1 else sorted(e for q in lists for e in q)
-        failed: set[tuple[int, CallTypeCode, int, tuple[Requirement, ...]]] = set()
+        failed: set[tuple[int, CallTypeCode, int, tuple[frozenset[str], ...]]] = set()
         count = self.avail.count
         for _, _, i in entries:
             if count[a] == 0:
                 return
-            plan = self.pending[i]
+            sent = self.pending[i]
             view = self.views[i]
-            key = (self.jur[i], view.call_type, view.priority, plan)
+            key = (self.jur[i], view.call_type, view.priority, sent)
             if key in failed:
                 continue
-            if not self._offer(i, view, plan, now):
+            plan = self.plans.get(view.call_type, self.default_plan)
+            if not self._offer(i, view, plan, now, sent):
                 failed.add(key)
 
-    def _offer(self, i: int, view: IncidentView, plan: tuple[Requirement, ...], now: float) -> bool:
-        """Dispatch what ``recommend`` proposes; queue what it cannot fill. True if any
-        unit went."""
-        rec = self.pool.recommend(i, view, plan) if self.pool.may_help(view, plan) else None
+    def _offer(
+        self,
+        i: int,
+        view: IncidentView,
+        plan: tuple[Requirement, ...],
+        now: float,
+        sent: tuple[frozenset[str], ...] = (),
+    ) -> bool:
+        """Dispatch what ``recommend`` proposes; queue the call if it falls short. True if
+        any unit went. ``sent``: the capabilities of the units already on the call."""
+        rec = self.pool.recommend(i, view, plan, sent)
         if self.verify:
-            self._check(view, plan, rec)
+            self._check(view, plan, sent, rec)
         if rec is None or not rec.proposed:
-            self._enqueue(i, view, plan)
+            self._enqueue(i, view, sent)
             return False
         eta_of = {c.unit_id: c.eta_seconds for c in rec.candidates if c.proposed}
         on_scene = self.on_scene[i]
         home = self.j_agency[self.jur[i]]
         agency = self.avail.agency
+        take = self.avail.take
+        units = self.units
+        straight = self.travel.straight_line
         for _, uid in rec.proposed:
             u = self.uid[uid]
             eta = eta_of[uid]
             arrive = now + eta
-            back = eta if self.travel.straight_line else self._back(u, view.location, eta)
-            end = arrive + on_scene + back
-            self.avail.take(u)
-            unit = self.units[u]
+            end = arrive + on_scene + (eta if straight else self._back(u, view.location, eta))
+            take(u)
+            unit = units[u]
             unit.status = UnitStatus.DISPATCHED
-            unit.incident_id = view.id
             unit.workload += 1
             heapq.heappush(self.heap, (end, u))
-            lent = agency[u] != home
-            self.d_unit.append(u)
-            self.d_call.append(i)
-            self.d_start.append(now)
-            self.d_arrive.append(arrive)
-            self.d_end.append(end)
-            self.d_lent.append(lent)
-            if lent:
-                self.cross[i] = True
-            if arrive < self.first_arrival[i]:
-                self.first_arrival[i] = arrive
-        if self.sent[i] == 0:
-            self.first_dispatch[i] = now
-        self.sent[i] += len(rec.proposed)
+            self.log.append((u, i, now, arrive, end, agency[u] != home))
         if rec.shortfalls:
-            rest = tuple(Requirement(s.capability, s.missing) for s in rec.shortfalls)
-            self._enqueue(i, view, rest)
+            now_sent = sent + tuple(
+                self.units[self.uid[uid]].capabilities for _, uid in rec.proposed
+            )
+            self._enqueue(i, view, now_sent)
         elif i in self.pending:
             self._dequeue(i)
         return True
@@ -284,11 +285,11 @@ class _Engine:
         back = self.travel.port.to_destination([scene], self.post_loc[u])[0]
         return out if back is None else back
 
-    def _enqueue(self, i: int, view: IncidentView, plan: tuple[Requirement, ...]) -> None:
+    def _enqueue(self, i: int, view: IncidentView, sent: tuple[frozenset[str], ...]) -> None:
         if i in self.pending:
-            self.pending[i] = plan
+            self.pending[i] = sent
             return
-        self.pending[i] = plan
+        self.pending[i] = sent
         self.views[i] = view
         bisect.insort(self.queues[self.jur[i]], (self.prio[i], self.t[i], i))
 
@@ -298,9 +299,13 @@ class _Engine:
         self.queues[self.jur[i]].remove((self.prio[i], self.t[i], i))
 
     def _check(
-        self, view: IncidentView, plan: tuple[Requirement, ...], rec: Recommendation | None
+        self,
+        view: IncidentView,
+        plan: tuple[Requirement, ...],
+        sent: tuple[frozenset[str], ...],
+        rec: Recommendation | None,
     ) -> None:
-        full = recommend(view, plan, self.units, self.collective, self.travel.port)
+        full = recommend(view, plan, self.units, self.collective, self.travel.port, sent)
         got = rec.proposed if rec is not None else ()
         if full.proposed != got:
             raise PoolMismatch(

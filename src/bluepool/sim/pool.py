@@ -7,10 +7,12 @@ available units there that belong to an agency that may serve the call and have 
 capability the plan needs. Its answer (the proposed units) is then *the same* as over the
 whole fleet, because:
 
-1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, id),
-   which depends on the unit alone, and fills each requirement of the plan in turn with
-   the best-ranked units that have its capability, skipping taken units and units whose
-   loan would break their agency's home reserve.
+1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, id), which
+   depends on the unit alone. It then fills the plan's slots by taking units in rank order,
+   each joining when an augmenting path places it (a greedy over a matroid), skipping a
+   lender's unit at home when lending it would break the agency's home reserve, and stops
+   when every slot is filled. What it has chosen after the first m units of the ranking
+   depends on those m units only.
 2. The pool holds *every* available unit of a serving agency with a needed capability at
    each post walked, and the walk goes in order of distance, so each unit left out lies at
    least ``d_next`` metres away (the next post's distance) and cannot arrive before
@@ -19,23 +21,17 @@ whole fleet, because:
    are excluded by ``recommend`` anyway.
 3. Home reserves count *all* available units of a lender at home (any capability), and
    compare that count ``x`` with ``reserve + lent + 1`` where ``lent`` < K, the number of
-   units the plan asks for. So for every lender with a reserve the pool is padded with
-   more of its available units at home, up to ``min(x, reserve + K)``: every comparison
-   then comes out as over the fleet. (For a reserve of 0 no padding is needed: the unit
-   compared and those already lent are themselves in the pool.)
+   slots. So for every lender with a reserve the pool is padded with more of its available
+   units at home, up to ``min(x, reserve + K)``: every comparison then comes out as over
+   the fleet. (For a reserve of 0 no padding is needed: the unit compared and those
+   already lent are themselves in the pool.)
 
-4. ``recommend`` fills the requirement with the fewest eligible units (its *supply*) first.
-   A capability's supply over the fleet lies between its supply in the pool and the number
-   of available units of the serving agencies that have it (and equals the pool's when the
-   pool holds all of those); when those ranges cannot swap two requirements, the order of
-   filling is the fleet's.
-
-Hence, if the order is certain and, for every requirement, either the pool holds every
-available capable unit of the serving agencies, or the requirement was filled and each unit
-chosen for it arrives before the bound (strictly), then no unit outside the pool ranks
-before a chosen one, and by induction over the requirements (in filling order) the fill
-over the pool makes the same choices as over the fleet. When that check fails the walk
-goes further (twice as many units, or as many as the order needs), up to the whole fleet.
+Hence, when the pool's answer fills every slot with units that arrive before the bound
+(strictly), every unit ranked before the last one chosen is in the pool, the fleet's fill
+goes through the same units in the same order and stops at the same one: the same
+answer. When the pool's answer falls short, the pool is grown to every available unit of
+the serving agencies with a needed capability (so it *is* the fleet, as far as
+``recommend`` can tell). Otherwise the walk goes further (twice as many units).
 ``tests/sim/test_pool.py`` checks the equality on random states.
 """
 
@@ -69,27 +65,32 @@ class Neighbours:
 
     posts: list[list[int]]
     metres: list[list[float]]
-    post_xyz: NDArray[np.float64]
+    tree: cKDTree | None
     call_xyz: NDArray[np.float64]
+    count: int
 
-    def all_posts(self, i: int) -> tuple[list[int], list[float]]:
-        """Every post by distance from call ``i`` (the walk's fallback)."""
-        chord = np.linalg.norm(self.post_xyz - self.call_xyz[i], axis=1)
-        order = np.argsort(chord, kind="stable")
-        return order.tolist(), chord_to_metres(chord[order]).tolist()
+    def nearest(self, i: int, k: int) -> tuple[list[int], list[float]]:
+        """The ``k`` posts nearest to call ``i`` (all of them when k >= their number)."""
+        assert self.tree is not None
+        k = min(k, self.count)
+        chord, idx = self.tree.query(self.call_xyz[i], k=k)
+        chord, idx = np.atleast_1d(chord), np.atleast_1d(idx)
+        return idx.tolist(), chord_to_metres(chord).tolist()
 
 
 def neighbours(fleet: Fleet, calls: CallStream, k: int = NEAREST_POSTS) -> Neighbours:
     """Find each call's nearest posts in one vectorised query."""
-    post_xyz = fleet.post_xyz
     call_xyz = unit_vectors(calls.lat, calls.lon)
-    k = min(k, len(fleet.posts))
+    n = len(fleet.posts)
+    k = min(k, n)
     if len(calls) == 0 or k == 0:
-        return Neighbours([[] for _ in range(len(calls))], [], post_xyz, call_xyz)
-    chord, idx = cKDTree(post_xyz).query(call_xyz, k=k)
+        empty: list[list[int]] = [[] for _ in range(len(calls))]
+        return Neighbours(empty, [[] for _ in range(len(calls))], None, call_xyz, n)
+    tree = cKDTree(fleet.post_xyz)
+    chord, idx = tree.query(call_xyz, k=k)
     if k == 1:
         chord, idx = chord[:, None], idx[:, None]
-    return Neighbours(idx.tolist(), chord_to_metres(chord).tolist(), post_xyz, call_xyz)
+    return Neighbours(idx.tolist(), chord_to_metres(chord).tolist(), tree, call_xyz, n)
 
 
 class Availability:
@@ -222,62 +223,103 @@ class PoolRecommender:
         by = self.avail.by_agency
         return sum(by[a].get(cap, 0) for a in s.agencies)
 
-    def may_help(self, view: IncidentView, plan: tuple[Requirement, ...]) -> bool:
-        """False when no available unit of a serving agency has any capability needed."""
-        info = self.plan_info(plan)
-        s = self.serving(view, info.needed)
-        return any(self.available_for(s, c) for c in info.caps)
-
     def recommend(
-        self, i: int, view: IncidentView, plan: tuple[Requirement, ...]
-    ) -> Recommendation:
+        self,
+        i: int,
+        view: IncidentView,
+        plan: tuple[Requirement, ...],
+        on_scene: Sequence[frozenset[str]] = (),
+    ) -> Recommendation | None:
         """``recommend(view, plan, fleet, ...)``, computed over a pool; ``i`` is the call's
-        index in the stream the neighbours were computed for."""
+        index in the stream the neighbours were computed for. None when no available unit
+        of an agency that may serve the call has a capability the plan needs (so nothing
+        could be proposed)."""
+        info = self._plans.get(plan) or self.plan_info(plan)
+        key = (view.jurisdiction_id, view.call_type, view.priority, info.needed)
+        s = self._serving.get(key) or self.serving(view, info.needed)  # type: ignore[arg-type]
+        if s.everyone:
+            total = self.avail.total
+            totals = [total.get(c, 0) for c in info.caps]
+        else:
+            totals = [self.available_for(s, c) for c in info.caps]
+        if not any(totals):
+            return None
         self.calls += 1
-        info = self.plan_info(plan)
-        s = self.serving(view, info.needed)
-        totals = [self.available_for(s, c) for c in info.caps]
         targets = [min(n, t) for n, t in zip(info.counts, totals, strict=True)]
+        units = self.units
         while True:
-            pool, got, d_next = self._walk(i, s, info, targets)
+            if len(targets) == 1:
+                pool, d_next = self._walk_one(i, s, info.caps[0], targets[0])
+                got = [len(pool)]
+            else:
+                pool, got, d_next = self._walk(i, s, info, targets)
             if self.any_reserve:
                 self._pad(pool, s, info.size)
             rec = recommend(
-                view,
-                plan,
-                [self.units[u] for u in pool],
-                self.collective,
-                self.travel.port,
+                view, plan, [units[u] for u in pool], self.collective, self.travel.port, on_scene
             )
-            want = self._proves(rec, info, got, totals, d_next)
-            if want is None:
+            # The proof (see the module's docstring): complete, or filled before the bound.
+            if got == totals:
                 return rec
+            if not rec.shortfalls:
+                bound = d_next * self.travel.seconds_per_metre * _MARGIN
+                for c in rec.candidates:
+                    if c.proposed and c.eta_seconds >= bound:
+                        break
+                else:
+                    return rec
+                targets = [min(t, 2 * x + 1) for x, t in zip(targets, totals, strict=True)]
+            else:
+                targets = totals
             self.widened += 1
-            targets = [
-                min(t, max(2 * x, x + 1, w)) for x, t, w in zip(targets, totals, want, strict=True)
-            ]
+
+    def _posts(self, i: int, seen: int) -> tuple[list[int], list[float], bool]:
+        """Posts by distance from call ``i``, more than ``seen`` of them if there are more;
+        and whether that is all of them."""
+        if seen == 0:
+            posts, metres = self.near.posts[i], self.near.metres[i]
+        else:
+            posts, metres = self.near.nearest(i, 4 * seen)
+        return posts, metres, len(posts) >= self.near.count
+
+    def _walk_one(self, i: int, s: _Serving, cap: str, target: int) -> tuple[list[int], float]:
+        """``_walk`` for a plan that needs one capability."""
+        agency, unit_caps, at_post = self.avail.agency, self.avail.caps, self.avail.at_post
+        flags = None if s.everyone else s.flags
+        posts, metres, full = self._posts(i, 0)
+        while True:
+            pool: list[int] = []
+            d_last = -1.0
+            for p, d in zip(posts, metres, strict=True):
+                if len(pool) >= target and d > d_last:
+                    return pool, d
+                d_last = d
+                for u in at_post[p]:
+                    if cap in unit_caps[u] and (flags is None or flags[agency[u]]):
+                        pool.append(u)
+            if full:
+                return pool, math.inf
+            posts, metres, full = self._posts(i, len(posts))
 
     def _walk(
         self, i: int, s: _Serving, info: _Plan, targets: list[int]
     ) -> tuple[list[int], list[int], float]:
-        """Collect the available capable units of the serving agencies, post by post."""
+        """Collect the available capable units of the serving agencies, post by post, until
+        each capability has its target; return them, their count by capability, and the
+        distance of the first post not walked."""
         caps, flags = info.caps, s.flags
         agency, unit_caps, at_post = self.avail.agency, self.avail.caps, self.avail.at_post
-        posts, metres = self.near.posts[i], self.near.metres[i]
-        full = len(posts) == len(self.fleet.posts)
+        posts, metres, full = self._posts(i, 0)
         while True:
             pool: list[int] = []
             got = [0] * len(caps)
             short = sum(1 for t in targets if t > 0)
             d_last = -1.0
-            j = 0
-            n = len(posts)
-            while j < n:
-                d = metres[j]
+            for p, d in zip(posts, metres, strict=True):
                 if short == 0 and d > d_last:
                     return pool, got, d
                 d_last = d
-                for u in at_post[posts[j]]:
+                for u in at_post[p]:
                     if flags[agency[u]]:
                         have = unit_caps[u]
                         hit = False
@@ -289,11 +331,9 @@ class PoolRecommender:
                                     short -= 1
                         if hit:
                             pool.append(u)
-                j += 1
             if full:
                 return pool, got, math.inf
-            posts, metres = self.near.all_posts(i)
-            full = True
+            posts, metres, full = self._posts(i, len(posts))
 
     def _pad(self, pool: list[int], s: _Serving, size: int) -> None:
         """Add lenders' units at home, so the pool counts their reserves as the fleet does."""
@@ -317,59 +357,3 @@ class PoolRecommender:
                     pool.append(u)
                     members.add(u)
                     want -= 1
-
-    def _proves(
-        self,
-        rec: Recommendation,
-        info: _Plan,
-        got: list[int],
-        totals: list[int],
-        d_next: float,
-    ) -> list[int] | None:
-        """None when no unit outside the pool could change ``rec.proposed``; else how many
-        units of each capability the next pool should hold (see the module's docstring)."""
-        complete = [g >= t for g, t in zip(got, totals, strict=True)]
-        if all(complete):
-            return None
-        want = [0] * len(totals)
-        if len(info.caps) > 1 and not self._same_order(rec, info, complete, totals, want):
-            return want
-        open_caps = {c for c, done in zip(info.caps, complete, strict=True) if not done}
-        if any(sf.capability in open_caps for sf in rec.shortfalls):
-            return want
-        bound = d_next * self.travel.seconds_per_metre * _MARGIN
-        chosen = {uid for cap, uid in rec.proposed if cap in open_caps}
-        for c in rec.candidates:
-            if c.proposed and c.unit_id in chosen and c.eta_seconds >= bound:
-                return want
-        return None
-
-    @staticmethod
-    def _same_order(
-        rec: Recommendation,
-        info: _Plan,
-        complete: list[bool],
-        totals: list[int],
-        want: list[int],
-    ) -> bool:
-        """Would ``recommend`` fill the requirements in the same order over the fleet?
-
-        It fills the one with the fewest eligible units first (``supply``), then plan
-        order. Over the fleet a capability's supply lies between the pool's and the number
-        of available units of the serving agencies with it (exactly the pool's when the
-        pool holds all of those), so the order is certain when those ranges do not
-        overlap in a way that could swap two requirements.
-        """
-        caps = info.caps
-        low = [sum(1 for c in rec.candidates if cap in c.fills) for cap in caps]
-        high = [lo if done else t for lo, done, t in zip(low, complete, totals, strict=True)]
-        same = True
-        for i in range(len(caps)):
-            for j in range(i + 1, len(caps)):
-                # i goes first iff supply_i <= supply_j
-                if high[i] <= low[j] or low[i] > high[j]:
-                    continue
-                same = False
-                want[i] = max(want[i], high[j] + 1)
-                want[j] = max(want[j], high[i])
-        return same

@@ -1,0 +1,279 @@
+"""Simulated calls per second, pooled policy, on a 2,000-unit collective.
+
+bluepool's engine (a heapq event loop, a spatial index of available units, ``recommend``
+over a small candidate pool) against, in the same run, a straightforward SimPy model of
+the same thing: one process per call and per unit trip, ``recommend`` over the whole fleet
+for every decision. The two must make the same dispatches on the calls both serve; the
+benchmark checks that before it reports. Prints a table and, last, one JSON line.
+
+    .venv/bin/python benchmarks/simulate.py [--calls N] [--baseline-calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import footer
+
+from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch import Collective, IncidentView, recommend
+from bluepool.domain.geo import Location
+from bluepool.domain.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+)
+from bluepool.domain.units import Unit, UnitStatus
+from bluepool.services.setup import CollectiveSpec
+from bluepool.sim.calls import CallStream, from_arrays
+from bluepool.sim.engine import Outcome, simulate
+from bluepool.sim.fleet import Fleet, build_fleet
+from bluepool.sim.policies import collective_for
+from bluepool.sim.travel import TravelModel, straight_line
+
+COLS, ROWS, SIZE = 5, 4, 0.1  # 20 agencies, squares of 0.1 degree (about 10 km)
+PATROL, K9, SWAT = 90, 6, 4  # per agency: 100 units
+CALL_TYPES = (
+    CallType(CallTypeCode("routine"), "Routine", 3, (Requirement("patrol"),)),
+    CallType(CallTypeCode("backup"), "Needs backup", 2, (Requirement("patrol", 2),)),
+    CallType(
+        CallTypeCode("robbery"),
+        "Armed robbery",
+        1,
+        (Requirement("patrol", 2), Requirement("k9", 1)),
+    ),
+)
+MIX = (0.85, 0.12, 0.03)
+CALLS_PER_HOUR = 1400.0  # about half the fleet busy
+MEAN_ON_SCENE = 1800.0
+
+
+def collective(rng: np.random.Generator) -> CollectiveSpec:
+    agencies, jurisdictions, stations, units = [], [], [], []
+    for x in range(COLS):
+        for y in range(ROWS):
+            a = AgencyId(f"a{x}{y}")
+            lon0, lat0 = 9.0 + x * SIZE, 47.0 + y * SIZE
+            ring = [
+                [lon0, lat0],
+                [lon0 + SIZE, lat0],
+                [lon0 + SIZE, lat0 + SIZE],
+                [lon0, lat0 + SIZE],
+                [lon0, lat0],
+            ]
+            agencies.append(Agency(a, a.upper()))
+            jurisdictions.append(
+                Jurisdiction(JurisdictionId(a), a, a, {"type": "Polygon", "coordinates": [ring]})
+            )
+
+            def post(name: str, a: AgencyId = a, lon0: float = lon0, lat0: float = lat0) -> Station:
+                loc = Location(lat0 + rng.random() * SIZE, lon0 + rng.random() * SIZE)
+                s = Station(StationId(f"{a}-{name}"), a, name, loc)
+                stations.append(s)
+                return s
+
+            for k in range(PATROL):
+                s = post(f"beat-{k}")
+                units.append(
+                    Unit(
+                        UnitId(f"{a}-p{k}"),
+                        a,
+                        "patrol",
+                        frozenset({"patrol"}),
+                        s.id,
+                        location=s.location,
+                    )
+                )
+            hq = post("hq")
+            for k in range(K9):
+                units.append(
+                    Unit(
+                        UnitId(f"{a}-k{k}"),
+                        a,
+                        "k9",
+                        frozenset({"k9", "patrol"}),
+                        hq.id,
+                        location=hq.location,
+                    )
+                )
+            for k in range(SWAT):
+                units.append(
+                    Unit(
+                        UnitId(f"{a}-s{k}"),
+                        a,
+                        "swat",
+                        frozenset({"swat"}),
+                        hq.id,
+                        location=hq.location,
+                    )
+                )
+    return CollectiveSpec(
+        agencies=tuple(agencies),
+        jurisdictions=tuple(jurisdictions),
+        stations=tuple(stations),
+        units=tuple(units),
+        call_types=CALL_TYPES,
+    )
+
+
+def calls(fleet: Fleet, n: int, rng: np.random.Generator) -> CallStream:
+    t = np.cumsum(rng.exponential(3600.0 / CALLS_PER_HOUR, n))
+    kinds = rng.choice(len(CALL_TYPES), size=n, p=MIX)
+    return from_arrays(
+        fleet,
+        t,
+        47.0 + rng.random(n) * ROWS * SIZE,
+        9.0 + rng.random(n) * COLS * SIZE,
+        priority=np.array([CALL_TYPES[k].default_priority for k in kinds]),
+        call_type=[CALL_TYPES[k].code for k in kinds],
+        on_scene=rng.exponential(MEAN_ON_SCENE, n),
+    )
+
+
+def simpy_baseline(
+    fleet: Fleet, stream: CallStream, pooled: Collective, travel: TravelModel
+) -> list[tuple[int, str, float]]:
+    """The same model written the straightforward way: SimPy processes, the whole fleet
+    handed to ``recommend`` for every decision. Returns (call, unit, dispatch time)."""
+    env = simpy.Environment()
+    units = fleet.fresh_units()
+    plans = {ct.code: ct.plan for ct in CALL_TYPES}
+    j_ids = [j.id for j in fleet.jurisdictions]
+    post = {u.id: u.location for u in units}
+    waiting: list[tuple[int, float, int, tuple[frozenset[str], ...]]] = []
+    log: list[tuple[int, str, float]] = []
+
+    def offer(i: int, sent: tuple[frozenset[str], ...]) -> bool:
+        view = IncidentView(
+            IncidentId(str(i)),
+            stream.call_type[i],
+            int(stream.priority[i]),
+            Location(float(stream.lat[i]), float(stream.lon[i])),
+            j_ids[int(stream.jurisdiction[i])],
+        )
+        rec = recommend(view, plans[view.call_type], units, pooled, travel.port, sent)
+        if not rec.proposed:
+            return False
+        eta = {c.unit_id: c.eta_seconds for c in rec.candidates if c.proposed}
+        by_id = {u.id: u for u in units}
+        for _, uid in rec.proposed:
+            unit = by_id[uid]
+            unit.status = UnitStatus.DISPATCHED
+            unit.workload += 1
+            log.append((i, uid, env.now))
+            env.process(trip(unit, eta[uid], float(stream.on_scene[i])))
+        waiting[:] = [w for w in waiting if w[2] != i]
+        if rec.shortfalls:
+            more = tuple(by_id[uid].capabilities for _, uid in rec.proposed)
+            waiting.append((int(stream.priority[i]), float(stream.t[i]), i, sent + more))
+            waiting.sort()
+        return True
+
+    def trip(unit: Unit, eta: float, on_scene: float):  # type: ignore[no-untyped-def]
+        yield env.timeout(eta + on_scene + eta)
+        unit.status = UnitStatus.AVAILABLE
+        assert unit.location == post[unit.id]
+        for _, _, i, sent in list(waiting):
+            offer(i, sent)
+
+    def arrivals():  # type: ignore[no-untyped-def]
+        for i, t in enumerate(stream.t.tolist()):
+            yield env.timeout(t - env.now)
+            if not offer(i, ()):
+                waiting.append((int(stream.priority[i]), t, i, ()))
+                waiting.sort()
+
+    env.process(arrivals())
+    env.run()
+    return log
+
+
+def dispatch_log(outcome: Outcome, fleet: Fleet) -> list[tuple[int, str, float]]:
+    return [
+        (int(c), fleet.units[int(u)].id, float(s))
+        for c, u, s in zip(outcome.call, outcome.unit, outcome.start, strict=True)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--baseline-calls", type=int, default=1_500)
+    args = parser.parse_args()
+    rng = np.random.default_rng(2024)
+    fleet = build_fleet(collective(rng))
+    stream = calls(fleet, args.calls, rng)
+    travel = straight_line()
+    pooled = collective_for("pooled", fleet)
+
+    t0 = time.perf_counter()
+    outcome = simulate(fleet, stream, pooled, travel, policy="pooled")
+    fast_s = time.perf_counter() - t0
+    fast_rate = len(stream) / fast_s
+
+    head = CallStream(
+        stream.start,
+        stream.t[: args.baseline_calls],
+        stream.priority[: args.baseline_calls],
+        stream.call_type[: args.baseline_calls],
+        stream.lat[: args.baseline_calls],
+        stream.lon[: args.baseline_calls],
+        stream.jurisdiction[: args.baseline_calls],
+        stream.on_scene[: args.baseline_calls],
+    )
+    t0 = time.perf_counter()
+    slow_log = simpy_baseline(fleet, head, pooled, travel)
+    slow_s = time.perf_counter() - t0
+    slow_rate = len(head) / slow_s
+    fast_head = dispatch_log(simulate(fleet, head, pooled, travel), fleet)
+    same = len(fast_head) == len(slow_log) and all(
+        a[:2] == b[:2] and abs(a[2] - b[2]) < 1e-6 for a, b in zip(fast_head, slow_log, strict=True)
+    )
+
+    hours = float(stream.t[-1]) / 3600.0
+    busy = float((outcome.end - outcome.start).sum()) / 3600.0
+    print(
+        f"pooled policy, {len(fleet.units):,} units at {len(fleet.posts):,} posts, "
+        f"{len(fleet.agencies)} agencies; {len(stream):,} calls over {hours:,.0f} h "
+        f"(utilisation {busy / (len(fleet.units) * hours):.0%}, "
+        f"{outcome.stats['pools_widened']:,} pools widened)"
+    )
+    print(f"{'engine':<44}{'calls':>10}{'seconds':>10}{'calls/s':>10}")
+    rows = [
+        ("bluepool (heapq, candidate pools)", len(stream), fast_s, fast_rate),
+        ("SimPy, recommend over the whole fleet", len(head), slow_s, slow_rate),
+    ]
+    for name, n, secs, rate in rows:
+        print(f"{name:<44}{n:>10,}{secs:>10.2f}{rate:>10,.0f}")
+    print(
+        f"speedup {fast_rate / slow_rate:,.0f}x; same dispatches on the first "
+        f"{len(head):,} calls: {'yes' if same else 'NO'}"
+    )
+    if not same:
+        raise SystemExit("the engines disagree: the benchmark is void")
+    footer(
+        {
+            "benchmark": "simulate",
+            "units": len(fleet.units),
+            "calls": len(stream),
+            "calls_per_second": round(fast_rate),
+            "simpy_calls_per_second": round(slow_rate, 1),
+            "speedup_vs_simpy": round(fast_rate / slow_rate, 1),
+            "same_dispatches": same,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
