@@ -100,3 +100,65 @@ def test_production_refuses_demo_passwords(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code != 0
     assert "dispatcher" in result.output
     assert "passwords equal their names" in result.output
+
+
+TESTS = Path(__file__).parent
+
+
+def test_import_roads_compiles_a_network_and_says_what_it_kept(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "town.roads.npz"
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "roads",
+            str(TESTS / "routing" / "data" / "town.osm"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "km of road" in result.output
+    assert out.is_file()
+
+
+def test_import_roads_of_a_missing_file_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["import", "roads", str(tmp_path / "nope.osm.pbf")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_import_jurisdictions_assigns_boundaries_to_agencies(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    source = TESTS / "geo" / "data" / "admin.osm"
+    result = runner.invoke(
+        main, ["import", "jurisdictions", str(source), "--dry-run", "--all-to", "vaduz"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.output
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "jurisdictions",
+            str(source),
+            "--assign",
+            "Nowhere=vaduz",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code != 0
+    assert "no boundary named Nowhere" in result.output
+    result = runner.invoke(
+        main,
+        ["import", "jurisdictions", str(source), "--all-to", "unterland", "--database-url", url],
+    )
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output

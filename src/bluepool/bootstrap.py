@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,8 +20,9 @@ from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
 from bluepool.domain.travel import StraightLine, TravelTimes
 from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services.context import Context
-from bluepool.services.ports import Clock, PasswordHasher, UnitOfWork
+from bluepool.services.ports import Clock, PasswordHasher, Router, UnitOfWork
 
 
 @dataclass
@@ -34,8 +36,9 @@ class Runtime:
 class CachedLocator:
     """Keep a jurisdiction index built from the database; rebuild it when told."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], **options: Any) -> None:
         self._uow = uow
+        self._options = options
         self._lock = threading.Lock()
         self._index: JurisdictionIndex | None = None
 
@@ -45,7 +48,7 @@ class CachedLocator:
             with self._lock:
                 if self._index is None:
                     with self._uow() as uow:
-                        self._index = JurisdictionIndex(uow.jurisdictions.list())
+                        self._index = JurisdictionIndex(uow.jurisdictions.list(), **self._options)
                 index = self._index
         return index
 
@@ -54,13 +57,12 @@ class CachedLocator:
             self._index = None
 
 
-def travel_model(settings: Settings) -> TravelTimes:
+def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     """Drive times by road when a network is configured, else the straight-line model."""
     if settings.road_network is not None:
-        from bluepool.routing.oracle import RoadTravelTimes
-
-        return RoadTravelTimes.from_file(settings.road_network)
-    return StraightLine(settings.detour_factor, settings.average_speed_kmh)
+        roads = RoadTravelTimes.from_file(settings.road_network)
+        return roads, roads
+    return StraightLine(settings.detour_factor, settings.average_speed_kmh), None
 
 
 def build(
@@ -79,14 +81,21 @@ def build(
     def read_uow() -> UnitOfWork:
         return SqlUnitOfWork(read_sessions)
 
+    if travel is None:
+        travel, router = travel_model(settings)
+    else:
+        router = travel if isinstance(travel, RoadTravelTimes) else None
     broker = Broker()
-    locator = CachedLocator(read_uow)
+    locator = CachedLocator(
+        read_uow, on_gap=settings.jurisdiction_gaps, max_gap_m=settings.jurisdiction_max_gap_m
+    )
     context = Context(
         uow=uow,
         clock=clock or SystemClock(),
         publisher=broker,
         locator=locator,
-        travel=travel or travel_model(settings),
+        travel=travel,
+        router=router,
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         jurisdictions_changed=locator.invalidate,
         read_uow=read_uow,

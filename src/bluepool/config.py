@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     #: A compiled road network (``bluepool import roads``); without one, ETAs come from the
     #: straight-line model.
     road_network: Path | None = None
+    #: A point in no jurisdiction (a gap between polygons): "none" leaves it outside every
+    #: jurisdiction; "nearest" gives it to the nearest one within ``jurisdiction_max_gap_m``.
+    jurisdiction_gaps: Literal["none", "nearest"] = "none"
+    jurisdiction_max_gap_m: float = 500.0
     detour_factor: float = 1.4
     average_speed_kmh: float = 50.0
     #: Optional map tile URL for deployments that have a tile server.

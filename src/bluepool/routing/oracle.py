@@ -62,11 +62,18 @@ class RoadTravelTimes:
         self.snapper = Snapper(network, max_distance_m=max_snap_m, spacing_m=snap_spacing_m)
         self.segments = self.snapper.segments
         self.snap_speed_ms = snap_speed_kmh / 3.6
+        self._roads: dict[str, Any] | None = None
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> RoadTravelTimes:
         """Load a compiled network (``bluepool import roads``) and answer over it."""
         return cls(load_network(path), **options)
+
+    def roads(self) -> dict[str, Any]:
+        """Return the roads as GeoJSON (computed once)."""
+        if self._roads is None:
+            self._roads = roads_geojson(self.network)
+        return self._roads
 
     def snap(self, location: Location) -> Snap:
         """Snap a place to the network; raise ``SnapError`` when it is too far from any road."""
@@ -226,3 +233,22 @@ def _walk(predecessors: NDArray[np.int32], source: int, target: int) -> list[int
         path.append(int(predecessors[path[-1]]))
     path.reverse()
     return path
+
+
+def roads_geojson(network: RoadNetwork, decimals: int = 5) -> dict[str, Any]:
+    """Return the network's roads as one GeoJSON MultiLineString (each road segment once,
+    whatever its directions), for drawing a map without a tile server."""
+    tails = network.tails().astype(np.int64)
+    heads = network.indices.astype(np.int64)
+    a, b = np.minimum(tails, heads), np.maximum(tails, heads)
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    lon = np.round(network.lon, decimals)
+    lat = np.round(network.lat, decimals)
+    segments = np.stack(
+        [lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]]], axis=1
+    ).reshape(-1, 2, 2)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "MultiLineString", "coordinates": segments.tolist()},
+        "properties": {"segments": len(pairs), "source": network.meta.get("source", "")},
+    }

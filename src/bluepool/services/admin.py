@@ -432,3 +432,37 @@ def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:
         for u in users
         if u.active and u.password_hash and ctx.hasher.verify(u.password_hash, u.username)
     ]
+
+
+def import_jurisdictions(
+    ctx: Context, user: User, jurisdictions: list[Jurisdiction], replace: bool
+) -> dict[str, int]:
+    """Create (or, with ``replace``, redraw) jurisdictions in one transaction."""
+    access.require_collective_admin(user)
+    created = updated = 0
+    with ctx.uow() as uow:
+        now = ctx.clock.now()
+        for j in jurisdictions:
+            _agency_exists(uow, j.agency_id)
+            exists = uow.jurisdictions.get(j.id) is not None
+            if exists and not replace:
+                raise Duplicate(f"jurisdiction {j.id} exists (use --replace to redraw it)")
+            if exists:
+                uow.jurisdictions.update(j)
+                updated += 1
+            else:
+                uow.jurisdictions.add(j)
+                created += 1
+            uow.changes.add(
+                ChangeRecord(
+                    now,
+                    user.username,
+                    "update" if exists else "create",
+                    "jurisdiction",
+                    j.id,
+                    views.jurisdiction(j, geometry=False),
+                )
+            )
+        uow.commit()
+    ctx.jurisdictions_changed()
+    return {"created": created, "updated": updated}

@@ -11,6 +11,7 @@ from bluepool.services.ports import (
     JurisdictionLocator,
     PasswordHasher,
     Publisher,
+    Router,
     UnitOfWork,
 )
 
@@ -26,6 +27,8 @@ class Context:
     hasher: PasswordHasher
     #: Called after a commit that changed jurisdictions, so the locator is rebuilt.
     jurisdictions_changed: Callable[[], None] = lambda: None
+    #: Routes and roads for maps; None without a road network.
+    router: Router | None = None
     #: A unit of work for reading only (on SQLite it does not queue behind writers);
     #: None: use ``uow``.
     read_uow: Callable[[], UnitOfWork] | None = None

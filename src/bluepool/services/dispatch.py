@@ -13,7 +13,7 @@ from bluepool.domain import access
 from bluepool.domain.access import User
 from bluepool.domain.agencies import CallType
 from bluepool.domain.dispatch import Collective, IncidentView, Recommendation, recommend
-from bluepool.domain.errors import Invalid, NotFound, PolicyForbids, UnitUnavailable
+from bluepool.domain.errors import Conflict, Invalid, NotFound, PolicyForbids, UnitUnavailable
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import CallTypeCode, IncidentId, UnitId
 from bluepool.domain.incidents import Incident
@@ -108,6 +108,25 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> dict[str
         "incident": incident_view,
         "unit": unit_view,
     }
+
+
+def route(ctx: Context, user: User, incident_id: str, unit_id: str) -> dict[str, Any]:
+    """Return a unit's road route to an incident as a GeoJSON Feature."""
+    if ctx.router is None:
+        raise Conflict(
+            "no road network is loaded (bluepool import roads, then serve --roads)",
+            code="no_road_network",
+        )
+    with ctx.reader() as uow:
+        incident = _incident(uow, IncidentId(incident_id))
+        unit = uow.units.get(UnitId(unit_id))
+    if unit is None:
+        raise NotFound(f"no unit {unit_id}", code="unit_not_found")
+    if unit.location is None:
+        raise Invalid(f"unit {unit.id} has no known position", code="position_unknown")
+    feature = ctx.router.route(unit.location, incident.location)
+    feature["properties"].update({"unit_id": unit.id, "incident_id": incident.id})
+    return feature
 
 
 def close_incident(ctx: Context, user: User, incident_id: str) -> dict[str, Any]:

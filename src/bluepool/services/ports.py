@@ -151,3 +151,15 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Router(Protocol):
+    """Routes on the road network, for maps (present only when a network is loaded)."""
+
+    def route(self, origin: Location, destination: Location) -> dict[str, Any]:
+        """Return the fastest route as a GeoJSON Feature (LineString, duration_s, length_m)."""
+        ...
+
+    def roads(self) -> dict[str, Any]:
+        """Return the roads as GeoJSON, for drawing."""
+        ...

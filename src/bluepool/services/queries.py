@@ -135,3 +135,10 @@ def changes(ctx: Context, entity: str | None, entity_id: str | None, page: Page)
     with ctx.reader() as uow:
         found, total = uow.changes.find(entity, entity_id, page)
         return _page([views.change(c) for c in found], total, page)
+
+
+def roads(ctx: Context) -> dict[str, Any]:
+    """The road network as GeoJSON, for maps."""
+    if ctx.router is None:
+        raise NotFound("no road network is loaded", code="no_road_network")
+    return ctx.router.roads()

@@ -370,7 +370,9 @@ def _hour_of_week(at: datetime) -> int:
 
 
 def read_rates(path: Path, fleet: Fleet) -> FloatArray:
-    """The calibration table as rates per hour: jurisdiction x hour of week x priority."""
+    """The calibration table as rates per hour: jurisdiction x hour of week x priority.
+
+    An hour of week of ``*`` stands for all 168 (a flat rate, for hand-written tables)."""
     if not path.exists():
         raise DataMissing(f"calibration table {path} is absent")
     j_index = fleet.jurisdiction_index()
@@ -379,8 +381,9 @@ def read_rates(path: Path, fleet: Fleet) -> FloatArray:
         for n, row in enumerate(csv.DictReader(f), start=2):
             try:
                 j = j_index[JurisdictionId(row["area"])]
-                h, p = int(row["hour_of_week"]), int(row["priority"])
-                rates[j, h, p - 1] += float(row["rate_per_hour"])
+                p = int(row["priority"])
+                hours = slice(None) if row["hour_of_week"] == "*" else int(row["hour_of_week"])
+                rates[j, hours, p - 1] += float(row["rate_per_hour"])
             except KeyError as exc:
                 raise ScenarioError(f"{path}: line {n}: no {exc} in the collective") from None
             except (ValueError, IndexError):

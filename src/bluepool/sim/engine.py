@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 

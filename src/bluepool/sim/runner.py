@@ -7,8 +7,12 @@ policies then serve exactly the same calls for exactly the same times.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm import tqdm
@@ -23,11 +27,14 @@ from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import Fleet, build_fleet
 from bluepool.sim.metrics import PolicyResult, bound_result, summarize
 from bluepool.sim.policies import collective_for
-from bluepool.sim.pool import neighbours
+from bluepool.sim.pool import Neighbours, neighbours
 from bluepool.sim.report import Report
 from bluepool.sim.scenario import DataMissing, ReplayCalls, Scenario
 from bluepool.sim.service import draw_on_scene
 from bluepool.sim.travel import TravelModel, make_travel
+
+#: Below this many calls a run does not fork workers: it would not pay.
+PARALLEL_FROM_CALLS = 20_000
 
 
 def run(
@@ -36,8 +43,13 @@ def run(
     progress: bool = True,
     *,
     road: TravelTimes | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Simulate every policy of ``scenario``; ``seed`` None takes the scenario's.
+
+    The policies run in ``workers`` processes (None: one per policy, up to the CPUs; only
+    for runs of 20,000 calls or more, and only where processes can fork). The report is
+    the same whatever the number of workers.
 
     Raises ``DataMissing`` (naming the files) when a data file is absent, and
     ``ScenarioError`` for anything else wrong with the scenario.
@@ -65,7 +77,14 @@ def run(
         def advance(n: int) -> None:
             bar.update(n)
 
-        results = compare(fleet, calls, travel, scenario, progress=advance if progress else None)
+        results = compare(
+            fleet,
+            calls,
+            travel,
+            scenario,
+            progress=advance if progress else None,
+            workers=_workers(workers, len(calls), len(policies)),
+        )
     return Report(
         scenario=scenario.name,
         description=scenario.description,
@@ -90,34 +109,88 @@ def load_calls(scenario: Scenario, fleet: Fleet, rng: np.random.Generator) -> Ca
     )
 
 
+def _workers(asked: int | None, calls: int, policies: int) -> int:
+    if asked is not None:
+        return max(1, asked)
+    if calls < PARALLEL_FROM_CALLS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(policies, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Job:
+    fleet: Fleet
+    calls: CallStream
+    travel: TravelModel
+    scenario: Scenario
+    near: Neighbours
+
+
+#: What a forked worker inherits: set just before the pool forks, read in the child
+#: (the fleet's spatial indexes do not pickle, and need not be sent).
+_JOB: list[_Job] = []
+
+
+def _run_policy(policy: str) -> PolicyResult:
+    job = _JOB[0]
+    return _policy(job.fleet, job.calls, job.travel, job.scenario, policy, None, job.near)
+
+
+def _policy(
+    fleet: Fleet,
+    calls: CallStream,
+    travel: TravelModel,
+    scenario: Scenario,
+    policy: str,
+    progress: Callable[[int], None] | None,
+    near: Neighbours,
+) -> PolicyResult:
+    collective = collective_for(
+        policy,
+        fleet,
+        home_reserve=scenario.policies.home_reserve,
+        reserve_by_agency=scenario.policies.reserve_by_agency,
+    )
+    outcome = simulate(
+        fleet,
+        calls,
+        collective,
+        travel,
+        policy=policy,
+        default_plan=scenario.default_plan,
+        near=near,
+        progress=progress,
+    )
+    return summarize(fleet, calls, outcome)
+
+
 def compare(
     fleet: Fleet,
     calls: CallStream,
     travel: TravelModel,
     scenario: Scenario,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> list[PolicyResult]:
     """Serve the calls under each policy of the scenario, then compute the lower bound."""
+    policies = scenario.policies.compare
     near = neighbours(fleet, calls)
-    results: list[PolicyResult] = []
-    for policy in scenario.policies.compare:
-        collective = collective_for(
-            policy,
-            fleet,
-            home_reserve=scenario.policies.home_reserve,
-            reserve_by_agency=scenario.policies.reserve_by_agency,
-        )
-        outcome = simulate(
-            fleet,
-            calls,
-            collective,
-            travel,
-            policy=policy,
-            default_plan=scenario.default_plan,
-            near=near,
-            progress=progress,
-        )
-        results.append(summarize(fleet, calls, outcome))
+    try:
+        if workers > 1 and len(policies) > 1:
+            _JOB[:] = [_Job(fleet, calls, travel, scenario, near)]
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                futures = [pool.submit(_run_policy, p) for p in policies]
+                results = []
+                for f in futures:
+                    results.append(f.result())
+                    if progress is not None:
+                        progress(len(calls))
+        else:
+            results = [_policy(fleet, calls, travel, scenario, p, progress, near) for p in policies]
+    finally:
+        _JOB.clear()
     plans: dict[CallTypeCode, tuple[Requirement, ...]] = {
         code: tuple(ct.plan) for code, ct in fleet.call_types.items()
     }

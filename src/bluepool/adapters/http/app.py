@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")

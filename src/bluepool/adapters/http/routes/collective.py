@@ -238,6 +238,13 @@ def delete_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser
     return Response(status_code=204)
 
 
+@router.get("/roads.geojson", tags=["roads"], responses=ERRORS)
+def roads_geojson(ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+    """The collective's road network as GeoJSON (for maps without a tile server); 404
+    without a road network."""
+    return queries.roads(ctx)
+
+
 # stations
 
 

@@ -96,3 +96,10 @@ def assign_unit(
 def close_incident(incident_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
     """Close the incident and free every unit still on it."""
     return dispatch.close_incident(ctx, user, incident_id)
+
+
+@router.get("/{incident_id}/route", responses=ERRORS)
+def get_route(incident_id: str, unit_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+    """A unit's fastest road route to the incident, as a GeoJSON Feature (LineString) with
+    ``duration_s`` and ``length_m``; 409 without a road network."""
+    return dispatch.route(ctx, user, incident_id, unit_id)
