@@ -22,6 +22,7 @@ import uvicorn
 from bluepool.adapters.http.app import create_app
 from bluepool.cli import _load
 from bluepool.config import Settings
+from bluepool.routing.network import demo_network_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -89,6 +90,7 @@ def live_server(tmp: Path, **settings: Any) -> Iterator[LiveServer]:
         environment="test",
         database_url=f"sqlite:///{tmp / 'e2e.db'}",
         secret_key="e2e-" + "s" * 40,
+        road_network=demo_network_path(),
         **settings,
     )
     with resources.as_file(DEMO) as path:

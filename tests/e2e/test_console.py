@@ -110,8 +110,8 @@ def test_dispatcher_creates_an_incident_sees_the_recommendation_and_assigns_with
     expect(page.locator("#queue-list .q-item.selected")).to_contain_text("dispatched")
     expect(page.locator("#assigned-list")).to_contain_text(top_unit)
     expect(unit_status(page, top_unit)).to_have_text("dispatched")
-    # Without a road network the route is a straight dashed line.
-    expect(page.locator(f'[data-route="{top_unit}"]')).to_contain_text("straight line")
+    # The demo ships its road network: the assigned unit's route follows the roads.
+    expect(page.locator(f'[data-route="{top_unit}"]')).to_contain_text("road route")
 
     # 1-9 pick another candidate; Enter assigns the pick.
     page.keyboard.press("Escape")
@@ -143,7 +143,7 @@ def test_officer_gets_the_assignment_and_the_dispatcher_sees_on_scene_live(
     expect(officer.locator("#assignment-title")).to_have_text("Suspicious person")
     expect(officer.locator("#assignment-body")).to_contain_text("Vaduz")
     expect(officer.locator("#unit-status")).to_have_text("dispatched")
-    expect(officer.locator("#route-note")).to_contain_text("Straight line")
+    expect(officer.locator("#route-note")).to_contain_text("Road route")
 
     # The dispatcher's page must update without a reload.
     desk.evaluate("window.__sameDocument = true")

@@ -142,6 +142,9 @@ class _Engine:
         self.pending: dict[int, tuple[frozenset[str], ...]] = {}
         self.views: dict[int, IncidentView] = {}
         self.heap: list[tuple[float, int]] = []
+        self._addable: dict[
+            tuple[tuple[Requirement, ...], tuple[frozenset[str], ...], frozenset[str]], bool
+        ] = {}
 
     def run(self, policy: str, progress: Progress | None) -> Outcome:
         heap = self.heap
@@ -215,14 +218,28 @@ class _Engine:
         self.units[u].status = UnitStatus.AVAILABLE
         self.avail.put(u)
         if self.pending:
-            self._serve_queue(self.avail.agency[u], now)
+            self._serve_queue(u, now)
 
-    def _serve_queue(self, a: int, now: float) -> None:
-        """Offer the queued calls agency ``a``'s units might serve, most urgent first."""
+    def _serve_queue(self, u: int, now: float) -> None:
+        """Offer the queued calls unit ``u`` (just free) might help, most urgent first.
+
+        Before ``u`` came free no queued call could get a unit. ``u`` changes what
+        ``recommend`` may propose for a call only if its agency may serve the call and
+        ``u`` could fill a slot of the plan the units on the call leave open (directly or
+        by moving one of them), or ``u`` is back home and its agency keeps a reserve (so
+        one more of its units may be lent). Other calls are skipped: ``recommend`` fills
+        the slots by augmenting a matching, and if ``u`` cannot augment it, the other
+        units, which could not before, still cannot. So is a call of the same kind
+        (jurisdiction, call type, priority, units on it) as one that just got nothing,
+        since the same units were eligible for both.
+        """
+        a = self.avail.agency[u]
         lists = [q for j in self.relevant[a] if (q := self.queues[j])]
         if not lists:
             return
         entries = list(lists[0]) if len(lists) == 1 else sorted(e for q in lists for e in q)
+        caps = self.avail.caps[u]
+        reserve_matters = self.avail.home[u] and self.pool.reserve[a] > 0
         failed: set[tuple[int, CallTypeCode, int, tuple[frozenset[str], ...]]] = set()
         count = self.avail.count
         for _, _, i in entries:
@@ -234,8 +251,28 @@ class _Engine:
             if key in failed:
                 continue
             plan = self.plans.get(view.call_type, self.default_plan)
+            info = self.pool.plan_info(plan)
+            if not self.pool.serving(view, info.needed).flags[a] or (
+                not reserve_matters and not self._could_add(plan, sent, caps & info.needed)
+            ):
+                continue
             if not self._offer(i, view, plan, now, sent):
                 failed.add(key)
+
+    def _could_add(
+        self, plan: tuple[Requirement, ...], sent: tuple[frozenset[str], ...], caps: frozenset[str]
+    ) -> bool:
+        """Would a unit with ``caps`` raise the most slots of ``plan`` the units already on
+        the call and it can fill together (a bipartite matching), over theirs alone?"""
+        if not caps:
+            return False
+        key = (plan, sent, caps)
+        known = self._addable.get(key)
+        if known is None:
+            slots = [r.capability for r in plan for _ in range(r.count)]
+            known = _matching(slots, [*sent, caps]) > _matching(slots, list(sent))
+            self._addable[key] = known
+        return known
 
     def _offer(
         self,
@@ -310,3 +347,20 @@ class _Engine:
             raise PoolMismatch(
                 f"incident {view.id}: pool proposed {got}, the fleet {full.proposed}"
             )
+
+
+def _matching(slots: list[str], units: list[frozenset[str]]) -> int:
+    """The most slots the units can fill, one slot each (Kuhn's augmenting paths)."""
+    holder: list[int | None] = [None] * len(slots)
+
+    def place(u: int, seen: set[int]) -> bool:
+        for s, cap in enumerate(slots):
+            if cap in units[u] and s not in seen:
+                seen.add(s)
+                h = holder[s]
+                if h is None or place(h, seen):
+                    holder[s] = u
+                    return True
+        return False
+
+    return sum(1 for u in range(len(units)) if place(u, set()))
