@@ -20,15 +20,11 @@ DEMO = Path(__file__).parents[3] / "src/bluepool/demo/collective.yaml"
 
 SQUARE = {
     "type": "Polygon",
-    "coordinates": [
-        [[9.50, 47.10], [9.56, 47.10], [9.56, 47.16], [9.50, 47.16], [9.50, 47.10]]
-    ],
+    "coordinates": [[[9.50, 47.10], [9.56, 47.10], [9.56, 47.16], [9.50, 47.16], [9.50, 47.10]]],
 }
 NEXT_SQUARE = {
     "type": "Polygon",
-    "coordinates": [
-        [[9.56, 47.10], [9.62, 47.10], [9.62, 47.16], [9.56, 47.16], [9.56, 47.10]]
-    ],
+    "coordinates": [[[9.56, 47.10], [9.62, 47.10], [9.62, 47.16], [9.56, 47.16], [9.56, 47.10]]],
 }
 
 
@@ -199,13 +195,8 @@ def test_the_error_names_the_file_the_field_and_the_reason(tmp_path: Path) -> No
     assert isinstance(error, Invalid)
     assert error.code == "bad_collective_file"
     assert error.field == "units[2].station"
-    assert (
-        error.reason
-        == 'no station "west-north" in agency "west" (did you mean "west-hq"?)'
-    )
-    assert str(error).startswith(
-        f"{tmp_path / 'collective.yaml'}: units[2].station: no station"
-    )
+    assert error.reason == 'no station "west-north" in agency "west" (did you mean "west-hq"?)'
+    assert str(error).startswith(f"{tmp_path / 'collective.yaml'}: units[2].station: no station")
     assert error.problems[0].line is not None
 
 
@@ -326,16 +317,12 @@ def test_a_field_that_breaks_the_schema_is_named(
             'no jurisdiction "south-town"',
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"].append(
-                {"call_types": ["arson"]}
-            ),
+            lambda d: d["agencies"][0]["sharing"]["rules"].append({"call_types": ["arson"]}),
             "agencies[0].sharing.rules[1].call_types[0]",
             'no call type "arson"',
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"].append(
-                {"capabilities": ["swat"]}
-            ),
+            lambda d: d["agencies"][0]["sharing"]["rules"].append({"capabilities": ["swat"]}),
             "agencies[0].sharing.rules[1].capabilities[0]",
             'no unit has capability "swat"',
         ),
@@ -378,9 +365,7 @@ def test_a_field_that_breaks_the_schema_is_named(
         ),
     ],
 )
-def test_a_broken_reference_is_named(
-    tmp_path: Path, change: Any, field: str, reason: str
-) -> None:
+def test_a_broken_reference_is_named(tmp_path: Path, change: Any, field: str, reason: str) -> None:
     data = copy.deepcopy(a_collective())
     change(data)
 
@@ -413,9 +398,7 @@ def test_an_invalid_polygon_is_refused_with_shapely_reason(tmp_path: Path) -> No
         ([], "empty Polygon"),
     ],
 )
-def test_malformed_coordinates_are_refused(
-    tmp_path: Path, coordinates: Any, reason: str
-) -> None:
+def test_malformed_coordinates_are_refused(tmp_path: Path, coordinates: Any, reason: str) -> None:
     data = a_collective()
     data["jurisdictions"][0]["geometry"] = {
         "type": "Polygon",
@@ -454,9 +437,7 @@ def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
     ("text", "reason"),
     [("", "the file is empty"), ("- a\n- b\n", "the file must be a YAML mapping")],
 )
-def test_a_file_that_is_not_a_collective_is_refused(
-    tmp_path: Path, text: str, reason: str
-) -> None:
+def test_a_file_that_is_not_a_collective_is_refused(tmp_path: Path, text: str, reason: str) -> None:
     path = tmp_path / "collective.yaml"
     path.write_text(text, encoding="utf-8")
 
@@ -476,9 +457,7 @@ def test_errors_point_at_the_line(tmp_path: Path) -> None:
     data["units"][2]["station"] = "nowhere"
     path = write(tmp_path, data)
     line = next(
-        n
-        for n, text in enumerate(path.read_text().splitlines(), 1)
-        if "station: nowhere" in text
+        n for n, text in enumerate(path.read_text().splitlines(), 1) if "station: nowhere" in text
     )
 
     with pytest.raises(CollectiveFileError) as raised:
@@ -516,9 +495,7 @@ def with_reference(tmp_path: Path, **reference: Any) -> dict[str, Any]:
 
 
 def test_a_geojson_feature_is_taken_by_its_properties(tmp_path: Path) -> None:
-    data = with_reference(
-        tmp_path, file="areas.geojson", where={"name": "West", "n": 3}
-    )
+    data = with_reference(tmp_path, file="areas.geojson", where={"name": "West", "n": 3})
 
     spec = read_collective(write(tmp_path, data))
 
@@ -623,10 +600,7 @@ def test_a_point_feature_is_not_a_jurisdiction(tmp_path: Path) -> None:
     error = error_of(tmp_path, data)
 
     assert error.field == "jurisdictions[0].geometry"
-    assert (
-        error.reason
-        == "must be a Polygon or MultiPolygon, not Point (point.geojson, feature 0)"
-    )
+    assert error.reason == "must be a Polygon or MultiPolygon, not Point (point.geojson, feature 0)"
 
 
 # -- warnings ------------------------------------------------------------------
@@ -656,9 +630,7 @@ def test_overlapping_jurisdictions_are_a_warning(tmp_path: Path) -> None:
 
 def test_the_documented_example_reads(tmp_path: Path) -> None:
     docs = Path(__file__).parents[3] / "docs/collective-file.md"
-    example = (
-        docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
-    )
+    example = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "collective.yaml").write_text(example, encoding="utf-8")
     shutil.copy(DEMO.parent / "jurisdictions.geojson", tmp_path)
 
@@ -672,6 +644,4 @@ def test_a_collective_of_agencies_alone_reads(tmp_path: Path) -> None:
     spec = read_collective(write(tmp_path, {"agencies": [{"id": "a", "name": "A"}]}))
 
     assert [a.id for a in spec.agencies] == ["a"]
-    assert spec.warnings == (
-        'agencies[0]: agency "a" answers for no jurisdiction (line 2)',
-    )
+    assert spec.warnings == ('agencies[0]: agency "a" answers for no jurisdiction (line 2)',)

@@ -202,8 +202,7 @@ def _geometry_kind(value: Any) -> str | None:
 _GEOMETRY_TAGS = frozenset({"inline", "reference"})
 
 Geometry = Annotated[
-    Annotated[InlineGeometry, Tag("inline")]
-    | Annotated[GeometryFile, Tag("reference")],
+    Annotated[InlineGeometry, Tag("inline")] | Annotated[GeometryFile, Tag("reference")],
     Discriminator(
         _geometry_kind,
         custom_error_type="bad_geometry",
@@ -325,9 +324,7 @@ def _read_text(path: Path) -> str:
 class _StrictLoader(yaml.SafeLoader):
     """A safe YAML loader that refuses a key given twice in one mapping."""
 
-    def construct_mapping(
-        self, node: yaml.MappingNode, deep: bool = False
-    ) -> dict[Any, Any]:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
@@ -349,9 +346,7 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         reason = f"not valid YAML: {exc.problem or exc}"
-        raise CollectiveFileError(
-            path, "", reason, line=mark.line + 1 if mark else None
-        ) from None
+        raise CollectiveFileError(path, "", reason, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise CollectiveFileError(path, "", f"not valid YAML: {exc}") from None
     finally:
@@ -420,9 +415,7 @@ def _from_pydantic(err: Any, lines: Mapping[Loc, int]) -> Problem:
 class _Checker:
     """Check the cross-references of a parsed file and build the domain objects."""
 
-    def __init__(
-        self, path: Path, model: CollectiveFile, lines: Mapping[Loc, int]
-    ) -> None:
+    def __init__(self, path: Path, model: CollectiveFile, lines: Mapping[Loc, int]) -> None:
         self.path = path
         self.base = path.parent
         self.model = model
@@ -460,9 +453,7 @@ class _Checker:
         self._look_for_oddities(jurisdictions)
         return self._build(jurisdictions, users)
 
-    def _check_units(
-        self, agencies: Mapping[str, int], stations: Mapping[str, int]
-    ) -> None:
+    def _check_units(self, agencies: Mapping[str, int], stations: Mapping[str, int]) -> None:
         m = self.model
         for i, u in enumerate(m.units):
             self._exists(("units", i, "agency"), u.agency, agencies, "agency")
@@ -488,8 +479,7 @@ class _Checker:
                 if req.capability in seen:
                     self.fail(
                         loc,
-                        f'"{req.capability}" is already in this plan: give it once, '
-                        "with a count",
+                        f'"{req.capability}" is already in this plan: give it once, with a count',
                     )
                 seen.add(req.capability)
 
@@ -513,16 +503,12 @@ class _Checker:
         for i, value in enumerate(ids):
             if value in first:
                 where = _field((section, first[value]))
-                self.fail(
-                    (section, i, key), f'duplicate {key} "{value}" (also {where})'
-                )
+                self.fail((section, i, key), f'duplicate {key} "{value}" (also {where})')
             else:
                 first[value] = i
         return first
 
-    def _exists(
-        self, loc: Loc, value: str, known: Mapping[str, int], what: str
-    ) -> None:
+    def _exists(self, loc: Loc, value: str, known: Mapping[str, int], what: str) -> None:
         if value not in known:
             self._missing(loc, value, known, what)
 
@@ -531,18 +517,14 @@ class _Checker:
         close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.7)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         noun, _, scope = what.partition(" in ")
-        self.fail(
-            loc, f'no {noun} "{value}"' + (f" in {scope}" if scope else "") + hint
-        )
+        self.fail(loc, f'no {noun} "{value}"' + (f" in {scope}" if scope else "") + hint)
 
     def _capability(self, loc: Loc, cap: str, capabilities: set[str]) -> None:
         if cap not in capabilities:
             known = ", ".join(sorted(capabilities)) or "none"
             self.fail(loc, f'no unit has capability "{cap}" (units have: {known})')
 
-    def _users(
-        self, agencies: Mapping[str, int], units: Mapping[str, int]
-    ) -> list[UserSpec]:
+    def _users(self, agencies: Mapping[str, int], units: Mapping[str, int]) -> list[UserSpec]:
         out: list[UserSpec] = []
         for i, u in enumerate(self.model.users):
             at: Loc = ("users", i)
@@ -564,9 +546,7 @@ class _Checker:
                         )
                     agency = unit_agency
             elif u.unit is not None:
-                self.fail(
-                    (*at, "unit"), f"only officers crew a unit, not a {u.role.value}"
-                )
+                self.fail((*at, "unit"), f"only officers crew a unit, not a {u.role.value}")
             if u.role is Role.AGENCY_ADMIN and agency is None:
                 self.fail((*at, "agency"), "an agency admin needs the agency they run")
             if u.password is not None and u.password_hash is not None:
@@ -600,9 +580,7 @@ class _Checker:
             )
         return out
 
-    def _geometry(
-        self, loc: Loc, given: InlineGeometry | GeometryFile
-    ) -> dict[str, Any] | None:
+    def _geometry(self, loc: Loc, given: InlineGeometry | GeometryFile) -> dict[str, Any] | None:
         if isinstance(given, InlineGeometry):
             return self._checked_geometry(loc, given.model_dump(), "")
         found = self._feature(loc, given)
@@ -615,9 +593,7 @@ class _Checker:
         """Return the geometry of the one feature ``ref`` names, and where it was."""
         target = (self.base / ref.file).resolve()
         if not target.is_relative_to(self.base.resolve()):
-            self.fail(
-                (*loc, "file"), f'"{ref.file}" must be inside the collective\'s folder'
-            )
+            self.fail((*loc, "file"), f'"{ref.file}" must be inside the collective\'s folder')
             return None
         features = self._read_geojson(target)
         if isinstance(features, str):
@@ -629,9 +605,7 @@ class _Checker:
             for n, f in enumerate(features)
             if all(_property(f, k) == v for k, v in where.items())
         ]
-        said = ", ".join(
-            f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in where.items()
-        )
+        said = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in where.items())
         if len(matches) == 1:
             n, feature = matches[0]
             return feature.get("geometry"), f"{ref.file}, feature {n}"
@@ -656,9 +630,7 @@ class _Checker:
             self._geojson[target] = _features(target)
         return self._geojson[target]
 
-    def _checked_geometry(
-        self, loc: Loc, geometry: Any, where: str
-    ) -> dict[str, Any] | None:
+    def _checked_geometry(self, loc: Loc, geometry: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(geometry, Mapping):
             self.fail(loc, f"no geometry{where}")
             return None
@@ -693,9 +665,7 @@ class _Checker:
         owners = [j.agency_id for j in jurisdictions if j is not None]
         pairs: list[list[int]] = [[], []]
         if shapes:
-            pairs = (
-                shapely.STRtree(shapes).query(shapes, predicate="intersects").tolist()
-            )
+            pairs = shapely.STRtree(shapes).query(shapes, predicate="intersects").tolist()
         for a, b in zip(*pairs, strict=True):
             if a < b and shapes[a].intersection(shapes[b]).area > OVERLAP_DEG2:
                 self.warn(
@@ -705,13 +675,9 @@ class _Checker:
                 )
         for i, agency in enumerate(m.agencies):
             if agency.id not in owners:
-                self.warn(
-                    ("agencies", i), f'agency "{agency.id}" answers for no jurisdiction'
-                )
+                self.warn(("agencies", i), f'agency "{agency.id}" answers for no jurisdiction')
         for i, s in enumerate(m.stations):
-            own = [
-                g for g, owner in zip(shapes, owners, strict=True) if owner == s.agency
-            ]
+            own = [g for g, owner in zip(shapes, owners, strict=True) if owner == s.agency]
             point = shapely.Point(s.lon, s.lat)
             if own and not any(g.covers(point) for g in own):
                 self.warn(
@@ -727,18 +693,14 @@ class _Checker:
     ) -> CollectiveSpec:
         m = self.model
         located = {
-            s.id: Station(
-                StationId(s.id), AgencyId(s.agency), s.name, Location(s.lat, s.lon)
-            )
+            s.id: Station(StationId(s.id), AgencyId(s.agency), s.name, Location(s.lat, s.lon))
             for s in m.stations
         }
         call_types: list[CallType] = []
         for i, c in enumerate(m.call_types):
             try:
                 plan = tuple(Requirement(r.capability, r.count) for r in c.plan)
-                call_types.append(
-                    CallType(CallTypeCode(c.code), c.name, c.default_priority, plan)
-                )
+                call_types.append(CallType(CallTypeCode(c.code), c.name, c.default_priority, plan))
             except Invalid as exc:  # the checks above should have caught it already
                 raise CollectiveFileError(
                     self.path, _field(("call_types", i)), exc.detail
@@ -783,9 +745,7 @@ def _rule(r: RuleModel) -> SharingRule:
             else None
         ),
         call_types=(
-            frozenset(CallTypeCode(c) for c in r.call_types)
-            if r.call_types is not None
-            else None
+            frozenset(CallTypeCode(c) for c in r.call_types) if r.call_types is not None else None
         ),
         capabilities=frozenset(r.capabilities) if r.capabilities is not None else None,
         max_priority=r.max_priority,
