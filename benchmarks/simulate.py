@@ -4,7 +4,11 @@ bluepool's engine (a heapq event loop, a spatial index of available units, ``rec
 over a small candidate pool) against, in the same run, a straightforward SimPy model of
 the same thing: one process per call and per unit trip, ``recommend`` over the whole fleet
 for every decision. The two must make the same dispatches on the calls both serve; the
-benchmark checks that before it reports. Prints a table and, last, one JSON line.
+benchmark checks that before it reports. ``calls_per_second`` is the throughput on the two
+cores: two independent replications (other seeds) running side by side, as a study of
+several seeds or a scenario's policies runs them (a single run is sequential);
+``calls_per_second_one_core`` is one run alone, and ``speedup_vs_simpy`` compares one core
+with one core. Prints a table and, last, one JSON line.
 
     .venv/bin/python benchmarks/simulate.py [--calls N] [--baseline-calls N]
 """

@@ -15,6 +15,7 @@ is kept beside this script, so the scenario needs ../shared only for the call lo
   the centre falls outside the division.
 """
 
+# ruff: noqa: T201 - a script: it prints what it wrote
 from __future__ import annotations
 
 import csv
@@ -50,7 +51,11 @@ def main(total_units: int = 60) -> None:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"id": slug(name), "name": name.title(), "div_num": f["properties"]["div_num"]},
+                "properties": {
+                    "id": slug(name),
+                    "name": name.title(),
+                    "div_num": f["properties"]["div_num"],
+                },
                 "geometry": mapping(g),
             }
         )
@@ -82,7 +87,8 @@ def main(total_units: int = 60) -> None:
     lines += [f"  - {{id: {n}, name: SDPD {n.title()} Division}}" for n in names]
     lines.append("jurisdictions:")
     lines += [
-        f"  - {{id: {n}, name: {n.title()}, agency: {n}, geometry: {{file: divisions.geojson, where: {{id: {n}}}}}}}"
+        f"  - {{id: {n}, name: {n.title()}, agency: {n}, "
+        f"geometry: {{file: divisions.geojson, where: {{id: {n}}}}}}}"
         for n in names
     ]
     stations, cars = ["stations:"], ["units:"]
@@ -93,7 +99,10 @@ def main(total_units: int = 60) -> None:
             if not geoms[k].covers(shapely.Point(lon, lat)):
                 lat, lon = xy[np.argmin(((xy - (lat, lon)) ** 2).sum(axis=1))]
             sid = f"{n}-post-{c + 1}"
-            stations.append(f"  - {{id: {sid}, agency: {n}, name: {n.title()} post {c + 1}, lat: {lat:.5f}, lon: {lon:.5f}}}")
+            stations.append(
+                f"  - {{id: {sid}, agency: {n}, name: {n.title()} post {c + 1}, "
+                f"lat: {lat:.5f}, lon: {lon:.5f}}}"
+            )
             cars.append(f"  - {{id: {n}-car-{c + 1}, agency: {n}, kind: patrol, station: {sid}}}")
     (HERE / "collective.yaml").write_text("\n".join(lines + stations + cars) + "\n")
     for n, c, u in zip(names, counts, units, strict=True):

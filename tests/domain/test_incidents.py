@@ -99,6 +99,7 @@ def test_closes_when_last_unit_clears() -> None:
     first, second = a_unit("u1"), a_unit("u2")
     incident.assign(first, at(1), "alice")
     incident.assign(second, at(1), "alice")
+    move(incident, first, S.ON_SCENE, 5)
 
     move(incident, first, S.AVAILABLE, 10)
     move(incident, second, S.AVAILABLE, 12)
@@ -106,6 +107,19 @@ def test_closes_when_last_unit_clears() -> None:
     assert incident.status is IncidentStatus.CLOSED
     assert incident.closed_at == at(12)
     assert incident.active_units() == []
+
+
+def test_recalling_every_unit_before_the_scene_puts_the_call_back_in_the_queue() -> None:
+    incident = an_incident()
+    unit = a_unit("u1")
+    incident.assign(unit, at(1), "alice")
+    move(incident, unit, S.EN_ROUTE, 2)
+
+    move(incident, unit, S.AVAILABLE, 3)
+
+    assert incident.is_open
+    assert incident.status is IncidentStatus.RECEIVED
+    assert [e.kind for e in incident.timeline][-2:] == ["recalled", "requeued"]
 
 
 def test_unit_going_out_of_service_from_busy_clears_it() -> None:

@@ -227,10 +227,14 @@ class DispatchLifecycle(RuleBasedStateMachine):
                 assert order.index(incident.status) >= progress[unit.status]
 
     @invariant()
-    def incident_closes_when_its_last_unit_clears(self) -> None:
+    def incident_closes_when_its_last_unit_clears_after_serving(self) -> None:
+        served = {S.ON_SCENE, S.BUSY}
         for incident in self.all_incidents.values():
             if incident.assignments and not incident.active_units():
-                assert not incident.is_open
+                if any(a.status in served for a in incident.assignments):
+                    assert not incident.is_open
+                else:  # every unit was recalled before the scene: back in the queue
+                    assert incident.status in (IncidentStatus.RECEIVED, IncidentStatus.CLOSED)
 
     @invariant()
     def closed_incidents_hold_no_unit(self) -> None:

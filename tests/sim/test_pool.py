@@ -4,10 +4,12 @@ fleet proposes, on random states of random collectives (see ``bluepool.sim.pool`
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bluepool.adapters.files.collective import read_collective
 from bluepool.domain.dispatch import IncidentView, recommend
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId
@@ -18,9 +20,12 @@ from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import Fleet, build_fleet
 from bluepool.sim.policies import collective_for
 from bluepool.sim.pool import Availability, PoolRecommender, neighbours
-from bluepool.sim.travel import straight_line
+from bluepool.sim.runner import load_calls, routable
+from bluepool.sim.scenario import load_scenario
+from bluepool.sim.travel import make_travel, straight_line
 from tests.sim.builders import District, Post, call_type, collective
 
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 CAPS = [{"patrol"}, {"patrol"}, {"patrol"}, {"patrol", "k9"}, {"k9"}, {"swat"}, {"air"}]
 CALL_TYPES = [
     call_type("one", ("patrol", 1)),
@@ -123,12 +128,12 @@ def test_a_whole_run_under_load_never_departs_from_the_fleets_recommendation() -
     rng = random.Random(99)
     fleet = random_fleet(rng)
     g = np.random.default_rng(1)
-    n = 1500
+    n = 500
     xmax = max(p.lon for p in fleet.posts) + 0.05
     ymax = max(p.lat for p in fleet.posts) + 0.05
     calls = from_arrays(
         fleet,
-        np.cumsum(g.exponential(120.0, n)),
+        np.cumsum(g.exponential(60.0, n)),
         g.random(n) * ymax,
         g.random(n) * xmax,
         priority=g.integers(1, 6, n),
@@ -147,3 +152,16 @@ def test_a_whole_run_under_load_never_departs_from_the_fleets_recommendation() -
         delay = out.first_dispatch[served] - calls.t[served]
         assert (delay >= 0).all()
         assert (delay > 0).mean() > 0.05  # the run was loaded: calls queued
+
+
+def test_pools_are_exact_with_drive_times_on_the_demo_road_network() -> None:
+    """Road ETAs are not monotone in distance: the pool's bound is the network's top speed."""
+    scenario = load_scenario(SCENARIOS / "demo-day-roads.toml")
+    fleet = build_fleet(read_collective(scenario.collective))
+    travel = make_travel(scenario.travel)
+    calls = routable(load_calls(scenario, fleet, np.random.default_rng(3)), travel)
+    for policy in ("pooled", "pooled_reserve"):
+        out = simulate(
+            fleet, calls, collective_for(policy, fleet, home_reserve=2), travel, verify=True
+        )
+        assert out.lent.any()

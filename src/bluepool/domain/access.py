@@ -71,3 +71,16 @@ def require_unit_update(user: User, unit_id: UnitId, agency_id: AgencyId) -> Non
     if user.role is Role.OFFICER and user.unit_id == unit_id:
         return
     raise Forbidden(f"{user.role.value} {user.username} cannot update unit {unit_id}")
+
+
+#: Roles that read the whole collective's records, users and change log included.
+READ_ALL = frozenset({Role.COLLECTIVE_ADMIN, Role.SUPERVISOR, Role.ANALYST})
+
+
+def may_see_user(viewer: User, agency_id: AgencyId | None) -> bool:
+    """Return True when ``viewer`` may read the records of a user of ``agency_id``."""
+    if viewer.role in READ_ALL:
+        return True
+    return (
+        viewer.role is Role.AGENCY_ADMIN and agency_id is not None and viewer.agency_id == agency_id
+    )

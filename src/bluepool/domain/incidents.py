@@ -5,10 +5,12 @@ jurisdiction that location lies in. Its timeline records every step (received, u
 dispatched, en route, on scene, cleared, closed) with the time and the actor.
 
     received ──> dispatched ──> en_route ──> on_scene ──> closed
-        └──────────┴──────────────┴─────────────┴─────────> closed / cancelled
+        ^            │              │
+        └────────────┴──────────────┘  (every unit recalled before reaching the scene)
+        └──────────┴──────────────┴─────────────┴─────────> closed (by dispatch)
 
 The incident's status follows its most advanced assigned unit; it closes when its last unit
-clears or when a dispatcher closes it.
+clears after serving it, or when a dispatcher closes it.
 """
 
 from __future__ import annotations
@@ -135,18 +137,31 @@ class Incident:
         self._follow_units()
 
     def unit_moved(self, unit: Unit, at: datetime, actor: str) -> None:
-        """Record that an assigned unit changed status (en route, on scene, cleared)."""
+        """Record that an assigned unit changed status (en route, on scene, cleared).
+
+        A unit that clears after reaching the scene has served the call: when it was the
+        last, the incident closes. A unit freed before it got there was recalled: when no
+        unit is left, the call goes back to the queue (received) for another unit.
+        """
         for a in self.assignments:
             if a.unit_id == unit.id and a.active:
                 if unit.incident_id == self.id:
                     a.status = unit.status
                     self.timeline.append(TimelineEntry(at, unit.status.value, actor, unit.id))
                 else:
+                    served = a.status in (UnitStatus.ON_SCENE, UnitStatus.BUSY)
                     a.cleared_at = at
-                    self.timeline.append(TimelineEntry(at, "cleared", actor, unit.id))
-        self._follow_units()
+                    kind = "cleared" if served else "recalled"
+                    self.timeline.append(TimelineEntry(at, kind, actor, unit.id))
         if self.is_open and self.assignments and not self.active_units():
-            self._close(at, actor, "last unit cleared")
+            if any(a.status in (UnitStatus.ON_SCENE, UnitStatus.BUSY) for a in self.assignments):
+                self._close(at, actor, "last unit cleared")
+            else:
+                self.status = IncidentStatus.RECEIVED
+                self.timeline.append(
+                    TimelineEntry(at, "requeued", actor, detail="no unit left on the call")
+                )
+        self._follow_units()
 
     def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
         """Close the incident and free every unit still on it."""

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bluepool.domain import access
 from bluepool.domain.access import Role, User
 from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import Duplicate, Invalid, NotFound
+from bluepool.domain.errors import Duplicate, Forbidden, Invalid, NotFound
 from bluepool.domain.ids import (
     AgencyId,
     CallTypeCode,
@@ -388,12 +388,23 @@ def update_user(
     return _write(ctx, user, "update", "user", username, change) or {}
 
 
+#: Roles an agency admin may grant within their own agency; the others (dispatch,
+#: supervision, analysis, collective administration) work for the whole collective and are
+#: granted by a collective admin.
+AGENCY_ROLES = frozenset({Role.OFFICER, Role.AGENCY_ADMIN})
+
+
 def _check_user_scope(user: User, target: User) -> None:
     if user.role is Role.COLLECTIVE_ADMIN:
         return
-    if target.agency_id is None or target.role in (Role.COLLECTIVE_ADMIN,):
+    if target.agency_id is None:
         access.require_collective_admin(user)
     access.require_agency_admin(user, target.agency_id)  # type: ignore[arg-type]
+    if target.role not in AGENCY_ROLES:
+        raise Forbidden(
+            f"an agency admin grants only {', '.join(sorted(AGENCY_ROLES))}; "
+            f"{target.role.value} is granted by a collective admin"
+        )
 
 
 def _check_user_refs(uow: UnitOfWork, target: User) -> None:

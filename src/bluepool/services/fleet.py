@@ -8,12 +8,12 @@ unit as it stands.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bluepool.domain import access
 from bluepool.domain.access import User
-from bluepool.domain.errors import ConcurrentUpdate, NotFound
+from bluepool.domain.errors import ConcurrentUpdate, Invalid, NotFound
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import UnitId
 from bluepool.domain.units import Unit, UnitStatus
@@ -24,6 +24,21 @@ from bluepool.services.ports import ChangeRecord, UnitOfWork
 #: A status or position write that lost a race (another write to the same unit committed
 #: first) is retried on fresh data: both are idempotent, so a retry is always safe.
 ATTEMPTS = 3
+#: How far ahead of the server's clock a device's timestamp may be. Further ahead is a
+#: broken clock: accepting it would make every later update look stale.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _device_time(ctx: Context, at: datetime | None) -> tuple[datetime, datetime]:
+    """Return (now, the update's time), refusing a time too far in the future."""
+    now = ctx.clock.now()
+    if at is not None and at > now + MAX_CLOCK_SKEW:
+        raise Invalid(
+            f"'at' {at.isoformat()} is more than {MAX_CLOCK_SKEW} ahead of the server "
+            f"({now.isoformat()}): check the device's clock",
+            code="clock_skew",
+        )
+    return now, at or now
 
 
 def _retrying(write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -56,8 +71,7 @@ def _set_status(
     at: datetime | None,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    now = ctx.clock.now()
-    at = at or now
+    now, at = _device_time(ctx, at)
     events: list[dict[str, Any]] = []
     with ctx.uow() as uow:
         unit = _unit(uow, unit_id)
@@ -113,8 +127,7 @@ def _report_position(
     at: datetime | None,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    now = ctx.clock.now()
-    at = at or now
+    now, at = _device_time(ctx, at)
     jurisdiction = ctx.locator().locate(location)
     with ctx.uow() as uow:
         unit = _unit(uow, unit_id)

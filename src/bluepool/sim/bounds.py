@@ -2,7 +2,9 @@
 it, at once, as if no unit were ever busy and every agency lent everything.
 
 No policy can beat it call by call, so the gap between a policy and the bound is what
-contention (busy units, queueing) and the sharing rules cost.
+contention (busy units, queueing) and the sharing rules cost. With a road network the
+bound asks the road ETA of the 8 posts nearest by distance only, so it is then a close
+approximation of the bound rather than the bound itself.
 """
 
 from __future__ import annotations

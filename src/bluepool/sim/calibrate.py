@@ -66,7 +66,8 @@ def calibrate(
     for r, a in kept:
         counts[index[a], _how(r.at), r.priority - 1] += 1
     if method == "raw":
-        rates = np.divide(counts, seen[None, :, None], out=np.zeros_like(counts), where=seen > 0)
+        per = np.broadcast_to(seen[None, :, None], counts.shape)
+        rates = np.divide(counts, per, out=np.zeros_like(counts), where=per > 0)
     else:
         by_hour = counts.sum(axis=(0, 2))
         overall = by_hour.sum() / hours

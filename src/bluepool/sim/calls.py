@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import shape
 
 from bluepool.domain.errors import Invalid
@@ -59,6 +60,23 @@ class CallStream:
     def horizon(self) -> float:
         """Seconds from the start to the last arrival."""
         return float(self.t[-1]) if len(self.t) else 0.0
+
+    def keep(self, mask: NDArray[np.bool_], reason: str) -> CallStream:
+        """The calls where ``mask`` holds; the others counted as dropped for ``reason``."""
+        dropped = dict(self.dropped)
+        if (~mask).any():
+            dropped[reason] = dropped.get(reason, 0) + int((~mask).sum())
+        return CallStream(
+            self.start,
+            self.t[mask],
+            self.priority[mask],
+            tuple(c for c, k in zip(self.call_type, mask.tolist(), strict=True) if k),
+            self.lat[mask],
+            self.lon[mask],
+            self.jurisdiction[mask],
+            self.on_scene[mask],
+            dropped,
+        )
 
     def with_on_scene(self, seconds: FloatArray) -> CallStream:
         """The same calls with on-scene times filled where the log gave none."""

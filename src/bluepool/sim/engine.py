@@ -82,7 +82,8 @@ def simulate(
     """Serve ``calls`` with ``fleet`` under ``collective``'s sharing policies.
 
     ``on_scene`` must be filled for every call. With ``verify`` every pooled
-    recommendation is checked against ``recommend`` over the whole fleet (slow).
+    recommendation is checked against ``recommend`` over the whole fleet, and after every
+    unit comes free, that no queued call could get a unit (slow: for tests).
     """
     engine = _Engine(
         fleet,
@@ -219,6 +220,8 @@ class _Engine:
         self.avail.put(u)
         if self.pending:
             self._serve_queue(u, now)
+            if self.verify:
+                self._check_queue()
 
     def _serve_queue(self, u: int, now: float) -> None:
         """Offer the queued calls unit ``u`` (just free) might help, most urgent first.
@@ -226,10 +229,11 @@ class _Engine:
         Before ``u`` came free no queued call could get a unit. ``u`` changes what
         ``recommend`` may propose for a call only if its agency may serve the call and
         ``u`` could fill a slot of the plan the units on the call leave open (directly or
-        by moving one of them), or ``u`` is back home and its agency keeps a reserve (so
-        one more of its units may be lent). Other calls are skipped: ``recommend`` fills
-        the slots by augmenting a matching, and if ``u`` cannot augment it, the other
-        units, which could not before, still cannot. So is a call of the same kind
+        by moving one of them); or, when ``u`` is back home and its agency keeps a reserve
+        (so one more of its units may be lent), one of its units at home could. Other
+        calls are skipped: ``recommend`` fills the slots by augmenting a matching, and if
+        no newly eligible unit can augment it, the units that could not before still
+        cannot. So is a call of the same kind
         (jurisdiction, call type, priority, units on it) as one that just got nothing,
         since the same units were eligible for both.
         """
@@ -238,8 +242,11 @@ class _Engine:
         if not lists:
             return
         entries = list(lists[0]) if len(lists) == 1 else sorted(e for q in lists for e in q)
-        caps = self.avail.caps[u]
-        reserve_matters = self.avail.home[u] and self.pool.reserve[a] > 0
+        # What the event may make eligible: u, and with a reserve any of a's units at home.
+        if self.avail.home[u] and self.pool.reserve[a] > 0:
+            kinds = {self.avail.caps[v] for v in self.avail.at_home[a]}
+        else:
+            kinds = {self.avail.caps[u]}
         failed: set[tuple[int, CallTypeCode, int, tuple[frozenset[str], ...]]] = set()
         count = self.avail.count
         for _, _, i in entries:
@@ -252,8 +259,8 @@ class _Engine:
                 continue
             plan = self.plans.get(view.call_type, self.default_plan)
             info = self.pool.plan_info(plan)
-            if not self.pool.serving(view, info.needed).flags[a] or (
-                not reserve_matters and not self._could_add(plan, sent, caps & info.needed)
+            if not self.pool.serving(view, info.needed).flags[a] or not any(
+                self._could_add(plan, sent, k & info.needed) for k in kinds
             ):
                 continue
             if not self._offer(i, view, plan, now, sent):
@@ -333,6 +340,15 @@ class _Engine:
         del self.pending[i]
         del self.views[i]
         self.queues[self.jur[i]].remove((self.prio[i], self.t[i], i))
+
+    def _check_queue(self) -> None:
+        """No queued call could get a unit now (what ``_serve_queue`` skipped included)."""
+        for i, sent in self.pending.items():
+            view = self.views[i]
+            plan = self.plans.get(view.call_type, self.default_plan)
+            full = recommend(view, plan, self.units, self.collective, self.travel.port, sent)
+            if full.proposed:
+                raise PoolMismatch(f"queued incident {view.id} could get {full.proposed} but waits")
 
     def _check(
         self,

@@ -95,7 +95,7 @@ def response_by_priority(report: Report) -> Figure:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("share of calls answered within")
     axes[-1].legend(loc="lower right", fontsize=8)
-    fig.suptitle("Response time (arrival of the first unit) by priority")
+    fig.suptitle("Response time (arrival of the first unit) by priority", y=1.03)
     return fig
 
 
@@ -123,7 +123,7 @@ def response_by_jurisdiction(report: Report) -> Figure:
         _grouped_bars(ax, names, series)
         ax.set_title(f"response time, {title}, minutes")
     right.legend(fontsize=8)
-    fig.suptitle("Response time by jurisdiction")
+    fig.suptitle("Response time by jurisdiction", y=1.03)
     return fig
 
 
@@ -162,7 +162,7 @@ def queue_delay(report: Report) -> Figure:
     ]
     _grouped_bars(right, [f"P{p}" for p in priorities], series)
     right.set_title("mean queue delay by priority, minutes")
-    fig.suptitle("Queue delay (arrival to first dispatch)")
+    fig.suptitle("Queue delay (arrival to first dispatch)", y=1.03)
     return fig
 
 
@@ -173,7 +173,7 @@ def utilisation(report: Report) -> Figure:
     _grouped_bars(ax, names, [(r, [100 * r.utilisation_by_agency[n] for n in names]) for r in runs])
     ax.set_ylabel("% of unit time busy")
     ax.legend(fontsize=8)
-    fig.suptitle("Utilisation by agency")
+    fig.suptitle("Utilisation by agency", y=1.03)
     return fig
 
 
@@ -192,7 +192,7 @@ def cross_boundary(report: Report) -> Figure:
     )
     ax.set_ylabel("units from another agency, per 100 calls")
     ax.legend(fontsize=8)
-    fig.suptitle("Cross-boundary dispatches by jurisdiction of the call")
+    fig.suptitle("Cross-boundary dispatches by jurisdiction of the call", y=1.03)
     return fig
 
 
@@ -211,5 +211,5 @@ def lent_borrowed(report: Report) -> Figure:
         ax.set_ylabel("unit-hours")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("Unit-hours lent and borrowed per agency")
+    fig.suptitle("Unit-hours lent and borrowed per agency", y=1.03)
     return fig

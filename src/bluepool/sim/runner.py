@@ -19,6 +19,8 @@ from tqdm import tqdm
 
 from bluepool.adapters.files.collective import read_collective
 from bluepool.domain.agencies import Requirement
+from bluepool.domain.errors import DomainError
+from bluepool.domain.geo import Location
 from bluepool.domain.ids import CallTypeCode
 from bluepool.domain.travel import TravelTimes
 from bluepool.sim.bounds import lower_bound
@@ -62,8 +64,8 @@ def run(
         )
     fleet = build_fleet(read_collective(scenario.collective))
     rng = np.random.default_rng(seed)
-    calls = load_calls(scenario, fleet, rng)
     travel = make_travel(scenario.travel, road)
+    calls = routable(load_calls(scenario, fleet, rng), travel)
     policies = scenario.policies.compare
     with tqdm(
         total=len(calls) * len(policies),
@@ -162,6 +164,20 @@ def _policy(
         progress=progress,
     )
     return summarize(fleet, calls, outcome)
+
+
+def routable(calls: CallStream, travel: TravelModel) -> CallStream:
+    """Drop the calls a road oracle cannot place on its network (too far from any road)."""
+    snap = getattr(travel.port, "snap", None)
+    if travel.straight_line or snap is None:
+        return calls
+    ok = np.ones(len(calls), dtype=np.bool_)
+    for i, (lat, lon) in enumerate(zip(calls.lat.tolist(), calls.lon.tolist(), strict=True)):
+        try:
+            snap(Location(lat, lon))
+        except DomainError:
+            ok[i] = False
+    return calls.keep(ok, "too far from any road")
 
 
 def compare(

@@ -92,8 +92,11 @@ class TravelConfig:
     model: str = "straight_line"
     detour_factor: float = 1.4
     speed_kmh: float = 50.0
-    #: The fastest any unit drives, for the road model's lower bound on an ETA.
+    #: The fastest any unit drives, for the road model's lower bound on an ETA (used only
+    #: when the oracle cannot say; a loaded network's own top speed is used otherwise).
     max_speed_kmh: float = 130.0
+    #: The compiled road network (``bluepool import roads``), for model "road".
+    network: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,8 @@ class Scenario:
             paths.append(calls.calibration)
         if self.service.samples is not None:
             paths.append(self.service.samples)
+        if self.travel.network is not None:
+            paths.append(self.travel.network)
         return tuple(paths)
 
     def missing_data(self) -> tuple[Path, ...]:
@@ -349,7 +354,9 @@ class _Reader:
             raise self.fail(where, exc.detail) from None
 
     def travel(self, data: dict[str, Any]) -> TravelConfig:
-        self.known(data, {"model", "detour_factor", "speed_kmh", "max_speed_kmh"}, "travel")
+        self.known(
+            data, {"model", "detour_factor", "speed_kmh", "max_speed_kmh", "network"}, "travel"
+        )
         model = data.get("model", "straight_line")
         if model not in ("straight_line", "road"):
             raise self.fail("travel.model", 'must be "straight_line" or "road"')
@@ -358,6 +365,7 @@ class _Reader:
             detour_factor=self.number(data, "detour_factor", "travel", 1.4),
             speed_kmh=self.number(data, "speed_kmh", "travel", 50.0),
             max_speed_kmh=self.number(data, "max_speed_kmh", "travel", 130.0),
+            network=self.file(data, "network", "travel") if "network" in data else None,
         )
 
     def service(self, data: dict[str, Any]) -> ServiceConfig:

@@ -608,17 +608,27 @@ def test_dispatcher_cannot_administer(client: TestClient, as_dispatcher: dict[st
 def test_users_created_by_agency_admin_stay_in_their_agency(client: TestClient) -> None:
     west = login(client, "west-admin")
     ok = {
-        "username": "west-disp",
+        "username": "west-admin2",
         "password": "long-enough",
-        "role": "dispatcher",
+        "role": "agency_admin",
         "agency": "west",
     }
     assert client.post("/api/v1/users", json=ok, headers=west).status_code == 201
-    other = {**ok, "username": "east-disp", "agency": "east"}
+    other = {**ok, "username": "east-admin2", "agency": "east"}
     assert client.post("/api/v1/users", json=other, headers=west).status_code == 403
     listed = client.get("/api/v1/users", headers=west).json()
     assert {u["agency"] for u in listed} == {"west"}
-    assert login_ok(client, "west-disp", "long-enough")
+    assert login_ok(client, "west-admin2", "long-enough")
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "supervisor", "analyst", "collective_admin"])
+def test_agency_admin_cannot_grant_collective_roles(client: TestClient, role: str) -> None:
+    west = login(client, "west-admin")
+    body = {"username": "sneaky", "password": "long-enough", "role": role, "agency": "west"}
+    assert client.post("/api/v1/users", json=body, headers=west).status_code == 403
+    r = client.patch("/api/v1/users/west-admin", json={"role": role}, headers=west)
+    assert r.status_code == 403
+    assert client.get("/api/v1/auth/me", headers=west).json()["role"] == "agency_admin"
 
 
 def login_ok(client: TestClient, username: str, password: str) -> bool:

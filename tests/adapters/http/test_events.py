@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from bluepool.bootstrap import Runtime
 from tests.adapters.http.conftest import centre
 
 
@@ -84,18 +85,60 @@ def test_a_new_incident_reaches_a_subscriber(base_url: str) -> None:
     event = result[0][0]
     assert event["event"] == "incident.created"
     assert event["data"]["incident"]["id"] == incident["id"]
-    assert int(event["id"]) == event["data"]["seq"]
+    epoch, _, seq = event["id"].partition("-")
+    assert epoch
+    assert int(seq) == event["data"]["seq"]
 
 
-def test_reconnect_with_last_event_id_replays_what_was_missed(base_url: str) -> None:
+def test_reconnect_with_last_event_id_replays_what_was_missed(
+    base_url: str, runtime: Runtime
+) -> None:
     tok = token(base_url)
     first, second = create(base_url, tok), create(base_url, tok)
-    # A client that saw nothing yet asks for everything after sequence 0.
-    events = read_events(base_url, tok, 2, headers={"Last-Event-ID": "0"})
+    # A client that saw nothing yet (on this server's run) asks for everything after 0.
+    epoch = runtime.broker.epoch
+    events = read_events(base_url, tok, 2, headers={"Last-Event-ID": f"{epoch}-0"})
     assert [e["data"]["incident"]["id"] for e in events] == [first["id"], second["id"]]
     # ... and one that saw the first gets only the second.
     events = read_events(base_url, tok, 1, headers={"Last-Event-ID": events[0]["id"]})
     assert events[0]["data"]["incident"]["id"] == second["id"]
+
+
+def test_an_id_from_before_a_restart_gets_a_reset_and_then_new_events(base_url: str) -> None:
+    tok = token(base_url)
+    got: list[str] = []
+    with httpx.stream(
+        "GET",
+        f"{base_url}/api/v1/events",
+        params={"access_token": tok},
+        headers={"Last-Event-ID": "oldrun-99999"},
+        timeout=20,
+    ) as r:
+        for line in r.iter_lines():
+            if line.startswith("event:"):
+                got.append(line.partition(":")[2].strip())
+            if len(got) == 2:
+                break
+    assert got == ["hello", "reset"]
+
+
+def test_user_records_stream_only_to_those_who_may_read_them(
+    base_url: str, runtime: Runtime
+) -> None:
+    admin_tok = token(base_url, "admin")
+    created = httpx.post(
+        f"{base_url}/api/v1/users",
+        headers={"Authorization": f"Bearer {admin_tok}"},
+        json={"username": "newbie", "password": "long-enough", "role": "dispatcher"},
+    )
+    assert created.status_code == 201
+    create(base_url, admin_tok)  # then an event everyone sees
+    replay = {"Last-Event-ID": f"{runtime.broker.epoch}-0"}
+    for who, sees_users in (("dispatcher", False), ("supervisor", True)):
+        events = read_events(base_url, token(base_url, who), 1 + sees_users, headers=replay)
+        kinds = [e["event"] for e in events]
+        assert kinds[-1] == "incident.created"
+        assert ("user.created" in kinds) is sees_users, (who, kinds)
 
 
 def test_event_stream_needs_a_token(base_url: str) -> None:

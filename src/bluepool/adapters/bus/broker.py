@@ -3,13 +3,15 @@
 ``publish`` may be called from any thread (sync routes run in a threadpool); each subscriber
 is an asyncio queue fed on its own event loop. Every event gets a sequence number, and the
 last events are kept so a client that reconnects with ``Last-Event-ID`` misses nothing that
-is still in the buffer.
+is still in the buffer; ids carry the broker's ``epoch`` so ids from before a restart are
+recognised as such.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
@@ -18,6 +20,9 @@ from typing import Any
 
 class Broker:
     def __init__(self, keep: int = 1000, queue_size: int = 1000) -> None:
+        #: Names this broker's run: sequence numbers restart with the process, so an event
+        #: id from an earlier run (a client reconnecting after a restart) means nothing here.
+        self.epoch = secrets.token_hex(4)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._recent: deque[dict[str, Any]] = deque(maxlen=keep)

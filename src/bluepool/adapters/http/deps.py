@@ -32,11 +32,7 @@ def _context(runtime: RuntimeDep) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def _current_user(
-    runtime: RuntimeDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
-) -> User:
-    # EventSource cannot send headers: the event stream may pass the token as a query.
-    token = token or request.query_params.get("access_token")
+def _user(runtime: Runtime, token: str | None) -> User:
     username = auth.read(token, runtime.settings.secret_key) if token else None
     user = admin.get_user(runtime.context, username) if username else None
     if user is None or not user.active:
@@ -48,12 +44,25 @@ def _current_user(
     return user
 
 
+def _current_user(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+    return _user(runtime, token)
+
+
+def _stream_user(
+    runtime: RuntimeDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> User:
+    # Browsers' EventSource cannot send headers: the event stream alone also takes the token
+    # as ``?access_token=``.
+    return _user(runtime, token or request.query_params.get("access_token"))
+
+
 CurrentUser = Annotated[User, Depends(_current_user)]
+StreamUser = Annotated[User, Depends(_stream_user)]
 
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Page:
     return Page(limit, offset)
 

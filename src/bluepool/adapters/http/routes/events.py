@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from sse_starlette.sse import EventSourceResponse
 
-from bluepool.adapters.http.deps import CurrentUser, RuntimeDep
+from bluepool.adapters.http.deps import RuntimeDep, StreamUser
+from bluepool.domain import access
+from bluepool.domain.access import User
 
 router = APIRouter(tags=["events"])
 
@@ -18,7 +20,7 @@ router = APIRouter(tags=["events"])
 async def events(
     request: Request,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StreamUser,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     """Every change as it happens: ``incident.created``, ``unit.assigned``, ``unit.updated``,
@@ -41,3 +43,11 @@ async def events(
             }
 
     return EventSourceResponse(stream(), ping=15)
+
+
+def _visible(user: User, event: dict[str, Any]) -> bool:
+    record = event.get("user")
+    if not str(event.get("type", "")).startswith("user."):
+        return True
+    agency = record.get("agency") if isinstance(record, dict) else None
+    return access.may_see_user(user, agency)

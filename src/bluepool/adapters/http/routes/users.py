@@ -14,6 +14,7 @@ from bluepool.adapters.http.schemas import (
     UserPublic,
     UserUpdate,
 )
+from bluepool.domain import access
 from bluepool.domain.access import Role, User
 from bluepool.domain.errors import Forbidden
 from bluepool.domain.ids import AgencyId, UnitId, Username
@@ -21,7 +22,6 @@ from bluepool.services import admin, queries
 
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
-READ_ALL = frozenset({Role.COLLECTIVE_ADMIN, Role.SUPERVISOR, Role.ANALYST})
 
 
 @router.get("/users", response_model=list[UserPublic], tags=["users"], responses=ERRORS)
@@ -31,7 +31,7 @@ def list_users(
     """Users; an agency admin sees their own agency's."""
     if user.role is Role.AGENCY_ADMIN:
         agency = user.agency_id
-    elif user.role not in READ_ALL:
+    elif user.role not in access.READ_ALL:
         raise Forbidden(f"{user.role.value} cannot list users")
     return queries.users(ctx, agency)
 
@@ -81,6 +81,6 @@ def list_changes(
     entity_id: str | None = None,
 ) -> dict[str, Any]:
     """The change log: who changed what, when (newest first)."""
-    if user.role not in READ_ALL:
+    if user.role not in access.READ_ALL:
         raise Forbidden(f"{user.role.value} cannot read the change log")
     return queries.changes(ctx, entity, entity_id, page)

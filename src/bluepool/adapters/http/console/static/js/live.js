@@ -53,6 +53,8 @@ export function connectLive({ onEvent, onSync, onState }) {
         onEvent(type, data, e.lastEventId);
       });
     }
+    // The server restarted and cannot replay: read the whole state again.
+    source.addEventListener("reset", () => onSync(true));
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {
         // The browser gave up (an error status): check the session, then retry ourselves.

@@ -129,7 +129,9 @@ async function setStatus(status) {
   try {
     const r = await api(`/units/${encodeURIComponent(S.unit.id)}/status`, {
       method: "POST",
-      body: { status, at: new Date().toISOString(), idempotency_key: newKey() },
+      // A button pressed online is stamped by the server on arrival: a phone whose clock
+      // runs a few seconds behind would otherwise look older than the dispatch it answers.
+      body: { status, idempotency_key: newKey() },
     });
     S.unit = r;
     if (r.incident_id && (!S.incident || S.incident.id !== r.incident_id)) S.incident = await api(`/incidents/${encodeURIComponent(r.incident_id)}`);
