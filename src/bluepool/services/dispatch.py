@@ -73,9 +73,13 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> dict[str
     access.require_dispatch(user)
     with ctx.uow() as uow:
         incident = _incident(uow, IncidentId(incident_id))
-        unit = uow.units.get(UnitId(unit_id))
-        if unit is None:
+        found = uow.units.get(UnitId(unit_id))
+        if found is None:
             raise NotFound(f"no unit {unit_id}", code="unit_not_found")
+        # Lending agencies' reserves are fleet-wide: decide with the agency held, on a fresh
+        # read of its units.
+        uow.lock_agency(found.agency_id)
+        unit = uow.units.get(found.id) or found
         rec = _recommend(ctx, uow, incident)
         candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
         if candidate is None:

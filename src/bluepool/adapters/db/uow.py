@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Self
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
+from bluepool.adapters.db.tables import AgencyRow
 from bluepool.domain.access import User
 from bluepool.domain.agencies import Agency, CallType, Station
 from bluepool.domain.ids import (
@@ -79,6 +81,18 @@ class SqlUnitOfWork:
             session.rollback()
         finally:
             session.close()
+
+    def lock_agency(self, agency_id: AgencyId) -> None:
+        """Hold the agency's row until commit (SELECT ... FOR UPDATE).
+
+        Decisions over an agency's whole fleet (its home reserve) read many units but write
+        one; without the lock, two transactions could each lend a different unit and
+        together break the reserve (write skew). SQLite needs nothing: its write
+        transactions already run one at a time.
+        """
+        self.session.execute(
+            select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update()
+        )
 
     def commit(self) -> None:
         try:

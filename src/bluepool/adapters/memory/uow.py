@@ -86,6 +86,9 @@ class MemoryUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
+    def lock_agency(self, agency_id: AgencyId) -> None:
+        """Nothing to hold: version checks at commit cover the in-memory store."""
+
     def commit(self) -> None:
         parts = self._transactional
         try:
