@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -40,4 +41,9 @@ class Settings(BaseSettings):
                 "production needs BLUEPOOL_SECRET_KEY: a random secret of at least 32 "
                 "characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if self.secret_key == DEFAULT_SECRET:
+            # A published default would let anyone forge tokens: without a configured
+            # secret, each process signs with its own random one (sign in again after a
+            # restart).
+            self.secret_key = secrets.token_urlsafe(48)
         return self

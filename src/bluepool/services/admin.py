@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bluepool.domain import access
 from bluepool.domain.access import Role, User
 from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import Duplicate, Forbidden, Invalid, NotFound
+from bluepool.domain.errors import Conflict, Duplicate, Forbidden, Invalid, NotFound
 from bluepool.domain.ids import (
     AgencyId,
     CallTypeCode,
@@ -27,7 +27,13 @@ from bluepool.domain.sharing import SharingPolicy
 from bluepool.domain.units import Unit
 from bluepool.services import views
 from bluepool.services.context import Context
-from bluepool.services.ports import ChangeRecord, Repository, UnitOfWork
+from bluepool.services.ports import (
+    ChangeRecord,
+    IncidentFilter,
+    Page,
+    Repository,
+    UnitOfWork,
+)
 
 T = TypeVar("T")
 
@@ -98,7 +104,7 @@ def delete_agency(ctx: Context, user: User, agency_id: str) -> None:
         in_use = [str(u.id) for u in uow.units.list() if u.agency_id == agency_id][:3]
         in_use += [str(j.id) for j in uow.jurisdictions.list() if j.agency_id == agency_id][:3]
         if in_use:
-            raise Invalid(
+            raise Conflict(
                 f"agency {agency_id} still has units or jurisdictions ({', '.join(in_use)}...)",
                 code="in_use",
             )
@@ -146,6 +152,16 @@ def delete_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> None:
 
     def change(uow: UnitOfWork) -> None:
         _get(uow.jurisdictions, jurisdiction_id, "jurisdiction")
+        lenders = [
+            p.agency_id
+            for p in uow.policies.list()
+            if any(r.jurisdictions and jurisdiction_id in r.jurisdictions for r in p.rules)
+        ]
+        if lenders:
+            raise Conflict(
+                f"the sharing policies of {', '.join(lenders)} name jurisdiction {jurisdiction_id}",
+                code="in_use",
+            )
         uow.jurisdictions.delete(JurisdictionId(jurisdiction_id))
 
     _write(ctx, user, "delete", "jurisdiction", jurisdiction_id, change)
@@ -250,7 +266,13 @@ def delete_unit(ctx: Context, user: User, unit_id: str) -> None:
         unit = _get(uow.units, unit_id, "unit")
         access.require_agency_admin(user, unit.agency_id)
         if unit.incident_id is not None:
-            raise Invalid(f"unit {unit_id} is on incident {unit.incident_id}", code="in_use")
+            raise Conflict(f"unit {unit_id} is on incident {unit.incident_id}", code="in_use")
+        crew = [u.username for u in uow.users.list() if u.unit_id == unit_id and u.active]
+        if crew:
+            raise Conflict(
+                f"unit {unit_id} is crewed by {', '.join(crew)}: reassign or deactivate them first",
+                code="in_use",
+            )
         uow.units.delete(UnitId(unit_id))
 
     _write(ctx, user, "delete", "unit", unit_id, change)
@@ -297,6 +319,20 @@ def delete_call_type(ctx: Context, user: User, code: str) -> None:
 
     def change(uow: UnitOfWork) -> None:
         _get(uow.call_types, code, "call type")
+        _, open_calls = uow.incidents.find(
+            IncidentFilter(open=True, call_type=CallTypeCode(code)), Page(1, 0)
+        )
+        if open_calls:
+            raise Conflict(f"call type {code} has {open_calls} open incident(s)", code="in_use")
+        lenders = [
+            p.agency_id
+            for p in uow.policies.list()
+            if any(r.call_types and code in r.call_types for r in p.rules)
+        ]
+        if lenders:
+            raise Conflict(
+                f"the sharing policies of {', '.join(lenders)} name call type {code}", code="in_use"
+            )
         uow.call_types.delete(CallTypeCode(code))
 
     _write(ctx, user, "delete", "call_type", code, change)
@@ -381,7 +417,8 @@ def update_user(
                 raise Invalid("a password needs at least 8 characters", code="weak_password")
             target.password_hash = ctx.hasher.hash(password)
         _check_user_scope(user, target)
-        _check_user_refs(uow, target)
+        if target.active:  # a deactivated user may point at a unit that is gone
+            _check_user_refs(uow, target)
         uow.users.update(target)
         return views.user(target)
 

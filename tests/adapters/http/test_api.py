@@ -429,14 +429,14 @@ def test_position_updates_jurisdiction_and_ignores_stale_fixes(
     r = client.post(
         "/api/v1/units/west-p1/positions",
         headers=as_dispatcher,
-        json={"lat": east.lat, "lon": east.lon, "at": "2030-01-01T10:00:00Z"},
+        json={"lat": east.lat, "lon": east.lon, "at": "2026-01-01T10:00:00Z"},
     )
     assert r.status_code == 200, r.text
     assert r.json()["jurisdiction"] == "east-town"
     stale = client.post(
         "/api/v1/units/west-p1/positions",
         headers=as_dispatcher,
-        json={"lat": 47.0, "lon": 9.0, "at": "2030-01-01T09:59:00Z"},
+        json={"lat": 47.0, "lon": 9.0, "at": "2026-01-01T09:59:00Z"},
     )
     assert stale.json()["applied"] is False
     assert stale.json()["location"] == {"lat": east.lat, "lon": east.lon}
@@ -446,8 +446,8 @@ def test_position_needs_timezone_and_valid_coordinates(
     client: TestClient, as_dispatcher: dict[str, str]
 ) -> None:
     for body in (
-        {"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00"},
-        {"lat": 100, "lon": 9.5, "at": "2030-01-01T10:00:00Z"},
+        {"lat": 47.1, "lon": 9.5, "at": "2026-01-01T10:00:00"},
+        {"lat": 100, "lon": 9.5, "at": "2026-01-01T10:00:00Z"},
         {"lat": 47.1, "lon": 9.5},
     ):
         r = client.post("/api/v1/units/west-p1/positions", json=body, headers=as_dispatcher)
@@ -467,7 +467,7 @@ def test_officer_updates_only_their_own_unit(client: TestClient) -> None:
     r = client.post(
         "/api/v1/units/west-p1/positions",
         headers=officer,
-        json={"lat": 47.1, "lon": 9.5, "at": "2030-01-01T10:00:00Z"},
+        json={"lat": 47.1, "lon": 9.5, "at": "2026-01-01T10:00:00Z"},
     )
     assert r.status_code == 403
 
@@ -702,3 +702,81 @@ def test_units_already_assigned_count_towards_the_plan(
     # one patrol car is on its way: the plan still needs one more patrol car and the K-9
     assert [p["capability"] for p in rec["proposed"]] == ["patrol", "k9"]
     assert "east-p1" not in [p["unit_id"] for p in rec["proposed"]]
+
+
+def test_records_in_use_cannot_be_deleted(client: TestClient, as_admin: dict[str, str]) -> None:
+    dispatcher = login(client, "dispatcher")
+    new_incident(client, dispatcher, "west")
+    r = client.delete("/api/v1/call-types/burglary", headers=as_admin)
+    assert r.status_code == 409
+    assert r.json()["code"] == "in_use"
+    client.put(
+        "/api/v1/agencies/west/policy",
+        headers=as_admin,
+        json={"home_reserve": 1, "rules": [{"jurisdictions": ["east-town"]}]},
+    )
+    r = client.delete("/api/v1/jurisdictions/east-town", headers=as_admin)
+    assert r.status_code == 409
+    r = client.delete("/api/v1/units/east-p1", headers=as_admin)
+    assert r.status_code == 409
+    assert "east-officer" in r.json()["detail"]
+    assert client.get("/api/v1/call-types/burglary", headers=as_admin).status_code == 200
+
+
+def test_out_of_range_geometry_and_oversized_names_are_422(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    far = {
+        "id": "far",
+        "name": "Far",
+        "agency": "west",
+        "geometry": {"type": "Polygon", "coordinates": [[[900, 1], [901, 1], [901, 2], [900, 1]]]},
+    }
+    assert client.post("/api/v1/jurisdictions", json=far, headers=as_admin).status_code == 422
+    unit = {
+        "id": "big",
+        "agency": "west",
+        "kind": "patrol",
+        "capabilities": ["patrol"],
+        "name": "x" * 10_000,
+    }
+    assert client.post("/api/v1/units", json=unit, headers=as_admin).status_code == 422
+    unit = {**unit, "name": "ok", "capabilities": [""]}
+    assert client.post("/api/v1/units", json=unit, headers=as_admin).status_code == 422
+    assert (
+        client.get("/api/v1/units?offset=99999999999999999999", headers=as_admin).status_code == 422
+    )
+
+
+def test_a_device_clock_far_ahead_is_refused(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    r = client.post(
+        "/api/v1/units/west-p1/status",
+        headers=as_dispatcher,
+        json={"status": "out_of_service", "at": "9999-12-31T00:00:00Z"},
+    )
+    assert r.status_code == 422
+    assert r.json()["code"] == "clock_skew"
+    r = client.post("/api/v1/units/west-p1/status", headers=as_dispatcher, json={"status": "busy"})
+    assert r.json()["applied"] is True
+
+
+def test_recalled_unit_puts_the_call_back_in_the_queue(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    inc = new_incident(client, as_dispatcher, "east")
+    client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "east-p2"},
+        headers=as_dispatcher,
+    )
+    client.post("/api/v1/units/east-p2/status", json={"status": "available"}, headers=as_dispatcher)
+    back = client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()
+    assert back["status"] == "received"
+    assert back["timeline"][-1]["kind"] == "requeued"
+
+
+def test_nul_in_the_sign_in_form_is_just_a_failed_sign_in(client: TestClient) -> None:
+    r = client.post("/api/v1/auth/token", data={"username": "a\x00b", "password": "x"})
+    assert r.status_code == 401

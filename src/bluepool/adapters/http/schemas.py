@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from bluepool.domain.access import Role
 from bluepool.domain.units import UnitStatus
 
-Slug = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+SLUG = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+Slug = Field(min_length=1, max_length=64, pattern=SLUG)
+#: A capability or an id inside a list: a short slug.
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG)]
+Name = Annotated[str, Field(max_length=200)]
 
 
 def _no_nul(value: Any) -> None:
@@ -204,18 +208,18 @@ class PositionUpdate(Strict):
 class UnitCreate(Strict):
     id: str = Slug
     agency: str = Slug
-    name: str = ""
+    name: Name = ""
     kind: str = Field(min_length=1, max_length=32)
-    capabilities: list[str] = Field(min_length=1)
-    station: str | None = None
+    capabilities: list[Tag] = Field(min_length=1, max_length=32)
+    station: Tag | None = None
     location: Point | None = None
 
 
 class UnitUpdate(Strict):
-    name: str | None = None
+    name: Name | None = None
     kind: str | None = Field(default=None, min_length=1, max_length=32)
-    capabilities: list[str] | None = None
-    station: str | None = None
+    capabilities: list[Tag] | None = Field(default=None, max_length=32)
+    station: Tag | None = None
 
 
 # the collective ------------------------------------------------------------------------
@@ -264,7 +268,7 @@ class StationPublic(BaseModel):
 
 
 class RequirementIn(Strict):
-    capability: str = Field(min_length=1, max_length=32)
+    capability: str = Field(min_length=1, max_length=64, pattern=SLUG)
     count: int = Field(default=1, ge=1, le=50)
 
 
@@ -272,7 +276,9 @@ class CallTypeIn(Strict):
     code: str = Slug
     name: str = Field(min_length=1, max_length=200)
     default_priority: int = Field(default=3, ge=1, le=5)
-    plan: list[RequirementIn] = Field(min_length=1, description="the response plan (run card)")
+    plan: list[RequirementIn] = Field(
+        min_length=1, max_length=20, description="the response plan (run card)"
+    )
 
 
 class CallTypePublic(BaseModel):
@@ -283,9 +289,9 @@ class CallTypePublic(BaseModel):
 
 
 class RuleIn(Strict):
-    jurisdictions: list[str] | None = Field(default=None, description="null: any")
-    call_types: list[str] | None = Field(default=None, description="null: any")
-    capabilities: list[str] | None = Field(default=None, description="null: any")
+    jurisdictions: list[Tag] | None = Field(default=None, description="null: any")
+    call_types: list[Tag] | None = Field(default=None, description="null: any")
+    capabilities: list[Tag] | None = Field(default=None, description="null: any")
     max_priority: int = Field(default=5, ge=1, le=5)
 
 
@@ -295,7 +301,7 @@ class RulePublic(RuleIn):
 
 class PolicyIn(Strict):
     home_reserve: int = Field(default=0, ge=0, le=1000)
-    rules: list[RuleIn] = []
+    rules: list[RuleIn] = Field(default=[], max_length=100)
 
 
 class PolicyPublic(BaseModel):
@@ -308,15 +314,15 @@ class UserCreate(Strict):
     username: str = Slug
     password: str = Field(min_length=8, max_length=256)
     role: Role
-    full_name: str = ""
-    agency: str | None = None
-    unit_id: str | None = None
+    full_name: Name = ""
+    agency: Tag | None = None
+    unit_id: Tag | None = None
 
 
 class UserUpdate(Strict):
     role: Role | None = None
-    full_name: str | None = None
-    unit_id: str | None = None
+    full_name: Name | None = None
+    unit_id: str | None = Field(default=None, max_length=64, description='"" unlinks the unit')
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
 

@@ -17,7 +17,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/token", response_model=Token, responses={401: {"model": Problem}})
 def token(runtime: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     """Sign in with username and password (OAuth2 password form); returns a bearer token."""
-    user = admin.authenticate(runtime.context, form.username, form.password)
+    if "\x00" in form.username or "\x00" in form.password or len(form.username) > 64:
+        user = None
+    else:
+        user = admin.authenticate(runtime.context, form.username, form.password)
     if user is None:
         raise HTTPException(
             401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}

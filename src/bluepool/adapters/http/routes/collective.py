@@ -150,6 +150,12 @@ def _geometry(geometry: dict[str, Any]) -> dict[str, Any]:
             "geometry must be a valid GeoJSON Polygon or MultiPolygon",
             code="bad_geometry",
         )
+    west, south, east, north = shape.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise Invalid(
+            "geometry coordinates must be longitude -180..180, latitude -90..90",
+            code="bad_geometry",
+        )
     return geometry
 
 
