@@ -176,8 +176,8 @@ def test_officer_moves_own_unit_and_the_incident_follows(ctx: Context, store: Me
 
 def test_position_replay_with_same_key_is_not_applied(ctx: Context) -> None:
     moved = Location(47.01, 9.01)
-    first = fleet.report_position(ctx, OFFICER, "a-1", moved, T0 + timedelta(hours=1), "fix-1")
-    again = fleet.report_position(ctx, OFFICER, "a-1", moved, T0 + timedelta(hours=2), "fix-1")
+    first = fleet.report_position(ctx, OFFICER, "a-1", moved, T0 - timedelta(minutes=2), "fix-1")
+    again = fleet.report_position(ctx, OFFICER, "a-1", moved, T0 - timedelta(minutes=1), "fix-1")
     assert first["applied"] is True
     assert again["applied"] is False
     assert again["position_at"] == first["position_at"]
