@@ -162,3 +162,22 @@ def test_import_jurisdictions_assigns_boundaries_to_agencies(
     )
     assert result.exit_code == 0, result.output
     assert "created" in result.output
+
+
+def test_simulate_the_demo_week_writes_a_report(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = TESTS.parent / "scenarios" / "demo-week.toml"
+    result = runner.invoke(
+        main, ["simulate", str(scenario), "--out", str(tmp_path), "--quiet", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "pooled with home reserves" in result.output
+    assert (tmp_path / "report.json").is_file()
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_simulate_a_broken_scenario_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[calls]\nsource = "nowhere"\n')
+    result = runner.invoke(main, ["simulate", str(bad), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "bad.toml" in result.output

@@ -237,6 +237,75 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "jurisdiction"
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, help="random seed [default: the scenario's]")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="where to write report.json, report.html and the plots [default: reports/SCENARIO]",
+)
+@click.option("--workers", type=int, help="processes for the policies [default: one per CPU]")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def simulate(
+    scenario: Path, seed: int | None, out_dir: Path | None, workers: int | None, quiet: bool
+) -> None:
+    """Simulate a collective on a call stream and compare dispatch policies (siloed, pooled,
+    pooled with home reserves) against a lower bound; print a summary, write a report."""
+    from bluepool.sim import (
+        DataMissing,
+        ScenarioError,
+        load_scenario,
+        run,
+        summary_table,
+        write_report,
+    )
+
+    try:
+        report = run(load_scenario(scenario), seed, progress=not quiet, workers=workers)
+    except (DataMissing, ScenarioError) as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(summary_table(report))
+    for path in write_report(report, out_dir or Path("reports") / scenario.stem):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("calllog", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the column mapping: a scenario with [calls.mapping], or a TOML file that is one",
+)
+@click.option(
+    "--collective",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="place calls in the jurisdictions of this collective file by their lat/lon",
+)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the calibration table to write (CSV)",
+)
+def calibrate(calllog: Path, mapping: Path, collective: Path | None, out_path: Path) -> None:
+    """Derive Poisson call rates by area x hour of week x priority from a call log, for
+    generated call streams."""
+    from bluepool.sim import ScenarioError
+    from bluepool.sim.calibrate import calibrate as derive
+    from bluepool.sim.scenario import load_mapping
+
+    try:
+        written = derive(calllog, load_mapping(mapping), out_path, collective=collective)
+    except ScenarioError as exc:
+        raise click.ClickException(exc.detail) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
