@@ -33,6 +33,7 @@ bench: install           ## benchmarks, each against a baseline in the same run
 	$(BIN)/python benchmarks/recommend.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/simulate.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .hypothesis

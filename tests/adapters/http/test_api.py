@@ -780,3 +780,13 @@ def test_recalled_unit_puts_the_call_back_in_the_queue(
 def test_nul_in_the_sign_in_form_is_just_a_failed_sign_in(client: TestClient) -> None:
     r = client.post("/api/v1/auth/token", data={"username": "a\x00b", "password": "x"})
     assert r.status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    analyst = login(client, "analyst")
+    assert client.get("/api/v1/units", headers=analyst).status_code == 200
+    r = client.patch("/api/v1/users/analyst", json={"active": False}, headers=as_admin)
+    assert r.status_code == 200
+    assert client.get("/api/v1/units", headers=analyst).status_code == 401

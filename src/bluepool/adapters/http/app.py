@@ -13,6 +13,7 @@ from sqlalchemy import text
 import bluepool
 from bluepool import bootstrap
 from bluepool.adapters.http import errors
+from bluepool.adapters.http.auth import RecentUsers
 from bluepool.adapters.http.console import views as console
 from bluepool.adapters.http.routes import (
     auth,
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
+    app.state.recent_users = RecentUsers()
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(app)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -23,3 +26,34 @@ def read(token: str, secret: str) -> str | None:
         return None
     sub = claims.get("sub")
     return sub if isinstance(sub, str) else None
+
+
+class RecentUsers:
+    """Remember who a token belongs to for a few seconds.
+
+    Every request names its user; reading the user from the database each time would cost a
+    transaction per request. A user changed through the API is forgotten at once (``clear``);
+    a change made elsewhere (another worker, the CLI) shows within ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float = 5.0, size: int = 10_000) -> None:
+        self._ttl = ttl_s
+        self._size = size
+        self._seen: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Any | None:
+        hit = self._seen.get(token)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, token: str, user: Any) -> None:
+        with self._lock:
+            if len(self._seen) >= self._size:
+                self._seen.clear()
+            self._seen[token] = (time.monotonic() + self._ttl, user)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()

@@ -32,9 +32,15 @@ def _context(runtime: RuntimeDep) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def _user(runtime: Runtime, token: str | None) -> User:
+def _user(request: Request, runtime: Runtime, token: str | None) -> User:
+    recent: auth.RecentUsers = request.app.state.recent_users
+    user: User | None = recent.get(token) if token else None
+    if user is not None:
+        return user
     username = auth.read(token, runtime.settings.secret_key) if token else None
     user = admin.get_user(runtime.context, username) if username else None
+    if user is not None and user.active and token:
+        recent.put(token, user)
     if user is None or not user.active:
         raise HTTPException(
             401,
@@ -44,8 +50,10 @@ def _user(runtime: Runtime, token: str | None) -> User:
     return user
 
 
-def _current_user(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
-    return _user(runtime, token)
+def _current_user(
+    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
+) -> User:
+    return _user(request, runtime, token)
 
 
 def _stream_user(
@@ -53,7 +61,7 @@ def _stream_user(
 ) -> User:
     # Browsers' EventSource cannot send headers: the event stream alone also takes the token
     # as ``?access_token=``.
-    return _user(runtime, token or request.query_params.get("access_token"))
+    return _user(request, runtime, token or request.query_params.get("access_token"))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]

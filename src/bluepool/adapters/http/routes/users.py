@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from bluepool.adapters.http.deps import ContextDep, CurrentUser, PageDep
 from bluepool.adapters.http.schemas import (
@@ -57,10 +57,10 @@ def create_user(body: UserCreate, ctx: ContextDep, user: CurrentUser) -> dict[st
 
 @router.patch("/users/{username}", response_model=UserPublic, tags=["users"], responses=ERRORS)
 def update_user(
-    username: str, body: UserUpdate, ctx: ContextDep, user: CurrentUser
+    username: str, body: UserUpdate, request: Request, ctx: ContextDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Change a user's role, name, unit, password, or deactivate them."""
-    return admin.update_user(
+    changed = admin.update_user(
         ctx,
         user,
         username,
@@ -70,6 +70,8 @@ def update_user(
         body.active,
         body.password,
     )
+    request.app.state.recent_users.clear()  # the role or status may have changed
+    return changed
 
 
 @router.get("/changes", response_model=ChangesPublic, tags=["audit"], responses=ERRORS)
