@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib import resources
 from pathlib import Path
@@ -323,6 +324,10 @@ def _serve(settings: Settings, host: str, port: int) -> None:
                 "production refuses to start while these users' passwords equal their "
                 f"names (demo data?): {', '.join(weak[:10])}"
             )
+    # Start-up built long-lived objects (road network, jurisdictions): keep them out of the
+    # garbage collector's full sweeps, whose pauses would otherwise land in request tails.
+    gc.collect()
+    gc.freeze()
     click.echo(f"bluepool dispatch center on http://{host}:{port}  (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
