@@ -181,3 +181,31 @@ def test_simulate_a_broken_scenario_is_a_clear_error(runner: CliRunner, tmp_path
     result = runner.invoke(main, ["simulate", str(bad), "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "bad.toml" in result.output
+
+
+def test_simulate_the_collective_in_the_database(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    scenario = TESTS.parent / "scenarios" / "demo-week.toml"
+    empty = runner.invoke(
+        main, ["simulate", str(scenario), "--from-database", "--database-url", url, "--quiet"]
+    )
+    assert empty.exit_code == 1
+    assert "no units" in empty.output
+    runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    result = runner.invoke(
+        main,
+        [
+            "simulate",
+            str(scenario),
+            "--from-database",
+            "--database-url",
+            url,
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "pooled" in result.output

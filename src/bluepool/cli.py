@@ -249,11 +249,24 @@ def _slug(name: str) -> str:
 )
 @click.option("--workers", type=int, help="processes for the policies [default: one per CPU]")
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@click.option(
+    "--from-database",
+    is_flag=True,
+    help="simulate the collective as it stands in the database, not the scenario's file",
+)
+@database_option
 def simulate(
-    scenario: Path, seed: int | None, out_dir: Path | None, workers: int | None, quiet: bool
+    scenario: Path,
+    seed: int | None,
+    out_dir: Path | None,
+    workers: int | None,
+    quiet: bool,
+    from_database: bool,
+    database_url: str | None,
 ) -> None:
     """Simulate a collective on a call stream and compare dispatch policies (siloed, pooled,
     pooled with home reserves) against a lower bound; print a summary, write a report."""
+    from bluepool.services.setup import CollectiveSpec, snapshot
     from bluepool.sim import (
         DataMissing,
         ScenarioError,
@@ -263,8 +276,26 @@ def simulate(
         write_report,
     )
 
+    collective: CollectiveSpec | None = None
+    if from_database:
+        from bluepool.adapters.db.migrate import upgrade
+
+        settings = _settings(database_url=database_url)
+        upgrade(settings.database_url)
+        runtime = bootstrap.build(settings)
+        with runtime.context.reader() as uow:
+            collective = snapshot(uow)
+        runtime.engine.dispose()
+        if not collective.units:
+            raise click.ClickException("the database holds no units: load a collective first")
     try:
-        report = run(load_scenario(scenario), seed, progress=not quiet, workers=workers)
+        report = run(
+            load_scenario(scenario),
+            seed,
+            progress=not quiet,
+            workers=workers,
+            collective=collective,
+        )
     except (DataMissing, ScenarioError) as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(summary_table(report))

@@ -186,3 +186,16 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
 
 def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str]) -> list[str]:
     return [f'{what} "{k}"' for k in keys if get(k) is not None]
+
+
+def snapshot(uow: UnitOfWork) -> CollectiveSpec:
+    """Read the collective as it stands in the store (for the simulator): every record but
+    the users, units back at their stations."""
+    return CollectiveSpec(
+        agencies=tuple(uow.agencies.list()),
+        jurisdictions=tuple(uow.jurisdictions.list()),
+        stations=tuple(uow.stations.list()),
+        units=tuple(uow.units.list()),
+        call_types=tuple(uow.call_types.list()),
+        policies=tuple(uow.policies.list()),
+    )

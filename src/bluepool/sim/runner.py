@@ -23,6 +23,7 @@ from bluepool.domain.errors import DomainError
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import CallTypeCode
 from bluepool.domain.travel import TravelTimes
+from bluepool.services.setup import CollectiveSpec
 from bluepool.sim.bounds import lower_bound
 from bluepool.sim.calls import CallStream, generate, replay
 from bluepool.sim.engine import simulate
@@ -46,8 +47,12 @@ def run(
     *,
     road: TravelTimes | None = None,
     workers: int | None = None,
+    collective: CollectiveSpec | None = None,
 ) -> Report:
     """Simulate every policy of ``scenario``; ``seed`` None takes the scenario's.
+
+    ``collective`` replaces the scenario's collective file (e.g. the collective as it
+    stands in the database, ``services.setup.snapshot``).
 
     The policies run in ``workers`` processes (None: one per policy, up to the CPUs; only
     for runs of 20,000 calls or more, and only where processes can fork). The report is
@@ -57,12 +62,12 @@ def run(
     ``ScenarioError`` for anything else wrong with the scenario.
     """
     seed = scenario.seed if seed is None else seed
-    missing = scenario.missing_data()
+    missing = [p for p in scenario.missing_data() if collective is None or p != scenario.collective]
     if missing:
         raise DataMissing(
             f"scenario {scenario.name}: missing " + ", ".join(str(p) for p in missing)
         )
-    fleet = build_fleet(read_collective(scenario.collective))
+    fleet = build_fleet(collective or read_collective(scenario.collective))
     rng = np.random.default_rng(seed)
     travel = make_travel(scenario.travel, road)
     calls = routable(load_calls(scenario, fleet, rng), travel)
