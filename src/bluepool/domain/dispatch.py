@@ -66,10 +66,14 @@ class Candidate:
     workload: int
     #: How the ETA was estimated ("by road", "by straight line").
     method: str
-    #: Why the unit may serve: its own agency's, or lent under its agency's policy.
-    why: str
+    agency_name: str
     #: True when the unit is part of the proposed response (``Recommendation.proposed``).
     proposed: bool = False
+
+    @property
+    def why(self) -> str:
+        """Why the unit may serve: its own agency's, or lent under its agency's policy."""
+        return f"{'own agency' if self.own_agency else 'lent by'} {self.agency_name}"
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -122,14 +126,8 @@ def recommend(
     needed = frozenset(r.capability for r in plan)
     home_agency = collective.agency_of(incident.jurisdiction_id)
     at_home = _available_at_home(units, collective)
-    where = (
-        f"to {incident.jurisdiction_id}"
-        if incident.jurisdiction_id
-        else "outside the collective's jurisdictions"
-    )
-
     excluded: list[Exclusion] = []
-    eligible: list[tuple[Unit, frozenset[str], str, bool]] = []
+    eligible: list[tuple[Unit, frozenset[str], bool]] = []
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
@@ -145,7 +143,7 @@ def recommend(
             continue
         home = collective.agency_of(u.jurisdiction_id) == u.agency_id
         if u.agency_id == home_agency:
-            eligible.append((u, caps, f"own agency {collective.name(u.agency_id)}", home))
+            eligible.append((u, caps, home))
             continue
         policy = collective.policies.get(u.agency_id)
         lent = lends_cache.get((u.agency_id, caps))
@@ -162,6 +160,11 @@ def recommend(
             )
             lends_cache[(u.agency_id, caps)] = lent
         if not lent:
+            where = (
+                f"to {incident.jurisdiction_id}"
+                if incident.jurisdiction_id
+                else "outside the collective's jurisdictions"
+            )
             excluded.append(
                 Exclusion(
                     u.id,
@@ -176,25 +179,26 @@ def recommend(
         if home and at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
             excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
             continue
-        eligible.append((u, lent, f"lent by {collective.name(u.agency_id)}", home))
+        eligible.append((u, lent, home))
 
     origins = [u.location for u, *_ in eligible if u.location is not None]
     etas = travel.to_destination(origins, incident.location)
-    ranked: list[tuple[float, int, int, str, Unit, frozenset[str], str, bool]] = []
-    for (u, caps, why, home), eta in zip(eligible, etas, strict=True):
+    ranked: list[tuple[float, int, int, str, Unit, frozenset[str], bool]] = []
+    for (u, caps, home), eta in zip(eligible, etas, strict=True):
         if eta is None:
             excluded.append(
                 Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}")
             )
             continue
         own = 0 if u.agency_id == home_agency else 1
-        ranked.append((eta, own, u.workload, u.id, u, caps, why, home))
+        ranked.append((eta, own, u.workload, u.id, u, caps, home))
     ranked.sort(key=lambda r: r[:4])
 
     proposed, shortfalls = _fill_plan(
         plan, ranked, at_home, collective.policies, home_agency, on_scene
     )
     chosen = {uid for _, uid in proposed}
+    method = travel.method
     candidates = tuple(
         Candidate(
             unit_id=u.id,
@@ -203,11 +207,11 @@ def recommend(
             fills=caps,
             own_agency=own == 0,
             workload=u.workload,
-            method=travel.method,
-            why=why,
+            method=method,
+            agency_name=collective.name(u.agency_id),
             proposed=u.id in chosen,
         )
-        for eta, own, _, _, u, caps, why, _ in ranked
+        for eta, own, _, _, u, caps, _ in ranked
     )
     return Recommendation(
         incident.id, travel.method, candidates, tuple(excluded), proposed, shortfalls
@@ -234,7 +238,7 @@ def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
 
 def _fill_plan(
     plan: Sequence[Requirement],
-    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], str, bool]],
+    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
     at_home: Mapping[AgencyId, int],
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
@@ -269,7 +273,7 @@ def _fill_plan(
         return False
 
     filled = sum(1 for row in range(k) if place(row, set()))
-    for row, (*_, u, caps, _, home) in enumerate(ranked, start=k):
+    for row, (*_, u, caps, home) in enumerate(ranked, start=k):
         if filled == len(slots):
             break
         if not any(cap in caps for cap in slots):
