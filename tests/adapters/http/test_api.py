@@ -790,3 +790,18 @@ def test_a_deactivated_user_is_refused_at_once(
     r = client.patch("/api/v1/users/analyst", json={"active": False}, headers=as_admin)
     assert r.status_code == 200
     assert client.get("/api/v1/units", headers=analyst).status_code == 401
+
+
+def test_changing_a_password_or_role_ends_earlier_sessions(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    supervisor = login(client, "supervisor")
+    r = client.patch(
+        "/api/v1/users/supervisor", json={"password": "a-new-password"}, headers=as_admin
+    )
+    assert r.status_code == 200
+    assert client.get("/api/v1/units", headers=supervisor).status_code == 401
+    assert login_ok(client, "supervisor", "a-new-password")
+    dispatcher = login(client, "dispatcher")
+    client.patch("/api/v1/users/dispatcher", json={"role": "analyst"}, headers=as_admin)
+    assert client.get("/api/v1/units", headers=dispatcher).status_code == 401

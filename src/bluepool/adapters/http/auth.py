@@ -1,7 +1,12 @@
-"""Access tokens: signed JWTs (HS256) naming the user, with an expiry."""
+"""Access tokens: signed JWTs (HS256) naming the user, with an expiry.
+
+A token also carries a stamp of the user's password hash and role: changing either makes
+every token issued before invalid, without a list of revoked tokens.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from datetime import datetime, timedelta
@@ -12,20 +17,26 @@ import jwt
 ALGORITHM = "HS256"
 
 
-def issue(username: str, secret: str, now: datetime, ttl: timedelta) -> str:
-    return jwt.encode({"sub": username, "iat": now, "exp": now + ttl}, secret, ALGORITHM)
+def stamp(password_hash: str, role: str) -> str:
+    """Return a short digest that changes when the password or the role changes."""
+    return hashlib.sha256(f"{password_hash}|{role}".encode()).hexdigest()[:16]
 
 
-def read(token: str, secret: str) -> str | None:
-    """Return the username in a valid, unexpired token, else None."""
+def issue(username: str, user_stamp: str, secret: str, now: datetime, ttl: timedelta) -> str:
+    claims = {"sub": username, "stp": user_stamp, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, ALGORITHM)
+
+
+def read(token: str, secret: str) -> tuple[str, str] | None:
+    """Return (username, stamp) from a valid, unexpired token, else None."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "stp"]}
         )
     except jwt.PyJWTError:
         return None
-    sub = claims.get("sub")
-    return sub if isinstance(sub, str) else None
+    sub, stp = claims.get("sub"), claims.get("stp")
+    return (sub, stp) if isinstance(sub, str) and isinstance(stp, str) else None
 
 
 class RecentUsers:

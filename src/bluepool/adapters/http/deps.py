@@ -37,8 +37,10 @@ def _user(request: Request, runtime: Runtime, token: str | None) -> User:
     user: User | None = recent.get(token) if token else None
     if user is not None:
         return user
-    username = auth.read(token, runtime.settings.secret_key) if token else None
-    user = admin.get_user(runtime.context, username) if username else None
+    claims = auth.read(token, runtime.settings.secret_key) if token else None
+    user = admin.get_user(runtime.context, claims[0]) if claims else None
+    if user is not None and claims and claims[1] != auth.stamp(user.password_hash, user.role):
+        user = None  # the password or role changed since the token was issued
     if user is not None and user.active and token:
         recent.put(token, user)
     if user is None or not user.active:

@@ -27,7 +27,11 @@ def token(runtime: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depend
         )
     ttl = timedelta(minutes=runtime.settings.token_ttl_minutes)
     access_token = auth.issue(
-        user.username, runtime.settings.secret_key, runtime.context.clock.now(), ttl
+        user.username,
+        auth.stamp(user.password_hash, user.role),
+        runtime.settings.secret_key,
+        runtime.context.clock.now(),
+        ttl,
     )
     return Token(
         access_token=access_token,
