@@ -9,8 +9,9 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
@@ -712,6 +713,11 @@ class SqlChangeLog(_Base):
 
 
 class SqlIdempotencyKeys(_Base):
+    """Keys of updates already applied. They are kept for a day (a retry later than that is
+    still ordered by its timestamp); about one write in a hundred sweeps the older ones."""
+
+    KEEP = timedelta(days=1)
+
     def seen(self, key: str) -> bool:
         found = self.session.scalar(
             select(IdempotencyKeyRow.key).where(IdempotencyKeyRow.key == key)
@@ -722,6 +728,8 @@ class SqlIdempotencyKeys(_Base):
         if self.seen(key):
             raise Duplicate(f"idempotency key {key} was already used")
         self._execute(insert(IdempotencyKeyRow).values(key=key, at=at))
+        if zlib.crc32(key.encode()) % 100 == 0:
+            self._execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.at < at - self.KEEP))
 
 
 def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, AgencyRow]:
