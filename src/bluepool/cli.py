@@ -240,7 +240,7 @@ def _slug(name: str) -> str:
 
 @main.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--seed", type=int, help="random seed [default: the scenario's]")
+@click.option("--seed", type=click.IntRange(min=0), help="random seed [default: the scenario's]")
 @click.option(
     "--out",
     "out_dir",
