@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import osmium
 import shapely
 
@@ -71,11 +72,12 @@ def read_osm_boundaries(
             except RuntimeError:  # osmium could not close the rings (cut by the extract)
                 logger.warning("boundary %r is incomplete in %s; left out", name, path.name)
                 continue
-            found.append(Boundary(name, geometry))
+            found.append(Boundary(name, checked_geometry(geometry, name, path.name)))
     except RuntimeError as exc:
         raise Invalid(f"cannot read {path.name} as OSM data: {exc}", code="bad_osm") from exc
     if unnamed:
         logger.info("left out %d unnamed admin_level=%s areas of %s", unnamed, level, path.name)
+    _reject_duplicate_names(found, path.name)
     return sorted(found, key=lambda b: b.name)
 
 
@@ -101,10 +103,9 @@ def read_geojson_boundaries(
         name = (feature.get("properties") or {}).get(key)
         if name is None or str(name).strip() == "":
             raise Invalid(f"feature {i} of {path.name} has no {key!r}", code="bad_geojson")
-        geometry = feature["geometry"]
-        if not shapely.is_valid(shapely.geometry.shape(geometry)):
-            logger.warning("boundary %r in %s is not a valid polygon", name, path.name)
-        found.append(Boundary(str(name).strip(), geometry))
+        name = str(name).strip()
+        found.append(Boundary(name, checked_geometry(feature["geometry"], name, path.name)))
+    _reject_duplicate_names(found, path.name)
     return found
 
 
@@ -119,6 +120,89 @@ def read_boundaries(
     if name.endswith((".geojson", ".json")):
         return read_geojson_boundaries(source, name_property=name_property)
     return read_osm_boundaries(source, admin_level=admin_level)
+
+
+def checked_geometry(geometry: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
+    """Return a boundary's GeoJSON geometry if it is a usable area, repaired if need be.
+
+    Raises ``Invalid`` (code ``bad_geometry``, naming ``source`` and the boundary) for an
+    empty or unreadable geometry, a coordinate outside longitude -180..180 / latitude
+    -90..90 (or not finite), and a geometry without area. An invalid (self-intersecting)
+    polygon is repaired with shapely's ``make_valid``, keeping only its polygonal parts;
+    a valid geometry is returned as given.
+    """
+
+    def bad(why: str) -> Invalid:
+        return Invalid(f"boundary {name!r} in {source} {why}", code="bad_geometry")
+
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        raise bad(f"has an unreadable geometry: {exc}") from exc
+    except shapely.errors.ShapelyError as exc:
+        raise bad(f"has an unreadable geometry: {exc}") from exc
+    if shape.is_empty:
+        raise bad("has an empty geometry")
+    coords = shapely.get_coordinates(shape)
+    if not np.all(np.isfinite(coords)):
+        raise bad("has a coordinate that is not a number")
+    lon, lat = coords[:, 0], coords[:, 1]
+    outside = (np.abs(lon) > 180.0) | (np.abs(lat) > 90.0)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise bad(
+            f"has a coordinate outside longitude -180..180 / latitude -90..90: "
+            f"({lon[i]:g}, {lat[i]:g}) (GeoJSON puts longitude first)"
+        )
+    if shape.is_valid:
+        if shape.area <= 0.0:
+            raise bad("has zero area")
+        return dict(geometry)
+    repaired = _polygonal_part(shapely.make_valid(shape))
+    if repaired is None or repaired.is_empty or repaired.area <= 0.0:
+        raise bad(f"has zero area (invalid: {shapely.is_valid_reason(shape)}; nothing polygonal)")
+    logger.warning(
+        "boundary %r in %s is not a valid polygon (%s); repaired",
+        name,
+        source,
+        shapely.is_valid_reason(shape),
+    )
+    result: dict[str, Any] = json.loads(shapely.to_geojson(repaired))
+    return result
+
+
+def _polygonal_part(shape: shapely.Geometry) -> shapely.Polygon | shapely.MultiPolygon | None:
+    """Return the Polygon or MultiPolygon made of ``shape``'s polygonal parts, if any."""
+    if isinstance(shape, shapely.Polygon | shapely.MultiPolygon):
+        return shape
+    polygons: list[shapely.Polygon] = []
+    for part in getattr(shape, "geoms", ()):
+        if isinstance(part, shapely.Polygon):
+            polygons.append(part)
+        elif isinstance(part, shapely.MultiPolygon | shapely.GeometryCollection):
+            found = _polygonal_part(part)
+            if isinstance(found, shapely.Polygon):
+                polygons.append(found)
+            elif isinstance(found, shapely.MultiPolygon):
+                polygons.extend(found.geoms)
+    polygons = [p for p in polygons if not p.is_empty]
+    if not polygons:
+        return None
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+def _reject_duplicate_names(found: list[Boundary], source: str) -> None:
+    """Raise ``Invalid`` if two boundaries of one file share a name (ids come from names)."""
+    seen: set[str] = set()
+    for boundary in found:
+        if boundary.name in seen:
+            raise Invalid(
+                f"boundary name {boundary.name!r} appears more than once in {source}; "
+                "names must be unique (jurisdiction ids are derived from them)",
+                code="bad_geojson" if source.lower().endswith((".geojson", ".json"))
+                else "bad_osm",
+            )  # fmt: skip
+        seen.add(boundary.name)
 
 
 def _features(data: Any) -> Iterator[Mapping[str, Any]]:
