@@ -137,9 +137,14 @@ def checked_geometry(geometry: Mapping[str, Any], name: str, source: str) -> dic
 
     try:
         shape = shapely.geometry.shape(geometry)
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
-        raise bad(f"has an unreadable geometry: {exc}") from exc
-    except shapely.errors.ShapelyError as exc:
+    except (
+        AttributeError,
+        IndexError,
+        KeyError,
+        TypeError,
+        ValueError,
+        shapely.errors.ShapelyError,
+    ) as exc:
         raise bad(f"has an unreadable geometry: {exc}") from exc
     if shape.is_empty:
         raise bad("has an empty geometry")
@@ -199,9 +204,8 @@ def _reject_duplicate_names(found: list[Boundary], source: str) -> None:
             raise Invalid(
                 f"boundary name {boundary.name!r} appears more than once in {source}; "
                 "names must be unique (jurisdiction ids are derived from them)",
-                code="bad_geojson" if source.lower().endswith((".geojson", ".json"))
-                else "bad_osm",
-            )  # fmt: skip
+                code="duplicate_name",
+            )
         seen.add(boundary.name)
 
 

@@ -2,6 +2,9 @@
 
 Times are the log's local wall-clock times, kept naive on purpose: the hour of the week a
 call arrives in is a local-time notion, and a run never compares them with the clock.
+A log whose times carry a UTC offset is read as given (each call at its own wall-clock
+time); a log that mixes times with and without an offset is refused (``ScenarioError``),
+since the two cannot be put on one clock.
 
 Two sources. ``replay`` reads a call-log CSV through a ``CallLogMapping``; ``generate``
 draws Poisson arrivals by area x hour of week x priority from the rates table that
@@ -194,14 +197,31 @@ def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[LogRow], Counter
             raise ScenarioError(
                 f"{path}: no column {', '.join(missing)} (columns: {', '.join(sorted(columns))})"
             )
-        for raw in reader:
+        #: The first row with a UTC offset and the first without: (line, time text).
+        first: dict[bool, tuple[int, str]] = {}
+        for line, raw in enumerate(reader, start=2):
+            if any(raw.get(c) is None for c in wanted):
+                dropped["short row (missing cells)"] += 1
+                continue
             row = _row(raw, mapping, dropped)
-            if row is not None:
-                rows.append(row)
+            if row is None:
+                continue
+            aware = row.at.utcoffset() is not None
+            first.setdefault(aware, (line, raw[mapping.time].strip()))
+            if not aware in first or len(first) == 2:
+                (n_aware, t_aware), (n_naive, t_naive) = first[True], first[False]
+                raise ScenarioError(
+                    f"{path}: column {mapping.time}: line {n_aware} has a time with a UTC "
+                    f"offset ({t_aware!r}) but line {n_naive} one without ({t_naive!r}); "
+                    "give every time with an offset or none"
+                )
+            rows.append(row)
     return rows, dropped
 
 
 def _row(raw: Mapping[str, str], m: CallLogMapping, dropped: Counter[str]) -> LogRow | None:
+    """One log row as a call, or None (counted in ``dropped``); every cell it reads is there
+    (``read_log`` drops short rows first)."""
     for column, values in m.exclude.items():
         if raw[column].strip() in values:
             dropped[f"{column} excluded"] += 1
