@@ -208,7 +208,7 @@ def read_log(path: Path, mapping: CallLogMapping) -> tuple[list[LogRow], Counter
                 continue
             aware = row.at.utcoffset() is not None
             first.setdefault(aware, (line, raw[mapping.time].strip()))
-            if not aware in first or len(first) == 2:
+            if len(first) == 2:
                 (n_aware, t_aware), (n_naive, t_naive) = first[True], first[False]
                 raise ScenarioError(
                     f"{path}: column {mapping.time}: line {n_aware} has a time with a UTC "
@@ -410,32 +410,74 @@ def _hour_of_week(at: datetime) -> int:
 def read_rates(path: Path, fleet: Fleet) -> FloatArray:
     """The calibration table as rates per hour: jurisdiction x hour of week x priority.
 
-    An hour of week of ``*`` stands for all 168 (a flat rate, for hand-written tables)."""
+    An hour of week of ``*`` stands for all 168 (a flat rate, for hand-written tables).
+    Priorities run 1..5, hours of week 0..167, rates are 0 or more; anything else is a
+    ``ScenarioError`` naming the line and the column."""
     if not path.exists():
         raise DataMissing(f"calibration table {path} is absent")
     j_index = fleet.jurisdiction_index()
     rates = np.zeros((len(fleet.jurisdictions), 168, 5))
     with path.open(newline="", encoding="utf-8") as f:
-        for n, row in enumerate(csv.DictReader(f), start=2):
-            try:
-                j = j_index[JurisdictionId(row["area"])]
-                p = int(row["priority"])
-                hours = slice(None) if row["hour_of_week"] == "*" else int(row["hour_of_week"])
-                rates[j, hours, p - 1] += float(row["rate_per_hour"])
-            except KeyError as exc:
-                raise ScenarioError(f"{path}: line {n}: no {exc} in the collective") from None
-            except (ValueError, IndexError):
-                raise ScenarioError(f"{path}: line {n}: bad number") from None
+        reader = csv.DictReader(f)
+        _require_columns(path, reader, ("area", "hour_of_week", "priority", "rate_per_hour"))
+        for n, row in enumerate(reader, start=2):
+            where = f"{path}: line {n}"
+            area = row["area"]
+            if area is None or JurisdictionId(area) not in j_index:
+                raise ScenarioError(f"{where}: area: no {area!r} in the collective")
+            j = j_index[JurisdictionId(area)]
+            p = _whole(row["priority"], f"{where}: priority", 1, 5)
+            how = row["hour_of_week"]
+            hours = slice(None) if how == "*" else _whole(how, f"{where}: hour_of_week", 0, 167)
+            value = _number(row["rate_per_hour"], f"{where}: rate_per_hour")
+            rates[j, hours, p - 1] += value
     return rates
 
 
+def _require_columns(path: Path, reader: csv.DictReader[str], columns: Sequence[str]) -> None:
+    have = set(reader.fieldnames or ())
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ScenarioError(f"{path}: no column {', '.join(missing)}")
+
+
+def _whole(text: str | None, where: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``, else a ScenarioError naming ``where``."""
+    try:
+        value = int((text or "").strip())
+    except ValueError:
+        raise ScenarioError(f"{where}: {text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ScenarioError(f"{where}: {value} is not from {low} to {high}")
+    return value
+
+
+def _number(text: str | None, where: str) -> float:
+    """A finite number, 0 or more, else a ScenarioError naming ``where``."""
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        raise ScenarioError(f"{where}: {text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ScenarioError(f"{where}: {value} must be a finite number, 0 or more")
+    return value
+
+
 def read_mix(path: Path) -> dict[int, tuple[list[str], FloatArray]]:
-    """Call-type shares by priority (the ``.call_types.csv`` that calibrate writes)."""
+    """Call-type shares by priority (the ``.call_types.csv`` that calibrate writes).
+
+    Priorities are whole numbers 1..5 and shares 0 or more, else ``ScenarioError``."""
     by_priority: dict[int, dict[str, float]] = {}
     with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            p = int(row["priority"])
-            by_priority.setdefault(p, {})[row["call_type"]] = float(row["share"])
+        reader = csv.DictReader(f)
+        _require_columns(path, reader, ("priority", "call_type", "share"))
+        for n, row in enumerate(reader, start=2):
+            where = f"{path}: line {n}"
+            p = _whole(row["priority"], f"{where}: priority", 1, 5)
+            code = row["call_type"]
+            if not code:
+                raise ScenarioError(f"{where}: call_type: empty")
+            by_priority.setdefault(p, {})[code] = _number(row["share"], f"{where}: share")
     out: dict[int, tuple[list[str], FloatArray]] = {}
     for p, shares in by_priority.items():
         codes = sorted(shares)
