@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -136,7 +137,9 @@ def checked_geometry(geometry: Mapping[str, Any], name: str, source: str) -> dic
         return Invalid(f"boundary {name!r} in {source} {why}", code="bad_geometry")
 
     try:
-        shape = shapely.geometry.shape(geometry)
+        with warnings.catch_warnings():  # NaN coordinates warn here; they are refused below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            shape = shapely.geometry.shape(geometry)
     except (
         AttributeError,
         IndexError,
