@@ -204,6 +204,12 @@ def import_jurisdictions(
         for b in boundaries
         if b.name in wanted or all_to
     ]
+    ids = [j.id for j in chosen]
+    clashes = sorted({i for i in ids if ids.count(i) > 1})
+    if clashes:
+        raise click.ClickException(
+            f"{file}: boundaries whose names give the same id: {', '.join(clashes)}"
+        )
     for j in chosen:
         click.echo(f"  {j.id:<24} {j.name:<28} -> {j.agency_id}")
     skipped = sorted(names - {j.name for j in chosen})
