@@ -277,9 +277,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--baseline-calls", type=int, default=1_500)
-    parser.add_argument("--queue-calls", type=int, default=2_500)
+    parser.add_argument("--queue-calls", type=int, default=1_800)
     parser.add_argument(
-        "--queue-load", type=float, default=12.0, help="call rate of the queueing check, x normal"
+        "--queue-load", type=float, default=10.0, help="call rate of the queueing check, x normal"
     )
     args = parser.parse_args()
     rng = np.random.default_rng(2024)

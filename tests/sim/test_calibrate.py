@@ -102,3 +102,27 @@ def test_generated_calls_arrive_at_the_calibrated_rates(log: Path, tmp_path: Pat
     assert north.mean() == pytest.approx(2 / 3, abs=0.02)
     assert (calls.lat[north] > 0.1).all()
     assert (calls.lat[~north] < 0.1).all()
+
+
+@pytest.mark.parametrize("method", ["product", "raw"])
+def test_a_last_call_exactly_on_the_hour_counts_that_hour_as_seen(
+    tmp_path: Path, method: str
+) -> None:
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "when,prio,kind,beat\n2024-01-01 00:10,B,noise,11\n2024-01-01 02:00,B,noise,11\n"
+    )
+    out = tmp_path / "rates.csv"
+    calibrate(log, MAPPING, out, method=method)
+    with out.open() as f:
+        rates = {
+            (r["area"], int(r["hour_of_week"])): float(r["rate_per_hour"])
+            for r in csv.DictReader(f)
+        }
+    # Three hours seen (00, 01, 02), one call at 00 and one at 02.
+    if method == "raw":
+        assert rates == {("north", 0): 1.0, ("north", 2): 1.0}
+    else:  # two calls in three hours: an hour the log never saw gets the average rate
+        assert rates[("north", 0)] == rates[("north", 2)] == pytest.approx(1.0)
+        assert ("north", 1) not in rates
+        assert rates[("north", 5)] == pytest.approx(2 / 3)

@@ -55,7 +55,9 @@ def calibrate(
         raise ScenarioError(f"{calllog_path}: no call could be placed in an area")
     first = min(r.at for r, _ in kept).replace(minute=0, second=0, microsecond=0)
     last = max(r.at for r, _ in kept)
-    hours = max(1, math.ceil((last - first).total_seconds() / 3600.0))
+    # Every hour from the first call's to the last call's, both included (a last call at
+    # exactly 02:00 lies in the hour 02:00-03:00, which the log therefore saw).
+    hours = math.floor((last - first).total_seconds() / 3600.0) + 1
     seen = np.zeros(168)
     for h in range(hours):
         at = first + timedelta(hours=h)

@@ -3,9 +3,10 @@
 Times are reported in minutes. A call's *response time* runs from its arrival to the
 arrival of its first unit on scene; its *queue delay* from arrival to the first dispatch.
 Utilisation is the share of the run (first to last call) units spent busy (driving out,
-on scene, driving back). A *cross-boundary dispatch* is a unit sent to a call in a
-jurisdiction its agency does not answer for; the unit-hours of those are *lent* by the
-unit's agency and *borrowed* by the call's.
+on scene, driving back); the headline figure is fleet-wide, all units' busy time over
+(number of units x run), so each agency weighs by its number of units. A *cross-boundary
+dispatch* is a unit sent to a call in a jurisdiction its agency does not answer for; the
+unit-hours of those are *lent* by the unit's agency and *borrowed* by the call's.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class PolicyResult:
     lent_hours: Mapping[str, float]
     borrowed_hours: Mapping[str, float]
     stats: Mapping[str, int] = field(default_factory=dict)
+    #: Fleet-wide: busy unit-time of all units / (number of units x run); NaN for the bound.
+    fleet_utilisation: float = float("nan")
     #: Per call, for the plots (not written to JSON): response and queue delay, minutes.
     response_minutes: FloatArray | None = None
     queue_minutes: FloatArray | None = None
@@ -74,8 +77,8 @@ class PolicyResult:
 
     @property
     def utilisation(self) -> float:
-        values = list(self.utilisation_by_agency.values())
-        return float(np.mean(values)) if values else float("nan")
+        """The headline utilisation: fleet-wide, not a mean over agencies."""
+        return self.fleet_utilisation
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +168,9 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
         lent_hours=dict(zip(names, lent_hours.tolist(), strict=True)),
         borrowed_hours=dict(zip(names, borrowed_hours.tolist(), strict=True)),
         stats=outcome.stats,
+        fleet_utilisation=(
+            float(busy.sum() / (len(unit_agency) * horizon)) if len(unit_agency) else float("nan")
+        ),
         response_minutes=np.where(served, response, np.nan),
         queue_minutes=np.where(served, delay, np.nan),
     )

@@ -61,6 +61,13 @@ def _colour(policy: str) -> str:
     return COLOURS.get(policy, "#333333")
 
 
+def _legend(ax: Axes, **kwargs: object) -> None:
+    """A legend, if anything labelled was drawn (an empty run draws nothing)."""
+    handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(**kwargs)
+
+
 def _ecdf(ax: Axes, values: FloatArray, r: PolicyResult) -> None:
     v = np.sort(values[~np.isnan(values)])
     if len(v) == 0:
@@ -94,7 +101,7 @@ def response_by_priority(report: Report) -> Figure:
         ax.set_xlim(0, upper or 1)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("share of calls answered within")
-    axes[-1].legend(loc="lower right", fontsize=8)
+    _legend(axes[-1], loc="lower right", fontsize=8)
     fig.suptitle("Response time (arrival of the first unit) by priority", y=1.03)
     return fig
 
@@ -122,7 +129,7 @@ def response_by_jurisdiction(report: Report) -> Figure:
         ]
         _grouped_bars(ax, names, series)
         ax.set_title(f"response time, {title}, minutes")
-    right.legend(fontsize=8)
+    _legend(right, fontsize=8)
     fig.suptitle("Response time by jurisdiction", y=1.03)
     return fig
 
@@ -148,7 +155,7 @@ def queue_delay(report: Report) -> Figure:
     left.set_ylabel("share of all calls")
     left.set_title("who waits, and how long")
     left.grid(alpha=0.3)
-    left.legend(fontsize=8)
+    _legend(left, fontsize=8)
     priorities = sorted({p for r in runs for p in r.queue_delay_by_priority})
     series = [
         (
@@ -172,7 +179,7 @@ def utilisation(report: Report) -> Figure:
     fig, (ax,) = _figure(max(7.0, 0.9 * len(names) * 1.5), 3.4)
     _grouped_bars(ax, names, [(r, [100 * r.utilisation_by_agency[n] for n in names]) for r in runs])
     ax.set_ylabel("% of unit time busy")
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     fig.suptitle("Utilisation by agency", y=1.03)
     return fig
 
@@ -191,7 +198,7 @@ def cross_boundary(report: Report) -> Figure:
         ],
     )
     ax.set_ylabel("units from another agency, per 100 calls")
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     fig.suptitle("Cross-boundary dispatches by jurisdiction of the call", y=1.03)
     return fig
 
@@ -210,6 +217,6 @@ def lent_borrowed(report: Report) -> Figure:
         ax.set_title(r.label)
         ax.set_ylabel("unit-hours")
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=8)
+        _legend(ax, fontsize=8)
     fig.suptitle("Unit-hours lent and borrowed per agency", y=1.03)
     return fig

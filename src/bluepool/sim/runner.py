@@ -32,7 +32,7 @@ from bluepool.sim.metrics import PolicyResult, bound_result, summarize
 from bluepool.sim.policies import collective_for
 from bluepool.sim.pool import Neighbours, neighbours
 from bluepool.sim.report import Report
-from bluepool.sim.scenario import DataMissing, ReplayCalls, Scenario
+from bluepool.sim.scenario import DataMissing, ReplayCalls, Scenario, ScenarioError
 from bluepool.sim.service import draw_on_scene
 from bluepool.sim.travel import TravelModel, make_travel
 
@@ -68,6 +68,7 @@ def run(
             f"scenario {scenario.name}: missing " + ", ".join(str(p) for p in missing)
         )
     fleet = build_fleet(collective or read_collective(scenario.collective))
+    check_against_fleet(scenario, fleet)
     rng = np.random.default_rng(seed)
     travel = make_travel(scenario.travel, road)
     calls = routable(load_calls(scenario, fleet, rng), travel)
@@ -102,6 +103,19 @@ def run(
         service=scenario.service,
         results=results,
     )
+
+
+def check_against_fleet(scenario: Scenario, fleet: Fleet) -> None:
+    """What the scenario file alone cannot check: ``policies.reserve_by_agency`` names
+    agencies of the collective (a misspelt name would silently keep the default reserve)."""
+    known = {str(a) for a in fleet.agencies}
+    unknown = sorted(a for a in scenario.policies.reserve_by_agency if a not in known)
+    if unknown:
+        raise ScenarioError(
+            f"scenario {scenario.name}: policies.reserve_by_agency: no agency "
+            f"{', '.join(repr(a) for a in unknown)} in the collective "
+            f"(agencies: {', '.join(sorted(known))})"
+        )
 
 
 def load_calls(scenario: Scenario, fleet: Fleet, rng: np.random.Generator) -> CallStream:
@@ -194,6 +208,7 @@ def compare(
     workers: int = 1,
 ) -> list[PolicyResult]:
     """Serve the calls under each policy of the scenario, then compute the lower bound."""
+    check_against_fleet(scenario, fleet)
     policies = scenario.policies.compare
     near = neighbours(fleet, calls)
     try:
