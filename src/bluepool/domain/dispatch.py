@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bluepool.domain.agencies import Requirement
 from bluepool.domain.geo import Location, format_duration
@@ -55,8 +56,10 @@ class Collective:
         return self.agency_names.get(agency_id, agency_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+# Candidates and exclusions are NamedTuples rather than frozen dataclasses: a recommendation
+# makes one per unit, and the simulator asks for one per call, so their construction cost
+# counts (a frozen dataclass pays object.__setattr__ for every field).
+class Candidate(NamedTuple):
     unit_id: UnitId
     agency_id: AgencyId
     eta_seconds: float
@@ -86,8 +89,7 @@ class Candidate:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Exclusion:
+class Exclusion(NamedTuple):
     unit_id: UnitId
     agency_id: AgencyId
     reason: str
@@ -129,6 +131,7 @@ def recommend(
     excluded: list[Exclusion] = []
     eligible: list[tuple[Unit, frozenset[str], bool]] = []
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
+    owners = collective.jurisdiction_agency
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
@@ -141,7 +144,7 @@ def recommend(
         if u.location is None:
             excluded.append(Exclusion(u.id, u.agency_id, "position unknown"))
             continue
-        home = collective.agency_of(u.jurisdiction_id) == u.agency_id
+        home = u.jurisdiction_id is not None and owners.get(u.jurisdiction_id) == u.agency_id
         if u.agency_id == home_agency:
             eligible.append((u, caps, home))
             continue
@@ -220,11 +223,10 @@ def recommend(
 
 def _available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
     counts: dict[AgencyId, int] = {}
+    owners = collective.jurisdiction_agency
     for u in units:
-        if (
-            u.status is UnitStatus.AVAILABLE
-            and collective.agency_of(u.jurisdiction_id) == u.agency_id
-        ):
+        j = u.jurisdiction_id
+        if u.status is UnitStatus.AVAILABLE and j is not None and owners.get(j) == u.agency_id:
             counts[u.agency_id] = counts.get(u.agency_id, 0) + 1
     return counts
 
@@ -254,6 +256,8 @@ def _fill_plan(
     home units join only while the agency keeps its reserve across the whole plan. Units
     already on the incident take their slots first.
     """
+    if len(plan) == 1 and plan[0].count == 1 and not on_scene:
+        return _fill_one(plan[0].capability, ranked, at_home, policies, home_agency)
     slots = [r.capability for r in plan for _ in range(r.count)]
     holder: list[int | None] = [None] * len(slots)
     lent_from_home: dict[AgencyId, int] = {}
@@ -303,3 +307,22 @@ def _fill_plan(
         Shortfall(r.capability, missing[r.capability]) for r in plan if r.capability in missing
     ]
     return tuple(proposed), tuple(shortfalls)
+
+
+def _fill_one(
+    capability: str,
+    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
+    at_home: Mapping[AgencyId, int],
+    policies: Mapping[AgencyId, SharingPolicy],
+    home_agency: AgencyId | None,
+) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+    """``_fill_plan`` for the commonest plan, one unit of one capability: the best-ranked
+    unit that has it and whose agency may lend it."""
+    for *_, u, caps, home in ranked:
+        if capability not in caps:
+            continue
+        lender = home and u.agency_id != home_agency
+        if lender and at_home.get(u.agency_id, 0) - 1 < policies[u.agency_id].home_reserve:
+            continue
+        return ((capability, u.id),), ()
+    return (), (Shortfall(capability, 1),)
