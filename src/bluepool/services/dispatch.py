@@ -84,8 +84,13 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> dict[str
         candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
         if candidate is None:
             reason = next((e.reason for e in rec.excluded if e.unit_id == unit.id), "not eligible")
-            error = UnitUnavailable if not unit.is_available else PolicyForbids
-            raise error(f"unit {unit.id} cannot take incident {incident.id}: {reason}")
+            detail = f"unit {unit.id} cannot take incident {incident.id}: {reason}"
+            if not unit.is_available:
+                raise UnitUnavailable(detail)
+            if reason.startswith("agency "):  # does not lend / keeps units at home
+                raise PolicyForbids(detail)
+            code = "not_capable" if reason.startswith("lacks") else "not_eligible"
+            raise Conflict(detail, code=code)
         now = ctx.clock.now()
         detail = "; ".join(candidate.reasons)
         incident.assign(unit, now, user.username, detail)

@@ -805,3 +805,31 @@ def test_changing_a_password_or_role_ends_earlier_sessions(
     dispatcher = login(client, "dispatcher")
     client.patch("/api/v1/users/dispatcher", json={"role": "analyst"}, headers=as_admin)
     assert client.get("/api/v1/units", headers=dispatcher).status_code == 401
+
+
+def test_assigning_a_unit_without_the_needed_capability_is_409_not_capable(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    inc = new_incident(client, as_dispatcher, "middle", call_type="armed_robbery", priority=1)
+    assert (
+        client.post(
+            "/api/v1/units",
+            headers=login(client, "admin"),
+            json={
+                "id": "middle-neg",
+                "agency": "middle",
+                "kind": "negotiator",
+                "capabilities": ["negotiator"],
+                "station": "middle-hq",
+            },
+        ).status_code
+        == 201
+    )
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "middle-neg"},
+        headers=as_dispatcher,
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "not_capable"
+    assert "lacks" in r.json()["detail"]
