@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bluepool.domain import access
 from bluepool.domain.access import Role, User
 from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import Conflict, Duplicate, Forbidden, Invalid, NotFound
+from bluepool.domain.errors import Conflict, Duplicate, Forbidden, Invalid
 from bluepool.domain.ids import (
     AgencyId,
     CallTypeCode,
@@ -31,18 +31,11 @@ from bluepool.services.ports import (
     ChangeRecord,
     IncidentFilter,
     Page,
-    Repository,
     UnitOfWork,
 )
+from bluepool.services.queries import found
 
 T = TypeVar("T")
-
-
-def _get(repo: Repository[Any, T], key: str, what: str) -> T:
-    item = repo.get(key)
-    if item is None:
-        raise NotFound(f"no {what} {key}", code=f"{what.replace(' ', '_')}_not_found")
-    return item
 
 
 def _write(
@@ -89,7 +82,7 @@ def save_agency(ctx: Context, user: User, agency: Agency, create: bool) -> dict[
                 raise Duplicate(f"agency {agency.id} exists")
             uow.agencies.add(agency)
         else:
-            _get(uow.agencies, agency.id, "agency")
+            found(uow.agencies, agency.id, "agency")
             uow.agencies.update(agency)
         return views.agency(agency)
 
@@ -100,7 +93,7 @@ def delete_agency(ctx: Context, user: User, agency_id: str) -> None:
     access.require_collective_admin(user)
 
     def change(uow: UnitOfWork) -> None:
-        _get(uow.agencies, agency_id, "agency")
+        found(uow.agencies, agency_id, "agency")
         in_use = [str(u.id) for u in uow.units.list() if u.agency_id == agency_id][:3]
         in_use += [str(j.id) for j in uow.jurisdictions.list() if j.agency_id == agency_id][:3]
         if in_use:
@@ -128,7 +121,7 @@ def save_jurisdiction(
                 raise Duplicate(f"jurisdiction {jurisdiction.id} exists")
             uow.jurisdictions.add(jurisdiction)
         else:
-            _get(uow.jurisdictions, jurisdiction.id, "jurisdiction")
+            found(uow.jurisdictions, jurisdiction.id, "jurisdiction")
             uow.jurisdictions.update(jurisdiction)
         return views.jurisdiction(jurisdiction, geometry=False)
 
@@ -151,7 +144,7 @@ def delete_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> None:
     access.require_collective_admin(user)
 
     def change(uow: UnitOfWork) -> None:
-        _get(uow.jurisdictions, jurisdiction_id, "jurisdiction")
+        found(uow.jurisdictions, jurisdiction_id, "jurisdiction")
         lenders = [
             p.agency_id
             for p in uow.policies.list()
@@ -181,7 +174,7 @@ def save_station(ctx: Context, user: User, station: Station, create: bool) -> di
                 raise Duplicate(f"station {station.id} exists")
             uow.stations.add(station)
         else:
-            old = _get(uow.stations, station.id, "station")
+            old = found(uow.stations, station.id, "station")
             access.require_agency_admin(user, old.agency_id)
             uow.stations.update(station)
         return views.station(station)
@@ -191,7 +184,7 @@ def save_station(ctx: Context, user: User, station: Station, create: bool) -> di
 
 def delete_station(ctx: Context, user: User, station_id: str) -> None:
     def change(uow: UnitOfWork) -> None:
-        old = _get(uow.stations, station_id, "station")
+        old = found(uow.stations, station_id, "station")
         access.require_agency_admin(user, old.agency_id)
         posted = [u.id for u in uow.units.list() if u.station_id == station_id]
         if posted:
@@ -242,7 +235,7 @@ def update_unit(
     """Change a unit's name, kind, capabilities or station (not its status)."""
 
     def change(uow: UnitOfWork) -> dict[str, Any]:
-        unit = _get(uow.units, unit_id, "unit")
+        unit = found(uow.units, unit_id, "unit")
         access.require_agency_admin(user, unit.agency_id)
         if station_id is not None:
             _station_of(uow, StationId(station_id), unit.agency_id)
@@ -263,7 +256,7 @@ def update_unit(
 
 def delete_unit(ctx: Context, user: User, unit_id: str) -> None:
     def change(uow: UnitOfWork) -> None:
-        unit = _get(uow.units, unit_id, "unit")
+        unit = found(uow.units, unit_id, "unit")
         access.require_agency_admin(user, unit.agency_id)
         if unit.incident_id is not None:
             raise Conflict(f"unit {unit_id} is on incident {unit.incident_id}", code="in_use")
@@ -297,7 +290,7 @@ def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) 
                 raise Duplicate(f"call type {call_type.code} exists")
             uow.call_types.add(call_type)
         else:
-            _get(uow.call_types, call_type.code, "call type")
+            found(uow.call_types, call_type.code, "call type")
             uow.call_types.update(call_type)
         return views.call_type(call_type)
 
@@ -318,7 +311,7 @@ def delete_call_type(ctx: Context, user: User, code: str) -> None:
     access.require_collective_admin(user)
 
     def change(uow: UnitOfWork) -> None:
-        _get(uow.call_types, code, "call type")
+        found(uow.call_types, code, "call type")
         _, open_calls = uow.incidents.find(
             IncidentFilter(open=True, call_type=CallTypeCode(code)), Page(1, 0)
         )
@@ -402,7 +395,7 @@ def update_user(
     password: str | None = None,
 ) -> dict[str, Any]:
     def change(uow: UnitOfWork) -> dict[str, Any]:
-        target = _get(uow.users, username, "user")
+        target = found(uow.users, username, "user")
         _check_user_scope(user, target)
         if role is not None:
             target.role = role

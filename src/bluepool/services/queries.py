@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from bluepool.domain.errors import NotFound
 from bluepool.domain.ids import (
@@ -15,7 +15,17 @@ from bluepool.domain.ids import (
 )
 from bluepool.services import views
 from bluepool.services.context import Context
-from bluepool.services.ports import IncidentFilter, Page, UnitFilter
+from bluepool.services.ports import IncidentFilter, Page, Repository, UnitFilter
+
+T = TypeVar("T")
+
+
+def found(repo: Repository[Any, T], key: str, what: str) -> T:
+    """Return the item under ``key``, or raise NotFound ("no unit P-9", code unit_not_found)."""
+    item = repo.get(key)
+    if item is None:
+        raise NotFound(f"no {what} {key}", code=f"{what.replace(' ', '_')}_not_found")
+    return item
 
 
 def _page(items: list[dict[str, Any]], total: int, page: Page) -> dict[str, Any]:
@@ -30,10 +40,7 @@ def units(ctx: Context, where: UnitFilter, page: Page) -> dict[str, Any]:
 
 def unit(ctx: Context, unit_id: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        u = uow.units.get(UnitId(unit_id))
-        if u is None:
-            raise NotFound(f"no unit {unit_id}", code="unit_not_found")
-        return views.unit(u)
+        return views.unit(found(uow.units, UnitId(unit_id), "unit"))
 
 
 def incidents(ctx: Context, where: IncidentFilter, page: Page) -> dict[str, Any]:
@@ -44,10 +51,7 @@ def incidents(ctx: Context, where: IncidentFilter, page: Page) -> dict[str, Any]
 
 def incident(ctx: Context, incident_id: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        i = uow.incidents.get(IncidentId(incident_id))
-        if i is None:
-            raise NotFound(f"no incident {incident_id}", code="incident_not_found")
-        return views.incident(i)
+        return views.incident(found(uow.incidents, IncidentId(incident_id), "incident"))
 
 
 def agencies(ctx: Context) -> list[dict[str, Any]]:
@@ -57,10 +61,7 @@ def agencies(ctx: Context) -> list[dict[str, Any]]:
 
 def agency(ctx: Context, agency_id: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        a = uow.agencies.get(AgencyId(agency_id))
-        if a is None:
-            raise NotFound(f"no agency {agency_id}", code="agency_not_found")
-        return views.agency(a)
+        return views.agency(found(uow.agencies, AgencyId(agency_id), "agency"))
 
 
 def jurisdictions(ctx: Context, geometry: bool) -> list[dict[str, Any]]:
@@ -73,10 +74,9 @@ def jurisdictions(ctx: Context, geometry: bool) -> list[dict[str, Any]]:
 
 def jurisdiction(ctx: Context, jurisdiction_id: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        j = uow.jurisdictions.get(JurisdictionId(jurisdiction_id))
-        if j is None:
-            raise NotFound(f"no jurisdiction {jurisdiction_id}", code="jurisdiction_not_found")
-        return views.jurisdiction(j)
+        return views.jurisdiction(
+            found(uow.jurisdictions, JurisdictionId(jurisdiction_id), "jurisdiction")
+        )
 
 
 def stations(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
@@ -90,10 +90,7 @@ def stations(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
 
 def station(ctx: Context, station_id: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        s = uow.stations.get(StationId(station_id))
-        if s is None:
-            raise NotFound(f"no station {station_id}", code="station_not_found")
-        return views.station(s)
+        return views.station(found(uow.stations, StationId(station_id), "station"))
 
 
 def call_types(ctx: Context) -> list[dict[str, Any]]:
@@ -103,10 +100,7 @@ def call_types(ctx: Context) -> list[dict[str, Any]]:
 
 def call_type(ctx: Context, code: str) -> dict[str, Any]:
     with ctx.reader() as uow:
-        c = uow.call_types.get(CallTypeCode(code))
-        if c is None:
-            raise NotFound(f"no call type {code}", code="call_type_not_found")
-        return views.call_type(c)
+        return views.call_type(found(uow.call_types, CallTypeCode(code), "call type"))
 
 
 def policies(ctx: Context) -> list[dict[str, Any]]:
