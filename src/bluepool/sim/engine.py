@@ -34,6 +34,7 @@ from bluepool.sim.calls import CallStream
 from bluepool.sim.fleet import Fleet, FloatArray, IntArray
 from bluepool.sim.policies import may_lend_to
 from bluepool.sim.pool import Availability, Neighbours, PoolRecommender, neighbours
+from bluepool.sim.shifts import START, Schedule
 from bluepool.sim.travel import TravelModel
 
 BoolArray = NDArray[np.bool_]
@@ -65,6 +66,8 @@ class Outcome:
     #: Per dispatch: the unit's agency is not the agency answering for the call.
     lent: BoolArray
     stats: Mapping[str, int] = field(default_factory=dict)
+    #: Per unit: seconds on shift in [0, horizon]; None when shifts are off.
+    on_shift: FloatArray | None = None
 
 
 def simulate(
@@ -78,8 +81,12 @@ def simulate(
     near: Neighbours | None = None,
     progress: Progress | None = None,
     verify: bool = False,
+    shifts: Schedule | None = None,
 ) -> Outcome:
     """Serve ``calls`` with ``fleet`` under ``collective``'s sharing policies.
+
+    ``shifts`` (see sim/shifts.py): a unit off shift is not offered to ``recommend``; one
+    whose shift ends during a call finishes it, then goes off duty. None: all on duty.
 
     ``on_scene`` must be filled for every call. With ``verify`` every pooled
     recommendation is checked against ``recommend`` over the whole fleet, and after every
@@ -93,6 +100,7 @@ def simulate(
         near if near is not None else neighbours(fleet, calls),
         default_plan,
         verify,
+        shifts,
     )
     return engine.run(policy, progress)
 
@@ -107,6 +115,7 @@ class _Engine:
         near: Neighbours,
         default_plan: tuple[Requirement, ...],
         verify: bool,
+        shifts: Schedule | None = None,
     ) -> None:
         if np.isnan(calls.on_scene).any():
             raise ValueError("every call needs an on-scene time (see service.draw_on_scene)")
@@ -116,6 +125,14 @@ class _Engine:
         self.travel = travel
         self.verify = verify
         self.units = fleet.fresh_units()
+        self.shifts = shifts
+        #: Per unit: on shift now (None when shifts are off).
+        self.on_duty: list[bool] | None = None
+        if shifts is not None:
+            self.on_duty = list(shifts.on_at_start)
+            for u, on in enumerate(self.on_duty):
+                if not on:
+                    self.units[u].status = UnitStatus.OFF_DUTY
         self.avail = Availability(fleet, self.units)
         self.pool = PoolRecommender(fleet, self.avail, collective, travel, near)
         self.uid = {u.id: i for i, u in enumerate(self.units)}
@@ -156,10 +173,15 @@ class _Engine:
         call_type, prio, jids, jur = self.calls.call_type, self.prio, self.jids, self.jur
         lat, lon = self.lat, self.lon
         tick = 0
+        shifted = self.shifts is not None
+        k = 0
         for i, t in enumerate(self.t):
-            while heap and heap[0][0] <= t:
-                tf, u = pop(heap)
-                free(u, tf)
+            if shifted:
+                k = self._advance(t, k)
+            else:
+                while heap and heap[0][0] <= t:
+                    tf, u = pop(heap)
+                    free(u, tf)
             ct = call_type[i]
             view = IncidentView(
                 IncidentId(str(i)), ct, prio[i], Location(lat[i], lon[i]), jids[jur[i]]
@@ -169,6 +191,8 @@ class _Engine:
             if progress is not None and tick == _PROGRESS_EVERY:
                 progress(tick)
                 tick = 0
+        if shifted:
+            self._advance(float("inf"), k)
         while heap:
             tf, u = pop(heap)
             free(u, tf)
@@ -211,9 +235,41 @@ class _Engine:
                 "pools_widened": self.pool.widened,
                 "still_queued": len(self.pending),
             },
+            on_shift=self.shifts.on_seconds if self.shifts is not None else None,
         )
 
     # -- events
+
+    def _advance(self, t: float, k: int) -> int:
+        """With shifts: handle the units' returns and the shift events up to ``t``, in time
+        order (a shift event before a return at the same time); return the next event."""
+        heap, events = self.heap, self.shifts.events if self.shifts is not None else []
+        on_duty = self.on_duty
+        assert on_duty is not None
+        units, n = self.units, len(events)
+        while True:
+            ts = events[k][0] if k < n else float("inf")
+            if heap and heap[0][0] < ts and heap[0][0] <= t:
+                tf, u = heapq.heappop(heap)
+                if on_duty[u]:
+                    self._free(u, tf)
+                else:  # back from a call that ran past its shift: off duty now
+                    units[u].status = UnitStatus.OFF_DUTY
+            elif k < n and ts <= t:
+                _, kind, u = events[k]
+                k += 1
+                if kind == START:
+                    on_duty[u] = True
+                    if units[u].status is UnitStatus.OFF_DUTY:
+                        self._free(u, ts)  # at its post, like a unit back from a call
+                else:
+                    on_duty[u] = False
+                    if units[u].status is UnitStatus.AVAILABLE:
+                        # Fewer units available: no queued call can gain from it.
+                        self.avail.take(u)
+                        units[u].status = UnitStatus.OFF_DUTY
+            else:
+                return k
 
     def _free(self, u: int, now: float) -> None:
         self.units[u].status = UnitStatus.AVAILABLE

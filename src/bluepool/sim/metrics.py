@@ -4,7 +4,10 @@ Times are reported in minutes. A call's *response time* runs from its arrival to
 arrival of its first unit on scene; its *queue delay* from arrival to the first dispatch.
 Utilisation is the share of the run (first to last call) units spent busy (driving out,
 on scene, driving back); the headline figure is fleet-wide, all units' busy time over
-(number of units x run), so each agency weighs by its number of units. A *cross-boundary
+(number of units x run), so each agency weighs by its number of units. With shifts on, the
+denominator is the unit-time on shift within the run instead (the busy time still counts a
+call finished after the shift ended, so a unit working overtime can exceed 100 %). A
+*cross-boundary
 dispatch* is a unit sent to a call in a jurisdiction its agency does not answer for; the
 unit-hours of those are *lent* by the unit's agency and *borrowed* by the call's.
 """
@@ -65,8 +68,11 @@ class PolicyResult:
     lent_hours: Mapping[str, float]
     borrowed_hours: Mapping[str, float]
     stats: Mapping[str, int] = field(default_factory=dict)
-    #: Fleet-wide: busy unit-time of all units / (number of units x run); NaN for the bound.
+    #: Fleet-wide: busy unit-time of all units / (number of units x run), or with shifts
+    #: over their unit-time on shift; NaN for the bound.
     fleet_utilisation: float = float("nan")
+    #: With shifts: unit-hours on shift within the run, by agency; None when shifts are off.
+    on_shift_hours: Mapping[str, float] | None = None
     #: Per call, for the plots (not written to JSON): response and queue delay, minutes.
     response_minutes: FloatArray | None = None
     queue_minutes: FloatArray | None = None
@@ -81,7 +87,7 @@ class PolicyResult:
         return self.fleet_utilisation
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "policy": self.policy,
             "label": self.label,
             "calls": self.calls,
@@ -106,6 +112,9 @@ class PolicyResult:
             "unit_hours_borrowed": {a: _round(h) for a, h in self.borrowed_hours.items()},
             "engine": dict(self.stats),
         }
+        if self.on_shift_hours is not None:
+            out["unit_hours_on_shift"] = {a: _round(h) for a, h in self.on_shift_hours.items()}
+        return out
 
 
 def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult:
@@ -132,7 +141,17 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     agency_of_dispatch = unit_agency[outcome.unit] if len(outcome.unit) else np.empty(0, np.int64)
     n_agencies = len(fleet.agencies)
     busy_by_agency = np.bincount(agency_of_dispatch, weights=busy, minlength=n_agencies)
-    units_by_agency = np.bincount(unit_agency, minlength=n_agencies)
+    # Unit-time that could be busy: the run, or with shifts the time on shift within it.
+    if outcome.on_shift is None:
+        capacity: FloatArray = (np.bincount(unit_agency, minlength=n_agencies) * horizon).astype(
+            np.float64
+        )
+        fleet_capacity = len(unit_agency) * horizon
+    else:
+        capacity = np.bincount(unit_agency, weights=outcome.on_shift, minlength=n_agencies).astype(
+            np.float64
+        )
+        fleet_capacity = float(outcome.on_shift.sum())
     hours = (outcome.end - outcome.start) / 3600.0
     lent = outcome.lent
     j_agency_index = fleet.agency_index()
@@ -148,6 +167,11 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     )
     cross_by_j = np.bincount(calls.jurisdiction, weights=cross_calls, minlength=len(jur_names))
     names = [str(a) for a in fleet.agencies]
+    on_shift_hours = (
+        None
+        if outcome.on_shift is None
+        else dict(zip(names, (capacity / 3600.0).tolist(), strict=True))
+    )
     return PolicyResult(
         policy=outcome.policy,
         calls=len(calls),
@@ -162,15 +186,14 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
         cross_boundary=int(lent.sum()),
         cross_by_jurisdiction={n: int(c) for n, c in zip(jur_names, cross_by_j, strict=True)},
         utilisation_by_agency={
-            n: float(b / (u * horizon)) if u else float("nan")
-            for n, b, u in zip(names, busy_by_agency, units_by_agency, strict=True)
+            n: float(b / c) if c else float("nan")
+            for n, b, c in zip(names, busy_by_agency, capacity, strict=True)
         },
         lent_hours=dict(zip(names, lent_hours.tolist(), strict=True)),
         borrowed_hours=dict(zip(names, borrowed_hours.tolist(), strict=True)),
         stats=outcome.stats,
-        fleet_utilisation=(
-            float(busy.sum() / (len(unit_agency) * horizon)) if len(unit_agency) else float("nan")
-        ),
+        fleet_utilisation=(float(busy.sum() / fleet_capacity) if fleet_capacity else float("nan")),
+        on_shift_hours=on_shift_hours,
         response_minutes=np.where(served, response, np.nan),
         queue_minutes=np.where(served, delay, np.nan),
     )

@@ -15,7 +15,7 @@ import numpy as np
 from bluepool.sim.calls import CallStream
 from bluepool.sim.fleet import Fleet
 from bluepool.sim.metrics import PolicyResult
-from bluepool.sim.scenario import ServiceConfig
+from bluepool.sim.scenario import ServiceConfig, ShiftConfig
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -30,6 +30,8 @@ class Report:
     service: ServiceConfig
     #: One per policy, the lower bound last.
     results: list[PolicyResult]
+    #: Unit shifts; None: every unit on duty all the time.
+    shifts: ShiftConfig | None = None
 
     def result(self, policy: str) -> PolicyResult:
         for r in self.results:
@@ -43,7 +45,7 @@ class Report:
         units: dict[str, int] = {}
         for u in self.fleet.units:
             units[u.agency_id] = units.get(u.agency_id, 0) + 1
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario,
             "description": self.description,
             "seed": self.seed,
@@ -78,6 +80,10 @@ class Report:
             },
             "policies": [r.as_dict() for r in self.results],
         }
+        if self.shifts is not None:
+            # After "policies" so that a report without shifts keeps its keys and order.
+            out["shifts"] = {"hours": [list(h) for h in self.shifts.hours]}
+        return out
 
 
 def summary_table(report: Report) -> str:

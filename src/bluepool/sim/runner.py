@@ -34,6 +34,7 @@ from bluepool.sim.pool import Neighbours, neighbours
 from bluepool.sim.report import Report
 from bluepool.sim.scenario import DataMissing, ReplayCalls, Scenario, ScenarioError
 from bluepool.sim.service import draw_on_scene
+from bluepool.sim.shifts import Schedule, schedule
 from bluepool.sim.travel import TravelModel, make_travel
 
 #: Below this many calls a run does not fork workers: it would not pay.
@@ -102,6 +103,7 @@ def run(
         travel=travel.port.method,
         service=scenario.service,
         results=results,
+        shifts=scenario.shifts,
     )
 
 
@@ -145,6 +147,7 @@ class _Job:
     travel: TravelModel
     scenario: Scenario
     near: Neighbours
+    shifts: Schedule | None
 
 
 #: What a forked worker inherits: set just before the pool forks, read in the child
@@ -154,7 +157,9 @@ _JOB: list[_Job] = []
 
 def _run_policy(policy: str) -> PolicyResult:
     job = _JOB[0]
-    return _policy(job.fleet, job.calls, job.travel, job.scenario, policy, None, job.near)
+    return _policy(
+        job.fleet, job.calls, job.travel, job.scenario, policy, None, job.near, job.shifts
+    )
 
 
 def _policy(
@@ -165,6 +170,7 @@ def _policy(
     policy: str,
     progress: Callable[[int], None] | None,
     near: Neighbours,
+    shifts: Schedule | None = None,
 ) -> PolicyResult:
     collective = collective_for(
         policy,
@@ -181,6 +187,7 @@ def _policy(
         default_plan=scenario.default_plan,
         near=near,
         progress=progress,
+        shifts=shifts,
     )
     return summarize(fleet, calls, outcome)
 
@@ -211,9 +218,14 @@ def compare(
     check_against_fleet(scenario, fleet)
     policies = scenario.policies.compare
     near = neighbours(fleet, calls)
+    shifts = (
+        schedule(scenario.shifts, fleet, calls.start, calls.horizon)
+        if scenario.shifts is not None
+        else None
+    )
     try:
         if workers > 1 and len(policies) > 1:
-            _JOB[:] = [_Job(fleet, calls, travel, scenario, near)]
+            _JOB[:] = [_Job(fleet, calls, travel, scenario, near, shifts)]
             with ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("fork")
             ) as pool:
@@ -224,7 +236,9 @@ def compare(
                     if progress is not None:
                         progress(len(calls))
         else:
-            results = [_policy(fleet, calls, travel, scenario, p, progress, near) for p in policies]
+            results = [
+                _policy(fleet, calls, travel, scenario, p, progress, near, shifts) for p in policies
+            ]
     finally:
         _JOB.clear()
     plans: dict[CallTypeCode, tuple[Requirement, ...]] = {

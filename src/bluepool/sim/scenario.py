@@ -127,6 +127,15 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ShiftConfig:
+    """Daily unit shifts: each unit works one of ``hours`` every day, assigned round-robin
+    by unit index within its agency (see sim/shifts.py)."""
+
+    #: (start, end) hours of the wall-clock day; end before start crosses midnight.
+    hours: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     collective: Path
@@ -140,6 +149,8 @@ class Scenario:
     description: str = ""
     #: Where the scenario was read from (for the report).
     source: Path | None = None
+    #: Unit shifts; None (the default): every unit is on duty all the time.
+    shifts: ShiftConfig | None = None
 
     def data_files(self) -> tuple[Path, ...]:
         """The data files the scenario reads, so a caller can say which one is missing."""
@@ -251,6 +262,7 @@ class _Reader:
                 "service",
                 "policies",
                 "default_plan",
+                "shifts",
             },
             "",
         )
@@ -271,6 +283,7 @@ class _Reader:
             default_plan=self.plan(data.get("default_plan", [{"capability": "patrol"}])),
             seed=seed,
             source=self.path.resolve(),
+            shifts=self.shifts(self.table(data, "shifts", "")) if "shifts" in data else None,
         )
 
     def calls(self, data: dict[str, Any]) -> ReplayCalls | GeneratedCalls:
@@ -425,6 +438,53 @@ class _Reader:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise self.fail(f"policies.reserve_by_agency.{key}", "must be 0 or more")
         return PolicyConfig(tuple(compare), reserve, dict(by_agency))
+
+    def shifts(self, data: dict[str, Any]) -> ShiftConfig | None:
+        where = "shifts"
+        self.known(data, {"enabled", "pattern", "start_hour", "hours"}, where)
+        enabled = data.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise self.fail("shifts.enabled", "must be true or false")
+        if ("pattern" in data) == ("hours" in data):
+            raise self.fail(where, "needs either pattern or hours (not both)")
+        if "pattern" in data:
+            pattern = data["pattern"]
+            parts = pattern.split("x") if isinstance(pattern, str) else []
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise self.fail("shifts.pattern", 'must be "HOURSxSHIFTS", e.g. "8x3"')
+            length, count = int(parts[0]), int(parts[1])
+            if length < 1 or count < 2 or length * count != 24:
+                raise self.fail("shifts.pattern", "two or more shifts making 24 hours")
+            first = data.get("start_hour", 0)
+            if isinstance(first, bool) or not isinstance(first, int | float) or not 0 <= first < 24:
+                raise self.fail("shifts.start_hour", "must be an hour, 0 or more and below 24")
+            hours = tuple(
+                (float((first + k * length) % 24), float((first + (k + 1) * length) % 24))
+                for k in range(count)
+            )
+        else:
+            if "start_hour" in data:
+                raise self.fail("shifts.start_hour", "goes with pattern, not hours")
+            value = data["hours"]
+            if not isinstance(value, list) or not value:
+                raise self.fail("shifts.hours", "must be a list of [start, end] hours")
+            spans = []
+            for i, item in enumerate(value):
+                where_i = f"shifts.hours[{i}]"
+                if (
+                    not isinstance(item, list)
+                    or len(item) != 2
+                    or any(isinstance(x, bool) or not isinstance(x, int | float) for x in item)
+                ):
+                    raise self.fail(where_i, "must be [start, end], two hours")
+                s, e = float(item[0]), float(item[1])
+                if not 0 <= s < 24 or not 0 <= e <= 24:
+                    raise self.fail(where_i, "hours must lie in 0..24 (start below 24)")
+                if s % 24 == e % 24:
+                    raise self.fail(where_i, "a shift needs a length: start and end differ")
+                spans.append((s, e % 24))
+            hours = tuple(spans)
+        return ShiftConfig(hours) if enabled else None
 
     def plan(self, value: Any) -> tuple[Requirement, ...]:
         if not isinstance(value, list) or not value:
