@@ -195,24 +195,27 @@ def recommend(
             continue
         own = 0 if u.agency_id == home_agency else 1
         ranked.append((eta, own, u.workload, u.id, u, caps, home))
-    ranked.sort(key=lambda r: r[:4])
+    # By ETA, then own agency first, then lighter workload, then id: ids are unique, so the
+    # comparison never reaches the Unit itself.
+    ranked.sort()
 
     proposed, shortfalls = _fill_plan(
         plan, ranked, at_home, collective.policies, home_agency, on_scene
     )
     chosen = {uid for _, uid in proposed}
     method = travel.method
+    names = collective.agency_names
     candidates = tuple(
         Candidate(
-            unit_id=u.id,
-            agency_id=u.agency_id,
-            eta_seconds=eta,
-            fills=caps,
-            own_agency=own == 0,
-            workload=u.workload,
-            method=method,
-            agency_name=collective.name(u.agency_id),
-            proposed=u.id in chosen,
+            u.id,
+            u.agency_id,
+            eta,
+            caps,
+            own == 0,
+            u.workload,
+            method,
+            names.get(u.agency_id, u.agency_id),
+            u.id in chosen,
         )
         for eta, own, _, _, u, caps, _ in ranked
     )
