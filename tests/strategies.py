@@ -102,7 +102,7 @@ def units(draw: st.DrawFn, id: str = "u1") -> Unit:
 def fleets(min_size: int = 0, max_size: int = 12) -> st.SearchStrategy[list[Unit]]:
     """Units with distinct ids (u0, u1, ...)."""
     return st.lists(units(), min_size=min_size, max_size=max_size).map(
-        lambda us: [replace(u, id=UnitId(f"u{i}"), events=[]) for i, u in enumerate(us)]
+        lambda us: [replace(u, id=UnitId(f"u{i}")) for i, u in enumerate(us)]
     )
 
 

@@ -93,7 +93,11 @@ def _load(settings: Settings, file: Path) -> dict[str, int]:
                 ctx.hasher,
                 ctx.clock,
                 "bluepool load",
-                JurisdictionIndex(spec.jurisdictions),
+                JurisdictionIndex(
+                    spec.jurisdictions,
+                    on_gap=settings.jurisdiction_gaps,
+                    max_gap_m=settings.jurisdiction_max_gap_m,
+                ),
             )
         ctx.jurisdictions_changed()
         runtime.engine.dispose()

@@ -14,7 +14,7 @@ one applied is ignored, so retries and out-of-order delivery do no harm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -67,7 +67,6 @@ class Unit:
     status_at: datetime | None = None
     position_at: datetime | None = None
     version: int = 1
-    events: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def is_available(self) -> bool:

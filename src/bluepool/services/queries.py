@@ -56,7 +56,7 @@ def incident(ctx: Context, incident_id: str) -> dict[str, Any]:
 
 def agencies(ctx: Context) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
-        return [views.agency(a) for a in sorted(uow.agencies.list(), key=lambda a: a.id)]
+        return [views.agency(a) for a in uow.agencies.list()]
 
 
 def agency(ctx: Context, agency_id: str) -> dict[str, Any]:
@@ -66,10 +66,7 @@ def agency(ctx: Context, agency_id: str) -> dict[str, Any]:
 
 def jurisdictions(ctx: Context, geometry: bool) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
-        return [
-            views.jurisdiction(j, geometry)
-            for j in sorted(uow.jurisdictions.list(), key=lambda j: j.id)
-        ]
+        return [views.jurisdiction(j, geometry) for j in uow.jurisdictions.list()]
 
 
 def jurisdiction(ctx: Context, jurisdiction_id: str) -> dict[str, Any]:
@@ -83,7 +80,7 @@ def stations(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
         return [
             views.station(s)
-            for s in sorted(uow.stations.list(), key=lambda s: s.id)
+            for s in uow.stations.list()
             if agency_id is None or s.agency_id == agency_id
         ]
 
@@ -95,7 +92,7 @@ def station(ctx: Context, station_id: str) -> dict[str, Any]:
 
 def call_types(ctx: Context) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
-        return [views.call_type(c) for c in sorted(uow.call_types.list(), key=lambda c: c.code)]
+        return [views.call_type(c) for c in uow.call_types.list()]
 
 
 def call_type(ctx: Context, code: str) -> dict[str, Any]:
@@ -105,7 +102,7 @@ def call_type(ctx: Context, code: str) -> dict[str, Any]:
 
 def policies(ctx: Context) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
-        return [views.policy(p) for p in sorted(uow.policies.list(), key=lambda p: p.agency_id)]
+        return [views.policy(p) for p in uow.policies.list()]
 
 
 def policy(ctx: Context, agency_id: str) -> dict[str, Any]:
@@ -119,9 +116,7 @@ def policy(ctx: Context, agency_id: str) -> dict[str, Any]:
 def users(ctx: Context, agency_id: str | None) -> list[dict[str, Any]]:
     with ctx.reader() as uow:
         return [
-            views.user(u)
-            for u in sorted(uow.users.list(), key=lambda u: u.username)
-            if agency_id is None or u.agency_id == agency_id
+            views.user(u) for u in uow.users.list() if agency_id is None or u.agency_id == agency_id
         ]
 
 

@@ -105,7 +105,6 @@ def load_collective(
             u,
             status=UnitStatus.AVAILABLE,
             jurisdiction_id=next(places) if u.location else None,
-            events=[],
         )
         for u in spec.units
     ]

@@ -60,7 +60,7 @@ class Fleet:
 
     def fresh_units(self) -> list[Unit]:
         """Copies of the units as they start, for one policy's run to change."""
-        return [dataclasses.replace(u, events=[]) for u in self.units]
+        return [dataclasses.replace(u) for u in self.units]
 
 
 def build_fleet(spec: CollectiveSpec) -> Fleet:
@@ -90,7 +90,6 @@ def build_fleet(spec: CollectiveSpec) -> Fleet:
             incident_id=None,
             workload=0,
             jurisdiction_id=where[p],
-            events=[],
         )
         for u, p in zip(units, unit_post, strict=True)
     ]

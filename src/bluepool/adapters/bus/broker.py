@@ -48,10 +48,6 @@ class Broker:
             queue.get_nowait()
         queue.put_nowait(event)
 
-    def since(self, seq: int) -> list[dict[str, Any]]:
-        with self._lock:
-            return [e for e in self._recent if e["seq"] > seq]
-
     async def subscribe(self, after: int | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield events as they are published, first replaying those after ``after``."""
         loop = asyncio.get_running_loop()
@@ -73,7 +69,3 @@ class Broker:
         finally:
             with self._lock:
                 self._subscribers.discard(entry)
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)

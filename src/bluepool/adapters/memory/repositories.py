@@ -47,12 +47,6 @@ class _Deleted:
 DELETED = _Deleted()
 
 
-def copy_unit(u: Unit) -> Unit:
-    new = copy.copy(u)
-    new.events = []
-    return new
-
-
 def copy_incident(i: Incident) -> Incident:
     new = copy.copy(i)
     new.assignments = [copy.copy(a) for a in i.assignments]
@@ -215,7 +209,7 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
     versioned = True
 
     def __init__(self, store: MemoryStore) -> None:
-        super().__init__(store, "units", lambda u: u.id, copy_unit, "unit")
+        super().__init__(store, "units", lambda u: u.id, copy.copy, "unit")
 
     def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
         found = sorted(
@@ -229,7 +223,7 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
             ),
             key=lambda u: u.id,
         )
-        return [copy_unit(u) for u in _page(found, page)], len(found)
+        return [copy.copy(u) for u in _page(found, page)], len(found)
 
 
 class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
