@@ -97,7 +97,7 @@ def simulate(
         calls,
         collective,
         travel,
-        near if near is not None else neighbours(fleet, calls),
+        near if near is not None else neighbours(fleet, calls, default_plan),
         default_plan,
         verify,
         shifts,

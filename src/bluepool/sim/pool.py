@@ -5,106 +5,233 @@ would cost milliseconds a call. The simulator instead keeps an index of the avai
 units by post, walks the posts nearest to the call, and hands ``recommend`` only the
 available units there that belong to an agency that may serve the call and have a
 capability the plan needs. Its answer (the proposed units) is then *the same* as over the
-whole fleet, because:
+whole fleet. Why:
 
-1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, id), which
-   depends on the unit alone. It then fills the plan's slots by taking units in rank order,
-   each joining when an augmenting path places it (a greedy over a matroid), skipping a
-   lender's unit at home when lending it would break the agency's home reserve, and stops
-   when every slot is filled. What it has chosen after the first m units of the ranking
-   depends on those m units only.
-2. The pool holds *every* available unit of a serving agency with a needed capability at
-   each post walked, and the walk goes in order of distance, so each unit left out lies at
-   least ``d_next`` metres away (the next post's distance) and cannot arrive before
-   ``d_next * seconds_per_metre`` (the travel model's lower bound). Units of agencies that
-   may not serve the call (``SharingPolicy.lends`` is empty for the plan's capabilities)
-   are excluded by ``recommend`` anyway.
-3. Home reserves count *all* available units of a lender at home (any capability), and
+A unit's *type* for a plan is the set of the plan's capabilities it has ({patrol}, or
+{k9, patrol} for a dog unit that also patrols). For each type the pool walks the posts
+that host units of that type, nearest first, taking every available unit of the type
+(of an agency that may serve the call) at each post walked, until it has the type's
+target; ``R`` is then the distance of the first post of the type not walked. A unit of
+the type left out lies at least ``R`` away, so it cannot arrive before ``R *
+seconds_per_metre`` (the travel model's lower bound on an ETA).
+
+1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, id),
+   which depends on the unit alone. It then fills the plan's slots by taking units in
+   rank order, each joining when an augmenting path places it (a greedy over a
+   matroid), skipping a lender's unit at home when lending it would break the agency's
+   home reserve, and stops when every slot is filled. What it has chosen after the first
+   m units of the ranking depends on those m units only.
+2. So a unit left out changes nothing if it ranks after the last unit chosen: true of a
+   type when every proposed unit arrives before the type's bound (strictly).
+3. Nor does it if it could never join when its turn comes. Say ``m`` slots take a
+   capability of type ``T``, and ``m`` units that may fill exactly ``T`` (candidates
+   whose ``fills`` is ``T``) and that no reserve can skip rank before it. At its turn
+   each of them has been either chosen, or refused (it could not be placed). If one was
+   refused, a unit that can fill no more than it cannot be placed either. If all were
+   chosen, they hold all ``m`` slots of ``T``'s capabilities and can move to no other,
+   so no augmenting path reaches a free slot. A type's bound is met this way when the
+   pool holds ``m`` such candidates arriving before it.
+4. Home reserves count *all* available units of a lender at home (any capability), and
    compare that count ``x`` with ``reserve + lent + 1`` where ``lent`` < K, the number of
-   slots. So for every lender with a reserve the pool is padded with more of its available
-   units at home, up to ``min(x, reserve + K)``: every comparison then comes out as over
-   the fleet. (For a reserve of 0 no padding is needed: the unit compared and those
-   already lent are themselves in the pool.)
+   slots. So for every lender with a reserve the pool is padded with more of its
+   available units at home, up to ``min(x, reserve + K)``: every comparison then comes
+   out as over the fleet. (For a reserve of 0 no padding is needed: the unit compared and
+   those already lent are themselves in the pool.)
 
-Hence, when the pool's answer fills every slot with units that arrive before the bound
-(strictly), every unit ranked before the last one chosen is in the pool, the fleet's fill
-goes through the same units in the same order and stops at the same one: the same
-answer. When the pool's answer falls short, the pool is grown to every available unit of
-the serving agencies with a needed capability (so it *is* the fleet, as far as
-``recommend`` can tell). Otherwise the walk goes further (twice as many units).
-``tests/sim/test_pool.py`` checks the equality on random states.
+Hence, when the pool's answer fills every slot and every type's bound is met by 2 or 3,
+the fleet's fill goes through the same units in the same way: the same answer. When a
+bound is not met, that type's walk goes further (twice as many units); when the answer
+falls short, every type's walk takes every available unit of the serving agencies (so
+the pool *is* the fleet, as far as ``recommend`` can tell). Walking by type rather than
+by capability keeps a call that needs one rare unit (a dog) and two common ones from
+collecting every patrol car on the way to the nearest dog. ``tests/sim/test_pool.py``
+checks the equality on random states.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import Collective, IncidentView, Recommendation, recommend
+from bluepool.domain.dispatch import (
+    Candidate,
+    Collective,
+    IncidentView,
+    Recommendation,
+    recommend,
+)
 from bluepool.domain.ids import CallTypeCode, JurisdictionId
 from bluepool.domain.units import Unit, UnitStatus
 from bluepool.sim.calls import CallStream
-from bluepool.sim.fleet import Fleet, chord_to_metres, unit_vectors
+from bluepool.sim.fleet import Fleet, FloatArray, IntArray, chord_to_metres, unit_vectors
 from bluepool.sim.travel import TravelModel
 
-#: How many nearest posts to precompute per call.
-NEAREST_POSTS = 24
+#: How many nearest posts of a type to find for every call in advance.
+NEAREST_POSTS = 8
 #: Relative margin on the ETA bound, against rounding between two distance formulas.
 _MARGIN = 1.0 - 1e-9
+_DEFAULT_PLAN = (Requirement("patrol"),)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Neighbours:
-    """For each call, the nearest posts and their great-circle distances, nearest first."""
+class Kinds:
+    """The fleet's units by capability set: ``kind[u]`` indexes ``caps``."""
 
-    posts: list[list[int]]
-    metres: list[list[float]]
-    tree: cKDTree | None
-    call_xyz: NDArray[np.float64]
-    count: int
+    caps: tuple[frozenset[str], ...]
+    kind: tuple[int, ...]
+    #: Per kind: the posts hosting units of that kind.
+    posts: tuple[frozenset[int], ...]
 
-    def nearest(self, i: int, k: int) -> tuple[list[int], list[float]]:
+
+def kinds_of(fleet: Fleet) -> Kinds:
+    caps: dict[frozenset[str], int] = {}
+    kind = tuple(caps.setdefault(u.capabilities, len(caps)) for u in fleet.units)
+    posts: list[set[int]] = [set() for _ in caps]
+    for k, p in zip(kind, fleet.unit_post, strict=True):
+        posts[k].add(p)
+    return Kinds(tuple(caps), kind, tuple(frozenset(p) for p in posts))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Types:
+    """The units' types for a set of needed capabilities (see the module's docstring)."""
+
+    needed: frozenset[str]
+    types: tuple[frozenset[str], ...]
+    #: Per unit: its type's index, -1 when it has none of the capabilities.
+    unit_type: tuple[int, ...]
+    #: Per type: the unit kinds of that type, and the posts hosting them (sorted).
+    kinds: tuple[tuple[int, ...], ...]
+    posts: tuple[tuple[int, ...], ...]
+
+
+def types_for(kinds: Kinds, needed: frozenset[str]) -> Types:
+    types: dict[frozenset[str], int] = {}
+    type_of_kind = []
+    for caps in kinds.caps:
+        t = caps & needed
+        type_of_kind.append(types.setdefault(t, len(types)) if t else -1)
+    members = [tuple(k for k, t in enumerate(type_of_kind) if t == i) for i in range(len(types))]
+    posts = [tuple(sorted(set().union(*(kinds.posts[k] for k in ks)))) for ks in members]
+    return Types(
+        needed,
+        tuple(types),
+        tuple(type_of_kind[k] for k in kinds.kind),
+        tuple(members),
+        tuple(posts),
+    )
+
+
+@dataclass(slots=True, eq=False)
+class PostIndex:
+    """Some posts (those hosting units of one type), and each call's nearest of them."""
+
+    posts: NDArray[np.int64]
+    tree: cKDTree
+    call_xyz: FloatArray
+    #: Per call with a row: the nearest posts (fleet indexes) and their distances.
+    row: IntArray
+    near_posts: IntArray
+    near_metres: FloatArray
+
+    def first(self, i: int) -> tuple[list[int], list[float], bool]:
+        """The posts nearest to call ``i``; and whether that is all of them."""
+        r = int(self.row[i])
+        if r < 0:
+            return self.nearest(i, NEAREST_POSTS)
+        posts: list[int] = self.near_posts[r].tolist()
+        return posts, self.near_metres[r].tolist(), len(posts) >= len(self.posts)
+
+    def nearest(self, i: int, k: int) -> tuple[list[int], list[float], bool]:
         """The ``k`` posts nearest to call ``i`` (all of them when k >= their number)."""
-        assert self.tree is not None
-        k = min(k, self.count)
+        k = min(k, len(self.posts))
         chord, idx = self.tree.query(self.call_xyz[i], k=k)
         chord, idx = np.atleast_1d(chord), np.atleast_1d(idx)
-        return idx.tolist(), chord_to_metres(chord).tolist()
+        return self.posts[idx].tolist(), chord_to_metres(chord).tolist(), k == len(self.posts)
 
 
-def neighbours(fleet: Fleet, calls: CallStream, k: int = NEAREST_POSTS) -> Neighbours:
-    """Find each call's nearest posts in one vectorised query."""
-    call_xyz = unit_vectors(calls.lat, calls.lon)
-    n = len(fleet.posts)
-    k = min(k, n)
-    if len(calls) == 0 or k == 0:
-        empty: list[list[int]] = [[] for _ in range(len(calls))]
-        return Neighbours(empty, [[] for _ in range(len(calls))], None, call_xyz, n)
-    tree = cKDTree(fleet.post_xyz)
-    chord, idx = tree.query(call_xyz, k=k)
-    if k == 1:
-        chord, idx = chord[:, None], idx[:, None]
-    return Neighbours(idx.tolist(), chord_to_metres(chord).tolist(), tree, call_xyz, n)
+@dataclass(slots=True, eq=False)
+class Neighbours:
+    """For each call, the nearest posts of each type its plan looks for."""
+
+    post_xyz: FloatArray
+    call_xyz: FloatArray
+    indexes: dict[tuple[int, ...], PostIndex] = field(default_factory=dict)
+
+    def index(self, posts: tuple[int, ...], calls: IntArray | None = None) -> PostIndex:
+        """The index of these posts; with ``calls``, find their nearest posts in advance."""
+        index = self.indexes.get(posts)
+        n = len(self.call_xyz)
+        if index is None:
+            ids = np.array(posts, dtype=np.int64)
+            index = PostIndex(
+                ids,
+                cKDTree(self.post_xyz[ids]),
+                self.call_xyz,
+                np.full(n, -1, dtype=np.int64),
+                np.empty((0, 0), dtype=np.int64),
+                np.empty((0, 0)),
+            )
+            self.indexes[posts] = index
+        if calls is not None and len(calls):
+            k = min(NEAREST_POSTS, len(posts))
+            # Both cores: the query is the one part of a run that is not sequential.
+            chord, idx = index.tree.query(self.call_xyz[calls], k=k, workers=-1)
+            chord, idx = chord.reshape(len(calls), k), idx.reshape(len(calls), k)
+            index.row[calls] = np.arange(len(calls)) + len(index.near_posts)
+            index.near_posts = np.concatenate(
+                (index.near_posts.reshape(-1, k), index.posts[idx]), axis=0
+            )
+            index.near_metres = np.concatenate(
+                (index.near_metres.reshape(-1, k), chord_to_metres(chord)), axis=0
+            )
+        return index
+
+
+def neighbours(
+    fleet: Fleet,
+    calls: CallStream,
+    default_plan: Sequence[Requirement] = _DEFAULT_PLAN,
+) -> Neighbours:
+    """Find each call's nearest posts of every type its plan needs, in bulk queries."""
+    near = Neighbours(fleet.post_xyz, unit_vectors(calls.lat, calls.lon))
+    if not fleet.posts:
+        return near
+    kinds = kinds_of(fleet)
+    by_needed: dict[frozenset[str], list[int]] = {}
+    needed_of = {
+        code: frozenset(r.capability for r in ct.plan) for code, ct in fleet.call_types.items()
+    }
+    default = frozenset(r.capability for r in default_plan)
+    for i, code in enumerate(calls.call_type):
+        by_needed.setdefault(needed_of.get(code, default), []).append(i)
+    for needed, rows in by_needed.items():
+        for posts in types_for(kinds, needed).posts:
+            near.index(posts, np.array(rows, dtype=np.int64))
+    return near
 
 
 class Availability:
-    """Which units are available, by post, by agency and capability, and at home."""
+    """Which units are available: at each post, by agency and kind, and at home."""
 
     def __init__(self, fleet: Fleet, units: Sequence[Unit]) -> None:
         self.units = units
         self.post = fleet.unit_post
         self.agency = fleet.unit_agency
         self.home = fleet.unit_home
+        self.kinds = kinds_of(fleet)
+        self.kind = self.kinds.kind
         self.caps = tuple(u.capabilities for u in units)
         self.at_post: list[list[int]] = [[] for _ in fleet.posts]
-        self.by_agency: list[dict[str, int]] = [{} for _ in fleet.agencies]
-        self.total: dict[str, int] = {}
+        #: Available units per kind, in all and per agency.
+        self.total = [0] * len(self.kinds.caps)
+        self.by_agency = [[0] * len(self.kinds.caps) for _ in fleet.agencies]
         self.count = [0] * len(fleet.agencies)
         self.at_home: list[set[int]] = [set() for _ in fleet.agencies]
         for u, unit in enumerate(units):
@@ -112,23 +239,19 @@ class Availability:
                 self.put(u)
 
     def put(self, u: int) -> None:
-        a = self.agency[u]
+        a, k = self.agency[u], self.kind[u]
         self.at_post[self.post[u]].append(u)
-        counts, total = self.by_agency[a], self.total
-        for c in self.caps[u]:
-            counts[c] = counts.get(c, 0) + 1
-            total[c] = total.get(c, 0) + 1
+        self.total[k] += 1
+        self.by_agency[a][k] += 1
         self.count[a] += 1
         if self.home[u]:
             self.at_home[a].add(u)
 
     def take(self, u: int) -> None:
-        a = self.agency[u]
+        a, k = self.agency[u], self.kind[u]
         self.at_post[self.post[u]].remove(u)
-        counts, total = self.by_agency[a], self.total
-        for c in self.caps[u]:
-            counts[c] -= 1
-            total[c] -= 1
+        self.total[k] -= 1
+        self.by_agency[a][k] -= 1
         self.count[a] -= 1
         if self.home[u]:
             self.at_home[a].discard(u)
@@ -143,13 +266,17 @@ class _Serving:
     home: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Plan:
     plan: tuple[Requirement, ...]
     needed: frozenset[str]
-    caps: tuple[str, ...]
-    counts: tuple[int, ...]
     size: int
+    types: Types
+    indexes: tuple[PostIndex, ...]
+    #: Per type: how many of the plan's slots take one of its capabilities, and how many
+    #: units of the type the first walk looks for.
+    slots: tuple[int, ...]
+    first: tuple[int, ...]
 
 
 class PoolRecommender:
@@ -175,18 +302,35 @@ class PoolRecommender:
             for a in fleet.agencies
         ]
         self.any_reserve = any(self.reserve)
+        self.unit_at = {u.id: i for i, u in enumerate(self.units)}
         self._serving: dict[tuple[JurisdictionId, CallTypeCode, int, frozenset[str]], _Serving] = {}
         self._plans: dict[tuple[Requirement, ...], _Plan] = {}
-        #: How often the first pool did not prove itself and the walk went further.
+        self._types: dict[frozenset[str], Types] = {}
+        #: How often the first pool did not prove itself and a walk went further.
         self.widened = 0
         self.calls = 0
 
     def plan_info(self, plan: tuple[Requirement, ...]) -> _Plan:
         info = self._plans.get(plan)
         if info is None:
-            caps = tuple(r.capability for r in plan)
-            counts = tuple(r.count for r in plan)
-            info = _Plan(plan, frozenset(caps), caps, counts, sum(counts))
+            needed = frozenset(r.capability for r in plan)
+            types = self._types.get(needed)
+            if types is None:
+                types = self._types[needed] = types_for(self.avail.kinds, needed)
+            count: dict[str, int] = {}
+            for r in plan:
+                count[r.capability] = count.get(r.capability, 0) + r.count
+            slots = tuple(sum(count[c] for c in t) for t in types.types)
+            info = _Plan(
+                plan,
+                needed,
+                sum(count.values()),
+                types,
+                tuple(self.near.index(p) for p in types.posts),
+                slots,
+                # Enough for the capability the type is rarest for.
+                tuple(min(count[c] for c in t) for t in types.types),
+            )
             self._plans[plan] = info
         return info
 
@@ -217,11 +361,13 @@ class PoolRecommender:
             self._serving[key] = s
         return s
 
-    def available_for(self, s: _Serving, cap: str) -> int:
+    def _available(self, s: _Serving, info: _Plan) -> list[int]:
+        """Per type of the plan: its available units of the agencies that may serve."""
         if s.everyone:
-            return self.avail.total.get(cap, 0)
+            total = self.avail.total
+            return [sum(total[k] for k in ks) for ks in info.types.kinds]
         by = self.avail.by_agency
-        return sum(by[a].get(cap, 0) for a in s.agencies)
+        return [sum(by[a][k] for a in s.agencies for k in ks) for ks in info.types.kinds]
 
     def recommend(
         self,
@@ -237,103 +383,96 @@ class PoolRecommender:
         info = self._plans.get(plan) or self.plan_info(plan)
         key = (view.jurisdiction_id, view.call_type, view.priority, info.needed)
         s = self._serving.get(key) or self.serving(view, info.needed)  # type: ignore[arg-type]
-        if s.everyone:
-            total = self.avail.total
-            totals = [total.get(c, 0) for c in info.caps]
-        else:
-            totals = [self.available_for(s, c) for c in info.caps]
+        totals = self._available(s, info)
         if not any(totals):
             return None
         self.calls += 1
-        targets = [min(n, t) for n, t in zip(info.counts, totals, strict=True)]
+        targets = [min(n, t) for n, t in zip(info.first, totals, strict=True)]
         units = self.units
+        flags = None if s.everyone else s.flags
+        spm = self.travel.seconds_per_metre * _MARGIN
         while True:
-            if len(targets) == 1:
-                pool, d_next = self._walk_one(i, s, info.caps[0], targets[0])
-                got = [len(pool)]
-            else:
-                pool, got, d_next = self._walk(i, s, info, targets)
+            pool: list[int] = []
+            bounds = []
+            for t, n in enumerate(targets):
+                d = self._walk(i, info.indexes[t], info.types.unit_type, t, n, flags, pool)
+                # With every unit of the type in the pool, none is left out.
+                bounds.append(math.inf if n >= totals[t] else d)
             if self.any_reserve:
                 self._pad(pool, s, info.size)
             rec = recommend(
                 view, plan, [units[u] for u in pool], self.collective, self.travel.port, on_scene
             )
-            # The proof (see the module's docstring): complete, or filled before the bound.
-            if got == totals:
+            if targets == totals:
                 return rec
-            if not rec.shortfalls:
-                bound = d_next * self.travel.seconds_per_metre * _MARGIN
-                for c in rec.candidates:
-                    if c.proposed and c.eta_seconds >= bound:
-                        break
-                else:
-                    return rec
-                targets = [min(t, 2 * x + 1) for x, t in zip(targets, totals, strict=True)]
-            else:
+            if rec.shortfalls:
                 targets = totals
+            else:
+                late = self._unproven(rec, info, bounds, spm)
+                if not late:
+                    return rec
+                for t in late:
+                    targets[t] = min(totals[t], 2 * targets[t] + 1)
             self.widened += 1
 
-    def _posts(self, i: int, seen: int) -> tuple[list[int], list[float], bool]:
-        """Posts by distance from call ``i``, more than ``seen`` of them if there are more;
-        and whether that is all of them."""
-        if seen == 0:
-            posts, metres = self.near.posts[i], self.near.metres[i]
-        else:
-            posts, metres = self.near.nearest(i, 4 * seen)
-        return posts, metres, len(posts) >= self.near.count
+    def _unproven(
+        self, rec: Recommendation, info: _Plan, bounds: list[float], spm: float
+    ) -> list[int]:
+        """The types whose left-out units the proof does not cover (see the docstring)."""
+        last = max((c.eta_seconds for c in rec.candidates if c.proposed), default=-math.inf)
+        late = []
+        for t, r in enumerate(bounds):
+            bound = r * spm
+            if last < bound:
+                continue
+            kind = info.types.types[t]
+            sure = sum(
+                1
+                for c in rec.candidates
+                if c.eta_seconds < bound and c.fills == kind and not self._skippable(c)
+            )
+            if sure < info.slots[t]:
+                late.append(t)
+        return late
 
-    def _walk_one(self, i: int, s: _Serving, cap: str, target: int) -> tuple[list[int], float]:
-        """``_walk`` for a plan that needs one capability."""
-        agency, unit_caps, at_post = self.avail.agency, self.avail.caps, self.avail.at_post
-        flags = None if s.everyone else s.flags
-        posts, metres, full = self._posts(i, 0)
-        while True:
-            pool: list[int] = []
-            d_last = -1.0
-            for p, d in zip(posts, metres, strict=True):
-                if len(pool) >= target and d > d_last:
-                    return pool, d
-                d_last = d
-                for u in at_post[p]:
-                    if cap in unit_caps[u] and (flags is None or flags[agency[u]]):
-                        pool.append(u)
-            if full:
-                return pool, math.inf
-            posts, metres, full = self._posts(i, len(posts))
+    def _skippable(self, c: Candidate) -> bool:
+        """May a home reserve keep this unit from joining (a lender's unit at home)?"""
+        if not self.any_reserve or c.own_agency:
+            return False
+        u = self.unit_at[c.unit_id]
+        return bool(self.avail.home[u] and self.reserve[self.avail.agency[u]])
 
     def _walk(
-        self, i: int, s: _Serving, info: _Plan, targets: list[int]
-    ) -> tuple[list[int], list[int], float]:
-        """Collect the available capable units of the serving agencies, post by post, until
-        each capability has its target; return them, their count by capability, and the
-        distance of the first post not walked."""
-        caps, flags = info.caps, s.flags
-        agency, unit_caps, at_post = self.avail.agency, self.avail.caps, self.avail.at_post
-        posts, metres, full = self._posts(i, 0)
+        self,
+        i: int,
+        index: PostIndex,
+        unit_type: tuple[int, ...],
+        t: int,
+        target: int,
+        flags: tuple[bool, ...] | None,
+        pool: list[int],
+    ) -> float:
+        """Add to ``pool`` the available units of type ``t`` of the serving agencies, post
+        by post from call ``i``, until there are ``target`` of them; return the distance
+        of the first post not walked."""
+        agency, at_post = self.avail.agency, self.avail.at_post
+        start = len(pool)
+        posts, metres, full = index.first(i)
         while True:
-            pool: list[int] = []
-            got = [0] * len(caps)
-            short = sum(1 for t in targets if t > 0)
+            got = 0
             d_last = -1.0
             for p, d in zip(posts, metres, strict=True):
-                if short == 0 and d > d_last:
-                    return pool, got, d
+                if got >= target and d > d_last:
+                    return d
                 d_last = d
                 for u in at_post[p]:
-                    if flags[agency[u]]:
-                        have = unit_caps[u]
-                        hit = False
-                        for k, c in enumerate(caps):
-                            if c in have:
-                                hit = True
-                                got[k] += 1
-                                if got[k] == targets[k]:
-                                    short -= 1
-                        if hit:
-                            pool.append(u)
+                    if unit_type[u] == t and (flags is None or flags[agency[u]]):
+                        pool.append(u)
+                        got += 1
             if full:
-                return pool, got, math.inf
-            posts, metres, full = self._posts(i, len(posts))
+                return math.inf
+            del pool[start:]
+            posts, metres, full = index.nearest(i, 4 * len(posts))
 
     def _pad(self, pool: list[int], s: _Serving, size: int) -> None:
         """Add lenders' units at home, so the pool counts their reserves as the fleet does."""

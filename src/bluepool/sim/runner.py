@@ -217,7 +217,7 @@ def compare(
     """Serve the calls under each policy of the scenario, then compute the lower bound."""
     check_against_fleet(scenario, fleet)
     policies = scenario.policies.compare
-    near = neighbours(fleet, calls)
+    near = neighbours(fleet, calls, scenario.default_plan)
     shifts = (
         schedule(scenario.shifts, fleet, calls.start, calls.horizon)
         if scenario.shifts is not None
