@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install demo serve test test-postgres check bench clean
 
-$(STAMP): pyproject.toml
+# The modules setup.py compiles with mypyc: editing one means compiling it again.
+COMPILED := $(shell sed -n 's/^ *"\(src\/.*\.py\)",$$/\1/p' setup.py)
+
+$(STAMP): pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -36,4 +39,5 @@ bench: install           ## benchmarks, each against a baseline in the same run
 	$(BIN)/python benchmarks/simulate.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .hypothesis
+	find src -name '*.so' -delete

@@ -127,7 +127,8 @@ def recommend(
     """
     needed = frozenset(r.capability for r in plan)
     home_agency = collective.agency_of(incident.jurisdiction_id)
-    at_home = _available_at_home(units, collective)
+    # Counted when a lender's unit at home meets a reserve: no other check can fail.
+    at_home: dict[AgencyId, int] | None = None
     excluded: list[Exclusion] = []
     eligible: list[tuple[Unit, frozenset[str], bool]] = []
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
@@ -179,9 +180,12 @@ def recommend(
             )
             continue
         assert policy is not None
-        if home and at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
-            excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
-            continue
+        if home and policy.home_reserve:
+            if at_home is None:
+                at_home = _available_at_home(units, collective)
+            if at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
+                excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
+                continue
         eligible.append((u, lent, home))
 
     origins = [u.location for u, *_ in eligible if u.location is not None]
@@ -200,7 +204,7 @@ def recommend(
     ranked.sort()
 
     proposed, shortfalls = _fill_plan(
-        plan, ranked, at_home, collective.policies, home_agency, on_scene
+        plan, ranked, at_home or {}, collective.policies, home_agency, on_scene
     )
     chosen = {uid for _, uid in proposed}
     method = travel.method
@@ -268,29 +272,19 @@ def _fill_plan(
     caps_of = [*on_scene, *(row[5] for row in ranked)]
     k = len(on_scene)
 
-    def place(row: int, seen: set[int]) -> bool:
-        caps = caps_of[row]
-        for s, cap in enumerate(slots):
-            if cap in caps and s not in seen:
-                seen.add(s)
-                current = holder[s]
-                if current is None or place(current, seen):
-                    holder[s] = row
-                    return True
-        return False
-
-    filled = sum(1 for row in range(k) if place(row, set()))
+    filled = sum(1 for row in range(k) if _augment(row, set(), slots, holder, caps_of))
     for row, (*_, u, caps, home) in enumerate(ranked, start=k):
         if filled == len(slots):
             break
-        if not any(cap in caps for cap in slots):
+        if caps.isdisjoint(slots):
             continue
         lender = home and u.agency_id != home_agency
         if lender:
             lent = lent_from_home.get(u.agency_id, 0)
-            if at_home.get(u.agency_id, 0) - lent - 1 < policies[u.agency_id].home_reserve:
+            reserve = policies[u.agency_id].home_reserve
+            if reserve and at_home.get(u.agency_id, 0) - lent - 1 < reserve:
                 continue
-        if place(row, set()):
+        if _augment(row, set(), slots, holder, caps_of):
             filled += 1
             if lender:
                 lent_from_home[u.agency_id] = lent_from_home.get(u.agency_id, 0) + 1
@@ -312,6 +306,32 @@ def _fill_plan(
     return tuple(proposed), tuple(shortfalls)
 
 
+def slots_filled(slots: Sequence[str], units: Sequence[frozenset[str]]) -> int:
+    """The most of ``slots`` (capabilities) the units can fill, one slot each."""
+    holder: list[int | None] = [None] * len(slots)
+    return sum(1 for row in range(len(units)) if _augment(row, set(), slots, holder, units))
+
+
+def _augment(
+    row: int,
+    seen: set[int],
+    slots: Sequence[str],
+    holder: list[int | None],
+    caps_of: Sequence[frozenset[str]],
+) -> bool:
+    """Place unit ``row`` in a slot, moving the holders of the slots it can fill to other
+    slots if need be (Kuhn's augmenting path); False when it cannot be placed."""
+    caps = caps_of[row]
+    for s, cap in enumerate(slots):
+        if cap in caps and s not in seen:
+            seen.add(s)
+            current = holder[s]
+            if current is None or _augment(current, seen, slots, holder, caps_of):
+                holder[s] = row
+                return True
+    return False
+
+
 def _fill_one(
     capability: str,
     ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
@@ -324,8 +344,9 @@ def _fill_one(
     for *_, u, caps, home in ranked:
         if capability not in caps:
             continue
-        lender = home and u.agency_id != home_agency
-        if lender and at_home.get(u.agency_id, 0) - 1 < policies[u.agency_id].home_reserve:
-            continue
+        if home and u.agency_id != home_agency:
+            reserve = policies[u.agency_id].home_reserve
+            if reserve and at_home.get(u.agency_id, 0) - 1 < reserve:
+                continue
         return ((capability, u.id),), ()
     return (), (Shortfall(capability, 1),)

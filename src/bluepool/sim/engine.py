@@ -18,15 +18,23 @@ make it servable, since dispatches only make fewer units available.)
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 from numpy.typing import NDArray
 
 from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import Collective, IncidentView, Recommendation, recommend
+from bluepool.domain.dispatch import (
+    Collective,
+    IncidentView,
+    Recommendation,
+    recommend,
+    slots_filled,
+)
 from bluepool.domain.geo import Location
 from bluepool.domain.ids import CallTypeCode, IncidentId, JurisdictionId
 from bluepool.domain.units import UnitStatus
@@ -42,6 +50,8 @@ Progress = Callable[[int], None]
 _PROGRESS_EVERY = 2048
 
 
+# An exception class compiled by mypyc must stay a plain Python class (docs/decisions/0004).
+@mypyc_attr(native_class=False)
 class PoolMismatch(AssertionError):
     """``verify=True`` found a pool whose recommendation differs from the fleet's."""
 
@@ -102,7 +112,15 @@ def simulate(
         verify,
         shifts,
     )
-    return engine.run(policy, progress)
+    # A run allocates millions of short-lived objects and keeps a growing log, but makes
+    # no reference cycles: the cyclic collector would only rescan the heap, again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return engine.run(policy, progress)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Engine:
@@ -333,7 +351,7 @@ class _Engine:
         known = self._addable.get(key)
         if known is None:
             slots = [r.capability for r in plan for _ in range(r.count)]
-            known = _matching(slots, [*sent, caps]) > _matching(slots, list(sent))
+            known = slots_filled(slots, [*sent, caps]) > slots_filled(slots, sent)
             self._addable[key] = known
         return known
 
@@ -419,20 +437,3 @@ class _Engine:
             raise PoolMismatch(
                 f"incident {view.id}: pool proposed {got}, the fleet {full.proposed}"
             )
-
-
-def _matching(slots: list[str], units: list[frozenset[str]]) -> int:
-    """The most slots the units can fill, one slot each (Kuhn's augmenting paths)."""
-    holder: list[int | None] = [None] * len(slots)
-
-    def place(u: int, seen: set[int]) -> bool:
-        for s, cap in enumerate(slots):
-            if cap in units[u] and s not in seen:
-                seen.add(s)
-                h = holder[s]
-                if h is None or place(h, seen):
-                    holder[s] = u
-                    return True
-        return False
-
-    return sum(1 for u in range(len(units)) if place(u, set()))

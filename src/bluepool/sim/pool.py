@@ -73,7 +73,7 @@ from bluepool.sim.fleet import Fleet, FloatArray, IntArray, chord_to_metres, uni
 from bluepool.sim.travel import TravelModel
 
 #: How many nearest posts of a type to find for every call in advance.
-NEAREST_POSTS = 8
+NEAREST_POSTS = 24
 #: Relative margin on the ETA bound, against rounding between two distance formulas.
 _MARGIN = 1.0 - 1e-9
 _DEFAULT_PLAN = (Requirement("patrol"),)
@@ -365,7 +365,10 @@ class PoolRecommender:
         """Per type of the plan: its available units of the agencies that may serve."""
         if s.everyone:
             total = self.avail.total
-            return [sum(total[k] for k in ks) for ks in info.types.kinds]
+            return [
+                total[ks[0]] if len(ks) == 1 else sum(total[k] for k in ks)
+                for ks in info.types.kinds
+            ]
         by = self.avail.by_agency
         return [sum(by[a][k] for a in s.agencies for k in ks) for ks in info.types.kinds]
 
@@ -408,7 +411,10 @@ class PoolRecommender:
             if rec.shortfalls:
                 targets = totals
             else:
-                late = self._unproven(rec, info, bounds, spm)
+                last = max((c.eta_seconds for c in rec.candidates if c.proposed), default=0.0)
+                if all(last < r * spm for r in bounds):
+                    return rec  # every unit left out ranks after the last one chosen
+                late = self._unproven(rec, info, bounds, spm, last)
                 if not late:
                     return rec
                 for t in late:
@@ -416,10 +422,10 @@ class PoolRecommender:
             self.widened += 1
 
     def _unproven(
-        self, rec: Recommendation, info: _Plan, bounds: list[float], spm: float
+        self, rec: Recommendation, info: _Plan, bounds: list[float], spm: float, last: float
     ) -> list[int]:
-        """The types whose left-out units the proof does not cover (see the docstring)."""
-        last = max((c.eta_seconds for c in rec.candidates if c.proposed), default=-math.inf)
+        """The types whose left-out units the proof does not cover (see the docstring);
+        ``last``: the ETA of the last unit proposed."""
         late = []
         for t, r in enumerate(bounds):
             bound = r * spm
