@@ -9,12 +9,15 @@ Before it reports, the benchmark checks that the two make the same dispatches, o
 window SimPy is timed on and on a short window at a higher call rate, where the fleet runs
 out and calls queue (so queue handling is compared too).
 
-``calls_per_second`` is the rate of ONE run on one core (200,000 calls, steady state).
-``calls_per_second_two_cores`` is the throughput of two independent replications (other
-seeds) running side by side on two cores, as a study of several seeds or a scenario's
-policies runs them; a single run is sequential. ``speedup_vs_simpy`` compares bluepool and
-SimPy on the same calls (the SimPy window), one core each. Prints a table and, last, one
-JSON line.
+``calls_per_second`` is the rate of ONE run (200,000 calls, steady state, from the call
+stream to the outcome): its event loop is sequential, on one core; only the neighbour
+query before it runs on both. ``calls_per_second_two_cores`` is the throughput of two
+independent replications (other seeds) running side by side on two cores, as a study of
+several seeds or a scenario's policies runs them. ``speedup_vs_simpy`` compares bluepool
+and SimPy on the same calls (the SimPy window), one core each; both call the same
+``recommend``. ``compiled`` says whether the hot paths run compiled by mypyc (see
+docs/decisions/0004), as ``make install`` builds them. Prints a table and, last, one JSON
+line.
 
     .venv/bin/python benchmarks/simulate.py [--calls N] [--baseline-calls N]
         [--queue-calls N] [--queue-load X]
@@ -50,6 +53,7 @@ from bluepool.domain.ids import (
 )
 from bluepool.domain.units import Unit, UnitStatus
 from bluepool.services.setup import CollectiveSpec
+from bluepool.sim import engine
 from bluepool.sim.calls import CallStream, from_arrays
 from bluepool.sim.engine import Outcome, simulate
 from bluepool.sim.fleet import Fleet, build_fleet
@@ -317,6 +321,7 @@ def main() -> None:
     both, both_s = two_cores(fleet, args.calls)
     both_rate = both / both_s
 
+    compiled = Path(engine.__file__ or "").suffix != ".py"
     hours = float(stream.t[-1]) / 3600.0
     busy = float((outcome.end - outcome.start).sum()) / 3600.0
     print(
@@ -325,9 +330,13 @@ def main() -> None:
         f"(utilisation {busy / (len(fleet.units) * hours):.0%}, "
         f"{outcome.stats['pools_widened']:,} pools widened)"
     )
+    print(
+        f"hot paths compiled with mypyc: {'yes' if compiled else 'NO (plain Python)'}; "
+        f"a million calls in one run: about {1e6 / fast_rate:.0f} s"
+    )
     print(f"{'engine':<48}{'calls':>10}{'seconds':>10}{'calls/s':>10}")
     rows = [
-        ("bluepool, one run on one core", len(stream), fast_s, fast_rate),
+        ("bluepool, one run", len(stream), fast_s, fast_rate),
         ("bluepool, two runs on two cores", both, both_s, both_rate),
         (f"bluepool, the same {len(head):,} calls as SimPy", len(head), head_s, head_rate),
         ("SimPy, recommend over the whole fleet", len(head), slow_s, slow_rate),
@@ -350,6 +359,8 @@ def main() -> None:
             "units": len(fleet.units),
             "calls": len(stream),
             "calls_per_second": round(fast_rate),
+            "seconds_per_million_calls": round(1e6 / fast_rate, 1),
+            "compiled": compiled,
             "calls_per_second_two_cores": round(both_rate),
             "cores_for_two_core_figure": 2,
             "baseline_calls": len(head),
