@@ -122,6 +122,33 @@ def test_pool_proposes_what_the_whole_fleet_does(policy: str) -> None:
     assert widened > 0  # the harder path (a pool grown until it proves itself) was taken
 
 
+def test_a_far_dog_does_not_pull_every_patrol_car_on_the_way_into_the_pool() -> None:
+    """Two patrol cars and a dog, with thirty patrol posts between the call and the only
+    dog: the walk by type takes the two nearest cars and the dog, and its answer is still
+    the fleet's (see ``bluepool.sim.pool``, point 3)."""
+    posts = [Post(0.0005, 0.001 * k + 0.0005) for k in range(30)]
+    posts.append(Post(0.0005, 0.0995, 1, frozenset({"k9", "patrol"})))
+    robbery = call_type("robbery", ("patrol", 2), ("k9", 1))
+    fleet = build_fleet(collective([District("d", 0.0, 0.0, 0.1, posts)], [robbery]))
+    calls = from_arrays(fleet, [0.0], [0.0005], [0.0001], call_type=["robbery"])
+    units = fleet.fresh_units()
+    pooled = collective_for("pooled", fleet)
+    pool = PoolRecommender(
+        fleet, Availability(fleet, units), pooled, straight_line(), neighbours(fleet, calls)
+    )
+    view = IncidentView(
+        IncidentId("0"), robbery.code, 3, Location(0.0005, 0.0001), JurisdictionId("d")
+    )
+    got = pool.recommend(0, view, robbery.plan)
+    whole = recommend(view, robbery.plan, units, pooled, straight_line().port)
+    assert got is not None
+    assert got.proposed == whole.proposed
+    assert [uid for _, uid in got.proposed] == ["d-s0-u0", "d-s1-u0", "d-s30-u0"]
+    assert len(got.candidates) == 3  # not the 30 patrol cars nearer than the dog
+    assert len(whole.candidates) == 31
+    assert pool.widened == 0
+
+
 def test_a_whole_run_under_load_never_departs_from_the_fleets_recommendation() -> None:
     """``verify=True`` re-runs ``recommend`` over the whole fleet for every decision and
     raises on any difference: queues, reserves and multi-unit plans all included."""

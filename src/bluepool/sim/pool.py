@@ -328,7 +328,8 @@ class PoolRecommender:
                 types,
                 tuple(self.near.index(p) for p in types.posts),
                 slots,
-                # Enough for the capability the type is rarest for.
+                # As many as the fewest slots of its capabilities: a dog unit that also
+                # patrols is looked for as a dog.
                 tuple(min(count[c] for c in t) for t in types.types),
             )
             self._plans[plan] = info
@@ -398,8 +399,9 @@ class PoolRecommender:
             pool: list[int] = []
             bounds = []
             for t, n in enumerate(targets):
-                d = self._walk(i, info.indexes[t], info.types.unit_type, t, n, flags, pool)
-                # With every unit of the type in the pool, none is left out.
+                index, unit_type = info.indexes[t], info.types.unit_type
+                d = self._walk(i, index, unit_type, t, n, flags, pool) if n else math.inf
+                # With every available unit of the type in the pool, none is left out.
                 bounds.append(math.inf if n >= totals[t] else d)
             if self.any_reserve:
                 self._pad(pool, s, info.size)
