@@ -11,6 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 
+def fresh_build() -> list[str]:
+    """Stop when a compiled module is older than its source (it would time the old code);
+    return the modules that run compiled."""
+    from bluepool.compiled import compiled, stale, stale_message
+
+    if modules := stale():
+        raise SystemExit(stale_message(modules))
+    return compiled()
+
+
 def timings_ms(fn: Callable[[], object], repeat: int, warmup: int = 5) -> list[float]:
     for _ in range(warmup):
         fn()

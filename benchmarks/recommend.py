@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from common import footer, summary, timings_ms
+from common import footer, fresh_build, summary, timings_ms
 
 from bluepool.domain.agencies import Requirement
 from bluepool.domain.dispatch import Collective, IncidentView, recommend
@@ -130,6 +130,7 @@ def by_road(
 
 
 def main() -> None:
+    compiled = "bluepool/domain/dispatch.py" in fresh_build()
     rng = random.Random(7)
     units, collective = fleet(2000, rng)
     travel = StraightLine()
@@ -161,6 +162,7 @@ def main() -> None:
         {
             "benchmark": "recommend",
             "units": 2000,
+            "compiled": compiled,
             "p50_ms": ours["p50_ms"],
             "p99_ms": ours["p99_ms"],
             "baseline_p50_ms": base["p50_ms"],

@@ -38,7 +38,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import footer
+from common import footer, fresh_build
 
 from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch import Collective, IncidentView, recommend
@@ -53,7 +53,6 @@ from bluepool.domain.ids import (
 )
 from bluepool.domain.units import Unit, UnitStatus
 from bluepool.services.setup import CollectiveSpec
-from bluepool.sim import engine
 from bluepool.sim.calls import CallStream, from_arrays
 from bluepool.sim.engine import Outcome, simulate
 from bluepool.sim.fleet import Fleet, build_fleet
@@ -286,6 +285,7 @@ def main() -> None:
         "--queue-load", type=float, default=10.0, help="call rate of the queueing check, x normal"
     )
     args = parser.parse_args()
+    compiled = "bluepool/sim/engine.py" in fresh_build()
     rng = np.random.default_rng(2024)
     fleet = build_fleet(collective(rng))
     stream = calls(fleet, args.calls, rng)
@@ -321,7 +321,6 @@ def main() -> None:
     both, both_s = two_cores(fleet, args.calls)
     both_rate = both / both_s
 
-    compiled = Path(engine.__file__ or "").suffix != ".py"
     hours = float(stream.t[-1]) / 3600.0
     busy = float((outcome.end - outcome.start).sum()) / 3600.0
     print(

@@ -22,26 +22,14 @@ from bluepool.adapters.db.migrate import upgrade
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
+from bluepool.compiled import stale, stale_message
 from bluepool.services.ports import UnitOfWork
-
-SOURCE = Path(__file__).parents[1] / "src" / "bluepool"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Refuse to test a module compiled from an older version of its source: Python would
-    import the stale extension, not the edited file (docs/decisions/0004)."""
-    stale = [
-        str(py.relative_to(SOURCE.parent))
-        for so in SOURCE.rglob("*.so")
-        if (py := so.with_name(so.name.split(".")[0] + ".py")).exists()
-        and py.stat().st_mtime > so.stat().st_mtime
-    ]
-    if stale:
-        pytest.exit(
-            f"{', '.join(stale)} changed after it was compiled: run `make install` to compile "
-            "it again (or `BLUEPOOL_PURE=1 make install` for plain Python)",
-            returncode=4,
-        )
+    """Refuse to test a module compiled from an older version of its source."""
+    if modules := stale():
+        pytest.exit(stale_message(modules), returncode=4)
 
 
 POSTGRES_ENV = "BLUEPOOL_TEST_POSTGRES_URL"
