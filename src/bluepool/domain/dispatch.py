@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from bluepool.domain.agencies import Requirement
 from bluepool.domain.geo import Location, format_duration
@@ -56,22 +55,53 @@ class Collective:
         return self.agency_names.get(agency_id, agency_id)
 
 
-# Candidates and exclusions are NamedTuples rather than frozen dataclasses: a recommendation
-# makes one per unit, and the simulator asks for one per call, so their construction cost
-# counts (a frozen dataclass pays object.__setattr__ for every field).
-class Candidate(NamedTuple):
-    unit_id: UnitId
-    agency_id: AgencyId
-    eta_seconds: float
-    #: Capabilities of the plan this unit may fill here.
-    fills: frozenset[str]
-    own_agency: bool
-    workload: int
-    #: How the ETA was estimated ("by road", "by straight line").
-    method: str
-    agency_name: str
-    #: True when the unit is part of the proposed response (``Recommendation.proposed``).
-    proposed: bool = False
+# Candidates and exclusions are plain classes with a written-out __init__, not dataclasses:
+# a recommendation makes one per unit, the simulator asks for one per call, and compiled
+# by mypyc (docs/decisions/0004) such a class is built by a direct C call, where a
+# dataclass or NamedTuple goes through its generated Python __init__ or __new__.
+class Candidate:
+    __slots__ = (
+        "agency_id",
+        "agency_name",
+        "eta_seconds",
+        "fills",
+        "method",
+        "own_agency",
+        "proposed",
+        "unit_id",
+        "workload",
+    )
+
+    def __init__(
+        self,
+        unit_id: UnitId,
+        agency_id: AgencyId,
+        eta_seconds: float,
+        fills: frozenset[str],
+        own_agency: bool,
+        workload: int,
+        method: str,
+        agency_name: str,
+        proposed: bool = False,
+    ) -> None:
+        self.unit_id = unit_id
+        self.agency_id = agency_id
+        self.eta_seconds = eta_seconds
+        #: Capabilities of the plan this unit may fill here.
+        self.fills = fills
+        self.own_agency = own_agency
+        self.workload = workload
+        #: How the ETA was estimated ("by road", "by straight line").
+        self.method = method
+        self.agency_name = agency_name
+        #: True when the unit is part of the proposed response (``Recommendation.proposed``).
+        self.proposed = proposed
+
+    def __repr__(self) -> str:
+        return (
+            f"Candidate({self.unit_id!r}, {self.agency_id!r}, eta={self.eta_seconds:.1f}, "
+            f"fills={sorted(self.fills)}, proposed={self.proposed})"
+        )
 
     @property
     def why(self) -> str:
@@ -89,10 +119,16 @@ class Candidate(NamedTuple):
         )
 
 
-class Exclusion(NamedTuple):
-    unit_id: UnitId
-    agency_id: AgencyId
-    reason: str
+class Exclusion:
+    __slots__ = ("agency_id", "reason", "unit_id")
+
+    def __init__(self, unit_id: UnitId, agency_id: AgencyId, reason: str) -> None:
+        self.unit_id = unit_id
+        self.agency_id = agency_id
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Exclusion({self.unit_id!r}, {self.agency_id!r}, {self.reason!r})"
 
 
 @dataclass(frozen=True, slots=True)

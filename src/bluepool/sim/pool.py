@@ -304,14 +304,16 @@ class PoolRecommender:
         self.any_reserve = any(self.reserve)
         self.unit_at = {u.id: i for i, u in enumerate(self.units)}
         self._serving: dict[tuple[JurisdictionId, CallTypeCode, int, frozenset[str]], _Serving] = {}
-        self._plans: dict[tuple[Requirement, ...], _Plan] = {}
+        #: By the plan's identity (hashing its requirements for every call costs more); the
+        #: entry holds the plan, so no other object can take its id.
+        self._plans: dict[int, _Plan] = {}
         self._types: dict[frozenset[str], Types] = {}
         #: How often the first pool did not prove itself and a walk went further.
         self.widened = 0
         self.calls = 0
 
     def plan_info(self, plan: tuple[Requirement, ...]) -> _Plan:
-        info = self._plans.get(plan)
+        info = self._plans.get(id(plan))
         if info is None:
             needed = frozenset(r.capability for r in plan)
             types = self._types.get(needed)
@@ -332,7 +334,7 @@ class PoolRecommender:
                 # patrols is looked for as a dog.
                 tuple(min(count[c] for c in t) for t in types.types),
             )
-            self._plans[plan] = info
+            self._plans[id(plan)] = info
         return info
 
     def serving(self, view: IncidentView, needed: frozenset[str]) -> _Serving:
@@ -384,7 +386,7 @@ class PoolRecommender:
         index in the stream the neighbours were computed for. None when no available unit
         of an agency that may serve the call has a capability the plan needs (so nothing
         could be proposed)."""
-        info = self._plans.get(plan) or self.plan_info(plan)
+        info = self._plans.get(id(plan)) or self.plan_info(plan)
         key = (view.jurisdiction_id, view.call_type, view.priority, info.needed)
         s = self._serving.get(key) or self.serving(view, info.needed)  # type: ignore[arg-type]
         totals = self._available(s, info)
