@@ -13,9 +13,9 @@ from setuptools import setup
 
 #: The modules compiled: what runs for every call a simulation makes.
 COMPILED = [
-    "src/bluepool/domain/dispatch.py",
-    "src/bluepool/domain/geo.py",
-    "src/bluepool/domain/travel.py",
+    "src/bluepool/domain/dispatch/recommend.py",
+    "src/bluepool/domain/shared/geo.py",
+    "src/bluepool/domain/dispatch/travel.py",
     "src/bluepool/sim/pool.py",
     "src/bluepool/sim/engine.py",
 ]

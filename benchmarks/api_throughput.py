@@ -31,12 +31,12 @@ from bluepool import bootstrap
 from bluepool.adapters.db.engine import normalise_url
 from bluepool.adapters.db.migrate import upgrade
 from bluepool.adapters.files.collective import read_collective
-from bluepool.adapters.http.app import create_app
 from bluepool.config import Settings
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.geo import Location
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import admin, dispatch
 from bluepool.services.setup import load_collective
+from bluepool.web.app import create_app
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
 

@@ -14,19 +14,19 @@ from pathlib import Path
 
 from common import footer, fresh_build, summary, timings_ms
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import Collective, IncidentView, recommend
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.recommend import Collective, IncidentView, recommend
+from bluepool.domain.dispatch.travel import StraightLine
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
     JurisdictionId,
     UnitId,
 )
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.travel import StraightLine
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 CAPS = ["patrol"] * 6 + ["k9", "swat", "negotiator", "crime_scene"]
 
@@ -130,7 +130,7 @@ def by_road(
 
 
 def main() -> None:
-    compiled = "bluepool/domain/dispatch.py" in fresh_build()
+    compiled = "bluepool/domain/dispatch/recommend.py" in fresh_build()
     rng = random.Random(7)
     units, collective = fleet(2000, rng)
     travel = StraightLine()

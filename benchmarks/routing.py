@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.geo import Location
 from bluepool.routing.hierarchy import build_hierarchy
 from bluepool.routing.network import RoadNetwork, load_network
 from bluepool.routing.oracle import RoadTravelTimes

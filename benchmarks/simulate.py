@@ -42,10 +42,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import footer, fresh_build
 
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
-from bluepool.domain.dispatch import Collective, IncidentView, recommend
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.recommend import Collective, IncidentView, recommend
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -53,7 +54,6 @@ from bluepool.domain.ids import (
     StationId,
     UnitId,
 )
-from bluepool.domain.units import Unit, UnitStatus
 from bluepool.services.setup import CollectiveSpec
 from bluepool.sim.calls import CallStream, from_arrays
 from bluepool.sim.engine import Outcome, simulate

@@ -10,10 +10,12 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.incidents import Incident
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -22,9 +24,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.incidents import Incident
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import Unit
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 #: A fixed instant the tests count from.
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

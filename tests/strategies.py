@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import Collective, IncidentView
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
-from bluepool.domain.incidents import PRIORITIES, Incident
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.incidents import PRIORITIES, Incident
+from bluepool.domain.dispatch.recommend import Collective, IncidentView
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 CAPABILITIES = ("patrol", "k9", "swat", "negotiator", "air", "crime_scene")
 #: Drawn more often than the rest, so that plans and fleets meet.

@@ -18,7 +18,7 @@ from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
-from bluepool.domain.travel import StraightLine, TravelTimes
+from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services.context import Context

@@ -77,7 +77,7 @@ def load(file: Path, database_url: str | None) -> None:
 def _load(settings: Settings, file: Path) -> dict[str, int]:
     from bluepool.adapters.db.migrate import upgrade
     from bluepool.adapters.files.collective import read_collective
-    from bluepool.domain.errors import DomainError
+    from bluepool.domain.shared.errors import DomainError
     from bluepool.geo.jurisdictions import JurisdictionIndex
     from bluepool.services.setup import load_collective
 
@@ -127,7 +127,7 @@ def import_() -> None:
 def import_roads(file: Path, out: Path | None, speeds: Path | None, quiet: bool) -> None:
     """Compile an OpenStreetMap extract (.osm.pbf or .osm) into a road network for
     drive-time ETAs; serve it with `bluepool serve --roads OUT`."""
-    from bluepool.domain.errors import DomainError
+    from bluepool.domain.shared.errors import DomainError
     from bluepool.routing.roads import import_roads as compile_roads
 
     try:
@@ -170,10 +170,10 @@ def import_jurisdictions(
     """Read administrative boundaries (OSM extract or GeoJSON) and make them jurisdictions
     of the agencies named with --assign or --all-to."""
     from bluepool.adapters.db.migrate import upgrade
-    from bluepool.domain.access import Role, User
-    from bluepool.domain.agencies import Jurisdiction
-    from bluepool.domain.errors import DomainError
-    from bluepool.domain.ids import AgencyId, JurisdictionId, Username
+    from bluepool.domain.access.roles import Role, User
+    from bluepool.domain.collective.agencies import Jurisdiction
+    from bluepool.domain.shared.errors import DomainError
+    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, Username
     from bluepool.geo.boundaries import read_boundaries
     from bluepool.geo.jurisdictions import JurisdictionIndex
     from bluepool.services.admin import import_jurisdictions as save
@@ -352,7 +352,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from bluepool.adapters.db.migrate import upgrade
-    from bluepool.adapters.http.app import create_app
+    from bluepool.web.app import create_app
 
     upgrade(settings.database_url)
     app = create_app(settings)

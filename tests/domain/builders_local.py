@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from bluepool.domain.dispatch import Collective, IncidentView
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
-from bluepool.domain.incidents import Incident
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.dispatch.incidents import Incident
+from bluepool.domain.dispatch.recommend import Collective, IncidentView
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.sharing.policies import SharingPolicy
 from tests.strategies import AGENCY_NAMES, JURISDICTION_AGENCY, T0
 
 #: The incident scene used by most examples, and points at known distances from it.

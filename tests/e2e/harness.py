@@ -19,10 +19,10 @@ from typing import Any
 
 import uvicorn
 
-from bluepool.adapters.http.app import create_app
 from bluepool.cli import _load
 from bluepool.config import Settings
 from bluepool.routing.network import demo_network_path
+from bluepool.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.geo import Location
 from bluepool.services import admin, dispatch
 from tests.e2e.conftest import PHONE
 from tests.e2e.harness import LiveServer

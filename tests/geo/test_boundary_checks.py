@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import shapely
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.geo.boundaries import read_boundaries, read_geojson_boundaries
 
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bluepool.domain.agencies import Jurisdiction
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, JurisdictionId
+from bluepool.domain.collective.agencies import Jurisdiction
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, JurisdictionId
 from bluepool.geo.jurisdictions import JurisdictionIndex, Overlap, Placement
 
 LAT = 47.0

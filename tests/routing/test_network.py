@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.routing import network as roadnet
 from bluepool.routing.network import demo_network_path, load_network, save_network
 from bluepool.routing.synthetic import road_grid

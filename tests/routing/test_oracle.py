@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bluepool.domain.geo import Location, distance_m
-from bluepool.domain.travel import TravelTimes
+from bluepool.domain.dispatch.travel import TravelTimes
+from bluepool.domain.shared.geo import Location, distance_m
 from bluepool.routing import network as roadnet
 from bluepool.routing.network import RoadNetwork
 from bluepool.routing.oracle import SNAP_SPEED_KMH, RoadTravelTimes

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.routing.network import RoadNetwork, haversine_m, load_network
 from bluepool.routing.roads import import_roads, way_rule
 from bluepool.routing.speeds import SpeedProfile

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location, distance_m
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location, distance_m
 from bluepool.routing.network import RoadNetwork
 from bluepool.routing.snapping import SnapError, Snapper
 

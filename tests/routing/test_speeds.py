@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.routing.speeds import (
     DEFAULT_CLASS_SPEEDS_KMH,
     SpeedProfile,

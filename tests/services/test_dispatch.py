@@ -10,14 +10,19 @@ import pytest
 
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement
-from bluepool.domain.errors import ConcurrentUpdate, Forbidden, PolicyForbids, UnitUnavailable
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, JurisdictionId, UnitId, Username
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.travel import StraightLine
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement
+from bluepool.domain.dispatch.travel import StraightLine
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    PolicyForbids,
+    UnitUnavailable,
+)
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, UnitId, Username
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import dispatch, fleet
 from bluepool.services.context import Context

@@ -11,11 +11,11 @@ import pytest
 from bluepool.adapters.files.collective import read_collective
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency
-from bluepool.domain.errors import Duplicate
-from bluepool.domain.ids import AgencyId, UnitId, Username
-from bluepool.domain.units import Unit
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.errors import Duplicate
+from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.ports import Page
 from bluepool.services.setup import CollectiveSpec, UserSpec, load_collective

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Requirement, Station
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.setup import CollectiveSpec
 
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pytest
 
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.geo import Location
 from bluepool.sim.calls import from_arrays
 from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import build_fleet

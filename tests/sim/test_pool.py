@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from bluepool.adapters.files.collective import read_collective
-from bluepool.domain.dispatch import IncidentView, recommend
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import UnitStatus
+from bluepool.domain.dispatch.recommend import IncidentView, recommend
+from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.sim.calls import from_arrays
 from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import Fleet, build_fleet

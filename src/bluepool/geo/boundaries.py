@@ -22,7 +22,7 @@ import numpy as np
 import osmium
 import shapely
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 
 logger = logging.getLogger(__name__)
 

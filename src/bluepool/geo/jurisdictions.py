@@ -27,10 +27,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from bluepool.domain.agencies import Jurisdiction
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import EARTH_RADIUS_M, Location
-from bluepool.domain.ids import JurisdictionId
+from bluepool.domain.collective.agencies import Jurisdiction
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import EARTH_RADIUS_M, Location
+from bluepool.domain.shared.ids import JurisdictionId
 
 GapPolicy = Literal["none", "nearest"]
 How = Literal["inside", "nearest", "gap"]

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.routing.hierarchy import Hierarchy
 
 FORMAT = "bluepool-roads/1"

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
-from bluepool.domain.geo import Location, distance_m
+from bluepool.domain.shared.geo import Location, distance_m
 from bluepool.routing.hierarchy import build_hierarchy
 from bluepool.routing.network import RoadNetwork, load_network
 from bluepool.routing.snapping import Snap, SnapBatch, Snapper

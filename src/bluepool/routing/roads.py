@@ -23,7 +23,7 @@ import numpy as np
 import osmium
 from tqdm import tqdm
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 from bluepool.routing import network as roadnet
 from bluepool.routing.hierarchy import build_hierarchy
 from bluepool.routing.network import RoadNetwork

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location
 from bluepool.routing.network import EARTH_RADIUS_M, RoadNetwork, haversine_m
 
 #: A place this close (metres) to a segment's end is at that node.

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from bluepool.domain.errors import Invalid
+from bluepool.domain.shared.errors import Invalid
 
 #: Default speed in km/h for each drivable ``highway=*`` class.
 DEFAULT_CLASS_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from bluepool.domain import access
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import Conflict, Duplicate, Forbidden, Invalid
-from bluepool.domain.ids import (
+from bluepool.domain.access import roles as access
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.errors import Conflict, Duplicate, Forbidden, Invalid
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     JurisdictionId,
@@ -23,8 +24,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services import views
 from bluepool.services.context import Context
 from bluepool.services.ports import (

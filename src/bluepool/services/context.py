@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bluepool.domain.travel import TravelTimes
+from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
     Clock,
     JurisdictionLocator,

@@ -9,14 +9,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from bluepool.domain import access
-from bluepool.domain.access import User
-from bluepool.domain.agencies import CallType
-from bluepool.domain.dispatch import Collective, IncidentView, Recommendation, recommend
-from bluepool.domain.errors import Conflict, Invalid, NotFound, PolicyForbids, UnitUnavailable
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import CallTypeCode, IncidentId, UnitId
-from bluepool.domain.incidents import Incident
+from bluepool.domain.access import roles as access
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.dispatch.incidents import Incident
+from bluepool.domain.dispatch.recommend import Collective, IncidentView, Recommendation, recommend
+from bluepool.domain.shared.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PolicyForbids,
+    UnitUnavailable,
+)
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode, IncidentId, UnitId
 from bluepool.services import views
 from bluepool.services.context import Context
 from bluepool.services.ports import ChangeRecord, UnitOfWork

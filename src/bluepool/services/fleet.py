@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bluepool.domain import access
-from bluepool.domain.access import User
-from bluepool.domain.errors import ConcurrentUpdate, Invalid, NotFound
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import UnitId
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.access import roles as access
+from bluepool.domain.access.roles import User
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import ConcurrentUpdate, Invalid, NotFound
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import UnitId
 from bluepool.services import views
 from bluepool.services.context import Context
 from bluepool.services.ports import ChangeRecord, UnitOfWork

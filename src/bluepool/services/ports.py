@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
-from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -24,9 +26,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.incidents import Incident, IncidentStatus
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.sharing.policies import SharingPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,31 @@ class ChangeLog(Protocol):
     def find(
         self, entity: str | None, entity_id: str | None, page: Page
     ) -> tuple[list[ChangeRecord], int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """An event as the outbox keeps it: written in the transaction of the change it
+    describes, published later (by a relay, to NATS) and marked so."""
+
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    #: Assigned by the store when the message is written; increasing in commit order.
+    id: int | None = None
+    published_at: datetime | None = None
+
+
+class Outbox(Protocol):
+    def add(self, message: OutboxMessage) -> None:
+        """Write ``message`` in the current transaction."""
+        ...
+
+    def pending(self, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` messages not yet published, oldest first."""
+        ...
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
 
 
 class IdempotencyKeys(Protocol):

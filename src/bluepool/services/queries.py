@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from bluepool.domain.errors import NotFound
-from bluepool.domain.ids import (
+from bluepool.domain.shared.errors import NotFound
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,

@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import Duplicate
-from bluepool.domain.ids import AgencyId, UnitId, Username
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import Duplicate
+from bluepool.domain.shared.ids import AgencyId, UnitId, Username
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.ports import (
     ChangeRecord,
     Clock,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.dispatch import Recommendation
-from bluepool.domain.geo import Location
-from bluepool.domain.incidents import Incident
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import Unit
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.incidents import Incident
+from bluepool.domain.dispatch.recommend import Recommendation
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import ChangeRecord
 
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.spatial import cKDTree
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import CallTypeCode
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode
 from bluepool.sim.calls import CallStream
 from bluepool.sim.fleet import Fleet, FloatArray, chord_to_metres, unit_vectors
 from bluepool.sim.travel import TravelModel

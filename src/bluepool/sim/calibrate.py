@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from bluepool.adapters.files.collective import read_collective
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.sim.calls import LogRow, read_log
 from bluepool.sim.scenario import CallLogMapping, ScenarioError

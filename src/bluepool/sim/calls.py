@@ -28,9 +28,9 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import shape
 
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import CallTypeCode, JurisdictionId
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode, JurisdictionId
 from bluepool.sim.fleet import Fleet, FloatArray, IntArray
 from bluepool.sim.scenario import CallLogMapping, DataMissing, GeneratedCalls, ScenarioError
 

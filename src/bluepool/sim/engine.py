@@ -27,17 +27,17 @@ import numpy as np
 from mypy_extensions import mypyc_attr
 from numpy.typing import NDArray
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import (
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.recommend import (
     Collective,
     IncidentView,
     Recommendation,
     recommend,
     slots_filled,
 )
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import CallTypeCode, IncidentId, JurisdictionId
-from bluepool.domain.units import UnitStatus
+from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode, IncidentId, JurisdictionId
 from bluepool.sim.calls import CallStream
 from bluepool.sim.fleet import Fleet, FloatArray, IntArray
 from bluepool.sim.policies import may_lend_to

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bluepool.domain.agencies import CallType, Jurisdiction
-from bluepool.domain.geo import EARTH_RADIUS_M, Location
-from bluepool.domain.ids import AgencyId, CallTypeCode, JurisdictionId
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.collective.agencies import CallType, Jurisdiction
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import EARTH_RADIUS_M, Location
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.setup import CollectiveSpec
 

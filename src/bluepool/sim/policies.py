@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bluepool.domain.dispatch import Collective
-from bluepool.domain.ids import AgencyId
-from bluepool.domain.sharing import SharingPolicy, SharingRule
+from bluepool.domain.dispatch.recommend import Collective
+from bluepool.domain.shared.ids import AgencyId
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.sim.fleet import Fleet
 
 LABELS = {

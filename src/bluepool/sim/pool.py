@@ -58,16 +58,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.dispatch import (
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.recommend import (
     Candidate,
     Collective,
     IncidentView,
     Recommendation,
     recommend,
 )
-from bluepool.domain.ids import CallTypeCode, JurisdictionId
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.ids import CallTypeCode, JurisdictionId
 from bluepool.sim.calls import CallStream
 from bluepool.sim.fleet import Fleet, FloatArray, IntArray, chord_to_metres, unit_vectors
 from bluepool.sim.travel import TravelModel

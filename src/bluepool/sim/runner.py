@@ -18,11 +18,11 @@ import numpy as np
 from tqdm import tqdm
 
 from bluepool.adapters.files.collective import read_collective
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.errors import DomainError
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import CallTypeCode
-from bluepool.domain.travel import TravelTimes
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.travel import TravelTimes
+from bluepool.domain.shared.errors import DomainError
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode
 from bluepool.services.setup import CollectiveSpec
 from bluepool.sim.bounds import lower_bound
 from bluepool.sim.calls import CallStream, generate, replay

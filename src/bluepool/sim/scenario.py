@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bluepool.domain.agencies import Requirement
-from bluepool.domain.errors import Invalid
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.shared.errors import Invalid
 
 #: Where generated calls start by default: a Monday, local wall-clock time.
 DEFAULT_START = datetime(2024, 1, 1)  # noqa: DTZ001

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bluepool.domain.travel import StraightLine, TravelTimes
+from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.sim.scenario import ScenarioError, TravelConfig
 
 

@@ -19,11 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bluepool.adapters.db.engine import make_engine
 from bluepool.adapters.db.tables import AgencyRow, AssignmentRow, IncidentRow, UnitRow
-from bluepool.domain.access import Role
-from bluepool.domain.agencies import Agency, Requirement
-from bluepool.domain.errors import ConcurrentUpdate, Duplicate, NotFound
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import Role
+from bluepool.domain.collective.agencies import Agency, Requirement
+from bluepool.domain.dispatch.incidents import Assignment, Incident, IncidentStatus, TimelineEntry
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -31,8 +33,6 @@ from bluepool.domain.ids import (
     StationId,
     UnitId,
 )
-from bluepool.domain.incidents import Assignment, Incident, IncidentStatus, TimelineEntry
-from bluepool.domain.units import Unit, UnitStatus
 from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
 from tests.builders import (
     T0,

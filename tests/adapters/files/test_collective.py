@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from bluepool.adapters.files.collective import CollectiveFileError, read_collective
-from bluepool.domain.access import Role
-from bluepool.domain.errors import Invalid
+from bluepool.domain.access.roles import Role
+from bluepool.domain.shared.errors import Invalid
 
 DEMO = Path(__file__).parents[3] / "src/bluepool/demo/collective.yaml"
 

@@ -47,23 +47,31 @@ from bluepool.adapters.db.tables import (
     UnitRow,
     UserRow,
 )
-from bluepool.domain.access import Role, User
-from bluepool.domain.agencies import (
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
     Jurisdiction,
     Requirement,
     Station,
 )
-from bluepool.domain.errors import (
+from bluepool.domain.dispatch.incidents import (
+    OPEN,
+    Assignment,
+    Incident,
+    IncidentStatus,
+    TimelineEntry,
+)
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
     Conflict,
     DomainError,
     Duplicate,
     NotFound,
 )
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -72,15 +80,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.incidents import (
-    OPEN,
-    Assignment,
-    Incident,
-    IncidentStatus,
-    TimelineEntry,
-)
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
 
 K = TypeVar("K", bound=str)

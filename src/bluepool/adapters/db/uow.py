@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.tables import AgencyRow
-from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Station
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     StationId,
     Username,
 )
-from bluepool.domain.sharing import SharingPolicy
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,

@@ -38,17 +38,18 @@ from pydantic import (
 )
 from shapely.geometry import MultiPolygon, Polygon, shape
 
-from bluepool.domain.access import Role
-from bluepool.domain.agencies import (
+from bluepool.domain.access.roles import Role
+from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
     Jurisdiction,
     Requirement,
     Station,
 )
-from bluepool.domain.errors import Invalid
-from bluepool.domain.geo import Location
-from bluepool.domain.ids import (
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     JurisdictionId,
@@ -56,8 +57,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing import SharingPolicy, SharingRule
-from bluepool.domain.units import Unit, UnitStatus
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.setup import CollectiveSpec, UserSpec
 
 __all__ = [

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.errors import ConcurrentUpdate, Duplicate, NotFound
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.incidents import OPEN, Incident
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     IncidentId,
@@ -31,9 +33,7 @@ from bluepool.domain.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.incidents import OPEN, Incident
-from bluepool.domain.sharing import SharingPolicy
-from bluepool.domain.units import Unit
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
 
 K = TypeVar("K", bound=str)

@@ -6,15 +6,15 @@ from typing import Protocol, Self
 
 from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
-from bluepool.domain.access import User
-from bluepool.domain.agencies import Agency, CallType, Station
-from bluepool.domain.ids import (
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     StationId,
     Username,
 )
-from bluepool.domain.sharing import SharingPolicy
+from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,

@@ -1,0 +1,196 @@
+"""Incidents: the calls for service that central dispatch works.
+
+An incident has a call type, a priority (1 is the most urgent), a location and the
+jurisdiction that location lies in. Its timeline records every step (received, unit
+dispatched, en route, on scene, cleared, closed) with the time and the actor.
+
+    received ──> dispatched ──> en_route ──> on_scene ──> closed
+        ^            │              │
+        └────────────┴──────────────┘  (every unit recalled before reaching the scene)
+        └──────────┴──────────────┴─────────────┴─────────> closed (by dispatch)
+
+The incident's status follows its most advanced assigned unit; it closes when its last unit
+clears after serving it, or when a dispatcher closes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import Conflict, Invalid
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import CallTypeCode, IncidentId, JurisdictionId, UnitId
+
+PRIORITIES = (1, 2, 3, 4, 5)
+
+
+class IncidentStatus(StrEnum):
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN = frozenset(
+    {
+        IncidentStatus.RECEIVED,
+        IncidentStatus.DISPATCHED,
+        IncidentStatus.EN_ROUTE,
+        IncidentStatus.ON_SCENE,
+    }
+)
+_PROGRESS = {
+    UnitStatus.DISPATCHED: IncidentStatus.DISPATCHED,
+    UnitStatus.EN_ROUTE: IncidentStatus.EN_ROUTE,
+    UnitStatus.ON_SCENE: IncidentStatus.ON_SCENE,
+    UnitStatus.BUSY: IncidentStatus.ON_SCENE,
+}
+_ORDER = [
+    IncidentStatus.RECEIVED,
+    IncidentStatus.DISPATCHED,
+    IncidentStatus.EN_ROUTE,
+    IncidentStatus.ON_SCENE,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    actor: str
+    unit_id: UnitId | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Assignment:
+    unit_id: UnitId
+    assigned_at: datetime
+    status: UnitStatus = UnitStatus.DISPATCHED
+    cleared_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+
+@dataclass(slots=True)
+class Incident:
+    id: IncidentId
+    call_type: CallTypeCode
+    priority: int
+    location: Location
+    jurisdiction_id: JurisdictionId | None
+    received_at: datetime
+    description: str = ""
+    status: IncidentStatus = IncidentStatus.RECEIVED
+    assignments: list[Assignment] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    closed_at: datetime | None = None
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.priority not in PRIORITIES:
+            raise Invalid(
+                f"priority {self.priority} is not one of {PRIORITIES} (1 is most urgent)",
+                code="bad_priority",
+            )
+
+    @classmethod
+    def receive(
+        cls,
+        id: IncidentId,
+        call_type: CallTypeCode,
+        priority: int,
+        location: Location,
+        jurisdiction_id: JurisdictionId | None,
+        at: datetime,
+        actor: str,
+        description: str = "",
+    ) -> Incident:
+        incident = cls(id, call_type, priority, location, jurisdiction_id, at, description)
+        where = f"in {jurisdiction_id}" if jurisdiction_id else "outside every jurisdiction"
+        incident.timeline.append(
+            TimelineEntry(at, "received", actor, detail=f"{call_type} P{priority} {where}")
+        )
+        return incident
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def active_units(self) -> list[UnitId]:
+        return [a.unit_id for a in self.assignments if a.active]
+
+    def assign(self, unit: Unit, at: datetime, actor: str, detail: str = "") -> None:
+        """Dispatch ``unit`` to this incident; the unit must be available."""
+        if not self.is_open:
+            raise Conflict(f"incident {self.id} is {self.status.value}", code="incident_closed")
+        unit.dispatch_to(self.id, at)
+        self.assignments.append(Assignment(unit.id, at))
+        self.timeline.append(TimelineEntry(at, "dispatched", actor, unit.id, detail))
+        self._follow_units()
+
+    def unit_moved(self, unit: Unit, at: datetime, actor: str) -> None:
+        """Record that an assigned unit changed status (en route, on scene, cleared).
+
+        A unit that clears after reaching the scene has served the call: when it was the
+        last, the incident closes. A unit freed before it got there was recalled: when no
+        unit is left, the call goes back to the queue (received) for another unit.
+        """
+        for a in self.assignments:
+            if a.unit_id == unit.id and a.active:
+                if unit.incident_id == self.id:
+                    a.status = unit.status
+                    self.timeline.append(TimelineEntry(at, unit.status.value, actor, unit.id))
+                else:
+                    served = a.status in (UnitStatus.ON_SCENE, UnitStatus.BUSY)
+                    a.cleared_at = at
+                    kind = "cleared" if served else "recalled"
+                    self.timeline.append(TimelineEntry(at, kind, actor, unit.id))
+        if self.is_open and self.assignments and not self.active_units():
+            if any(a.status in (UnitStatus.ON_SCENE, UnitStatus.BUSY) for a in self.assignments):
+                self._close(at, actor, "last unit cleared")
+            else:
+                self.status = IncidentStatus.RECEIVED
+                self.timeline.append(
+                    TimelineEntry(at, "requeued", actor, detail="no unit left on the call")
+                )
+        self._follow_units()
+
+    def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
+        """Close the incident and free every unit still on it."""
+        if not self.is_open:
+            raise Conflict(
+                f"incident {self.id} is already {self.status.value}",
+                code="incident_closed",
+            )
+        for a in self.assignments:
+            if a.active:
+                a.cleared_at = at
+                unit = units.get(a.unit_id)
+                if unit is not None and unit.incident_id == self.id:
+                    unit.release(at)
+        self._close(at, actor, "closed by dispatch")
+
+    def _close(self, at: datetime, actor: str, detail: str) -> None:
+        self.status = IncidentStatus.CLOSED
+        self.closed_at = at
+        self.timeline.append(TimelineEntry(at, "closed", actor, detail=detail))
+
+    def _follow_units(self) -> None:
+        if not self.is_open:
+            return
+        best = IncidentStatus.RECEIVED
+        for a in self.assignments:
+            if a.active:
+                s = _PROGRESS.get(a.status, IncidentStatus.DISPATCHED)
+                if _ORDER.index(s) > _ORDER.index(best):
+                    best = s
+        if _ORDER.index(best) > _ORDER.index(self.status):
+            self.status = best

@@ -1,0 +1,388 @@
+"""Recommendation: which units to send to an incident, and why.
+
+``recommend`` filters the fleet (available, capable, allowed by its agency's sharing policy,
+keeping every lender's home reserve), asks the travel-time model for the ETA of the rest, and
+ranks them by ETA, then own agency before lent units, then lighter workload. It then fills the
+response plan: for each required capability, the best-ranked units that have it, taking the
+reserves of lenders into account across the whole plan. Every candidate and every excluded
+unit carries its reason in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.travel import TravelTimes
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location, format_duration
+from bluepool.domain.shared.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    UnitId,
+)
+from bluepool.domain.sharing.policies import SharingPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """What the recommender needs to know of an incident."""
+
+    id: IncidentId
+    call_type: CallTypeCode
+    priority: int
+    location: Location
+    jurisdiction_id: JurisdictionId | None
+
+
+@dataclass(frozen=True, slots=True)
+class Collective:
+    """The standing facts of the collective the recommender works within."""
+
+    #: Which agency answers for each jurisdiction.
+    jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
+    policies: Mapping[AgencyId, SharingPolicy]
+    agency_names: Mapping[AgencyId, str]
+
+    def agency_of(self, jurisdiction_id: JurisdictionId | None) -> AgencyId | None:
+        """Return the agency answering for a jurisdiction (None: outside all of them)."""
+        return None if jurisdiction_id is None else self.jurisdiction_agency.get(jurisdiction_id)
+
+    def name(self, agency_id: AgencyId) -> str:
+        return self.agency_names.get(agency_id, agency_id)
+
+
+# Candidates and exclusions are plain classes with a written-out __init__, not dataclasses:
+# a recommendation makes one per unit, the simulator asks for one per call, and compiled
+# by mypyc (docs/decisions/0004) such a class is built by a direct C call, where a
+# dataclass or NamedTuple goes through its generated Python __init__ or __new__.
+class Candidate:
+    __slots__ = (
+        "agency_id",
+        "agency_name",
+        "eta_seconds",
+        "fills",
+        "method",
+        "own_agency",
+        "proposed",
+        "unit_id",
+        "workload",
+    )
+
+    def __init__(
+        self,
+        unit_id: UnitId,
+        agency_id: AgencyId,
+        eta_seconds: float,
+        fills: frozenset[str],
+        own_agency: bool,
+        workload: int,
+        method: str,
+        agency_name: str,
+        proposed: bool = False,
+    ) -> None:
+        self.unit_id = unit_id
+        self.agency_id = agency_id
+        self.eta_seconds = eta_seconds
+        #: Capabilities of the plan this unit may fill here.
+        self.fills = fills
+        self.own_agency = own_agency
+        self.workload = workload
+        #: How the ETA was estimated ("by road", "by straight line").
+        self.method = method
+        self.agency_name = agency_name
+        #: True when the unit is part of the proposed response (``Recommendation.proposed``).
+        self.proposed = proposed
+
+    def __repr__(self) -> str:
+        return (
+            f"Candidate({self.unit_id!r}, {self.agency_id!r}, eta={self.eta_seconds:.1f}, "
+            f"fills={sorted(self.fills)}, proposed={self.proposed})"
+        )
+
+    @property
+    def why(self) -> str:
+        """Why the unit may serve: its own agency's, or lent under its agency's policy."""
+        return f"{'own agency' if self.own_agency else 'lent by'} {self.agency_name}"
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The ranking's reasons in words, best first."""
+        return (
+            f"eta {self.method}: {format_duration(self.eta_seconds)}",
+            self.why,
+            "has " + ", ".join(sorted(self.fills)),
+            f"workload {self.workload}",
+        )
+
+
+class Exclusion:
+    __slots__ = ("agency_id", "reason", "unit_id")
+
+    def __init__(self, unit_id: UnitId, agency_id: AgencyId, reason: str) -> None:
+        self.unit_id = unit_id
+        self.agency_id = agency_id
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Exclusion({self.unit_id!r}, {self.agency_id!r}, {self.reason!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    capability: str
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    incident_id: IncidentId
+    method: str
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Exclusion, ...]
+    #: The units that together fill the response plan, in plan order.
+    proposed: tuple[tuple[str, UnitId], ...]
+    shortfalls: tuple[Shortfall, ...]
+
+
+def recommend(
+    incident: IncidentView,
+    plan: Sequence[Requirement],
+    units: Sequence[Unit],
+    collective: Collective,
+    travel: TravelTimes,
+    on_scene: Sequence[frozenset[str]] = (),
+) -> Recommendation:
+    """Return the ranked candidates for ``incident`` and the units excluded, with reasons.
+
+    ``on_scene`` lists the capabilities of the units already assigned to the incident: the
+    proposed response fills only what they leave of the plan.
+    """
+    needed = frozenset(r.capability for r in plan)
+    home_agency = collective.agency_of(incident.jurisdiction_id)
+    # Counted when a lender's unit at home meets a reserve: no other check can fail.
+    at_home: dict[AgencyId, int] | None = None
+    excluded: list[Exclusion] = []
+    eligible: list[tuple[Unit, frozenset[str], bool]] = []
+    lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
+    owners = collective.jurisdiction_agency
+    for u in units:
+        if u.status is not UnitStatus.AVAILABLE:
+            busy = f" on incident {u.incident_id}" if u.incident_id else ""
+            excluded.append(Exclusion(u.id, u.agency_id, f"not available: {u.status.value}{busy}"))
+            continue
+        caps = u.capabilities & needed
+        if not caps:
+            excluded.append(Exclusion(u.id, u.agency_id, "lacks " + " or ".join(sorted(needed))))
+            continue
+        if u.location is None:
+            excluded.append(Exclusion(u.id, u.agency_id, "position unknown"))
+            continue
+        home = u.jurisdiction_id is not None and owners.get(u.jurisdiction_id) == u.agency_id
+        if u.agency_id == home_agency:
+            eligible.append((u, caps, home))
+            continue
+        policy = collective.policies.get(u.agency_id)
+        lent = lends_cache.get((u.agency_id, caps))
+        if lent is None:
+            lent = (
+                policy.lends(
+                    incident.jurisdiction_id,
+                    incident.call_type,
+                    incident.priority,
+                    caps,
+                )
+                if policy
+                else frozenset()
+            )
+            lends_cache[(u.agency_id, caps)] = lent
+        if not lent:
+            where = (
+                f"to {incident.jurisdiction_id}"
+                if incident.jurisdiction_id
+                else "outside the collective's jurisdictions"
+            )
+            excluded.append(
+                Exclusion(
+                    u.id,
+                    u.agency_id,
+                    f"agency {collective.name(u.agency_id)} does not lend "
+                    f"{'/'.join(sorted(caps))} {where} for {incident.call_type} "
+                    f"P{incident.priority}",
+                )
+            )
+            continue
+        assert policy is not None
+        if home and policy.home_reserve:
+            if at_home is None:
+                at_home = _available_at_home(units, collective)
+            if at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
+                excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
+                continue
+        eligible.append((u, lent, home))
+
+    origins = [u.location for u, *_ in eligible if u.location is not None]
+    etas = travel.to_destination(origins, incident.location)
+    ranked: list[tuple[float, int, int, str, Unit, frozenset[str], bool]] = []
+    for (u, caps, home), eta in zip(eligible, etas, strict=True):
+        if eta is None:
+            excluded.append(
+                Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}")
+            )
+            continue
+        own = 0 if u.agency_id == home_agency else 1
+        ranked.append((eta, own, u.workload, u.id, u, caps, home))
+    # By ETA, then own agency first, then lighter workload, then id: ids are unique, so the
+    # comparison never reaches the Unit itself.
+    ranked.sort()
+
+    proposed, shortfalls = _fill_plan(
+        plan, ranked, at_home or {}, collective.policies, home_agency, on_scene
+    )
+    chosen = {uid for _, uid in proposed}
+    method = travel.method
+    names = collective.agency_names
+    candidates = tuple(
+        Candidate(
+            u.id,
+            u.agency_id,
+            eta,
+            caps,
+            own == 0,
+            u.workload,
+            method,
+            names.get(u.agency_id, u.agency_id),
+            u.id in chosen,
+        )
+        for eta, own, _, _, u, caps, _ in ranked
+    )
+    return Recommendation(
+        incident.id, travel.method, candidates, tuple(excluded), proposed, shortfalls
+    )
+
+
+def _available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
+    counts: dict[AgencyId, int] = {}
+    owners = collective.jurisdiction_agency
+    for u in units:
+        j = u.jurisdiction_id
+        if u.status is UnitStatus.AVAILABLE and j is not None and owners.get(j) == u.agency_id:
+            counts[u.agency_id] = counts.get(u.agency_id, 0) + 1
+    return counts
+
+
+def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
+    n = policy.home_reserve
+    return (
+        f"agency {collective.name(policy.agency_id)} keeps {n} unit{'s' if n != 1 else ''} at home"
+    )
+
+
+def _fill_plan(
+    plan: Sequence[Requirement],
+    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
+    at_home: Mapping[AgencyId, int],
+    policies: Mapping[AgencyId, SharingPolicy],
+    home_agency: AgencyId | None,
+    on_scene: Sequence[frozenset[str]],
+) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+    """Choose the best-ranked set of units that fills as much of the plan as can be filled.
+
+    The plan's lines become slots (two patrol cars: two slots). Units are taken in rank
+    order; a unit joins when it can be matched to a slot, possibly by moving units already
+    chosen to other slots they can also fill (an augmenting path, as in bipartite
+    matching). Taking units greedily in rank order this way gives the best-ranked set among
+    those that fill the most slots (the sets that can be matched form a matroid). A lender's
+    home units join only while the agency keeps its reserve across the whole plan. Units
+    already on the incident take their slots first.
+    """
+    if len(plan) == 1 and plan[0].count == 1 and not on_scene:
+        return _fill_one(plan[0].capability, ranked, at_home, policies, home_agency)
+    slots = [r.capability for r in plan for _ in range(r.count)]
+    holder: list[int | None] = [None] * len(slots)
+    lent_from_home: dict[AgencyId, int] = {}
+    # Rows 0..k-1 are the units already assigned; row k + i is ranked[i].
+    caps_of = [*on_scene, *(row[5] for row in ranked)]
+    k = len(on_scene)
+
+    filled = sum(1 for row in range(k) if _augment(row, set(), slots, holder, caps_of))
+    for row, (*_, u, caps, home) in enumerate(ranked, start=k):
+        if filled == len(slots):
+            break
+        if caps.isdisjoint(slots):
+            continue
+        lender = home and u.agency_id != home_agency
+        if lender:
+            lent = lent_from_home.get(u.agency_id, 0)
+            reserve = policies[u.agency_id].home_reserve
+            if reserve and at_home.get(u.agency_id, 0) - lent - 1 < reserve:
+                continue
+        if _augment(row, set(), slots, holder, caps_of):
+            filled += 1
+            if lender:
+                lent_from_home[u.agency_id] = lent_from_home.get(u.agency_id, 0) + 1
+    chosen: dict[str, list[int]] = {}
+    for cap, h in zip(slots, holder, strict=True):
+        if h is not None and h >= k:
+            chosen.setdefault(cap, []).append(h - k)
+    # In plan order, and within a line in rank order.
+    proposed = [
+        (r.capability, ranked[h][4].id) for r in plan for h in sorted(chosen.get(r.capability, []))
+    ]
+    missing: dict[str, int] = {}
+    for cap, h in zip(slots, holder, strict=True):
+        if h is None:
+            missing[cap] = missing.get(cap, 0) + 1
+    shortfalls = [
+        Shortfall(r.capability, missing[r.capability]) for r in plan if r.capability in missing
+    ]
+    return tuple(proposed), tuple(shortfalls)
+
+
+def slots_filled(slots: Sequence[str], units: Sequence[frozenset[str]]) -> int:
+    """The most of ``slots`` (capabilities) the units can fill, one slot each."""
+    holder: list[int | None] = [None] * len(slots)
+    return sum(1 for row in range(len(units)) if _augment(row, set(), slots, holder, units))
+
+
+def _augment(
+    row: int,
+    seen: set[int],
+    slots: Sequence[str],
+    holder: list[int | None],
+    caps_of: Sequence[frozenset[str]],
+) -> bool:
+    """Place unit ``row`` in a slot, moving the holders of the slots it can fill to other
+    slots if need be (Kuhn's augmenting path); False when it cannot be placed."""
+    caps = caps_of[row]
+    for s, cap in enumerate(slots):
+        if cap in caps and s not in seen:
+            seen.add(s)
+            current = holder[s]
+            if current is None or _augment(current, seen, slots, holder, caps_of):
+                holder[s] = row
+                return True
+    return False
+
+
+def _fill_one(
+    capability: str,
+    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
+    at_home: Mapping[AgencyId, int],
+    policies: Mapping[AgencyId, SharingPolicy],
+    home_agency: AgencyId | None,
+) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+    """``_fill_plan`` for the commonest plan, one unit of one capability: the best-ranked
+    unit that has it and whose agency may lend it."""
+    for *_, u, caps, home in ranked:
+        if capability not in caps:
+            continue
+        if home and u.agency_id != home_agency:
+            reserve = policies[u.agency_id].home_reserve
+            if reserve and at_home.get(u.agency_id, 0) - 1 < reserve:
+                continue
+        return ((capability, u.id),), ()
+    return (), (Shortfall(capability, 1),)

@@ -1,0 +1,78 @@
+"""The FastAPI application factory: the JSON API under /api/v1, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+import bluepool
+from bluepool import bootstrap
+from bluepool.bootstrap import Runtime
+from bluepool.config import Settings
+from bluepool.web import errors
+from bluepool.web.api import (
+    auth,
+    collective,
+    events,
+    incidents,
+    units,
+    users,
+)
+from bluepool.web.auth import RecentUsers
+from bluepool.web.pages import views as console
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = str(route.tags[0]).replace(" ", "_") if route.tags else "api"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app for ``settings`` (or around an already built runtime, for tests)."""
+    runtime = runtime or bootstrap.build(settings or Settings())
+    app = FastAPI(
+        title="bluepool",
+        version=bluepool.__version__,
+        description="Central dispatch for a collective of police agencies that run their "
+        "units as one fleet across jurisdiction lines.",
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.runtime = runtime
+    app.state.recent_users = RecentUsers()
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    errors.install(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, incidents, units, collective, users, events):
+        api.include_router(module.router)
+    app.include_router(api)
+    console.mount(app)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Any) -> Any:
+        # No id or filter contains NUL; PostgreSQL could not even compare one.
+        raw = request.scope.get("raw_path", b"") + request.scope.get("query_string", b"")
+        if "\x00" in request.scope["path"] or b"%00" in raw:
+            return JSONResponse(
+                {"detail": "the URL contains a NUL character", "code": "bad_request"}, 400
+            )
+        return await call_next(request)
+
+    @app.get("/health", tags=["health"])
+    def health() -> JSONResponse:
+        """Liveness and database reachability; answers without a token."""
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc).splitlines()[0]}, 503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
+
+    return app

@@ -1,0 +1,78 @@
+"""The one place that turns failures into HTTP answers: ``{"detail": ..., "code": ...}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from bluepool.domain.shared import errors
+
+STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.NotFound, 404),
+    (errors.Invalid, 422),
+    (errors.Conflict, 409),
+    (errors.PolicyForbids, 409),  # the unit cannot take it: a conflict with the rules
+    (errors.Forbidden, 403),
+]
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def _problem(
+    status: int, detail: Any, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    return _problem(status_of(exc), exc.detail, exc.code)
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return _problem(400, "the request body is not valid JSON", "malformed_json")
+    detail = [
+        {
+            "field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"),
+            "reason": p.get("msg"),
+        }
+        for p in problems
+    ]
+    return _problem(422, detail, "validation_error")
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return _problem(
+        exc.status_code,
+        exc.detail,
+        _HTTP_CODES.get(exc.status_code, "error"),
+        dict(exc.headers) if exc.headers else None,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
