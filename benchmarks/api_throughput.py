@@ -34,7 +34,8 @@ from bluepool.adapters.files.collective import read_collective
 from bluepool.config import Settings
 from bluepool.domain.shared.geo import Location
 from bluepool.geo.jurisdictions import JurisdictionIndex
-from bluepool.services import admin, dispatch
+from bluepool.services.access import users
+from bluepool.services.dispatch import incidents
 from bluepool.services.setup import load_collective
 from bluepool.web.app import create_app
 
@@ -70,14 +71,14 @@ def prepare(url: str) -> bootstrap.Runtime:
 
 def service_cycles(runtime: bootstrap.Runtime, where: list[Location]) -> float:
     ctx = runtime.context
-    user = admin.get_user(ctx, "dispatcher")
+    user = users.signed_in(ctx, "dispatcher")
     assert user is not None
     t0 = time.perf_counter()
     for loc in where:
-        inc = dispatch.create_incident(ctx, user, "burglary", loc, 3)
-        rec = dispatch.recommendation(ctx, user, inc["id"])
-        dispatch.assign(ctx, user, inc["id"], rec.candidates[0].unit_id)
-        dispatch.close_incident(ctx, user, inc["id"])
+        inc = incidents.create_incident(ctx, user, "burglary", loc, 3)
+        rec = incidents.recommendation(ctx, user, inc.id)
+        incidents.assign(ctx, user, inc.id, rec.candidates[0].unit_id)
+        incidents.close_incident(ctx, user, inc.id)
     return len(where) / (time.perf_counter() - t0)
 
 

@@ -1,4 +1,5 @@
-"""The composition root: wire the ports to their adapters, once, for one running bluepool.
+"""The composition root: wire the ports to their adapters and the events to their handlers,
+once, for one running bluepool.
 
 The API, the CLI and the tests call ``build``; nothing is built at import time.
 """
@@ -18,10 +19,14 @@ from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
+from bluepool.domain.collective.events import JurisdictionChanged
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
+from bluepool.domain.shared.events import Event
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
+from bluepool.services import changelog
 from bluepool.services.context import Context
+from bluepool.services.messagebus import MessageBus
 from bluepool.services.ports import Clock, PasswordHasher, Router, UnitOfWork
 
 
@@ -65,6 +70,23 @@ def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     return StraightLine(settings.detour_factor, settings.average_speed_kmh), None
 
 
+def message_bus(
+    publish: Callable[[Event], None], jurisdictions_changed: Callable[[], None]
+) -> MessageBus:
+    """The one place events meet their handlers.
+
+    Inside the transaction: every event's line in the change log. After the commit: every
+    event to the live stream (``publish``), and a changed jurisdiction rebuilds the
+    jurisdiction locator. (Every event also goes to the outbox, written by the unit of work
+    itself.)
+    """
+    bus = MessageBus()
+    bus.within(Event, changelog.record)
+    bus.after(Event, publish)
+    bus.after(JurisdictionChanged, lambda _: jurisdictions_changed())
+    return bus
+
+
 def build(
     settings: Settings,
     clock: Clock | None = None,
@@ -74,9 +96,6 @@ def build(
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     read_sessions = make_session_factory(engine, read_only=True)
-
-    def uow() -> UnitOfWork:
-        return SqlUnitOfWork(sessions)
 
     def read_uow() -> UnitOfWork:
         return SqlUnitOfWork(read_sessions)
@@ -89,15 +108,18 @@ def build(
     locator = CachedLocator(
         read_uow, on_gap=settings.jurisdiction_gaps, max_gap_m=settings.jurisdiction_max_gap_m
     )
+    bus = message_bus(broker.publish, locator.invalidate)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, bus)
+
     context = Context(
         uow=uow,
         clock=clock or SystemClock(),
-        publisher=broker,
         locator=locator,
         travel=travel,
         router=router,
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
-        jurisdictions_changed=locator.invalidate,
         read_uow=read_uow,
     )
     return Runtime(settings, engine, broker, context)

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from bluepool.domain.shared.geo import Location
-from bluepool.services import admin, dispatch
+from bluepool.services.access import users
+from bluepool.services.dispatch import incidents
 from tests.e2e.conftest import PHONE
 from tests.e2e.harness import LiveServer
 
@@ -204,11 +205,11 @@ def test_console_says_it_is_offline_and_catches_up_after_reconnecting(
 
     # Meanwhile a call comes in (e.g. through another API worker).
     ctx = server.app.state.runtime.context
-    user = admin.get_user(ctx, "dispatcher2")
+    user = users.signed_in(ctx, "dispatcher2")
     assert user is not None
-    missed = dispatch.create_incident(ctx, user, "welfare_check", Location(47.16, 9.51), 4, "")
+    missed = incidents.create_incident(ctx, user, "welfare_check", Location(47.16, 9.51), 4, "")
 
     server.start()
     expect(page.locator("#conn")).to_have_text("Live", timeout=12000)
     expect(banner).to_be_hidden()
-    expect(page.locator(f'#queue-list [data-id="{missed["id"]}"]')).to_contain_text("Welfare check")
+    expect(page.locator(f'#queue-list [data-id="{missed.id}"]')).to_contain_text("Welfare check")

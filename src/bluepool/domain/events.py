@@ -1,1 +1,48 @@
-"""Every event the collective raises, listed in one place (filled in as contexts add theirs)."""
+"""Every event the collective raises, in one place.
+
+The live stream's event names (what the console listens for) and the outbox's types are
+``type`` of these classes; ``NAMES`` lists them all. A context that adds an event adds it
+here.
+"""
+
+from __future__ import annotations
+
+from bluepool.domain.access.events import UserChanged
+from bluepool.domain.collective.events import (
+    AgencyChanged,
+    CallTypeChanged,
+    JurisdictionChanged,
+    StationChanged,
+)
+from bluepool.domain.dispatch.events import (
+    IncidentClosed,
+    IncidentReceived,
+    IncidentUpdated,
+    UnitAssigned,
+    UnitChanged,
+    UnitMoved,
+    UnitReleased,
+    UnitStatusChanged,
+)
+from bluepool.domain.shared.events import Event
+from bluepool.domain.sharing.events import PolicyChanged
+
+EVENTS: tuple[type[Event], ...] = (
+    IncidentReceived,
+    UnitAssigned,
+    UnitStatusChanged,
+    UnitReleased,
+    UnitMoved,
+    IncidentUpdated,
+    IncidentClosed,
+    UnitChanged,
+    AgencyChanged,
+    JurisdictionChanged,
+    StationChanged,
+    CallTypeChanged,
+    PolicyChanged,
+    UserChanged,
+)
+
+#: Every wire name, in a stable order, each once.
+NAMES: tuple[str, ...] = tuple(dict.fromkeys(name for e in EVENTS for name in e.types()))

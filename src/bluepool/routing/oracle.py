@@ -27,6 +27,7 @@ from bluepool.domain.shared.geo import Location, distance_m
 from bluepool.routing.hierarchy import build_hierarchy
 from bluepool.routing.network import RoadNetwork, load_network
 from bluepool.routing.snapping import Snap, SnapBatch, Snapper
+from bluepool.services.ports import Feature
 
 FloatArray = NDArray[np.float64]
 
@@ -62,14 +63,14 @@ class RoadTravelTimes:
         self.snapper = Snapper(network, max_distance_m=max_snap_m, spacing_m=snap_spacing_m)
         self.segments = self.snapper.segments
         self.snap_speed_ms = snap_speed_kmh / 3.6
-        self._roads: dict[str, Any] | None = None
+        self._roads: Feature | None = None
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> RoadTravelTimes:
         """Load a compiled network (``bluepool import roads``) and answer over it."""
         return cls(load_network(path), **options)
 
-    def roads(self) -> dict[str, Any]:
+    def roads(self) -> Feature:
         """Return the roads as GeoJSON (computed once)."""
         if self._roads is None:
             self._roads = roads_geojson(self.network)
@@ -164,7 +165,7 @@ class RoadTravelTimes:
             )
         return result
 
-    def route(self, origin: Location, destination: Location) -> dict[str, Any]:
+    def route(self, origin: Location, destination: Location) -> Feature:
         """Return the fastest route as a GeoJSON Feature with a LineString geometry.
 
         Its properties give ``duration_s`` (the same ETA ``to_destination`` gives),
@@ -235,7 +236,7 @@ def _walk(predecessors: NDArray[np.int32], source: int, target: int) -> list[int
     return path
 
 
-def roads_geojson(network: RoadNetwork, decimals: int = 5) -> dict[str, Any]:
+def roads_geojson(network: RoadNetwork, decimals: int = 5) -> Feature:
     """Return the network's roads as one GeoJSON MultiLineString (each road segment once,
     whatever its directions), for drawing a map without a tile server."""
     tails = network.tails().astype(np.int64)

@@ -1,4 +1,8 @@
-"""What every use case is given: the ports, wired once by ``bootstrap``."""
+"""What every use case is given: the ports, wired once by ``bootstrap``.
+
+Events leave a use case through its unit of work (``uow.raise_event``), whose factory
+``bootstrap`` binds to the message bus: a use case never publishes anything itself.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from bluepool.services.ports import (
     Clock,
     JurisdictionLocator,
     PasswordHasher,
-    Publisher,
     Router,
     UnitOfWork,
 )
@@ -20,13 +23,10 @@ from bluepool.services.ports import (
 class Context:
     uow: Callable[[], UnitOfWork]
     clock: Clock
-    publisher: Publisher
     #: Returns the locator for the current jurisdictions (rebuilt when they change).
     locator: Callable[[], JurisdictionLocator]
     travel: TravelTimes
     hasher: PasswordHasher
-    #: Called after a commit that changed jurisdictions, so the locator is rebuilt.
-    jurisdictions_changed: Callable[[], None] = lambda: None
     #: Routes and roads for maps; None without a road network.
     router: Router | None = None
     #: A unit of work for reading only (on SQLite it does not queue behind writers);

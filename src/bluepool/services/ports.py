@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Literal, NotRequired, Protocol, Self, TypedDict, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -62,6 +63,14 @@ class ChangeRecord:
     entity: str
     entity_id: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    items: tuple[ChangeRecord, ...]
+    total: int
+    limit: int
+    offset: int
 
 
 K = TypeVar("K", contravariant=True)
@@ -152,6 +161,11 @@ class UnitOfWork(Protocol):
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
+    def raise_event(self, event: Event) -> None:
+        """Collect ``event``: on commit it is logged, written to the outbox and handled
+        (``services.messagebus``); if the transaction fails, it never happened."""
+        ...
+
     def lock_agency(self, agency_id: AgencyId) -> None:
         """Hold the agency until commit: fleet-wide rules (home reserves) stay true."""
         ...
@@ -162,12 +176,6 @@ class UnitOfWork(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
-
-
-class Publisher(Protocol):
-    """Deliver an event (a JSON-able dict with a "type") to live subscribers."""
-
-    def publish(self, event: dict[str, Any]) -> None: ...
 
 
 class JurisdictionLocator(Protocol):
@@ -184,13 +192,31 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
+#: A GeoJSON geometry object (RFC 7946): an open JSON object by the standard's design.
+GeoJSON = dict[str, Any]
+
+
+class Feature(TypedDict):
+    """A GeoJSON Feature (RFC 7946): what maps draw, in the standard's own shape."""
+
+    type: Literal["Feature"]
+    id: NotRequired[str]
+    geometry: GeoJSON
+    properties: dict[str, Any]
+
+
+class FeatureCollection(TypedDict):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+
+
 class Router(Protocol):
     """Routes on the road network, for maps (present only when a network is loaded)."""
 
-    def route(self, origin: Location, destination: Location) -> dict[str, Any]:
+    def route(self, origin: Location, destination: Location) -> Feature:
         """Return the fastest route as a GeoJSON Feature (LineString, duration_s, length_m)."""
         ...
 
-    def roads(self) -> dict[str, Any]:
+    def roads(self) -> Feature:
         """Return the roads as GeoJSON, for drawing."""
         ...

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import User
-from bluepool.services import admin
+from bluepool.services.access import users
 from bluepool.services.context import Context
 from bluepool.services.ports import Page
 from bluepool.web import auth
@@ -38,7 +38,7 @@ def _user(request: Request, runtime: Runtime, token: str | None) -> User:
     if user is not None:
         return user
     claims = auth.read(token, runtime.settings.secret_key) if token else None
-    user = admin.get_user(runtime.context, claims[0]) if claims else None
+    user = users.signed_in(runtime.context, claims[0]) if claims else None
     if user is not None and claims and claims[1] != auth.stamp(user.password_hash, user.role):
         user = None  # the password or role changed since the token was issued
     if user is not None and user.active and token:

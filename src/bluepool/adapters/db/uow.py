@@ -12,6 +12,7 @@ from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.tables import AgencyRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
@@ -19,6 +20,7 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.services.messagebus import MessageBus, outbox_message
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
@@ -49,9 +51,15 @@ class SqlUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
+    ) -> None:
         self.session_factory = session_factory
+        #: Handles the events raised in this unit of work (None: they are only written to
+        #: the outbox, as for a tool that runs without the live stream).
+        self.bus = bus
         self._session: Session | None = None
+        self._events: list[Event] = []
 
     @property
     def session(self) -> Session:
@@ -63,6 +71,7 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("the unit of work is already open")
         session = self._session = self.session_factory()
+        self._events = []
         self.agencies = repos.agency_repository(session)
         self.jurisdictions = repos.jurisdiction_repository(session)
         self.stations = repos.station_repository(session)
@@ -94,12 +103,26 @@ class SqlUnitOfWork:
             select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update()
         )
 
+    def raise_event(self, event: Event) -> None:
+        self._events.append(event)
+
     def commit(self) -> None:
+        """Commit the change with its events: their change-log lines and outbox rows go in
+        the same transaction; the after-commit handlers run once it has committed."""
+        events, self._events = self._events, []
+        if events:
+            if self.bus is not None:
+                self.bus.handle_within(self, events)
+            for event in events:
+                self.outbox.add(outbox_message(event))
         try:
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
             raise repos.integrity_error(exc) from exc
+        if events and self.bus is not None:
+            self.bus.handle_after(events)
 
     def rollback(self) -> None:
+        self._events = []
         self.session.rollback()

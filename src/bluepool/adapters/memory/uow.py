@@ -8,6 +8,7 @@ from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
@@ -15,6 +16,7 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.services.messagebus import MessageBus, outbox_message
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
@@ -52,8 +54,10 @@ class MemoryUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
 
-    def __init__(self, store: MemoryStore | None = None) -> None:
+    def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
+        self.bus = bus
+        self._events: list[Event] = []
         parts = (
             agencies := repos.agency_repository(self.store),
             jurisdictions := repos.jurisdiction_repository(self.store),
@@ -89,9 +93,20 @@ class MemoryUnitOfWork:
     def lock_agency(self, agency_id: AgencyId) -> None:
         """Nothing to hold: version checks at commit cover the in-memory store."""
 
+    def raise_event(self, event: Event) -> None:
+        self._events.append(event)
+
     def commit(self) -> None:
+        """Land the changes, their change-log lines and their outbox messages at once; then
+        run the after-commit handlers."""
+        events, self._events = self._events, []
         parts = self._transactional
         try:
+            if events:
+                if self.bus is not None:
+                    self.bus.handle_within(self, events)
+                for event in events:
+                    self.outbox.add(outbox_message(event))
             with self.store.lock:
                 for part in parts:
                     part.validate()
@@ -102,7 +117,10 @@ class MemoryUnitOfWork:
             for part in parts:
                 part.reset()
         self.committed = True
+        if events and self.bus is not None:
+            self.bus.handle_after(events)
 
     def rollback(self) -> None:
+        self._events = []
         for part in self._transactional:
             part.reset()

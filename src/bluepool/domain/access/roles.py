@@ -42,6 +42,12 @@ class User:
     active: bool = True
 
 
+def require_active(user: User) -> None:
+    """Raise Forbidden unless the user is signed in and active (any role reads)."""
+    if not user.active:
+        raise Forbidden(f"user {user.username} is deactivated")
+
+
 def require_dispatch(user: User) -> None:
     """Raise Forbidden unless the user works central dispatch."""
     if user.role not in DISPATCH_ROLES:

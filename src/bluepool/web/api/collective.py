@@ -1,4 +1,5 @@
-"""Agencies, jurisdictions, stations, call types (with response plans) and sharing policies."""
+"""The collective API: agencies, jurisdictions, stations, call types (with response plans).
+Responses are the collective's records."""
 
 from __future__ import annotations
 
@@ -14,26 +15,26 @@ from bluepool.domain.collective.agencies import (
     Requirement,
     Station,
 )
+from bluepool.domain.collective.records import (
+    AgencyRecord,
+    CallTypeRecord,
+    JurisdictionRecord,
+    StationRecord,
+)
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId
-from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
-from bluepool.services import admin, queries
+from bluepool.services.collective import agencies, call_types, jurisdictions, stations
+from bluepool.services.ports import FeatureCollection, GeoJSON
 from bluepool.web.deps import ContextDep, CurrentUser
-from bluepool.web.schemas import (
+from bluepool.web.schemas.collective import (
     AgencyIn,
-    AgencyPublic,
     AgencyUpdate,
     CallTypeIn,
-    CallTypePublic,
     JurisdictionIn,
-    JurisdictionPublic,
-    PolicyIn,
-    PolicyPublic,
-    Problem,
     StationIn,
-    StationPublic,
 )
+from bluepool.web.schemas.common import Problem
 
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
@@ -42,105 +43,58 @@ ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 
 # agencies
 
 
-@router.get("/agencies", response_model=list[AgencyPublic], tags=["agencies"])
-def list_agencies(ctx: ContextDep, user: CurrentUser) -> list[dict[str, Any]]:
+@router.get("/agencies", response_model=tuple[AgencyRecord, ...], tags=["agencies"])
+def list_agencies(ctx: ContextDep, user: CurrentUser) -> tuple[AgencyRecord, ...]:
     """The member agencies of the collective."""
-    return queries.agencies(ctx)
+    return agencies.list_agencies(ctx, user)
 
 
 @router.post(
     "/agencies",
     status_code=201,
-    response_model=AgencyPublic,
+    response_model=AgencyRecord,
     tags=["agencies"],
     responses=ERRORS,
 )
-def create_agency(body: AgencyIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def create_agency(body: AgencyIn, ctx: ContextDep, user: CurrentUser) -> AgencyRecord:
     """Admit an agency to the collective (collective admin)."""
-    return admin.save_agency(ctx, user, Agency(AgencyId(body.id), body.name), create=True)
+    return agencies.save_agency(ctx, user, Agency(AgencyId(body.id), body.name), create=True)
 
 
 @router.get(
     "/agencies/{agency_id}",
-    response_model=AgencyPublic,
+    response_model=AgencyRecord,
     tags=["agencies"],
     responses=ERRORS,
 )
-def get_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    return queries.agency(ctx, agency_id)
+def get_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> AgencyRecord:
+    return agencies.get_agency(ctx, user, agency_id)
 
 
 @router.put(
     "/agencies/{agency_id}",
-    response_model=AgencyPublic,
+    response_model=AgencyRecord,
     tags=["agencies"],
     responses=ERRORS,
 )
 def update_agency(
     agency_id: str, body: AgencyUpdate, ctx: ContextDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> AgencyRecord:
     """Rename an agency (its admin or the collective admin)."""
-    return admin.save_agency(ctx, user, Agency(AgencyId(agency_id), body.name), create=False)
+    return agencies.save_agency(ctx, user, Agency(AgencyId(agency_id), body.name), create=False)
 
 
 @router.delete("/agencies/{agency_id}", status_code=204, tags=["agencies"], responses=ERRORS)
 def delete_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
     """Remove an agency that has no units or jurisdictions left (collective admin)."""
-    admin.delete_agency(ctx, user, agency_id)
+    agencies.delete_agency(ctx, user, agency_id)
     return Response(status_code=204)
-
-
-@router.get(
-    "/agencies/{agency_id}/policy",
-    response_model=PolicyPublic,
-    tags=["sharing"],
-    responses=ERRORS,
-)
-def get_policy(agency_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    """What the agency lends, to whom, and how many units it keeps at home."""
-    return queries.policy(ctx, agency_id)
-
-
-@router.put(
-    "/agencies/{agency_id}/policy",
-    response_model=PolicyPublic,
-    tags=["sharing"],
-    responses=ERRORS,
-)
-def put_policy(
-    agency_id: str, body: PolicyIn, ctx: ContextDep, user: CurrentUser
-) -> dict[str, Any]:
-    """Set the agency's sharing policy (its admin or the collective admin)."""
-
-    def opt(values: list[str] | None) -> frozenset[Any] | None:
-        return None if values is None else frozenset(values)
-
-    policy = SharingPolicy(
-        AgencyId(agency_id),
-        body.home_reserve,
-        tuple(
-            SharingRule(
-                opt(r.jurisdictions),
-                opt(r.call_types),
-                opt(r.capabilities),
-                r.max_priority,
-            )
-            for r in body.rules
-        ),
-    )
-    return admin.save_policy(ctx, user, policy)
-
-
-@router.get("/policies", response_model=list[PolicyPublic], tags=["sharing"])
-def list_policies(ctx: ContextDep, user: CurrentUser) -> list[dict[str, Any]]:
-    """Every agency's sharing policy."""
-    return queries.policies(ctx)
 
 
 # jurisdictions
 
 
-def _geometry(geometry: dict[str, Any]) -> dict[str, Any]:
+def _geometry(geometry: GeoJSON) -> GeoJSON:
     try:
         shape = shapely.geometry.shape(geometry)
     except Exception as exc:
@@ -159,49 +113,53 @@ def _geometry(geometry: dict[str, Any]) -> dict[str, Any]:
     return geometry
 
 
-@router.get("/jurisdictions", response_model=list[JurisdictionPublic], tags=["jurisdictions"])
+@router.get("/jurisdictions", response_model=tuple[JurisdictionRecord, ...], tags=["jurisdictions"])
 def list_jurisdictions(
     ctx: ContextDep, user: CurrentUser, geometry: bool = False
-) -> list[dict[str, Any]]:
+) -> tuple[JurisdictionRecord, ...]:
     """Jurisdictions and the agency answering for each (``geometry=true`` adds GeoJSON)."""
-    return queries.jurisdictions(ctx, geometry)
+    return jurisdictions.list_jurisdictions(ctx, user, geometry)
 
 
 @router.get("/jurisdictions.geojson", tags=["jurisdictions"])
-def jurisdictions_geojson(ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def jurisdictions_geojson(ctx: ContextDep, user: CurrentUser) -> FeatureCollection:
     """All jurisdictions as one GeoJSON FeatureCollection (for maps)."""
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "id": j["id"],
-                "geometry": j["geometry"],
-                "properties": {"id": j["id"], "name": j["name"], "agency": j["agency"]},
+                "id": j.id,
+                "geometry": j.geometry or {},
+                "properties": {"id": j.id, "name": j.name, "agency": j.agency},
             }
-            for j in queries.jurisdictions(ctx, True)
+            for j in jurisdictions.list_jurisdictions(ctx, user, True)
         ],
     }
 
 
 @router.get(
     "/jurisdictions/{jurisdiction_id}",
-    response_model=JurisdictionPublic,
+    response_model=JurisdictionRecord,
     tags=["jurisdictions"],
     responses=ERRORS,
 )
-def get_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    return queries.jurisdiction(ctx, jurisdiction_id)
+def get_jurisdiction(
+    jurisdiction_id: str, ctx: ContextDep, user: CurrentUser
+) -> JurisdictionRecord:
+    return jurisdictions.get_jurisdiction(ctx, user, jurisdiction_id)
 
 
 @router.post(
     "/jurisdictions",
     status_code=201,
-    response_model=JurisdictionPublic,
+    response_model=JurisdictionRecord,
     tags=["jurisdictions"],
     responses=ERRORS,
 )
-def create_jurisdiction(body: JurisdictionIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def create_jurisdiction(
+    body: JurisdictionIn, ctx: ContextDep, user: CurrentUser
+) -> JurisdictionRecord:
     """Add a jurisdiction (collective admin)."""
     j = Jurisdiction(
         JurisdictionId(body.id),
@@ -209,18 +167,18 @@ def create_jurisdiction(body: JurisdictionIn, ctx: ContextDep, user: CurrentUser
         AgencyId(body.agency),
         _geometry(body.geometry),
     )
-    return admin.save_jurisdiction(ctx, user, j, create=True)
+    return jurisdictions.save_jurisdiction(ctx, user, j, create=True)
 
 
 @router.put(
     "/jurisdictions/{jurisdiction_id}",
-    response_model=JurisdictionPublic,
+    response_model=JurisdictionRecord,
     tags=["jurisdictions"],
     responses=ERRORS,
 )
 def update_jurisdiction(
     jurisdiction_id: str, body: JurisdictionIn, ctx: ContextDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> JurisdictionRecord:
     """Redraw a jurisdiction or hand it to another agency (collective admin)."""
     if body.id != jurisdiction_id:
         raise Invalid("the id in the body differs from the path", code="id_mismatch")
@@ -230,7 +188,7 @@ def update_jurisdiction(
         AgencyId(body.agency),
         _geometry(body.geometry),
     )
-    return admin.save_jurisdiction(ctx, user, j, create=False)
+    return jurisdictions.save_jurisdiction(ctx, user, j, create=False)
 
 
 @router.delete(
@@ -240,35 +198,28 @@ def update_jurisdiction(
     responses=ERRORS,
 )
 def delete_jurisdiction(jurisdiction_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
-    admin.delete_jurisdiction(ctx, user, jurisdiction_id)
+    jurisdictions.delete_jurisdiction(ctx, user, jurisdiction_id)
     return Response(status_code=204)
-
-
-@router.get("/roads.geojson", tags=["roads"], responses=ERRORS)
-def roads_geojson(ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    """The collective's road network as GeoJSON (for maps without a tile server); 404
-    without a road network."""
-    return queries.roads(ctx)
 
 
 # stations
 
 
-@router.get("/stations", response_model=list[StationPublic], tags=["stations"])
+@router.get("/stations", response_model=tuple[StationRecord, ...], tags=["stations"])
 def list_stations(
     ctx: ContextDep, user: CurrentUser, agency: str | None = None
-) -> list[dict[str, Any]]:
-    return queries.stations(ctx, agency)
+) -> tuple[StationRecord, ...]:
+    return stations.list_stations(ctx, user, agency)
 
 
 @router.get(
     "/stations/{station_id}",
-    response_model=StationPublic,
+    response_model=StationRecord,
     tags=["stations"],
     responses=ERRORS,
 )
-def get_station(station_id: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    return queries.station(ctx, station_id)
+def get_station(station_id: str, ctx: ContextDep, user: CurrentUser) -> StationRecord:
+    return stations.get_station(ctx, user, station_id)
 
 
 def _station(body: StationIn) -> Station:
@@ -283,32 +234,32 @@ def _station(body: StationIn) -> Station:
 @router.post(
     "/stations",
     status_code=201,
-    response_model=StationPublic,
+    response_model=StationRecord,
     tags=["stations"],
     responses=ERRORS,
 )
-def create_station(body: StationIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def create_station(body: StationIn, ctx: ContextDep, user: CurrentUser) -> StationRecord:
     """Add a station to an agency (its admin or the collective admin)."""
-    return admin.save_station(ctx, user, _station(body), create=True)
+    return stations.save_station(ctx, user, _station(body), create=True)
 
 
 @router.put(
     "/stations/{station_id}",
-    response_model=StationPublic,
+    response_model=StationRecord,
     tags=["stations"],
     responses=ERRORS,
 )
 def update_station(
     station_id: str, body: StationIn, ctx: ContextDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> StationRecord:
     if body.id != station_id:
         raise Invalid("the id in the body differs from the path", code="id_mismatch")
-    return admin.save_station(ctx, user, _station(body), create=False)
+    return stations.save_station(ctx, user, _station(body), create=False)
 
 
 @router.delete("/stations/{station_id}", status_code=204, tags=["stations"], responses=ERRORS)
 def delete_station(station_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
-    admin.delete_station(ctx, user, station_id)
+    stations.delete_station(ctx, user, station_id)
     return Response(status_code=204)
 
 
@@ -324,49 +275,49 @@ def _call_type(body: CallTypeIn) -> CallType:
     )
 
 
-@router.get("/call-types", response_model=list[CallTypePublic], tags=["call types"])
-def list_call_types(ctx: ContextDep, user: CurrentUser) -> list[dict[str, Any]]:
+@router.get("/call-types", response_model=tuple[CallTypeRecord, ...], tags=["call types"])
+def list_call_types(ctx: ContextDep, user: CurrentUser) -> tuple[CallTypeRecord, ...]:
     """Call types with their response plans (run cards)."""
-    return queries.call_types(ctx)
+    return call_types.list_call_types(ctx, user)
 
 
 @router.get(
     "/call-types/{code}",
-    response_model=CallTypePublic,
+    response_model=CallTypeRecord,
     tags=["call types"],
     responses=ERRORS,
 )
-def get_call_type(code: str, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
-    return queries.call_type(ctx, code)
+def get_call_type(code: str, ctx: ContextDep, user: CurrentUser) -> CallTypeRecord:
+    return call_types.get_call_type(ctx, user, code)
 
 
 @router.post(
     "/call-types",
     status_code=201,
-    response_model=CallTypePublic,
+    response_model=CallTypeRecord,
     tags=["call types"],
     responses=ERRORS,
 )
-def create_call_type(body: CallTypeIn, ctx: ContextDep, user: CurrentUser) -> dict[str, Any]:
+def create_call_type(body: CallTypeIn, ctx: ContextDep, user: CurrentUser) -> CallTypeRecord:
     """Add a call type and its response plan (collective admin)."""
-    return admin.save_call_type(ctx, user, _call_type(body), create=True)
+    return call_types.save_call_type(ctx, user, _call_type(body), create=True)
 
 
 @router.put(
     "/call-types/{code}",
-    response_model=CallTypePublic,
+    response_model=CallTypeRecord,
     tags=["call types"],
     responses=ERRORS,
 )
 def update_call_type(
     code: str, body: CallTypeIn, ctx: ContextDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> CallTypeRecord:
     if body.code != code:
         raise Invalid("the code in the body differs from the path", code="id_mismatch")
-    return admin.save_call_type(ctx, user, _call_type(body), create=False)
+    return call_types.save_call_type(ctx, user, _call_type(body), create=False)
 
 
 @router.delete("/call-types/{code}", status_code=204, tags=["call types"], responses=ERRORS)
 def delete_call_type(code: str, ctx: ContextDep, user: CurrentUser) -> Response:
-    admin.delete_call_type(ctx, user, code)
+    call_types.delete_call_type(ctx, user, code)
     return Response(status_code=204)

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import bluepool
+from bluepool.domain import events
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -31,6 +32,8 @@ def _context(request: Request, page: str) -> dict[str, Any]:
         "version": bluepool.__version__,
         "tile_url": settings.tile_url,
         "environment": settings.environment,
+        #: The live stream's event names, from the one list of them.
+        "event_types": list(events.NAMES),
     }
 
 

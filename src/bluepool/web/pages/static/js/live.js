@@ -8,16 +8,9 @@
 
 import { api, session } from "./api.js";
 
-const ADMIN = ["agency", "jurisdiction", "station", "call_type", "sharing_policy", "unit", "user"];
-export const EVENT_TYPES = [
-  "incident.created",
-  "incident.updated",
-  "incident.closed",
-  "unit.assigned",
-  "unit.updated",
-  "unit.moved",
-  ...ADMIN.flatMap((e) => [`${e}.created`, `${e}.updated`, `${e}.deleted`]),
-].filter((v, i, all) => all.indexOf(v) === i);
+// The stream's event names come from the server's one list of them
+// (bluepool.domain.events.NAMES), rendered into every page.
+export const EVENT_TYPES = JSON.parse(document.getElementById("event-types")?.textContent || "[]");
 
 export function connectLive({ onEvent, onSync, onState }) {
   let source = null;

@@ -1,0 +1,69 @@
+"""What happens on the dispatch floor: calls received, units assigned and moving, incidents
+updated and closed, and the fleet's unit records kept by their agencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bluepool.domain.dispatch.records import IncidentRecord, UnitRecord
+from bluepool.domain.shared.events import Event, RecordChanged
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentReceived(Event):
+    incident: IncidentRecord
+    name: ClassVar[str] = "incident.created"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAssigned(Event):
+    incident: IncidentRecord
+    unit: UnitRecord
+    eta_seconds: float
+    name: ClassVar[str] = "unit.assigned"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatusChanged(Event):
+    """A unit's status changed (set by its crew or dispatch, or freed by a closed call)."""
+
+    unit: UnitRecord
+    name: ClassVar[str] = "unit.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitReleased(Event):
+    """A unit was freed because its incident was closed by dispatch."""
+
+    unit: UnitRecord
+    name: ClassVar[str] = "unit.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMoved(Event):
+    unit: UnitRecord
+    name: ClassVar[str] = "unit.moved"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentUpdated(Event):
+    """An incident followed its units (en route, on scene, cleared, requeued)."""
+
+    incident: IncidentRecord
+    name: ClassVar[str] = "incident.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentClosed(Event):
+    incident: IncidentRecord
+    name: ClassVar[str] = "incident.closed"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitChanged(RecordChanged):
+    """A unit record was added to a fleet, edited (name, kind, capabilities, station) or
+    removed."""
+
+    unit: UnitRecord | None = None
+    entity: ClassVar[str] = "unit"

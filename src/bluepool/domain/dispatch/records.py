@@ -1,0 +1,227 @@
+"""Read models of the dispatch context: units, incidents, recommendations, as the API, the
+event stream and the CLI show them.
+
+Each record is declared once, here: the use cases return them, the events carry them, and
+the HTTP layer uses them as its response schemas. Field names are the wire names
+(``agency``, not ``agency_id``); ``of(...)`` builds a record from the aggregate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bluepool.domain.dispatch.incidents import Incident, IncidentStatus, TimelineEntry
+from bluepool.domain.dispatch.recommend import Candidate, Exclusion, Recommendation, Shortfall
+from bluepool.domain.dispatch.rules import RuleCode
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
+    AgencyId,
+    CallTypeCode,
+    IncidentId,
+    JurisdictionId,
+    StationId,
+    UnitId,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    id: UnitId
+    agency: AgencyId
+    name: str
+    kind: str
+    capabilities: tuple[str, ...]
+    station: StationId | None
+    status: UnitStatus
+    location: Location | None
+    jurisdiction: JurisdictionId | None
+    incident_id: IncidentId | None
+    workload: int
+    status_at: datetime | None
+    position_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, u: Unit) -> UnitRecord:
+        return cls(
+            u.id,
+            u.agency_id,
+            u.name,
+            u.kind,
+            tuple(sorted(u.capabilities)),
+            u.station_id,
+            u.status,
+            u.location,
+            u.jurisdiction_id,
+            u.incident_id,
+            u.workload,
+            u.status_at,
+            u.position_at,
+            u.version,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitUpdateResult(UnitRecord):
+    """A unit after a status or position update."""
+
+    #: False when the update was a replay (same idempotency key) or older than the last.
+    applied: bool
+
+    @classmethod
+    def after(cls, u: Unit, applied: bool) -> UnitUpdateResult:
+        r = UnitRecord.of(u)
+        return cls(
+            r.id,
+            r.agency,
+            r.name,
+            r.kind,
+            r.capabilities,
+            r.station,
+            r.status,
+            r.location,
+            r.jurisdiction,
+            r.incident_id,
+            r.workload,
+            r.status_at,
+            r.position_at,
+            r.version,
+            applied,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    unit_id: UnitId
+    status: UnitStatus
+    assigned_at: datetime
+    cleared_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    id: IncidentId
+    call_type: CallTypeCode
+    priority: int
+    location: Location
+    jurisdiction: JurisdictionId | None
+    description: str
+    status: IncidentStatus
+    received_at: datetime
+    closed_at: datetime | None
+    assignments: tuple[AssignmentRecord, ...]
+    timeline: tuple[TimelineEntry, ...]
+    version: int
+
+    @classmethod
+    def of(cls, i: Incident) -> IncidentRecord:
+        return cls(
+            i.id,
+            i.call_type,
+            i.priority,
+            i.location,
+            i.jurisdiction_id,
+            i.description,
+            i.status,
+            i.received_at,
+            i.closed_at,
+            tuple(
+                AssignmentRecord(a.unit_id, a.status, a.assigned_at, a.cleared_at)
+                for a in i.assignments
+            ),
+            tuple(i.timeline),
+            i.version,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRecord:
+    unit_id: UnitId
+    agency: AgencyId
+    eta_seconds: float
+    fills: tuple[str, ...]
+    own_agency: bool
+    #: Part of the proposed response that fills the plan.
+    proposed: bool
+    reasons: tuple[str, ...]
+
+    @classmethod
+    def of(cls, c: Candidate) -> CandidateRecord:
+        return cls(
+            c.unit_id,
+            c.agency_id,
+            round(c.eta_seconds, 1),
+            tuple(sorted(c.fills)),
+            c.own_agency,
+            c.proposed,
+            c.reasons,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionRecord:
+    unit_id: UnitId
+    agency: AgencyId
+    #: Why, in words (for the dispatcher) ...
+    reason: str
+    #: ... and as the rule's code (for programs; see ``domain.dispatch.rules``).
+    code: RuleCode
+
+    @classmethod
+    def of(cls, e: Exclusion) -> ExclusionRecord:
+        return cls(e.unit_id, e.agency_id, e.reason, e.code)
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedRecord:
+    capability: str
+    unit_id: UnitId
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRecord:
+    incident_id: IncidentId
+    method: str
+    candidates: tuple[CandidateRecord, ...]
+    proposed: tuple[ProposedRecord, ...]
+    shortfalls: tuple[Shortfall, ...]
+    excluded: tuple[ExclusionRecord, ...]
+
+    @classmethod
+    def of(cls, r: Recommendation) -> RecommendationRecord:
+        return cls(
+            r.incident_id,
+            r.method,
+            tuple(CandidateRecord.of(c) for c in r.candidates),
+            tuple(ProposedRecord(cap, uid) for cap, uid in r.proposed),
+            r.shortfalls,
+            tuple(ExclusionRecord.of(e) for e in r.excluded),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignResult:
+    incident_id: IncidentId
+    unit_id: UnitId
+    eta_seconds: float
+    reasons: tuple[str, ...]
+    incident: IncidentRecord
+    unit: UnitRecord
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPage:
+    items: tuple[UnitRecord, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPage:
+    items: tuple[IncidentRecord, ...]
+    total: int
+    limit: int
+    offset: int

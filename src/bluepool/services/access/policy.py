@@ -1,0 +1,53 @@
+"""Who may see and keep users, and read the change log: the one place those use cases ask.
+
+The collective admin keeps every user. An agency's admin keeps their own agency's users, and
+grants only the roles that belong to an agency (officer, agency admin); the roles that work
+for the whole collective (dispatch, supervision, analysis, administration) are granted by a
+collective admin. Users are read by those who read the whole collective (collective admin,
+supervisor, analyst) and by agency admins for their own agency; so are user events on the
+live stream.
+"""
+
+from __future__ import annotations
+
+from bluepool.domain.access import roles
+from bluepool.domain.access.roles import READ_ALL, Role, User
+from bluepool.domain.shared.errors import Forbidden
+from bluepool.domain.shared.ids import AgencyId
+
+#: Roles an agency admin may grant within their own agency.
+AGENCY_ROLES = frozenset({Role.OFFICER, Role.AGENCY_ADMIN})
+
+
+def list_users(user: User, agency_id: AgencyId | None) -> AgencyId | None:
+    """Return the agency whose users ``user`` may list (None: every agency's)."""
+    if user.role is Role.AGENCY_ADMIN:
+        return user.agency_id
+    if user.role not in READ_ALL:
+        raise Forbidden(f"{user.role.value} cannot list users")
+    return agency_id
+
+
+def may_see_user(viewer: User, agency_id: AgencyId | None) -> bool:
+    """True when ``viewer`` may read the record of a user of ``agency_id``."""
+    return roles.may_see_user(viewer, agency_id)
+
+
+def keep_user(user: User, target: User) -> None:
+    """Create or change ``target`` (checked before and after the change)."""
+    if user.role is Role.COLLECTIVE_ADMIN:
+        return
+    if target.agency_id is None:
+        roles.require_collective_admin(user)
+        return
+    roles.require_agency_admin(user, target.agency_id)
+    if target.role not in AGENCY_ROLES:
+        raise Forbidden(
+            f"an agency admin grants only {', '.join(sorted(AGENCY_ROLES))}; "
+            f"{target.role.value} is granted by a collective admin"
+        )
+
+
+def read_change_log(user: User) -> None:
+    if user.role not in READ_ALL:
+        raise Forbidden(f"{user.role.value} cannot read the change log")

@@ -1,0 +1,87 @@
+"""The change log: who changed what, when, as a handler of the domain events.
+
+Registered in ``bootstrap`` to run inside each transaction, so a change and its line in the
+log commit together or not at all. ``entry`` says, for each kind of event, what the log
+keeps; events that only follow from another (an incident following its units, units freed
+by a closed call) add nothing of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bluepool.domain.access.roles import User
+from bluepool.domain.dispatch.events import (
+    IncidentClosed,
+    IncidentReceived,
+    UnitAssigned,
+    UnitMoved,
+    UnitStatusChanged,
+)
+from bluepool.domain.shared.events import Action, Event, RecordChanged
+from bluepool.services.access import policy
+from bluepool.services.context import Context
+from bluepool.services.plain import plain
+from bluepool.services.ports import ChangePage, ChangeRecord, Page, UnitOfWork
+
+_VERB = {Action.CREATED: "create", Action.UPDATED: "update", Action.DELETED: "delete"}
+
+
+def entry(event: Event) -> ChangeRecord | None:
+    """The change log's line for ``event`` (None: nothing to log)."""
+    if isinstance(event, RecordChanged):
+        record = getattr(event, event.entity, None)
+        data: dict[str, Any] = plain(record) if record is not None else {}
+        return ChangeRecord(
+            event.at, event.actor, _VERB[event.action], event.entity, event.id, data
+        )
+    if isinstance(event, UnitMoved):
+        u = event.unit
+        at = u.position_at.isoformat() if u.position_at else None
+        loc = u.location
+        return ChangeRecord(
+            event.at,
+            event.actor,
+            "position",
+            "unit",
+            u.id,
+            {"lat": loc.lat if loc else None, "lon": loc.lon if loc else None, "at": at},
+        )
+    if isinstance(event, UnitStatusChanged):
+        u = event.unit
+        at = u.status_at.isoformat() if u.status_at else None
+        return ChangeRecord(
+            event.at, event.actor, "status", "unit", u.id, {"status": u.status.value, "at": at}
+        )
+    if isinstance(event, IncidentReceived):
+        i = event.incident
+        brief = {
+            "call_type": i.call_type,
+            "priority": i.priority,
+            "location": plain(i.location),
+            "jurisdiction": i.jurisdiction,
+        }
+        return ChangeRecord(event.at, event.actor, "create", "incident", i.id, brief)
+    if isinstance(event, UnitAssigned):
+        data = {"unit_id": event.unit.id, "eta_seconds": event.eta_seconds}
+        return ChangeRecord(event.at, event.actor, "assign", "incident", event.incident.id, data)
+    if isinstance(event, IncidentClosed):
+        return ChangeRecord(event.at, event.actor, "close", "incident", event.incident.id)
+    return None
+
+
+def record(uow: UnitOfWork, event: Event) -> None:
+    """Add ``event``'s line to the change log, in the event's transaction."""
+    line = entry(event)
+    if line is not None:
+        uow.changes.add(line)
+
+
+def changes(
+    ctx: Context, user: User, entity: str | None, entity_id: str | None, page: Page
+) -> ChangePage:
+    """The change log, newest first."""
+    policy.read_change_log(user)
+    with ctx.reader() as uow:
+        found, total = uow.changes.find(entity, entity_id, page)
+        return ChangePage(tuple(found), total, page.limit, page.offset)

@@ -1,0 +1,158 @@
+"""Unit use cases: status changes and positions (AVL) from officers and dispatch; reading
+the fleet.
+
+Both updates carry the time the device saw the change and an optional idempotency key: a
+retried update (same key) or one older than the last applied changes nothing and is answered
+with the unit as it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bluepool.domain.access.roles import User
+from bluepool.domain.dispatch.events import IncidentUpdated, UnitMoved, UnitStatusChanged
+from bluepool.domain.dispatch.records import (
+    IncidentRecord,
+    UnitPage,
+    UnitRecord,
+    UnitUpdateResult,
+)
+from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.shared.errors import ConcurrentUpdate, Invalid
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import UnitId
+from bluepool.services.context import Context
+from bluepool.services.dispatch import policy
+from bluepool.services.lookup import found
+from bluepool.services.ports import Page, UnitFilter, UnitOfWork
+
+#: A status or position write that lost a race (another write to the same unit committed
+#: first) is retried on fresh data: both are idempotent, so a retry is always safe.
+ATTEMPTS = 3
+#: How far ahead of the server's clock a device's timestamp may be. Further ahead is a
+#: broken clock: accepting it would make every later update look stale.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def get_unit(ctx: Context, user: User, unit_id: str) -> UnitRecord:
+    policy.read(user)
+    with ctx.reader() as uow:
+        return UnitRecord.of(found(uow.units, UnitId(unit_id), "unit"))
+
+
+def list_units(ctx: Context, user: User, where: UnitFilter, page: Page) -> UnitPage:
+    """The fleet, by unit id."""
+    policy.read(user)
+    with ctx.reader() as uow:
+        items, total = uow.units.find(where, page)
+        return UnitPage(tuple(UnitRecord.of(u) for u in items), total, page.limit, page.offset)
+
+
+def set_status(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    status: UnitStatus,
+    at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> UnitUpdateResult:
+    """Move a unit to a new status; its incident's timeline follows."""
+    return _retrying(lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key))
+
+
+def _set_status(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    status: UnitStatus,
+    at: datetime | None,
+    idempotency_key: str | None,
+) -> UnitUpdateResult:
+    now, at = _device_time(ctx, at)
+    with ctx.uow() as uow:
+        unit = found(uow.units, UnitId(unit_id), "unit")
+        policy.update_unit(user, unit)
+        if _replayed(uow, idempotency_key, unit.id):
+            return UnitUpdateResult.after(unit, applied=False)
+        incident = uow.incidents.get(unit.incident_id) if unit.incident_id else None
+        applied = unit.change_status(status, at)
+        if applied:
+            uow.units.update(unit)
+            uow.raise_event(UnitStatusChanged(now, user.username, UnitRecord.of(unit)))
+            if incident is not None:
+                incident.unit_moved(unit, at, user.username)
+                uow.incidents.update(incident)
+                uow.raise_event(IncidentUpdated(now, user.username, IncidentRecord.of(incident)))
+        if idempotency_key:
+            uow.idempotency.record(_key(idempotency_key, unit.id), now)
+        uow.commit()
+        return UnitUpdateResult.after(unit, applied)
+
+
+def report_position(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    location: Location,
+    at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> UnitUpdateResult:
+    """Record a unit's position fix and the jurisdiction it is in."""
+    return _retrying(lambda: _report_position(ctx, user, unit_id, location, at, idempotency_key))
+
+
+def _report_position(
+    ctx: Context,
+    user: User,
+    unit_id: str,
+    location: Location,
+    at: datetime | None,
+    idempotency_key: str | None,
+) -> UnitUpdateResult:
+    now, at = _device_time(ctx, at)
+    jurisdiction = ctx.locator().locate(location)
+    with ctx.uow() as uow:
+        unit = found(uow.units, UnitId(unit_id), "unit")
+        policy.update_unit(user, unit)
+        if _replayed(uow, idempotency_key, unit.id):
+            return UnitUpdateResult.after(unit, applied=False)
+        applied = unit.move_to(location, at, jurisdiction)
+        if applied:
+            uow.units.update(unit)
+            uow.raise_event(UnitMoved(now, user.username, UnitRecord.of(unit)))
+        if idempotency_key:
+            uow.idempotency.record(_key(idempotency_key, unit.id), now)
+        uow.commit()
+        return UnitUpdateResult.after(unit, applied)
+
+
+def _device_time(ctx: Context, at: datetime | None) -> tuple[datetime, datetime]:
+    """Return (now, the update's time), refusing a time too far in the future."""
+    now = ctx.clock.now()
+    if at is not None and at > now + MAX_CLOCK_SKEW:
+        raise Invalid(
+            f"'at' {at.isoformat()} is more than {MAX_CLOCK_SKEW} ahead of the server "
+            f"({now.isoformat()}): check the device's clock",
+            code="clock_skew",
+        )
+    return now, at or now
+
+
+def _retrying(write: Callable[[], UnitUpdateResult]) -> UnitUpdateResult:
+    for attempt in range(ATTEMPTS):
+        try:
+            return write()
+        except ConcurrentUpdate:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _key(key: str, unit_id: str) -> str:
+    return f"unit:{unit_id}:{key}"
+
+
+def _replayed(uow: UnitOfWork, key: str | None, unit_id: str) -> bool:
+    return key is not None and uow.idempotency.seen(_key(key, unit_id))

@@ -1,0 +1,79 @@
+"""The message bus: domain events to the handlers registered for them (in ``bootstrap``).
+
+A use case raises events into its unit of work (``uow.raise_event``). When it commits, the
+unit of work
+
+1. hands each event to the handlers registered ``within`` the transaction (the change log:
+   what they write commits with the change, or not at all),
+2. writes each event to the outbox (same transaction), commits,
+3. then hands each event to the handlers registered ``after`` the commit (the live stream,
+   caches to rebuild). These see only committed facts; one that fails is logged and the
+   others still run: the change is already made and acknowledged.
+
+Handlers are registered for an event class and receive its subclasses too (register for
+``Event`` to see everything).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bluepool.domain.shared.events import Event
+from bluepool.services.plain import payload
+from bluepool.services.ports import OutboxMessage
+
+if TYPE_CHECKING:
+    from bluepool.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+WithinHandler = Callable[["UnitOfWork", Any], None]
+AfterHandler = Callable[[Any], None]
+
+
+class MessageBus:
+    def __init__(self) -> None:
+        self._within: list[tuple[type[Event], WithinHandler]] = []
+        self._after: list[tuple[type[Event], AfterHandler]] = []
+        self._within_for: dict[type[Event], tuple[WithinHandler, ...]] = {}
+        self._after_for: dict[type[Event], tuple[AfterHandler, ...]] = {}
+
+    def within(self, event: type[Event], handler: WithinHandler) -> None:
+        """Run ``handler(uow, event)`` inside the transaction, before it commits."""
+        self._within.append((event, handler))
+        self._within_for.clear()
+
+    def after(self, event: type[Event], handler: AfterHandler) -> None:
+        """Run ``handler(event)`` once the transaction has committed."""
+        self._after.append((event, handler))
+        self._after_for.clear()
+
+    def handle_within(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
+        for event in events:
+            handlers = self._within_for.get(type(event))
+            if handlers is None:
+                handlers = self._within_for[type(event)] = tuple(
+                    h for cls, h in self._within if isinstance(event, cls)
+                )
+            for handler in handlers:
+                handler(uow, event)
+
+    def handle_after(self, events: Sequence[Event]) -> None:
+        for event in events:
+            handlers = self._after_for.get(type(event))
+            if handlers is None:
+                handlers = self._after_for[type(event)] = tuple(
+                    h for cls, h in self._after if isinstance(event, cls)
+                )
+            for handler in handlers:
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("handler %r failed on %s", handler, event.type)
+
+
+def outbox_message(event: Event) -> OutboxMessage:
+    """The outbox row for ``event``: its type and its payload as plain JSON data."""
+    return OutboxMessage(event.type, payload(event), event.at)

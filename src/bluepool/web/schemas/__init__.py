@@ -1,0 +1,2 @@
+"""The API's request models (pydantic), one module per context; responses are the
+contexts' records."""

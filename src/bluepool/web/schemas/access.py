@@ -1,0 +1,37 @@
+"""Request bodies of the access API (users) and the sign-in answer. Responses are
+``domain.access.records``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bluepool.domain.access.roles import Role
+from bluepool.web.schemas.common import Name, Slug, Strict, Tag
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    role: str
+    username: str
+    agency: str | None = None
+    unit_id: str | None = None
+
+
+class UserCreate(Strict):
+    username: str = Slug
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    full_name: Name = ""
+    agency: Tag | None = None
+    unit_id: Tag | None = None
+
+
+class UserUpdate(Strict):
+    role: Role | None = None
+    full_name: Name | None = None
+    unit_id: str | None = Field(default=None, max_length=64, description='"" unlinks the unit')
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=256)

@@ -1,0 +1,47 @@
+"""Request bodies of the collective API: agencies, jurisdictions, stations, call types.
+Responses are the collective's records (``domain.collective.records``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from bluepool.web.schemas.common import SLUG, Point, Slug, Strict
+
+
+class AgencyIn(Strict):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AgencyUpdate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class JurisdictionIn(Strict):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+    agency: str = Slug
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+
+
+class StationIn(Strict):
+    id: str = Slug
+    agency: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+    location: Point
+
+
+class RequirementIn(Strict):
+    capability: str = Field(min_length=1, max_length=64, pattern=SLUG)
+    count: int = Field(default=1, ge=1, le=50)
+
+
+class CallTypeIn(Strict):
+    code: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+    default_priority: int = Field(default=3, ge=1, le=5)
+    plan: list[RequirementIn] = Field(
+        min_length=1, max_length=20, description="the response plan (run card)"
+    )
