@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.recommend import Collective, IncidentView, Recommendation, recommend
+from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location
@@ -257,6 +258,89 @@ def test_reasons_say_eta_method() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Rule codes: what a program reads beside the words
+
+
+def codes(rec: Recommendation) -> dict[str, RuleCode]:
+    return {e.unit_id: e.code for e in rec.excluded}
+
+
+def test_unit_not_available_is_excluded_as_unit_unavailable() -> None:
+    # Unavailability is checked first: the dog handler off duty is not reported as incapable.
+    units = [
+        a_unit("busy", status=UnitStatus.BUSY, incident="i-9"),
+        a_unit("dog-off", capabilities={"k9"}, status=UnitStatus.OFF_DUTY),
+    ]
+
+    rec = recommend(an_incident_view(), PATROL, units, a_collective(), StraightLine())
+
+    assert codes(rec) == {"busy": RuleCode.UNIT_UNAVAILABLE, "dog-off": RuleCode.UNIT_UNAVAILABLE}
+
+
+def test_unit_without_a_needed_capability_is_excluded_as_not_capable() -> None:
+    units = [a_unit("dog", capabilities={"k9"})]
+
+    rec = recommend(an_incident_view(), PATROL, units, a_collective(), StraightLine())
+
+    assert codes(rec) == {"dog": RuleCode.NOT_CAPABLE}
+
+
+def test_unit_with_unknown_position_is_excluded_as_no_position() -> None:
+    units = [a_unit("lost", location=None)]
+
+    rec = recommend(an_incident_view(), PATROL, units, a_collective(), StraightLine())
+
+    assert codes(rec) == {"lost": RuleCode.NO_POSITION}
+
+
+def test_unit_its_agency_does_not_lend_is_excluded_as_policy_forbids() -> None:
+    north_only = SharingPolicy(
+        AgencyId("south"),
+        rules=(SharingRule(jurisdictions=frozenset({JurisdictionId("n1")})),),
+    )
+    units = [
+        a_unit("e-1", agency="east", jurisdiction="e1"),
+        a_unit("s-1", agency="south", jurisdiction="s1"),
+    ]
+
+    rec = recommend(
+        an_incident_view(jurisdiction="n2"),
+        PATROL,
+        units,
+        a_collective([north_only]),
+        StraightLine(),
+    )
+
+    # East has no policy at all; south's covers another jurisdiction.
+    assert codes(rec) == {"e-1": RuleCode.POLICY_FORBIDS, "s-1": RuleCode.POLICY_FORBIDS}
+
+
+def test_unit_held_by_its_agencys_home_reserve_is_excluded_as_reserve_kept() -> None:
+    units = [a_unit("s-1", agency="south", jurisdiction="s1")]
+
+    rec = recommend(
+        an_incident_view(jurisdiction="n1"),
+        PATROL,
+        units,
+        a_collective([lend_anything("south", home_reserve=1)]),
+        StraightLine(),
+    )
+
+    assert codes(rec) == {"s-1": RuleCode.RESERVE_KEPT}
+
+
+def test_unit_the_travel_model_cannot_route_is_excluded_as_unreachable() -> None:
+    island = east_of_scene(3)
+    units = [a_unit("stranded", location=island)]
+
+    rec = recommend(
+        an_incident_view(), PATROL, units, a_collective(), NoRoadFrom(frozenset({island}))
+    )
+
+    assert codes(rec) == {"stranded": RuleCode.UNREACHABLE}
+
+
+# ---------------------------------------------------------------------------------------------
 # Properties, against an independent reading of the rules
 
 
@@ -321,13 +405,23 @@ class Case:
         return self.travel.to_destination([u.location], self.incident.location)[0] is not None
 
     def eligible(self, u: Unit) -> bool:
-        return (
-            u.status is UnitStatus.AVAILABLE
-            and u.location is not None
-            and bool(self.may_fill(u))
-            and self.lendable_alone(u)
-            and self.reachable(u)
-        )
+        return self.rule_against(u) is None
+
+    def rule_against(self, u: Unit) -> RuleCode | None:
+        """The first rule, in the order ``rules`` documents, that keeps the unit out."""
+        if u.status is not UnitStatus.AVAILABLE:
+            return RuleCode.UNIT_UNAVAILABLE
+        if not u.capabilities & self.needed:
+            return RuleCode.NOT_CAPABLE
+        if u.location is None:
+            return RuleCode.NO_POSITION
+        if not self.may_fill(u):
+            return RuleCode.POLICY_FORBIDS
+        if not self.lendable_alone(u):
+            return RuleCode.RESERVE_KEPT
+        if not self.reachable(u):
+            return RuleCode.UNREACHABLE
+        return None
 
     def lent_from_home(self, unit_ids: Iterable[str]) -> Counter[AgencyId]:
         return Counter(
@@ -434,6 +528,15 @@ def test_every_unit_is_either_candidate_or_excluded_exactly_once(case: Case) -> 
     for e in rec.excluded:
         assert e.reason.strip()
         assert e.agency_id == case.unit(e.unit_id).agency_id
+
+
+@given(any_case)
+def test_every_exclusion_carries_the_code_of_the_first_rule_against_the_unit(case: Case) -> None:
+    rec = case.run()
+
+    for e in rec.excluded:
+        assert isinstance(e.code, RuleCode)
+        assert e.code == case.rule_against(case.unit(e.unit_id))
 
 
 @given(any_case)

@@ -5,15 +5,18 @@ keeping every lender's home reserve), asks the travel-time model for the ETA of 
 ranks them by ETA, then own agency before lent units, then lighter workload. It then fills the
 response plan: for each required capability, the best-ranked units that have it, taking the
 reserves of lenders into account across the whole plan. Every candidate and every excluded
-unit carries its reason in words.
+unit carries its reason in words; every excluded unit also carries the code of the rule that
+excluded it (``rules.RuleCode``), for programs to act on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from bluepool.domain.collective.agencies import Requirement
+from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location, format_duration
@@ -25,6 +28,16 @@ from bluepool.domain.shared.ids import (
     UnitId,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
+
+# The codes as final names of this module: compiled (docs/decisions/0004), each is read from a
+# C static, where ``RuleCode.X`` would look up the class in the module's globals and the member
+# on the class, once for every unit excluded.
+_UNIT_UNAVAILABLE: Final = RuleCode.UNIT_UNAVAILABLE
+_NOT_CAPABLE: Final = RuleCode.NOT_CAPABLE
+_NO_POSITION: Final = RuleCode.NO_POSITION
+_POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
+_RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
+_UNREACHABLE: Final = RuleCode.UNREACHABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +133,20 @@ class Candidate:
 
 
 class Exclusion:
-    __slots__ = ("agency_id", "reason", "unit_id")
+    __slots__ = ("agency_id", "code", "reason", "unit_id")
 
-    def __init__(self, unit_id: UnitId, agency_id: AgencyId, reason: str) -> None:
+    def __init__(self, unit_id: UnitId, agency_id: AgencyId, code: RuleCode, reason: str) -> None:
         self.unit_id = unit_id
         self.agency_id = agency_id
+        #: The rule that excluded the unit (``rules.RuleCode``): what a program acts on.
+        self.code = code
+        #: The same in words, for a dispatcher: they name the status, the agency, the method.
         self.reason = reason
 
     def __repr__(self) -> str:
-        return f"Exclusion({self.unit_id!r}, {self.agency_id!r}, {self.reason!r})"
+        return (
+            f"Exclusion({self.unit_id!r}, {self.agency_id!r}, {self.code.value!r}, {self.reason!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +190,20 @@ def recommend(
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
-            excluded.append(Exclusion(u.id, u.agency_id, f"not available: {u.status.value}{busy}"))
+            excluded.append(
+                Exclusion(
+                    u.id, u.agency_id, _UNIT_UNAVAILABLE, f"not available: {u.status.value}{busy}"
+                )
+            )
             continue
         caps = u.capabilities & needed
         if not caps:
-            excluded.append(Exclusion(u.id, u.agency_id, "lacks " + " or ".join(sorted(needed))))
+            excluded.append(
+                Exclusion(u.id, u.agency_id, _NOT_CAPABLE, "lacks " + " or ".join(sorted(needed)))
+            )
             continue
         if u.location is None:
-            excluded.append(Exclusion(u.id, u.agency_id, "position unknown"))
+            excluded.append(Exclusion(u.id, u.agency_id, _NO_POSITION, "position unknown"))
             continue
         home = u.jurisdiction_id is not None and owners.get(u.jurisdiction_id) == u.agency_id
         if u.agency_id == home_agency:
@@ -209,6 +233,7 @@ def recommend(
                 Exclusion(
                     u.id,
                     u.agency_id,
+                    _POLICY_FORBIDS,
                     f"agency {collective.name(u.agency_id)} does not lend "
                     f"{'/'.join(sorted(caps))} {where} for {incident.call_type} "
                     f"P{incident.priority}",
@@ -220,7 +245,9 @@ def recommend(
             if at_home is None:
                 at_home = _available_at_home(units, collective)
             if at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
-                excluded.append(Exclusion(u.id, u.agency_id, _reserve_reason(collective, policy)))
+                excluded.append(
+                    Exclusion(u.id, u.agency_id, _RESERVE_KEPT, _reserve_reason(collective, policy))
+                )
                 continue
         eligible.append((u, lent, home))
 
@@ -230,7 +257,9 @@ def recommend(
     for (u, caps, home), eta in zip(eligible, etas, strict=True):
         if eta is None:
             excluded.append(
-                Exclusion(u.id, u.agency_id, f"cannot reach the incident {travel.method}")
+                Exclusion(
+                    u.id, u.agency_id, _UNREACHABLE, f"cannot reach the incident {travel.method}"
+                )
             )
             continue
         own = 0 if u.agency_id == home_agency else 1
