@@ -149,6 +149,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -14,7 +14,7 @@ from bluepool.adapters.db.tables import OPEN_ASSIGNMENT_INDEX, metadata
 def test_upgrade_creates_every_table_on_an_empty_database(db_url: str) -> None:
     assert migrate.current(db_url) is None
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == "0001"
+    assert migrate.current(db_url) == "0002"
     engine = make_engine(db_url)
     try:
         inspector = inspect(engine)
@@ -27,7 +27,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(db_url: str) -> None:
 
 def test_upgrade_twice_is_harmless(migrated_url: str) -> None:
     migrate.upgrade(migrated_url)
-    assert migrate.current(migrated_url) == "0001"
+    assert migrate.current(migrated_url) == "0002"
 
 
 def test_migrations_and_tables_agree(migrated_url: str) -> None:
@@ -49,4 +49,4 @@ def test_downgrade_to_base_and_back(migrated_url: str) -> None:
     finally:
         engine.dispose()
     migrate.upgrade(migrated_url)
-    assert migrate.current(migrated_url) == "0001"
+    assert migrate.current(migrated_url) == "0002"

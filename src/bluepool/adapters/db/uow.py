@@ -24,6 +24,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Outbox,
     Repository,
     UnitRepository,
 )
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.incidents = repos.SqlIncidentRepository(session)
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
+        self.outbox = repos.SqlOutbox(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

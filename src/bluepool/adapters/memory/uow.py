@@ -20,6 +20,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Outbox,
     Repository,
     UnitRepository,
 )
@@ -51,6 +52,7 @@ class MemoryUnitOfWork:
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -65,6 +67,7 @@ class MemoryUnitOfWork:
             incidents := repos.MemoryIncidentRepository(self.store),
             changes := repos.MemoryChangeLog(self.store),
             idempotency := repos.MemoryIdempotencyKeys(self.store),
+            outbox := repos.MemoryOutbox(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -77,6 +80,7 @@ class MemoryUnitOfWork:
         self.incidents = incidents
         self.changes = changes
         self.idempotency = idempotency
+        self.outbox = outbox
         self.committed = False
 
     def __enter__(self) -> Self:
