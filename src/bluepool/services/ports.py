@@ -158,6 +158,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

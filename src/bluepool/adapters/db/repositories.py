@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bluepool.adapters.db.tables import (
@@ -41,6 +41,7 @@ from bluepool.adapters.db.tables import (
     IdempotencyKeyRow,
     IncidentRow,
     JurisdictionRow,
+    OutboxRow,
     SharingPolicyRow,
     StationRow,
     TimelineEntryRow,
@@ -81,7 +82,13 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
-from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
+from bluepool.services.ports import (
+    ChangeRecord,
+    IncidentFilter,
+    OutboxMessage,
+    Page,
+    UnitFilter,
+)
 
 K = TypeVar("K", bound=str)
 T = TypeVar("T")
@@ -730,6 +737,71 @@ class SqlIdempotencyKeys(_Base):
         self._execute(insert(IdempotencyKeyRow).values(key=key, at=at))
         if zlib.crc32(key.encode()) % 100 == 0:
             self._execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.at < at - self.KEEP))
+
+
+# -- outbox --------------------------------------------------------------------------
+
+#: Built once: ``add`` runs for every event (every position report), one INSERT each.
+_ADD_MESSAGE = insert(OutboxRow)
+
+
+class SqlOutbox(_Base):
+    """Events in the ``outbox`` table, written in the transaction of their change.
+
+    Ids come from the table's sequence when a message is inserted. On SQLite writers take
+    turns, so ids also follow commit order; on PostgreSQL a transaction that inserted
+    earlier may commit later, so a message can turn up behind one with a higher id. The
+    relay reads ``pending()`` (published_at IS NULL), not "ids above the last one seen",
+    so a late message is published late, never skipped.
+    """
+
+    def add(self, message: OutboxMessage) -> None:
+        values = {
+            "type": message.type,
+            "payload": message.payload,
+            "created_at": message.created_at,
+            "published_at": message.published_at,
+        }
+        try:
+            self._execute(_ADD_MESSAGE, values)
+        except (StatementError, TypeError) as exc:
+            # json.dumps refuses the payload: wrapped by SQLAlchemy on SQLite, raised bare
+            # by psycopg. A bug in whoever built the event, so name the event.
+            cause = exc.orig if isinstance(exc, StatementError) else exc
+            if not isinstance(cause, TypeError):
+                raise
+            raise TypeError(
+                f"outbox message {message.type!r}: the payload is not JSON ({cause})"
+            ) from cause
+
+    def pending(self, limit: int) -> list[OutboxMessage]:
+        rows = self._rows(
+            select(OutboxRow)
+            .where(OutboxRow.published_at.is_(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [
+            OutboxMessage(
+                type=r.type,
+                payload=r.payload,
+                created_at=r.created_at,
+                id=r.id,
+                published_at=r.published_at,
+            )
+            for r in rows
+        ]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        """Set ``published_at`` on those of ``ids`` not yet published (the first time
+        stands when two relays race); unknown ids are ignored."""
+        if not ids:
+            return
+        self._execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.published_at.is_(None))
+            .values(published_at=at)
+        )
 
 
 def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, AgencyRow]:

@@ -42,6 +42,8 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 #: The partial unique index that makes the database refuse a unit on two open
 #: assignments.
 OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
+#: The partial index of the outbox messages not yet published, in id order.
+PENDING_OUTBOX_INDEX = "ix_outbox_pending"
 
 
 class Base(DeclarativeBase):
@@ -208,3 +210,33 @@ class IdempotencyKeyRow(Base):
 
     key: Mapped[str] = mapped_column(String, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OutboxRow(Base):
+    """An event waiting to be published (``services.ports.Outbox``).
+
+    A row is written for every event, so it stays narrow and unindexed but for one
+    partial index: the ids of the messages not yet published. ``pending()`` reads that
+    index in order and it holds only the backlog, however long the table grows.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            PENDING_OUTBOX_INDEX,
+            "id",
+            sqlite_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+    # BIGINT on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    type: Mapped[str] = mapped_column(String)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

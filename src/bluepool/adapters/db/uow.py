@@ -26,6 +26,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Outbox,
     Repository,
     UnitRepository,
 )
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.incidents = repos.SqlIncidentRepository(session)
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
+        self.outbox = repos.SqlOutbox(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,9 +13,11 @@ open assignment per unit, unique ids and idempotency keys. Foreign keys are not 
 from __future__ import annotations
 
 import copy
+import itertools
+import json
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +36,13 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
-from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
+from bluepool.services.ports import (
+    ChangeRecord,
+    IncidentFilter,
+    OutboxMessage,
+    Page,
+    UnitFilter,
+)
 
 K = TypeVar("K", bound=str)
 T = TypeVar("T")
@@ -78,6 +86,11 @@ class MemoryStore:
     open_assignments: dict[UnitId, IncidentId] = field(default_factory=dict)
     changes: list[ChangeRecord] = field(default_factory=list)
     idempotency: dict[str, datetime] = field(default_factory=dict)
+    #: Outbox messages by id, in id order: those not yet published, and those that were.
+    outbox: dict[int, OutboxMessage] = field(default_factory=dict)
+    published: dict[int, OutboxMessage] = field(default_factory=dict)
+    #: The id the next committed outbox message gets.
+    next_outbox_id: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -359,6 +372,66 @@ class MemoryIdempotencyKeys:
 
     def reset(self) -> None:
         self.pending = {}
+
+
+class MemoryOutbox:
+    """The outbox in memory. A message gets its id when its unit of work commits (under
+    the store lock), so ids follow commit order; until then ``pending()`` lists it last,
+    without an id.
+
+    The payload is kept as JSON gives it back (tuples become lists, keys become strings)
+    and one JSON cannot hold is refused on ``add``, as the database refuses it: code
+    tested on this store must not break on the real one.
+    """
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.added: list[OutboxMessage] = []
+        #: Committed messages this unit of work marked published, and when.
+        self.published: dict[int, datetime] = {}
+
+    def add(self, message: OutboxMessage) -> None:
+        try:
+            payload = json.loads(json.dumps(message.payload))
+        except TypeError as exc:
+            raise TypeError(
+                f"outbox message {message.type!r}: the payload is not JSON ({exc})"
+            ) from exc
+        self.added.append(replace(message, payload=payload))
+
+    def pending(self, limit: int) -> list[OutboxMessage]:
+        # Under the lock rather than over a copy: the backlog may be long, the page short.
+        with self.store.lock:
+            committed = (m for i, m in self.store.outbox.items() if i not in self.published)
+            ours = (m for m in self.added if m.published_at is None)
+            found = list(itertools.islice(itertools.chain(committed, ours), limit))
+        return [replace(m, payload=copy.deepcopy(m.payload)) for m in found]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        """Mark those of ``ids`` not yet published; the first time stands, unknown ids are
+        ignored (as in the database)."""
+        for i in ids:
+            if i in self.store.outbox:
+                self.published.setdefault(i, at)
+
+    def validate(self) -> None:
+        pass
+
+    def apply(self) -> None:
+        store = self.store
+        for i, at in self.published.items():
+            message = store.outbox.pop(i, None)
+            if message is not None:  # else another unit of work published it first
+                store.published[i] = replace(message, published_at=at)
+        for message in self.added:
+            i = store.next_outbox_id
+            store.next_outbox_id += 1
+            target = store.outbox if message.published_at is None else store.published
+            target[i] = replace(message, id=i)
+
+    def reset(self) -> None:
+        self.added = []
+        self.published = {}
 
 
 def agency_repository(store: MemoryStore) -> MemoryRepository[AgencyId, Agency]:

@@ -22,6 +22,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Outbox,
     Repository,
     UnitRepository,
 )
@@ -53,6 +54,7 @@ class MemoryUnitOfWork:
     incidents: IncidentRepository
     changes: ChangeLog
     idempotency: IdempotencyKeys
+    outbox: Outbox
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -69,6 +71,7 @@ class MemoryUnitOfWork:
             incidents := repos.MemoryIncidentRepository(self.store),
             changes := repos.MemoryChangeLog(self.store),
             idempotency := repos.MemoryIdempotencyKeys(self.store),
+            outbox := repos.MemoryOutbox(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -81,6 +84,7 @@ class MemoryUnitOfWork:
         self.incidents = incidents
         self.changes = changes
         self.idempotency = idempotency
+        self.outbox = outbox
         self.committed = False
 
     def __enter__(self) -> Self:
