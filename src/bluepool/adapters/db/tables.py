@@ -215,9 +215,9 @@ class IdempotencyKeyRow(Base):
 class OutboxRow(Base):
     """An event waiting to be published (``services.ports.Outbox``).
 
-    A row is written for every event, so it stays narrow and unindexed but for one
-    partial index: the ids of the messages not yet published. ``pending()`` reads that
-    index in order and it holds only the backlog, however long the table grows.
+    A row is written for every event, so the table keeps a single index, and a partial
+    one: the ids of the messages not yet published. ``pending()`` reads it in order, and
+    it holds only the backlog, however long the table grows.
     """
 
     __tablename__ = "outbox"

@@ -7,7 +7,8 @@ Copies are shallow where the domain type is immutable inside (units, users), and
 deep as needed elsewhere (an incident's assignments, a jurisdiction's geometry).
 
 What the database enforces, the store enforces too: versions on units and incidents, one
-open assignment per unit, unique ids and idempotency keys. Foreign keys are not checked.
+open assignment per unit, unique ids and idempotency keys, JSON outbox payloads. Foreign
+keys are not checked.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class MemoryStore:
     open_assignments: dict[UnitId, IncidentId] = field(default_factory=dict)
     changes: list[ChangeRecord] = field(default_factory=list)
     idempotency: dict[str, datetime] = field(default_factory=dict)
-    #: Outbox messages by id, in id order: those not yet published, and those that were.
+    #: Outbox messages by id, in id order: ``outbox`` those not yet published,
+    #: ``published`` the others.
     outbox: dict[int, OutboxMessage] = field(default_factory=dict)
     published: dict[int, OutboxMessage] = field(default_factory=dict)
     #: The id the next committed outbox message gets.
