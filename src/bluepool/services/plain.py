@@ -14,6 +14,9 @@ from typing import Any
 
 from bluepool.domain.shared.events import Event
 
+#: A JSON object: what ``payload`` gives, what the outbox stores and the stream sends.
+JSONObject = dict[str, Any]
+
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -42,8 +45,8 @@ def plain(value: Any) -> Any:
     return {n: plain(getattr(value, n)) for n in names}
 
 
-def payload(event: Event) -> dict[str, Any]:
+def payload(event: Event) -> JSONObject:
     """The event as the outbox and the event stream carry it: its fields and its ``type``."""
-    data: dict[str, Any] = plain(event)
+    data: JSONObject = plain(event)
     data["type"] = event.type
     return data

@@ -17,7 +17,7 @@ def route(ctx: Context, user: User, incident_id: str, unit_id: str) -> Feature:
     policy.read(user)
     if ctx.router is None:
         raise Conflict(
-            "no road network is loaded (bluepool import roads, then serve --roads)",
+            "no road network is loaded (docs/routing.md says how to load one)",
             code="no_road_network",
         )
     with ctx.reader() as uow:

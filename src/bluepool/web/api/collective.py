@@ -121,7 +121,7 @@ def list_jurisdictions(
     return jurisdictions.list_jurisdictions(ctx, user, geometry)
 
 
-@router.get("/jurisdictions.geojson", tags=["jurisdictions"])
+@router.get("/jurisdictions.geojson", response_model=None, tags=["jurisdictions"])
 def jurisdictions_geojson(ctx: ContextDep, user: CurrentUser) -> FeatureCollection:
     """All jurisdictions as one GeoJSON FeatureCollection (for maps)."""
     return {

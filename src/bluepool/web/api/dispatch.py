@@ -130,14 +130,18 @@ def close_incident(incident_id: str, ctx: ContextDep, user: CurrentUser) -> Inci
     return incidents.close_incident(ctx, user, incident_id)
 
 
-@router.get("/incidents/{incident_id}/route", tags=INCIDENTS, responses=ERRORS)
+# GeoJSON is passed through as it is (response_model=None): a standard format, and a
+# road network is too big to validate on every request.
+@router.get(
+    "/incidents/{incident_id}/route", response_model=None, tags=INCIDENTS, responses=ERRORS
+)
 def get_route(incident_id: str, unit_id: str, ctx: ContextDep, user: CurrentUser) -> Feature:
     """A unit's fastest road route to the incident, as a GeoJSON Feature (LineString) with
     ``duration_s`` and ``length_m``; 409 without a road network."""
     return maps.route(ctx, user, incident_id, unit_id)
 
 
-@router.get("/roads.geojson", tags=["roads"], responses=ERRORS)
+@router.get("/roads.geojson", response_model=None, tags=["roads"], responses=ERRORS)
 def roads_geojson(ctx: ContextDep, user: CurrentUser) -> Feature:
     """The collective's road network as GeoJSON (for maps without a tile server); 404
     without a road network."""

@@ -8,7 +8,7 @@ in ``sessionStorage`` and reads everything else from the public API and its even
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -25,7 +25,17 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 
-def _context(request: Request, page: str) -> dict[str, Any]:
+class PageContext(TypedDict):
+    """What every page's template is given."""
+
+    page: str
+    version: str
+    tile_url: str | None
+    environment: str
+    event_types: list[str]
+
+
+def _context(request: Request, page: str) -> PageContext:
     settings = request.app.state.runtime.settings
     return {
         "page": page,

@@ -1,0 +1,361 @@
+"""Who may run which use case: one table, every use case, every role.
+
+Each row names a use case and the roles allowed to run it on agency "a"'s records; the test
+runs it as a user of every role on a fresh collective and checks that exactly the others are
+refused with Forbidden (the allowed may still fail for other reasons, e.g. a record in use).
+A last test finds every public use case in ``services`` and fails on one the table misses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+import bluepool.services
+from bluepool.adapters.memory.repositories import MemoryStore
+from bluepool.adapters.memory.uow import MemoryUnitOfWork
+from bluepool.bootstrap import message_bus
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.travel import StraightLine
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import DomainError, Forbidden
+from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.ids import (
+    AgencyId,
+    CallTypeCode,
+    JurisdictionId,
+    StationId,
+    UnitId,
+    Username,
+)
+from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services import changelog
+from bluepool.services.access import users
+from bluepool.services.collective import agencies, call_types, jurisdictions, stations
+from bluepool.services.context import Context
+from bluepool.services.dispatch import fleet, incidents, maps, units
+from bluepool.services.ports import IncidentFilter, Page, UnitFilter
+from bluepool.services.sharing import policies
+from tests.builders import T0, a_square
+
+HERE = Location(47.0, 9.0)
+A, B = AgencyId("a"), AgencyId("b")
+
+USERS = {
+    Role.DISPATCHER: User(Username("dora"), Role.DISPATCHER),
+    Role.SUPERVISOR: User(Username("sue"), Role.SUPERVISOR),
+    Role.OFFICER: User(Username("olaf"), Role.OFFICER, agency_id=A, unit_id=UnitId("a-1")),
+    Role.AGENCY_ADMIN: User(Username("ada"), Role.AGENCY_ADMIN, agency_id=A),
+    Role.ANALYST: User(Username("ann"), Role.ANALYST),
+    Role.COLLECTIVE_ADMIN: User(Username("cole"), Role.COLLECTIVE_ADMIN),
+}
+R = Role
+EVERYONE = frozenset(Role)
+DISPATCH = frozenset({R.DISPATCHER, R.SUPERVISOR, R.COLLECTIVE_ADMIN})
+KEEPERS_OF_A = frozenset({R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
+COLLECTIVE_ADMIN = frozenset({R.COLLECTIVE_ADMIN})
+READ_ALL = frozenset({R.SUPERVISOR, R.ANALYST, R.COLLECTIVE_ADMIN})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = T0
+
+    def now(self) -> Any:
+        self.at += timedelta(seconds=1)
+        return self.at
+
+
+class PlainHasher:
+    def hash(self, password: str) -> str:
+        return "plain:" + password
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == "plain:" + password
+
+
+def collective() -> Context:
+    store = MemoryStore()
+    with MemoryUnitOfWork(store) as uow:
+        for agency in (A, B):
+            uow.agencies.add(Agency(agency, agency.upper()))
+            uow.jurisdictions.add(
+                Jurisdiction(
+                    JurisdictionId(f"j{agency}"),
+                    f"J-{agency}",
+                    agency,
+                    a_square(HERE.lat, HERE.lon + (0.3 if agency == B else 0), 0.1),
+                )
+            )
+            uow.stations.add(Station(StationId(f"s{agency}"), agency, f"S-{agency}", HERE))
+            for n in (1, 2):
+                uow.units.add(
+                    Unit(
+                        UnitId(f"{agency}-{n}"),
+                        agency,
+                        "patrol",
+                        frozenset({"patrol"}),
+                        StationId(f"s{agency}"),
+                        location=HERE,
+                        jurisdiction_id=JurisdictionId("ja"),
+                    )
+                )
+        uow.policies.add(SharingPolicy(B))
+        uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
+        officer = USERS[Role.OFFICER]
+        uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
+        uow.commit()
+    with MemoryUnitOfWork(store) as uow:
+        index = JurisdictionIndex(uow.jurisdictions.list())
+    bus = message_bus(lambda event: None, lambda: None)
+    return Context(
+        uow=lambda: MemoryUnitOfWork(store, bus),
+        clock=Clock(),
+        locator=lambda: index,
+        travel=StraightLine(),
+        hasher=PlainHasher(),
+    )
+
+
+def an_incident(ctx: Context) -> str:
+    return incidents.create_incident(ctx, USERS[Role.DISPATCHER], "theft", HERE).id
+
+
+def a_jurisdiction(id: str = "ja") -> Jurisdiction:
+    return Jurisdiction(JurisdictionId(id), "J", A, a_square(HERE.lat, HERE.lon, 0.1))
+
+
+UseCase = Callable[[Context, User], object]
+
+#: (use case, what it is run on, roles allowed)
+TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
+    # dispatch: incidents
+    (
+        incidents.create_incident,
+        lambda c, u: incidents.create_incident(c, u, "theft", HERE),
+        DISPATCH,
+    ),
+    (incidents.get_incident, lambda c, u: incidents.get_incident(c, u, an_incident(c)), EVERYONE),
+    (
+        incidents.list_incidents,
+        lambda c, u: incidents.list_incidents(c, u, IncidentFilter(), Page()),
+        EVERYONE,
+    ),
+    (
+        incidents.recommendation,
+        lambda c, u: incidents.recommendation(c, u, an_incident(c)),
+        EVERYONE,
+    ),
+    (incidents.assign, lambda c, u: incidents.assign(c, u, an_incident(c), "a-1"), DISPATCH),
+    (
+        incidents.close_incident,
+        lambda c, u: incidents.close_incident(c, u, an_incident(c)),
+        DISPATCH,
+    ),
+    # dispatch: units
+    (units.get_unit, lambda c, u: units.get_unit(c, u, "a-1"), EVERYONE),
+    (units.list_units, lambda c, u: units.list_units(c, u, UnitFilter(), Page()), EVERYONE),
+    (
+        units.set_status,
+        lambda c, u: units.set_status(c, u, "a-1", UnitStatus.BUSY),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        units.report_position,
+        lambda c, u: units.report_position(c, u, "a-1", HERE, T0),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    # dispatch: the fleet's records
+    (
+        fleet.create_unit,
+        lambda c, u: fleet.create_unit(
+            c, u, Unit(UnitId("a-9"), A, "patrol", frozenset({"patrol"}), StationId("sa"))
+        ),
+        KEEPERS_OF_A,
+    ),
+    (fleet.update_unit, lambda c, u: fleet.update_unit(c, u, "a-2", name="Two"), KEEPERS_OF_A),
+    (fleet.delete_unit, lambda c, u: fleet.delete_unit(c, u, "a-2"), KEEPERS_OF_A),
+    # dispatch: maps (no road network here: the allowed get a 404/409, never a 403)
+    (maps.roads, lambda c, u: maps.roads(c, u), EVERYONE),
+    (maps.route, lambda c, u: maps.route(c, u, an_incident(c), "a-1"), EVERYONE),
+    # collective
+    (agencies.list_agencies, lambda c, u: agencies.list_agencies(c, u), EVERYONE),
+    (agencies.get_agency, lambda c, u: agencies.get_agency(c, u, "a"), EVERYONE),
+    (
+        agencies.save_agency,
+        lambda c, u: agencies.save_agency(c, u, Agency(AgencyId("c"), "C"), create=True),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        agencies.save_agency,
+        lambda c, u: agencies.save_agency(c, u, Agency(A, "Alpha"), create=False),
+        KEEPERS_OF_A,
+    ),
+    (agencies.delete_agency, lambda c, u: agencies.delete_agency(c, u, "b"), COLLECTIVE_ADMIN),
+    (
+        jurisdictions.list_jurisdictions,
+        lambda c, u: jurisdictions.list_jurisdictions(c, u, True),
+        EVERYONE,
+    ),
+    (
+        jurisdictions.get_jurisdiction,
+        lambda c, u: jurisdictions.get_jurisdiction(c, u, "ja"),
+        EVERYONE,
+    ),
+    (
+        jurisdictions.save_jurisdiction,
+        lambda c, u: jurisdictions.save_jurisdiction(c, u, a_jurisdiction("jz"), create=True),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        jurisdictions.save_jurisdiction,
+        lambda c, u: jurisdictions.save_jurisdiction(c, u, a_jurisdiction(), create=False),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        jurisdictions.import_jurisdictions,
+        lambda c, u: jurisdictions.import_jurisdictions(c, u, [a_jurisdiction()], replace=True),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        jurisdictions.delete_jurisdiction,
+        lambda c, u: jurisdictions.delete_jurisdiction(c, u, "jb"),
+        COLLECTIVE_ADMIN,
+    ),
+    (stations.list_stations, lambda c, u: stations.list_stations(c, u, None), EVERYONE),
+    (stations.get_station, lambda c, u: stations.get_station(c, u, "sa"), EVERYONE),
+    (
+        stations.save_station,
+        lambda c, u: stations.save_station(c, u, Station(StationId("s9"), A, "S9", HERE), True),
+        KEEPERS_OF_A,
+    ),
+    (
+        stations.save_station,
+        lambda c, u: stations.save_station(c, u, Station(StationId("sa"), A, "SA", HERE), False),
+        KEEPERS_OF_A,
+    ),
+    (stations.delete_station, lambda c, u: stations.delete_station(c, u, "sa"), KEEPERS_OF_A),
+    (call_types.list_call_types, lambda c, u: call_types.list_call_types(c, u), EVERYONE),
+    (call_types.get_call_type, lambda c, u: call_types.get_call_type(c, u, "theft"), EVERYONE),
+    (
+        call_types.save_call_type,
+        lambda c, u: call_types.save_call_type(
+            c, u, CallType(CallTypeCode("fire"), "Fire", 1, (Requirement("patrol"),)), True
+        ),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        call_types.delete_call_type,
+        lambda c, u: call_types.delete_call_type(c, u, "theft"),
+        COLLECTIVE_ADMIN,
+    ),
+    # sharing
+    (policies.list_policies, lambda c, u: policies.list_policies(c, u), EVERYONE),
+    (policies.get_policy, lambda c, u: policies.get_policy(c, u, "a"), EVERYONE),
+    (
+        policies.save_policy,
+        lambda c, u: policies.save_policy(c, u, SharingPolicy(A, 1)),
+        KEEPERS_OF_A,
+    ),
+    # access
+    (users.list_users, lambda c, u: users.list_users(c, u, None), READ_ALL | {R.AGENCY_ADMIN}),
+    (
+        users.create_user,
+        lambda c, u: users.create_user(
+            c, u, User(Username("new"), Role.OFFICER, agency_id=A, unit_id=UnitId("a-2")), "x" * 8
+        ),
+        KEEPERS_OF_A,
+    ),
+    (
+        users.create_user,
+        lambda c, u: users.create_user(c, u, User(Username("d2"), Role.DISPATCHER), "x" * 8),
+        COLLECTIVE_ADMIN,
+    ),
+    (
+        users.update_user,
+        lambda c, u: users.update_user(c, u, "olaf", full_name="Olaf"),
+        KEEPERS_OF_A,
+    ),
+    (changelog.changes, lambda c, u: changelog.changes(c, u, None, None, Page()), READ_ALL),
+]
+
+#: Public functions of services/ that are not use cases run by a signed-in user.
+NOT_ACTING = {
+    "bluepool.services.access.users.authenticate": "signs a user in: no acting user yet",
+    "bluepool.services.access.users.signed_in": "reads the user a valid token names",
+    "bluepool.services.access.users.me": "the acting user's own record",
+    "bluepool.services.access.users.users_with_default_passwords": "a start-up check",
+    "bluepool.services.setup.load_collective": "the operator's load, named as its actor",
+    "bluepool.services.setup.snapshot": "the operator's simulation input",
+    "bluepool.services.changelog.record": "the change log's event handler",
+    "bluepool.services.changelog.entry": "the change log's words for an event",
+    "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
+}
+
+
+def _id(row: tuple[Callable[..., object], UseCase, frozenset[Role]]) -> str:
+    return f"{row[0].__module__.removeprefix('bluepool.services.')}.{row[0].__name__}"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize(("use_case", "run", "allowed"), TABLE, ids=[_id(r) for r in TABLE])
+def test_exactly_the_allowed_roles_may_run_it(
+    use_case: Callable[..., object], run: UseCase, allowed: frozenset[Role], role: Role
+) -> None:
+    ctx = collective()
+    if role in allowed:
+        try:
+            run(ctx, USERS[role])
+        except Forbidden as exc:  # pragma: no cover - the failure this test exists for
+            pytest.fail(f"{role} was refused: {exc}")
+        except DomainError:
+            pass  # allowed, and refused for another reason (in use, no road network, ...)
+    else:
+        with pytest.raises(Forbidden):
+            run(ctx, USERS[role])
+
+
+def test_an_agency_admin_keeps_only_their_own_agency() -> None:
+    ctx = collective()
+    admin_a = USERS[Role.AGENCY_ADMIN]
+    for run in (
+        lambda: fleet.update_unit(ctx, admin_a, "b-1", name="B"),
+        lambda: stations.delete_station(ctx, admin_a, "sb"),
+        lambda: policies.save_policy(ctx, admin_a, SharingPolicy(B)),
+        lambda: agencies.save_agency(ctx, admin_a, Agency(B, "Bravo"), create=False),
+        lambda: units.set_status(ctx, admin_a, "b-1", UnitStatus.BUSY),
+    ):
+        with pytest.raises(Forbidden):
+            run()
+    assert {u.agency for u in users.list_users(ctx, admin_a, "b")} == {A}
+
+
+def test_the_table_names_every_use_case() -> None:
+    found = set()
+    for info in pkgutil.walk_packages(bluepool.services.__path__, "bluepool.services."):
+        module = importlib.import_module(info.name)
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == info.name and not name.startswith("_"):
+                params = list(inspect.signature(fn).parameters)
+                if params[:1] == ["ctx"]:
+                    found.add(f"{info.name}.{name}")
+    listed = {f"{fn.__module__}.{fn.__name__}" for fn, _, _ in TABLE}
+    missing = found - listed - set(NOT_ACTING)
+    assert not missing, f"use cases missing from the authorization table: {sorted(missing)}"
+    for name in found - set(NOT_ACTING):
+        fn = _resolve(name)
+        assert list(inspect.signature(fn).parameters)[:2] == ["ctx", "user"], name
+
+
+def _resolve(name: str) -> Callable[..., Any]:
+    module, _, attr = name.rpartition(".")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    return fn
