@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from bluepool.domain.access.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from bluepool.domain.access.roles import Role
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
 
-SLUG = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
-Slug = Field(min_length=1, max_length=64, pattern=SLUG)
+Slug = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
 #: A capability or an id inside a list: a short slug.
-Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG)]
+Tag = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(max_length=200)]
 
 
@@ -65,7 +66,7 @@ class Token(BaseModel):
 
 
 class IncidentCreate(Strict):
-    call_type: str = Field(min_length=1, max_length=64)
+    call_type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     priority: int | None = Field(
         default=None,
         ge=1,
@@ -149,7 +150,7 @@ class RecommendationPublic(BaseModel):
 
 
 class AssignmentCreate(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
+    unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
 # units ---------------------------------------------------------------------------------
@@ -268,7 +269,7 @@ class StationPublic(BaseModel):
 
 
 class RequirementIn(Strict):
-    capability: str = Field(min_length=1, max_length=64, pattern=SLUG)
+    capability: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
     count: int = Field(default=1, ge=1, le=50)
 
 
@@ -312,7 +313,7 @@ class PolicyPublic(BaseModel):
 
 class UserCreate(Strict):
     username: str = Slug
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
     role: Role
     full_name: Name = ""
     agency: Tag | None = None
@@ -322,9 +323,13 @@ class UserCreate(Strict):
 class UserUpdate(Strict):
     role: Role | None = None
     full_name: Name | None = None
-    unit_id: str | None = Field(default=None, max_length=64, description='"" unlinks the unit')
+    unit_id: str | None = Field(
+        default=None, max_length=MAX_ID_LENGTH, description='"" unlinks the unit'
+    )
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(
+        default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
+    )
 
 
 class UserPublic(BaseModel):
