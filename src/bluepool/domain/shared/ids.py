@@ -60,7 +60,7 @@ def _quoted(value: str) -> str:
 def _flaw(value: str) -> str:
     if not value:
         return "it is empty"
-    if not re.fullmatch(f"[{_FIRST}]", value[0]):
+    if ID_RE.fullmatch(value[0]) is None:
         return f"it begins with {value[0]!r}"
     bad = next(c for c in value if not _ALLOWED.fullmatch(c))
     return f"it contains {bad!r}"
