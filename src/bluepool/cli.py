@@ -173,7 +173,7 @@ def import_jurisdictions(
     from bluepool.domain.access.roles import Role, User
     from bluepool.domain.collective.agencies import Jurisdiction
     from bluepool.domain.shared.errors import DomainError
-    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, Username
+    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, Username, slugify
     from bluepool.geo.boundaries import read_boundaries
     from bluepool.geo.jurisdictions import JurisdictionIndex
     from bluepool.services.admin import import_jurisdictions as save
@@ -200,7 +200,7 @@ def import_jurisdictions(
         )
     chosen = [
         Jurisdiction(
-            JurisdictionId(_slug(b.name)),
+            JurisdictionId(slugify(b.name, default="jurisdiction")),
             b.name,
             AgencyId(wanted.get(b.name) or all_to or ""),
             b.geometry,
@@ -238,14 +238,6 @@ def import_jurisdictions(
     finally:
         runtime.engine.dispose()
     click.echo(f"{result['created']} jurisdictions created, {result['updated']} redrawn")
-
-
-def _slug(name: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "jurisdiction"
 
 
 @main.command()

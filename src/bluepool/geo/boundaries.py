@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import osmium
-import shapely
 
 from bluepool.domain.shared.errors import Invalid
+from bluepool.geo.shapes import AREA_TYPES, polygonal
 
 logger = logging.getLogger(__name__)
 
 #: Properties tried, in order, for an area's name when none is given.
 NAME_PROPERTIES = ("name", "NAME", "Name", "AREA_NAME", "area_name", "NAMELSAD", "label")
-AREA_TYPES = frozenset({"Polygon", "MultiPolygon"})
 
 
 class Boundary(NamedTuple):
@@ -124,79 +121,16 @@ def read_boundaries(
 
 
 def checked_geometry(geometry: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
-    """Return a boundary's GeoJSON geometry if it is a usable area, repaired if need be.
+    """Return a boundary's GeoJSON geometry if it can be a jurisdiction, repaired if need be.
 
-    Raises ``Invalid`` (code ``bad_geometry``, naming ``source`` and the boundary) for an
-    empty or unreadable geometry, a coordinate outside longitude -180..180 / latitude
-    -90..90 (or not finite), and a geometry without area. An invalid (self-intersecting)
-    polygon is repaired with shapely's ``make_valid``, keeping only its polygonal parts;
-    a valid geometry is returned as given.
+    The rule is ``geo.shapes.polygonal``'s: a shape that is no area raises ``BadGeometry``
+    naming ``source`` and the boundary; a merely invalid one is repaired and logged.
     """
-
-    def bad(why: str) -> Invalid:
-        return Invalid(f"boundary {name!r} in {source} {why}", code="bad_geometry")
-
-    try:
-        with warnings.catch_warnings():  # NaN coordinates warn here; they are refused below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            shape = shapely.geometry.shape(geometry)
-    except (
-        AttributeError,
-        IndexError,
-        KeyError,
-        TypeError,
-        ValueError,
-        shapely.errors.ShapelyError,
-    ) as exc:
-        raise bad(f"has an unreadable geometry: {exc}") from exc
-    if shape.is_empty:
-        raise bad("has an empty geometry")
-    coords = shapely.get_coordinates(shape)
-    if not np.all(np.isfinite(coords)):
-        raise bad("has a coordinate that is not a number")
-    lon, lat = coords[:, 0], coords[:, 1]
-    outside = (np.abs(lon) > 180.0) | (np.abs(lat) > 90.0)
-    if outside.any():
-        i = int(np.argmax(outside))
-        raise bad(
-            f"has a coordinate outside longitude -180..180 / latitude -90..90: "
-            f"({lon[i]:g}, {lat[i]:g}) (GeoJSON puts longitude first)"
-        )
-    if shape.is_valid:
-        if shape.area <= 0.0:
-            raise bad("has zero area")
-        return dict(geometry)
-    repaired = _polygonal_part(shapely.make_valid(shape))
-    if repaired is None or repaired.is_empty or repaired.area <= 0.0:
-        raise bad(f"has zero area (invalid: {shapely.is_valid_reason(shape)}; nothing polygonal)")
-    logger.warning(
-        "boundary %r in %s is not a valid polygon (%s); repaired",
-        name,
-        source,
-        shapely.is_valid_reason(shape),
-    )
-    result: dict[str, Any] = json.loads(shapely.to_geojson(repaired))
+    where = f"boundary {name!r} in {source}"
+    result, repairs = polygonal(geometry, where)
+    for why in repairs:
+        logger.warning("%s: %s", where, why)
     return result
-
-
-def _polygonal_part(shape: shapely.Geometry) -> shapely.Polygon | shapely.MultiPolygon | None:
-    """Return the Polygon or MultiPolygon made of ``shape``'s polygonal parts, if any."""
-    if isinstance(shape, shapely.Polygon | shapely.MultiPolygon):
-        return shape
-    polygons: list[shapely.Polygon] = []
-    for part in getattr(shape, "geoms", ()):
-        if isinstance(part, shapely.Polygon):
-            polygons.append(part)
-        elif isinstance(part, shapely.MultiPolygon | shapely.GeometryCollection):
-            found = _polygonal_part(part)
-            if isinstance(found, shapely.Polygon):
-                polygons.append(found)
-            elif isinstance(found, shapely.MultiPolygon):
-                polygons.extend(found.geoms)
-    polygons = [p for p in polygons if not p.is_empty]
-    if not polygons:
-        return None
-    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def _reject_duplicate_names(found: list[Boundary], source: str) -> None:

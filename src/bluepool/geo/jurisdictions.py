@@ -35,6 +35,10 @@ from bluepool.domain.shared.ids import JurisdictionId
 GapPolicy = Literal["none", "nearest"]
 How = Literal["inside", "nearest", "gap"]
 
+#: Two jurisdictions overlap when they share at least this many square metres: well above
+#: the rounding error of a border both polygons trace, far below a single house.
+MIN_OVERLAP_M2 = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:
@@ -113,10 +117,12 @@ class JurisdictionIndex:
                 placements.append(Placement(None, "gap", float(distance[p])))
         return placements
 
-    def overlaps(self, min_area_m2: float = 1.0) -> list[Overlap]:
+    def overlaps(self, min_area_m2: float = MIN_OVERLAP_M2) -> list[Overlap]:
         """List every pair of jurisdictions that overlap by at least ``min_area_m2``.
 
         Neighbours that only share a border overlap by zero square metres and are not listed.
+        This is the one measure of overlap: the CLI's boundary import and the collective
+        file's warnings both use it.
         """
         if len(self._ids) < 2:
             return []

@@ -24,12 +24,12 @@ from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
 from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # for snapping, synthetic
 from bluepool.routing.hierarchy import Hierarchy
 
 FORMAT = "bluepool-roads/1"
 #: The demo's compiled network (Liechtenstein, © OpenStreetMap contributors, ODbL 1.0).
 DEMO_NETWORK = "liechtenstein.roads.npz"
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass(frozen=True, eq=False)

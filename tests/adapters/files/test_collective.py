@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 from bluepool.adapters.files.collective import CollectiveFileError, read_collective
 from bluepool.domain.access.roles import Role
 from bluepool.domain.shared.errors import Invalid
+from bluepool.geo.jurisdictions import MIN_OVERLAP_M2, JurisdictionIndex
 
 DEMO = Path(__file__).parents[3] / "src/bluepool/demo/collective.yaml"
 
@@ -229,7 +231,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
         (
             lambda d: d["agencies"][0].update(id="East PD"),
             "agencies[0].id",
-            '"East PD" is not an id',
+            "\"East PD\" is not a valid id: it contains ' '",
         ),
         (
             lambda d: d["call_types"][0].update(default_priority="high"),
@@ -274,6 +276,25 @@ def test_a_field_that_breaks_the_schema_is_named(
     assert error.field == field
     assert error.reason.startswith(reason)
     assert f"collective.yaml: {field}: {reason}" in str(error)
+
+
+def test_ids_the_api_accepts_read_from_the_file(tmp_path: Path) -> None:
+    # One id grammar (docs/decisions/0005): a record made through the API can be written
+    # into a collective file as it is.
+    data = a_collective()
+    data["agencies"][1]["id"] = "West.PD"
+    for section in ("jurisdictions", "stations", "units"):
+        for item in data[section]:
+            if item["agency"] == "west":
+                item["agency"] = "West.PD"
+    data["units"][2].update(id="West.PD-1", station="west-hq")
+    data["users"][0]["username"] = "dana.dispatcher"
+
+    spec = read_collective(write(tmp_path, data))
+
+    assert [a.id for a in spec.agencies] == ["east", "West.PD"]
+    assert "West.PD-1" in [u.id for u in spec.units]
+    assert spec.users[0].username == "dana.dispatcher"
 
 
 @pytest.mark.parametrize(
@@ -376,15 +397,30 @@ def test_a_broken_reference_is_named(tmp_path: Path, change: Any, field: str, re
     assert f"collective.yaml: {field}: {reason}" in str(error)
 
 
-def test_an_invalid_polygon_is_refused_with_shapely_reason(tmp_path: Path) -> None:
+def test_an_invalid_polygon_is_repaired_with_a_warning_giving_shapely_reason(
+    tmp_path: Path,
+) -> None:
     data = a_collective()
     bowtie = [[9.50, 47.10], [9.56, 47.16], [9.56, 47.10], [9.50, 47.16], [9.50, 47.10]]
     data["jurisdictions"][0]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
 
+    spec = read_collective(write(tmp_path, data))
+
+    assert spec.jurisdictions[0].geometry["type"] == "MultiPolygon"
+    assert spec.warnings[0].startswith(
+        "jurisdictions[0].geometry: invalid Polygon (Self-intersection[9.53 47.13]): repaired"
+    )
+
+
+def test_a_polygon_without_area_is_refused(tmp_path: Path) -> None:
+    data = a_collective()
+    line = [[9.50, 47.10], [9.50, 47.13], [9.50, 47.16], [9.50, 47.10]]
+    data["jurisdictions"][0]["geometry"] = {"type": "Polygon", "coordinates": [line]}
+
     error = error_of(tmp_path, data)
 
     assert error.field == "jurisdictions[0].geometry"
-    assert error.reason.startswith("invalid Polygon: Self-intersection")
+    assert error.reason.startswith("zero area (invalid Polygon: Self-intersection")
 
 
 @pytest.mark.parametrize(
@@ -625,7 +661,34 @@ def test_overlapping_jurisdictions_are_a_warning(tmp_path: Path) -> None:
 
     spec = read_collective(write(tmp_path, data))
 
-    assert any('overlaps jurisdiction "east-town"' in w for w in spec.warnings)
+    [overlap] = JurisdictionIndex(spec.jurisdictions).overlaps()
+    assert spec.warnings == (
+        f'jurisdictions[1]: overlaps jurisdiction "east-town" by {overlap.area_m2:,.0f} m2: '
+        "a call there goes to the one listed first (line 27)",
+    )
+
+
+@pytest.mark.parametrize("area_m2", [MIN_OVERLAP_M2 * 2, MIN_OVERLAP_M2 / 2])
+def test_an_overlap_is_reported_from_the_same_square_metres_as_the_index(
+    tmp_path: Path, area_m2: float
+) -> None:
+    # West Town reaches a hair's breadth into East Town along their shared border.
+    data = a_collective()
+    border_m = 0.06 * 111_195  # the shared border runs 0.06 degrees of latitude
+    reach = area_m2 / border_m / (111_195 * math.cos(math.radians(47.13)))
+    west = copy.deepcopy(NEXT_SQUARE)
+    for point in west["coordinates"][0]:
+        if point[0] == 9.56:
+            point[0] -= reach
+    data["jurisdictions"][1]["geometry"] = west
+
+    spec = read_collective(write(tmp_path, data))
+
+    said = [float(w.split(" by ")[1].split(" m2")[0]) for w in spec.warnings]
+    if area_m2 >= MIN_OVERLAP_M2:
+        assert said == [pytest.approx(area_m2, abs=0.5)]
+    else:
+        assert said == []
 
 
 def test_the_documented_example_reads(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from pydantic import (
     Tag,
     ValidationError,
 )
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import shape
 
 from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import (
@@ -56,8 +55,11 @@ from bluepool.domain.shared.ids import (
     StationId,
     UnitId,
     Username,
+    check_id,
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
+from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.geo.shapes import BadGeometry, polygonal
 from bluepool.services.setup import CollectiveSpec, UserSpec
 
 __all__ = [
@@ -69,8 +71,6 @@ __all__ = [
 ]
 
 MAX_PROBLEMS = 50
-#: Jurisdictions that share more than this (square degrees, about 100 m²) overlap.
-OVERLAP_DEG2 = 1e-8
 
 Loc = tuple[str | int, ...]
 
@@ -126,29 +126,20 @@ class CollectiveFileError(Invalid):
 
 # -- the file's schema ---------------------------------------------------------
 
-_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
-_USERNAME = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+
+def _checked_id(kind: str) -> AfterValidator:
+    """Validate with the one id grammar, as a pydantic error (so the field is named)."""
+
+    def check(value: str) -> str:
+        try:
+            return check_id(kind, value)
+        except Invalid as exc:
+            raise ValueError(exc.detail) from None
+
+    return AfterValidator(check)
 
 
-def _slug(value: str) -> str:
-    if len(value) > 64 or not _SLUG.fullmatch(value):
-        raise ValueError(
-            f'"{value}" is not an id: use lowercase letters and digits, joined by '
-            "single - or _ (at most 64 characters)"
-        )
-    return value
-
-
-def _username(value: str) -> str:
-    if len(value) > 64 or not _USERNAME.fullmatch(value):
-        raise ValueError(
-            f'"{value}" is not a username: use lowercase letters and digits, joined by '
-            "single -, _ or . (at most 64 characters)"
-        )
-    return value
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
+Slug = Annotated[str, _checked_id("id")]
 Slugs = Annotated[list[Slug], Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Priority = Annotated[int, Field(strict=True, ge=1, le=5)]
@@ -250,7 +241,7 @@ class CallTypeModel(_Model):
 
 
 class UserModel(_Model):
-    username: Annotated[str, AfterValidator(_username)]
+    username: Annotated[str, _checked_id("username")]
     role: Role
     full_name: Annotated[str, Field(max_length=200)] = ""
     agency: Slug | None = None
@@ -631,48 +622,28 @@ class _Checker:
         return self._geojson[target]
 
     def _checked_geometry(self, loc: Loc, geometry: Any, where: str) -> dict[str, Any] | None:
-        if not isinstance(geometry, Mapping):
-            self.fail(loc, f"no geometry{where}")
-            return None
-        kind = geometry.get("type")
-        if kind not in ("Polygon", "MultiPolygon"):
-            self.fail(loc, f"must be a Polygon or MultiPolygon, not {kind}{where}")
-            return None
         try:
-            geom = shape(geometry)
-        except Exception as exc:  # shapely raises many kinds on malformed coordinates
-            self.fail(loc, f"malformed {kind} coordinates{where}: {exc}")
+            checked, repairs = polygonal(geometry, _field(loc) + where)
+        except BadGeometry as exc:
+            self.fail(loc, exc.reason + where)
             return None
-        if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
-            self.fail(loc, f"empty {kind}{where}")
-            return None
-        minx, miny, maxx, maxy = geom.bounds
-        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-            self.fail(
-                loc,
-                f"coordinates outside longitude -180..180, latitude -90..90{where} "
-                "(GeoJSON puts longitude first)",
-            )
-            return None
-        if not geom.is_valid:
-            self.fail(loc, f"invalid {kind}{where}: {shapely.is_valid_reason(geom)}")
-            return None
-        return {"type": kind, "coordinates": geometry["coordinates"]}
+        for why in repairs:
+            self.warn(loc, why + where)
+        return checked
 
     def _look_for_oddities(self, jurisdictions: Sequence[Jurisdiction | None]) -> None:
         m = self.model
-        shapes = [shape(j.geometry) for j in jurisdictions if j is not None]
-        owners = [j.agency_id for j in jurisdictions if j is not None]
-        pairs: list[list[int]] = [[], []]
-        if shapes:
-            pairs = shapely.STRtree(shapes).query(shapes, predicate="intersects").tolist()
-        for a, b in zip(*pairs, strict=True):
-            if a < b and shapes[a].intersection(shapes[b]).area > OVERLAP_DEG2:
-                self.warn(
-                    ("jurisdictions", b),
-                    f'overlaps jurisdiction "{m.jurisdictions[a].id}": a call there '
-                    "goes to the one listed first",
-                )
+        located = [j for j in jurisdictions if j is not None]
+        position = {j.id: i for i, j in enumerate(jurisdictions) if j is not None}
+        overlaps = JurisdictionIndex(located).overlaps()
+        for o in sorted(overlaps, key=lambda o: (position[o.second], position[o.first])):
+            self.warn(
+                ("jurisdictions", position[o.second]),
+                f'overlaps jurisdiction "{o.first}" by {o.area_m2:,.0f} m2: a call there '
+                "goes to the one listed first",
+            )
+        shapes = [shape(j.geometry) for j in located]
+        owners = [j.agency_id for j in located]
         for i, agency in enumerate(m.agencies):
             if agency.id not in owners:
                 self.warn(("agencies", i), f'agency "{agency.id}" answers for no jurisdiction')

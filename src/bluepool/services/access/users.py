@@ -8,6 +8,7 @@ this module.
 from __future__ import annotations
 
 from bluepool.domain.access.events import UserChanged
+from bluepool.domain.access.passwords import check_password
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.shared.errors import Duplicate, Invalid
@@ -17,8 +18,6 @@ from bluepool.services.access import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
 from bluepool.services.ports import UnitOfWork
-
-MIN_PASSWORD = 8
 
 
 def list_users(ctx: Context, user: User, agency_id: str | None) -> tuple[UserRecord, ...]:
@@ -38,7 +37,7 @@ def me(user: User) -> UserRecord:
 def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecord:
     """Create a user; an agency admin creates users of their own agency only."""
     policy.keep_user(user, new)
-    _check_password(password)
+    check_password(password)
     with ctx.uow() as uow:
         if uow.users.get(new.username) is not None:
             raise Duplicate(f"user {new.username} exists")
@@ -75,7 +74,7 @@ def update_user(
         if active is not None:
             target.active = active
         if password is not None:
-            _check_password(password)
+            check_password(password)
             target.password_hash = ctx.hasher.hash(password)
         policy.keep_user(user, target)
         if target.active:  # a deactivated user may point at a unit that is gone
@@ -112,11 +111,6 @@ def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:
         for u in users
         if u.active and u.password_hash and ctx.hasher.verify(u.password_hash, u.username)
     ]
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"a password needs at least {MIN_PASSWORD} characters", code="weak_password")
 
 
 def _check_refs(uow: UnitOfWork, target: User) -> None:

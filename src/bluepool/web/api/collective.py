@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import shapely
 from fastapi import APIRouter, Response
 
 from bluepool.domain.collective.agencies import (
@@ -24,6 +23,7 @@ from bluepool.domain.collective.records import (
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId
+from bluepool.geo.shapes import polygonal
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.ports import FeatureCollection, GeoJSON
 from bluepool.web.deps import ContextDep, CurrentUser
@@ -95,22 +95,7 @@ def delete_agency(agency_id: str, ctx: ContextDep, user: CurrentUser) -> Respons
 
 
 def _geometry(geometry: GeoJSON) -> GeoJSON:
-    try:
-        shape = shapely.geometry.shape(geometry)
-    except Exception as exc:
-        raise Invalid(f"geometry is not GeoJSON: {exc}", code="bad_geometry") from None
-    if shape.geom_type not in ("Polygon", "MultiPolygon") or not shape.is_valid:
-        raise Invalid(
-            "geometry must be a valid GeoJSON Polygon or MultiPolygon",
-            code="bad_geometry",
-        )
-    west, south, east, north = shape.bounds
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise Invalid(
-            "geometry coordinates must be longitude -180..180, latitude -90..90",
-            code="bad_geometry",
-        )
-    return geometry
+    return polygonal(geometry, "geometry")[0]  # repaired if need be: geo.shapes says why
 
 
 @router.get("/jurisdictions", response_model=tuple[JurisdictionRecord, ...], tags=["jurisdictions"])

@@ -132,9 +132,7 @@ def close_incident(incident_id: str, ctx: ContextDep, user: CurrentUser) -> Inci
 
 # GeoJSON is passed through as it is (response_model=None): a standard format, and a
 # road network is too big to validate on every request.
-@router.get(
-    "/incidents/{incident_id}/route", response_model=None, tags=INCIDENTS, responses=ERRORS
-)
+@router.get("/incidents/{incident_id}/route", response_model=None, tags=INCIDENTS, responses=ERRORS)
 def get_route(incident_id: str, unit_id: str, ctx: ContextDep, user: CurrentUser) -> Feature:
     """A unit's fastest road route to the incident, as a GeoJSON Feature (LineString) with
     ``duration_s`` and ``length_m``; 409 without a road network."""

@@ -50,19 +50,19 @@ def _context(request: Request, page: str) -> PageContext:
 @router.get("/", response_class=HTMLResponse)
 def console(request: Request) -> HTMLResponse:
     """The dispatcher's console: map, incident queue, unit board, recommendation."""
-    return templates.TemplateResponse(request, "console.html", _context(request, "console"))
+    return templates.TemplateResponse(request, "console.html", dict(_context(request, "console")))
 
 
 @router.get("/officer", response_class=HTMLResponse)
 def officer(request: Request) -> HTMLResponse:
     """The officer's view of their unit's assignment, for a phone."""
-    return templates.TemplateResponse(request, "officer.html", _context(request, "officer"))
+    return templates.TemplateResponse(request, "officer.html", dict(_context(request, "officer")))
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login(request: Request) -> HTMLResponse:
     """Sign in; the token goes to the browser's sessionStorage."""
-    return templates.TemplateResponse(request, "login.html", _context(request, "login"))
+    return templates.TemplateResponse(request, "login.html", dict(_context(request, "login")))
 
 
 def mount(app: FastAPI) -> None:

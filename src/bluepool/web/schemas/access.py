@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bluepool.domain.access.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from bluepool.domain.access.roles import Role
+from bluepool.domain.shared.ids import MAX_ID_LENGTH
 from bluepool.web.schemas.common import Name, Slug, Strict, Tag
 
 
@@ -22,7 +24,7 @@ class Token(BaseModel):
 
 class UserCreate(Strict):
     username: str = Slug
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
     role: Role
     full_name: Name = ""
     agency: Tag | None = None
@@ -32,6 +34,10 @@ class UserCreate(Strict):
 class UserUpdate(Strict):
     role: Role | None = None
     full_name: Name | None = None
-    unit_id: str | None = Field(default=None, max_length=64, description='"" unlinks the unit')
+    unit_id: str | None = Field(
+        default=None, max_length=MAX_ID_LENGTH, description='"" unlinks the unit'
+    )
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(
+        default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
+    )

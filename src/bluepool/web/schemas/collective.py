@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from bluepool.web.schemas.common import SLUG, Point, Slug, Strict
+from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
+from bluepool.web.schemas.common import Point, Slug, Strict
 
 
 class AgencyIn(Strict):
@@ -34,7 +35,7 @@ class StationIn(Strict):
 
 
 class RequirementIn(Strict):
-    capability: str = Field(min_length=1, max_length=64, pattern=SLUG)
+    capability: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
     count: int = Field(default=1, ge=1, le=50)
 
 

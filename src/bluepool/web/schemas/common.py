@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SLUG = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
-Slug = Field(min_length=1, max_length=64, pattern=SLUG)
+from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
+
+Slug = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
 #: A capability or an id inside a list: a short slug.
-Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG)]
+Tag = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(max_length=200)]
 
 

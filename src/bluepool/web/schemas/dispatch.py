@@ -6,11 +6,12 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.shared.ids import MAX_ID_LENGTH
 from bluepool.web.schemas.common import Name, Point, Slug, Strict, Tag
 
 
 class IncidentCreate(Strict):
-    call_type: str = Field(min_length=1, max_length=64)
+    call_type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     priority: int | None = Field(
         default=None,
         ge=1,
@@ -22,7 +23,7 @@ class IncidentCreate(Strict):
 
 
 class AssignmentCreate(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
+    unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
 class StatusUpdate(Strict):
