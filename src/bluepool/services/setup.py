@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from bluepool.domain.access.roles import Role, User
-from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.access.roles import User
+from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Duplicate
-from bluepool.domain.shared.ids import AgencyId, UnitId, Username
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.services.ports import (
     ChangeRecord,
     Clock,
@@ -31,54 +28,6 @@ from bluepool.services.ports import (
     PasswordHasher,
     UnitOfWork,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserSpec:
-    """A user as a collective file gives it: a plain password or a ready hash."""
-
-    username: Username
-    role: Role
-    full_name: str = ""
-    agency_id: AgencyId | None = None
-    unit_id: UnitId | None = None
-    #: A plain password, for demo and development files; hashed on load.
-    password: str | None = dataclasses.field(default=None, repr=False)
-    #: A hash made by the configured ``PasswordHasher``, stored as given.
-    password_hash: str | None = dataclasses.field(default=None, repr=False)
-
-    def to_user(self, hasher: PasswordHasher) -> User:
-        """Return the domain user, hashing a plain password."""
-        if self.password is not None:
-            password_hash = hasher.hash(self.password)
-        else:
-            password_hash = self.password_hash or ""
-        return User(
-            username=self.username,
-            role=self.role,
-            password_hash=password_hash,
-            full_name=self.full_name,
-            agency_id=self.agency_id,
-            unit_id=self.unit_id,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CollectiveSpec:
-    """A whole collective, checked and ready to load.
-
-    Units stand at their station, available; their jurisdiction is set on load.
-    """
-
-    agencies: tuple[Agency, ...] = ()
-    jurisdictions: tuple[Jurisdiction, ...] = ()
-    stations: tuple[Station, ...] = ()
-    units: tuple[Unit, ...] = ()
-    call_types: tuple[CallType, ...] = ()
-    policies: tuple[SharingPolicy, ...] = ()
-    users: tuple[UserSpec, ...] = ()
-    #: Things that load fine but look wrong (e.g. a station outside its agency's area).
-    warnings: tuple[str, ...] = ()
 
 
 def load_collective(
@@ -98,7 +47,7 @@ def load_collective(
     anything. Afterwards a cached jurisdiction locator is out of date.
     """
     _refuse_existing(uow, spec)
-    users = [u.to_user(hasher) for u in spec.users]
+    users = [_user(u, hasher) for u in spec.users]
     places = iter(locator.locate_many([u.location for u in spec.units if u.location]))
     units = [
         dataclasses.replace(
@@ -157,6 +106,22 @@ def load_collective(
         "policies": len(spec.policies),
         "users": len(users),
     }
+
+
+def _user(spec: UserSpec, hasher: PasswordHasher) -> User:
+    """The domain user of ``spec``, its plain password (if it has one) hashed."""
+    if spec.password is not None:
+        password_hash = hasher.hash(spec.password)
+    else:
+        password_hash = spec.password_hash or ""
+    return User(
+        username=spec.username,
+        role=spec.role,
+        password_hash=password_hash,
+        full_name=spec.full_name,
+        agency_id=spec.agency_id,
+        unit_id=spec.unit_id,
+    )
 
 
 #: How many colliding ids a Duplicate error names before it only counts the rest.

@@ -58,7 +58,7 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
-from bluepool.services.setup import CollectiveSpec, UserSpec
+from bluepool.domain.spec import CollectiveSpec, UserSpec
 
 __all__ = [
     "CollectiveFileError",
