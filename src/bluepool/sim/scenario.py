@@ -274,8 +274,9 @@ class _CallSource(_Table):
 
 @dataclass(frozen=True, config=ConfigDict(validate_by_name=True))
 class ReplayCalls(_CallSource):
-    path: File = Field(validation_alias="file")
-    mapping: CallLogMapping = Field()
+    #: The call log (the file's ``file``).
+    path: Annotated[File, Field(validation_alias="file")]
+    mapping: CallLogMapping
 
 
 def _wall_clock(value: Any) -> Any:
