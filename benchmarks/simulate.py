@@ -54,7 +54,7 @@ from bluepool.domain.shared.ids import (
     StationId,
     UnitId,
 )
-from bluepool.services.setup import CollectiveSpec
+from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim.calls import CallStream, from_arrays
 from bluepool.sim.engine import Outcome, simulate
 from bluepool.sim.fleet import Fleet, build_fleet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from click.testing import CliRunner
 
 from bluepool import bootstrap
 from bluepool.cli import main
+from bluepool.cli.errors import message
+from bluepool.cli.imports import REPLACE_HINT
 from bluepool.config import Settings
+from bluepool.domain.shared.errors import Duplicate, NotFound
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
 
@@ -156,12 +160,31 @@ def test_import_jurisdictions_assigns_boundaries_to_agencies(
     )
     assert result.exit_code != 0
     assert "no boundary named Nowhere" in result.output
-    result = runner.invoke(
-        main,
-        ["import", "jurisdictions", str(source), "--all-to", "unterland", "--database-url", url],
-    )
+    again = ["import", "jurisdictions", str(source), "--all-to", "unterland", "--database-url", url]
+    result = runner.invoke(main, again)
     assert result.exit_code == 0, result.output
     assert "created" in result.output
+    result = runner.invoke(main, again)
+    assert result.exit_code == 1
+    assert "exists" in result.output
+    assert result.output.count("--replace") == 1  # the CLI's hint, given once
+    result = runner.invoke(main, [*again, "--replace"])
+    assert result.exit_code == 0, result.output
+    assert "redrawn" in result.output
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "jurisdiction vaduz exists",
+        "jurisdiction vaduz exists (use --replace to redraw it)",  # the service said it
+    ],
+)
+def test_a_duplicate_jurisdiction_is_told_the_replace_flag_once(detail: str) -> None:
+    said = message(Duplicate(detail), {"duplicate": REPLACE_HINT})
+    assert said.startswith("jurisdiction vaduz exists")
+    assert said.count("--replace to redraw it") == 1
+    assert message(NotFound("no agency x"), {"duplicate": REPLACE_HINT}) == "no agency x"
 
 
 def test_simulate_the_demo_week_writes_a_report(runner: CliRunner, tmp_path: Path) -> None:
@@ -181,6 +204,51 @@ def test_simulate_a_broken_scenario_is_a_clear_error(runner: CliRunner, tmp_path
     result = runner.invoke(main, ["simulate", str(bad), "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "bad.toml" in result.output
+
+
+def test_simulate_a_broken_collective_file_is_a_clear_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    text = (TESTS.parent / "scenarios" / "demo-week.toml").read_text()
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        text.replace('"../src/bluepool/demo/collective.yaml"', '"broken.yaml"').replace(
+            '"demo/calibration.csv"', f'"{TESTS.parent / "scenarios/demo/calibration.csv"}"'
+        )
+    )
+    (tmp_path / "broken.yaml").write_text("agencies: [{id: Bad, name: B}]\n")
+    result = runner.invoke(main, ["simulate", str(scenario), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 1
+    assert "broken.yaml: agencies[0].id" in result.output
+    (tmp_path / "broken.yaml").unlink()
+    result = runner.invoke(main, ["simulate", str(scenario), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 1
+    assert "missing" in result.output
+    assert "broken.yaml" in result.output
+
+
+def test_calibrate_places_calls_in_the_collective_s_jurisdictions(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "when,y,x\n"
+        "2024-01-01 00:10,47.12624,9.52260\n"  # Vaduz
+        "2024-01-01 01:20,47.20751,9.52703\n"  # Eschen
+        "2024-01-01 02:30,0.0,0.0\n"  # in no jurisdiction: left out
+    )
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('time = "when"\nlat = "y"\nlon = "x"\n')
+    out = tmp_path / "rates.csv"
+    args = ["calibrate", str(log), "--mapping", str(mapping), "--out", str(out)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert "no area column" in result.output
+    result = runner.invoke(main, [*args, "--collective", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    with out.open() as f:
+        assert {row["area"] for row in csv.DictReader(f)} == {"vaduz", "eschen"}
 
 
 def test_simulate_the_collective_in_the_database(runner: CliRunner, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import make_collective
 
+from bluepool.cli.simulate import scenario_collective
 from bluepool.sim import load_scenario, run
 from bluepool.sim.scenario import PolicyConfig, Scenario, TravelConfig
 
@@ -66,11 +67,12 @@ def main() -> None:
         finally:
             sys.stdout = stdout
         for name, scenario in cases:
-            report = run(scenario, progress=False)
+            report = run(scenario, scenario_collective(scenario), progress=False)
             cells = [f"{r.response.mean:.1f} / {r.response.p90:.1f}" for r in report.results]
             rows.append((name, cells))
-        seeds = [run(base, seed=s, progress=False) for s in range(2, 6)]
-    labels = [r.label for r in run(base, progress=False).results]
+        collective = scenario_collective(base)
+        seeds = [run(base, collective, seed=s, progress=False) for s in range(2, 6)]
+    labels = [r.label for r in run(base, collective, progress=False).results]
     print("# San Diego week: mean / p90 response, minutes, one assumption changed at a time\n")
     print("| variant | " + " | ".join(labels) + " |")
     print("|---" * (len(labels) + 1) + "|")

@@ -16,9 +16,10 @@ from bluepool.domain.collective.agencies import Agency
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
+from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.ports import Page
-from bluepool.services.setup import CollectiveSpec, UserSpec, load_collective
+from bluepool.services.setup import load_collective
 
 DEMO = Path(__file__).parents[2] / "src/bluepool/demo/collective.yaml"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

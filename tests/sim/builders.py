@@ -1,16 +1,20 @@
-"""Small collectives for the simulator's tests: square districts, each its own agency."""
+"""Small collectives for the simulator's tests: square districts, each its own agency; and
+whole runs of a scenario on the collective file it names."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from bluepool.cli.simulate import scenario_collective
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
 from bluepool.domain.sharing.policies import SharingPolicy
-from bluepool.services.setup import CollectiveSpec
+from bluepool.domain.spec import CollectiveSpec
+from bluepool.sim import Report, Scenario, run
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,9 @@ def collective(
 
 def call_type(code: str, *plan: tuple[str, int]) -> CallType:
     return CallType(CallTypeCode(code), code, 3, tuple(Requirement(c, n) for c, n in plan))
+
+
+def run_scenario(scenario: Scenario, **options: Any) -> Report:
+    """Run ``scenario`` on the collective file it names, read as ``bluepool simulate``
+    reads it (the simulator itself reads no collective file)."""
+    return run(scenario, scenario_collective(scenario), **options)

@@ -143,14 +143,12 @@ def test_reserve_for_an_agency_not_in_the_collective_is_refused(tmp_path: Path) 
         SCENARIO + "[policies]\nreserve_by_agency = { north = 1, nowhere = 2 }\n",
     )
     with pytest.raises(ScenarioError, match="reserve_by_agency: no agency 'nowhere'"):
-        run(load_scenario(path), progress=False, collective=SPEC)
+        run(load_scenario(path), SPEC, progress=False)
 
 
 def test_an_empty_run_draws_its_figures_without_warnings(tmp_path: Path) -> None:
     write(tmp_path / "log.csv", "when,y,x\n2024-01-01 00:10,5.0,5.0\n")  # outside them all
-    report = run(
-        load_scenario(write(tmp_path / "s.toml", SCENARIO)), progress=False, collective=SPEC
-    )
+    report = run(load_scenario(write(tmp_path / "s.toml", SCENARIO)), SPEC, progress=False)
     assert len(report.calls) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bluepool.sim import load_scenario, run, summary_table, write_report
+from bluepool.sim import load_scenario, summary_table, write_report
 from bluepool.sim.report import Report
+from tests.sim.builders import run_scenario
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 GOLDEN = Path(__file__).parent / "golden"
@@ -24,7 +25,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 @pytest.fixture(scope="module")
 def demo() -> Report:
-    return run(load_scenario(SCENARIOS / "demo-week.toml"), progress=False)
+    return run_scenario(load_scenario(SCENARIOS / "demo-week.toml"), progress=False)
 
 
 def test_the_demo_report_is_the_golden_one(demo: Report) -> None:
@@ -37,9 +38,11 @@ def test_the_demo_report_is_the_golden_one(demo: Report) -> None:
 
 def test_a_run_is_a_function_of_scenario_and_seed(demo: Report) -> None:
     scenario = load_scenario(SCENARIOS / "demo-week.toml")
-    again = run(scenario, progress=False, workers=2)  # and of nothing else: not the workers
+    again = run_scenario(
+        scenario, progress=False, workers=2
+    )  # and of nothing else: not the workers
     assert json.dumps(again.as_dict()) == json.dumps(demo.as_dict())
-    other = run(scenario, seed=scenario.seed + 1, progress=False, workers=1)
+    other = run_scenario(scenario, seed=scenario.seed + 1, progress=False, workers=1)
     assert other.as_dict()["calls"]["count"] != demo.as_dict()["calls"]["count"]
 
 

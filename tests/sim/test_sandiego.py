@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bluepool.sim import DataMissing, load_scenario, run
+from bluepool.sim import DataMissing, load_scenario
+from tests.sim.builders import run_scenario
 
 SCENARIO = Path(__file__).parents[2] / "scenarios" / "sandiego-week.toml"
 
@@ -18,7 +19,7 @@ def test_the_week_replays_and_reserves_beat_silos() -> None:
     missing = scenario.missing_data()
     if missing:
         pytest.skip(f"the San Diego call log is in ../shared, absent here: {missing[0]}")
-    report = run(scenario, progress=False)
+    report = run_scenario(scenario, progress=False)
     calls = report.as_dict()["calls"]
     assert calls["count"] > 6500
     assert calls["dropped"]["priority not mapped"] > 0  # priority 9: telephone reports
@@ -42,4 +43,4 @@ def test_without_the_data_the_run_says_what_is_missing(tmp_path: Path) -> None:
         text.replace('"sandiego/collective.yaml"', f'"{SCENARIO.parent}/sandiego/collective.yaml"')
     )
     with pytest.raises(DataMissing, match=r"Last2000_Geo\.csv"):
-        run(load_scenario(moved), progress=False)
+        run_scenario(load_scenario(moved), progress=False)

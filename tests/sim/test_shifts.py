@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bluepool.sim import ScenarioError, load_scenario, run
+from bluepool.sim import ScenarioError, load_scenario
 from bluepool.sim.calls import from_arrays
 from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import Fleet, build_fleet
@@ -20,7 +20,7 @@ from bluepool.sim.policies import collective_for
 from bluepool.sim.scenario import ShiftConfig
 from bluepool.sim.shifts import schedule
 from bluepool.sim.travel import straight_line
-from tests.sim.builders import District, Post, collective
+from tests.sim.builders import District, Post, collective, run_scenario
 from tests.sim.test_pool import CALL_TYPES, random_fleet
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
@@ -39,13 +39,13 @@ def _scenario(tmp_path: Path, extra: str, days: int = 1) -> Path:
 
 
 def test_shifts_off_is_the_run_without_the_section(tmp_path: Path) -> None:
-    plain = run(load_scenario(_scenario(tmp_path, "")), progress=False)
+    plain = run_scenario(load_scenario(_scenario(tmp_path, "")), progress=False)
     off = load_scenario(_scenario(tmp_path, '\n[shifts]\nenabled = false\npattern = "12x2"\n'))
     assert off.shifts is None
-    assert json.dumps(run(off, progress=False).as_dict()) == json.dumps(plain.as_dict())
+    assert json.dumps(run_scenario(off, progress=False).as_dict()) == json.dumps(plain.as_dict())
     on = load_scenario(_scenario(tmp_path, '\n[shifts]\npattern = "12x2"\nstart_hour = 6\n'))
     assert on.shifts == ShiftConfig(((6.0, 18.0), (18.0, 6.0)))
-    report = run(on, progress=False).as_dict()
+    report = run_scenario(on, progress=False).as_dict()
     assert report["shifts"] == {"hours": [[6.0, 18.0], [18.0, 6.0]]}
     for p in report["policies"][:-1]:
         assert sum(p["unit_hours_on_shift"].values()) > 0

@@ -4,7 +4,8 @@ A collective file (see docs/collective-file.md) is read and checked by
 ``adapters.files.collective.read_collective`` into a ``CollectiveSpec`` of plain domain
 objects. ``load_collective`` writes that spec through ONE open unit of work, with one
 commit: every agency, jurisdiction, station, unit, call type, sharing policy and user,
-and one change record for each, or nothing at all.
+and one event for each (so one change-log line and one outbox row each), or nothing at
+all.
 
 Loading only creates. An id that already exists in the database is refused with
 ``Duplicate`` (naming every colliding id) before anything is written; there is no
@@ -15,70 +16,37 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from bluepool.domain.access.roles import Role, User
-from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
-from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.access.events import UserChanged
+from bluepool.domain.access.records import UserRecord
+from bluepool.domain.access.roles import User
+from bluepool.domain.collective.events import (
+    AgencyChanged,
+    CallTypeChanged,
+    JurisdictionChanged,
+    StationChanged,
+)
+from bluepool.domain.collective.records import (
+    AgencyRecord,
+    CallTypeRecord,
+    JurisdictionRecord,
+    StationRecord,
+)
+from bluepool.domain.dispatch.events import UnitChanged
+from bluepool.domain.dispatch.records import UnitRecord
+from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Duplicate
-from bluepool.domain.shared.ids import AgencyId, UnitId, Username
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.shared.events import Action, RecordChanged
+from bluepool.domain.sharing.events import PolicyChanged
+from bluepool.domain.sharing.records import PolicyRecord
+from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.services.ports import (
-    ChangeRecord,
     Clock,
     JurisdictionLocator,
     PasswordHasher,
     UnitOfWork,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserSpec:
-    """A user as a collective file gives it: a plain password or a ready hash."""
-
-    username: Username
-    role: Role
-    full_name: str = ""
-    agency_id: AgencyId | None = None
-    unit_id: UnitId | None = None
-    #: A plain password, for demo and development files; hashed on load.
-    password: str | None = dataclasses.field(default=None, repr=False)
-    #: A hash made by the configured ``PasswordHasher``, stored as given.
-    password_hash: str | None = dataclasses.field(default=None, repr=False)
-
-    def to_user(self, hasher: PasswordHasher) -> User:
-        """Return the domain user, hashing a plain password."""
-        if self.password is not None:
-            password_hash = hasher.hash(self.password)
-        else:
-            password_hash = self.password_hash or ""
-        return User(
-            username=self.username,
-            role=self.role,
-            password_hash=password_hash,
-            full_name=self.full_name,
-            agency_id=self.agency_id,
-            unit_id=self.unit_id,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CollectiveSpec:
-    """A whole collective, checked and ready to load.
-
-    Units stand at their station, available; their jurisdiction is set on load.
-    """
-
-    agencies: tuple[Agency, ...] = ()
-    jurisdictions: tuple[Jurisdiction, ...] = ()
-    stations: tuple[Station, ...] = ()
-    units: tuple[Unit, ...] = ()
-    call_types: tuple[CallType, ...] = ()
-    policies: tuple[SharingPolicy, ...] = ()
-    users: tuple[UserSpec, ...] = ()
-    #: Things that load fine but look wrong (e.g. a station outside its agency's area).
-    warnings: tuple[str, ...] = ()
 
 
 def load_collective(
@@ -95,10 +63,10 @@ def load_collective(
     ``locator`` must know the spec's jurisdictions (for example a ``JurisdictionIndex``
     over them); it sets each unit's ``jurisdiction_id`` from its starting position.
     Raise ``Duplicate`` naming every id the database holds already, before writing
-    anything. Afterwards a cached jurisdiction locator is out of date.
+    anything. The events rebuild a cached jurisdiction locator once committed.
     """
     _refuse_existing(uow, spec)
-    users = [u.to_user(hasher) for u in spec.users]
+    users = [_user(u, hasher) for u in spec.users]
     places = iter(locator.locate_many([u.location for u in spec.units if u.location]))
     units = [
         dataclasses.replace(
@@ -110,43 +78,30 @@ def load_collective(
     ]
     now = clock.now()
 
-    def created(entity: str, entity_id: str, **data: Any) -> None:
-        uow.changes.add(ChangeRecord(now, actor, "create", entity, entity_id, data))
+    def created(event: type[RecordChanged], key: str, record: object) -> None:
+        uow.raise_event(event(now, actor, Action.CREATED, key, record))  # type: ignore[call-arg]
 
     for a in spec.agencies:
         uow.agencies.add(a)
-        created("agency", a.id, name=a.name)
+        created(AgencyChanged, a.id, AgencyRecord.of(a))
     for j in spec.jurisdictions:
         uow.jurisdictions.add(j)
-        created("jurisdiction", j.id, name=j.name, agency_id=j.agency_id)
+        created(JurisdictionChanged, j.id, JurisdictionRecord.of(j, geometry=False))
     for s in spec.stations:
         uow.stations.add(s)
-        created("station", s.id, name=s.name, agency_id=s.agency_id)
+        created(StationChanged, s.id, StationRecord.of(s))
     for u in units:
         uow.units.add(u)
-        created(
-            "unit",
-            u.id,
-            agency_id=u.agency_id,
-            kind=u.kind,
-            capabilities=sorted(u.capabilities),
-            station_id=u.station_id,
-            jurisdiction_id=u.jurisdiction_id,
-        )
+        created(UnitChanged, u.id, UnitRecord.of(u))
     for c in spec.call_types:
         uow.call_types.add(c)
-        created("call_type", c.code, name=c.name, default_priority=c.default_priority)
+        created(CallTypeChanged, c.code, CallTypeRecord.of(c))
     for p in spec.policies:
         uow.policies.add(p)
-        created(
-            "sharing_policy",
-            p.agency_id,
-            home_reserve=p.home_reserve,
-            rules=[r.describe() for r in p.rules],
-        )
+        created(PolicyChanged, p.agency_id, PolicyRecord.of(p))
     for user in users:
         uow.users.add(user)
-        created("user", user.username, role=user.role.value, agency_id=user.agency_id)
+        created(UserChanged, user.username, UserRecord.of(user))
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -157,6 +112,22 @@ def load_collective(
         "policies": len(spec.policies),
         "users": len(users),
     }
+
+
+def _user(spec: UserSpec, hasher: PasswordHasher) -> User:
+    """The domain user of ``spec``, its plain password (if it has one) hashed."""
+    if spec.password is not None:
+        password_hash = hasher.hash(spec.password)
+    else:
+        password_hash = spec.password_hash or ""
+    return User(
+        username=spec.username,
+        role=spec.role,
+        password_hash=password_hash,
+        full_name=spec.full_name,
+        agency_id=spec.agency_id,
+        unit_id=spec.unit_id,
+    )
 
 
 #: How many colliding ids a Duplicate error names before it only counts the rest.

@@ -18,12 +18,13 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from bluepool.adapters.files.collective import read_collective
+from bluepool.domain.collective.agencies import Jurisdiction
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.geo.jurisdictions import JurisdictionIndex
@@ -38,18 +39,19 @@ def calibrate(
     mapping: CallLogMapping,
     out_path: Path | str,
     *,
-    collective: Path | str | None = None,
+    jurisdictions: Sequence[Jurisdiction] | None = None,
     method: str = "product",
 ) -> list[Path]:
     """Derive the calibration table from a call log; return the files written.
 
-    Calls are placed in areas by the mapping's area column, or, given ``collective``, by
-    the jurisdiction their lat/lon lies in (calls outside every one are left out).
+    Calls are placed in areas by the mapping's area column, or, given ``jurisdictions``
+    (a collective's, e.g. from its file), by the jurisdiction their lat/lon lies in (calls
+    outside every one are left out).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
     rows, _ = read_log(Path(calllog_path), mapping)
-    areas = _areas(rows, mapping, collective)
+    areas = _areas(rows, mapping, jurisdictions)
     kept = [(r, a) for r, a in zip(rows, areas, strict=True) if a is not None]
     if not kept:
         raise ScenarioError(f"{calllog_path}: no call could be placed in an area")
@@ -92,20 +94,20 @@ def _how(at: datetime) -> int:
 
 
 def _areas(
-    rows: list[LogRow], mapping: CallLogMapping, collective: Path | str | None
+    rows: list[LogRow], mapping: CallLogMapping, jurisdictions: Sequence[Jurisdiction] | None
 ) -> list[str | None]:
-    if mapping.area is not None and collective is None:
+    if mapping.area is not None and jurisdictions is None:
         amap = mapping.area_map
         return [
             (amap.get(r.area) if amap is not None else r.area) if r.area is not None else None
             for r in rows
         ]
-    if collective is None:
+    if jurisdictions is None:
         raise ScenarioError(
             "the mapping gives no area column: name the collective file whose jurisdictions "
             "the calls' lat/lon fall in"
         )
-    index = JurisdictionIndex(read_collective(Path(collective)).jurisdictions)
+    index = JurisdictionIndex(jurisdictions)
     out: list[str | None] = []
     located: list[Location] = []
     slots: list[int] = []

@@ -1,9 +1,10 @@
 """The simulated collective: agencies, jurisdictions, posts and units, as arrays.
 
-Built once per run from a ``CollectiveSpec`` (what ``read_collective`` returns). A unit is
-posted at its station; stations at one place share one *post*. A unit waits for calls at
-its post and goes back there after every call, so an available unit is always at its post:
-that is what lets the engine keep a static spatial index of posts.
+Built once per run from a ``CollectiveSpec`` (a collective file the CLI read, or the
+database's snapshot). A unit is posted at its station; stations at one place share one
+*post*. A unit waits for calls at its post and goes back there after every call, so an
+available unit is always at its post: that is what lets the engine keep a static spatial
+index of posts.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import EARTH_RADIUS_M, Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
 from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.spec import CollectiveSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
-from bluepool.services.setup import CollectiveSpec
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

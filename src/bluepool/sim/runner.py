@@ -17,13 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from bluepool.adapters.files.collective import read_collective
 from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.domain.shared.errors import DomainError
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import CallTypeCode
-from bluepool.services.setup import CollectiveSpec
+from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim.bounds import lower_bound
 from bluepool.sim.calls import CallStream, generate, replay
 from bluepool.sim.engine import simulate
@@ -32,7 +31,7 @@ from bluepool.sim.metrics import PolicyResult, bound_result, summarize
 from bluepool.sim.policies import collective_for
 from bluepool.sim.pool import Neighbours, neighbours
 from bluepool.sim.report import Report
-from bluepool.sim.scenario import DataMissing, ReplayCalls, Scenario, ScenarioError
+from bluepool.sim.scenario import ReplayCalls, Scenario, ScenarioError
 from bluepool.sim.service import draw_on_scene
 from bluepool.sim.shifts import Schedule, schedule
 from bluepool.sim.travel import TravelModel, make_travel
@@ -43,17 +42,19 @@ PARALLEL_FROM_CALLS = 20_000
 
 def run(
     scenario: Scenario,
+    collective: CollectiveSpec,
     seed: int | None = None,
     progress: bool = True,
     *,
     road: TravelTimes | None = None,
     workers: int | None = None,
-    collective: CollectiveSpec | None = None,
 ) -> Report:
-    """Simulate every policy of ``scenario``; ``seed`` None takes the scenario's.
+    """Simulate every policy of ``scenario`` on ``collective``; ``seed`` None takes the
+    scenario's.
 
-    ``collective`` replaces the scenario's collective file (e.g. the collective as it
-    stands in the database, ``services.setup.snapshot``).
+    ``collective`` is the collective file the scenario names, as the caller read it, or
+    any other (e.g. the collective as it stands in the database,
+    ``services.setup.snapshot``): the simulator reads no collective file itself.
 
     The policies run in ``workers`` processes (None: one per policy, up to the CPUs; only
     for runs of 20,000 calls or more, and only where processes can fork). The report is
@@ -63,12 +64,8 @@ def run(
     ``ScenarioError`` for anything else wrong with the scenario.
     """
     seed = scenario.seed if seed is None else seed
-    missing = [p for p in scenario.missing_data() if collective is None or p != scenario.collective]
-    if missing:
-        raise DataMissing(
-            f"scenario {scenario.name}: missing " + ", ".join(str(p) for p in missing)
-        )
-    fleet = build_fleet(collective or read_collective(scenario.collective))
+    scenario.require_data(collective=False)
+    fleet = build_fleet(collective)
     check_against_fleet(scenario, fleet)
     rng = np.random.default_rng(seed)
     travel = make_travel(scenario.travel, road)

@@ -58,9 +58,9 @@ from bluepool.domain.shared.ids import (
     check_id,
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
+from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.geo.shapes import BadGeometry, polygonal
-from bluepool.services.setup import CollectiveSpec, UserSpec
 
 __all__ = [
     "CollectiveFileError",

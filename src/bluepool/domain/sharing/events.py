@@ -11,8 +11,9 @@ from bluepool.domain.sharing.records import PolicyRecord
 
 @dataclass(frozen=True, slots=True)
 class PolicyChanged(RecordChanged):
-    """An agency's sharing policy was set (it is never deleted: an empty one lends nothing)."""
+    """An agency's sharing policy was loaded or set (never deleted: an empty one lends
+    nothing)."""
 
     sharing_policy: PolicyRecord | None = None
     entity: ClassVar[str] = "sharing_policy"
-    actions: ClassVar[tuple[Action, ...]] = (Action.UPDATED,)
+    actions: ClassVar[tuple[Action, ...]] = (Action.CREATED, Action.UPDATED)

@@ -1,0 +1,7 @@
+"""``python -m bluepool.cli``, as ``python -m bluepool``."""
+
+import sys
+
+from bluepool.cli import main
+
+sys.exit(main())

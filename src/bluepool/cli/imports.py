@@ -1,0 +1,133 @@
+"""``bluepool import``: road networks and jurisdictions from OpenStreetMap or GeoJSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bluepool.cli.errors import exit_messages
+from bluepool.cli.runtime import database_option, open_runtime, settings_from
+
+#: What to do when a jurisdiction to import exists already (the service says only that).
+REPLACE_HINT = "use --replace to redraw it"
+
+
+@click.group("import")
+def import_() -> None:
+    """Import road networks and jurisdictions from OpenStreetMap or GeoJSON."""
+
+
+@import_.command("roads")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="where to write the compiled network [default: ./NAME.roads.npz]",
+)
+@click.option(
+    "--speeds",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="road-class speeds in km/h (TOML, YAML or JSON), e.g. residential = 30",
+)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@exit_messages()
+def import_roads(file: Path, out: Path | None, speeds: Path | None, quiet: bool) -> None:
+    """Compile an OpenStreetMap extract (.osm.pbf or .osm) into a road network for
+    drive-time ETAs; serve it with `bluepool serve --roads OUT`."""
+    from bluepool.routing.roads import import_roads as compile_roads
+
+    summary = compile_roads(file, out, speeds=speeds, progress=not quiet)
+    click.echo("\n".join(summary.lines()))
+
+
+@import_.command("jurisdictions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--assign",
+    "assignments",
+    multiple=True,
+    metavar="NAME=AGENCY",
+    help="give the boundary NAME to AGENCY (repeat for each)",
+)
+@click.option("--all-to", "all_to", metavar="AGENCY", help="give every boundary to AGENCY")
+@click.option(
+    "--admin-level",
+    default=8,
+    show_default=True,
+    help="OSM admin_level of the boundaries to read (8: municipalities)",
+)
+@click.option("--name-property", help="GeoJSON property holding the name [default: name]")
+@click.option("--replace", is_flag=True, help="redraw jurisdictions that already exist")
+@click.option("--dry-run", is_flag=True, help="show what would be imported; change nothing")
+@database_option
+@exit_messages(hints={"duplicate": REPLACE_HINT})
+def import_jurisdictions(
+    file: Path,
+    assignments: tuple[str, ...],
+    all_to: str | None,
+    admin_level: int,
+    name_property: str | None,
+    replace: bool,
+    dry_run: bool,
+    database_url: str | None,
+) -> None:
+    """Read administrative boundaries (OSM extract or GeoJSON) and make them jurisdictions
+    of the agencies named with --assign or --all-to."""
+    from bluepool.domain.access.roles import Role, User
+    from bluepool.domain.collective.agencies import Jurisdiction
+    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, Username, slugify
+    from bluepool.geo.boundaries import read_boundaries
+    from bluepool.geo.jurisdictions import JurisdictionIndex
+    from bluepool.services.collective.jurisdictions import import_jurisdictions as save
+
+    wanted: dict[str, str] = {}
+    for item in assignments:
+        name, sep, agency = item.partition("=")
+        if not sep or not name.strip() or not agency.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=AGENCY", param_hint="--assign")
+        wanted[name.strip()] = agency.strip()
+    if not wanted and not all_to:
+        raise click.UsageError(
+            "say which agency gets which boundary: --assign NAME=AGENCY or --all-to AGENCY"
+        )
+    boundaries = read_boundaries(file, admin_level=admin_level, name_property=name_property)
+    names = {b.name for b in boundaries}
+    unknown = sorted(set(wanted) - names)
+    if unknown:
+        raise click.ClickException(
+            f"{file}: no boundary named {', '.join(unknown)}; found: {', '.join(sorted(names))}"
+        )
+    chosen = [
+        Jurisdiction(
+            JurisdictionId(slugify(b.name, default="jurisdiction")),
+            b.name,
+            AgencyId(wanted.get(b.name) or all_to or ""),
+            b.geometry,
+        )
+        for b in boundaries
+        if b.name in wanted or all_to
+    ]
+    ids = [j.id for j in chosen]
+    clashes = sorted({i for i in ids if ids.count(i) > 1})
+    if clashes:
+        raise click.ClickException(
+            f"{file}: boundaries whose names give the same id: {', '.join(clashes)}"
+        )
+    for j in chosen:
+        click.echo(f"  {j.id:<24} {j.name:<28} -> {j.agency_id}")
+    skipped = sorted(names - {j.name for j in chosen})
+    if skipped:
+        click.echo(f"not assigned (skipped): {', '.join(skipped)}")
+    for o in JurisdictionIndex(chosen).overlaps():
+        click.echo(
+            f"warning: {o.first} and {o.second} overlap by {o.area_m2:,.0f} m2; a point "
+            "in both goes to the first listed"
+        )
+    if dry_run:
+        click.echo("dry run: nothing changed")
+        return
+    cli_user = User(Username("bluepool-cli"), Role.COLLECTIVE_ADMIN)
+    with open_runtime(settings_from(database_url=database_url)) as runtime:
+        result = save(runtime.context, cli_user, chosen, replace)
+    click.echo(f"{result.created} jurisdictions created, {result.updated} redrawn")

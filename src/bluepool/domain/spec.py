@@ -1,0 +1,56 @@
+"""A whole collective as plain domain objects: what a collective file describes.
+
+The collective file reader (``adapters.files.collective.read_collective``) builds a
+``CollectiveSpec``; ``services.setup.load_collective`` writes one to the store and
+``services.setup.snapshot`` reads one back; the simulator runs on one. It spans the
+contexts (agencies, units, sharing policies, users), so it sits at the top of the domain,
+beside ``events``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from bluepool.domain.access.roles import Role
+from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.ids import AgencyId, UnitId, Username
+from bluepool.domain.sharing.policies import SharingPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class UserSpec:
+    """A user as a collective file gives it: a plain password or a ready hash.
+
+    The password is hashed when the user is loaded (``services.setup``), with the
+    configured hasher: the domain holds no hashing of its own.
+    """
+
+    username: Username
+    role: Role
+    full_name: str = ""
+    agency_id: AgencyId | None = None
+    unit_id: UnitId | None = None
+    #: A plain password, for demo and development files; hashed on load.
+    password: str | None = dataclasses.field(default=None, repr=False)
+    #: A hash made by the configured ``PasswordHasher``, stored as given.
+    password_hash: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectiveSpec:
+    """A whole collective, checked and ready to load.
+
+    Units stand at their station, available; their jurisdiction is set on load.
+    """
+
+    agencies: tuple[Agency, ...] = ()
+    jurisdictions: tuple[Jurisdiction, ...] = ()
+    stations: tuple[Station, ...] = ()
+    units: tuple[Unit, ...] = ()
+    call_types: tuple[CallType, ...] = ()
+    policies: tuple[SharingPolicy, ...] = ()
+    users: tuple[UserSpec, ...] = ()
+    #: Things that load fine but look wrong (e.g. a station outside its agency's area).
+    warnings: tuple[str, ...] = ()
