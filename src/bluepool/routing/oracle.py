@@ -24,10 +24,10 @@ from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
 from bluepool.domain.shared.geo import Location, distance_m
+from bluepool.domain.shared.geojson import Feature
 from bluepool.routing.hierarchy import build_hierarchy
 from bluepool.routing.network import RoadNetwork, load_network
 from bluepool.routing.snapping import Snap, SnapBatch, Snapper
-from bluepool.services.ports import Feature
 
 FloatArray = NDArray[np.float64]
 

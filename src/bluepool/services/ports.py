@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NotRequired, Protocol, Self, TypedDict, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
@@ -18,6 +18,7 @@ from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.geojson import Feature
 from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
@@ -191,24 +192,6 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, password_hash: str, password: str) -> bool: ...
-
-
-#: A GeoJSON geometry object (RFC 7946): an open JSON object by the standard's design.
-GeoJSON = dict[str, Any]
-
-
-class Feature(TypedDict):
-    """A GeoJSON Feature (RFC 7946): what maps draw, in the standard's own shape."""
-
-    type: Literal["Feature"]
-    id: NotRequired[str]
-    geometry: GeoJSON
-    properties: dict[str, Any]
-
-
-class FeatureCollection(TypedDict):
-    type: Literal["FeatureCollection"]
-    features: list[Feature]
 
 
 class Router(Protocol):

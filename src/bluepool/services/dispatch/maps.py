@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.shared.errors import Conflict, Invalid, NotFound
+from bluepool.domain.shared.geojson import Feature
 from bluepool.domain.shared.ids import IncidentId, UnitId
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import found
-from bluepool.services.ports import Feature
 
 
 def route(ctx: Context, user: User, incident_id: str, unit_id: str) -> Feature:

@@ -22,10 +22,10 @@ from bluepool.domain.collective.records import (
 )
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.geojson import FeatureCollection, GeoJSON
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId
 from bluepool.geo.shapes import polygonal
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
-from bluepool.services.ports import FeatureCollection, GeoJSON
 from bluepool.web.deps import ContextDep, CurrentUser
 from bluepool.web.schemas.collective import (
     AgencyIn,

@@ -20,9 +20,10 @@ from bluepool.domain.dispatch.records import (
 )
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.geojson import Feature
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
 from bluepool.services.dispatch import fleet, incidents, maps, units
-from bluepool.services.ports import Feature, IncidentFilter, UnitFilter
+from bluepool.services.ports import IncidentFilter, UnitFilter
 from bluepool.web.deps import ContextDep, CurrentUser, PageDep
 from bluepool.web.schemas.common import Problem
 from bluepool.web.schemas.dispatch import (
