@@ -216,7 +216,7 @@ def test_simulate_a_broken_collective_file_is_a_clear_error(
             '"demo/calibration.csv"', f'"{TESTS.parent / "scenarios/demo/calibration.csv"}"'
         )
     )
-    (tmp_path / "broken.yaml").write_text("agencies: [{id: Bad, name: B}]\n")
+    (tmp_path / "broken.yaml").write_text("agencies: [{id: 'bad id!', name: B}]\n")
     result = runner.invoke(main, ["simulate", str(scenario), "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 1
     assert "broken.yaml: agencies[0].id" in result.output

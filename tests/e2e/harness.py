@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from bluepool.cli import _load
+from bluepool.cli.load import load_collective_file
 from bluepool.config import Settings
 from bluepool.routing.network import demo_network_path
 from bluepool.web.app import create_app
@@ -94,7 +94,7 @@ def live_server(tmp: Path, **settings: Any) -> Iterator[LiveServer]:
         **settings,
     )
     with resources.as_file(DEMO) as path:
-        _load(cfg, path)
+        load_collective_file(cfg, path)
     app = create_app(cfg)
     server = LiveServer(app, free_port())
     server.start()

@@ -11,6 +11,7 @@ import pytest
 from bluepool.adapters.files.collective import read_collective
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
+from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency
 from bluepool.domain.dispatch.units import Unit
@@ -44,7 +45,8 @@ def demo() -> CollectiveSpec:
 
 
 def load(store: MemoryStore, spec: CollectiveSpec) -> dict[str, int]:
-    with MemoryUnitOfWork(store) as uow:
+    # As bootstrap wires it: the change log is the message bus's handler of the events.
+    with MemoryUnitOfWork(store, message_bus(lambda event: None, lambda: None)) as uow:
         return load_collective(
             uow,
             spec,

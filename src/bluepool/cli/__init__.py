@@ -12,7 +12,7 @@ import click
 
 from bluepool.cli.db import db
 from bluepool.cli.imports import import_
-from bluepool.cli.load import load, load_collective_file
+from bluepool.cli.load import load
 from bluepool.cli.serve import demo, serve
 from bluepool.cli.simulate import calibrate, simulate
 
@@ -32,6 +32,3 @@ main.add_command(simulate)
 main.add_command(calibrate)
 main.add_command(serve)
 main.add_command(demo)
-
-#: The name tests/e2e/harness.py loads the demo collective by (it was cli.py's).
-_load = load_collective_file

@@ -155,3 +155,21 @@ def test_scripts_parse_as_es_modules(script: str) -> None:
         check=False,
     )
     assert r.returncode == 0, r.stderr
+
+
+EVENT_TYPES = re.compile(r'<script type="application/json" id="event-types">(.*?)</script>')
+
+
+@pytest.mark.parametrize("path", ["/", "/officer"])
+def test_live_pages_get_the_stream_event_names_from_the_one_list(
+    client: TestClient, path: str
+) -> None:
+    import json
+
+    from bluepool.domain import events
+
+    (names,) = EVENT_TYPES.findall(client.get(path).text)
+    assert json.loads(names) == list(events.NAMES)
+    # ... and the script that listens names none of its own.
+    live = (STATIC / "js" / "live.js").read_text()
+    assert not any(f'"{name}"' in live for name in events.NAMES)
