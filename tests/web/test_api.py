@@ -720,7 +720,10 @@ def test_records_in_use_cannot_be_deleted(client: TestClient, as_admin: dict[str
     r = client.delete("/api/v1/units/east-p1", headers=as_admin)
     assert r.status_code == 409
     assert "east-officer" in r.json()["detail"]
+    r = client.delete("/api/v1/stations/east-hq", headers=as_admin)  # its units are posted there
+    assert (r.status_code, r.json()["code"]) == (409, "in_use")
     assert client.get("/api/v1/call-types/burglary", headers=as_admin).status_code == 200
+    assert client.get("/api/v1/stations/east-hq", headers=as_admin).status_code == 200
 
 
 def test_out_of_range_geometry_and_oversized_names_are_422(
@@ -746,6 +749,27 @@ def test_out_of_range_geometry_and_oversized_names_are_422(
     assert (
         client.get("/api/v1/units?offset=99999999999999999999", headers=as_admin).status_code == 422
     )
+
+
+def test_a_self_intersecting_boundary_is_repaired_and_a_flat_one_refused(
+    client: TestClient, as_admin: dict[str, str]
+) -> None:
+    # A bow tie: two triangles meeting in one point (the one geometry rule, geo.shapes).
+    bow = [[[9.60, 47.00], [9.62, 47.02], [9.62, 47.00], [9.60, 47.02], [9.60, 47.00]]]
+    body = {
+        "id": "bow",
+        "name": "Bow",
+        "agency": "west",
+        "geometry": {"type": "Polygon", "coordinates": bow},
+    }
+    r = client.post("/api/v1/jurisdictions", json=body, headers=as_admin)
+    assert r.status_code == 201
+    stored = client.get("/api/v1/jurisdictions/bow", headers=as_admin).json()["geometry"]
+    assert stored["type"] == "MultiPolygon"
+    flat = [[[9.60, 47.00], [9.61, 47.00], [9.62, 47.00], [9.60, 47.00]]]
+    body = {**body, "id": "flat", "geometry": {"type": "Polygon", "coordinates": flat}}
+    r = client.post("/api/v1/jurisdictions", json=body, headers=as_admin)
+    assert (r.status_code, r.json()["code"]) == (422, "bad_geometry")
 
 
 def test_a_device_clock_far_ahead_is_refused(
