@@ -1,7 +1,7 @@
 """Ports: what the use cases need from the outside world, as Protocols.
 
-Adapters implement them: ``adapters.db`` (SQLAlchemy), ``adapters.memory`` (in-process, for the
-simulator and the tests), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) and
+Adapters implement them: ``adapters.db`` (SQLAlchemy), ``adapters.memory`` (in-process, the
+tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) and
 ``routing`` (travel times by road).
 """
 

@@ -1,7 +1,7 @@
 """Dispatch policies: the sharing policies the collective runs under, as domain values.
 
-Every policy is a ``dispatch.Collective`` handed to the production ``recommend``, so the
-simulator never decides who may serve a call by itself:
+Every policy is a ``Collective`` (``domain.dispatch.recommend``) handed to the production
+``recommend``, so the simulator never decides who may serve a call by itself:
 
 - ``siloed``: no agency lends anything; each serves its own jurisdictions alone.
 - ``pooled``: every agency lends every unit anywhere, with no home reserve: the closest
