@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-bluepool-development-secret"
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     jurisdiction_max_gap_m: float = 500.0
     detour_factor: float = 1.4
     average_speed_kmh: float = 50.0
+    #: The largest request body accepted (bytes); a larger one is refused with 413 before it
+    #: is read. The biggest body bluepool takes is a jurisdiction's polygon.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

@@ -17,6 +17,7 @@ from bluepool.config import Settings
 from bluepool.web import errors
 from bluepool.web.api import access, changes, collective, dispatch, events, sharing
 from bluepool.web.auth import RecentUsers
+from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
 
 
@@ -38,6 +39,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(
+        Limits,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        secret=runtime.settings.secret_key,
+    )
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
