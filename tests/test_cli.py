@@ -277,3 +277,45 @@ def test_simulate_the_collective_in_the_database(runner: CliRunner, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     assert "pooled" in result.output
+
+
+def test_users_create_admin_and_reset_password_from_the_shell(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from bluepool.services.access import users
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    made = runner.invoke(
+        main,
+        ["users", "create-admin", "rootadmin", "--password-stdin", "--database-url", url],
+        input="first-secret\n",
+    )
+    assert made.exit_code == 0, made.output
+    weak = runner.invoke(
+        main,
+        ["users", "reset-password", "rootadmin", "--password-stdin", "--database-url", url],
+        input="RootAdmin\n",
+    )
+    assert weak.exit_code == 1
+    assert "must not be the user name" in weak.output
+    reset = runner.invoke(
+        main,
+        ["users", "reset-password", "rootadmin", "--activate", "--database-url", url],
+        input="second-secret\nsecond-secret\n",
+    )
+    assert reset.exit_code == 0, reset.output
+    runtime = bootstrap.build(Settings(database_url=url, environment="test"))
+    try:
+        assert users.authenticate(runtime.context, "rootadmin", "first-secret") is None
+        signed = users.authenticate(runtime.context, "rootadmin", "second-secret")
+        assert signed is not None
+        assert signed.role.value == "collective_admin"
+    finally:
+        runtime.engine.dispose()
+    missing = runner.invoke(
+        main,
+        ["users", "reset-password", "nobody", "--password-stdin", "--database-url", url],
+        input="third-secret\n",
+    )
+    assert missing.exit_code == 1
+    assert "no user nobody" in missing.output

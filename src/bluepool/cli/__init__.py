@@ -15,6 +15,7 @@ from bluepool.cli.imports import import_
 from bluepool.cli.load import load
 from bluepool.cli.serve import demo, serve
 from bluepool.cli.simulate import calibrate, simulate
+from bluepool.cli.users import users
 
 __all__ = ["main"]
 
@@ -32,3 +33,4 @@ main.add_command(simulate)
 main.add_command(calibrate)
 main.add_command(serve)
 main.add_command(demo)
+main.add_command(users)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bluepool.cli.errors import exit_messages
-from bluepool.cli.runtime import database_option, open_runtime, settings_from
+from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
 
 #: What to do when a jurisdiction to import exists already (the service says only that).
 REPLACE_HINT = "use --replace to redraw it"
@@ -74,9 +74,8 @@ def import_jurisdictions(
 ) -> None:
     """Read administrative boundaries (OSM extract or GeoJSON) and make them jurisdictions
     of the agencies named with --assign or --all-to."""
-    from bluepool.domain.access.roles import Role, User
     from bluepool.domain.collective.agencies import Jurisdiction
-    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, Username, slugify
+    from bluepool.domain.shared.ids import AgencyId, JurisdictionId, slugify
     from bluepool.geo.boundaries import read_boundaries
     from bluepool.geo.jurisdictions import JurisdictionIndex
     from bluepool.services.collective.jurisdictions import import_jurisdictions as save
@@ -127,7 +126,6 @@ def import_jurisdictions(
     if dry_run:
         click.echo("dry run: nothing changed")
         return
-    cli_user = User(Username("bluepool-cli"), Role.COLLECTIVE_ADMIN)
     with open_runtime(settings_from(database_url=database_url)) as runtime:
-        result = save(runtime.context, cli_user, chosen, replace)
+        result = save(runtime.context, operator(), chosen, replace)
     click.echo(f"{result.created} jurisdictions created, {result.updated} redrawn")

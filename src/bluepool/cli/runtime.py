@@ -12,6 +12,8 @@ import click
 
 from bluepool import bootstrap
 from bluepool.config import Settings
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.shared.ids import Username
 
 database_option = click.option(
     "--database-url",
@@ -47,3 +49,8 @@ def open_runtime(settings: Settings) -> Iterator[bootstrap.Runtime]:
         yield runtime
     finally:
         runtime.engine.dispose()
+
+
+def operator() -> User:
+    """Who the shell acts as: a collective admin named ``bluepool-cli`` in the change log."""
+    return User(Username("bluepool-cli"), Role.COLLECTIVE_ADMIN)

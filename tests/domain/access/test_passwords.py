@@ -29,3 +29,17 @@ def test_refuses_a_password_too_long_to_hash() -> None:
         check_password("x" * (MAX_PASSWORD_LENGTH + 1))
     assert err.value.code == "long_password"
     assert str(MAX_PASSWORD_LENGTH) in err.value.detail
+
+
+@pytest.mark.parametrize(
+    ("password", "username"),
+    [("dispatcher-2", "Dispatcher-2"), ("PassWord", None), ("changeme", "ann"), ("12345678", "")],
+)
+def test_refuses_the_user_name_and_known_defaults(password: str, username: str | None) -> None:
+    with pytest.raises(Invalid) as err:
+        check_password(password, username)
+    assert err.value.code == "default_password"
+
+
+def test_a_password_that_only_contains_the_name_is_fine() -> None:
+    check_password("ann-likes-long-walks", "ann")

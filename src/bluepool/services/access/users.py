@@ -11,7 +11,7 @@ from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.passwords import check_password
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import Role, User
-from bluepool.domain.shared.errors import Duplicate, Invalid
+from bluepool.domain.shared.errors import Conflict, Duplicate, Invalid
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.services.access import policy
@@ -37,7 +37,7 @@ def me(user: User) -> UserRecord:
 def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecord:
     """Create a user; an agency admin creates users of their own agency only."""
     policy.keep_user(user, new)
-    check_password(password)
+    check_password(password, new.username)
     with ctx.uow() as uow:
         if uow.users.get(new.username) is not None:
             raise Duplicate(f"user {new.username} exists")
@@ -65,6 +65,7 @@ def update_user(
     with ctx.uow() as uow:
         target = found(uow.users, Username(username), "user")
         policy.keep_user(user, target)
+        was_admin = target.active and target.role is Role.COLLECTIVE_ADMIN
         if role is not None:
             target.role = role
         if full_name is not None:
@@ -74,9 +75,11 @@ def update_user(
         if active is not None:
             target.active = active
         if password is not None:
-            check_password(password)
+            check_password(password, target.username)
             target.password_hash = ctx.hasher.hash(password)
         policy.keep_user(user, target)
+        if was_admin and not (target.active and target.role is Role.COLLECTIVE_ADMIN):
+            _keep_an_admin(uow, target)
         if target.active:  # a deactivated user may point at a unit that is gone
             _check_refs(uow, target)
         uow.users.update(target)
@@ -111,6 +114,22 @@ def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:
         for u in users
         if u.active and u.password_hash and ctx.hasher.verify(u.password_hash, u.username)
     ]
+
+
+def _keep_an_admin(uow: UnitOfWork, leaving: User) -> None:
+    """Refuse to demote or deactivate the last active collective admin: nobody could then
+    keep the collective's members, call types or admins (``bluepool users create-admin``
+    is the way back from the shell)."""
+    others = [
+        u
+        for u in uow.users.list()
+        if u.username != leaving.username and u.active and u.role is Role.COLLECTIVE_ADMIN
+    ]
+    if not others:
+        raise Conflict(
+            f"{leaving.username} is the last active collective admin: make another one first",
+            code="last_admin",
+        )
 
 
 def _check_refs(uow: UnitOfWork, target: User) -> None:
