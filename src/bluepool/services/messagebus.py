@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bluepool.domain.shared.events import Event
 from bluepool.services.plain import payload
@@ -52,26 +52,38 @@ class MessageBus:
 
     def handle_within(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
         for event in events:
-            handlers = self._within_for.get(type(event))
-            if handlers is None:
-                handlers = self._within_for[type(event)] = tuple(
-                    h for cls, h in self._within if isinstance(event, cls)
-                )
-            for handler in handlers:
+            for handler in _registered(self._within, self._within_for, type(event)):
                 handler(uow, event)
 
     def handle_after(self, events: Sequence[Event]) -> None:
         for event in events:
-            handlers = self._after_for.get(type(event))
-            if handlers is None:
-                handlers = self._after_for[type(event)] = tuple(
-                    h for cls, h in self._after if isinstance(event, cls)
-                )
-            for handler in handlers:
+            for handler in _registered(self._after, self._after_for, type(event)):
                 try:
                     handler(event)
                 except Exception:
                     log.exception("handler %r failed on %s", handler, event.type)
+
+
+H = TypeVar("H")
+
+
+def _registered(
+    handlers: list[tuple[type[Event], H]], cache: dict[type[Event], tuple[H, ...]], kind: type
+) -> tuple[H, ...]:
+    """The handlers registered for ``kind`` or a class it derives from (looked up once)."""
+    found = cache.get(kind)
+    if found is None:
+        found = cache[kind] = tuple(h for cls, h in handlers if issubclass(kind, cls))
+    return found
+
+
+def before_commit(uow: UnitOfWork, bus: MessageBus | None, events: Sequence[Event]) -> None:
+    """What every unit of work does with its events just before it commits: the
+    in-transaction handlers, then one outbox row per event, both in its transaction."""
+    if bus is not None:
+        bus.handle_within(uow, events)
+    for event in events:
+        uow.outbox.add(outbox_message(event))
 
 
 def outbox_message(event: Event) -> OutboxMessage:

@@ -22,14 +22,12 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 def plain(value: Any) -> Any:
     """Return ``value`` as JSON-able data."""
+    if isinstance(value, Enum):  # before str: a StrEnum is a str
+        return value.value
     if value is None or isinstance(value, (str, int, float, bool)):
-        if isinstance(value, Enum):
-            return value.value
         return value
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     if isinstance(value, frozenset | set):

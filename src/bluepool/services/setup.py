@@ -37,7 +37,7 @@ from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Duplicate
-from bluepool.domain.shared.events import Action, RecordChanged
+from bluepool.domain.shared.events import Action
 from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.domain.sharing.records import PolicyRecord
 from bluepool.domain.spec import CollectiveSpec, UserSpec
@@ -78,30 +78,29 @@ def load_collective(
     ]
     now = clock.now()
 
-    def created(event: type[RecordChanged], key: str, record: object) -> None:
-        uow.raise_event(event(now, actor, Action.CREATED, key, record))  # type: ignore[call-arg]
-
+    new = Action.CREATED
     for a in spec.agencies:
         uow.agencies.add(a)
-        created(AgencyChanged, a.id, AgencyRecord.of(a))
+        uow.raise_event(AgencyChanged(now, actor, new, a.id, AgencyRecord.of(a)))
     for j in spec.jurisdictions:
         uow.jurisdictions.add(j)
-        created(JurisdictionChanged, j.id, JurisdictionRecord.of(j, geometry=False))
+        record = JurisdictionRecord.of(j, geometry=False)
+        uow.raise_event(JurisdictionChanged(now, actor, new, j.id, record))
     for s in spec.stations:
         uow.stations.add(s)
-        created(StationChanged, s.id, StationRecord.of(s))
+        uow.raise_event(StationChanged(now, actor, new, s.id, StationRecord.of(s)))
     for u in units:
         uow.units.add(u)
-        created(UnitChanged, u.id, UnitRecord.of(u))
+        uow.raise_event(UnitChanged(now, actor, new, u.id, UnitRecord.of(u)))
     for c in spec.call_types:
         uow.call_types.add(c)
-        created(CallTypeChanged, c.code, CallTypeRecord.of(c))
+        uow.raise_event(CallTypeChanged(now, actor, new, c.code, CallTypeRecord.of(c)))
     for p in spec.policies:
         uow.policies.add(p)
-        created(PolicyChanged, p.agency_id, PolicyRecord.of(p))
+        uow.raise_event(PolicyChanged(now, actor, new, p.agency_id, PolicyRecord.of(p)))
     for user in users:
         uow.users.add(user)
-        created(UserChanged, user.username, UserRecord.of(user))
+        uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
     uow.commit()
     return {
         "agencies": len(spec.agencies),

@@ -20,7 +20,7 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
-from bluepool.services.messagebus import MessageBus, outbox_message
+from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
@@ -114,10 +114,7 @@ class SqlUnitOfWork:
         the same transaction; the after-commit handlers run once it has committed."""
         events, self._events = self._events, []
         if events:
-            if self.bus is not None:
-                self.bus.handle_within(self, events)
-            for event in events:
-                self.outbox.add(outbox_message(event))
+            before_commit(self, self.bus, events)
         try:
             self.session.commit()
         except IntegrityError as exc:

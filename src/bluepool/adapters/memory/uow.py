@@ -16,7 +16,7 @@ from bluepool.domain.shared.ids import (
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
-from bluepool.services.messagebus import MessageBus, outbox_message
+from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
     ChangeLog,
     IdempotencyKeys,
@@ -107,10 +107,7 @@ class MemoryUnitOfWork:
         parts = self._transactional
         try:
             if events:
-                if self.bus is not None:
-                    self.bus.handle_within(self, events)
-                for event in events:
-                    self.outbox.add(outbox_message(event))
+                before_commit(self, self.bus, events)
             with self.store.lock:
                 for part in parts:
                     part.validate()
