@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the BLUEPOOL_* variables that would give them (for worker
+        processes, which read their settings from the environment)."""
+        return {
+            f"BLUEPOOL_{name.upper()}": str(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production" and (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -19,12 +19,22 @@ DEMO_DIR = resources.files("bluepool") / "demo"
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API worker processes (more than one needs PostgreSQL)",
+)
 @database_option
 @roads_option
 @exit_messages()
-def serve(host: str, port: int, database_url: str | None, road_network: Path | None) -> None:
+def serve(
+    host: str, port: int, workers: int, database_url: str | None, road_network: Path | None
+) -> None:
     """Serve the dispatch center (API, console, event stream); migrates the database first."""
-    _serve(settings_from(database_url=database_url, road_network=road_network), host, port)
+    settings = settings_from(database_url=database_url, road_network=road_network)
+    _serve(settings, host, port, workers)
 
 
 @click.command()
@@ -55,12 +65,17 @@ def demo(host: str, port: int, database_url: str) -> None:
     _serve(settings, host, port)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from bluepool.adapters.db.migrate import upgrade
-    from bluepool.web.app import create_app
+    from bluepool.web.app import create_app, freeze_startup_objects
 
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise click.ClickException(
+            "several workers need PostgreSQL (--database-url postgresql://...): SQLite "
+            "takes one writer at a time"
+        )
     upgrade(settings.database_url)
     app = create_app(settings)
     if settings.environment == "production":
@@ -72,11 +87,22 @@ def _serve(settings: Settings, host: str, port: int) -> None:
                 "production refuses to start while these users' passwords equal their "
                 f"names (demo data?): {', '.join(weak[:10])}"
             )
-    # Start-up built long-lived objects (road network, jurisdictions): keep them out of the
-    # garbage collector's full sweeps, whose pauses would otherwise land in request tails.
-    gc.collect()
-    gc.freeze()
     click.echo(f"bluepool dispatch center on http://{host}:{port}  (API docs: /docs)")
+    if workers > 1:
+        # Each worker builds its own app from the environment; they must all sign tokens
+        # with one secret (the settings' own, random when none is configured).
+        app.state.runtime.engine.dispose()
+        os.environ.update(settings.as_environment())
+        uvicorn.run(
+            "bluepool.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
+    freeze_startup_objects()
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

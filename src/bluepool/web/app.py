@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -75,3 +76,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several workers (``bluepool serve --workers N``): its settings from
+    the BLUEPOOL_* variables the parent process set."""
+    app = create_app(Settings())
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Start-up built long-lived objects (road network, jurisdictions): keep them out of the
+    garbage collector's full sweeps, whose pauses would otherwise land in request tails."""
+    gc.collect()
+    gc.freeze()
