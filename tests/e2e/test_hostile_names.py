@@ -28,7 +28,7 @@ expect = pytest.importorskip(
 def hostile(label: str) -> str:
     """``label`` wrapped in markup that runs script wherever it is parsed as HTML."""
     return (
-        f'<img src=x onerror="window.__pwned=\'{label}\'">{label}'
+        f"<img src=x onerror=\"window.__pwned='{label}'\">{label}"
         f'"><script>window.__pwned=2</script>'
     )
 

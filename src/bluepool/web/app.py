@@ -34,7 +34,9 @@ class App(FastAPI):
     it by)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), self.state.runtime.settings.tile_url)
+        return SecurityHeaders(
+            super().build_middleware_stack(), self.state.runtime.settings.tile_url
+        )
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
