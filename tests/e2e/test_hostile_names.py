@@ -242,8 +242,8 @@ def test_the_officer_view_shows_hostile_names_as_text(
 
 
 def test_the_api_explorer_runs_under_the_policy(browser: Any, server: LiveServer) -> None:
-    """/docs: the vendored Swagger UI renders the API and opens an operation without a CSP
-    violation (its set-up script is a static file, not inline)."""
+    """/docs: the vendored Swagger UI renders the API, opens an operation and signs in
+    without a CSP violation (its set-up script is a static file, not inline)."""
     context = browser.new_context(viewport=DESK)
     context.add_init_script(WATCH)
     page = context.new_page()
@@ -261,7 +261,12 @@ def test_the_api_explorer_runs_under_the_policy(browser: Any, server: LiveServer
     operation.locator(".opblock-summary").click()
     expect(page.locator(".opblock-body").first).to_be_visible()
     page.get_by_role("button", name="Authorize").click()
-    expect(page.locator(".modal-ux")).to_be_visible()
+    modal = page.locator(".modal-ux")
+    modal.locator("#oauth_username").fill("dispatcher")
+    modal.locator("#oauth_password").fill("dispatcher")
+    modal.get_by_role("button", name="Apply given OAuth2 credentials").click()
+    expect(modal.get_by_role("button", name="Remove authorization")).to_be_visible()
+    expect(modal).to_contain_text("Authorized")  # the token came from /api/v1/auth/token
     assert page.evaluate("window.__csp") == []
     assert not errors, errors
     context.close()
