@@ -18,6 +18,7 @@ from bluepool.config import Settings
 from bluepool.web import errors
 from bluepool.web.api import access, changes, collective, dispatch, events, sharing
 from bluepool.web.auth import RecentUsers
+from bluepool.web.headers import ASGIApp, SecurityHeaders
 from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
 
@@ -27,15 +28,31 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+class App(FastAPI):
+    """FastAPI with the security headers outside every layer, Starlette's server-error one
+    included (a middleware added with ``add_middleware`` sits inside it: a 500 would pass
+    it by)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(
+            super().build_middleware_stack(), self.state.runtime.settings.tile_url
+        )
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app for ``settings`` (or around an already built runtime, for tests)."""
     runtime = runtime or bootstrap.build(settings or Settings())
-    app = FastAPI(
+    app = App(
         title="bluepool",
         version=bluepool.__version__,
         description="Central dispatch for a collective of police agencies that run their "
         "units as one fleet across jurisdiction lines.",
         generate_unique_id_function=_operation_id,
+        # /docs is the console's page (vendored Swagger UI, no inline script: see
+        # pages/views.py); ReDoc would need inline styles and a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
