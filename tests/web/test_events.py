@@ -21,9 +21,7 @@ def token(base_url: str, username: str = "dispatcher") -> str:
 
 def ticket(base_url: str, tok: str) -> str:
     """A single-use stream ticket (EventSource sends no Authorization header)."""
-    r = httpx.post(
-        f"{base_url}/api/v1/events/ticket", headers={"Authorization": f"Bearer {tok}"}
-    )
+    r = httpx.post(f"{base_url}/api/v1/events/ticket", headers={"Authorization": f"Bearer {tok}"})
     assert r.status_code == 200, r.text
     return str(r.json()["ticket"])
 

@@ -48,9 +48,7 @@ def _signed(request: Request, runtime: Runtime, token: str | None) -> Signed:
         return signed
     claims = auth.read(token, runtime.settings.secret_key) if token else None
     user = (
-        sessions.signed_in(runtime.context, claims.username, claims.session_id)
-        if claims
-        else None
+        sessions.signed_in(runtime.context, claims.username, claims.session_id) if claims else None
     )
     if user is not None and claims and claims.stamp != auth.stamp(user.password_hash, user.role):
         user = None  # the password or role changed since the token was issued

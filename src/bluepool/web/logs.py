@@ -8,7 +8,7 @@ import re
 
 #: Query parameters whose values are credentials.
 SECRET_PARAMS = ("ticket", "access_token", "refresh_token", "token")
-_SECRET = re.compile(r"([?&](?:%s)=)[^&#\s]*" % "|".join(SECRET_PARAMS), re.IGNORECASE)
+_SECRET = re.compile(r"([?&](?:{})=)[^&#\s]*".format("|".join(SECRET_PARAMS)), re.IGNORECASE)
 
 
 def redact(text: str) -> str:

@@ -47,9 +47,7 @@ def start_session(ctx: Context, user: User, ttl: timedelta) -> Grant:
     """Start a session for ``user``, who has just signed in; it lasts ``ttl`` at most."""
     now = ctx.clock.now()
     session_id, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
-    session = Session(
-        session_id, user.username, user_stamp(user), now, now + ttl, digest(secret)
-    )
+    session = Session(session_id, user.username, user_stamp(user), now, now + ttl, digest(secret))
     with ctx.uow() as uow:
         uow.sessions.add(session)
         uow.commit()

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from bluepool.bootstrap import Runtime
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import User
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
-from bluepool.bootstrap import Runtime
 from bluepool.services.access import sessions, users
 from bluepool.web import auth
 from bluepool.web.deps import ContextDep, CurrentSession, CurrentUser, RuntimeDep

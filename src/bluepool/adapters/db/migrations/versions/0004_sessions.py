@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ticket_hash", name=op.f("pk_stream_tickets")),
     )
     with op.batch_alter_table("stream_tickets") as batch:
-        batch.create_index(
-            batch.f("ix_stream_tickets_expires_at"), ["expires_at"], unique=False
-        )
+        batch.create_index(batch.f("ix_stream_tickets_expires_at"), ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
