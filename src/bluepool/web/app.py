@@ -15,12 +15,13 @@ import bluepool
 from bluepool import bootstrap
 from bluepool.bootstrap import Runtime
 from bluepool.config import Settings
-from bluepool.web import errors
+from bluepool.web import errors, logs
 from bluepool.web.api import access, changes, collective, dispatch, events, sharing
 from bluepool.web.auth import RecentUsers
 from bluepool.web.headers import ASGIApp, SecurityHeaders
 from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
+from bluepool.web.throttle import SignInThrottle
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
+    app.state.sign_in = sign_in_throttle(runtime.settings)
+    logs.install()
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         Limits,
@@ -93,6 +96,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
 
     return app
+
+
+def sign_in_throttle(settings: Settings) -> SignInThrottle:
+    return SignInThrottle(
+        settings.rate_limit_storage,
+        settings.sign_in_rate_per_address,
+        settings.sign_in_rate_per_username,
+        settings.sign_in_lockout_failures,
+        settings.sign_in_lockout_base_s,
+        settings.sign_in_lockout_max_s,
+    )
 
 
 def app_from_environment() -> FastAPI:

@@ -32,7 +32,8 @@ async def events(
     Each event's ``id`` is ``EPOCH-SEQ``; reconnect with ``Last-Event-ID`` to replay what
     was missed (the last 1,000 events are kept). After a server restart the old ids mean
     nothing: the stream then starts with a ``reset`` event (read your state again).
-    Browsers' EventSource may pass the token as ``?access_token=``. User records are
+    Browsers' EventSource, which sends no headers, opens it with a single-use ticket
+    (``POST /api/v1/events/ticket``, then ``?ticket=``). User records are
     streamed only to those who may read them."""
     broker = runtime.broker
     epoch, _, seq = (last_event_id or "").partition("-")
