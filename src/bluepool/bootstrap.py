@@ -121,5 +121,6 @@ def build(
         router=router,
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         read_uow=read_uow,
+        accept_outside_incidents=settings.outside_incidents == "accept",
     )
     return Runtime(settings, engine, broker, context)

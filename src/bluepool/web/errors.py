@@ -56,11 +56,27 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     detail = [
         {
             "field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"),
-            "reason": p.get("msg"),
+            "reason": _reason(p),
         }
         for p in problems
     ]
     return _problem(422, detail, "validation_error")
+
+
+_JSON_TYPES = {bool: "true or false", str: "text", int: "an integer", float: "a number"}
+
+
+def _reason(problem: Any) -> str:
+    """Pydantic's message; a wrong JSON type also says what was sent (``"47.1"`` is text,
+    not a number: bad input is refused, not coerced)."""
+    message = str(problem.get("msg", ""))
+    if str(problem.get("type", "")).endswith("_type") and "input" in problem:
+        sent = problem["input"]
+        got = "null" if sent is None else _JSON_TYPES.get(type(sent), type(sent).__name__)
+        if isinstance(sent, dict | list):
+            got = "an object" if isinstance(sent, dict) else "a list"
+        return f"{message}, not {got}"
+    return message
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
