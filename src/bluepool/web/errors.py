@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from bluepool.domain.shared import errors
+from bluepool.web.schemas.common import Problem
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
@@ -27,6 +28,20 @@ _HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     422: "invalid",
+}
+
+
+#: What any operation of the API may answer, whatever it does (declared once, on the /api/v1
+#: router; each route adds the 403, 404 and 409 it can give).
+EVERY_OPERATION: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Malformed JSON, or a NUL character in the URL"},
+    401: {"model": Problem, "description": "Not signed in, or the token is invalid or expired"},
+    413: {"model": Problem, "description": "The body is larger than BLUEPOOL_MAX_BODY_BYTES"},
+    422: {
+        "model": Problem,
+        "description": "Invalid input: `detail` names each field and why (code "
+        "`validation_error`), or a rule the input breaks (its own code)",
+    },
 }
 
 

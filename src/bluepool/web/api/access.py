@@ -18,12 +18,10 @@ from bluepool.web.schemas.access import Token, UserCreate, UserUpdate
 from bluepool.web.schemas.common import Problem
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
-@router.post(
-    "/auth/token", response_model=Token, tags=["auth"], responses={401: {"model": Problem}}
-)
+@router.post("/auth/token", response_model=Token, tags=["auth"])
 def token(runtime: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     """Sign in with username and password (OAuth2 password form); returns a bearer token."""
     if "\x00" in form.username or "\x00" in form.password or len(form.username) > 64:

@@ -37,7 +37,7 @@ from bluepool.web.schemas.collective import (
 from bluepool.web.schemas.common import Problem
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
 # agencies

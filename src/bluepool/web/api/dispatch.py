@@ -36,9 +36,7 @@ from bluepool.web.schemas.dispatch import (
 )
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {
-    c: {"model": Problem} for c in (400, 401, 403, 404, 409, 422)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 INCIDENTS: list[str | Enum] = ["incidents"]
 UNITS: list[str | Enum] = ["units"]
 
