@@ -3,7 +3,7 @@ position updates. Responses are the dispatch records (``domain.dispatch.records`
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
@@ -11,6 +11,19 @@ from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Sl
 
 
 class IncidentCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "call_type": "burglary",
+                    "priority": 2,
+                    "location": {"lat": 47.139, "lon": 9.5215},
+                    "description": "back door forced, caller at the neighbour's",
+                }
+            ]
+        }
+    )
+
     call_type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     priority: Integer | None = Field(
         default=None,
@@ -23,6 +36,8 @@ class IncidentCreate(Strict):
 
 
 class AssignmentCreate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"unit_id": "vaduz-p1"}]})
+
     unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
