@@ -284,3 +284,29 @@ def test_an_accepted_incident_outside_is_marked(accepting: TestClient) -> None:
 def test_the_setting_takes_only_refuse_or_accept() -> None:
     with pytest.raises(ValueError, match="outside_incidents"):
         Settings(outside_incidents="maybe")  # type: ignore[arg-type]
+
+
+# query strings -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/incidents?open=true", 200),
+        ("/api/v1/incidents?open=false", 200),
+        ("/api/v1/incidents?open=yes", 422),
+        ("/api/v1/incidents?open=1", 422),
+        ("/api/v1/jurisdictions?geometry=true", 200),
+        ("/api/v1/jurisdictions?geometry=on", 422),
+        ("/api/v1/incidents?priority=2", 200),
+        ("/api/v1/incidents?priority=two", 422),
+        ("/api/v1/units?limit=1.5", 422),
+    ],
+)
+def test_query_parameters_take_only_their_own_type(
+    client: TestClient, as_dispatcher: dict[str, str], url: str, status: int
+) -> None:
+    r = client.get(url, headers=as_dispatcher)
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert r.json()["detail"][0]["field"].startswith("query.")

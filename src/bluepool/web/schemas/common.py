@@ -45,6 +45,17 @@ def _time_as_text(value: Any) -> Any:
     return value
 
 
+def _flag_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("a flag is true or false")
+
+
+#: A flag in a query string: ``true`` or ``false`` (not ``yes``, ``on`` or ``1``).
+QueryFlag = Annotated[bool, BeforeValidator(_flag_text)]
+
 #: A moment as ISO 8601 text with a time zone (a number is refused, not read as epoch seconds).
 Moment = Annotated[AwareDatetime, BeforeValidator(_time_as_text)]
 
