@@ -4,6 +4,7 @@ every table, compared in full."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,6 +154,17 @@ def test_an_older_backup_is_migrated_after_restore(
         out = invoke(runner, "restore", str(file), "--database-url", empty)
         assert "schema 0001 migrated to" in out
         assert current(empty) == current_head(tmp_path)
+    with another(db_url, tmp_path) as newer:  # empty, but with the newest schema's tables
+        upgrade(newer)
+        out = invoke(runner, "restore", str(file), "--database-url", newer)
+        assert "schema 0001 migrated to" in out
+        assert contents(newer) == contents(empty_head(tmp_path))
+
+
+def empty_head(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'empty-head.db'}"
+    upgrade(url)
+    return url
 
 
 def current_head(tmp_path: Path) -> str | None:
@@ -199,6 +211,17 @@ def test_a_missing_database_file_is_a_clear_error(runner: CliRunner, tmp_path: P
     out = fail(runner, "backup", str(tmp_path / "b"), "--database-url", url)
     assert "no SQLite database at" in out
     assert not (tmp_path / "b").exists()
+    out = fail(runner, "backup", str(tmp_path / "nowhere" / "b"), "--database-url", url)
+    assert "no folder" in out
+
+
+def test_a_database_out_of_reach_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql://nobody@127.0.0.1:{port}/none?connect_timeout=2"
+    out = fail(runner, "backup", str(tmp_path / "b"), "--database-url", url)
+    assert "cannot reach the database" in out
 
 
 def test_missing_postgresql_tools_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

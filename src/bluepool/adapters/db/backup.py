@@ -1,15 +1,19 @@
 """Back up a bluepool database to one file and restore it (``bluepool backup`` / ``restore``).
 
-- **SQLite**: the sqlite3 online backup API copies the database page by page while the
-  server keeps running (a consistent snapshot: writers that commit during the copy make it
-  start over the pages they changed). The backup is itself a SQLite database, in rollback
-  journal mode so it is one self-contained file.
+- **SQLite**: the sqlite3 online backup API copies the database in one step, inside one
+  read transaction: a consistent snapshot, and in WAL mode the server's writers carry on
+  meanwhile (copying in small steps instead would restart after every write another
+  connection commits, and might never finish on a busy server). The backup is itself a
+  SQLite database, in rollback journal mode so it is one self-contained file. A restore
+  copies it back in one step too: the database is replaced whole or not at all.
 - **PostgreSQL**: ``pg_dump --format=custom`` (a consistent snapshot in one transaction;
   the server keeps running) and ``pg_restore``, found on ``PATH``. The password, if the
   URL has one, goes to them as ``PGPASSWORD``, never on a command line.
 
 A restore refuses a database that holds any rows unless ``force`` is given, then replaces
-its tables with the backup's and migrates them to the newest schema (a backup taken by an
+its tables with the backup's (on PostgreSQL in one transaction: ``pg_restore --clean
+--single-transaction``, after dropping the tables of a newer schema the backup does not
+have) and migrates them to the newest schema (a backup taken by an
 older bluepool comes back upgraded; one taken by a newer bluepool is refused). A backup
 restores into the kind of database it came from.
 """
@@ -21,7 +25,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, func, inspect, select, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 from bluepool.adapters.db.engine import make_engine, normalise_url
 from bluepool.adapters.db.migrate import alembic_config, upgrade
@@ -71,8 +77,34 @@ class Summary:
 def backup(url: str | URL, file: Path) -> Summary:
     """Write a consistent backup of the database at ``url`` to ``file`` (replaced if it
     exists, only once the backup is complete)."""
-    u = normalise_url(url)
+    with _reaching():
+        return _backup(normalise_url(url), file)
+
+
+def restore(file: Path, url: str | URL, *, force: bool = False) -> tuple[Summary, Summary]:
+    """Restore ``file`` into the database at ``url`` and migrate it to the newest schema.
+
+    Refuses a database that holds any rows unless ``force``. Returns the backup's summary
+    as restored and after migrating (its revision the newest).
+    """
+    with _reaching():
+        return _restore(file, normalise_url(url), force)
+
+
+@contextmanager
+def _reaching() -> Iterator[None]:
+    """A database that cannot be reached is a one-line error, not a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        raise BackupError(f"cannot reach the database: {first}") from None
+
+
+def _backup(u: URL, file: Path) -> Summary:
     file = file.expanduser()
+    if not file.parent.is_dir():
+        raise NotFound(f"no folder {file.parent} to write the backup into")
     partial = file.with_name(f".{file.name}.partial")
     try:
         if u.get_backend_name() == "sqlite":
@@ -89,13 +121,7 @@ def backup(url: str | URL, file: Path) -> Summary:
     return summary
 
 
-def restore(file: Path, url: str | URL, *, force: bool = False) -> tuple[Summary, Summary]:
-    """Restore ``file`` into the database at ``url`` and migrate it to the newest schema.
-
-    Refuses a database that holds any rows unless ``force``. Returns the backup's summary
-    as restored and after migrating (its revision the newest).
-    """
-    u = normalise_url(url)
+def _restore(file: Path, u: URL, force: bool) -> tuple[Summary, Summary]:
     file = file.expanduser()
     if not file.is_file():
         raise NotFound(f"no backup file {file}")
@@ -173,7 +199,7 @@ def _sqlite_backup(source: Path, target: Path) -> None:
     try:
         dst = sqlite3.connect(target)
         try:
-            src.backup(dst, pages=1024)
+            src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             dst.close()
@@ -271,12 +297,18 @@ def _pg_restore(file: Path, u: URL) -> None:
             "client tools"
         )
     uri, env = _libpq(u)
-    # The backup replaces the database's tables: drop them first (pg_restore's own --clean
-    # would leave tables a newer schema has and the backup does not).
-    _drop_tables(u)
+    listed = subprocess.run([tool, "--list", str(file)], capture_output=True, text=True)
+    if listed.returncode != 0:
+        raise BackupError(f"{file} cannot be read by pg_restore: {listed.stderr.strip()[:300]}")
+    in_backup = set(re.findall(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", listed.stdout, re.MULTILINE))
+    # What the backup does not have would stay beside it (a newer schema's tables): drop
+    # those; pg_restore --clean replaces the rest in its one transaction.
+    _drop_tables(u, keep=in_backup)
     _run(
         [
             tool,
+            "--clean",
+            "--if-exists",
             "--no-owner",
             "--no-privileges",
             "--single-transaction",
@@ -307,12 +339,14 @@ def _pg_dump_revision(file: Path) -> str | None:
     return None
 
 
-def _drop_tables(u: URL) -> None:
+def _drop_tables(u: URL, keep: set[str]) -> None:
     engine = make_engine(u)
     try:
         metadata = MetaData()
         metadata.reflect(engine)
-        metadata.drop_all(engine)
+        extra = [t for name, t in metadata.tables.items() if name not in keep]
+        if extra:
+            metadata.drop_all(engine, tables=extra)
     finally:
         engine.dispose()
 
@@ -345,6 +379,8 @@ def _check_revision(revision: str | None, file: Path) -> None:
 def _rows(u: URL) -> str:
     """What the database at ``u`` holds ("" when empty: no table with a row but the
     schema's revision)."""
+    if u.get_backend_name() == "sqlite" and not _sqlite_path(u).exists():
+        return ""
     engine = make_engine(u)
     try:
         metadata = MetaData()
