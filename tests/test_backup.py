@@ -270,7 +270,7 @@ def test_a_backup_taken_while_calls_come_in_is_consistent(
     try:
         assert started.wait(120)
         file = tmp_path / "live.backup"
-        invoke(runner, "backup", str(file), "--database-url", db_url)
+        out = invoke(runner, "backup", str(file), "--database-url", db_url)
     finally:
         stop.set()
         writer.join()
@@ -287,5 +287,6 @@ def test_a_backup_taken_while_calls_come_in_is_consistent(
             )
         engine.dispose()
     assert len(ids) >= 5
+    assert f"47 units, {len(ids)} incidents" in out  # the counts are the backup's own
     assert ids <= set(written)
     assert ids == logged

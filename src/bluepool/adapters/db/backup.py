@@ -7,8 +7,9 @@
   SQLite database, in rollback journal mode so it is one self-contained file. A restore
   copies it back in one step too: the database is replaced whole or not at all.
 - **PostgreSQL**: ``pg_dump --format=custom`` (a consistent snapshot in one transaction;
-  the server keeps running) and ``pg_restore``, found on ``PATH``. The password, if the
-  URL has one, goes to them as ``PGPASSWORD``, never on a command line.
+  the server keeps running; the counts printed are those of the same snapshot) and
+  ``pg_restore``, found on ``PATH``. The password, if the URL has one, goes to them as
+  ``PGPASSWORD``, never on a command line.
 
 A restore refuses a database that holds any rows unless ``force`` is given, then replaces
 its tables with the backup's (on PostgreSQL in one transaction: ``pg_restore --clean
@@ -111,8 +112,7 @@ def _backup(u: URL, file: Path) -> Summary:
             _sqlite_backup(_sqlite_path(u), partial)
             summary = _sqlite_summary(partial)
         elif u.get_backend_name() == "postgresql":
-            summary = summarise(u)
-            _pg_dump(u, partial)
+            summary = _pg_dump(u, partial)
         else:
             raise BackupError(f"cannot back up a {u.get_backend_name()} database")
         partial.replace(file)
@@ -272,7 +272,9 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(f"{what} failed: " + ("; ".join(lines[-3:]) or f"exit {done.returncode}"))
 
 
-def _pg_dump(u: URL, target: Path) -> None:
+def _pg_dump(u: URL, target: Path) -> Summary:
+    """Dump the database at ``u`` to ``target``; return the counts of the very snapshot
+    pg_dump copied (exported from a transaction of ours, held open meanwhile)."""
     tool = _tool("pg_dump")
     client, server = _client_major(tool), _server_major(u)
     if client < server:
@@ -281,11 +283,30 @@ def _pg_dump(u: URL, target: Path) -> None:
             "least the server's version (install its client tools)"
         )
     uri, env = _libpq(u)
-    _run(
-        [tool, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", uri],
-        env,
-        "pg_dump",
-    )
+    engine = make_engine(u)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar())
+                tables = set(inspect(conn).get_table_names())
+                summary = _summary(tables, lambda sql: conn.execute(text(sql)).scalar())
+                _run(
+                    [
+                        tool,
+                        "--format=custom",
+                        "--no-owner",
+                        "--no-privileges",
+                        f"--snapshot={snapshot}",
+                        f"--file={target}",
+                        uri,
+                    ],
+                    env,
+                    "pg_dump",
+                )
+    finally:
+        engine.dispose()
+    return summary
 
 
 def _pg_restore(file: Path, u: URL) -> None:
