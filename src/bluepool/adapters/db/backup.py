@@ -14,9 +14,9 @@
 A restore refuses a database that holds any rows unless ``force`` is given, then replaces
 its tables with the backup's (on PostgreSQL in one transaction: ``pg_restore --clean
 --single-transaction``, after dropping the tables of a newer schema the backup does not
-have) and migrates them to the newest schema (a backup taken by an
-older bluepool comes back upgraded; one taken by a newer bluepool is refused). A backup
-restores into the kind of database it came from.
+have) and migrates them to the newest schema (a backup taken by an older bluepool comes
+back upgraded; one taken by a newer bluepool is refused). A backup restores into the kind
+of database it came from.
 """
 
 from __future__ import annotations
