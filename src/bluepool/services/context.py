@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
+    AuditKeys,
     Clock,
     JurisdictionLocator,
     PasswordHasher,
@@ -32,6 +33,8 @@ class Context:
     #: A unit of work for reading only (on SQLite it does not queue behind writers);
     #: None: use ``uow``.
     read_uow: Callable[[], UnitOfWork] | None = None
+    #: The audit checkpoints' signing key; None: checkpoints cannot be made or checked.
+    audit_keys: AuditKeys | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

@@ -10,7 +10,7 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
@@ -35,6 +35,10 @@ from bluepool.adapters.db.tables import (
     OPEN_ASSIGNMENT_INDEX,
     AgencyRow,
     AssignmentRow,
+    AuditCheckpointRow,
+    AuditEntryRow,
+    AuditHeadRow,
+    AuditKeyRow,
     Base,
     CallTypeRow,
     ChangeLogRow,
@@ -49,6 +53,9 @@ from bluepool.adapters.db.tables import (
     UserRow,
 )
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.audit.chain import link
+from bluepool.domain.audit.checkpoints import Checkpoint
+from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
@@ -83,6 +90,7 @@ from bluepool.domain.shared.ids import (
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import (
+    AuditFilter,
     ChangeRecord,
     IncidentFilter,
     OutboxMessage,
@@ -886,4 +894,136 @@ def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
         user_from_row,
         user_values,
         "user",
+    )
+
+
+class SqlAuditLog(_Base):
+    """The audit log in ``audit_entries``, chained under the ``audit_head`` row.
+
+    ``append`` keeps the drafts of the transaction; ``flush`` (the unit of work calls it
+    just before it commits) locks the head row (``SELECT ... FOR UPDATE``; on SQLite the
+    transaction already holds the database's write lock), chains every draft after it,
+    writes them in one statement and moves the head. The lock is held until the commit,
+    so the next writer chains after these entries: the chain never forks. One lock per
+    transaction, however many entries it writes.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.drafts: list[AuditDraft] = []
+
+    def append(self, draft: AuditDraft) -> None:
+        self.drafts.append(draft)
+
+    def flush(self) -> None:
+        drafts, self.drafts = self.drafts, []
+        if not drafts:
+            return
+        head = self._execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash)
+            .where(AuditHeadRow.id == 1)
+            .with_for_update()
+        ).one()
+        seq, hash = int(head.seq), str(head.hash)
+        rows = []
+        for draft in drafts:
+            entry = link(seq, hash, draft)
+            seq, hash = entry.seq, entry.hash
+            rows.append(
+                {
+                    "seq": entry.seq,
+                    "at": entry.at,
+                    "actor": entry.actor,
+                    "kind": entry.kind,
+                    "action": entry.action,
+                    "agency": entry.agency,
+                    "subject": entry.subject,
+                    "body": entry.body,
+                    "prev_hash": entry.prev_hash,
+                    "hash": entry.hash,
+                }
+            )
+        self._execute(insert(AuditEntryRow), rows)
+        self._execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=hash))
+
+    def reset(self) -> None:
+        self.drafts = []
+
+    def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
+        e = AuditEntryRow
+        conditions: list[ColumnElement[bool]] = []
+        for column, value in (
+            (e.actor, where.actor),
+            (e.kind, where.kind),
+            (e.action, where.action),
+            (e.agency, where.agency),
+            (e.subject, where.subject),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if where.since is not None:
+            conditions.append(e.at >= where.since)
+        if where.until is not None:
+            conditions.append(e.at < where.until)
+        query = select(e).where(*conditions)
+        total = self._count(query)
+        rows = self._rows(query.order_by(e.seq.desc()).limit(page.limit).offset(page.offset))
+        return [_audit_entry(r) for r in rows], total
+
+    def entries(self, batch: int = 10_000) -> Iterator[AuditEntry]:
+        e = AuditEntryRow
+        result = self.session.execute(
+            select(
+                e.seq,
+                e.at,
+                e.actor,
+                e.kind,
+                e.action,
+                e.agency,
+                e.subject,
+                e.body,
+                e.prev_hash,
+                e.hash,
+            )
+            .order_by(e.seq)
+            .execution_options(yield_per=batch)
+        )
+        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in result:
+            yield AuditEntry(seq, at, actor, kind, action, agency, subject, body, prev_hash, hash)
+
+    def head(self) -> AuditEntry | None:
+        row = self.session.scalars(
+            select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(1)
+        ).first()
+        return _audit_entry(row) if row is not None else None
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._execute(
+            insert(AuditCheckpointRow).values(
+                seq=checkpoint.seq,
+                hash=checkpoint.hash,
+                at=checkpoint.at,
+                public_key=checkpoint.public_key,
+                signature=checkpoint.signature,
+            )
+        )
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self.session.scalars(
+            select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return Checkpoint(row.seq, row.hash, row.at, row.public_key, row.signature)
+
+    def signing_key(self) -> str | None:
+        return self.session.scalar(select(AuditKeyRow.private_pem).where(AuditKeyRow.id == 1))
+
+    def keep_signing_key(self, pem: str, at: datetime) -> None:
+        self._execute(insert(AuditKeyRow).values(id=1, private_pem=pem, created_at=at))
+
+
+def _audit_entry(r: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        r.seq, r.at, r.actor, r.kind, r.action, r.agency, r.subject, r.body, r.prev_hash, r.hash
     )

@@ -22,6 +22,7 @@ from bluepool.domain.shared.ids import (
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AuditLog,
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
@@ -52,6 +53,8 @@ class SqlUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    audit: AuditLog
+    _audit: repos.SqlAuditLog
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -85,6 +88,7 @@ class SqlUnitOfWork:
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
+        self.audit = self._audit = repos.SqlAuditLog(session)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -115,6 +119,8 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
+            # Last: the audit log's head stays locked from here to the commit.
+            self._audit.flush()
         try:
             self.session.commit()
         except IntegrityError as exc:
@@ -125,4 +131,5 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
+        self._audit.reset()
         self.session.rollback()

@@ -18,6 +18,7 @@ from bluepool.domain.shared.ids import (
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AuditLog,
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    audit: AuditLog
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -72,6 +74,7 @@ class MemoryUnitOfWork:
             changes := repos.MemoryChangeLog(self.store),
             idempotency := repos.MemoryIdempotencyKeys(self.store),
             outbox := repos.MemoryOutbox(self.store),
+            audit := repos.MemoryAuditLog(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -85,6 +88,7 @@ class MemoryUnitOfWork:
         self.changes = changes
         self.idempotency = idempotency
         self.outbox = outbox
+        self.audit = audit
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -7,7 +7,7 @@ this module.
 
 from __future__ import annotations
 
-from bluepool.domain.access.events import UserChanged
+from bluepool.domain.access.events import SignedIn, SignedOut, SignInFailed, UserChanged
 from bluepool.domain.access.passwords import check_password
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import Role, User
@@ -15,6 +15,7 @@ from bluepool.domain.shared.errors import Conflict, Duplicate, Invalid
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.services.access import policy
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
 from bluepool.services.ports import UnitOfWork
@@ -34,6 +35,7 @@ def me(user: User) -> UserRecord:
     return UserRecord.of(user)
 
 
+@refusal_recorded
 def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecord:
     """Create a user; an agency admin creates users of their own agency only."""
     policy.keep_user(user, new)
@@ -52,6 +54,7 @@ def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecor
     return record
 
 
+@refusal_recorded
 def update_user(
     ctx: Context,
     user: User,
@@ -97,12 +100,38 @@ def signed_in(ctx: Context, username: str) -> User | None:
         return uow.users.get(Username(username))
 
 
-def authenticate(ctx: Context, username: str, password: str) -> User | None:
-    """Return the active user with these credentials, else None."""
+#: The longest user name an audit entry of a failed sign-in keeps (as typed).
+TYPED_NAME_MAX = 64
+
+
+def authenticate(
+    ctx: Context, username: str, password: str, address: str | None = None
+) -> User | None:
+    """Return the active user with these credentials, else None. Either way the attempt
+    is in the audit log (the user name as typed and the client's ``address``, never the
+    password), committed in a transaction of its own."""
     found_user = signed_in(ctx, username)
-    if found_user is None or not found_user.active or not found_user.password_hash:
-        return None
-    return found_user if ctx.hasher.verify(found_user.password_hash, password) else None
+    ok = (
+        found_user is not None
+        and found_user.active
+        and bool(found_user.password_hash)
+        and ctx.hasher.verify(found_user.password_hash, password)
+    )
+    with ctx.uow() as uow:
+        now = ctx.clock.now()
+        if ok:
+            uow.raise_event(SignedIn(now, username, address))
+        else:
+            uow.raise_event(SignInFailed(now, username[:TYPED_NAME_MAX], address))
+        uow.commit()
+    return found_user if ok else None
+
+
+def sign_out(ctx: Context, user: User, address: str | None = None) -> None:
+    """Record that ``user`` signed out (the web layer forgets the token)."""
+    with ctx.uow() as uow:
+        uow.raise_event(SignedOut(ctx.clock.now(), user.username, address))
+        uow.commit()
 
 
 def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:
