@@ -129,37 +129,41 @@ def verify(
     """Check the chain ``entries`` (in seq order) and, with ``seal``, that it still holds
     the sealed entry. Returns every problem found, up to ``limit`` of them."""
     found: dict[tuple[int, Problem], Finding] = {}
-    recent: deque[_Link] = deque(maxlen=2 * window + 2)
-    pending: deque[_Link] = deque()
-    before: _Link | None = None
+    # (pos, seq, prev_hash, hash) of the entries around the one being read; plain tuples
+    # (the loop runs a million times), made _Links when a broken link is judged.
+    recent: deque[tuple[int, int, str, str]] = deque(maxlen=2 * window + 2)
+    pending: deque[int] = deque()
+    before: tuple[int, int, str, str] | None = None
     count = 0
     sealed_seq_hash: str | None = None
     seal_found_at: int | None = None
+    sha256 = hashlib.sha256
 
     def note(seq: int, problem: Problem, detail: str) -> None:
         found.setdefault((seq, problem), Finding(seq, problem, detail))
 
     for pos, entry in enumerate(entries):
         count += 1
-        if digest(entry.prev_hash, entry.body) != entry.hash:
-            note(entry.seq, Problem.EDITED, "its content no longer gives its hash")
-        else:
+        seq, prev_hash, hash = entry.seq, entry.prev_hash, entry.hash
+        if sha256((prev_hash + entry.body).encode("utf-8")).hexdigest() != hash:
+            note(seq, Problem.EDITED, "its content no longer gives its hash")
+        elif not _columns_agree(entry):
             _check_columns(entry, note)
-        here = _Link(pos, entry.seq, entry.prev_hash, entry.hash)
+        here = (pos, seq, prev_hash, hash)
         recent.append(here)
         if before is None:
-            if entry.prev_hash != GENESIS:
-                pending.append(here)
-        elif entry.prev_hash != before.hash:
-            pending.append(here)
-        elif entry.seq != before.seq + 1:
-            note(entry.seq, Problem.DELETED, _gap(before.seq, entry.seq))
+            if prev_hash != GENESIS:
+                pending.append(pos)
+        elif prev_hash != before[3]:
+            pending.append(pos)
+        elif seq != before[1] + 1:
+            note(seq, Problem.DELETED, _gap(before[1], seq))
         if seal is not None:
-            if entry.seq == seal.seq:
-                sealed_seq_hash = entry.hash
-            if entry.hash == seal.hash:
-                seal_found_at = entry.seq
-        while pending and pending[0].pos + window <= pos:
+            if seq == seal.seq:
+                sealed_seq_hash = hash
+            if hash == seal.hash:
+                seal_found_at = seq
+        while pending and pending[0] + window <= pos:
             _judge(pending.popleft(), recent, note)
         if len(found) >= limit:
             break
@@ -168,9 +172,36 @@ def verify(
         while pending and len(found) < limit:
             _judge(pending.popleft(), recent, note)
         if seal is not None:
-            _check_seal(seal, before, sealed_seq_hash, seal_found_at, note)
-    head_seq, head_hash = (before.seq, before.hash) if before else (0, GENESIS)
+            last = _Link(*before) if before else None
+            _check_seal(seal, last, sealed_seq_hash, seal_found_at, note)
+    head_seq, head_hash = (before[1], before[3]) if before else (0, GENESIS)
     return Verification(count, head_seq, head_hash, tuple(found.values())[:limit])
+
+
+def _columns_agree(entry: AuditEntry) -> bool:
+    """The quick check that the columns are the body's: the body as the columns would
+    write it (keys sorted, as RFC 8785 has them). False sends the entry to the exact
+    check (``_check_columns``), which also covers values the quick one cannot spell
+    (quotes, escapes)."""
+    agency, subject = entry.agency, entry.subject
+    head = (
+        f'{{"action":"{entry.action}","actor":"{entry.actor}","agency":'
+        f'{"null" if agency is None else f"{chr(34)}{agency}{chr(34)}"},"at":"'
+    )
+    body = entry.body
+    if not body.startswith(head):
+        return False
+    start = len(head)
+    end = body.find('"', start)
+    if end < 0 or not body.startswith('","data":', end):
+        return False
+    try:
+        if datetime.fromisoformat(body[start:end]) != entry.at:
+            return False
+    except ValueError:
+        return False
+    tail = "null" if subject is None else f'"{subject}"'
+    return body.endswith(f',"kind":"{entry.kind}","subject":{tail}}}')
 
 
 def _check_columns(entry: AuditEntry, note: _Note) -> None:
@@ -198,12 +229,14 @@ def _gap(seq_before: int, seq: int) -> str:
     return f"{missing} missing: it comes after seq {seq_before}"
 
 
-def _judge(broken: _Link, recent: deque[_Link], note: _Note) -> None:
-    """Say why ``broken`` does not follow the entry stored before it, from the entries
-    around it."""
-    start = recent[0].pos
-    if broken.pos < start:  # pragma: no cover - the window keeps it
+def _judge(pos: int, around: deque[tuple[int, int, str, str]], note: _Note) -> None:
+    """Say why the entry at ``pos`` does not follow the entry stored before it, from the
+    entries around it."""
+    start = around[0][0]
+    if pos < start:  # pragma: no cover - the window keeps it
         return
+    recent = [_Link(*t) for t in around]
+    broken = recent[pos - start]
     at = {link.hash: link for link in recent}
     following: dict[str, list[_Link]] = {}
     for link in recent:
@@ -212,8 +245,21 @@ def _judge(broken: _Link, recent: deque[_Link], note: _Note) -> None:
     target = at.get(broken.prev_hash)
     siblings = following.get(broken.prev_hash, [])
     if target is not None and len(siblings) > 1:
-        others = ", ".join(str(s.seq) for s in siblings if s is not broken)
-        note(broken.seq, Problem.FORKED, f"it and seq {others} both follow seq {target.seq}")
+        for other in siblings:
+            if other is broken:
+                continue
+            if other.hash in following:  # both branches go on: a fork
+                note(
+                    broken.seq,
+                    Problem.FORKED,
+                    f"it and seq {other.seq} both follow seq {target.seq}",
+                )
+            else:  # a dead end beside the chain: slipped in
+                note(
+                    other.seq,
+                    Problem.INSERTED,
+                    f"nothing follows it: seq {broken.seq} follows seq {target.seq}",
+                )
     elif target is not None and target.pos > broken.pos:
         note(
             broken.seq,
