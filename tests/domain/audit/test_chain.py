@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,7 +49,7 @@ def test_a_whole_chain_verifies() -> None:
     assert result.ok
     assert (result.entries, result.head_seq, result.head_hash) == (50, 50, log[-1].hash)
     assert log[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(log, log[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(log))
 
 
 def test_the_hash_covers_the_previous_hash_and_the_canonical_body() -> None:
@@ -194,7 +195,8 @@ def test_findings_are_capped() -> None:
     log = [dataclasses.replace(e, body=e.body + " ") for e in a_log(300)]
     result = verify(log, limit=10)
     assert len(result.findings) == 10
-    assert result.first is not None and result.first.seq == 1
+    assert result.first is not None
+    assert result.first.seq == 1
 
 
 @pytest.mark.parametrize("window", [1, 3, 4096])

@@ -119,8 +119,8 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
-            # Last: the audit log's head stays locked from here to the commit.
-            self._audit.flush()
+        # Last: the audit log's head stays locked from here to the commit.
+        self._audit.flush()
         try:
             self.session.commit()
         except IntegrityError as exc:
