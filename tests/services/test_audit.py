@@ -14,7 +14,7 @@ from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.adapters.signing import Ed25519Keys, private_pem
 from bluepool.domain.access.events import SignedIn
 from bluepool.domain.access.roles import Role, User
-from bluepool.domain.audit.chain import Problem
+from bluepool.domain.audit.chain import FindingKind
 from bluepool.domain.audit.entries import AuditEntry
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Conflict, Forbidden, Invalid
@@ -218,7 +218,7 @@ def test_verify_finds_an_edited_entry_in_the_store() -> None:
     report = log.verify_log(ctx, ANN)
     assert not report.ok
     assert report.first is not None
-    assert (report.first.seq, report.first.problem) == (1, Problem.EDITED)
+    assert (report.first.seq, report.first.problem) == (1, FindingKind.EDITED)
 
 
 def test_a_checkpoint_is_signed_and_catches_truncation() -> None:
@@ -237,7 +237,7 @@ def test_a_checkpoint_is_signed_and_catches_truncation() -> None:
     del store_of(ctx)[-1]
     report = log.verify_log(ctx, ANN, checkpoint)
     assert report.first is not None
-    assert (report.first.seq, report.first.problem) == (checkpoint.seq, Problem.TRUNCATED)
+    assert (report.first.seq, report.first.problem) == (checkpoint.seq, FindingKind.TRUNCATED)
 
 
 def test_a_forged_or_foreign_checkpoint_is_reported() -> None:

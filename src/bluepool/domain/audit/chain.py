@@ -60,7 +60,7 @@ def link(seq_before: int, hash_before: str, draft: AuditDraft) -> AuditEntry:
     )
 
 
-class Problem(StrEnum):
+class FindingKind(StrEnum):
     EDITED = "edited"
     DELETED = "deleted"
     INSERTED = "inserted"
@@ -72,7 +72,7 @@ class Problem(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Finding:
     seq: int
-    problem: Problem
+    problem: FindingKind
     detail: str
 
     def __str__(self) -> str:
@@ -114,7 +114,7 @@ class _Link(NamedTuple):
     hash: str
 
 
-_Note = Callable[[int, "Problem", str], None]
+_Note = Callable[[int, "FindingKind", str], None]
 
 _COLUMNS = ("actor", "kind", "action", "agency", "subject")
 
@@ -128,7 +128,7 @@ def verify(
 ) -> Verification:
     """Check the chain ``entries`` (in seq order) and, with ``seal``, that it still holds
     the sealed entry. Returns every problem found, up to ``limit`` of them."""
-    found: dict[tuple[int, Problem], Finding] = {}
+    found: dict[tuple[int, FindingKind], Finding] = {}
     # (pos, seq, prev_hash, hash) of the entries around the one being read; plain tuples
     # (the loop runs a million times), made _Links when a broken link is judged.
     recent: deque[tuple[int, int, str, str]] = deque(maxlen=2 * window + 2)
@@ -139,14 +139,14 @@ def verify(
     seal_found_at: int | None = None
     sha256 = hashlib.sha256
 
-    def note(seq: int, problem: Problem, detail: str) -> None:
+    def note(seq: int, problem: FindingKind, detail: str) -> None:
         found.setdefault((seq, problem), Finding(seq, problem, detail))
 
     for pos, entry in enumerate(entries):
         count += 1
         seq, prev_hash, hash = entry.seq, entry.prev_hash, entry.hash
         if sha256((prev_hash + entry.body).encode("utf-8")).hexdigest() != hash:
-            note(seq, Problem.EDITED, "its content no longer gives its hash")
+            note(seq, FindingKind.EDITED, "its content no longer gives its hash")
         elif not _columns_agree(entry):
             _check_columns(entry, note)
         here = (pos, seq, prev_hash, hash)
@@ -157,7 +157,7 @@ def verify(
         elif prev_hash != before[3]:
             pending.append(pos)
         elif seq != before[1] + 1:
-            note(seq, Problem.DELETED, _gap(before[1], seq))
+            note(seq, FindingKind.DELETED, _gap(before[1], seq))
         if seal is not None:
             if seq == seal.seq:
                 sealed_seq_hash = hash
@@ -208,18 +208,18 @@ def _check_columns(entry: AuditEntry, note: _Note) -> None:
     try:
         content = entry.content()
     except ValueError:
-        note(entry.seq, Problem.EDITED, "its body is not JSON")
+        note(entry.seq, FindingKind.EDITED, "its body is not JSON")
         return
     for name in _COLUMNS:
         if content.get(name) != getattr(entry, name):
-            note(entry.seq, Problem.EDITED, f"its {name} column disagrees with its body")
+            note(entry.seq, FindingKind.EDITED, f"its {name} column disagrees with its body")
             return
     try:
         at = datetime.fromisoformat(content.get("at", ""))
     except (TypeError, ValueError):
         at = None
     if at != entry.at:
-        note(entry.seq, Problem.EDITED, "its time column disagrees with its body")
+        note(entry.seq, FindingKind.EDITED, "its time column disagrees with its body")
 
 
 def _gap(seq_before: int, seq: int) -> str:
@@ -251,19 +251,19 @@ def _judge(pos: int, around: deque[tuple[int, int, str, str]], note: _Note) -> N
             if other.hash in following:  # both branches go on: a fork
                 note(
                     broken.seq,
-                    Problem.FORKED,
+                    FindingKind.FORKED,
                     f"it and seq {other.seq} both follow seq {target.seq}",
                 )
             else:  # a dead end beside the chain: slipped in
                 note(
                     other.seq,
-                    Problem.INSERTED,
+                    FindingKind.INSERTED,
                     f"nothing follows it: seq {broken.seq} follows seq {target.seq}",
                 )
     elif target is not None and target.pos > broken.pos:
         note(
             broken.seq,
-            Problem.REORDERED,
+            FindingKind.REORDERED,
             f"it follows seq {target.seq}, which is stored after it",
         )
     elif target is not None and target.pos < broken.pos - 1:
@@ -272,27 +272,29 @@ def _judge(pos: int, around: deque[tuple[int, int, str, str]], note: _Note) -> N
             if skipped.hash not in following:  # a moved entry is still followed
                 note(
                     skipped.seq,
-                    Problem.INSERTED,
+                    FindingKind.INSERTED,
                     f"nothing follows it: seq {broken.seq} follows seq {target.seq}",
                 )
     elif target is None and before is None:
         if broken.seq > 1:
-            note(1, Problem.DELETED, f"the log starts at seq {broken.seq}, after a missing entry")
+            note(
+                1, FindingKind.DELETED, f"the log starts at seq {broken.seq}, after a missing entry"
+            )
         else:
-            note(broken.seq, Problem.EDITED, "the first entry does not start the chain")
+            note(broken.seq, FindingKind.EDITED, "the first entry does not start the chain")
     elif target is None and before is not None:
         if any(f.pos > broken.pos for f in following.get(before.hash, ())):
             note(
                 broken.seq,
-                Problem.INSERTED,
+                FindingKind.INSERTED,
                 f"nothing follows it: a later entry follows seq {before.seq}",
             )
         elif broken.seq > before.seq + 1:
-            note(before.seq + 1, Problem.DELETED, _gap(before.seq, broken.seq))
+            note(before.seq + 1, FindingKind.DELETED, _gap(before.seq, broken.seq))
         else:
             note(
                 before.seq,
-                Problem.EDITED,
+                FindingKind.EDITED,
                 f"seq {broken.seq} was chained to another entry: this one was rewritten "
                 "(or entries after it deleted and the rest renumbered)",
             )
@@ -309,7 +311,7 @@ def _check_seal(
     if sealed_seq_hash == seal.hash:
         return
     if seal_found_at is not None:
-        problem = Problem.DELETED if seal_found_at < seal.seq else Problem.INSERTED
+        problem = FindingKind.DELETED if seal_found_at < seal.seq else FindingKind.INSERTED
         note(
             seal_found_at,
             problem,
@@ -320,12 +322,12 @@ def _check_seal(
         end = last.seq if last else 0
         note(
             end + 1,
-            Problem.TRUNCATED,
+            FindingKind.TRUNCATED,
             f"the log ends at seq {end}, but the checkpoint of {when} sealed seq {seal.seq}",
         )
     else:
         note(
             seal.seq,
-            Problem.EDITED,
+            FindingKind.EDITED,
             f"not the entry the checkpoint of {when} sealed: the log was rewritten up to here",
         )

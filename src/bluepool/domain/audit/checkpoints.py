@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import rfc8785
 
@@ -20,7 +20,7 @@ from bluepool.domain.audit.chain import Seal
 from bluepool.domain.shared.errors import Invalid
 
 #: The exported file's ``format``.
-FORMAT = "bluepool-audit-checkpoint/1"
+FORMAT: Final = "bluepool-audit-checkpoint/1"
 _HEX = re.compile(r"[0-9a-f]+")
 
 

@@ -110,7 +110,11 @@ def authenticate(
     """Return the active user with these credentials, else None. Either way the attempt
     is in the audit log (the user name as typed and the client's ``address``, never the
     password), committed in a transaction of its own."""
-    found_user = signed_in(ctx, username)
+    # A name no user can have (NUL, which PostgreSQL cannot even compare; too long) is
+    # refused without a look-up, and recorded as typed, NULs made visible.
+    readable = username.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    well_formed = readable == username and "\x00" not in password
+    found_user = signed_in(ctx, username) if well_formed and len(username) <= 64 else None
     ok = (
         found_user is not None
         and found_user.active
@@ -122,7 +126,7 @@ def authenticate(
         if ok:
             uow.raise_event(SignedIn(now, username, address))
         else:
-            uow.raise_event(SignInFailed(now, username[:TYPED_NAME_MAX], address))
+            uow.raise_event(SignInFailed(now, readable[:TYPED_NAME_MAX], address))
         uow.commit()
     return found_user if ok else None
 
