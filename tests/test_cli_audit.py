@@ -70,7 +70,11 @@ def test_a_loaded_collective_verifies_and_is_sealed(
 
 
 def test_an_edited_entry_exits_3_naming_its_seq(runner: CliRunner, loaded: str) -> None:
-    sql(loaded, "UPDATE audit_entries SET body = replace(body, '"actor":"', '"actor":"x') WHERE seq = 3")
+    sql(
+        loaded,
+        'UPDATE audit_entries SET body = replace(body, \'"actor":"\', \'"actor":"x\') '
+        "WHERE seq = 3",
+    )
     result = runner.invoke(main, ["audit", "verify", "--database-url", loaded])
     assert result.exit_code == DAMAGED
     assert "seq 3: edited" in result.output
