@@ -163,16 +163,26 @@ class AuditLog(Protocol):
     """The audit log: entries chained in the order they commit (``domain.audit``)."""
 
     def append(self, draft: AuditDraft) -> None:
-        """Chain ``draft`` after the head, in the current transaction. The SQL log holds
-        the head from the first append until commit, so writers never fork the chain."""
+        """Write ``draft`` in the current transaction; it is chained after the head as the
+        transaction commits (``adapters.db.repositories.SqlAuditLog``)."""
         ...
 
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
-        """Return one page of matching entries, newest first, and the total count."""
+        """Return one page of matching entries, newest first, and the total count (one
+        still waiting to be chained has seq 0 and no hashes)."""
         ...
 
     def entries(self) -> Iterator[AuditEntry]:
-        """Every entry, in seq order (streamed: for verification)."""
+        """Every chained entry, in seq order (streamed: for verification)."""
+        ...
+
+    def settle(self) -> int:
+        """Chain the committed entries still waiting for their link (on PostgreSQL they
+        are chained just after their commit); return how many were chained."""
+        ...
+
+    def waiting(self) -> int:
+        """How many committed entries wait to be chained (normally 0)."""
         ...
 
     def head(self) -> AuditEntry | None:

@@ -20,6 +20,8 @@ from sqlalchemy import (
     Executable,
     Result,
     Select,
+    Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -29,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bluepool.adapters.db.tables import (
     OPEN_ASSIGNMENT_INDEX,
@@ -53,7 +55,7 @@ from bluepool.adapters.db.tables import (
     UserRow,
 )
 from bluepool.domain.access.roles import Role, User
-from bluepool.domain.audit.chain import link
+from bluepool.domain.audit.chain import digest, link
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import (
@@ -901,35 +903,67 @@ class SqlAuditLog(_Base):
     """The audit log in ``audit_entries``, chained under the ``audit_head`` row.
 
     ``append`` keeps the drafts of the transaction; ``flush`` (the unit of work calls it
-    just before it commits) locks the head row (``SELECT ... FOR UPDATE``; on SQLite the
-    transaction already holds the database's write lock), chains every draft after it,
-    writes them in one statement and moves the head. The lock is held until the commit,
-    so the next writer chains after these entries: the chain never forks. One lock per
-    transaction, however many entries it writes.
+    just before it commits) writes them, in the transaction of what they record.
+
+    On SQLite the transaction already holds the database's write lock, so ``flush`` chains
+    them there and then: it reads the head, links each draft after it and moves it.
+
+    On PostgreSQL, holding the head row from the chaining to the commit would serialise
+    every writer's commit (its WAL flush) behind the last one: a few hundred transactions
+    a second on one disk. So ``flush`` writes the entries unchained (``seq`` empty), and
+    ``chain_waiting``, run by the unit of work just after the commit, chains whatever has
+    committed and waits, in one short transaction: it takes the head row with ``FOR
+    UPDATE SKIP LOCKED`` (a writer that finds it taken leaves its entries to the holder,
+    who looks again after its own commit), links the waiting entries in id order, moves
+    the head, commits, and repeats until none wait. One chainer at a time: the chain never
+    forks. An entry waits unchained for the moment between its commit and the next
+    chaining; ``settle`` chains them on demand (a checkpoint does, first).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sessions: sessionmaker[Session] | None = None) -> None:
         super().__init__(session)
+        self.sessions = sessions
         self.drafts: list[AuditDraft] = []
 
     def append(self, draft: AuditDraft) -> None:
         self.drafts.append(draft)
 
-    def flush(self) -> None:
+    @property
+    def deferred(self) -> bool:
+        """True when entries are chained after their commit (PostgreSQL)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def flush(self) -> bool:
+        """Write the drafts; return True when they wait to be chained after the commit."""
         drafts, self.drafts = self.drafts, []
         if not drafts:
-            return
+            return False
+        if self.deferred:
+            rows = [
+                {
+                    "at": d.at,
+                    "actor": d.actor,
+                    "kind": d.kind.value,
+                    "action": d.action,
+                    "agency": d.agency,
+                    "subject": d.subject,
+                    "body": d.body(),
+                }
+                for d in drafts
+            ]
+            self._execute(insert(AuditEntryRow), rows)
+            return True
         head = self._execute(
             select(AuditHeadRow.seq, AuditHeadRow.hash)
             .where(AuditHeadRow.id == 1)
             .with_for_update()
         ).one()
         seq, hash = int(head.seq), str(head.hash)
-        rows = []
+        chained = []
         for draft in drafts:
             entry = link(seq, hash, draft)
             seq, hash = entry.seq, entry.hash
-            rows.append(
+            chained.append(
                 {
                     "seq": entry.seq,
                     "at": entry.at,
@@ -943,11 +977,25 @@ class SqlAuditLog(_Base):
                     "hash": entry.hash,
                 }
             )
-        self._execute(insert(AuditEntryRow), rows)
+        self._execute(insert(AuditEntryRow), chained)
         self._execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=hash))
+        return False
 
     def reset(self) -> None:
         self.drafts = []
+
+    def settle(self) -> int:
+        if not self.deferred or self.sessions is None:
+            return 0
+        return chain_waiting(self.sessions)
+
+    def waiting(self) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.seq.is_(None))
+            )
+            or 0
+        )
 
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
         e = AuditEntryRow
@@ -967,7 +1015,7 @@ class SqlAuditLog(_Base):
             conditions.append(e.at < where.until)
         query = select(e).where(*conditions)
         total = self._count(query)
-        rows = self._rows(query.order_by(e.seq.desc()).limit(page.limit).offset(page.offset))
+        rows = self._rows(query.order_by(e.id.desc()).limit(page.limit).offset(page.offset))
         return [_audit_entry(r) for r in rows], total
 
     def entries(self, batch: int = 10_000) -> Iterator[AuditEntry]:
@@ -985,15 +1033,30 @@ class SqlAuditLog(_Base):
                 e.prev_hash,
                 e.hash,
             )
+            .where(e.seq.is_not(None))
             .order_by(e.seq)
             .execution_options(yield_per=batch)
         )
         for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in result:
-            yield AuditEntry(seq, at, actor, kind, action, agency, subject, body, prev_hash, hash)
+            yield AuditEntry(
+                seq or 0,
+                at,
+                actor,
+                kind,
+                action,
+                agency,
+                subject,
+                body,
+                prev_hash or "",
+                hash or "",
+            )
 
     def head(self) -> AuditEntry | None:
         row = self.session.scalars(
-            select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(1)
+            select(AuditEntryRow)
+            .where(AuditEntryRow.seq.is_not(None))
+            .order_by(AuditEntryRow.seq.desc())
+            .limit(1)
         ).first()
         return _audit_entry(row) if row is not None else None
 
@@ -1024,6 +1087,60 @@ class SqlAuditLog(_Base):
 
 
 def _audit_entry(r: AuditEntryRow) -> AuditEntry:
+    """The entry of a row; one still waiting to be chained has seq 0 and no hashes."""
     return AuditEntry(
-        r.seq, r.at, r.actor, r.kind, r.action, r.agency, r.subject, r.body, r.prev_hash, r.hash
+        r.seq or 0,
+        r.at,
+        r.actor,
+        r.kind,
+        r.action,
+        r.agency,
+        r.subject,
+        r.body,
+        r.prev_hash or "",
+        r.hash or "",
     )
+
+
+#: How many waiting entries one chaining transaction links, at most.
+CHAIN_BATCH = 2000
+_ENTRIES = cast("Table", AuditEntryRow.__table__)
+_LINK = (
+    _ENTRIES.update()
+    .where(_ENTRIES.c.id == bindparam("b_id"))
+    .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash"))
+)
+
+
+def chain_waiting(sessions: sessionmaker[Session]) -> int:
+    """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
+    transaction, until none wait or another chainer holds the head; return how many."""
+    total = 0
+    while True:
+        with sessions() as session:
+            head = session.execute(
+                select(AuditHeadRow.seq, AuditHeadRow.hash)
+                .where(AuditHeadRow.id == 1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if head is None:
+                return total  # the holder looks again after its commit
+            waiting = session.execute(
+                select(AuditEntryRow.id, AuditEntryRow.body)
+                .where(AuditEntryRow.seq.is_(None))
+                .order_by(AuditEntryRow.id)
+                .limit(CHAIN_BATCH)
+            ).all()
+            if not waiting:
+                return total
+            seq, hash = int(head.seq), str(head.hash)
+            links = []
+            for id, body in waiting:
+                seq, prev, hash = seq + 1, hash, digest(hash, body)
+                links.append({"b_id": id, "b_seq": seq, "b_prev": prev, "b_hash": hash})
+            session.execute(_LINK, links)
+            session.execute(
+                update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=hash)
+            )
+            session.commit()
+            total += len(waiting)

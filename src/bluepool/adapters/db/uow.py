@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Self
 
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from bluepool.services.ports import (
     Repository,
     UnitRepository,
 )
+
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -88,7 +91,7 @@ class SqlUnitOfWork:
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
-        self.audit = self._audit = repos.SqlAuditLog(session)
+        self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -119,13 +122,18 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
-        # Last: the audit log's head stays locked from here to the commit.
-        self._audit.flush()
+        # Last: on SQLite the audit entries are chained here (the head held to the commit)
+        waiting = self._audit.flush()
         try:
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
             raise repos.integrity_error(exc) from exc
+        if waiting:  # on PostgreSQL they are chained now, in a short transaction of their own
+            try:
+                repos.chain_waiting(self.session_factory)
+            except Exception:  # committed: the next chaining (or a checkpoint) links them
+                log.exception("could not chain the audit entries just committed")
         if events and self.bus is not None:
             self.bus.handle_after(events)
 

@@ -509,6 +509,12 @@ class MemoryAuditLog:
     def entries(self) -> Iterator[AuditEntry]:
         return iter(list(self.store.audit))
 
+    def settle(self) -> int:
+        return 0  # chained as they commit
+
+    def waiting(self) -> int:
+        return 0
+
     def head(self) -> AuditEntry | None:
         log = self.store.audit
         return log[-1] if log else None

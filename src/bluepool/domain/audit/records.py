@@ -20,6 +20,9 @@ class AuditReport:
     checkpoint: Checkpoint | None = None
     #: What is wrong with the checkpoint itself (a bad signature, another key), if anything.
     checkpoint_problem: str | None = None
+    #: Entries committed but not yet chained (on PostgreSQL, for a moment after their
+    #: commit; see ``SqlAuditLog``): not verified yet, and not a fault.
+    waiting: int = 0
 
     @property
     def ok(self) -> bool:
@@ -35,6 +38,7 @@ class AuditReport:
         verification: Verification,
         checkpoint: Checkpoint | None,
         checkpoint_problem: str | None,
+        waiting: int = 0,
     ) -> AuditReport:
         return cls(
             verification.entries,
@@ -43,4 +47,5 @@ class AuditReport:
             verification.findings,
             checkpoint,
             checkpoint_problem,
+            waiting,
         )

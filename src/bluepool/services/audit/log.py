@@ -43,7 +43,8 @@ def verify_log(ctx: Context, user: User, checkpoint: Checkpoint | None = None) -
                 problem = "the checkpoint is signed by another key than this collective's"
         seal = checkpoint.seal if checkpoint is not None and problem is None else None
         verification = verify(uow.audit.entries(), seal)
-    return AuditReport.of(verification, checkpoint, problem)
+        waiting = uow.audit.waiting()
+    return AuditReport.of(verification, checkpoint, problem, waiting)
 
 
 @refusal_recorded
@@ -52,6 +53,7 @@ def make_checkpoint(ctx: Context, user: User) -> Checkpoint:
     policy.checkpoint(user)
     keys = _keys(ctx)
     with ctx.uow() as uow:
+        uow.audit.settle()  # what has committed is chained before the head is sealed
         head = uow.audit.head()
         if head is None:
             raise Conflict("the audit log is empty: nothing to seal", code="empty_audit_log")
