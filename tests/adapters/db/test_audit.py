@@ -189,3 +189,32 @@ def test_drafts_are_only_chained_at_commit(uows: Factory) -> None:
         assert uow.audit.head() is None
         uow.commit()
     assert [e.kind for e in all_entries(uows)] == ["sign_out"]
+
+
+def test_on_postgresql_an_entry_left_waiting_is_chained_by_settle(db_url: str) -> None:
+    """On PostgreSQL entries are written unchained and linked just after the commit; one
+    whose chaining did not happen (the chainer had just looked) waits, shows seq 0, and is
+    linked by the next settle (a checkpoint settles first)."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    try:
+        from bluepool.adapters.db.repositories import SqlAuditLog
+
+        with sessions() as session:
+            log = SqlAuditLog(session, sessions)
+            log.append(AuditDraft(T0, "dora", Kind.SIGN_IN, "user.signed_in"))
+            waits = log.flush()
+            session.commit()
+        with SqlUnitOfWork(sessions) as uow:
+            if not waits:  # SQLite chains in the transaction
+                assert uow.audit.waiting() == 0
+                return
+            assert uow.audit.waiting() == 1
+            [entry], _ = uow.audit.find(AuditFilter(), Page())
+            assert (entry.seq, entry.hash) == (0, "")
+            assert list(uow.audit.entries()) == []
+            assert uow.audit.settle() == 1
+        assert [e.seq for e in all_entries(lambda: SqlUnitOfWork(sessions))] == [1]
+    finally:
+        engine.dispose()
