@@ -1128,35 +1128,44 @@ _LINK = (
 )
 
 
+_HEAD_SKIP_LOCKED = (
+    select(AuditHeadRow.seq, AuditHeadRow.hash)
+    .where(AuditHeadRow.id == 1)
+    .with_for_update(skip_locked=True)
+)
+_WAITING = (
+    select(AuditEntryRow.id, AuditEntryRow.body)
+    .where(AuditEntryRow.seq.is_(None))
+    .order_by(AuditEntryRow.id)
+    .limit(bindparam("batch"))
+)
+_MOVE_HEAD = (
+    update(AuditHeadRow)
+    .where(AuditHeadRow.id == 1)
+    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+)
+
+
 def chain_waiting(sessions: sessionmaker[Session]) -> int:
     """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
-    transaction, until none wait or another chainer holds the head; return how many."""
+    transaction, until none wait or another chainer holds the head; return how many.
+    (On a bare connection, not a session: every writer comes here after its commit.)"""
+    engine = sessions.kw["bind"]
     total = 0
-    while True:
-        with sessions() as session:
-            head = session.execute(
-                select(AuditHeadRow.seq, AuditHeadRow.hash)
-                .where(AuditHeadRow.id == 1)
-                .with_for_update(skip_locked=True)
-            ).first()
-            if head is None:
-                return total  # the holder looks again after its commit
-            waiting = session.execute(
-                select(AuditEntryRow.id, AuditEntryRow.body)
-                .where(AuditEntryRow.seq.is_(None))
-                .order_by(AuditEntryRow.id)
-                .limit(CHAIN_BATCH)
-            ).all()
-            if not waiting:
-                return total
-            seq, hash = int(head.seq), str(head.hash)
-            links = []
-            for id, body in waiting:
-                seq, prev, hash = seq + 1, hash, digest(hash, body)
-                links.append({"b_id": id, "b_seq": seq, "b_prev": prev, "b_hash": hash})
-            session.execute(_LINK, links)
-            session.execute(
-                update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=hash)
-            )
-            session.commit()
+    with engine.connect() as conn:
+        while True:
+            with conn.begin():
+                head = conn.execute(_HEAD_SKIP_LOCKED).first()
+                if head is None:
+                    return total  # the holder looks again after its commit
+                waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
+                if not waiting:
+                    return total
+                seq, hash = int(head.seq), str(head.hash)
+                links = []
+                for id, body in waiting:
+                    seq, prev, hash = seq + 1, hash, digest(hash, body)
+                    links.append({"b_id": id, "b_seq": seq, "b_prev": prev, "b_hash": hash})
+                conn.execute(_LINK, links)
+                conn.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": hash})
             total += len(waiting)
