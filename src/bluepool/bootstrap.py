@@ -18,6 +18,7 @@ from bluepool.adapters.clock import SystemClock
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
+from bluepool.adapters.signing import Ed25519Keys
 from bluepool.config import Settings
 from bluepool.domain.collective.events import JurisdictionChanged
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
@@ -25,6 +26,7 @@ from bluepool.domain.shared.events import Event
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services import changelog
+from bluepool.services.audit import recorder
 from bluepool.services.context import Context
 from bluepool.services.messagebus import MessageBus
 from bluepool.services.ports import Clock, PasswordHasher, Router, UnitOfWork
@@ -75,14 +77,21 @@ def message_bus(
 ) -> MessageBus:
     """The one place events meet their handlers.
 
-    Inside the transaction: every event's line in the change log. After the commit: every
-    event to the live stream (``publish``), and a changed jurisdiction rebuilds the
-    jurisdiction locator. (Every event also goes to the outbox, written by the unit of work
-    itself.)
+    Inside the transaction: every event's line in the change log and its entry in the
+    audit log. After the commit: every published event to the live stream (``publish``;
+    sign-ins and other access facts are for the audit log only), and a changed
+    jurisdiction rebuilds the jurisdiction locator. (Every published event also goes to
+    the outbox, written by the unit of work itself.)
     """
     bus = MessageBus()
     bus.within(Event, changelog.record)
-    bus.after(Event, publish)
+    bus.within(Event, recorder.record)
+
+    def publish_published(event: Event) -> None:
+        if event.published:
+            publish(event)
+
+    bus.after(Event, publish_published)
     bus.after(JurisdictionChanged, lambda _: jurisdictions_changed())
     return bus
 
@@ -126,5 +135,8 @@ def build(
         ),
         read_uow=read_uow,
         accept_outside_incidents=settings.outside_incidents == "accept",
+        audit_keys=Ed25519Keys(
+            settings.audit_signing_key_file, development=settings.environment != "production"
+        ),
     )
     return Runtime(settings, engine, broker, context)

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     #: The largest request body accepted (bytes); a larger one is refused with 413 before it
     #: is read. The biggest body bluepool takes is a jurisdiction's polygon.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: The Ed25519 private key (PEM) that signs the audit log's checkpoints. Without one,
+    #: production refuses to make checkpoints and other environments keep a development
+    #: key in the database.
+    audit_signing_key_file: Path | None = None
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

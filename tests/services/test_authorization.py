@@ -39,10 +39,11 @@ from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
+from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
 from bluepool.services.dispatch import fleet, incidents, maps, units
-from bluepool.services.ports import IncidentFilter, Page, UnitFilter
+from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
 
@@ -63,6 +64,7 @@ DISPATCH = frozenset({R.DISPATCHER, R.SUPERVISOR, R.COLLECTIVE_ADMIN})
 KEEPERS_OF_A = frozenset({R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 COLLECTIVE_ADMIN = frozenset({R.COLLECTIVE_ADMIN})
 READ_ALL = frozenset({R.SUPERVISOR, R.ANALYST, R.COLLECTIVE_ADMIN})
+AUDIT_READERS = frozenset({R.ANALYST, R.COLLECTIVE_ADMIN})
 
 
 class Clock:
@@ -318,6 +320,15 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: sessions.issue_stream_ticket(c, u, an_officers_session(c)),
         frozenset(),
     ),
+    # audit
+    (
+        audit_log.list_entries,
+        lambda c, u: audit_log.list_entries(c, u, AuditFilter(), Page()),
+        AUDIT_READERS,
+    ),
+    (audit_log.verify_log, lambda c, u: audit_log.verify_log(c, u), AUDIT_READERS),
+    (audit_log.latest_checkpoint, lambda c, u: audit_log.latest_checkpoint(c, u), AUDIT_READERS),
+    (audit_log.make_checkpoint, lambda c, u: audit_log.make_checkpoint(c, u), COLLECTIVE_ADMIN),
 ]
 
 #: Public functions of services/ that are not use cases run by a signed-in user.
@@ -334,6 +345,8 @@ NOT_ACTING = {
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
+    "bluepool.services.audit.reads.note": "records a read inside a read use case",
+    "bluepool.services.audit.refusals.record_refusal": "records a refusal of a use case",
 }
 
 

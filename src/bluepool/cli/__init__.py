@@ -1,8 +1,8 @@
 """The ``bluepool`` command: serve the dispatch center, run the demo, load a collective.
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
-``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate) and
-``serve`` (serve, demo).
+``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
+(serve, demo), ``users`` and ``audit`` (audit verify, checkpoint, export-checkpoint).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
 from bluepool.cli.imports import import_
@@ -38,3 +39,4 @@ main.add_command(demo)
 main.add_command(users)
 main.add_command(backup)
 main.add_command(restore)
+main.add_command(audit)

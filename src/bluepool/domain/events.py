@@ -7,7 +7,14 @@ here.
 
 from __future__ import annotations
 
-from bluepool.domain.access.events import UserChanged
+from bluepool.domain.access.events import (
+    RecordsRead,
+    SignedIn,
+    SignedOut,
+    SignInFailed,
+    UserChanged,
+    WriteRefused,
+)
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
@@ -42,6 +49,11 @@ EVENTS: tuple[type[Event], ...] = (
     CallTypeChanged,
     PolicyChanged,
     UserChanged,
+    SignedIn,
+    SignInFailed,
+    SignedOut,
+    WriteRefused,
+    RecordsRead,
 )
 
 #: Every wire name, in a stable order, each once.

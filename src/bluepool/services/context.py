@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
+    AuditKeys,
     Clock,
     JurisdictionLocator,
     PasswordHasher,
@@ -35,6 +36,8 @@ class Context:
     #: Whether the collective takes calls outside every jurisdiction (marked ``outside``);
     #: otherwise they are refused (``outside_jurisdictions``).
     accept_outside_incidents: bool = False
+    #: The audit checkpoints' signing key; None: checkpoints cannot be made or checked.
+    audit_keys: AuditKeys | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

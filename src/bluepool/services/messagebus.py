@@ -79,11 +79,13 @@ def _registered(
 
 def before_commit(uow: UnitOfWork, bus: MessageBus | None, events: Sequence[Event]) -> None:
     """What every unit of work does with its events just before it commits: the
-    in-transaction handlers, then one outbox row per event, both in its transaction."""
+    in-transaction handlers, then one outbox row per published event, both in its
+    transaction (an unpublished one, a sign-in say, is only for the audit log)."""
     if bus is not None:
         bus.handle_within(uow, events)
     for event in events:
-        uow.outbox.add(outbox_message(event))
+        if event.published:
+            uow.outbox.add(outbox_message(event))
 
 
 def outbox_message(event: Event) -> OutboxMessage:

@@ -7,13 +7,15 @@ tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
+from bluepool.domain.audit.checkpoints import Checkpoint
+from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.units import Unit, UnitStatus
@@ -139,6 +141,66 @@ class Outbox(Protocol):
     def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str | None = None
+    kind: str | None = None
+    action: str | None = None
+    agency: str | None = None
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    items: tuple[AuditEntry, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditLog(Protocol):
+    """The audit log: entries chained in the order they commit (``domain.audit``)."""
+
+    def append(self, draft: AuditDraft) -> None:
+        """Write ``draft`` in the current transaction; it is chained after the head as the
+        transaction commits (``adapters.db.repositories.SqlAuditLog``)."""
+        ...
+
+    def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
+        """Return one page of matching entries, newest first, and the total count (one
+        still waiting to be chained has seq 0 and no hashes)."""
+        ...
+
+    def entries(self) -> Iterator[AuditEntry]:
+        """Every chained entry, in seq order (streamed: for verification)."""
+        ...
+
+    def settle(self) -> int:
+        """Chain the committed entries still waiting for their link (on PostgreSQL they
+        are chained just after their commit); return how many were chained."""
+        ...
+
+    def waiting(self) -> int:
+        """How many committed entries wait to be chained (normally 0)."""
+        ...
+
+    def head(self) -> AuditEntry | None:
+        """The last committed entry (None: the log is empty)."""
+        ...
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+
+    def latest_checkpoint(self) -> Checkpoint | None: ...
+
+    def signing_key(self) -> str | None:
+        """The development signing key kept in the database (PEM), if one was made."""
+        ...
+
+    def keep_signing_key(self, pem: str, at: datetime) -> None: ...
+
+
 class IdempotencyKeys(Protocol):
     def seen(self, key: str) -> bool:
         """Return True when ``key`` was recorded before."""
@@ -184,6 +246,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     sessions: SessionRepository
     stream_tickets: StreamTickets
+    audit: AuditLog
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -198,6 +261,32 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class Signer(Protocol):
+    """Signs checkpoints (Ed25519)."""
+
+    #: Hex of the 32-byte public key.
+    public_key: str
+
+    def sign(self, message: bytes) -> str:
+        """Return the signature of ``message``, in hex."""
+        ...
+
+
+class AuditKeys(Protocol):
+    """Where the checkpoints' signing key comes from, and how signatures are checked."""
+
+    def signer(self, uow: UnitOfWork) -> Signer:
+        """The key to sign with (the configured one, or a development key kept in the
+        database); raise Invalid when there is none to use."""
+        ...
+
+    def known(self, uow: UnitOfWork) -> str | None:
+        """The public key checkpoints are signed with here (None: no key yet)."""
+        ...
+
+    def verify(self, public_key: str, message: bytes, signature: str) -> bool: ...
 
 
 class Clock(Protocol):

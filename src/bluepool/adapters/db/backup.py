@@ -397,9 +397,15 @@ def _check_revision(revision: str | None, file: Path) -> None:
         )
 
 
+#: Tables a freshly migrated database already has a row in: the schema's revision, and the
+#: audit chain's head (its genesis, while the log is empty; any entry would be in
+#: ``audit_entries``).
+SEEDED = frozenset({"alembic_version", "audit_head"})
+
+
 def _rows(u: URL) -> str:
-    """What the database at ``u`` holds ("" when empty: no table with a row but the
-    schema's revision)."""
+    """What the database at ``u`` holds ("" when empty: no table with a row but those the
+    schema itself fills, ``SEEDED``)."""
     if u.get_backend_name() == "sqlite" and not _sqlite_path(u).exists():
         return ""
     engine = make_engine(u)
@@ -409,7 +415,7 @@ def _rows(u: URL) -> str:
         found = []
         with engine.connect() as conn:
             for name, table in sorted(metadata.tables.items()):
-                if name == "alembic_version":
+                if name in SEEDED:
                     continue
                 n = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
                 if n:

@@ -10,16 +10,19 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     CursorResult,
     Executable,
     Result,
     Select,
+    Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -29,12 +32,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bluepool.adapters.db.tables import (
     OPEN_ASSIGNMENT_INDEX,
     AgencyRow,
     AssignmentRow,
+    AuditCheckpointRow,
+    AuditEntryRow,
+    AuditHeadRow,
+    AuditKeyRow,
     Base,
     CallTypeRow,
     ChangeLogRow,
@@ -53,6 +60,9 @@ from bluepool.adapters.db.tables import (
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.access.sessions import Session as DomainSession
 from bluepool.domain.access.sessions import StreamTicket
+from bluepool.domain.audit.chain import digest, link
+from bluepool.domain.audit.checkpoints import Checkpoint
+from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
@@ -87,6 +97,7 @@ from bluepool.domain.shared.ids import (
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import (
+    AuditFilter,
     ChangeRecord,
     IncidentFilter,
     OutboxMessage,
@@ -981,3 +992,274 @@ class SqlStreamTickets(_Base):
             delete(StreamTicketRow).where(StreamTicketRow.ticket_hash == ticket_hash)
         )
         return ticket if taken == 1 and now < ticket.expires_at else None
+
+
+_ENTRIES = cast("Table", AuditEntryRow.__table__)
+
+
+class SqlAuditLog(_Base):
+    """The audit log in ``audit_entries``, chained under the ``audit_head`` row.
+
+    ``append`` keeps the drafts of the transaction; ``flush`` (the unit of work calls it
+    just before it commits) writes them, in the transaction of what they record.
+
+    On SQLite the transaction already holds the database's write lock, so ``flush`` chains
+    them there and then: it reads the head, links each draft after it and moves it.
+
+    On PostgreSQL, holding the head row from the chaining to the commit would serialise
+    every writer's commit (its WAL flush) behind the last one: a few hundred transactions
+    a second on one disk. So ``flush`` writes the entries unchained (``seq`` empty), and
+    ``chain_waiting``, run by the unit of work just after the commit, chains whatever has
+    committed and waits, in one short transaction: it takes the head row with ``FOR
+    UPDATE SKIP LOCKED`` (a writer that finds it taken leaves its entries to the holder,
+    who looks again after its own commit), links the waiting entries in id order, moves
+    the head, commits, and repeats until none wait. One chainer at a time: the chain never
+    forks. An entry waits unchained for the moment between its commit and the next
+    chaining; ``settle`` chains them on demand (a checkpoint does, first).
+    """
+
+    def __init__(self, session: Session, sessions: sessionmaker[Session] | None = None) -> None:
+        super().__init__(session)
+        self.sessions = sessions
+        self.drafts: list[AuditDraft] = []
+
+    def append(self, draft: AuditDraft) -> None:
+        self.drafts.append(draft)
+
+    @property
+    def deferred(self) -> bool:
+        """True when entries are chained after their commit (PostgreSQL)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def flush(self) -> bool:
+        """Write the drafts; return True when they wait to be chained after the commit."""
+        drafts, self.drafts = self.drafts, []
+        if not drafts:
+            return False
+        if self.deferred:
+            rows = [
+                {
+                    "at": d.at,
+                    "actor": d.actor,
+                    "kind": d.kind.value,
+                    "action": d.action,
+                    "agency": d.agency,
+                    "subject": d.subject,
+                    "body": d.body(),
+                }
+                for d in drafts
+            ]
+            self._execute(insert(AuditEntryRow), rows)
+            return True
+        head = self._execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash)
+            .where(AuditHeadRow.id == 1)
+            .with_for_update()
+        ).one()
+        seq, hash = int(head.seq), str(head.hash)
+        chained = []
+        for draft in drafts:
+            entry = link(seq, hash, draft)
+            seq, hash = entry.seq, entry.hash
+            chained.append(
+                {
+                    "seq": entry.seq,
+                    "at": entry.at,
+                    "actor": entry.actor,
+                    "kind": entry.kind,
+                    "action": entry.action,
+                    "agency": entry.agency,
+                    "subject": entry.subject,
+                    "body": entry.body,
+                    "prev_hash": entry.prev_hash,
+                    "hash": entry.hash,
+                }
+            )
+        self._execute(insert(AuditEntryRow), chained)
+        self._execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=hash))
+        return False
+
+    def reset(self) -> None:
+        self.drafts = []
+
+    def settle(self) -> int:
+        if not self.deferred or self.sessions is None:
+            return 0
+        return chain_waiting(self.sessions)
+
+    def waiting(self) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.seq.is_(None))
+            )
+            or 0
+        )
+
+    def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
+        e = AuditEntryRow
+        conditions: list[ColumnElement[bool]] = []
+        for column, value in (
+            (e.actor, where.actor),
+            (e.kind, where.kind),
+            (e.action, where.action),
+            (e.agency, where.agency),
+            (e.subject, where.subject),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if where.since is not None:
+            conditions.append(e.at >= where.since)
+        if where.until is not None:
+            conditions.append(e.at < where.until)
+        query = select(e).where(*conditions)
+        total = self._count(query)
+        rows = self._rows(query.order_by(e.id.desc()).limit(page.limit).offset(page.offset))
+        return [_audit_entry(r) for r in rows], total
+
+    def entries(self, batch: int = 10_000) -> Iterator[AuditEntry]:
+        """Every chained entry in seq order, streamed (a server-side cursor on
+        PostgreSQL), through Core rather than the ORM: a million rows are read for one
+        verification."""
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            yield from _postgres_entries(connection, batch)
+            return
+        c = _ENTRIES.c
+        result = connection.execute(
+            select(
+                c.seq,
+                c.at,
+                c.actor,
+                c.kind,
+                c.action,
+                c.agency,
+                c.subject,
+                c.body,
+                c.prev_hash,
+                c.hash,
+            )
+            .where(c.seq.is_not(None))
+            .order_by(c.seq)
+            .execution_options(yield_per=batch)
+        )
+        entry = AuditEntry
+        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in result:
+            yield entry(seq, at, actor, kind, action, agency, subject, body, prev_hash, hash)
+
+    def head(self) -> AuditEntry | None:
+        row = self.session.scalars(
+            select(AuditEntryRow)
+            .where(AuditEntryRow.seq.is_not(None))
+            .order_by(AuditEntryRow.seq.desc())
+            .limit(1)
+        ).first()
+        return _audit_entry(row) if row is not None else None
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._execute(
+            insert(AuditCheckpointRow).values(
+                seq=checkpoint.seq,
+                hash=checkpoint.hash,
+                at=checkpoint.at,
+                public_key=checkpoint.public_key,
+                signature=checkpoint.signature,
+            )
+        )
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self.session.scalars(
+            select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return Checkpoint(row.seq, row.hash, row.at, row.public_key, row.signature)
+
+    def signing_key(self) -> str | None:
+        return self.session.scalar(select(AuditKeyRow.private_pem).where(AuditKeyRow.id == 1))
+
+    def keep_signing_key(self, pem: str, at: datetime) -> None:
+        self._execute(insert(AuditKeyRow).values(id=1, private_pem=pem, created_at=at))
+
+
+def _postgres_entries(connection: Connection, batch: int) -> Iterator[AuditEntry]:
+    """The chained entries straight from a psycopg server-side cursor: the driver's own
+    rows (timestamptz comes back as an aware datetime) without SQLAlchemy's per-row
+    processing, which is most of the time of reading a million of them."""
+    driver = connection.connection.driver_connection
+    entry = AuditEntry
+    with driver.cursor(name="bluepool_audit_entries") as cursor:  # type: ignore[union-attr]
+        cursor.itersize = batch
+        cursor.execute(
+            "SELECT seq, at, actor, kind, action, agency, subject, body, prev_hash, hash "
+            "FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq"
+        )
+        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in cursor:
+            yield entry(seq, at, actor, kind, action, agency, subject, body, prev_hash, hash)
+
+
+def _audit_entry(r: AuditEntryRow) -> AuditEntry:
+    """The entry of a row; one still waiting to be chained has seq 0 and no hashes."""
+    return AuditEntry(
+        r.seq or 0,
+        r.at,
+        r.actor,
+        r.kind,
+        r.action,
+        r.agency,
+        r.subject,
+        r.body,
+        r.prev_hash or "",
+        r.hash or "",
+    )
+
+
+#: How many waiting entries one chaining transaction links, at most.
+CHAIN_BATCH = 2000
+_LINK = (
+    _ENTRIES.update()
+    .where(_ENTRIES.c.id == bindparam("b_id"))
+    .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash"))
+)
+
+
+_HEAD_SKIP_LOCKED = (
+    select(AuditHeadRow.seq, AuditHeadRow.hash)
+    .where(AuditHeadRow.id == 1)
+    .with_for_update(skip_locked=True)
+)
+_WAITING = (
+    select(AuditEntryRow.id, AuditEntryRow.body)
+    .where(AuditEntryRow.seq.is_(None))
+    .order_by(AuditEntryRow.id)
+    .limit(bindparam("batch"))
+)
+_MOVE_HEAD = (
+    update(AuditHeadRow)
+    .where(AuditHeadRow.id == 1)
+    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+)
+
+
+def chain_waiting(sessions: sessionmaker[Session]) -> int:
+    """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
+    transaction, until none wait or another chainer holds the head; return how many.
+    (On a bare connection, not a session: every writer comes here after its commit.)"""
+    engine = sessions.kw["bind"]
+    total = 0
+    with engine.connect() as conn:
+        while True:
+            with conn.begin():
+                head = conn.execute(_HEAD_SKIP_LOCKED).first()
+                if head is None:
+                    return total  # the holder looks again after its commit
+                waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
+                if not waiting:
+                    return total
+                seq, hash = int(head.seq), str(head.hash)
+                links = []
+                for id, body in waiting:
+                    seq, prev, hash = seq + 1, hash, digest(hash, body)
+                    links.append({"b_id": id, "b_seq": seq, "b_prev": prev, "b_hash": hash})
+                conn.execute(_LINK, links)
+                conn.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": hash})
+            total += len(waiting)

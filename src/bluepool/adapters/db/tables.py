@@ -44,6 +44,8 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
 #: The partial index of the outbox messages not yet published, in id order.
 PENDING_OUTBOX_INDEX = "ix_outbox_pending"
+#: The partial index of the audit entries waiting to be chained, in id order.
+WAITING_AUDIT_INDEX = "ix_audit_entries_waiting"
 
 
 class Base(DeclarativeBase):
@@ -268,3 +270,69 @@ class StreamTicketRow(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     username: Mapped[str] = mapped_column(String)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuditEntryRow(Base):
+    """An entry of the audit log (``domain.audit``). ``body`` is what the hash covers;
+    the other columns copy it for searching. ``id`` is the order entries were written in;
+    ``seq``, ``prev_hash`` and ``hash`` are its link in the chain, empty while it waits to
+    be chained (on PostgreSQL, a moment after its commit; see ``SqlAuditLog``). A unique
+    ``prev_hash`` makes a fork (two entries after one) impossible even if the head lock
+    were bypassed."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index(
+            WAITING_AUDIT_INDEX,
+            "id",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String, index=True)
+    kind: Mapped[str] = mapped_column(String, index=True)
+    action: Mapped[str] = mapped_column(String)
+    agency: Mapped[str | None] = mapped_column(String, index=True)
+    subject: Mapped[str | None] = mapped_column(String, index=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRow(Base):
+    """The one row naming the last entry; appends lock it (FOR UPDATE) until commit."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class AuditKeyRow(Base):
+    """The development signing key, made when no key file is configured (never in
+    production)."""
+
+    __tablename__ = "audit_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

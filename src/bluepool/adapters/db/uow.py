@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Self
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from bluepool.domain.shared.ids import (
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AuditLog,
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
@@ -32,6 +34,8 @@ from bluepool.services.ports import (
     StreamTickets,
     UnitRepository,
 )
+
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -56,6 +60,8 @@ class SqlUnitOfWork:
     outbox: Outbox
     sessions: SessionRepository
     stream_tickets: StreamTickets
+    audit: AuditLog
+    _audit: repos.SqlAuditLog
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -91,6 +97,7 @@ class SqlUnitOfWork:
         self.outbox = repos.SqlOutbox(session)
         self.sessions = repos.SqlSessions(session)
         self.stream_tickets = repos.SqlStreamTickets(session)
+        self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -121,14 +128,22 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
+        # Last: on SQLite the audit entries are chained here (the head held to the commit)
+        waiting = self._audit.flush()
         try:
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
             raise repos.integrity_error(exc) from exc
+        if waiting:  # on PostgreSQL they are chained now, in a short transaction of their own
+            try:
+                repos.chain_waiting(self.session_factory)
+            except Exception:  # committed: the next chaining (or a checkpoint) links them
+                log.exception("could not chain the audit entries just committed")
         if events and self.bus is not None:
             self.bus.handle_after(events)
 
     def rollback(self) -> None:
         self._events = []
+        self._audit.reset()
         self.session.rollback()

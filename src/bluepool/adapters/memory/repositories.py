@@ -24,6 +24,9 @@ from typing import Any, Generic, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
+from bluepool.domain.audit.chain import link
+from bluepool.domain.audit.checkpoints import Checkpoint
+from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import OPEN, Incident
 from bluepool.domain.dispatch.units import Unit
@@ -39,6 +42,7 @@ from bluepool.domain.shared.ids import (
 )
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.ports import (
+    AuditFilter,
     ChangeRecord,
     IncidentFilter,
     OutboxMessage,
@@ -94,6 +98,10 @@ class MemoryStore:
     published: dict[int, OutboxMessage] = field(default_factory=dict)
     #: The id the next committed outbox message gets.
     next_outbox_id: int = 1
+    #: The audit log in seq order, its checkpoints, and the development signing key.
+    audit: list[AuditEntry] = field(default_factory=list)
+    audit_checkpoints: list[Checkpoint] = field(default_factory=list)
+    audit_key: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -556,3 +564,78 @@ class MemoryStreamTickets:
     def reset(self) -> None:
         self.added = {}
         self.taken = set()
+
+
+class MemoryAuditLog:
+    """The audit log in memory: drafts wait in the unit of work and are chained when it
+    commits, under the store's lock (so, as in the database, never forked)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.pending: list[AuditDraft] = []
+        self.pending_checkpoints: list[Checkpoint] = []
+        self.pending_key: str | None = None
+
+    def append(self, draft: AuditDraft) -> None:
+        self.pending.append(draft)
+
+    def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
+        found = [
+            e
+            for e in reversed(list(self.store.audit))
+            if (where.actor is None or e.actor == where.actor)
+            and (where.kind is None or e.kind == where.kind)
+            and (where.action is None or e.action == where.action)
+            and (where.agency is None or e.agency == where.agency)
+            and (where.subject is None or e.subject == where.subject)
+            and (where.since is None or e.at >= where.since)
+            and (where.until is None or e.at < where.until)
+        ]
+        return _page(found, page), len(found)
+
+    def entries(self) -> Iterator[AuditEntry]:
+        return iter(list(self.store.audit))
+
+    def settle(self) -> int:
+        return 0  # chained as they commit
+
+    def waiting(self) -> int:
+        return 0
+
+    def head(self) -> AuditEntry | None:
+        log = self.store.audit
+        return log[-1] if log else None
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self.pending_checkpoints.append(checkpoint)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        kept = [*self.store.audit_checkpoints, *self.pending_checkpoints]
+        return max(kept, key=lambda c: c.seq) if kept else None
+
+    def signing_key(self) -> str | None:
+        return self.pending_key or self.store.audit_key
+
+    def keep_signing_key(self, pem: str, at: datetime) -> None:
+        if self.signing_key() is not None:
+            raise Duplicate("a signing key is kept already")
+        self.pending_key = pem
+
+    def validate(self) -> None:
+        pass
+
+    def apply(self) -> None:
+        log = self.store.audit
+        seq, hash = (log[-1].seq, log[-1].hash) if log else (0, GENESIS)
+        for draft in self.pending:
+            entry = link(seq, hash, draft)
+            log.append(entry)
+            seq, hash = entry.seq, entry.hash
+        self.store.audit_checkpoints.extend(self.pending_checkpoints)
+        if self.pending_key is not None:
+            self.store.audit_key = self.pending_key
+
+    def reset(self) -> None:
+        self.pending = []
+        self.pending_checkpoints = []
+        self.pending_key = None

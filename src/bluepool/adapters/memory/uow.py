@@ -18,6 +18,7 @@ from bluepool.domain.shared.ids import (
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AuditLog,
     ChangeLog,
     IdempotencyKeys,
     IncidentRepository,
@@ -59,6 +60,7 @@ class MemoryUnitOfWork:
     outbox: Outbox
     sessions: SessionRepository
     stream_tickets: StreamTickets
+    audit: AuditLog
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -78,6 +80,7 @@ class MemoryUnitOfWork:
             outbox := repos.MemoryOutbox(self.store),
             sessions := repos.MemorySessions(self.store),
             stream_tickets := repos.MemoryStreamTickets(self.store),
+            audit := repos.MemoryAuditLog(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -93,6 +96,7 @@ class MemoryUnitOfWork:
         self.outbox = outbox
         self.sessions = sessions
         self.stream_tickets = stream_tickets
+        self.audit = audit
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -45,18 +45,23 @@ class User:
 def require_active(user: User) -> None:
     """Raise Forbidden unless the user is signed in and active (any role reads)."""
     if not user.active:
-        raise Forbidden(f"user {user.username} is deactivated")
+        raise Forbidden(f"user {user.username} is deactivated", rule="require_active")
 
 
 def require_dispatch(user: User) -> None:
     """Raise Forbidden unless the user works central dispatch."""
     if user.role not in DISPATCH_ROLES:
-        raise Forbidden(f"{user.role.value} {user.username} cannot dispatch")
+        raise Forbidden(
+            f"{user.role.value} {user.username} cannot dispatch", rule="require_dispatch"
+        )
 
 
 def require_collective_admin(user: User) -> None:
     if user.role is not Role.COLLECTIVE_ADMIN:
-        raise Forbidden(f"only a collective admin can do this, not {user.role.value}")
+        raise Forbidden(
+            f"only a collective admin can do this, not {user.role.value}",
+            rule="require_collective_admin",
+        )
 
 
 def require_agency_admin(user: User, agency_id: AgencyId) -> None:
@@ -65,7 +70,10 @@ def require_agency_admin(user: User, agency_id: AgencyId) -> None:
         return
     if user.role is Role.AGENCY_ADMIN and user.agency_id == agency_id:
         return
-    raise Forbidden(f"{user.role.value} {user.username} cannot change agency {agency_id}")
+    raise Forbidden(
+        f"{user.role.value} {user.username} cannot change agency {agency_id}",
+        rule="require_agency_admin",
+    )
 
 
 def require_unit_update(user: User, unit_id: UnitId, agency_id: AgencyId) -> None:
@@ -76,7 +84,10 @@ def require_unit_update(user: User, unit_id: UnitId, agency_id: AgencyId) -> Non
         return
     if user.role is Role.OFFICER and user.unit_id == unit_id:
         return
-    raise Forbidden(f"{user.role.value} {user.username} cannot update unit {unit_id}")
+    raise Forbidden(
+        f"{user.role.value} {user.username} cannot update unit {unit_id}",
+        rule="require_unit_update",
+    )
 
 
 #: Roles that read the whole collective's records, users and change log included.

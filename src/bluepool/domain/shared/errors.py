@@ -59,6 +59,11 @@ class ConcurrentUpdate(Conflict):
 class Forbidden(DomainError):
     code = "forbidden"
 
+    def __init__(self, detail: str, *, code: str | None = None, rule: str = "") -> None:
+        super().__init__(detail, code=code)
+        #: The rule that refused (``require_dispatch``, ``keep_user``...), for the audit log.
+        self.rule = rule or self.code
+
 
 class PolicyForbids(Forbidden):
     code = "policy_forbids"

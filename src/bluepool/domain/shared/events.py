@@ -25,6 +25,9 @@ class Event:
 
     #: The name on the wire; see ``type``.
     name: ClassVar[str] = ""
+    #: False: a fact for the audit log only (a sign-in, a refused write), never written to
+    #: the outbox nor sent on the live stream.
+    published: ClassVar[bool] = True
 
     @property
     def type(self) -> str:

@@ -24,7 +24,7 @@ def list_users(user: User, agency_id: AgencyId | None) -> AgencyId | None:
     if user.role is Role.AGENCY_ADMIN:
         return user.agency_id
     if user.role not in READ_ALL:
-        raise Forbidden(f"{user.role.value} cannot list users")
+        raise Forbidden(f"{user.role.value} cannot list users", rule="list_users")
     return agency_id
 
 
@@ -44,10 +44,11 @@ def keep_user(user: User, target: User) -> None:
     if target.role not in AGENCY_ROLES:
         raise Forbidden(
             f"an agency admin grants only {', '.join(sorted(AGENCY_ROLES))}; "
-            f"{target.role.value} is granted by a collective admin"
+            f"{target.role.value} is granted by a collective admin",
+            rule="agency_roles",
         )
 
 
 def read_change_log(user: User) -> None:
     if user.role not in READ_ALL:
-        raise Forbidden(f"{user.role.value} cannot read the change log")
+        raise Forbidden(f"{user.role.value} cannot read the change log", rule="read_change_log")

@@ -18,10 +18,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bluepool.domain.access.events import SignedOut
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket, digest, stamp
 from bluepool.domain.shared.errors import Forbidden, NotFound
 from bluepool.domain.shared.ids import Username
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.ports import UnitOfWork
 
@@ -81,12 +83,15 @@ def refresh(ctx: Context, refresh_token: str) -> Grant | None:
     return Grant(user, session_id, f"{session_id}.{new_secret}", session.expires_at)
 
 
-def end_session(ctx: Context, user: User, session_id: str) -> None:
-    """Sign out: end ``user``'s session ``session_id`` (a user ends only their own)."""
+@refusal_recorded
+def end_session(ctx: Context, user: User, session_id: str, address: str | None = None) -> None:
+    """Sign out: end ``user``'s session ``session_id`` (a user ends only their own); the
+    sign-out is in the audit log, with the client's ``address``."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         session = _own(uow, user, session_id)
         uow.sessions.revoke(session.id, now)
+        uow.raise_event(SignedOut(now, user.username, address))
         uow.commit()
 
 
@@ -100,6 +105,7 @@ def signed_in(ctx: Context, username: str, session_id: str) -> User | None:
         return _live_user(uow, session, now)
 
 
+@refusal_recorded
 def issue_stream_ticket(
     ctx: Context, user: User, session_id: str, ttl: timedelta = STREAM_TICKET_TTL
 ) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import weakref
 
-from bluepool.domain.access.events import UserChanged
+from bluepool.domain.access.events import SignedIn, SignInFailed, UserChanged
 from bluepool.domain.access.passwords import check_password
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import Role, User
@@ -18,6 +18,7 @@ from bluepool.domain.shared.errors import Conflict, Duplicate, Invalid
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.services.access import policy
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
 from bluepool.services.ports import PasswordHasher, UnitOfWork
@@ -37,6 +38,7 @@ def me(user: User) -> UserRecord:
     return UserRecord.of(user)
 
 
+@refusal_recorded
 def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecord:
     """Create a user; an agency admin creates users of their own agency only."""
     policy.keep_user(user, new)
@@ -55,6 +57,7 @@ def create_user(ctx: Context, user: User, new: User, password: str) -> UserRecor
     return record
 
 
+@refusal_recorded
 def update_user(
     ctx: Context,
     user: User,
@@ -100,19 +103,39 @@ def signed_in(ctx: Context, username: str) -> User | None:
         return uow.users.get(Username(username))
 
 
-def authenticate(ctx: Context, username: str, password: str) -> User | None:
-    """Return the active user with these credentials, else None.
+#: The longest user name an audit entry of a failed sign-in keeps (as typed).
+TYPED_NAME_MAX = 64
+
+
+def authenticate(
+    ctx: Context, username: str, password: str, address: str | None = None
+) -> User | None:
+    """Return the active user with these credentials, else None. Either way the attempt
+    is in the audit log (the user name as typed and the client's ``address``, never the
+    password), committed in a transaction of its own.
 
     Every answer costs one password verification: an unknown user (or one without a
     password) is checked against a dummy hash, so the time taken does not tell which user
     names exist.
     """
-    found_user = signed_in(ctx, username)
+    # A name no user can have (NUL, which PostgreSQL cannot even compare; too long) is
+    # not looked up, and is recorded as typed, NULs made visible.
+    readable = username.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    well_formed = readable == username and "\x00" not in password
+    found_user = signed_in(ctx, username) if well_formed and len(username) <= 64 else None
     if found_user is None or not found_user.password_hash:
-        ctx.hasher.verify(_dummy_hash(ctx.hasher), password)
-        return None
-    right = ctx.hasher.verify(found_user.password_hash, password)
-    return found_user if right and found_user.active else None
+        ctx.hasher.verify(_dummy_hash(ctx.hasher), password.replace("\x00", ""))
+        ok = False
+    else:
+        ok = ctx.hasher.verify(found_user.password_hash, password) and found_user.active
+    with ctx.uow() as uow:
+        now = ctx.clock.now()
+        if ok:
+            uow.raise_event(SignedIn(now, username, address))
+        else:
+            uow.raise_event(SignInFailed(now, readable[:TYPED_NAME_MAX], address))
+        uow.commit()
+    return found_user if ok else None
 
 
 #: One dummy hash per hasher (same cost parameters as the real ones), made on first use.

@@ -9,6 +9,7 @@ from bluepool.domain.collective.records import AgencyRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import found
@@ -26,6 +27,7 @@ def get_agency(ctx: Context, user: User, agency_id: str) -> AgencyRecord:
         return AgencyRecord.of(found(uow.agencies, AgencyId(agency_id), "agency"))
 
 
+@refusal_recorded
 def save_agency(ctx: Context, user: User, agency: Agency, create: bool) -> AgencyRecord:
     """Create an agency (collective admin) or rename it (its own admin too)."""
     if create:
@@ -47,6 +49,7 @@ def save_agency(ctx: Context, user: User, agency: Agency, create: bool) -> Agenc
     return record
 
 
+@refusal_recorded
 def delete_agency(ctx: Context, user: User, agency_id: str) -> None:
     """Remove an agency that has no units and answers for no jurisdiction."""
     policy.keep_members(user)

@@ -9,6 +9,7 @@ from bluepool.domain.collective.records import CallTypeRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import CallTypeCode
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import found
@@ -27,6 +28,7 @@ def get_call_type(ctx: Context, user: User, code: str) -> CallTypeRecord:
         return CallTypeRecord.of(found(uow.call_types, CallTypeCode(code), "call type"))
 
 
+@refusal_recorded
 def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) -> CallTypeRecord:
     policy.keep_members(user)
     with ctx.uow() as uow:
@@ -46,6 +48,7 @@ def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) 
     return record
 
 
+@refusal_recorded
 def delete_call_type(ctx: Context, user: User, code: str) -> None:
     """Retire a call type no open incident and no sharing policy uses."""
     policy.keep_members(user)

@@ -15,6 +15,7 @@ from bluepool.domain.collective.records import JurisdictionRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import JurisdictionId
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
@@ -35,6 +36,7 @@ def get_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> Jurisdic
         )
 
 
+@refusal_recorded
 def save_jurisdiction(
     ctx: Context, user: User, jurisdiction: Jurisdiction, create: bool
 ) -> JurisdictionRecord:
@@ -53,6 +55,7 @@ class Imported:
     updated: int
 
 
+@refusal_recorded
 def import_jurisdictions(
     ctx: Context, user: User, jurisdictions: list[Jurisdiction], replace: bool
 ) -> Imported:
@@ -88,6 +91,7 @@ def _save(
     return record
 
 
+@refusal_recorded
 def delete_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> None:
     """Remove a jurisdiction no sharing policy names."""
     policy.keep_members(user)

@@ -9,6 +9,8 @@ from bluepool.domain.collective.records import StationRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import StationId
+from bluepool.services.audit import reads
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
@@ -17,19 +19,27 @@ from bluepool.services.lookup import agency_exists, found
 def list_stations(ctx: Context, user: User, agency_id: str | None) -> tuple[StationRecord, ...]:
     policy.read(user)
     with ctx.reader() as uow:
-        return tuple(
+        records = tuple(
             StationRecord.of(s)
             for s in uow.stations.list()
             if agency_id is None or s.agency_id == agency_id
         )
+    action = "collective.stations.list_stations"
+    reads.note(ctx, user, action, "station", ((r.id, r.agency) for r in records))
+    return records
 
 
 def get_station(ctx: Context, user: User, station_id: str) -> StationRecord:
     policy.read(user)
     with ctx.reader() as uow:
-        return StationRecord.of(found(uow.stations, StationId(station_id), "station"))
+        record = StationRecord.of(found(uow.stations, StationId(station_id), "station"))
+    reads.note(
+        ctx, user, "collective.stations.get_station", "station", [(record.id, record.agency)]
+    )
+    return record
 
 
+@refusal_recorded
 def save_station(ctx: Context, user: User, station: Station, create: bool) -> StationRecord:
     policy.keep_agency(user, station.agency_id)
     with ctx.uow() as uow:
@@ -49,6 +59,7 @@ def save_station(ctx: Context, user: User, station: Station, create: bool) -> St
     return record
 
 
+@refusal_recorded
 def delete_station(ctx: Context, user: User, station_id: str) -> None:
     """Remove a station no unit is posted at."""
     with ctx.uow() as uow:

@@ -12,12 +12,14 @@ from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Conflict, Duplicate, Invalid
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId, StationId, UnitId
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import agency_exists, found
 from bluepool.services.ports import UnitOfWork
 
 
+@refusal_recorded
 def create_unit(ctx: Context, user: User, unit: Unit) -> UnitRecord:
     """Add a unit to an agency's fleet, posted (and positioned) at its station."""
     policy.keep_fleet(user, unit.agency_id)
@@ -42,6 +44,7 @@ def create_unit(ctx: Context, user: User, unit: Unit) -> UnitRecord:
     return record
 
 
+@refusal_recorded
 def update_unit(
     ctx: Context,
     user: User,
@@ -75,6 +78,7 @@ def update_unit(
     return record
 
 
+@refusal_recorded
 def delete_unit(ctx: Context, user: User, unit_id: str) -> None:
     """Remove a unit that is on no incident and crewed by no active user."""
     with ctx.uow() as uow:

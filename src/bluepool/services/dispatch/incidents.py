@@ -33,13 +33,16 @@ from bluepool.domain.dispatch.records import (
 from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.shared.errors import Conflict, Invalid, PolicyForbids, UnitUnavailable
 from bluepool.domain.shared.geo import Location
-from bluepool.domain.shared.ids import CallTypeCode, IncidentId, UnitId
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.services.audit import reads
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import found
 from bluepool.services.ports import IncidentFilter, Page, UnitOfWork
 
 
+@refusal_recorded
 def create_incident(
     ctx: Context,
     user: User,
@@ -82,7 +85,10 @@ def create_incident(
 def get_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
     policy.read(user)
     with ctx.reader() as uow:
-        return IncidentRecord.of(found(uow.incidents, IncidentId(incident_id), "incident"))
+        record = IncidentRecord.of(found(uow.incidents, IncidentId(incident_id), "incident"))
+        owners = reads.owners(uow, user)
+    _note_reads(ctx, user, "dispatch.incidents.get_incident", (record,), owners)
+    return record
 
 
 def list_incidents(ctx: Context, user: User, where: IncidentFilter, page: Page) -> IncidentPage:
@@ -90,9 +96,22 @@ def list_incidents(ctx: Context, user: User, where: IncidentFilter, page: Page) 
     policy.read(user)
     with ctx.reader() as uow:
         items, total = uow.incidents.find(where, page)
-        return IncidentPage(
-            tuple(IncidentRecord.of(i) for i in items), total, page.limit, page.offset
-        )
+        records = tuple(IncidentRecord.of(i) for i in items)
+        owners = reads.owners(uow, user)
+    _note_reads(ctx, user, "dispatch.incidents.list_incidents", records, owners)
+    return IncidentPage(records, total, page.limit, page.offset)
+
+
+def _note_reads(
+    ctx: Context,
+    user: User,
+    action: str,
+    records: tuple[IncidentRecord, ...],
+    owners: dict[JurisdictionId, AgencyId],
+) -> None:
+    """An incident is its jurisdiction's agency's."""
+    owned = ((r.id, owners.get(r.jurisdiction) if r.jurisdiction else None) for r in records)
+    reads.note(ctx, user, action, "incident", owned)
 
 
 def recommendation(ctx: Context, user: User, incident_id: str) -> RecommendationRecord:
@@ -103,6 +122,7 @@ def recommendation(ctx: Context, user: User, incident_id: str) -> Recommendation
         return RecommendationRecord.of(_recommend(ctx, uow, incident))
 
 
+@refusal_recorded
 def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignResult:
     """Dispatch a unit to an incident, if it may serve it now.
 
@@ -149,6 +169,7 @@ def _refusal(code: RuleCode | None, detail: str) -> Exception:
     return Conflict(detail, code="not_eligible")
 
 
+@refusal_recorded
 def close_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
     """Close an incident and free every unit still on it."""
     policy.dispatch(user)

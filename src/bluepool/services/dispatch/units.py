@@ -23,6 +23,8 @@ from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import ConcurrentUpdate, Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import UnitId
+from bluepool.services.audit import reads
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import found
@@ -39,7 +41,9 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 def get_unit(ctx: Context, user: User, unit_id: str) -> UnitRecord:
     policy.read(user)
     with ctx.reader() as uow:
-        return UnitRecord.of(found(uow.units, UnitId(unit_id), "unit"))
+        record = UnitRecord.of(found(uow.units, UnitId(unit_id), "unit"))
+    reads.note(ctx, user, "dispatch.units.get_unit", "unit", [(record.id, record.agency)])
+    return record
 
 
 def list_units(ctx: Context, user: User, where: UnitFilter, page: Page) -> UnitPage:
@@ -47,9 +51,12 @@ def list_units(ctx: Context, user: User, where: UnitFilter, page: Page) -> UnitP
     policy.read(user)
     with ctx.reader() as uow:
         items, total = uow.units.find(where, page)
-        return UnitPage(tuple(UnitRecord.of(u) for u in items), total, page.limit, page.offset)
+    records = tuple(UnitRecord.of(u) for u in items)
+    reads.note(ctx, user, "dispatch.units.list_units", "unit", ((r.id, r.agency) for r in records))
+    return UnitPage(records, total, page.limit, page.offset)
 
 
+@refusal_recorded
 def set_status(
     ctx: Context,
     user: User,
@@ -91,6 +98,7 @@ def _set_status(
         return UnitUpdateResult.after(unit, applied)
 
 
+@refusal_recorded
 def report_position(
     ctx: Context,
     user: User,

@@ -9,6 +9,7 @@ from bluepool.domain.shared.ids import AgencyId
 from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.domain.sharing.records import PolicyRecord
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
 from bluepool.services.sharing import policy
@@ -29,6 +30,7 @@ def get_policy(ctx: Context, user: User, agency_id: str) -> PolicyRecord:
         return PolicyRecord.of(p or SharingPolicy(AgencyId(agency_id)))
 
 
+@refusal_recorded
 def save_policy(ctx: Context, user: User, sharing: SharingPolicy) -> PolicyRecord:
     """Set what an agency lends; only that agency's admin (or the collective admin) may."""
     policy.set_policy(user, sharing.agency_id)

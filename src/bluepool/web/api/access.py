@@ -39,18 +39,17 @@ def token(
     """Sign in with username and password (OAuth2 password form); returns a short-lived
     bearer token and a refresh token. Too many attempts (per address or user name), or a
     name locked after repeated failures, get 429 with Retry-After; 503 when the server is
-    hashing as many passwords as it can."""
+    hashing as many passwords as it can. Every attempt, refused or not, is in the audit
+    log."""
     username = form.username
+    address = request.client.host if request.client else None
     throttle: SignInThrottle = request.app.state.sign_in
-    refusal = throttle.check(request.client.host if request.client else "", username[:64])
+    refusal = throttle.check(address or "", username[:64])
     if refusal is not None:
         raise HTTPProblem(
             429, refusal.detail, refusal.code, {"Retry-After": str(refusal.retry_after_s)}
         )
-    if "\x00" in username or "\x00" in form.password or len(username) > 64:
-        user = None
-    else:
-        user = users.authenticate(runtime.context, username, form.password)
+    user = users.authenticate(runtime.context, username, form.password, address)
     if user is None:
         throttle.failed(username[:64])
         raise HTTPException(
@@ -82,7 +81,8 @@ def refresh(body: Refresh, request: Request, runtime: RuntimeDep) -> Token:
 @router.post("/auth/logout", status_code=204, tags=["auth"], responses={401: {"model": Problem}})
 def logout(request: Request, ctx: ContextDep, signed: CurrentSession) -> None:
     """Sign out: end the session; its access and refresh tokens stop working."""
-    sessions.end_session(ctx, signed.user, signed.session_id)
+    address = request.client.host if request.client else None
+    sessions.end_session(ctx, signed.user, signed.session_id, address)
     request.app.state.recent_users.clear()
 
 

@@ -1,0 +1,85 @@
+"""GET /api/v1/audit and its checkpoints over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import login
+
+
+def test_sign_ins_changes_refusals_and_foreign_reads_are_listed(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    client.post("/api/v1/auth/token", data={"username": "dispatcher", "password": "nope"})
+    officer = login(client, "east-officer")
+    assert client.get("/api/v1/units/west-p1", headers=officer).status_code == 200
+    refused = client.post(
+        "/api/v1/incidents",
+        json={"call_type": "burglary", "location": {"lat": 47.1, "lon": 9.505}},
+        headers=officer,
+    )
+    assert refused.status_code == 403
+    client.post("/api/v1/units/west-p1/status", json={"status": "busy"}, headers=as_dispatcher)
+    analyst = login(client, "analyst")
+    r = client.get("/api/v1/audit", headers=analyst, params={"limit": 1000})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    kinds = {(e["kind"], e["actor"], e["action"]) for e in items}
+    assert ("sign_in_failed", "dispatcher", "user.sign_in_failed") in kinds
+    assert ("sign_in", "east-officer", "user.signed_in") in kinds
+    assert ("read", "east-officer", "dispatch.units.get_unit") in kinds
+    assert ("refused", "east-officer", "dispatch.incidents.create_incident") in kinds
+    assert ("change", "dispatcher", "unit.updated") in kinds
+    assert not any("nope" in e["body"] or "-pw" in e["body"] for e in items)
+    seqs = [e["seq"] for e in items]
+    assert seqs == sorted(seqs, reverse=True)
+    assert r.json()["total"] == len(items)
+
+
+def test_the_audit_log_filters_and_pages(client: TestClient) -> None:
+    client.post("/api/v1/auth/token", data={"username": "nobody", "password": "x"})
+    admin = login(client, "admin")
+    failed = client.get("/api/v1/audit", params={"kind": "sign_in_failed"}, headers=admin).json()
+    assert [e["actor"] for e in failed["items"]] == ["nobody"]
+    at = failed["items"][0]["at"]
+    assert client.get("/api/v1/audit", params={"actor": "admin"}, headers=admin).json()["total"]
+    since = client.get("/api/v1/audit", params={"since": at}, headers=admin).json()
+    assert since["items"][-1]["actor"] == "nobody"
+    until = client.get("/api/v1/audit", params={"until": at}, headers=admin).json()
+    assert all(e["actor"] != "nobody" for e in until["items"])
+    page = client.get("/api/v1/audit", params={"limit": 1, "offset": 1}, headers=admin).json()
+    assert (len(page["items"]), page["limit"], page["offset"]) == (1, 1, 1)
+    bad = client.get("/api/v1/audit", params={"kind": "nonsense"}, headers=admin)
+    assert bad.status_code == 422
+
+
+def test_only_analysts_and_collective_admins_read_the_audit_log(client: TestClient) -> None:
+    for who in ("dispatcher", "supervisor", "west-admin", "east-officer"):
+        headers = login(client, who)
+        assert client.get("/api/v1/audit", headers=headers).status_code == 403, who
+        assert client.post("/api/v1/audit/verify", headers=headers).status_code == 403, who
+    assert client.get("/api/v1/audit").status_code == 401
+    analyst = login(client, "analyst")
+    assert client.post("/api/v1/audit/checkpoint", headers=analyst).status_code == 403
+
+
+def test_a_checkpoint_is_made_exported_and_verified_against(client: TestClient) -> None:
+    admin = login(client, "admin")
+    assert client.get("/api/v1/audit/checkpoint", headers=admin).status_code == 404
+    made = client.post("/api/v1/audit/checkpoint", headers=admin)
+    assert made.status_code == 201, made.text
+    checkpoint = made.json()
+    assert checkpoint["format"] == "bluepool-audit-checkpoint/1"
+    assert client.get("/api/v1/audit/checkpoint", headers=admin).json() == checkpoint
+    report = client.post("/api/v1/audit/verify", json=checkpoint, headers=admin).json()
+    assert report["findings"] == []
+    assert report["checkpoint_problem"] is None
+    assert report["head_seq"] >= checkpoint["seq"]
+    forged = {**checkpoint, "seq": checkpoint["seq"] + 1}
+    report = client.post("/api/v1/audit/verify", json=forged, headers=admin).json()
+    assert report["checkpoint_problem"] == "the checkpoint's signature does not verify"
+    bad = client.post("/api/v1/audit/verify", json={**checkpoint, "hash": "zz"}, headers=admin)
+    assert bad.status_code == 422
+    plain = client.post("/api/v1/audit/verify", headers=admin).json()
+    assert plain["findings"] == []
+    assert plain["checkpoint"]["seq"] == checkpoint["seq"]
