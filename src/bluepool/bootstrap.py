@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -121,5 +122,8 @@ def build(
         router=router,
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         read_uow=read_uow,
+        position_retention=timedelta(hours=settings.position_retention_hours)
+        if settings.position_retention_hours
+        else None,
     )
     return Runtime(settings, engine, broker, context)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     #: The largest request body accepted (bytes); a larger one is refused with 413 before it
     #: is read. The biggest body bluepool takes is a jurisdiction's polygon.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: How long the position history keeps a fix, in hours (0: for ever). Each batch of
+    #: fixes deletes about as many expired ones; ``bluepool positions prune`` sweeps all.
+    position_retention_hours: int = Field(default=7 * 24, ge=0)
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

@@ -23,6 +23,7 @@ from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import DomainError, Forbidden
@@ -41,7 +42,7 @@ from bluepool.services import changelog
 from bluepool.services.access import users
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import fleet, incidents, maps, units
+from bluepool.services.dispatch import fleet, incidents, maps, positions, units
 from bluepool.services.ports import IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -173,6 +174,17 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: units.report_position(c, u, "a-1", HERE, T0),
         DISPATCH | KEEPERS_OF_A | {R.OFFICER},
     ),
+    (
+        positions.report_positions,
+        lambda c, u: positions.report_positions(c, u, [PositionFix(UnitId("a-1"), T0, HERE)]),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        positions.position_history,
+        lambda c, u: positions.position_history(c, u, "a-1"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER, R.ANALYST},
+    ),
+    (positions.prune_positions, lambda c, u: positions.prune_positions(c, u), COLLECTIVE_ADMIN),
     # dispatch: the fleet's records
     (
         fleet.create_unit,

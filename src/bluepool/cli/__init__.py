@@ -1,7 +1,8 @@
 """The ``bluepool`` command: serve the dispatch center, run the demo, load a collective.
 
 One module per command group: ``db`` (db upgrade), ``load``, ``imports`` (import roads,
-import jurisdictions), ``simulate`` (simulate, calibrate) and ``serve`` (serve, demo).
+import jurisdictions), ``simulate`` (simulate, calibrate), ``serve`` (serve, demo), ``users``
+and ``positions`` (positions prune).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -13,6 +14,7 @@ import click
 from bluepool.cli.db import db
 from bluepool.cli.imports import import_
 from bluepool.cli.load import load
+from bluepool.cli.positions import positions
 from bluepool.cli.serve import demo, serve
 from bluepool.cli.simulate import calibrate, simulate
 from bluepool.cli.users import users
@@ -34,3 +36,4 @@ main.add_command(calibrate)
 main.add_command(serve)
 main.add_command(demo)
 main.add_command(users)
+main.add_command(positions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
@@ -32,6 +33,8 @@ class Context:
     #: A unit of work for reading only (on SQLite it does not queue behind writers);
     #: None: use ``uow``.
     read_uow: Callable[[], UnitOfWork] | None = None
+    #: How long the position history keeps a fix; None: for ever.
+    position_retention: timedelta | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

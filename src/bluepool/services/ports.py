@@ -7,7 +7,7 @@ tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
@@ -99,6 +100,10 @@ class UnitRepository(Repository[UnitId, Unit], Protocol):
         """Return one page of matching units (ordered by id) and the total count."""
         ...
 
+    def agencies_of(self, ids: Collection[UnitId]) -> dict[UnitId, AgencyId]:
+        """Return the agency of each of ``ids`` that is a unit (one query)."""
+        ...
+
 
 class IncidentRepository(Repository[IncidentId, Incident], Protocol):
     def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
@@ -146,6 +151,38 @@ class IdempotencyKeys(Protocol):
     def record(self, key: str, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class LatestPosition:
+    """The newest fix of one unit, to move its latest position, with the jurisdiction it
+    lies in."""
+
+    fix: PositionFix
+    jurisdiction_id: JurisdictionId | None
+
+
+class Positions(Protocol):
+    """The units' position history, and their latest positions (the units' location)."""
+
+    def record(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        """Append ``fixes`` to the history (a fix of a unit at a time already kept is
+        ignored) and move each unit of ``latest`` to its fix where the fix is newer than
+        the unit's position; return the units moved, by id. Units' versions do not change:
+        a position never conflicts with a status change or an assignment."""
+        ...
+
+    def history(
+        self, unit_id: UnitId, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[PositionFix]:
+        """Return up to ``limit`` fixes of the unit in [since, until), oldest first."""
+        ...
+
+    def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` fixes taken before ``before``; return how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: everything done through it commits together or not at all."""
 
@@ -160,6 +197,7 @@ class UnitOfWork(Protocol):
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    positions: Positions
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

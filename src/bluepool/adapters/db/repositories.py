@@ -10,7 +10,7 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
@@ -20,15 +20,17 @@ from sqlalchemy import (
     Executable,
     Result,
     Select,
+    bindparam,
     delete,
     func,
     insert,
     select,
+    text,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bluepool.adapters.db.tables import (
@@ -45,9 +47,11 @@ from bluepool.adapters.db.tables import (
     SharingPolicyRow,
     StationRow,
     TimelineEntryRow,
+    UnitPositionRow,
     UnitRow,
     UserRow,
 )
+from bluepool.adapters.db.types import UTCDateTime
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import (
     Agency,
@@ -63,6 +67,7 @@ from bluepool.domain.dispatch.incidents import (
     IncidentStatus,
     TimelineEntry,
 )
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
@@ -85,6 +90,7 @@ from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import (
     ChangeRecord,
     IncidentFilter,
+    LatestPosition,
     OutboxMessage,
     Page,
     UnitFilter,
@@ -388,6 +394,10 @@ def unit_from_row(r: UnitRow) -> Unit:
     )
 
 
+#: The units' columns only the position path writes (after the unit was added).
+POSITION_COLUMNS = ("lat", "lon", "position_at", "jurisdiction_id")
+
+
 class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
     def __init__(self, session: Session) -> None:
         super().__init__(
@@ -401,8 +411,11 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         )
 
     def update(self, item: Unit) -> None:
+        """Write the unit's record and status (not its position: ``SqlPositions`` owns
+        the position columns, so a fix never conflicts with a status change)."""
         values = unit_values(item)
-        del values["id"], values["version"]
+        for column in ("id", "version", *POSITION_COLUMNS):
+            del values[column]
         touched = self._write(
             update(UnitRow)
             .where(UnitRow.id == item.id, UnitRow.version == item.version)
@@ -428,6 +441,14 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         total = self._count(query)
         rows = self._rows(query.order_by(UnitRow.id).limit(page.limit).offset(page.offset))
         return [unit_from_row(r) for r in rows], total
+
+    def agencies_of(self, ids: Collection[UnitId]) -> dict[UnitId, AgencyId]:
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(UnitRow.id, UnitRow.agency_id).where(UnitRow.id.in_(list(ids)))
+        )
+        return {UnitId(u): AgencyId(a) for u, a in rows}
 
     def _has_capability(self, capability: str) -> ColumnElement[bool]:
         if self.session.get_bind().dialect.name == "postgresql":
@@ -802,6 +823,164 @@ class SqlOutbox(_Base):
             .where(OutboxRow.id.in_(ids), OutboxRow.published_at.is_(None))
             .values(published_at=at)
         )
+
+
+# -- positions -----------------------------------------------------------------------
+
+# PostgreSQL: a whole batch in one statement each, as arrays (unnest), not one row a time.
+_PG_RECORD_FIXES = text(
+    "INSERT INTO unit_positions (unit_id, fix_at, lat, lon, speed, heading, received_at) "
+    "SELECT f.u, f.t, f.la, f.lo, f.sp, f.hd, :received FROM unnest("
+    "CAST(:u AS text[]), CAST(:t AS timestamptz[]), CAST(:la AS float8[]), "
+    "CAST(:lo AS float8[]), CAST(:sp AS float8[]), CAST(:hd AS float8[])"
+    ") AS f(u, t, la, lo, sp, hd) ON CONFLICT DO NOTHING"
+)
+_PG_MOVE_UNITS = text(
+    "UPDATE units SET lat = v.la, lon = v.lo, position_at = v.t, jurisdiction_id = v.j "
+    "FROM unnest(CAST(:u AS text[]), CAST(:t AS timestamptz[]), CAST(:la AS float8[]), "
+    "CAST(:lo AS float8[]), CAST(:j AS text[])) AS v(u, t, la, lo, j) "
+    "WHERE units.id = v.u AND (units.position_at IS NULL OR units.position_at < v.t) "
+    "RETURNING units.id"
+)
+# SQLite: the same as executemany (its writers take turns: the read before is exact).
+_SQLITE_RECORD_FIX = text(
+    "INSERT OR IGNORE INTO unit_positions "
+    "(unit_id, fix_at, lat, lon, speed, heading, received_at) "
+    "VALUES (:u, :t, :la, :lo, :sp, :hd, :received)"
+).bindparams(bindparam("t", type_=UTCDateTime()), bindparam("received", type_=UTCDateTime()))
+_SQLITE_MOVE_UNIT = text(
+    "UPDATE units SET lat = :la, lon = :lo, position_at = :t, jurisdiction_id = :j "
+    "WHERE id = :u AND (position_at IS NULL OR position_at < :t)"
+).bindparams(bindparam("t", type_=UTCDateTime()))
+_PRUNE = text(
+    "DELETE FROM unit_positions WHERE (unit_id, fix_at) IN ("
+    "SELECT unit_id, fix_at FROM unit_positions WHERE fix_at < :before LIMIT :n)"
+).bindparams(bindparam("before", type_=UTCDateTime()))
+#: SQLSTATEs of a transaction PostgreSQL gave up to break a deadlock or a serialisation
+#: conflict: another batch moved the same units in another order. A retry is safe.
+_RETRYABLE = ("40P01", "40001")
+
+
+class SqlPositions(_Base):
+    """The position history (``unit_positions``) and the units' latest positions."""
+
+    def record(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        try:
+            if self.session.get_bind().dialect.name == "postgresql":
+                return self._record_postgres(fixes, latest, received_at)
+            return self._record_sqlite(fixes, latest, received_at)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+                raise ConcurrentUpdate(
+                    "positions of the same units were written at once; retry"
+                ) from exc
+            raise
+
+    def _record_postgres(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        if fixes:
+            self.session.execute(
+                _PG_RECORD_FIXES,
+                {
+                    "u": [f.unit_id for f in fixes],
+                    "t": [f.at for f in fixes],
+                    "la": [f.location.lat for f in fixes],
+                    "lo": [f.location.lon for f in fixes],
+                    "sp": [f.speed for f in fixes],
+                    "hd": [f.heading for f in fixes],
+                    "received": received_at,
+                },
+            )
+        if not latest:
+            return []
+        moved = self.session.execute(
+            _PG_MOVE_UNITS,
+            {
+                "u": [p.fix.unit_id for p in latest],
+                "t": [p.fix.at for p in latest],
+                "la": [p.fix.location.lat for p in latest],
+                "lo": [p.fix.location.lon for p in latest],
+                "j": [p.jurisdiction_id for p in latest],
+            },
+        )
+        return sorted(UnitId(u) for (u,) in moved)
+
+    def _record_sqlite(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        if fixes:
+            self.session.execute(
+                _SQLITE_RECORD_FIX,
+                [
+                    {
+                        "u": f.unit_id,
+                        "t": f.at,
+                        "la": f.location.lat,
+                        "lo": f.location.lon,
+                        "sp": f.speed,
+                        "hd": f.heading,
+                        "received": received_at,
+                    }
+                    for f in fixes
+                ],
+            )
+        if not latest:
+            return []
+        ids = [p.fix.unit_id for p in latest]
+        rows = self.session.execute(
+            select(UnitRow.id, UnitRow.position_at).where(UnitRow.id.in_(ids))
+        )
+        known: dict[str, datetime | None] = dict(rows.all())
+        newer = [
+            p
+            for p in latest
+            if p.fix.unit_id in known and ((at := known[p.fix.unit_id]) is None or at < p.fix.at)
+        ]
+        if newer:
+            self.session.execute(
+                _SQLITE_MOVE_UNIT,
+                [
+                    {
+                        "u": p.fix.unit_id,
+                        "t": p.fix.at,
+                        "la": p.fix.location.lat,
+                        "lo": p.fix.location.lon,
+                        "j": p.jurisdiction_id,
+                    }
+                    for p in newer
+                ],
+            )
+        return sorted(p.fix.unit_id for p in newer)
+
+    def history(
+        self, unit_id: UnitId, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[PositionFix]:
+        conditions: list[ColumnElement[bool]] = [UnitPositionRow.unit_id == unit_id]
+        if since is not None:
+            conditions.append(UnitPositionRow.fix_at >= since)
+        if until is not None:
+            conditions.append(UnitPositionRow.fix_at < until)
+        rows = self.session.execute(
+            select(
+                UnitPositionRow.fix_at,
+                UnitPositionRow.lat,
+                UnitPositionRow.lon,
+                UnitPositionRow.speed,
+                UnitPositionRow.heading,
+            )
+            .where(*conditions)
+            .order_by(UnitPositionRow.fix_at)
+            .limit(limit)
+        )
+        return [
+            PositionFix(unit_id, at, Location(lat, lon), sp, hd) for at, lat, lon, sp, hd in rows
+        ]
+
+    def prune(self, before: datetime, limit: int) -> int:
+        return self._write(_PRUNE, {"before": before, "n": limit})
 
 
 def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, AgencyRow]:

@@ -27,6 +27,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     Outbox,
+    Positions,
     Repository,
     UnitRepository,
 )
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    positions: Positions
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
+        self.positions = repos.SqlPositions(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -23,6 +23,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     Outbox,
+    Positions,
     Repository,
     UnitRepository,
 )
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    positions: Positions
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -72,6 +74,7 @@ class MemoryUnitOfWork:
             changes := repos.MemoryChangeLog(self.store),
             idempotency := repos.MemoryIdempotencyKeys(self.store),
             outbox := repos.MemoryOutbox(self.store),
+            positions := repos.MemoryPositions(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -85,6 +88,7 @@ class MemoryUnitOfWork:
         self.changes = changes
         self.idempotency = idempotency
         self.outbox = outbox
+        self.positions = positions
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, Field
 
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
+from bluepool.services.dispatch.positions import MAX_BATCH
 from bluepool.web.schemas.common import Name, Point, Slug, Strict, Tag
 
 
@@ -37,6 +38,23 @@ class PositionUpdate(Strict):
     lon: float = Field(ge=-180, le=180)
     at: AwareDatetime = Field(description="when the fix was taken (with a time zone)")
     idempotency_key: str | None = Field(default=None, max_length=128)
+
+
+class Fix(Strict):
+    """One position fix of a batch."""
+
+    unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    at: AwareDatetime = Field(description="when the fix was taken (with a time zone)")
+    speed: float | None = Field(default=None, ge=0, le=1000, description="metres per second")
+    heading: float | None = Field(
+        default=None, ge=0, lt=360, description="degrees clockwise from north"
+    )
+
+
+class PositionBatch(Strict):
+    fixes: list[Fix] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class UnitCreate(Strict):
