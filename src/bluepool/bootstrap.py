@@ -7,6 +7,7 @@ The API, the CLI and the tests call ``build``; nothing is built at import time.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,15 +21,17 @@ from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
-from bluepool.domain.collective.events import JurisdictionChanged
+from bluepool.domain.collective.events import AgencyChanged, CallTypeChanged, JurisdictionChanged
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
+from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services import changelog
 from bluepool.services.context import Context
+from bluepool.services.dispatch import incidents
 from bluepool.services.messagebus import MessageBus
-from bluepool.services.ports import Clock, PasswordHasher, Router, UnitOfWork
+from bluepool.services.ports import Clock, PasswordHasher, Router, Standing, UnitOfWork
 
 
 @dataclass
@@ -63,6 +66,59 @@ class CachedLocator:
             self._index = None
 
 
+class CachedStanding:
+    """Keep the standing facts of dispatch (agencies, jurisdictions' owners, sharing
+    policies, call types: ``services.ports.Standing``) between requests.
+
+    Dropped after the commit of any event that changes one of them (the message bus'
+    after-commit handlers), and at the latest ``ttl`` seconds after it was read, which
+    bounds how long a change made by another worker process goes unseen (until events
+    cross workers). Units are never cached: recommend and assign read them in their own
+    transaction, and assign decides on them under the agency's lock.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[UnitOfWork], Standing],
+        ttl: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load = load
+        #: Seconds a read is kept at most.
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._facts: Standing | None = None
+        self._read_at = 0.0
+        #: Bumped by every invalidation: a read that began before one is not kept.
+        self._generation = 0
+
+    def __call__(self, uow: UnitOfWork) -> Standing:
+        facts, now = self._facts, self._clock()
+        if facts is not None and now - self._read_at < self.ttl:
+            return facts
+        generation = self._generation
+        facts = self._load(uow)
+        with self._lock:
+            if generation == self._generation:
+                self._facts, self._read_at = facts, now
+        return facts
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._facts = None
+
+
+#: The events after which the standing facts are read again.
+STANDING_EVENTS: tuple[type[Event], ...] = (
+    AgencyChanged,
+    JurisdictionChanged,
+    PolicyChanged,
+    CallTypeChanged,
+)
+
+
 def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     """Drive times by road when a network is configured, else the straight-line model."""
     if settings.road_network is not None:
@@ -72,19 +128,25 @@ def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
 
 
 def message_bus(
-    publish: Callable[[Event], None], jurisdictions_changed: Callable[[], None]
+    publish: Callable[[Event], None],
+    jurisdictions_changed: Callable[[], None],
+    standing_changed: Callable[[], None] | None = None,
 ) -> MessageBus:
     """The one place events meet their handlers.
 
     Inside the transaction: every event's line in the change log. After the commit: every
-    event to the live stream (``publish``), and a changed jurisdiction rebuilds the
-    jurisdiction locator. (Every event also goes to the outbox, written by the unit of work
-    itself.)
+    event to the live stream (``publish``), a changed jurisdiction rebuilds the
+    jurisdiction locator, and a changed agency, jurisdiction, sharing policy or call type
+    drops the cached standing facts (``standing_changed``). (Every event also goes to the
+    outbox, written by the unit of work itself.)
     """
     bus = MessageBus()
     bus.within(Event, changelog.record)
     bus.after(Event, publish)
     bus.after(JurisdictionChanged, lambda _: jurisdictions_changed())
+    if standing_changed is not None:
+        for kind in STANDING_EVENTS:
+            bus.after(kind, lambda _: standing_changed())
     return bus
 
 
@@ -109,7 +171,8 @@ def build(
     locator = CachedLocator(
         read_uow, on_gap=settings.jurisdiction_gaps, max_gap_m=settings.jurisdiction_max_gap_m
     )
-    bus = message_bus(broker.publish, locator.invalidate)
+    standing = CachedStanding(incidents.standing)
+    bus = message_bus(broker.publish, locator.invalidate, standing.invalidate)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, bus)
@@ -122,6 +185,7 @@ def build(
         router=router,
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         read_uow=read_uow,
+        standing=standing,
         position_retention=timedelta(hours=settings.position_retention_hours)
         if settings.position_retention_hours
         else None,

@@ -16,6 +16,7 @@ from bluepool.services.ports import (
     JurisdictionLocator,
     PasswordHasher,
     Router,
+    StandingFacts,
     UnitOfWork,
 )
 
@@ -33,6 +34,9 @@ class Context:
     #: A unit of work for reading only (on SQLite it does not queue behind writers);
     #: None: use ``uow``.
     read_uow: Callable[[], UnitOfWork] | None = None
+    #: The standing facts of dispatch, cached and dropped when they change; None: read
+    #: them in every use case that needs them.
+    standing: StandingFacts | None = None
     #: How long the position history keeps a fix; None: for ever.
     position_retention: timedelta | None = None
 

@@ -7,7 +7,7 @@ tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -16,6 +16,7 @@ from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
@@ -212,6 +213,22 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The standing facts dispatch works within (agencies, jurisdictions' owners, sharing
+    policies, call types): read on every recommendation, changed by an admin now and then,
+    so kept in a cache (``Context.standing``). Never units: those are read fresh."""
+
+    collective: Collective
+    call_types: Mapping[CallTypeCode, CallType]
+
+
+class StandingFacts(Protocol):
+    def __call__(self, uow: UnitOfWork) -> Standing:
+        """Return the standing facts, read through ``uow`` when the cache is stale."""
+        ...
 
 
 class Clock(Protocol):

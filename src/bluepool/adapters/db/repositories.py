@@ -541,8 +541,34 @@ def incident_from_rows(
     )
 
 
+#: An assignment row as stored: (unit_id, assigned_at, status, cleared_at).
+_StoredAssignment = tuple[str, datetime, str, datetime | None]
+
+
 class SqlIncidentRepository(_Base):
-    """Incidents with their assignments and timeline (child rows keyed by position)."""
+    """Incidents with their assignments and timeline (child rows keyed by position).
+
+    What this transaction read or wrote of an incident's child rows is remembered (its
+    assignment rows, the length of its timeline), so an update after a load writes the
+    difference without reading them again; the repository lives as long as its unit of
+    work's transaction, and ``forget`` drops what it knows on a rollback.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._stored: dict[str, tuple[dict[int, _StoredAssignment], int]] = {}
+
+    def forget(self) -> None:
+        self._stored.clear()
+
+    def _remember(self, item: Incident) -> None:
+        self._stored[item.id] = (
+            {
+                seq: (a.unit_id, a.assigned_at, a.status.value, a.cleared_at)
+                for seq, a in enumerate(item.assignments)
+            },
+            len(item.timeline),
+        )
 
     def _exists(self, key: str) -> bool:
         return self.session.scalar(select(IncidentRow.id).where(IncidentRow.id == key)) is not None
@@ -557,17 +583,23 @@ class SqlIncidentRepository(_Base):
         timeline: dict[str, list[TimelineEntryRow]] = {i: [] for i in ids}
         for e in self._rows(select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))):
             timeline[e.incident_id].append(e)
-        return [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+        loaded = [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+        for incident in loaded:
+            self._remember(incident)
+        return loaded
 
     def get(self, key: IncidentId) -> Incident | None:
         found = self._load(self._rows(select(IncidentRow).where(IncidentRow.id == key)))
         return found[0] if found else None
 
     def add(self, item: Incident) -> None:
-        if self._exists(item.id):
-            raise Duplicate(f"incident {item.id} already exists")
-        self._execute(insert(IncidentRow).values(**incident_values(item)))
+        # No look-up first: a taken id fails the primary key, which is a Duplicate too.
+        try:
+            self._execute(insert(IncidentRow).values(**incident_values(item)))
+        except Duplicate:
+            raise Duplicate(f"incident {item.id} already exists") from None
         self._insert_children(item, 0, 0)
+        self._remember(item)
 
     def _insert_children(self, item: Incident, first_assignment: int, first_entry: int) -> None:
         new_assignments = [
@@ -605,31 +637,42 @@ class SqlIncidentRepository(_Base):
             raise ConcurrentUpdate(
                 f"incident {item.id} was changed by someone else; reload and retry"
             )
-        self._sync_assignments(item)
-        entries = self.session.scalar(
-            select(func.count()).where(TimelineEntryRow.incident_id == item.id)
-        )
-        self._insert_children(item, len(item.assignments), int(entries or 0))
+        known = self._stored.get(item.id)
+        self._sync_assignments(item, known[0] if known else None)
+        if known:
+            entries = known[1]
+        else:
+            counted = self.session.scalar(
+                select(func.count()).where(TimelineEntryRow.incident_id == item.id)
+            )
+            entries = int(counted or 0)
+        self._insert_children(item, len(item.assignments), entries)
+        self._remember(item)
         item.version += 1
 
-    def _sync_assignments(self, item: Incident) -> None:
-        """Make the stored assignment rows match ``item.assignments``.
+    def _sync_assignments(
+        self, item: Incident, stored: dict[int, _StoredAssignment] | None = None
+    ) -> None:
+        """Make the stored assignment rows match ``item.assignments`` (``stored``: the
+        rows as this transaction knows them; None: read them).
 
         The open-assignment index is checked row by row, so the order matters: rows that
         no longer match go first, then assignments that close, then those that stay or
         reopen, and the new rows last.
         """
-        stored = {
-            row.seq: row
-            for row in self._rows(select(AssignmentRow).where(AssignmentRow.incident_id == item.id))
-        }
+        if stored is None:
+            stored = {
+                row.seq: (row.unit_id, row.assigned_at, row.status, row.cleared_at)
+                for row in self._rows(
+                    select(AssignmentRow).where(AssignmentRow.incident_id == item.id)
+                )
+            }
         wanted = dict(enumerate(item.assignments))
         # The domain never swaps the unit of an assignment; if it happens, rewrite the row.
         gone = [
             seq
             for seq, row in stored.items()
-            if seq not in wanted
-            or (row.unit_id, row.assigned_at) != (wanted[seq].unit_id, wanted[seq].assigned_at)
+            if seq not in wanted or row[:2] != (wanted[seq].unit_id, wanted[seq].assigned_at)
         ]
         if gone:
             self._execute(
@@ -642,7 +685,7 @@ class SqlIncidentRepository(_Base):
             for seq, a in wanted.items()
             if seq in stored
             and seq not in gone
-            and (stored[seq].status, stored[seq].cleared_at) != (a.status.value, a.cleared_at)
+            and stored[seq][2:] != (a.status.value, a.cleared_at)
         ]
         for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
             self._execute(
@@ -659,6 +702,7 @@ class SqlIncidentRepository(_Base):
             self._execute(insert(AssignmentRow), new)
 
     def delete(self, key: IncidentId) -> None:
+        self._stored.pop(key, None)
         if not self._write(delete(IncidentRow).where(IncidentRow.id == key)):
             raise NotFound(f"no incident {key}")
 

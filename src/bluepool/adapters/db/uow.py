@@ -83,7 +83,7 @@ class SqlUnitOfWork:
         self.policies = repos.policy_repository(session)
         self.users = repos.user_repository(session)
         self.units = repos.SqlUnitRepository(session)
-        self.incidents = repos.SqlIncidentRepository(session)
+        self.incidents = self._incidents = repos.SqlIncidentRepository(session)
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
@@ -121,11 +121,12 @@ class SqlUnitOfWork:
         try:
             self.session.commit()
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             raise repos.integrity_error(exc) from exc
         if events and self.bus is not None:
             self.bus.handle_after(events)
 
     def rollback(self) -> None:
         self._events = []
+        self._incidents.forget()
         self.session.rollback()
