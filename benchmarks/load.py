@@ -30,7 +30,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -353,14 +352,13 @@ def pgbench(admin_url: str, clients: int, seconds: int) -> dict[str, float]:
 
 def statements_per_op(url: str) -> dict[str, int]:
     """SQL statements of one create, recommend and assign through the service layer."""
+    from api_throughput import places
     from sqlalchemy import event
 
     from bluepool import bootstrap
     from bluepool.config import Settings
     from bluepool.services.access import users
     from bluepool.services.dispatch import incidents
-
-    from api_throughput import places
 
     rt = bootstrap.build(Settings(environment="test", database_url=url, secret_key="s" * 40))
     seen: list[str] = []
@@ -495,7 +493,8 @@ def main() -> None:
     print(
         "SQL statements per dispatch op (service layer, caches warm): "
         + ", ".join(f"{k} {v}" for k, v in statements.items())
-        + f"; total {sum(statements.values())} (before issue 10 item 11, PostgreSQL: 6 + 8 + 19 = 33)"
+        + f"; total {sum(statements.values())}"
+        + " (before issue 10 item 11, PostgreSQL: 6 + 8 + 19 = 33)"
     )
     best = max(runs, key=lambda r: r["dispatch_ops_per_s"])
     footer(
