@@ -22,6 +22,7 @@ from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
 from bluepool.domain.collective.events import AgencyChanged, CallTypeChanged, JurisdictionChanged
+from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import PolicyChanged
@@ -29,9 +30,17 @@ from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services import changelog
 from bluepool.services.context import Context
-from bluepool.services.dispatch import incidents
+from bluepool.services.dispatch import incidents, positions
+from bluepool.services.grouping import GroupCommit
 from bluepool.services.messagebus import MessageBus
-from bluepool.services.ports import Clock, PasswordHasher, Router, Standing, UnitOfWork
+from bluepool.services.ports import (
+    Clock,
+    PasswordHasher,
+    PendingFix,
+    Router,
+    Standing,
+    UnitOfWork,
+)
 
 
 @dataclass
@@ -177,6 +186,8 @@ def build(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, bus)
 
+    fixes: GroupCommit[PendingFix, UnitUpdateResult] = GroupCommit()
+
     context = Context(
         uow=uow,
         clock=clock or SystemClock(),
@@ -186,8 +197,10 @@ def build(
         hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
         read_uow=read_uow,
         standing=standing,
+        fix_queue=fixes,
         position_retention=timedelta(hours=settings.position_retention_hours)
         if settings.position_retention_hours
         else None,
     )
+    fixes.start(lambda items: positions.commit_fixes(context, items))
     return Runtime(settings, engine, broker, context)

@@ -6,7 +6,9 @@ change-log lines."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,15 +24,17 @@ from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency, Jurisdiction
 from bluepool.domain.dispatch.events import PositionsReported, UnitMoved
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
-from bluepool.domain.shared.errors import Forbidden, Invalid
+from bluepool.domain.shared.errors import Forbidden, Invalid, NotFound
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, JurisdictionId, UnitId, Username
 from bluepool.services.context import Context
 from bluepool.services.dispatch import positions, units
-from bluepool.services.ports import Page, UnitOfWork
+from bluepool.services.grouping import GroupCommit
+from bluepool.services.ports import Page, PendingFix, UnitOfWork
 from tests.builders import T0, a_square
 from tests.conftest import _database
 
@@ -253,3 +257,67 @@ def test_history_reads_a_window_and_only_for_those_who_may_see_the_track(h: Harn
     assert len(positions.position_history(h.ctx, OFFICER, "a-1", limit=2).items) == 2
     with pytest.raises(Forbidden):
         positions.position_history(h.ctx, OFFICER, "a-2")
+
+
+# -- group commit: single fixes from many requests in one transaction ------------------
+
+
+def pending(user: User, uid: str, minutes: float, key: str | None = None) -> PendingFix:
+    return PendingFix(user, fix(uid, minutes), JurisdictionId("ja"), key, NOW)
+
+
+def test_a_group_answers_each_fix_on_its_own(h: Harness) -> None:
+    answers = positions.commit_fixes(
+        h.ctx,
+        [
+            pending(OFFICER, "a-1", 1, key="k1"),
+            pending(OFFICER, "a-1", 2),  # newer: this one moves the unit
+            pending(OFFICER, "a-2", 1),  # not the officer's unit
+            pending(DISPATCHER, "nope", 1),
+            pending(OFFICER, "a-1", 3, key="k1"),  # the same key again: a replay
+            pending(DISPATCHER, "b-1", 1),
+        ],
+    )
+    first, newer, forbidden, unknown, replay, other = answers
+    assert isinstance(first, UnitUpdateResult)
+    assert first.applied is False  # kept in the history, but not the newest
+    assert isinstance(newer, UnitUpdateResult)
+    assert newer.applied is True
+    assert newer.position_at == T0 + timedelta(minutes=2)
+    assert isinstance(forbidden, Forbidden)
+    assert isinstance(unknown, NotFound)
+    assert isinstance(replay, UnitUpdateResult)
+    assert replay.applied is False
+    assert isinstance(other, UnitUpdateResult)
+    assert other.applied is True
+    assert [at for at, _ in h.history("a-1")] == [T0 + timedelta(minutes=m) for m in (1, 2)]
+    assert h.history("a-2") == []
+    events = [e for e in h.published if isinstance(e, PositionsReported)]
+    assert sorted((e.actor, tuple(p.id for p in e.positions)) for e in events) == [
+        ("dora", ("b-1",)),
+        ("olaf", ("a-1",)),
+    ]
+
+
+def test_concurrent_single_fixes_share_transactions_and_each_gets_its_answer(
+    h: Harness,
+) -> None:
+    queue: GroupCommit[PendingFix, UnitUpdateResult] = GroupCommit(max_items=8)
+    ctx = replace(h.ctx, fix_queue=queue)
+    queue.start(lambda items: positions.commit_fixes(ctx, items))
+    jobs = [("a-1", m) for m in range(1, 21)] + [("a-2", m) for m in range(1, 21)]
+
+    def send(job: tuple[str, int]) -> object:
+        uid, minute = job
+        try:
+            return units.report_position(ctx, OFFICER, uid, AWAY, T0 + timedelta(minutes=minute))
+        except Forbidden as exc:
+            return exc
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, jobs))
+    assert all(isinstance(a, UnitUpdateResult) for a in answers[:20])
+    assert all(isinstance(a, Forbidden) for a in answers[20:])
+    assert len(h.history("a-1")) == 20
+    assert h.unit("a-1").position_at == T0 + timedelta(minutes=20)
+    assert h.history("a-2") == []

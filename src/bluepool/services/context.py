@@ -13,6 +13,7 @@ from datetime import timedelta
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
     Clock,
+    FixQueue,
     JurisdictionLocator,
     PasswordHasher,
     Router,
@@ -37,6 +38,8 @@ class Context:
     #: The standing facts of dispatch, cached and dropped when they change; None: read
     #: them in every use case that needs them.
     standing: StandingFacts | None = None
+    #: Single position fixes share transactions (group commit); None: one each.
+    fix_queue: FixQueue | None = None
     #: How long the position history keeps a fix; None: for ever.
     position_retention: timedelta | None = None
 

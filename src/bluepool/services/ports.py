@@ -17,6 +17,7 @@ from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, 
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.recommend import Collective
+from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
@@ -101,8 +102,8 @@ class UnitRepository(Repository[UnitId, Unit], Protocol):
         """Return one page of matching units (ordered by id) and the total count."""
         ...
 
-    def agencies_of(self, ids: Collection[UnitId]) -> dict[UnitId, AgencyId]:
-        """Return the agency of each of ``ids`` that is a unit (one query)."""
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
+        """Return those of ``ids`` that are units, by id (one query)."""
         ...
 
 
@@ -181,6 +182,24 @@ class Positions(Protocol):
 
     def prune(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` fixes taken before ``before``; return how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFix:
+    """One unit's position fix waiting for its group's transaction (``FixQueue``)."""
+
+    user: User
+    fix: PositionFix
+    jurisdiction_id: JurisdictionId | None
+    idempotency_key: str | None
+    received_at: datetime
+
+
+class FixQueue(Protocol):
+    def submit(self, item: PendingFix) -> UnitUpdateResult:
+        """Write ``item`` with the fixes arriving meanwhile, in one transaction; return
+        the unit after it (or raise what refused this fix) once that has committed."""
         ...
 
 

@@ -442,13 +442,11 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         rows = self._rows(query.order_by(UnitRow.id).limit(page.limit).offset(page.offset))
         return [unit_from_row(r) for r in rows], total
 
-    def agencies_of(self, ids: Collection[UnitId]) -> dict[UnitId, AgencyId]:
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
         if not ids:
             return {}
-        rows = self.session.execute(
-            select(UnitRow.id, UnitRow.agency_id).where(UnitRow.id.in_(list(ids)))
-        )
-        return {UnitId(u): AgencyId(a) for u, a in rows}
+        rows = self._rows(select(UnitRow).where(UnitRow.id.in_(list(ids))))
+        return {UnitId(r.id): unit_from_row(r) for r in rows}
 
     def _has_capability(self, capability: str) -> ColumnElement[bool]:
         if self.session.get_bind().dialect.name == "postgresql":

@@ -246,9 +246,9 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
         )
         return [copy.copy(u) for u in _page(found, page)], len(found)
 
-    def agencies_of(self, ids: Collection[UnitId]) -> dict[UnitId, AgencyId]:
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
         found = (self._visible(i) for i in ids)
-        return {u.id: u.agency_id for u in found if u is not None}
+        return {u.id: copy.copy(u) for u in found if u is not None}
 
     def apply(self) -> None:
         """As the SQL repository: an update writes the record and status, never the

@@ -22,13 +22,14 @@ from bluepool.domain.dispatch.records import (
     PositionBatchResult,
     PositionHistory,
     PositionRecord,
+    UnitUpdateResult,
 )
-from bluepool.domain.shared.errors import ConcurrentUpdate, DomainError, Invalid
+from bluepool.domain.shared.errors import ConcurrentUpdate, DomainError, Invalid, NotFound
 from bluepool.domain.shared.ids import UnitId
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import found
-from bluepool.services.ports import LatestPosition, UnitOfWork
+from bluepool.services.ports import LatestPosition, PendingFix, UnitOfWork
 
 #: The most fixes one batch may carry (a body of 5,000 fixes is about 0.7 MB of JSON).
 MAX_BATCH = 5000
@@ -63,13 +64,13 @@ def report_positions(ctx: Context, user: User, fixes: Sequence[PositionFix]) -> 
     for attempt in range(ATTEMPTS):
         try:
             with ctx.uow() as uow:
-                owners = uow.units.agencies_of(newest.keys())
+                owners = uow.units.get_many(newest.keys())
                 for i, fix in enumerate(fixes):
-                    agency = owners.get(fix.unit_id)
-                    if agency is None:
+                    unit = owners.get(fix.unit_id)
+                    if unit is None:
                         raise Invalid(f"fixes[{i}]: no unit {fix.unit_id!r}", code="unknown_unit")
                     try:
-                        policy.report_position(user, fix.unit_id, agency)
+                        policy.report_position(user, fix.unit_id, unit.agency_id)
                     except DomainError as exc:
                         raise type(exc)(f"fixes[{i}]: {exc.detail}") from exc
                 retention = ctx.position_retention
@@ -141,6 +142,72 @@ def record_fix(
     if zlib.crc32(f"{fix.unit_id}{fix.at.isoformat()}".encode()) % 64 == 0:
         _prune_some(retention, uow, now, 64)
     return bool(uow.positions.record(_kept(retention, [fix], now), [latest], now))
+
+
+def commit_fixes(ctx: Context, items: Sequence[PendingFix]) -> list[UnitUpdateResult | Exception]:
+    """Write single fixes from many requests in one transaction (``Context.fix_queue``,
+    ``services.grouping``): each fix is checked on its own (unknown unit, policy,
+    idempotency key) and a refused one is answered with its error without failing the
+    others; the rest are written as one batch, with one ``PositionsReported`` event for
+    the units that moved. Returns one answer per item, in order."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _commit_fixes(ctx, items)
+        except ConcurrentUpdate:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _commit_fixes(ctx: Context, items: Sequence[PendingFix]) -> list[UnitUpdateResult | Exception]:
+    now = max(i.received_at for i in items)
+    answers: list[UnitUpdateResult | Exception | None] = [None] * len(items)
+    with ctx.uow() as uow:
+        found_units = uow.units.get_many({i.fix.unit_id for i in items})
+        keys: set[str] = set()
+        accepted: list[int] = []
+        for n, item in enumerate(items):
+            unit = found_units.get(item.fix.unit_id)
+            try:
+                if unit is None:
+                    raise NotFound(f"no unit {item.fix.unit_id}", code="unit_not_found")
+                policy.update_unit(item.user, unit)
+            except DomainError as exc:
+                answers[n] = exc
+                continue
+            key = item.idempotency_key and f"unit:{unit.id}:{item.idempotency_key}"
+            if key and (key in keys or uow.idempotency.seen(key)):
+                answers[n] = UnitUpdateResult.after(unit, applied=False)
+                continue
+            if key:
+                keys.add(key)
+            accepted.append(n)
+        fixes = [items[n].fix for n in accepted]
+        newest = newest_per_unit(fixes)
+        by_fix = {id(items[n].fix): items[n] for n in accepted}
+        latest = [LatestPosition(f, by_fix[id(f)].jurisdiction_id) for f in newest.values()]
+        retention = ctx.position_retention
+        _prune_some(retention, uow, now, len(fixes))
+        moved = set(uow.positions.record(_kept(retention, fixes, now), latest, now))
+        for p in latest:
+            if p.fix.unit_id in moved:
+                found_units[p.fix.unit_id].move_to(p.fix.location, p.fix.at, p.jurisdiction_id)
+        # One event per sender (usually one: a unit's own device, or dispatch).
+        reported: dict[str, list[UnitPosition]] = {}
+        for p in latest:
+            if p.fix.unit_id in moved:
+                by = str(by_fix[id(p.fix)].user.username)
+                reported.setdefault(by, []).append(_position(p))
+        for by, moves in reported.items():
+            uow.raise_event(PositionsReported(now, by, tuple(moves)))
+        for key in keys:
+            uow.idempotency.record(key, now)
+        uow.commit()
+    for n in accepted:
+        fix = items[n].fix
+        applied = fix.unit_id in moved and newest[fix.unit_id] is fix
+        answers[n] = UnitUpdateResult.after(found_units[fix.unit_id], applied)
+    return [a if a is not None else RuntimeError("unanswered") for a in answers]
 
 
 def _kept(

@@ -27,7 +27,7 @@ from bluepool.domain.shared.ids import UnitId
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy, positions
 from bluepool.services.lookup import found
-from bluepool.services.ports import LatestPosition, Page, UnitFilter, UnitOfWork
+from bluepool.services.ports import LatestPosition, Page, PendingFix, UnitFilter, UnitOfWork
 
 #: A status or position write that lost a race (another write to the same unit committed
 #: first) is retried on fresh data: both are idempotent, so a retry is always safe.
@@ -101,7 +101,21 @@ def report_position(
     idempotency_key: str | None = None,
 ) -> UnitUpdateResult:
     """Record a unit's position fix and the jurisdiction it is in (the history keeps it
-    even when it is older than the unit's position, which then does not move)."""
+    even when it is older than the unit's position, which then does not move).
+
+    With a ``fix_queue`` (the server's), fixes arriving together share one transaction
+    and one event per sender (``unit.positions``); without, each is its own transaction
+    with its own ``unit.moved``."""
+    if ctx.fix_queue is not None:
+        now, when = _device_time(ctx, at)
+        pending = PendingFix(
+            user,
+            PositionFix(UnitId(unit_id), when, location),
+            ctx.locator().locate(location),
+            idempotency_key,
+            now,
+        )
+        return ctx.fix_queue.submit(pending)
     return _retrying(lambda: _report_position(ctx, user, unit_id, location, at, idempotency_key))
 
 
