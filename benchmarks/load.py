@@ -93,7 +93,7 @@ async def _client(
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
         await asyncio.sleep(max(0.0, start - time.time()))
         end = time.time() + duration
-        work = {"dispatch": _dispatch, "batch": _batches, "single": _singles}[kind]
+        work = {"dispatch": _dispatch, "batch": _batches, "single": _singles, "http": _http}[kind]
         await asyncio.gather(
             *(
                 work(http, end, result, random.Random(seed * 1000 + i), units, places, i, tasks)
@@ -206,6 +206,27 @@ async def _singles(
         if r.status_code == 200:
             result.ops += 1
             result.positions += 1
+            result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        else:
+            result.errors += 1
+
+
+async def _http(
+    http: httpx.AsyncClient,
+    end: float,
+    result: Result,
+    rng: random.Random,
+    units: list[str],
+    places: list[tuple[float, float]],
+    me: int,
+    tasks: int,
+) -> None:
+    """The HTTP ceiling: an authenticated GET that reads no database (GET /auth/me)."""
+    while time.time() < end:
+        t0 = time.perf_counter()
+        r = await http.get("/auth/me")
+        if r.status_code == 200:
+            result.ops += 1
             result.latencies_ms.append((time.perf_counter() - t0) * 1000)
         else:
             result.errors += 1
@@ -464,6 +485,10 @@ def main() -> None:
                     "single_p99_ms": round(so["p99_ms"], 1),
                     "single_errors": one.errors,
                 }
+                c, secs = load(
+                    "http", base, tok, args.duration / 2, args.procs, args.tasks, units, places
+                )
+                row |= {"http_ceiling_per_s": round(c.ops / secs)}
                 runs.append(row)
             finally:
                 stop(server)
@@ -478,12 +503,14 @@ def main() -> None:
     print(
         f"{'workers':>7}{'dispatch ops/s':>16}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'batch fixes/s':>15}{'batch p99':>11}{'single fixes/s':>16}{'single p99':>12}"
+        f"{'GET /auth/me /s':>17}"
     )
     for r in runs:
         print(
             f"{r['workers']:>7}{r['dispatch_ops_per_s']:>16.1f}{r['dispatch_p50_ms']:>9.1f}"
             f"{r['dispatch_p99_ms']:>9.1f}{r['positions_per_s']:>15,}{r['batch_p99_ms']:>11.1f}"
             f"{r['single_positions_per_s']:>16,}{r['single_p99_ms']:>12.1f}"
+            f"{r['http_ceiling_per_s']:>17,}"
         )
     if ceiling:
         print(

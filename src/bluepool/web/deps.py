@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import User
@@ -17,7 +18,10 @@ from bluepool.web import auth
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _runtime(request: Request) -> Runtime:
+# The dependencies that only read the request are ``async``: FastAPI runs a plain ``def``
+# dependency in its thread pool, and a hop there and back per dependency per request was a
+# good part of a small request's cost.
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -25,7 +29,7 @@ def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-def _context(runtime: RuntimeDep) -> Context:
+async def _context(runtime: RuntimeDep) -> Context:
     return runtime.context
 
 
@@ -52,25 +56,36 @@ def _user(request: Request, runtime: Runtime, token: str | None) -> User:
     return user
 
 
-def _current_user(
+async def _signed_in(request: Request, runtime: Runtime, token: str | None) -> User:
+    """The token's user: from the recent users at once, else read in the thread pool
+    (the read may touch the database)."""
+    if token:
+        recent: auth.RecentUsers = request.app.state.recent_users
+        user: User | None = recent.get(token)
+        if user is not None:
+            return user
+    return await run_in_threadpool(_user, request, runtime, token)
+
+
+async def _current_user(
     request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> User:
-    return _user(request, runtime, token)
+    return await _signed_in(request, runtime, token)
 
 
-def _stream_user(
+async def _stream_user(
     runtime: RuntimeDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
 ) -> User:
     # Browsers' EventSource cannot send headers: the event stream alone also takes the token
     # as ``?access_token=``.
-    return _user(request, runtime, token or request.query_params.get("access_token"))
+    return await _signed_in(request, runtime, token or request.query_params.get("access_token"))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 StreamUser = Annotated[User, Depends(_stream_user)]
 
 
-def _page(
+async def _page(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Page:
