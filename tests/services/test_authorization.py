@@ -309,6 +309,10 @@ NOT_ACTING = {
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",
+    "bluepool.services.dispatch.positions.commit_fixes": (
+        "the group commit of units.report_position: each fix carries its acting user, "
+        "checked by the same policy (test_positions)"
+    ),
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
 }
 
