@@ -9,6 +9,7 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -869,18 +870,19 @@ class SqlOutbox(_Base):
 
 # -- positions -----------------------------------------------------------------------
 
-# PostgreSQL: a whole batch in one statement each, as arrays (unnest), not one row a time.
+# PostgreSQL: a whole batch in one statement each, as one JSON document of rows (built by
+# json.dumps in C; binding Python lists as arrays quoted every element), not a row a time.
 _PG_RECORD_FIXES = text(
     "INSERT INTO unit_positions (unit_id, fix_at, lat, lon, speed, heading, received_at) "
-    "SELECT f.u, f.t, f.la, f.lo, f.sp, f.hd, :received FROM unnest("
-    "CAST(:u AS text[]), CAST(:t AS timestamptz[]), CAST(:la AS float8[]), "
-    "CAST(:lo AS float8[]), CAST(:sp AS float8[]), CAST(:hd AS float8[])"
-    ") AS f(u, t, la, lo, sp, hd) ON CONFLICT DO NOTHING"
+    "SELECT f.u, f.t, f.la, f.lo, f.sp, f.hd, :received "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS f(u text, t timestamptz, la float8, lo float8, sp float8, hd float8) "
+    "ON CONFLICT DO NOTHING"
 )
 _PG_MOVE_UNITS = text(
     "UPDATE units SET lat = v.la, lon = v.lo, position_at = v.t, jurisdiction_id = v.j "
-    "FROM unnest(CAST(:u AS text[]), CAST(:t AS timestamptz[]), CAST(:la AS float8[]), "
-    "CAST(:lo AS float8[]), CAST(:j AS text[])) AS v(u, t, la, lo, j) "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS v(u text, t timestamptz, la float8, lo float8, j text) "
     "WHERE units.id = v.u AND (units.position_at IS NULL OR units.position_at < v.t) "
     "RETURNING units.id"
 )
@@ -924,30 +926,33 @@ class SqlPositions(_Base):
         self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
     ) -> list[UnitId]:
         if fixes:
-            self.session.execute(
-                _PG_RECORD_FIXES,
+            rows = [
                 {
-                    "u": [f.unit_id for f in fixes],
-                    "t": [f.at for f in fixes],
-                    "la": [f.location.lat for f in fixes],
-                    "lo": [f.location.lon for f in fixes],
-                    "sp": [f.speed for f in fixes],
-                    "hd": [f.heading for f in fixes],
-                    "received": received_at,
-                },
+                    "u": f.unit_id,
+                    "t": f.at.isoformat(),
+                    "la": f.location.lat,
+                    "lo": f.location.lon,
+                    "sp": f.speed,
+                    "hd": f.heading,
+                }
+                for f in fixes
+            ]
+            self.session.execute(
+                _PG_RECORD_FIXES, {"rows": json.dumps(rows), "received": received_at}
             )
         if not latest:
             return []
-        moved = self.session.execute(
-            _PG_MOVE_UNITS,
+        moves = [
             {
-                "u": [p.fix.unit_id for p in latest],
-                "t": [p.fix.at for p in latest],
-                "la": [p.fix.location.lat for p in latest],
-                "lo": [p.fix.location.lon for p in latest],
-                "j": [p.jurisdiction_id for p in latest],
-            },
-        )
+                "u": p.fix.unit_id,
+                "t": p.fix.at.isoformat(),
+                "la": p.fix.location.lat,
+                "lo": p.fix.location.lon,
+                "j": p.jurisdiction_id,
+            }
+            for p in latest
+        ]
+        moved = self.session.execute(_PG_MOVE_UNITS, {"rows": json.dumps(moves)})
         return sorted(UnitId(u) for (u,) in moved)
 
     def _record_sqlite(
