@@ -5,7 +5,7 @@ change-log lines."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import replace
@@ -321,3 +321,18 @@ def test_concurrent_single_fixes_share_transactions_and_each_gets_its_answer(
     assert len(h.history("a-1")) == 20
     assert h.unit("a-1").position_at == T0 + timedelta(minutes=20)
     assert h.history("a-2") == []
+
+
+def test_a_group_that_fails_whole_fails_each_of_its_callers() -> None:
+    queue: GroupCommit[int, int] = GroupCommit()
+
+    def broken(items: Sequence[int]) -> list[int | Exception]:
+        raise ConnectionError("the database is gone")
+
+    queue.start(broken)
+    with pytest.raises(ConnectionError):
+        queue.submit(1)
+    queue.start(lambda items: [i * 2 if i else ValueError("zero") for i in items])
+    assert queue.submit(21) == 42
+    with pytest.raises(ValueError, match="zero"):
+        queue.submit(0)

@@ -67,9 +67,12 @@ class GroupCommit(Generic[I, R]):
             if handler is None:
                 raise RuntimeError("GroupCommit.start was not called")
             answers = handler([item for item, _ in group])
-        except Exception as exc:  # the whole group failed: every caller hears why
+        except BaseException as exc:  # the whole group failed: every caller hears why
+            failure = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
             for _, future in group:
-                future.set_exception(exc)
+                future.set_exception(failure)
+            if not isinstance(exc, Exception):
+                raise
             return
         for (_, future), answer in zip(group, answers, strict=True):
             if isinstance(answer, Exception):
