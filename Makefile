@@ -38,6 +38,7 @@ bench: install           ## benchmarks, each against a baseline in the same run
 	$(BIN)/python benchmarks/routing.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .hypothesis

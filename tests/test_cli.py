@@ -319,3 +319,35 @@ def test_users_create_admin_and_reset_password_from_the_shell(
     )
     assert missing.exit_code == 1
     assert "no user nobody" in missing.output
+
+
+def test_positions_prune_deletes_the_history_past_the_retention(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bluepool.domain.access.roles import Role, User
+    from bluepool.domain.dispatch.positions import PositionFix
+    from bluepool.domain.shared.geo import Location
+    from bluepool.domain.shared.ids import UnitId, Username
+    from bluepool.services.dispatch import positions
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    runner.invoke(main, ["load", str(DEMO), "--database-url", url])
+    runtime = bootstrap.build(Settings(database_url=url, environment="test"))
+    now = datetime.now(UTC)
+    with runtime.context.uow() as uow:
+        unit = uow.units.list()[0].id
+    fixes = [
+        PositionFix(UnitId(unit), now - timedelta(hours=h), Location(47.1, 9.5)) for h in (1, 5, 30)
+    ]
+    admin = User(Username("root"), Role.COLLECTIVE_ADMIN)
+    positions.report_positions(runtime.context, admin, fixes)
+    result = runner.invoke(
+        main, ["positions", "prune", "--retention-hours", "2", "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 fixes older than 2 h deleted" in result.output
+    left = positions.position_history(runtime.context, admin, unit)
+    assert [p.at for p in left.items] == [fixes[0].at]
+    runtime.engine.dispose()

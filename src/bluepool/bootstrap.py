@@ -7,8 +7,10 @@ The API, the CLI and the tests call ``build``; nothing is built at import time.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,16 +22,27 @@ from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.adapters.signing import Ed25519Keys
 from bluepool.config import Settings
-from bluepool.domain.collective.events import JurisdictionChanged
+from bluepool.domain.collective.events import AgencyChanged, CallTypeChanged, JurisdictionChanged
+from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
+from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services import changelog
 from bluepool.services.audit import recorder
 from bluepool.services.context import Context
+from bluepool.services.dispatch import incidents, positions
+from bluepool.services.grouping import GroupCommit
 from bluepool.services.messagebus import MessageBus
-from bluepool.services.ports import Clock, PasswordHasher, Router, UnitOfWork
+from bluepool.services.ports import (
+    Clock,
+    PasswordHasher,
+    PendingFix,
+    Router,
+    Standing,
+    UnitOfWork,
+)
 
 
 @dataclass
@@ -64,6 +77,59 @@ class CachedLocator:
             self._index = None
 
 
+class CachedStanding:
+    """Keep the standing facts of dispatch (agencies, jurisdictions' owners, sharing
+    policies, call types: ``services.ports.Standing``) between requests.
+
+    Dropped after the commit of any event that changes one of them (the message bus'
+    after-commit handlers), and at the latest ``ttl`` seconds after it was read, which
+    bounds how long a change made by another worker process goes unseen (until events
+    cross workers). Units are never cached: recommend and assign read them in their own
+    transaction, and assign decides on them under the agency's lock.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[UnitOfWork], Standing],
+        ttl: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load = load
+        #: Seconds a read is kept at most.
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._facts: Standing | None = None
+        self._read_at = 0.0
+        #: Bumped by every invalidation: a read that began before one is not kept.
+        self._generation = 0
+
+    def __call__(self, uow: UnitOfWork) -> Standing:
+        facts, now = self._facts, self._clock()
+        if facts is not None and now - self._read_at < self.ttl:
+            return facts
+        generation = self._generation
+        facts = self._load(uow)
+        with self._lock:
+            if generation == self._generation:
+                self._facts, self._read_at = facts, now
+        return facts
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._facts = None
+
+
+#: The events after which the standing facts are read again.
+STANDING_EVENTS: tuple[type[Event], ...] = (
+    AgencyChanged,
+    JurisdictionChanged,
+    PolicyChanged,
+    CallTypeChanged,
+)
+
+
 def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     """Drive times by road when a network is configured, else the straight-line model."""
     if settings.road_network is not None:
@@ -73,15 +139,18 @@ def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
 
 
 def message_bus(
-    publish: Callable[[Event], None], jurisdictions_changed: Callable[[], None]
+    publish: Callable[[Event], None],
+    jurisdictions_changed: Callable[[], None],
+    standing_changed: Callable[[], None] | None = None,
 ) -> MessageBus:
     """The one place events meet their handlers.
 
     Inside the transaction: every event's line in the change log and its entry in the
     audit log. After the commit: every published event to the live stream (``publish``;
-    sign-ins and other access facts are for the audit log only), and a changed
-    jurisdiction rebuilds the jurisdiction locator. (Every published event also goes to
-    the outbox, written by the unit of work itself.)
+    sign-ins and other access facts are for the audit log only), a changed jurisdiction
+    rebuilds the jurisdiction locator, and a changed agency, jurisdiction, sharing policy or
+    call type drops the cached standing facts (``standing_changed``). (Every published
+    event also goes to the outbox, written by the unit of work itself.)
     """
     bus = MessageBus()
     bus.within(Event, changelog.record)
@@ -93,6 +162,9 @@ def message_bus(
 
     bus.after(Event, publish_published)
     bus.after(JurisdictionChanged, lambda _: jurisdictions_changed())
+    if standing_changed is not None:
+        for kind in STANDING_EVENTS:
+            bus.after(kind, lambda _: standing_changed())
     return bus
 
 
@@ -117,10 +189,13 @@ def build(
     locator = CachedLocator(
         read_uow, on_gap=settings.jurisdiction_gaps, max_gap_m=settings.jurisdiction_max_gap_m
     )
-    bus = message_bus(broker.publish, locator.invalidate)
+    standing = CachedStanding(incidents.standing)
+    bus = message_bus(broker.publish, locator.invalidate, standing.invalidate)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, bus)
+
+    fixes: GroupCommit[PendingFix, UnitUpdateResult] = GroupCommit()
 
     context = Context(
         uow=uow,
@@ -138,5 +213,11 @@ def build(
         audit_keys=Ed25519Keys(
             settings.audit_signing_key_file, development=settings.environment != "production"
         ),
+        standing=standing,
+        fix_queue=fixes,
+        position_retention=timedelta(hours=settings.position_retention_hours)
+        if settings.position_retention_hours
+        else None,
     )
+    fixes.start(lambda items: positions.commit_fixes(context, items))
     return Runtime(settings, engine, broker, context)

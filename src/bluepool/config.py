@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: production refuses to make checkpoints and other environments keep a development
     #: key in the database.
     audit_signing_key_file: Path | None = None
+    #: How long the position history keeps a fix, in hours (0: for ever). Each batch of
+    #: fixes deletes about as many expired ones; ``bluepool positions prune`` sweeps all.
+    position_retention_hours: int = Field(default=7 * 24, ge=0)
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

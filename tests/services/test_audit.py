@@ -109,6 +109,7 @@ READS = {
     "latest_checkpoint",
     "list_users",
     "changes",
+    "position_history",
 }
 
 

@@ -23,6 +23,7 @@ from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import DomainError, Forbidden
@@ -42,7 +43,7 @@ from bluepool.services.access import sessions, users
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import fleet, incidents, maps, units
+from bluepool.services.dispatch import fleet, incidents, maps, positions, units
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -184,6 +185,17 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: units.report_position(c, u, "a-1", HERE, T0),
         DISPATCH | KEEPERS_OF_A | {R.OFFICER},
     ),
+    (
+        positions.report_positions,
+        lambda c, u: positions.report_positions(c, u, [PositionFix(UnitId("a-1"), T0, HERE)]),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        positions.position_history,
+        lambda c, u: positions.position_history(c, u, "a-1"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER, R.ANALYST},
+    ),
+    (positions.prune_positions, lambda c, u: positions.prune_positions(c, u), COLLECTIVE_ADMIN),
     # dispatch: the fleet's records
     (
         fleet.create_unit,
@@ -344,6 +356,10 @@ NOT_ACTING = {
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",
+    "bluepool.services.dispatch.positions.commit_fixes": (
+        "the group commit of units.report_position: each fix carries its acting user, "
+        "checked by the same policy (test_positions)"
+    ),
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",
     "bluepool.services.audit.refusals.record_refusal": "records a refusal of a use case",

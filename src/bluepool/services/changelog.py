@@ -3,7 +3,8 @@
 Registered in ``bootstrap`` to run inside each transaction, so a change and its line in the
 log commit together or not at all. ``entry`` says, for each kind of event, what the log
 keeps; events that only follow from another (an incident following its units, units freed
-by a closed call) add nothing of their own.
+by a closed call) add nothing of their own. Positions are not changes: they are kept in
+the position history (``uow.positions``), not here (decision 0011).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
     UnitAssigned,
-    UnitMoved,
     UnitStatusChanged,
 )
 from bluepool.domain.shared.events import Action, Event, RecordChanged
@@ -34,18 +34,6 @@ def entry(event: Event) -> ChangeRecord | None:
         data: dict[str, Any] = plain(record) if record is not None else {}
         return ChangeRecord(
             event.at, event.actor, _VERB[event.action], event.entity, event.id, data
-        )
-    if isinstance(event, UnitMoved):
-        u = event.unit
-        at = u.position_at.isoformat() if u.position_at else None
-        loc = u.location
-        return ChangeRecord(
-            event.at,
-            event.actor,
-            "position",
-            "unit",
-            u.id,
-            {"lat": loc.lat if loc else None, "lon": loc.lon if loc else None, "at": at},
         )
     if isinstance(event, UnitStatusChanged):
         u = event.unit

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.services.ports import (
     AuditKeys,
     Clock,
+    FixQueue,
     JurisdictionLocator,
     PasswordHasher,
     Router,
+    StandingFacts,
     UnitOfWork,
 )
 
@@ -38,6 +41,13 @@ class Context:
     accept_outside_incidents: bool = False
     #: The audit checkpoints' signing key; None: checkpoints cannot be made or checked.
     audit_keys: AuditKeys | None = None
+    #: The standing facts of dispatch, cached and dropped when they change; None: read
+    #: them in every use case that needs them.
+    standing: StandingFacts | None = None
+    #: Single position fixes share transactions (group commit); None: one each.
+    fix_queue: FixQueue | None = None
+    #: How long the position history keeps a fix; None: for ever.
+    position_retention: timedelta | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

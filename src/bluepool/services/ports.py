@@ -7,7 +7,7 @@ tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -18,6 +18,9 @@ from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
+from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.recommend import Collective
+from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
@@ -100,6 +103,10 @@ class JurisdictionRepository(Repository[JurisdictionId, Jurisdiction], Protocol)
 class UnitRepository(Repository[UnitId, Unit], Protocol):
     def find(self, where: UnitFilter, page: Page) -> tuple[list[Unit], int]:
         """Return one page of matching units (ordered by id) and the total count."""
+        ...
+
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
+        """Return those of ``ids`` that are units, by id (one query)."""
         ...
 
 
@@ -227,6 +234,55 @@ class StreamTickets(Protocol):
     def take(self, ticket_hash: str, now: datetime) -> StreamTicket | None:
         """Remove and return the unexpired ticket with this hash: of two takers, even in
         two processes, only one gets it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPosition:
+    """The newest fix of one unit, to move its latest position, with the jurisdiction it
+    lies in."""
+
+    fix: PositionFix
+    jurisdiction_id: JurisdictionId | None
+
+
+class Positions(Protocol):
+    """The units' position history, and their latest positions (the units' location)."""
+
+    def record(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        """Append ``fixes`` to the history (a fix of a unit at a time already kept is
+        ignored) and move each unit of ``latest`` to its fix where the fix is newer than
+        the unit's position; return the units moved, by id. Units' versions do not change:
+        a position never conflicts with a status change or an assignment."""
+        ...
+
+    def history(
+        self, unit_id: UnitId, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[PositionFix]:
+        """Return up to ``limit`` fixes of the unit in [since, until), oldest first."""
+        ...
+
+    def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` fixes taken before ``before``; return how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFix:
+    """One unit's position fix waiting for its group's transaction (``FixQueue``)."""
+
+    user: User
+    fix: PositionFix
+    jurisdiction_id: JurisdictionId | None
+    idempotency_key: str | None
+    received_at: datetime
+
+
+class FixQueue(Protocol):
+    def submit(self, item: PendingFix) -> UnitUpdateResult:
+        """Write ``item`` with the fixes arriving meanwhile, in one transaction; return
+        the unit after it (or raise what refused this fix) once that has committed."""
         ...
 
 
@@ -247,6 +303,7 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     stream_tickets: StreamTickets
     audit: AuditLog
+    positions: Positions
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -287,6 +344,22 @@ class AuditKeys(Protocol):
         ...
 
     def verify(self, public_key: str, message: bytes, signature: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The standing facts dispatch works within (agencies, jurisdictions' owners, sharing
+    policies, call types): read on every recommendation, changed by an admin now and then,
+    so kept in a cache (``Context.standing``). Never units: those are read fresh."""
+
+    collective: Collective
+    call_types: Mapping[CallTypeCode, CallType]
+
+
+class StandingFacts(Protocol):
+    def __call__(self, uow: UnitOfWork) -> Standing:
+        """Return the standing facts, read through ``uow`` when the cache is stale."""
+        ...
 
 
 class Clock(Protocol):

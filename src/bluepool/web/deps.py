@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import User
@@ -18,7 +19,10 @@ from bluepool.web import auth
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _runtime(request: Request) -> Runtime:
+# The dependencies that only read the request are ``async``: FastAPI runs a plain ``def``
+# dependency in its thread pool, and a hop there and back per dependency per request was a
+# good part of a small request's cost.
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -26,7 +30,7 @@ def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-def _context(runtime: RuntimeDep) -> Context:
+async def _context(runtime: RuntimeDep) -> Context:
     return runtime.context
 
 
@@ -65,17 +69,28 @@ def _unauthenticated(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _current_session(
+async def _signed_in(request: Request, runtime: Runtime, token: str | None) -> Signed:
+    """The token's user and session: from the recent users at once, else read in the
+    thread pool (the read may touch the database)."""
+    if token:
+        recent: auth.RecentUsers = request.app.state.recent_users
+        signed: Signed | None = recent.get(token)
+        if signed is not None:
+            return signed
+    return await run_in_threadpool(_signed, request, runtime, token)
+
+
+async def _current_session(
     request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> Signed:
-    return _signed(request, runtime, token)
+    return await _signed_in(request, runtime, token)
 
 
-def _current_user(signed: Annotated[Signed, Depends(_current_session)]) -> User:
+async def _current_user(signed: Annotated[Signed, Depends(_current_session)]) -> User:
     return signed.user
 
 
-def _stream_user(
+async def _stream_user(
     runtime: RuntimeDep,
     request: Request,
     token: Annotated[str | None, Depends(oauth2)],
@@ -91,8 +106,8 @@ def _stream_user(
     # A ticket is short-lived and single-use, so the URL (and any log of it) holds no
     # credential worth taking; other clients send their bearer token as usual.
     if ticket is None:
-        return _signed(request, runtime, token).user
-    redeemed = sessions.redeem_stream_ticket(runtime.context, ticket)
+        return (await _signed_in(request, runtime, token)).user
+    redeemed = await run_in_threadpool(sessions.redeem_stream_ticket, runtime.context, ticket)
     if redeemed is None:
         raise _unauthenticated("invalid, used or expired stream ticket")
     return redeemed[0]
@@ -103,7 +118,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 StreamUser = Annotated[User, Depends(_stream_user)]
 
 
-def _page(
+async def _page(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Page:

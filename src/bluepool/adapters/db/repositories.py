@@ -9,8 +9,9 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
@@ -27,11 +28,12 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bluepool.adapters.db.tables import (
@@ -54,9 +56,11 @@ from bluepool.adapters.db.tables import (
     StationRow,
     StreamTicketRow,
     TimelineEntryRow,
+    UnitPositionRow,
     UnitRow,
     UserRow,
 )
+from bluepool.adapters.db.types import UTCDateTime
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.access.sessions import Session as DomainSession
 from bluepool.domain.access.sessions import StreamTicket
@@ -77,6 +81,7 @@ from bluepool.domain.dispatch.incidents import (
     IncidentStatus,
     TimelineEntry,
 )
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
@@ -100,6 +105,7 @@ from bluepool.services.ports import (
     AuditFilter,
     ChangeRecord,
     IncidentFilter,
+    LatestPosition,
     OutboxMessage,
     Page,
     UnitFilter,
@@ -403,6 +409,10 @@ def unit_from_row(r: UnitRow) -> Unit:
     )
 
 
+#: The units' columns only the position path writes (after the unit was added).
+POSITION_COLUMNS = ("lat", "lon", "position_at", "jurisdiction_id")
+
+
 class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
     def __init__(self, session: Session) -> None:
         super().__init__(
@@ -416,8 +426,11 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         )
 
     def update(self, item: Unit) -> None:
+        """Write the unit's record and status (not its position: ``SqlPositions`` owns
+        the position columns, so a fix never conflicts with a status change)."""
         values = unit_values(item)
-        del values["id"], values["version"]
+        for column in ("id", "version", *POSITION_COLUMNS):
+            del values[column]
         touched = self._write(
             update(UnitRow)
             .where(UnitRow.id == item.id, UnitRow.version == item.version)
@@ -443,6 +456,12 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
         total = self._count(query)
         rows = self._rows(query.order_by(UnitRow.id).limit(page.limit).offset(page.offset))
         return [unit_from_row(r) for r in rows], total
+
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
+        if not ids:
+            return {}
+        rows = self._rows(select(UnitRow).where(UnitRow.id.in_(list(ids))))
+        return {UnitId(r.id): unit_from_row(r) for r in rows}
 
     def _has_capability(self, capability: str) -> ColumnElement[bool]:
         if self.session.get_bind().dialect.name == "postgresql":
@@ -535,8 +554,34 @@ def incident_from_rows(
     )
 
 
+#: An assignment row as stored: (unit_id, assigned_at, status, cleared_at).
+_StoredAssignment = tuple[str, datetime, str, datetime | None]
+
+
 class SqlIncidentRepository(_Base):
-    """Incidents with their assignments and timeline (child rows keyed by position)."""
+    """Incidents with their assignments and timeline (child rows keyed by position).
+
+    What this transaction read or wrote of an incident's child rows is remembered (its
+    assignment rows, the length of its timeline), so an update after a load writes the
+    difference without reading them again; the repository lives as long as its unit of
+    work's transaction, and ``forget`` drops what it knows on a rollback.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._stored: dict[str, tuple[dict[int, _StoredAssignment], int]] = {}
+
+    def forget(self) -> None:
+        self._stored.clear()
+
+    def _remember(self, item: Incident) -> None:
+        self._stored[item.id] = (
+            {
+                seq: (a.unit_id, a.assigned_at, a.status.value, a.cleared_at)
+                for seq, a in enumerate(item.assignments)
+            },
+            len(item.timeline),
+        )
 
     def _exists(self, key: str) -> bool:
         return self.session.scalar(select(IncidentRow.id).where(IncidentRow.id == key)) is not None
@@ -551,17 +596,23 @@ class SqlIncidentRepository(_Base):
         timeline: dict[str, list[TimelineEntryRow]] = {i: [] for i in ids}
         for e in self._rows(select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))):
             timeline[e.incident_id].append(e)
-        return [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+        loaded = [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+        for incident in loaded:
+            self._remember(incident)
+        return loaded
 
     def get(self, key: IncidentId) -> Incident | None:
         found = self._load(self._rows(select(IncidentRow).where(IncidentRow.id == key)))
         return found[0] if found else None
 
     def add(self, item: Incident) -> None:
-        if self._exists(item.id):
-            raise Duplicate(f"incident {item.id} already exists")
-        self._execute(insert(IncidentRow).values(**incident_values(item)))
+        # No look-up first: a taken id fails the primary key, which is a Duplicate too.
+        try:
+            self._execute(insert(IncidentRow).values(**incident_values(item)))
+        except Duplicate:
+            raise Duplicate(f"incident {item.id} already exists") from None
         self._insert_children(item, 0, 0)
+        self._remember(item)
 
     def _insert_children(self, item: Incident, first_assignment: int, first_entry: int) -> None:
         new_assignments = [
@@ -599,31 +650,42 @@ class SqlIncidentRepository(_Base):
             raise ConcurrentUpdate(
                 f"incident {item.id} was changed by someone else; reload and retry"
             )
-        self._sync_assignments(item)
-        entries = self.session.scalar(
-            select(func.count()).where(TimelineEntryRow.incident_id == item.id)
-        )
-        self._insert_children(item, len(item.assignments), int(entries or 0))
+        known = self._stored.get(item.id)
+        self._sync_assignments(item, known[0] if known else None)
+        if known:
+            entries = known[1]
+        else:
+            counted = self.session.scalar(
+                select(func.count()).where(TimelineEntryRow.incident_id == item.id)
+            )
+            entries = int(counted or 0)
+        self._insert_children(item, len(item.assignments), entries)
+        self._remember(item)
         item.version += 1
 
-    def _sync_assignments(self, item: Incident) -> None:
-        """Make the stored assignment rows match ``item.assignments``.
+    def _sync_assignments(
+        self, item: Incident, stored: dict[int, _StoredAssignment] | None = None
+    ) -> None:
+        """Make the stored assignment rows match ``item.assignments`` (``stored``: the
+        rows as this transaction knows them; None: read them).
 
         The open-assignment index is checked row by row, so the order matters: rows that
         no longer match go first, then assignments that close, then those that stay or
         reopen, and the new rows last.
         """
-        stored = {
-            row.seq: row
-            for row in self._rows(select(AssignmentRow).where(AssignmentRow.incident_id == item.id))
-        }
+        if stored is None:
+            stored = {
+                row.seq: (row.unit_id, row.assigned_at, row.status, row.cleared_at)
+                for row in self._rows(
+                    select(AssignmentRow).where(AssignmentRow.incident_id == item.id)
+                )
+            }
         wanted = dict(enumerate(item.assignments))
         # The domain never swaps the unit of an assignment; if it happens, rewrite the row.
         gone = [
             seq
             for seq, row in stored.items()
-            if seq not in wanted
-            or (row.unit_id, row.assigned_at) != (wanted[seq].unit_id, wanted[seq].assigned_at)
+            if seq not in wanted or row[:2] != (wanted[seq].unit_id, wanted[seq].assigned_at)
         ]
         if gone:
             self._execute(
@@ -636,7 +698,7 @@ class SqlIncidentRepository(_Base):
             for seq, a in wanted.items()
             if seq in stored
             and seq not in gone
-            and (stored[seq].status, stored[seq].cleared_at) != (a.status.value, a.cleared_at)
+            and stored[seq][2:] != (a.status.value, a.cleared_at)
         ]
         for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
             self._execute(
@@ -653,6 +715,7 @@ class SqlIncidentRepository(_Base):
             self._execute(insert(AssignmentRow), new)
 
     def delete(self, key: IncidentId) -> None:
+        self._stored.pop(key, None)
         if not self._write(delete(IncidentRow).where(IncidentRow.id == key)):
             raise NotFound(f"no incident {key}")
 
@@ -817,6 +880,168 @@ class SqlOutbox(_Base):
             .where(OutboxRow.id.in_(ids), OutboxRow.published_at.is_(None))
             .values(published_at=at)
         )
+
+
+# -- positions -----------------------------------------------------------------------
+
+# PostgreSQL: a whole batch in one statement each, as one JSON document of rows (built by
+# json.dumps in C; binding Python lists as arrays quoted every element), not a row a time.
+_PG_RECORD_FIXES = text(
+    "INSERT INTO unit_positions (unit_id, fix_at, lat, lon, speed, heading, received_at) "
+    "SELECT f.u, f.t, f.la, f.lo, f.sp, f.hd, :received "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS f(u text, t timestamptz, la float8, lo float8, sp float8, hd float8) "
+    "ON CONFLICT DO NOTHING"
+)
+_PG_MOVE_UNITS = text(
+    "UPDATE units SET lat = v.la, lon = v.lo, position_at = v.t, jurisdiction_id = v.j "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS v(u text, t timestamptz, la float8, lo float8, j text) "
+    "WHERE units.id = v.u AND (units.position_at IS NULL OR units.position_at < v.t) "
+    "RETURNING units.id"
+)
+# SQLite: the same as executemany (its writers take turns: the read before is exact).
+_SQLITE_RECORD_FIX = text(
+    "INSERT OR IGNORE INTO unit_positions "
+    "(unit_id, fix_at, lat, lon, speed, heading, received_at) "
+    "VALUES (:u, :t, :la, :lo, :sp, :hd, :received)"
+).bindparams(bindparam("t", type_=UTCDateTime()), bindparam("received", type_=UTCDateTime()))
+_SQLITE_MOVE_UNIT = text(
+    "UPDATE units SET lat = :la, lon = :lo, position_at = :t, jurisdiction_id = :j "
+    "WHERE id = :u AND (position_at IS NULL OR position_at < :t)"
+).bindparams(bindparam("t", type_=UTCDateTime()))
+_PRUNE = text(
+    "DELETE FROM unit_positions WHERE (unit_id, fix_at) IN ("
+    "SELECT unit_id, fix_at FROM unit_positions WHERE fix_at < :before LIMIT :n)"
+).bindparams(bindparam("before", type_=UTCDateTime()))
+#: SQLSTATEs of a transaction PostgreSQL gave up to break a deadlock or a serialisation
+#: conflict: another batch moved the same units in another order. A retry is safe.
+_RETRYABLE = ("40P01", "40001")
+
+
+class SqlPositions(_Base):
+    """The position history (``unit_positions``) and the units' latest positions."""
+
+    def record(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        try:
+            if self.session.get_bind().dialect.name == "postgresql":
+                return self._record_postgres(fixes, latest, received_at)
+            return self._record_sqlite(fixes, latest, received_at)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+                raise ConcurrentUpdate(
+                    "positions of the same units were written at once; retry"
+                ) from exc
+            raise
+
+    def _record_postgres(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        if fixes:
+            rows = [
+                {
+                    "u": f.unit_id,
+                    "t": f.at.isoformat(),
+                    "la": f.location.lat,
+                    "lo": f.location.lon,
+                    "sp": f.speed,
+                    "hd": f.heading,
+                }
+                for f in fixes
+            ]
+            self.session.execute(
+                _PG_RECORD_FIXES, {"rows": json.dumps(rows), "received": received_at}
+            )
+        if not latest:
+            return []
+        moves = [
+            {
+                "u": p.fix.unit_id,
+                "t": p.fix.at.isoformat(),
+                "la": p.fix.location.lat,
+                "lo": p.fix.location.lon,
+                "j": p.jurisdiction_id,
+            }
+            for p in latest
+        ]
+        moved = self.session.execute(_PG_MOVE_UNITS, {"rows": json.dumps(moves)})
+        return sorted(UnitId(u) for (u,) in moved)
+
+    def _record_sqlite(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        if fixes:
+            self.session.execute(
+                _SQLITE_RECORD_FIX,
+                [
+                    {
+                        "u": f.unit_id,
+                        "t": f.at,
+                        "la": f.location.lat,
+                        "lo": f.location.lon,
+                        "sp": f.speed,
+                        "hd": f.heading,
+                        "received": received_at,
+                    }
+                    for f in fixes
+                ],
+            )
+        if not latest:
+            return []
+        ids = [p.fix.unit_id for p in latest]
+        rows = self.session.execute(
+            select(UnitRow.id, UnitRow.position_at).where(UnitRow.id.in_(ids))
+        )
+        known: dict[str, datetime | None] = dict(rows.all())
+        newer = [
+            p
+            for p in latest
+            if p.fix.unit_id in known and ((at := known[p.fix.unit_id]) is None or at < p.fix.at)
+        ]
+        if newer:
+            self.session.execute(
+                _SQLITE_MOVE_UNIT,
+                [
+                    {
+                        "u": p.fix.unit_id,
+                        "t": p.fix.at,
+                        "la": p.fix.location.lat,
+                        "lo": p.fix.location.lon,
+                        "j": p.jurisdiction_id,
+                    }
+                    for p in newer
+                ],
+            )
+        return sorted(p.fix.unit_id for p in newer)
+
+    def history(
+        self, unit_id: UnitId, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[PositionFix]:
+        conditions: list[ColumnElement[bool]] = [UnitPositionRow.unit_id == unit_id]
+        if since is not None:
+            conditions.append(UnitPositionRow.fix_at >= since)
+        if until is not None:
+            conditions.append(UnitPositionRow.fix_at < until)
+        rows = self.session.execute(
+            select(
+                UnitPositionRow.fix_at,
+                UnitPositionRow.lat,
+                UnitPositionRow.lon,
+                UnitPositionRow.speed,
+                UnitPositionRow.heading,
+            )
+            .where(*conditions)
+            .order_by(UnitPositionRow.fix_at)
+            .limit(limit)
+        )
+        return [
+            PositionFix(unit_id, at, Location(lat, lon), sp, hd) for at, lat, lon, sp, hd in rows
+        ]
+
+    def prune(self, before: datetime, limit: int) -> int:
+        return self._write(_PRUNE, {"before": before, "n": limit})
 
 
 def agency_repository(session: Session) -> SqlRepository[AgencyId, Agency, AgencyRow]:

@@ -46,6 +46,8 @@ OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
 PENDING_OUTBOX_INDEX = "ix_outbox_pending"
 #: The partial index of the audit entries waiting to be chained, in id order.
 WAITING_AUDIT_INDEX = "ix_audit_entries_waiting"
+#: The index the retention sweep deletes by (fixes older than the retention).
+POSITION_AGE_INDEX = "ix_unit_positions_fix_at"
 
 
 class Base(DeclarativeBase):
@@ -336,3 +338,23 @@ class AuditKeyRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UnitPositionRow(Base):
+    """One position fix in a unit's history (``services.ports.Positions``).
+
+    Keyed by unit and fix time, so a repeated fix is one row. No foreign key: the history
+    outlives a removed unit, and a check per row would cost the ingest path. The units'
+    latest positions are the ``units`` table's ``lat``/``lon``/``position_at``.
+    """
+
+    __tablename__ = "unit_positions"
+    __table_args__ = (Index(POSITION_AGE_INDEX, "fix_at"),)
+
+    unit_id: Mapped[str] = mapped_column(String, primary_key=True)
+    fix_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    speed: Mapped[float | None] = mapped_column(Double)
+    heading: Mapped[float | None] = mapped_column(Double)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     Outbox,
+    Positions,
     Repository,
     SessionRepository,
     StreamTickets,
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
     stream_tickets: StreamTickets
     audit: AuditLog
     _audit: repos.SqlAuditLog
+    positions: Positions
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -91,13 +93,14 @@ class SqlUnitOfWork:
         self.policies = repos.policy_repository(session)
         self.users = repos.user_repository(session)
         self.units = repos.SqlUnitRepository(session)
-        self.incidents = repos.SqlIncidentRepository(session)
+        self.incidents = self._incidents = repos.SqlIncidentRepository(session)
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
         self.sessions = repos.SqlSessions(session)
         self.stream_tickets = repos.SqlStreamTickets(session)
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
+        self.positions = repos.SqlPositions(session)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -133,7 +136,7 @@ class SqlUnitOfWork:
         try:
             self.session.commit()
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             raise repos.integrity_error(exc) from exc
         if waiting:  # on PostgreSQL they are chained now, in a short transaction of their own
             try:
@@ -146,4 +149,5 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self._events = []
         self._audit.reset()
+        self._incidents.forget()
         self.session.rollback()

@@ -17,7 +17,7 @@ import copy
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -29,6 +29,7 @@ from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import OPEN, Incident
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
 from bluepool.domain.shared.ids import (
@@ -45,6 +46,7 @@ from bluepool.services.ports import (
     AuditFilter,
     ChangeRecord,
     IncidentFilter,
+    LatestPosition,
     OutboxMessage,
     Page,
     UnitFilter,
@@ -102,6 +104,10 @@ class MemoryStore:
     audit: list[AuditEntry] = field(default_factory=list)
     audit_checkpoints: list[Checkpoint] = field(default_factory=list)
     audit_key: str | None = None
+    #: The position history: (unit, fix time) -> the fix and when it was received.
+    positions: dict[tuple[UnitId, datetime], tuple[PositionFix, datetime]] = field(
+        default_factory=dict
+    )
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -248,6 +254,80 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
             key=lambda u: u.id,
         )
         return [copy.copy(u) for u in _page(found, page)], len(found)
+
+    def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
+        found = (self._visible(i) for i in ids)
+        return {u.id: copy.copy(u) for u in found if u is not None}
+
+    def apply(self) -> None:
+        """As the SQL repository: an update writes the record and status, never the
+        position (``MemoryPositions`` owns it), so the stored position stays."""
+        table = self.store.table(self.name)
+        for key, item in self.pending.items():
+            current = table.get(key)
+            if isinstance(item, Unit) and self.based_on.get(key) is not None and current:
+                item.location, item.position_at = current.location, current.position_at
+                item.jurisdiction_id = current.jurisdiction_id
+        super().apply()
+
+
+class MemoryPositions:
+    """The position history in memory; latest positions move on the stored units in place
+    (no version change, as in the database)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.fixes: list[tuple[PositionFix, datetime]] = []
+        self.latest: list[LatestPosition] = []
+        self.pruned: list[tuple[UnitId, datetime]] = []
+
+    def record(
+        self, fixes: Sequence[PositionFix], latest: Sequence[LatestPosition], received_at: datetime
+    ) -> list[UnitId]:
+        self.fixes.extend((f, received_at) for f in fixes)
+        units = self.store.table("units")
+        moved = []
+        for p in latest:
+            unit = units.get(p.fix.unit_id)
+            if unit is not None and (unit.position_at is None or unit.position_at < p.fix.at):
+                moved.append(p)
+        self.latest.extend(moved)
+        return sorted(p.fix.unit_id for p in moved)
+
+    def history(
+        self, unit_id: UnitId, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[PositionFix]:
+        found = sorted(
+            (f for (u, at), (f, _) in self.store.positions.copy().items() if u == unit_id),
+            key=lambda f: f.at,
+        )
+        return [
+            f for f in found if (since is None or f.at >= since) and (until is None or f.at < until)
+        ][:limit]
+
+    def prune(self, before: datetime, limit: int) -> int:
+        old = [k for k in self.store.positions.copy() if k[1] < before][:limit]
+        self.pruned.extend(old)
+        return len(old)
+
+    def validate(self) -> None:
+        pass
+
+    def apply(self) -> None:
+        store = self.store
+        for key in self.pruned:
+            store.positions.pop(key, None)
+        for fix, received in self.fixes:
+            store.positions.setdefault((fix.unit_id, fix.at), (fix, received))
+        units = store.table("units")
+        for p in self.latest:
+            unit = units.get(p.fix.unit_id)
+            if unit is not None and (unit.position_at is None or unit.position_at < p.fix.at):
+                unit.location, unit.position_at = p.fix.location, p.fix.at
+                unit.jurisdiction_id = p.jurisdiction_id
+
+    def reset(self) -> None:
+        self.fixes, self.latest, self.pruned = [], [], []
 
 
 class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):

@@ -24,6 +24,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     Outbox,
+    Positions,
     Repository,
     SessionRepository,
     StreamTickets,
@@ -61,6 +62,7 @@ class MemoryUnitOfWork:
     sessions: SessionRepository
     stream_tickets: StreamTickets
     audit: AuditLog
+    positions: Positions
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -81,6 +83,7 @@ class MemoryUnitOfWork:
             sessions := repos.MemorySessions(self.store),
             stream_tickets := repos.MemoryStreamTickets(self.store),
             audit := repos.MemoryAuditLog(self.store),
+            positions := repos.MemoryPositions(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -97,6 +100,7 @@ class MemoryUnitOfWork:
         self.sessions = sessions
         self.stream_tickets = stream_tickets
         self.audit = audit
+        self.positions = positions
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bluepool.domain.dispatch.positions import UnitPosition
 from bluepool.domain.dispatch.records import IncidentRecord, UnitRecord
 from bluepool.domain.shared.events import Event, RecordChanged
 
@@ -42,8 +43,19 @@ class UnitReleased(Event):
 
 @dataclass(frozen=True, slots=True)
 class UnitMoved(Event):
+    """One unit's position, reported on its own (``POST /units/{id}/positions``)."""
+
     unit: UnitRecord
     name: ClassVar[str] = "unit.moved"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsReported(Event):
+    """A batch of fixes (an AVL gateway) moved these units: one event per batch, with
+    each moved unit's newest position; units whose latest did not change are left out."""
+
+    positions: tuple[UnitPosition, ...]
+    name: ClassVar[str] = "unit.positions"
 
 
 @dataclass(frozen=True, slots=True)

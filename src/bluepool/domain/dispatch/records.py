@@ -228,3 +228,30 @@ class IncidentPage:
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionBatchResult:
+    """A batch of position fixes, accepted as a whole."""
+
+    #: Fixes in the batch, all kept in the history (a repeated fix once).
+    received: int
+    #: Units whose latest position moved (the others' fixes were not newer), by id.
+    moved: tuple[UnitId, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRecord:
+    """One fix of a unit's position history."""
+
+    at: datetime
+    location: Location
+    speed: float | None
+    heading: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionHistory:
+    unit_id: UnitId
+    #: Oldest first.
+    items: tuple[PositionRecord, ...]

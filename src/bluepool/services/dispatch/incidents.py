@@ -31,6 +31,7 @@ from bluepool.domain.dispatch.records import (
     UnitRecord,
 )
 from bluepool.domain.dispatch.rules import RuleCode
+from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Conflict, Invalid, PolicyForbids, UnitUnavailable
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
@@ -39,7 +40,7 @@ from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import policy
 from bluepool.services.lookup import found
-from bluepool.services.ports import IncidentFilter, Page, UnitOfWork
+from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
 
 @refusal_recorded
@@ -63,7 +64,7 @@ def create_incident(
             code="outside_jurisdictions",
         )
     with ctx.uow() as uow:
-        ct = _call_type(uow, CallTypeCode(call_type))
+        ct = _call_type(ctx, uow, CallTypeCode(call_type))
         now = ctx.clock.now()
         incident = Incident.receive(
             IncidentId(uuid.uuid4().hex[:12]),
@@ -135,10 +136,12 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignRe
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
         found_unit = found(uow.units, UnitId(unit_id), "unit")
         # Lending agencies' reserves are fleet-wide: decide with the agency held, on a fresh
-        # read of its units.
+        # read of its units (the fleet, read after the lock; the standing facts may come
+        # from the cache, the units never do).
         uow.lock_agency(found_unit.agency_id)
-        unit = uow.units.get(found_unit.id) or found_unit
-        rec = _recommend(ctx, uow, incident)
+        fleet = uow.units.list()
+        unit = next((u for u in fleet if u.id == found_unit.id), found_unit)
+        rec = _recommend(ctx, uow, incident, fleet)
         candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
         if candidate is None:
             exclusion = next((e for e in rec.excluded if e.unit_id == unit.id), None)
@@ -198,8 +201,20 @@ def collective(uow: UnitOfWork) -> Collective:
     )
 
 
-def _recommend(ctx: Context, uow: UnitOfWork, incident: Incident) -> Recommendation:
-    ct = _call_type(uow, incident.call_type)
+def standing(uow: UnitOfWork) -> Standing:
+    """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
+    return Standing(collective(uow), {c.code: c for c in uow.call_types.list()})
+
+
+def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
+    return ctx.standing(uow) if ctx.standing is not None else standing(uow)
+
+
+def _recommend(
+    ctx: Context, uow: UnitOfWork, incident: Incident, fleet: list[Unit] | None = None
+) -> Recommendation:
+    facts = _standing(ctx, uow)
+    ct = _call_type(ctx, uow, incident.call_type, facts)
     view = IncidentView(
         incident.id,
         incident.call_type,
@@ -207,14 +222,19 @@ def _recommend(ctx: Context, uow: UnitOfWork, incident: Incident) -> Recommendat
         incident.location,
         incident.jurisdiction_id,
     )
-    units = uow.units.list()
+    units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
-    return recommend(view, ct.plan, units, collective(uow), ctx.travel, on_scene)
+    return recommend(view, ct.plan, units, facts.collective, ctx.travel, on_scene)
 
 
-def _call_type(uow: UnitOfWork, code: CallTypeCode) -> CallType:
-    ct = uow.call_types.get(code)
+def _call_type(
+    ctx: Context, uow: UnitOfWork, code: CallTypeCode, facts: Standing | None = None
+) -> CallType:
+    ct = (facts or _standing(ctx, uow)).call_types.get(code)
+    if ct is None:
+        # Not in the cache: perhaps added a moment ago (by another worker); ask the database.
+        ct = uow.call_types.get(code)
     if ct is None:
         known = ", ".join(sorted(c.code for c in uow.call_types.list()))
         raise Invalid(f"no call type {code!r}; known: {known}", code="unknown_call_type")

@@ -3,15 +3,17 @@
 Every signed-in user reads the fleet and the incidents (an officer sees the calls around
 them); central dispatch (dispatchers, supervisors, the collective admin) takes calls,
 assigns and closes; a unit's status and position are set by dispatch, by its own agency's
-admin, or by the officer who crews it; an agency's admin keeps its fleet's records.
+admin, or by the officer who crews it (one fix or a gateway's batch alike); a unit's
+position history is read by those and by the analysts; an agency's admin keeps its fleet's
+records.
 """
 
 from __future__ import annotations
 
 from bluepool.domain.access import roles
-from bluepool.domain.access.roles import User
+from bluepool.domain.access.roles import Role, User
 from bluepool.domain.dispatch.units import Unit
-from bluepool.domain.shared.ids import AgencyId
+from bluepool.domain.shared.ids import AgencyId, UnitId
 
 
 def read(user: User) -> None:
@@ -27,6 +29,26 @@ def dispatch(user: User) -> None:
 def update_unit(user: User, unit: Unit) -> None:
     """Set a unit's status or report its position."""
     roles.require_unit_update(user, unit.id, unit.agency_id)
+
+
+def report_position(user: User, unit_id: UnitId, agency_id: AgencyId) -> None:
+    """Report a unit's position, alone or in a batch (an AVL gateway): dispatch for any
+    unit, an agency admin for its agency's units, an officer for their own unit. A batch
+    is refused whole when any of its fixes is refused."""
+    roles.require_unit_update(user, unit_id, agency_id)
+
+
+def read_track(user: User, unit_id: UnitId, agency_id: AgencyId) -> None:
+    """Read a unit's position history (where a crew has been, not only where it is): the
+    analysts, and those who may report the unit's position."""
+    roles.require_active(user)
+    if user.role is not Role.ANALYST:
+        roles.require_unit_update(user, unit_id, agency_id)
+
+
+def prune_positions(user: User) -> None:
+    """Delete the position history older than the retention, now (the shell's job)."""
+    roles.require_collective_admin(user)
 
 
 def keep_fleet(user: User, agency_id: AgencyId) -> None:

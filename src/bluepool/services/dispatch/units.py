@@ -9,10 +9,11 @@ with the unit as it stands.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.dispatch.events import IncidentUpdated, UnitMoved, UnitStatusChanged
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.records import (
     IncidentRecord,
     UnitPage,
@@ -26,16 +27,16 @@ from bluepool.domain.shared.ids import UnitId
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import policy
+from bluepool.services.dispatch import policy, positions
 from bluepool.services.lookup import found
-from bluepool.services.ports import Page, UnitFilter, UnitOfWork
+from bluepool.services.ports import LatestPosition, Page, PendingFix, UnitFilter, UnitOfWork
 
 #: A status or position write that lost a race (another write to the same unit committed
 #: first) is retried on fresh data: both are idempotent, so a retry is always safe.
 ATTEMPTS = 3
 #: How far ahead of the server's clock a device's timestamp may be. Further ahead is a
 #: broken clock: accepting it would make every later update look stale.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_CLOCK_SKEW = positions.MAX_CLOCK_SKEW
 
 
 def get_unit(ctx: Context, user: User, unit_id: str) -> UnitRecord:
@@ -107,7 +108,22 @@ def report_position(
     at: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> UnitUpdateResult:
-    """Record a unit's position fix and the jurisdiction it is in."""
+    """Record a unit's position fix and the jurisdiction it is in (the history keeps it
+    even when it is older than the unit's position, which then does not move).
+
+    With a ``fix_queue`` (the server's), fixes arriving together share one transaction
+    and one event per sender (``unit.positions``); without, each is its own transaction
+    with its own ``unit.moved``."""
+    if ctx.fix_queue is not None:
+        now, when = _device_time(ctx, at)
+        pending = PendingFix(
+            user,
+            PositionFix(UnitId(unit_id), when, location),
+            ctx.locator().locate(location),
+            idempotency_key,
+            now,
+        )
+        return ctx.fix_queue.submit(pending)
     return _retrying(lambda: _report_position(ctx, user, unit_id, location, at, idempotency_key))
 
 
@@ -121,14 +137,18 @@ def _report_position(
 ) -> UnitUpdateResult:
     now, at = _device_time(ctx, at)
     jurisdiction = ctx.locator().locate(location)
+    fix = PositionFix(UnitId(unit_id), at, location)
     with ctx.uow() as uow:
         unit = found(uow.units, UnitId(unit_id), "unit")
         policy.update_unit(user, unit)
         if _replayed(uow, idempotency_key, unit.id):
             return UnitUpdateResult.after(unit, applied=False)
-        applied = unit.move_to(location, at, jurisdiction)
+        # The history keeps every fix; the unit moves only to a newer one (in the same
+        # statement, so a newer fix committed meanwhile is never moved back).
+        latest = LatestPosition(fix, jurisdiction)
+        applied = positions.record_fix(uow, fix, latest, now, ctx.position_retention)
         if applied:
-            uow.units.update(unit)
+            unit.move_to(location, at, jurisdiction)
             uow.raise_event(UnitMoved(now, user.username, UnitRecord.of(unit)))
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)

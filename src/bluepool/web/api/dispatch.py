@@ -3,16 +3,20 @@ status and position updates) and routes. Responses are the dispatch records."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from bluepool.domain.dispatch.incidents import IncidentStatus
+from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.records import (
     AssignResult,
     IncidentPage,
     IncidentRecord,
+    PositionBatchResult,
+    PositionHistory,
     RecommendationRecord,
     UnitPage,
     UnitRecord,
@@ -22,13 +26,14 @@ from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.geojson import Feature
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
-from bluepool.services.dispatch import fleet, incidents, maps, units
+from bluepool.services.dispatch import fleet, incidents, maps, positions, units
 from bluepool.services.ports import IncidentFilter, UnitFilter
 from bluepool.web.deps import ContextDep, CurrentUser, PageDep
 from bluepool.web.schemas.common import Problem, QueryFlag
 from bluepool.web.schemas.dispatch import (
     AssignmentCreate,
     IncidentCreate,
+    PositionBatch,
     PositionUpdate,
     StatusUpdate,
     UnitCreate,
@@ -234,4 +239,38 @@ def report_position(
     """Report a unit's position fix (AVL). Older fixes than the last applied are ignored."""
     return units.report_position(
         ctx, user, unit_id, Location(body.lat, body.lon), body.at, body.idempotency_key
+    )
+
+
+@router.get(
+    "/units/{unit_id}/positions", response_model=PositionHistory, tags=UNITS, responses=ERRORS
+)
+def position_history(
+    unit_id: str,
+    ctx: ContextDep,
+    user: CurrentUser,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=positions.MAX_HISTORY)] = 1000,
+) -> PositionHistory:
+    """A unit's position history in [since, until), oldest first, for replay and
+    analytics (kept for ``BLUEPOOL_POSITION_RETENTION_HOURS``)."""
+    return positions.position_history(ctx, user, unit_id, since, until, limit)
+
+
+@router.post("/positions", response_model=PositionBatchResult, tags=UNITS, responses=ERRORS)
+def report_positions(
+    body: PositionBatch, ctx: ContextDep, user: CurrentUser
+) -> PositionBatchResult:
+    """Report many units' position fixes at once (an AVL gateway): up to 5,000 per batch,
+    in one transaction. All or nothing: a bad fix refuses the whole batch (422, or 403
+    for a unit the user may not report), naming its index (``fixes[3]``). Every fix goes
+    to the position history; a unit moves only to a fix newer than its position."""
+    return positions.report_positions(
+        ctx,
+        user,
+        [
+            PositionFix(UnitId(f.unit_id), f.at, Location(f.lat, f.lon), f.speed, f.heading)
+            for f in body.fixes
+        ],
     )

@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
+from bluepool.services.dispatch.positions import MAX_BATCH
 from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Slug, Strict, Tag
 
 
@@ -52,6 +53,23 @@ class PositionUpdate(Strict):
     lon: Number = Field(ge=-180, le=180)
     at: Moment = Field(description="when the fix was taken (with a time zone)")
     idempotency_key: str | None = Field(default=None, max_length=128)
+
+
+class Fix(Strict):
+    """One position fix of a batch."""
+
+    unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
+    at: Moment = Field(description="when the fix was taken (with a time zone)")
+    speed: Number | None = Field(default=None, ge=0, le=1000, description="metres per second")
+    heading: Number | None = Field(
+        default=None, ge=0, lt=360, description="degrees clockwise from north"
+    )
+
+
+class PositionBatch(Strict):
+    fixes: list[Fix] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class UnitCreate(Strict):

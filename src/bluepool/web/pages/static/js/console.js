@@ -773,6 +773,13 @@ function onEvent(type, data) {
       }, 2500);
     }
   }
+  if (type === "unit.positions" && Array.isArray(data.positions)) {
+    // A gateway's batch: only the moved units' latest positions, not whole records.
+    for (const p of data.positions) {
+      const u = S.units.get(p.id);
+      if (u) putUnit({ ...u, location: p.location, position_at: p.position_at, jurisdiction: p.jurisdiction });
+    }
+  }
   if (type === "unit.deleted" && data.id) S.units.delete(data.id);
   if (type === "unit.created" || type === "unit.deleted") fillUnitFilters();
   if (type.startsWith("jurisdiction.")) refreshJurisdictions();
@@ -780,8 +787,9 @@ function onEvent(type, data) {
   if (S.selected) {
     const touches = data.unit || data.incident?.id === S.selected || type.startsWith("sharing_policy.");
     if (touches) scheduleRec(type === "unit.moved" ? 1500 : 100);
+    else if (type === "unit.positions") scheduleRec(1500);
   }
-  if (type === "unit.moved") {
+  if (type === "unit.moved" || type === "unit.positions") {
     render("map");
     renderSoon("units", 1000);
   } else renderAll();

@@ -221,6 +221,15 @@ function stopGps(resetText = true) {
 
 function onEvent(type, data) {
   if (!S.unit) return;
+  if (type === "unit.positions" && Array.isArray(data.positions)) {
+    // A batch (or grouped fixes): only the moved units' latest positions.
+    const p = data.positions.find((x) => x.id === S.unit.id);
+    if (p) {
+      S.unit = { ...S.unit, location: p.location, position_at: p.position_at, jurisdiction: p.jurisdiction };
+      render();
+    }
+    return;
+  }
   if (data.unit && data.unit.id === S.unit.id) {
     if (data.unit.version < S.unit.version) return;
     const newJob = data.unit.incident_id && data.unit.incident_id !== S.unit.incident_id;
