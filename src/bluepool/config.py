@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     #: The largest request body accepted (bytes); a larger one is refused with 413 before it
     #: is read. The biggest body bluepool takes is a jurisdiction's polygon.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: Open event streams (``GET /api/v1/events``) each worker process serves, per user and
+    #: in all; one more is refused with 429.
+    max_streams_per_user: int = Field(default=5, ge=1)
+    max_streams: int = Field(default=500, ge=1)
+    #: How often (seconds) an open stream checks that its user may still read it (active,
+    #: same password and role, token not expired); a change to the user checks at once.
+    stream_recheck_s: float = Field(default=5.0, gt=0)
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

@@ -20,6 +20,7 @@ from bluepool.web.api import access, changes, collective, dispatch, events, shar
 from bluepool.web.auth import RecentUsers
 from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
+from bluepool.web.streams import StreamSlots
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
+    app.state.stream_slots = StreamSlots(
+        runtime.settings.max_streams_per_user, runtime.settings.max_streams
+    )
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         Limits,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -37,6 +37,15 @@ def read(token: str, secret: str) -> tuple[str, str] | None:
         return None
     sub, stp = claims.get("sub"), claims.get("stp")
     return (sub, stp) if isinstance(sub, str) and isinstance(stp, str) else None
+
+
+def expiry(token: str, secret: str) -> datetime | None:
+    """When a valid token expires (None: the token is not valid)."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
+    except jwt.PyJWTError:
+        return None
+    return datetime.fromtimestamp(int(claims["exp"]), UTC)
 
 
 class RecentUsers:
