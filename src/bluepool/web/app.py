@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -31,7 +33,18 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app for ``settings`` (or around an already built runtime, for tests)."""
     runtime = runtime or bootstrap.build(settings or Settings())
+    built = runtime
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        built.start()  # the outbox relay and the JetStream consumer, when configured
+        try:
+            yield
+        finally:
+            built.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="bluepool",
         version=bluepool.__version__,
         description="Central dispatch for a collective of police agencies that run their "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -20,6 +21,8 @@ from bluepool.web.streams import StreamGrantDep, StreamSlots, may_still_stream
 router = APIRouter(tags=["events"])
 
 _USER_EVENT = f"{UserChanged.entity}."
+#: Names this worker process in the ``hello`` event (several workers serve one port).
+WORKER = secrets.token_hex(4)
 
 
 @router.get(
@@ -61,7 +64,8 @@ async def events(
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         try:
-            yield ServerSentEvent(json.dumps({"user": user.username}), event="hello")
+            hello = {"user": user.username, "worker": WORKER}
+            yield ServerSentEvent(json.dumps(hello), event="hello")
             if last_event_id and after is None:
                 reason = "the events since your last one are no longer kept"
                 yield ServerSentEvent(json.dumps({"reason": reason}), event="reset")
