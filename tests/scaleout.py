@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -130,11 +132,11 @@ class Workers:
         """The worker processes (children of the server process)."""
         assert self.process is not None
         out = subprocess.run(
-            ["ps", "-o", "pid=,ppid=,args=", "--ppid", str(self.process.pid)],
+            ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(self.process.pid)],
             capture_output=True,
             text=True,
         ).stdout
-        return [int(line.split()[0]) for line in out.splitlines() if "multiprocessing" in line]
+        return [int(line.split()[0]) for line in out.splitlines() if "spawn_main" in line]
 
     def stop(self) -> None:
         if self.process is not None:
@@ -234,3 +236,60 @@ def readers_on_every_worker(base: str, token: str, workers: int) -> list[Reader]
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of our own (initdb, pg_ctl) in a temporary directory on a free
+    port, to restart under load without touching the shared one."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        binaries = found[-1].parent if found else None
+        if binaries is None or not (binaries / "initdb").exists():
+            pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        self.bin = binaries
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses root: run the cluster as "postgres"
+            if shutil.which("runuser") is None:
+                pytest.skip("running as root without runuser to start PostgreSQL as postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.dir = Path(tempfile.mkdtemp(prefix="bluepool-pg-"))
+        if self.as_user:
+            shutil.chown(self.dir, "postgres")
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True)
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust")
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", action, *extra
+        )
+
+    def start(self) -> None:
+        self._ctl("start", "-l", str(self.dir / "log"))
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast", "-l", str(self.dir / "log"))
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    cluster = PrivatePostgres()
+    cluster.init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

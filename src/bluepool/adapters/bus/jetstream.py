@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 #: Seconds between tries while NATS (or the database) is unreachable.
 RETRY_S = 0.5
+WARN_EVERY_S = 60.0
 
 
 def subject_prefix(stream: str) -> str:
@@ -124,11 +125,16 @@ class _Loop:
         asyncio.run(self._forever())
 
     async def _forever(self) -> None:
+        warned = -WARN_EVERY_S
+        loop = asyncio.get_running_loop()
         while not self.stopping.is_set():
             try:
                 await self.main()
             except Exception as exc:  # NATS or the database away: try again
-                log.warning("%s: %s; retrying", self.name, exc)
+                # Once a minute while it lasts, not twice a second.
+                if loop.time() - warned >= WARN_EVERY_S:
+                    log.warning("%s: %s; retrying every %s s", self.name, exc, RETRY_S)
+                    warned = loop.time()
             await self.sleep(RETRY_S)
 
     async def sleep(self, seconds: float) -> None:
