@@ -3,6 +3,7 @@ reader may no longer read it (deactivated, password or role changed, token expir
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -196,3 +197,22 @@ def test_the_broker_knows_whether_it_can_resume_without_a_gap() -> None:
     assert not broker.replays(1)  # 2 is gone
     broker.deliver({"type": "x"}, seq=5)  # a duplicate number is dropped
     assert broker.last_seq == 5
+
+
+def test_a_new_numbering_ends_the_open_subscriptions() -> None:
+    broker = Broker()
+
+    async def follow() -> list[int]:
+        seqs = []
+        async for published in broker.subscribe(0):
+            assert published is not None
+            seqs.append(published.seq)
+            if published.seq == 2:
+                broker.restart("js-new", 0)  # the stream was made anew
+        return seqs
+
+    broker.deliver({"type": "a"}, seq=1)
+    broker.deliver({"type": "b"}, seq=2)
+    assert asyncio.run(follow()) == [1, 2]
+    assert broker.epoch == "js-new"
+    assert broker.last_seq == 0

@@ -37,6 +37,11 @@ class Published:
     data: JSONObject
 
 
+#: Handed to the subscribers when the numbering starts over: their streams end (a client
+#: reconnects, and its old id gets a ``reset``).
+_ENDED = Published(0, "", {})
+
+
 class Broker:
     def __init__(self, keep: int = 1000, queue_size: int = 1000) -> None:
         #: Names the numbering: this process's run (``publish``) or the JetStream stream
@@ -79,11 +84,18 @@ class Broker:
 
     def restart(self, epoch: str, last_seq: int = 0) -> None:
         """Start a new numbering (a JetStream stream, named ``epoch``, whose next event is
-        ``last_seq + 1``): what was kept belongs to the old one."""
+        ``last_seq + 1``): what was kept belongs to the old one, and open subscriptions
+        end."""
         with self._lock:
             self.epoch = epoch
             self._last = last_seq
             self._recent.clear()
+            subscribers = list(self._subscribers)
+        for loop, queue in subscribers:  # their ids meant the old numbering: end them
+            try:
+                loop.call_soon_threadsafe(self._offer, queue, _ENDED)
+            except RuntimeError:
+                self._subscribers.discard((loop, queue))
 
     def replays(self, after: int) -> bool:
         """True when every event after ``after`` is still kept (or none came yet), so a
@@ -124,6 +136,8 @@ class Broker:
                 except TimeoutError:
                     yield None
                     continue
+                if published is _ENDED:
+                    return
                 if published.seq > last:
                     last = published.seq
                     yield published

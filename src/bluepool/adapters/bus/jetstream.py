@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 #: Seconds between tries while NATS (or the database) is unreachable.
 RETRY_S = 0.5
 WARN_EVERY_S = 60.0
+#: How soon a relay looks again when another one had the turn.
+CONTENDED_S = 0.05
 
 
 def subject_prefix(stream: str) -> str:
@@ -186,7 +188,13 @@ class OutboxRelay(_Loop):
             loop = asyncio.get_running_loop()
             while not self.stopping.is_set():
                 self._wake.clear()
-                if await self.relay_once(js) >= self.batch:
+                done = await self.relay_once(js)
+                if done is None:
+                    # Another worker's relay has the turn; it may have read the backlog
+                    # before our commit: look again soon rather than at the next poll.
+                    await asyncio.sleep(CONTENDED_S)
+                    continue
+                if done >= self.batch:
                     continue  # more waiting: no pause
                 if loop.time() - pruned_at >= self.prune_every_s:
                     self.prune()
@@ -195,12 +203,13 @@ class OutboxRelay(_Loop):
         finally:
             await nc.close()
 
-    async def relay_once(self, js: JetStreamContext) -> int:
-        """Publish one batch of the backlog if this relay has the turn; how many went."""
+    async def relay_once(self, js: JetStreamContext) -> int | None:
+        """Publish one batch of the backlog if this relay gets the turn: how many went
+        (None: another relay has the turn)."""
         prefix = subject_prefix(self.stream)
         with self.uow() as uow:
             if not uow.outbox.claim():
-                return 0
+                return None
             messages = uow.outbox.pending(self.batch)
             if not messages:
                 return 0
