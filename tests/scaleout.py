@@ -23,6 +23,15 @@ from typing import Any
 import httpx
 import pytest
 
+from bluepool import bootstrap
+from bluepool.adapters.db.migrate import upgrade
+from bluepool.adapters.passwords import Argon2Hasher
+from bluepool.cli.runtime import operator
+from bluepool.config import Settings
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.shared.ids import Username
+from bluepool.services.access.users import create_user
+
 ADMIN = "chief"
 ADMIN_PASSWORD = "a long and good password"
 
@@ -90,6 +99,7 @@ class Workers:
     def __init__(self, database_url: str, workers: int = 2, **settings: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
         self.env = {
             **os.environ,
             "BLUEPOOL_ENVIRONMENT": "test",
@@ -103,14 +113,16 @@ class Workers:
         self.cli = [sys.executable, "-m", "bluepool"]
 
     def create_admin(self) -> None:
-        subprocess.run(
-            [*self.cli, "users", "create-admin", ADMIN, "--password-stdin"],
-            input=ADMIN_PASSWORD + "\n",
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        """Migrate and add the collective admin, in this process (as ``bluepool users
+        create-admin`` would, without starting one more interpreter)."""
+        upgrade(self.database_url)
+        settings = Settings(environment="test", database_url=self.database_url)
+        runtime = bootstrap.build(settings, hasher=Argon2Hasher(fast=True))
+        try:
+            admin = User(Username(ADMIN), Role.COLLECTIVE_ADMIN)
+            create_user(runtime.context, operator(), admin, ADMIN_PASSWORD)
+        finally:
+            runtime.engine.dispose()
 
     def start(self) -> None:
         self.process = subprocess.Popen(
