@@ -40,7 +40,9 @@ async def events(
     ``unit.moved``, ``incident.updated``, ``incident.closed`` and admin changes (every name
     is in ``bluepool.domain.events.NAMES``).
 
-    Each event's ``id`` is ``EPOCH-SEQ``; reconnect with ``Last-Event-ID`` to replay what
+    The stream opens with a ``hello`` event (the user, and which worker process serves
+    the stream). Each event's ``id`` is ``EPOCH-SEQ`` (with several workers, the same on
+    every worker); reconnect with ``Last-Event-ID`` to replay what
     was missed (the last 1,000 events are kept). When that is not possible (the server
     restarted, or more was missed than is kept) the stream starts with a ``reset`` event:
     read your state again. Browsers' EventSource may pass the token as ``?access_token=``.
