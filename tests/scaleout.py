@@ -203,8 +203,7 @@ class Reader:
         with httpx.stream(
             "GET",
             f"{self.base}/api/v1/events",
-            params={"access_token": self.token},
-            headers=headers,
+            headers={**headers, "Authorization": f"Bearer {self.token}"},
             timeout=httpx.Timeout(10, read=None),
         ) as r:
             assert r.status_code == 200

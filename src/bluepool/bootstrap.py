@@ -19,7 +19,7 @@ from bluepool.adapters.bus.jetstream import OutboxRelay, StreamConsumer
 from bluepool.adapters.clock import SystemClock
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
-from bluepool.adapters.passwords import Argon2Hasher
+from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.config import Settings
 from bluepool.domain.collective.events import JurisdictionChanged
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
@@ -157,7 +157,11 @@ def build(
         locator=locator,
         travel=travel,
         router=router,
-        hasher=hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
+        hasher=BoundedHasher(
+            hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),
+            settings.password_hash_workers,
+            settings.password_hash_queue,
+        ),
         read_uow=read_uow,
     )
     return Runtime(settings, engine, broker, context, background)

@@ -6,7 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-bluepool-development-secret"
@@ -19,7 +20,25 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///bluepool.db"
     #: Signs the access tokens. Production refuses the default.
     secret_key: str = DEFAULT_SECRET
-    token_ttl_minutes: int = 12 * 60
+    #: Access tokens live this long; the console refreshes them (``/auth/refresh``).
+    token_ttl_minutes: int = Field(default=15, ge=1)
+    #: A sign-in session (its refresh token) lasts this long at most; then sign in again.
+    session_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    #: Where sign-in rate limits and lockouts count: "memory://" (this process) or a Redis
+    #: URL shared by every worker (e.g. redis://127.0.0.1:6379/0).
+    rate_limit_storage: str = "memory://"
+    #: Sign-in attempts allowed per client address and per user name (``limits`` syntax:
+    #: "60/minute", "10/minute;100/hour").
+    sign_in_rate_per_address: str = "60/minute"
+    sign_in_rate_per_username: str = "10/minute"
+    #: After this many wrong passwords for a name, it is locked for the base time, doubled
+    #: by each further failure up to the maximum (seconds).
+    sign_in_lockout_failures: int = Field(default=5, ge=1)
+    sign_in_lockout_base_s: int = Field(default=30, ge=1)
+    sign_in_lockout_max_s: int = Field(default=15 * 60, ge=1)
+    #: Password hashes computed at once, and waiting; past that a sign-in gets 503.
+    password_hash_workers: int = Field(default=2, ge=1)
+    password_hash_queue: int = Field(default=8, ge=0)
     #: A compiled road network (``bluepool import roads``); without one, ETAs come from the
     #: straight-line model.
     road_network: Path | None = None
@@ -60,6 +79,15 @@ class Settings(BaseSettings):
             for name, value in self.model_dump().items()
             if value is not None
         }
+
+    @field_validator("sign_in_rate_per_address", "sign_in_rate_per_username")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as 10/minute: {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -38,7 +38,7 @@ from bluepool.domain.shared.ids import (
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
-from bluepool.services.access import users
+from bluepool.services.access import sessions, users
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
 from bluepool.services.dispatch import fleet, incidents, maps, units
@@ -131,6 +131,15 @@ def an_incident(ctx: Context) -> str:
 
 def a_jurisdiction(id: str = "ja") -> Jurisdiction:
     return Jurisdiction(JurisdictionId(id), "J", A, a_square(HERE.lat, HERE.lon, 0.1))
+
+
+HOUR = timedelta(hours=1)
+
+
+def an_officers_session(ctx: Context) -> str:
+    """A session of otto, who is none of the acting users."""
+    other = User(Username("otto"), Role.OFFICER, agency_id=A, unit_id=UnitId("a-2"))
+    return sessions.start_session(ctx, other, HOUR).session_id
 
 
 UseCase = Callable[[Context, User], object]
@@ -285,6 +294,30 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         KEEPERS_OF_A,
     ),
     (changelog.changes, lambda c, u: changelog.changes(c, u, None, None, Page()), READ_ALL),
+    # access: sessions (a user starts, uses and ends only their own)
+    (sessions.start_session, lambda c, u: sessions.start_session(c, u, HOUR), EVERYONE),
+    (
+        sessions.end_session,
+        lambda c, u: sessions.end_session(c, u, sessions.start_session(c, u, HOUR).session_id),
+        EVERYONE,
+    ),
+    (
+        sessions.end_session,
+        lambda c, u: sessions.end_session(c, u, an_officers_session(c)),
+        frozenset(),
+    ),
+    (
+        sessions.issue_stream_ticket,
+        lambda c, u: sessions.issue_stream_ticket(
+            c, u, sessions.start_session(c, u, HOUR).session_id
+        ),
+        EVERYONE,
+    ),
+    (
+        sessions.issue_stream_ticket,
+        lambda c, u: sessions.issue_stream_ticket(c, u, an_officers_session(c)),
+        frozenset(),
+    ),
 ]
 
 #: Public functions of services/ that are not use cases run by a signed-in user.
@@ -292,6 +325,9 @@ NOT_ACTING = {
     "bluepool.services.access.users.authenticate": "signs a user in: no acting user yet",
     "bluepool.services.access.users.signed_in": "reads the user a valid token names",
     "bluepool.services.access.users.me": "the acting user's own record",
+    "bluepool.services.access.sessions.refresh": "a refresh token names its session and user",
+    "bluepool.services.access.sessions.signed_in": "reads the user an access token names",
+    "bluepool.services.access.sessions.redeem_stream_ticket": "a ticket names its user",
     "bluepool.services.access.users.users_with_default_passwords": "a start-up check",
     "bluepool.services.setup.load_collective": "the operator's load, named as its actor",
     "bluepool.services.setup.snapshot": "the operator's simulation input",

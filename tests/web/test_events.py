@@ -19,6 +19,13 @@ def token(base_url: str, username: str = "dispatcher") -> str:
     return str(r.json()["access_token"])
 
 
+def ticket(base_url: str, tok: str) -> str:
+    """A single-use stream ticket (EventSource sends no Authorization header)."""
+    r = httpx.post(f"{base_url}/api/v1/events/ticket", headers={"Authorization": f"Bearer {tok}"})
+    assert r.status_code == 200, r.text
+    return str(r.json()["ticket"])
+
+
 def read_events(
     base_url: str,
     tok: str,
@@ -32,7 +39,7 @@ def read_events(
     with httpx.stream(
         "GET",
         f"{base_url}/api/v1/events",
-        params={"access_token": tok},
+        params={"ticket": ticket(base_url, tok)},
         headers=headers or {},
         timeout=20,
     ) as r:
@@ -110,7 +117,7 @@ def test_an_id_from_before_a_restart_gets_a_reset_and_then_new_events(base_url: 
     with httpx.stream(
         "GET",
         f"{base_url}/api/v1/events",
-        params={"access_token": tok},
+        params={"ticket": ticket(base_url, tok)},
         headers={"Last-Event-ID": "oldrun-99999"},
         timeout=20,
     ) as r:

@@ -21,11 +21,12 @@ from bluepool.adapters.bus.broker import Broker
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.shared.ids import AgencyId, Username
+from bluepool.services.access import sessions
 from bluepool.services.access.policy import may_see_event
 from bluepool.web import auth
 from bluepool.web.app import create_app
 from bluepool.web.streams import StreamSlots
-from tests.web.test_events import create, token
+from tests.web.test_events import create, ticket, token
 
 
 @pytest.fixture
@@ -50,11 +51,18 @@ def server(runtime: Runtime) -> Iterator[tuple[str, StreamSlots]]:
 
 
 @contextmanager
-def opened(base: str, tok: str) -> Iterator[httpx.Response]:
-    with httpx.stream(
-        "GET", f"{base}/api/v1/events", params={"access_token": tok}, timeout=20
-    ) as r:
+def opened(base: str, tok: str, bearer: bool = False) -> Iterator[httpx.Response]:
+    """A stream opened as a browser does (a ticket), or with the bearer token itself."""
+    if bearer:
+        where: dict[str, Any] = {"headers": {"Authorization": f"Bearer {tok}"}}
+    else:
+        where = {"params": {"ticket": ticket(base, tok)}}
+    with httpx.stream("GET", f"{base}/api/v1/events", timeout=20, **where) as r:
         yield r
+
+
+def open_once(base: str, tok: str) -> httpx.Response:
+    return httpx.get(f"{base}/api/v1/events", params={"ticket": ticket(base, tok)}, timeout=5)
 
 
 def frames(r: httpx.Response) -> Iterator[dict[str, Any]]:
@@ -80,11 +88,11 @@ def wait_for(condition: Any) -> None:
 def test_a_user_has_at_most_so_many_streams(server: tuple[str, StreamSlots]) -> None:
     base, slots = server
     tok = token(base)
-    with opened(base, tok) as one, opened(base, tok) as two:
+    with opened(base, tok) as one, opened(base, tok, bearer=True) as two:
         assert one.status_code == two.status_code == 200
-        third = httpx.get(f"{base}/api/v1/events", params={"access_token": tok}, timeout=5)
+        third = open_once(base, tok)
         assert third.status_code == 429
-        assert third.json()["code"] == "too_many_requests"
+        assert third.json()["code"] == "too_many_streams"
         assert "2 event streams" in third.json()["detail"]
         assert third.headers["retry-after"]
         # Another user still gets one.
@@ -100,7 +108,7 @@ def test_a_server_has_at_most_so_many_streams(server: tuple[str, StreamSlots]) -
     base, _ = server
     toks = [token(base, who) for who in ("dispatcher", "supervisor", "analyst", "admin")]
     with opened(base, toks[0]), opened(base, toks[1]), opened(base, toks[2]):
-        fourth = httpx.get(f"{base}/api/v1/events", params={"access_token": toks[3]}, timeout=5)
+        fourth = open_once(base, toks[3])
         assert fourth.status_code == 429
         assert "3 event streams open" in fourth.json()["detail"]
 
@@ -128,8 +136,8 @@ def test_a_stream_closes_when_its_user_changes(
     # dispatchers do not read user records), and gave its place back.
     assert seen == ["hello", "incident.created", "closed"]
     wait_for(lambda: slots.open == 0)
-    # The browser's reconnect is refused.
-    again = httpx.get(f"{base}/api/v1/events", params={"access_token": tok}, timeout=5)
+    # The browser's reconnect is refused: its token no longer gets a ticket.
+    again = httpx.post(f"{base}/api/v1/events/ticket", headers={"Authorization": f"Bearer {tok}"})
     assert again.status_code == 401
 
 
@@ -140,17 +148,29 @@ def test_a_stream_closes_when_its_token_expires(
     with runtime.context.reader() as uow:
         user = uow.users.get(Username("dispatcher"))
     assert user is not None
-    now = datetime.now(UTC)
+    session = sessions.start_session(runtime.context, user, timedelta(hours=1))
     short = auth.issue(
         user.username,
         auth.stamp(user.password_hash, user.role),
+        session.session_id,
         runtime.settings.secret_key,
-        now,
+        datetime.now(UTC),
         timedelta(seconds=2),
     )
-    with opened(base, short) as r:
+    with opened(base, short, bearer=True) as r:
         # Nothing happens on the stream; the periodic re-check ends it.
         assert [f["event"] for f in frames(r)] == ["hello", "closed"]
+
+
+def test_a_stream_closes_when_its_session_ends(server: tuple[str, StreamSlots]) -> None:
+    base, _ = server
+    tok = token(base)
+    with opened(base, tok) as r:  # opened with a ticket of this session
+        events = frames(r)
+        assert next(events)["event"] == "hello"
+        out = httpx.post(f"{base}/api/v1/auth/logout", headers={"Authorization": f"Bearer {tok}"})
+        assert out.status_code == 204
+        assert [f["event"] for f in events] == ["closed"]
 
 
 def test_a_change_made_elsewhere_is_seen_by_the_periodic_check(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
 from bluepool.domain.access.roles import User
+from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.units import Unit, UnitStatus
@@ -156,6 +157,27 @@ class IdempotencyKeys(Protocol):
     def record(self, key: str, at: datetime) -> None: ...
 
 
+class SessionRepository(Protocol):
+    """Sign-in sessions (``services.access.sessions``)."""
+
+    def get(self, session_id: str) -> Session | None: ...
+    def add(self, session: Session) -> None: ...
+    def rotate(self, session_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
+        """Replace the session's refresh token hash ``old_hash`` by ``new_hash``; False
+        (and nothing changed) when the current hash is not ``old_hash``."""
+        ...
+
+    def revoke(self, session_id: str, at: datetime) -> None: ...
+
+
+class StreamTickets(Protocol):
+    def add(self, ticket: StreamTicket) -> None: ...
+    def take(self, ticket_hash: str, now: datetime) -> StreamTicket | None:
+        """Remove and return the unexpired ticket with this hash: of two takers, even in
+        two processes, only one gets it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: everything done through it commits together or not at all."""
 
@@ -170,6 +192,8 @@ class UnitOfWork(Protocol):
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    sessions: SessionRepository
+    stream_tickets: StreamTickets
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -199,9 +223,21 @@ class JurisdictionLocator(Protocol):
 
 
 class PasswordHasher(Protocol):
+    """Hashes and checks passwords. Either may raise ``Overloaded`` when too many run at
+    once (``adapters.passwords.BoundedHasher``)."""
+
     def hash(self, password: str) -> str: ...
 
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Overloaded(Exception):
+    """A port refused work it has no room for now; try again after ``retry_after_s``."""
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after_s = retry_after_s
 
 
 class Router(Protocol):

@@ -17,17 +17,30 @@ import bluepool
 from bluepool import bootstrap
 from bluepool.bootstrap import Runtime
 from bluepool.config import Settings
-from bluepool.web import errors
+from bluepool.web import errors, logs
 from bluepool.web.api import access, changes, collective, dispatch, events, sharing
 from bluepool.web.auth import RecentUsers
+from bluepool.web.headers import ASGIApp, SecurityHeaders
 from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
 from bluepool.web.streams import StreamSlots
+from bluepool.web.throttle import SignInThrottle
 
 
 def _operation_id(route: APIRoute) -> str:
     tag = str(route.tags[0]).replace(" ", "_") if route.tags else "api"
     return f"{tag}-{route.name}"
+
+
+class App(FastAPI):
+    """FastAPI with the security headers outside every layer, Starlette's server-error one
+    included (a middleware added with ``add_middleware`` sits inside it: a 500 would pass
+    it by)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(
+            super().build_middleware_stack(), self.state.runtime.settings.tile_url
+        )
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -43,19 +56,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         finally:
             built.stop()
 
-    app = FastAPI(
+    app = App(
         lifespan=lifespan,
         title="bluepool",
         version=bluepool.__version__,
         description="Central dispatch for a collective of police agencies that run their "
         "units as one fleet across jurisdiction lines.",
         generate_unique_id_function=_operation_id,
+        # /docs is the console's page (vendored Swagger UI, no inline script: see
+        # pages/views.py); ReDoc would need inline styles and a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
     app.state.stream_slots = StreamSlots(
         runtime.settings.max_streams_per_user, runtime.settings.max_streams
     )
+    app.state.sign_in = sign_in_throttle(runtime.settings)
+    logs.install()
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(
         Limits,
@@ -93,6 +113,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
 
     return app
+
+
+def sign_in_throttle(settings: Settings) -> SignInThrottle:
+    return SignInThrottle(
+        settings.rate_limit_storage,
+        settings.sign_in_rate_per_address,
+        settings.sign_in_rate_per_username,
+        settings.sign_in_lockout_failures,
+        settings.sign_in_lockout_base_s,
+        settings.sign_in_lockout_max_s,
+    )
 
 
 def app_from_environment() -> FastAPI:

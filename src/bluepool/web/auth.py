@@ -1,42 +1,62 @@
-"""Access tokens: signed JWTs (HS256) naming the user, with an expiry.
+"""Access tokens: signed JWTs (HS256) naming the user and their sign-in session, with a
+short expiry (``services.access.sessions`` keeps the sessions).
 
 A token also carries a stamp of the user's password hash and role: changing either makes
-every token issued before invalid, without a list of revoked tokens.
+every token issued before invalid at once. Signing out (or a refresh token used twice)
+revokes the session: its access tokens stop working at once on the worker that saw it, and
+within ``RecentUsers``' few seconds on the others.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 
+from bluepool.domain.access.sessions import stamp
+
 ALGORITHM = "HS256"
+__all__ = ["ALGORITHM", "Claims", "RecentUsers", "expiry", "issue", "read", "stamp"]
 
 
-def stamp(password_hash: str, role: str) -> str:
-    """Return a short digest that changes when the password or the role changes."""
-    return hashlib.sha256(f"{password_hash}|{role}".encode()).hexdigest()[:16]
+@dataclass(frozen=True, slots=True)
+class Claims:
+    username: str
+    stamp: str
+    session_id: str
 
 
-def issue(username: str, user_stamp: str, secret: str, now: datetime, ttl: timedelta) -> str:
-    claims = {"sub": username, "stp": user_stamp, "iat": now, "exp": now + ttl}
+def issue(
+    username: str,
+    user_stamp: str,
+    session_id: str,
+    secret: str,
+    now: datetime,
+    ttl: timedelta,
+) -> str:
+    claims = {"sub": username, "stp": user_stamp, "sid": session_id, "iat": now, "exp": now + ttl}
     return jwt.encode(claims, secret, ALGORITHM)
 
 
-def read(token: str, secret: str) -> tuple[str, str] | None:
-    """Return (username, stamp) from a valid, unexpired token, else None."""
+def read(token: str, secret: str) -> Claims | None:
+    """Return the claims of a valid, unexpired token, else None."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "stp"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "stp", "sid"]},
         )
     except jwt.PyJWTError:
         return None
-    sub, stp = claims.get("sub"), claims.get("stp")
-    return (sub, stp) if isinstance(sub, str) and isinstance(stp, str) else None
+    sub, stp, sid = claims.get("sub"), claims.get("stp"), claims.get("sid")
+    if isinstance(sub, str) and isinstance(stp, str) and isinstance(sid, str):
+        return Claims(sub, stp, sid)
+    return None
 
 
 def expiry(token: str, secret: str) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
@@ -9,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import User
-from bluepool.services.access import users
+from bluepool.services.access import sessions
 from bluepool.services.context import Context
 from bluepool.services.ports import Page
 from bluepool.web import auth
@@ -32,42 +33,80 @@ def _context(runtime: RuntimeDep) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def _user(request: Request, runtime: Runtime, token: str | None) -> User:
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """The signed-in user and the session their access token names."""
+
+    user: User
+    session_id: str
+
+
+def _signed(request: Request, runtime: Runtime, token: str | None) -> Signed:
     recent: auth.RecentUsers = request.app.state.recent_users
-    user: User | None = recent.get(token) if token else None
-    if user is not None:
-        return user
+    signed: Signed | None = recent.get(token) if token else None
+    if signed is not None:
+        return signed
     claims = auth.read(token, runtime.settings.secret_key) if token else None
-    user = users.signed_in(runtime.context, claims[0]) if claims else None
-    if user is not None and claims and claims[1] != auth.stamp(user.password_hash, user.role):
+    user = (
+        sessions.signed_in(runtime.context, claims.username, claims.session_id) if claims else None
+    )
+    if user is not None and claims and claims.stamp != auth.stamp(user.password_hash, user.role):
         user = None  # the password or role changed since the token was issued
-    if user is not None and user.active and token:
-        recent.put(token, user)
-    if user is None or not user.active:
-        raise HTTPException(
-            401,
-            "sign in first: POST /api/v1/auth/token" if not token else "invalid or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
+    if user is None or claims is None or not token:
+        raise _unauthenticated(
+            "sign in first: POST /api/v1/auth/token" if not token else "invalid or expired token"
         )
-    return user
+    signed = Signed(user, claims.session_id)
+    recent.put(token, signed)
+    return signed
 
 
-def _current_user(
+def _unauthenticated(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _current_session(
     request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
-) -> User:
-    return _user(request, runtime, token)
+) -> Signed:
+    return _signed(request, runtime, token)
 
 
-def _stream_user(
-    runtime: RuntimeDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
-) -> User:
-    # Browsers' EventSource cannot send headers: the event stream alone also takes the token
-    # as ``?access_token=``.
-    return _user(request, runtime, token or request.query_params.get("access_token"))
+def _current_user(signed: Annotated[Signed, Depends(_current_session)]) -> User:
+    return signed.user
 
 
+def _stream_session(
+    runtime: RuntimeDep,
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2)],
+    ticket: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="A stream ticket (POST /api/v1/events/ticket): browsers' "
+            "EventSource cannot send an Authorization header.",
+        ),
+    ] = None,
+) -> Signed:
+    # A ticket is short-lived and single-use, so the URL (and any log of it) holds no
+    # credential worth taking; other clients send their bearer token as usual.
+    if ticket is None:
+        return _signed(request, runtime, token)
+    redeemed = sessions.redeem_stream_ticket(runtime.context, ticket)
+    if redeemed is None:
+        raise _unauthenticated("invalid, used or expired stream ticket")
+    return Signed(*redeemed)
+
+
+def _stream_user(signed: Annotated[Signed, Depends(_stream_session)]) -> User:
+    return signed.user
+
+
+CurrentSession = Annotated[Signed, Depends(_current_session)]
 CurrentUser = Annotated[User, Depends(_current_user)]
 StreamUser = Annotated[User, Depends(_stream_user)]
+#: The event stream's reader and the session that opened it (a ticket's, or a token's).
+StreamSession = Annotated[Signed, Depends(_stream_session)]
 
 
 def _page(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from bluepool.domain.shared import errors
+from bluepool.services.ports import Overloaded
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
@@ -28,8 +29,19 @@ _HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     422: "invalid",
-    429: "too_many_requests",
+    429: "rate_limited",
+    503: "unavailable",
 }
+
+
+class HTTPProblem(HTTPException):
+    """An HTTP error with its own machine ``code`` (else the status's usual one)."""
+
+    def __init__(
+        self, status: int, detail: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status, detail, headers)
+        self.code = code
 
 
 def status_of(exc: errors.DomainError) -> int:
@@ -70,7 +82,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return _problem(
         exc.status_code,
         exc.detail,
-        _HTTP_CODES.get(exc.status_code, "error"),
+        getattr(exc, "code", None) or _HTTP_CODES.get(exc.status_code, "error"),
         dict(exc.headers) if exc.headers else None,
     )
 
@@ -87,8 +99,14 @@ async def _database_away(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Overloaded)
+    return _problem(503, exc.detail, "busy", {"Retry-After": str(exc.retry_after_s)})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_away)
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Overloaded, _overloaded)

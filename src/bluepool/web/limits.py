@@ -26,8 +26,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Methods that carry a body.
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: The API's writes that need no token: signing in.
-OPEN_WRITES = frozenset({"/api/v1/auth/token"})
+#: The API's writes that need no access token: signing in, and refreshing (with a refresh
+#: token in the body; the access token may have expired).
+OPEN_WRITES = frozenset({"/api/v1/auth/token", "/api/v1/auth/refresh"})
 
 
 class Limits:

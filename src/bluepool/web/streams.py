@@ -1,10 +1,11 @@
 """Open event streams: how many each worker serves, and whether a stream's reader may still
 read it.
 
-A stream is long-lived: the token that opened it may expire, its user may be deactivated or
-change password or role while it is open. ``may_still_stream`` is the one check an open
-stream asks, every ``stream_recheck_s`` seconds and at once when its user changes; when it
-says no, the stream closes (a browser's EventSource then reconnects and is refused, 401).
+A stream is long-lived: the token that opened it may expire, its session may end (sign-out),
+its user may be deactivated or change password or role while it is open. ``may_still_stream``
+is the one check an open stream asks, every ``stream_recheck_s`` seconds and at once when its
+user changes; when it says no, the stream closes (a browser's EventSource then reconnects and
+is refused, 401).
 """
 
 from __future__ import annotations
@@ -14,32 +15,37 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from bluepool.bootstrap import Runtime
 from bluepool.domain.access.roles import User
-from bluepool.services.access import users
+from bluepool.services.access import sessions
 from bluepool.web import auth
-from bluepool.web.deps import RuntimeDep, StreamUser, oauth2
+from bluepool.web.deps import RuntimeDep, StreamSession, oauth2
+from bluepool.web.errors import HTTPProblem
 
 
 @dataclass(frozen=True, slots=True)
 class StreamGrant:
-    """Who opened a stream, as they were then, and until when their token holds."""
+    """Who opened a stream, as they were then, in which sign-in session, and until when the
+    bearer token that opened it holds (None: opened with a ticket, so the session's own
+    expiry bounds it)."""
 
     user: User
+    session_id: str
     expires_at: datetime | None
 
 
 def may_still_stream(runtime: Runtime, grant: StreamGrant, now: datetime | None = None) -> bool:
-    """May the reader of an open stream still read it? No once the token has expired, the
-    user is gone or deactivated, or their password, role, agency or unit changed (what
-    they may see was decided with those)."""
+    """May the reader of an open stream still read it? No once the token that opened it
+    has expired, its session has ended (signed out, expired, a refresh token replayed), the
+    user is deactivated, or their password, role, agency or unit changed (what they may see
+    was decided with those)."""
     now = now or datetime.now(UTC)
     if grant.expires_at is not None and now >= grant.expires_at:
         return False
     was = grant.user
-    current = users.signed_in(runtime.context, was.username)
+    current = sessions.signed_in(runtime.context, was.username, grant.session_id)
     return (
         current is not None
         and current.active
@@ -52,12 +58,12 @@ def may_still_stream(runtime: Runtime, grant: StreamGrant, now: datetime | None 
 def _grant(
     request: Request,
     runtime: RuntimeDep,
-    user: StreamUser,
+    signed: StreamSession,
     token: Annotated[str | None, Depends(oauth2)],
 ) -> StreamGrant:
-    raw = token or request.query_params.get("access_token")
-    expires = auth.expiry(raw, runtime.settings.secret_key) if raw else None
-    return StreamGrant(user, expires)
+    by_token = token is not None and "ticket" not in request.query_params
+    expires = auth.expiry(token, runtime.settings.secret_key) if by_token and token else None
+    return StreamGrant(signed.user, signed.session_id, expires)
 
 
 StreamGrantDep = Annotated[StreamGrant, Depends(_grant)]
@@ -118,5 +124,5 @@ class StreamSlots:
                 del self._open[slot.username]
 
 
-def _too_many(detail: str) -> HTTPException:
-    return HTTPException(429, detail, headers={"Retry-After": "5"})
+def _too_many(detail: str) -> HTTPProblem:
+    return HTTPProblem(429, detail, "too_many_streams", {"Retry-After": "5"})

@@ -43,13 +43,17 @@ from bluepool.adapters.db.tables import (
     IncidentRow,
     JurisdictionRow,
     OutboxRow,
+    SessionRow,
     SharingPolicyRow,
     StationRow,
+    StreamTicketRow,
     TimelineEntryRow,
     UnitRow,
     UserRow,
 )
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.access.sessions import Session as DomainSession
+from bluepool.domain.access.sessions import StreamTicket
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
@@ -912,3 +916,93 @@ def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
         user_values,
         "user",
     )
+
+
+# -- sign-in sessions and stream tickets -------------------------------------------------
+
+
+class SqlSessions(_Base):
+    def get(self, session_id: str) -> DomainSession | None:
+        row = self._execute(select(SessionRow.__table__).where(SessionRow.id == session_id)).first()
+        if row is None:
+            return None
+        return DomainSession(
+            row.id,
+            Username(row.username),
+            row.stamp,
+            row.created_at,
+            row.expires_at,
+            row.refresh_hash,
+            row.revoked_at,
+        )
+
+    def add(self, session: DomainSession) -> None:
+        self._execute(
+            insert(SessionRow).values(
+                id=session.id,
+                username=session.username,
+                stamp=session.stamp,
+                created_at=session.created_at,
+                expires_at=session.expires_at,
+                refresh_hash=session.refresh_hash,
+                revoked_at=session.revoked_at,
+            )
+        )
+        # Sessions are kept until a day after they expired; a sign-in in a hundred sweeps.
+        if zlib.crc32(session.id.encode()) % 100 == 0:
+            self._execute(
+                delete(SessionRow).where(
+                    SessionRow.expires_at < session.created_at - timedelta(days=1)
+                )
+            )
+
+    def rotate(self, session_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
+        # One statement: of two refreshes with the same token, only one matches.
+        return (
+            self._write(
+                update(SessionRow)
+                .where(SessionRow.id == session_id, SessionRow.refresh_hash == old_hash)
+                .values(refresh_hash=new_hash)
+            )
+            == 1
+        )
+
+    def revoke(self, session_id: str, at: datetime) -> None:
+        self._write(
+            update(SessionRow)
+            .where(SessionRow.id == session_id, SessionRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+
+class SqlStreamTickets(_Base):
+    def add(self, ticket: StreamTicket) -> None:
+        self._execute(
+            insert(StreamTicketRow).values(
+                ticket_hash=ticket.ticket_hash,
+                session_id=ticket.session_id,
+                username=ticket.username,
+                expires_at=ticket.expires_at,
+            )
+        )
+        if zlib.crc32(ticket.ticket_hash.encode()) % 20 == 0:
+            self._execute(
+                delete(StreamTicketRow).where(
+                    StreamTicketRow.expires_at < ticket.expires_at - timedelta(hours=1)
+                )
+            )
+
+    def take(self, ticket_hash: str, now: datetime) -> StreamTicket | None:
+        row = self._execute(
+            select(StreamTicketRow.__table__).where(StreamTicketRow.ticket_hash == ticket_hash)
+        ).first()
+        if row is None:
+            return None
+        ticket = StreamTicket(
+            row.ticket_hash, row.session_id, Username(row.username), row.expires_at
+        )
+        # The DELETE decides: of two takers (two workers), only one removes the row.
+        taken = self._write(
+            delete(StreamTicketRow).where(StreamTicketRow.ticket_hash == ticket_hash)
+        )
+        return ticket if taken == 1 and now < ticket.expires_at else None

@@ -240,3 +240,31 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SessionRow(Base):
+    """A sign-in session (``domain.access.sessions.Session``); its refresh token is kept
+    only as a hash."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), index=True
+    )
+    stamp: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    refresh_hash: Mapped[str] = mapped_column(String)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StreamTicketRow(Base):
+    """A single-use ticket that opens the event stream (kept as a hash)."""
+
+    __tablename__ = "stream_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

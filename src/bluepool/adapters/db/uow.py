@@ -28,6 +28,8 @@ from bluepool.services.ports import (
     JurisdictionRepository,
     Outbox,
     Repository,
+    SessionRepository,
+    StreamTickets,
     UnitRepository,
 )
 
@@ -52,6 +54,8 @@ class SqlUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    sessions: SessionRepository
+    stream_tickets: StreamTickets
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
@@ -85,6 +89,8 @@ class SqlUnitOfWork:
         self.changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
         self.outbox = repos.SqlOutbox(session)
+        self.sessions = repos.SqlSessions(session)
+        self.stream_tickets = repos.SqlStreamTickets(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bluepool.domain.access.roles import User
+from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.incidents import OPEN, Incident
 from bluepool.domain.dispatch.units import Unit
@@ -489,3 +490,89 @@ def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingP
 
 def user_repository(store: MemoryStore) -> MemoryRepository[Username, User]:
     return MemoryRepository(store, "users", lambda u: u.username, copy.copy, "user")
+
+
+class MemorySessions:
+    """Sign-in sessions; a rotation checks at commit that nobody rotated first."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.pending: dict[str, Session] = {}
+        #: session id -> the refresh hash this unit of work rotated away from.
+        self.rotated: dict[str, str] = {}
+
+    def _table(self) -> dict[str, Session]:
+        return self.store.table("sessions")
+
+    def get(self, session_id: str) -> Session | None:
+        found = self.pending.get(session_id) or self._table().get(session_id)
+        return replace(found) if found is not None else None
+
+    def add(self, session: Session) -> None:
+        if self.get(session.id) is not None:
+            raise Duplicate(f"session {session.id} exists")
+        self.pending[session.id] = replace(session)
+
+    def rotate(self, session_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
+        found = self.get(session_id)
+        if found is None or found.refresh_hash != old_hash:
+            return False
+        self.rotated.setdefault(session_id, old_hash)
+        self.pending[session_id] = replace(found, refresh_hash=new_hash)
+        return True
+
+    def revoke(self, session_id: str, at: datetime) -> None:
+        found = self.get(session_id)
+        if found is not None and found.revoked_at is None:
+            self.pending[session_id] = replace(found, revoked_at=at)
+
+    def validate(self) -> None:
+        table = self._table()
+        for session_id, old in self.rotated.items():
+            if session_id in table and table[session_id].refresh_hash != old:
+                raise ConcurrentUpdate(f"session {session_id} was refreshed meanwhile")
+
+    def apply(self) -> None:
+        self._table().update(self.pending)
+
+    def reset(self) -> None:
+        self.pending = {}
+        self.rotated = {}
+
+
+class MemoryStreamTickets:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.added: dict[str, StreamTicket] = {}
+        self.taken: set[str] = set()
+
+    def _table(self) -> dict[str, StreamTicket]:
+        return self.store.table("stream_tickets")
+
+    def add(self, ticket: StreamTicket) -> None:
+        self.added[ticket.ticket_hash] = ticket
+
+    def take(self, ticket_hash: str, now: datetime) -> StreamTicket | None:
+        found = self.added.pop(ticket_hash, None) or (
+            None if ticket_hash in self.taken else self._table().get(ticket_hash)
+        )
+        if found is None:
+            return None
+        self.taken.add(ticket_hash)
+        return found if now < found.expires_at else None
+
+    def validate(self) -> None:
+        table = self._table()
+        for ticket_hash in self.taken:
+            if ticket_hash not in table and ticket_hash not in self.added:
+                raise ConcurrentUpdate("the stream ticket was used meanwhile")
+
+    def apply(self) -> None:
+        table = self._table()
+        for ticket_hash in self.taken:
+            table.pop(ticket_hash, None)
+        table.update(self.added)
+
+    def reset(self) -> None:
+        self.added = {}
+        self.taken = set()

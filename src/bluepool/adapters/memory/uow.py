@@ -24,6 +24,8 @@ from bluepool.services.ports import (
     JurisdictionRepository,
     Outbox,
     Repository,
+    SessionRepository,
+    StreamTickets,
     UnitRepository,
 )
 
@@ -55,6 +57,8 @@ class MemoryUnitOfWork:
     changes: ChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
+    sessions: SessionRepository
+    stream_tickets: StreamTickets
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -72,6 +76,8 @@ class MemoryUnitOfWork:
             changes := repos.MemoryChangeLog(self.store),
             idempotency := repos.MemoryIdempotencyKeys(self.store),
             outbox := repos.MemoryOutbox(self.store),
+            sessions := repos.MemorySessions(self.store),
+            stream_tickets := repos.MemoryStreamTickets(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -85,6 +91,8 @@ class MemoryUnitOfWork:
         self.changes = changes
         self.idempotency = idempotency
         self.outbox = outbox
+        self.sessions = sessions
+        self.stream_tickets = stream_tickets
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -7,6 +7,9 @@ this module.
 
 from __future__ import annotations
 
+import secrets
+import weakref
+
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.passwords import check_password
 from bluepool.domain.access.records import UserRecord
@@ -17,7 +20,7 @@ from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.services.access import policy
 from bluepool.services.context import Context
 from bluepool.services.lookup import agency_exists, found
-from bluepool.services.ports import UnitOfWork
+from bluepool.services.ports import PasswordHasher, UnitOfWork
 
 
 def list_users(ctx: Context, user: User, agency_id: str | None) -> tuple[UserRecord, ...]:
@@ -98,11 +101,29 @@ def signed_in(ctx: Context, username: str) -> User | None:
 
 
 def authenticate(ctx: Context, username: str, password: str) -> User | None:
-    """Return the active user with these credentials, else None."""
+    """Return the active user with these credentials, else None.
+
+    Every answer costs one password verification: an unknown user (or one without a
+    password) is checked against a dummy hash, so the time taken does not tell which user
+    names exist.
+    """
     found_user = signed_in(ctx, username)
-    if found_user is None or not found_user.active or not found_user.password_hash:
+    if found_user is None or not found_user.password_hash:
+        ctx.hasher.verify(_dummy_hash(ctx.hasher), password)
         return None
-    return found_user if ctx.hasher.verify(found_user.password_hash, password) else None
+    right = ctx.hasher.verify(found_user.password_hash, password)
+    return found_user if right and found_user.active else None
+
+
+#: One dummy hash per hasher (same cost parameters as the real ones), made on first use.
+_DUMMIES: weakref.WeakKeyDictionary[PasswordHasher, str] = weakref.WeakKeyDictionary()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    dummy = _DUMMIES.get(hasher)
+    if dummy is None:
+        dummy = _DUMMIES[hasher] = hasher.hash(secrets.token_urlsafe(16))
+    return dummy
 
 
 def users_with_default_passwords(ctx: Context, limit: int = 500) -> list[str]:

@@ -42,17 +42,17 @@ async def events(
 
     The stream opens with a ``hello`` event (the user, and which worker process serves
     the stream). Each event's ``id`` is ``EPOCH-SEQ`` (with several workers, the same on
-    every worker); reconnect with ``Last-Event-ID`` to replay what
-    was missed (the last 1,000 events are kept). When that is not possible (the server
-    restarted, or more was missed than is kept) the stream starts with a ``reset`` event:
-    read your state again. Browsers' EventSource may pass the token as ``?access_token=``.
-    Each reader gets only what they may read (user records only to those who may read
-    them).
+    every worker); reconnect with ``Last-Event-ID`` to replay what was missed (the last
+    1,000 events are kept). When that is not possible (the server restarted, or more was
+    missed than is kept) the stream starts with a ``reset`` event: read your state again.
+    Browsers' EventSource, which sends no headers, opens it with a single-use ticket
+    (``POST /api/v1/events/ticket``, then ``?ticket=``). Each reader gets only what they
+    may read (user records only to those who may read them).
 
     A user has at most ``BLUEPOOL_MAX_STREAMS_PER_USER`` streams open, a server at most
     ``BLUEPOOL_MAX_STREAMS``: one more is 429. An open stream ends with a ``closed`` event
-    when its reader may no longer read it (token expired; user deactivated; password, role,
-    agency or unit changed)."""
+    when its reader may no longer read it (signed out, session or token expired, user
+    deactivated; password, role, agency or unit changed)."""
     settings = runtime.settings
     broker = runtime.broker
     user = grant.user

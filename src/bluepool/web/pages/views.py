@@ -1,4 +1,5 @@
-"""The console's pages: ``/`` (dispatcher), ``/officer`` and ``/login``.
+"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/login``, and the API explorer
+``/docs``.
 
 The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
 in ``sessionStorage`` and reads everything else from the public API and its event stream.
@@ -20,6 +21,8 @@ from bluepool.domain import events
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
+#: The vendored Swagger UI (static/vendor/swagger-ui) that /docs serves.
+SWAGGER_UI = "5.35.0"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +66,21 @@ def officer(request: Request) -> HTMLResponse:
 def login(request: Request) -> HTMLResponse:
     """Sign in; the token goes to the browser's sessionStorage."""
     return templates.TemplateResponse(request, "login.html", dict(_context(request, "login")))
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """The OpenAPI explorer, from vendored assets (offline, and without inline script)."""
+    return templates.TemplateResponse(
+        request,
+        "docs.html",
+        {
+            "title": request.app.title,
+            "openapi_url": request.app.openapi_url,
+            "version": bluepool.__version__,
+            "swagger_ui": SWAGGER_UI,
+        },
+    )
 
 
 def mount(app: FastAPI) -> None:

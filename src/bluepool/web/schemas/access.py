@@ -16,10 +16,25 @@ from bluepool.web.schemas.common import Name, Slug, Strict, Tag
 class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    #: Seconds the access token is valid; refresh it before (POST /api/v1/auth/refresh).
+    expires_in: int
+    #: Single-use: each refresh returns a new one; a used one ends the session.
+    refresh_token: str
     role: str
     username: str
     agency: str | None = None
     unit_id: str | None = None
+
+
+class Refresh(Strict):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class StreamTicket(BaseModel):
+    """Opens the event stream once: GET /api/v1/events?ticket=..."""
+
+    ticket: str
+    expires_in: int
 
 
 class UserCreate(Strict):

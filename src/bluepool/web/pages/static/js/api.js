@@ -1,6 +1,13 @@
 // The public JSON API (/api/v1) and the signed-in session (sessionStorage).
+//
+// A sign-in gives a short-lived access token and a refresh token. Before the access token
+// runs out (and once after a 401), the refresh token buys a new pair; each refresh token
+// works once, so one refresh at a time (``refreshing``). Signing out ends the session on
+// the server (/auth/logout).
 
 const KEY = "bluepool.session";
+// Refresh this long before the access token expires.
+const EARLY_MS = 60 * 1000;
 
 export function session() {
   try {
@@ -11,11 +18,57 @@ export function session() {
   }
 }
 
+let timer = null;
+
 export function saveSession(token) {
-  sessionStorage.setItem(KEY, JSON.stringify(token));
+  const expires_at = Date.now() + (token.expires_in || 0) * 1000;
+  sessionStorage.setItem(KEY, JSON.stringify({ ...token, expires_at }));
+  schedule();
+}
+
+// Keep an idle page signed in: refresh shortly before the access token expires.
+function schedule() {
+  clearTimeout(timer);
+  const s = session();
+  if (!s || !s.refresh_token) return;
+  const wait = Math.max((s.expires_at || 0) - Date.now() - EARLY_MS, 1000);
+  timer = setTimeout(() => refreshSession().catch(() => {}), wait);
+}
+
+let refreshing = null;
+
+/** Swap the refresh token for new tokens (one swap at a time); false when the session has
+ * ended (signed out elsewhere, expired, password changed). */
+export function refreshSession() {
+  if (!refreshing) {
+    refreshing = doRefresh().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function doRefresh() {
+  const s = session();
+  if (!s || !s.refresh_token) return false;
+  let r;
+  try {
+    r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: s.refresh_token }),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network", "Cannot reach the server. Check the connection and try again.");
+  }
+  if (!r.ok) return false;
+  saveSession(await r.json());
+  return true;
 }
 
 function toLogin(reason) {
+  clearTimeout(timer);
   sessionStorage.removeItem(KEY);
   const next = location.pathname + location.search;
   const q = new URLSearchParams({ next });
@@ -23,7 +76,15 @@ function toLogin(reason) {
   location.replace("/login?" + q.toString());
 }
 
-export function signOut() {
+/** Sign out: end the session on the server, then go to the sign-in page. */
+export async function signOut() {
+  if (session()) {
+    try {
+      await api("/auth/logout", { method: "POST" });
+    } catch {
+      // Signed out here in any case; the session ends on the server when it expires.
+    }
+  }
   toLogin("");
 }
 
@@ -31,7 +92,14 @@ export function signOut() {
 export function requireSession() {
   const s = session();
   if (!s) toLogin("");
+  else schedule();
   return s;
+}
+
+/** A single-use ticket that opens the event stream (EventSource sends no headers). */
+export async function streamTicket() {
+  const t = await api("/events/ticket", { method: "POST" });
+  return t.ticket;
 }
 
 /** An API failure with a readable message built from the {"detail", "code"} body. */
@@ -61,30 +129,27 @@ function capitalise(s) {
 }
 
 /**
- * Call the API. ``body`` is sent as JSON, ``form`` as a URL-encoded form. A 401 (expired or
- * revoked token) sends the user back to the sign-in page.
+ * Call the API. ``body`` is sent as JSON, ``form`` as a URL-encoded form. The access token
+ * is refreshed first when it is about to expire, and once more after a 401; a session that
+ * cannot be refreshed sends the user back to the sign-in page.
  */
-export async function api(path, { method = "GET", body, form, signal } = {}) {
-  const headers = { Accept: "application/json" };
-  const s = session();
-  if (s) headers.Authorization = `Bearer ${s.access_token}`;
-  let payload;
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  } else if (form !== undefined) {
-    payload = new URLSearchParams(form);
+export async function api(path, { method = "GET", body, form, signal, retry = true } = {}) {
+  const open = path === "/auth/token";
+  let s = session();
+  if (!open && s && s.refresh_token && (s.expires_at || 0) - Date.now() < EARLY_MS) {
+    await refreshSession().catch(() => false);
+    s = session();
   }
-  let r;
-  try {
-    r = await fetch("/api/v1" + path, { method, headers, body: payload, signal, cache: "no-store" });
-  } catch (e) {
-    if (e && e.name === "AbortError") throw e;
-    throw new ApiError(0, "network", "Cannot reach the server. Check the connection and try again.");
-  }
-  if (r.status === 401 && path !== "/auth/token") {
-    toLogin("expired");
-    throw new ApiError(401, "not_authenticated", "Your session has expired; please sign in again.");
+  let r = await send(path, method, body, form, signal, s);
+  if (r.status === 401 && !open) {
+    if (retry && s && (await refreshSession().catch(() => false))) {
+      r = await send(path, method, body, form, signal, session());
+    }
+    if (r.status === 401) {
+      if (path === "/auth/logout") return null;
+      toLogin("expired");
+      throw new ApiError(401, "not_authenticated", "Your session has expired; please sign in again.");
+    }
   }
   if (r.status === 204) return null;
   let data = null;
@@ -95,6 +160,24 @@ export async function api(path, { method = "GET", body, form, signal } = {}) {
   }
   if (!r.ok) throw new ApiError(r.status, (data && data.code) || "error", describe(data, r.status));
   return data;
+}
+
+async function send(path, method, body, form, signal, s) {
+  const headers = { Accept: "application/json" };
+  if (s && path !== "/auth/token") headers.Authorization = `Bearer ${s.access_token}`;
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  } else if (form !== undefined) {
+    payload = new URLSearchParams(form);
+  }
+  try {
+    return await fetch("/api/v1" + path, { method, headers, body: payload, signal, cache: "no-store" });
+  } catch (e) {
+    if (e && e.name === "AbortError") throw e;
+    throw new ApiError(0, "network", "Cannot reach the server. Check the connection and try again.");
+  }
 }
 
 /** A random idempotency key (crypto.randomUUID needs a secure context). */

@@ -2,9 +2,10 @@
 // kept live by the event stream. Everything goes through the public API (/api/v1).
 
 import { api, requireSession, signOut } from "./api.js";
-import { age, clock, coords, esc, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
+import { h, fill, kbd } from "./dom.js";
+import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
-import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, unitMarker, STATUS_COLOUR } from "./map.js";
+import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { announce, showError, toast } from "./ui.js";
 
 const L = window.L;
@@ -150,22 +151,33 @@ function renderQueue() {
   const list = $("#queue-list");
   const items = queueItems();
   const focusedId = document.activeElement?.closest?.("#queue-list") ? document.activeElement.dataset.id : null;
-  list.innerHTML = items
-    .map((i) => {
+  fill(
+    list,
+    items.map((i) => {
       const units = activeUnits(i).map((a) => a.unit_id);
       const who = units.length ? units.slice(0, 2).join(", ") + (units.length > 2 ? ` +${units.length - 2}` : "") : "";
       const sel = i.id === S.selected;
       const st = i.status === "received" ? "unassigned" : statusText(i.status);
-      return `<li><button type="button" class="q-item p${i.priority}${sel ? " selected" : ""}${S.fresh.has(i.id) ? " fresh" : ""}" data-id="${esc(i.id)}"${sel ? ' aria-current="true"' : ""}>
-        <span class="pri p${i.priority}" title="Priority ${i.priority}: ${PRIORITY_LABEL[i.priority] ?? ""}">P${i.priority}</span>
-        <span class="q-main">
-          <span class="q-line"><span class="q-type">${esc(callTypeName(i.call_type))}</span><span class="q-where">${esc(placeName(i.jurisdiction))}</span></span>
-          <span class="q-line q-sub"><span class="pill st-${esc(i.status)}">${esc(st)}</span><span class="q-units">${esc(who)}</span></span>
-        </span>
-        <span class="q-age" data-age="${esc(OPEN.has(i.status) ? i.received_at : "")}">${OPEN.has(i.status) ? age(i.received_at) : clock(i.closed_at)}</span>
-      </button></li>`;
-    })
-    .join("");
+      const open = OPEN.has(i.status);
+      const cls = `q-item p${i.priority}${sel ? " selected" : ""}${S.fresh.has(i.id) ? " fresh" : ""}`;
+      return h(
+        "li",
+        {},
+        h(
+          "button",
+          { type: "button", class: cls, dataset: { id: i.id }, "aria-current": sel ? "true" : null },
+          h("span", { class: `pri p${i.priority}`, title: `Priority ${i.priority}: ${PRIORITY_LABEL[i.priority] ?? ""}` }, `P${i.priority}`),
+          h(
+            "span",
+            { class: "q-main" },
+            h("span", { class: "q-line" }, h("span", { class: "q-type" }, callTypeName(i.call_type)), h("span", { class: "q-where" }, placeName(i.jurisdiction))),
+            h("span", { class: "q-line q-sub" }, h("span", { class: `pill st-${i.status}` }, st), h("span", { class: "q-units" }, who)),
+          ),
+          h("span", { class: "q-age", dataset: { age: open ? i.received_at : "" } }, open ? age(i.received_at) : clock(i.closed_at)),
+        ),
+      );
+    }),
+  );
   $("#queue-empty").hidden = items.length > 0;
   $("#queue-count").textContent = items.length ? String(items.length) : "";
   if (focusedId) list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`)?.focus();
@@ -189,25 +201,29 @@ function unitItems() {
 
 function renderUnits() {
   const items = unitItems();
-  $("#units-body").innerHTML = items
-    .map(
-      (u) => `<tr data-id="${esc(u.id)}" class="${S.fresh.has("u:" + u.id) ? "fresh" : ""}">
-      <th scope="row"><span class="u-id" title="${esc(u.name)}">${esc(u.id)}</span></th>
-      <td title="${esc(agencyName(u.agency))}">${esc(u.agency)}</td>
-      <td class="caps">${esc(u.capabilities.join(" "))}</td>
-      <td><span class="pill st-${esc(u.status)}">${esc(statusText(u.status))}</span></td>
-      <td>${u.incident_id ? `<button type="button" class="link inc-link" data-incident="${esc(u.incident_id)}">${esc(incidentLabel(u.incident_id))}</button>` : ""}</td>
-      <td>${esc(u.jurisdiction ? placeName(u.jurisdiction) : "")}</td>
-      <td class="num" data-age="${esc(u.status_at ?? "")}">${u.status_at ? age(u.status_at) : ""}</td>
-    </tr>`,
-    )
-    .join("");
+  fill(
+    $("#units-body"),
+    items.map((u) =>
+      h(
+        "tr",
+        { dataset: { id: u.id }, class: S.fresh.has("u:" + u.id) ? "fresh" : "" },
+        h("th", { scope: "row" }, h("span", { class: "u-id", title: u.name }, u.id)),
+        h("td", { title: agencyName(u.agency) }, u.agency),
+        h("td", { class: "caps" }, u.capabilities.join(" ")),
+        h("td", {}, h("span", { class: `pill st-${u.status}` }, statusText(u.status))),
+        h("td", {}, u.incident_id ? h("button", { type: "button", class: "link inc-link", dataset: { incident: u.incident_id } }, incidentLabel(u.incident_id)) : null),
+        h("td", {}, u.jurisdiction ? placeName(u.jurisdiction) : ""),
+        h("td", { class: "num", dataset: { age: u.status_at ?? "" } }, u.status_at ? age(u.status_at) : ""),
+      ),
+    ),
+  );
   $("#units-count").textContent = items.length === S.units.size ? String(items.length) : `${items.length} / ${S.units.size}`;
   const counts = {};
   for (const u of S.units.values()) counts[u.status] = (counts[u.status] ?? 0) + 1;
-  $("#units-summary").innerHTML = STATUS_ORDER.filter((s) => counts[s])
-    .map((s) => `<span class="sum"><i class="dot st-${s}"></i>${counts[s]} ${esc(statusText(s))}</span>`)
-    .join("");
+  fill(
+    $("#units-summary"),
+    STATUS_ORDER.filter((s) => counts[s]).map((s) => h("span", { class: "sum" }, h("i", { class: `dot st-${s}` }), `${counts[s]} ${statusText(s)}`)),
+  );
 }
 
 function incidentLabel(id) {
@@ -237,48 +253,72 @@ function renderDetail() {
   if (shown === detailShown) return;
   detailShown = shown;
   if (!inc) {
-    box.innerHTML = `<p class="empty">Select an incident with <kbd>J</kbd>/<kbd>K</kbd> or create one with <kbd>N</kbd>.</p>`;
+    fill(box, h("p", { class: "empty" }, "Select an incident with ", kbd("J"), "/", kbd("K"), " or create one with ", kbd("N"), "."));
     return;
   }
   const t = box.querySelector("details.timeline");
   if (t) timelineOpen = t.open;
   const open = OPEN.has(inc.status);
-  const assigned = inc.assignments
-    .map((a) => {
-      const u = S.units.get(a.unit_id);
-      const live = !a.cleared_at;
-      return `<li class="${live ? "" : "cleared"}"><span class="u-id">${esc(a.unit_id)}</span>
-        <span class="pill st-${esc(live ? u?.status ?? a.status : "cleared")}">${esc(live ? statusText(u?.status ?? a.status) : "cleared")}</span>
-        <span class="muted small">${esc(u ? agencyName(u.agency) : "")} · ${esc(clock(a.assigned_at))}</span>
-        ${live ? `<span class="route-kind small muted" data-route="${esc(a.unit_id)}"></span>` : ""}</li>`;
-    })
-    .join("");
-  box.innerHTML = `
-    <div class="inc-head">
-      <span class="pri pri-big p${inc.priority}" title="Priority ${inc.priority}">P${inc.priority}</span>
-      <div class="inc-title">
-        <h2 id="detail-h">${esc(callTypeName(inc.call_type))}</h2>
-        <div class="muted small">${esc(placeName(inc.jurisdiction))} · #${esc(inc.id)}</div>
-      </div>
-      <span class="pill st-${esc(inc.status)}">${esc(inc.status === "received" ? "unassigned" : statusText(inc.status))}</span>
-    </div>
-    <dl class="kv">
-      <div><dt>Location</dt><dd>${esc(coords(inc.location))}</dd></div>
-      <div><dt>Received</dt><dd>${esc(clock(inc.received_at))} <span class="muted" data-age="${esc(open ? inc.received_at : "")}">${open ? age(inc.received_at) : ""}</span></dd></div>
-      ${inc.closed_at ? `<div><dt>Closed</dt><dd>${esc(clock(inc.closed_at))}</dd></div>` : ""}
-      ${inc.description ? `<div class="wide"><dt>Notes</dt><dd>${esc(inc.description)}</dd></div>` : ""}
-    </dl>
-    <h3 class="sub">Units on it</h3>
-    ${assigned ? `<ul class="assigned" id="assigned-list">${assigned}</ul>` : `<p class="muted small">None yet.</p>`}
-    ${open ? `<div class="actions"><button type="button" class="btn btn-sm btn-danger" id="close-incident" aria-keyshortcuts="C">Close incident <kbd>C</kbd></button></div>` : ""}
-    <details class="timeline"${timelineOpen ? " open" : ""}><summary>Timeline (${inc.timeline.length})</summary>
-      <ol>${inc.timeline
-        .map(
-          (e) =>
-            `<li><time>${esc(clock(e.at))}</time> <b>${esc(statusText(e.kind))}</b> ${e.unit_id ? esc(e.unit_id) : ""} <span class="muted">${esc(e.actor)}${e.detail ? " — " + esc(e.detail) : ""}</span></li>`,
+  const assigned = inc.assignments.map((a) => {
+    const u = S.units.get(a.unit_id);
+    const live = !a.cleared_at;
+    return h(
+      "li",
+      { class: live ? "" : "cleared" },
+      h("span", { class: "u-id" }, a.unit_id),
+      h("span", { class: `pill st-${live ? u?.status ?? a.status : "cleared"}` }, live ? statusText(u?.status ?? a.status) : "cleared"),
+      h("span", { class: "muted small" }, `${u ? agencyName(u.agency) : ""} · ${clock(a.assigned_at)}`),
+      live ? h("span", { class: "route-kind small muted", dataset: { route: a.unit_id } }) : null,
+    );
+  });
+  const field = (label, cls, ...value) => h("div", { class: cls }, h("dt", {}, label), h("dd", {}, ...value));
+  fill(
+    box,
+    h(
+      "div",
+      { class: "inc-head" },
+      h("span", { class: `pri pri-big p${inc.priority}`, title: `Priority ${inc.priority}` }, `P${inc.priority}`),
+      h("div", { class: "inc-title" }, h("h2", { id: "detail-h" }, callTypeName(inc.call_type)), h("div", { class: "muted small" }, `${placeName(inc.jurisdiction)} · #${inc.id}`)),
+      h("span", { class: `pill st-${inc.status}` }, inc.status === "received" ? "unassigned" : statusText(inc.status)),
+    ),
+    h(
+      "dl",
+      { class: "kv" },
+      field("Location", null, coords(inc.location)),
+      field("Received", null, clock(inc.received_at), " ", h("span", { class: "muted", dataset: { age: open ? inc.received_at : "" } }, open ? age(inc.received_at) : "")),
+      inc.closed_at ? field("Closed", null, clock(inc.closed_at)) : null,
+      inc.description ? field("Notes", "wide", inc.description) : null,
+    ),
+    h("h3", { class: "sub" }, "Units on it"),
+    assigned.length ? h("ul", { class: "assigned", id: "assigned-list" }, assigned) : h("p", { class: "muted small" }, "None yet."),
+    open
+      ? h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "btn btn-sm btn-danger", id: "close-incident", "aria-keyshortcuts": "C" }, "Close incident ", kbd("C")),
         )
-        .join("")}</ol>
-    </details>`;
+      : null,
+    h(
+      "details",
+      { class: "timeline", open: timelineOpen },
+      h("summary", {}, `Timeline (${inc.timeline.length})`),
+      h(
+        "ol",
+        {},
+        inc.timeline.map((e) =>
+          h(
+            "li",
+            {},
+            h("time", {}, clock(e.at)),
+            " ",
+            h("b", {}, statusText(e.kind)),
+            ` ${e.unit_id ?? ""} `,
+            h("span", { class: "muted" }, `${e.actor ?? ""}${e.detail ? " — " + e.detail : ""}`),
+          ),
+        ),
+      ),
+    ),
+  );
   box.querySelector("#close-incident")?.addEventListener("click", closeSelected);
   updateRouteKinds();
 }
@@ -300,27 +340,45 @@ function renderRec() {
   const cands = rec.candidates;
   if (S.pick >= cands.length) S.pick = 0;
   $("#rec-method").textContent = `ETA ${rec.method}`;
-  $("#rec-body").innerHTML = cands
-    .map((c, n) => {
+  fill(
+    $("#rec-body"),
+    cands.map((c, n) => {
       const u = S.units.get(c.unit_id);
       const picked = n === S.pick;
       const cls = `cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}`;
-      const attrs = `data-unit="${esc(c.unit_id)}" data-n="${n}"`;
+      const data = { unit: c.unit_id, n: String(n) };
       const reasons = c.reasons.filter((r) => !/^eta\b/i.test(r) && !/^own agency\b/i.test(r));
-      return `<tr class="${cls}" ${attrs}${picked ? ' aria-selected="true"' : ""}>
-        <td class="num key" rowspan="2">${n < 9 ? `<kbd>${n + 1}</kbd>` : ""}</td>
-        <td><span class="u-id" title="${esc(u?.name ?? "")}">${esc(c.unit_id)}</span>${c.proposed ? ' <span class="tag tag-plan" title="part of the proposed response">plan</span>' : ""}${c.own_agency ? "" : ' <span class="tag tag-aid" title="mutual aid: another agency\'s unit">aid</span>'}</td>
-        <td title="${esc(agencyName(c.agency))}">${esc(c.agency)}</td>
-        <td class="num eta">${esc(eta(c.eta_seconds))}</td>
-        <td class="act" rowspan="2"><button type="button" class="btn btn-xs assign-one" data-unit="${esc(c.unit_id)}" aria-label="Assign ${esc(c.unit_id)}">Assign</button></td>
-      </tr>
-      <tr class="${cls} reasons-row" ${attrs}><td colspan="3" class="reasons">${esc(reasons.join(" · "))}</td></tr>`;
-    })
-    .join("");
+      return [
+        h(
+          "tr",
+          { class: cls, dataset: data, "aria-selected": picked ? "true" : null },
+          h("td", { class: "num key", rowSpan: 2 }, n < 9 ? kbd(String(n + 1)) : null),
+          h(
+            "td",
+            {},
+            h("span", { class: "u-id", title: u?.name ?? "" }, c.unit_id),
+            c.proposed ? [" ", h("span", { class: "tag tag-plan", title: "part of the proposed response" }, "plan")] : null,
+            c.own_agency ? null : [" ", h("span", { class: "tag tag-aid", title: "mutual aid: another agency's unit" }, "aid")],
+          ),
+          h("td", { title: agencyName(c.agency) }, c.agency),
+          h("td", { class: "num eta" }, eta(c.eta_seconds)),
+          h(
+            "td",
+            { class: "act", rowSpan: 2 },
+            h("button", { type: "button", class: "btn btn-xs assign-one", dataset: { unit: c.unit_id }, "aria-label": `Assign ${c.unit_id}` }, "Assign"),
+          ),
+        ),
+        h("tr", { class: `${cls} reasons-row`, dataset: data }, h("td", { colSpan: 3, class: "reasons" }, reasons.join(" · "))),
+      ];
+    }),
+  );
   $("#rec-empty").hidden = cands.length > 0;
-  $("#rec-shortfalls").innerHTML = rec.shortfalls.length
-    ? `<p class="warn" role="note">Short: ${rec.shortfalls.map((s) => `${s.missing} × ${esc(s.capability)}`).join(", ")} — no eligible unit available.</p>`
-    : "";
+  fill(
+    $("#rec-shortfalls"),
+    rec.shortfalls.length
+      ? h("p", { class: "warn", role: "note" }, `Short: ${rec.shortfalls.map((s) => `${s.missing} × ${s.capability}`).join(", ")} — no eligible unit available.`)
+      : null,
+  );
   const top = cands[S.pick];
   $("#assign-top").disabled = !top || S.busy;
   $("#assign-top-unit").textContent = top ? top.unit_id : "";
@@ -328,9 +386,10 @@ function renderRec() {
   $("#assign-plan").disabled = !todo.length || S.busy;
   $("#assign-plan").title = todo.length ? `Assign ${todo.join(", ")}` : "Nothing left to assign in the plan";
   $("#rec-excluded-count").textContent = String(rec.excluded.length);
-  $("#rec-excluded-list").innerHTML = rec.excluded
-    .map((e) => `<li><span class="u-id">${esc(e.unit_id)}</span> <span class="muted">${esc(e.agency)}</span> — ${esc(e.reason)}</li>`)
-    .join("");
+  fill(
+    $("#rec-excluded-list"),
+    rec.excluded.map((e) => h("li", {}, h("span", { class: "u-id" }, e.unit_id), " ", h("span", { class: "muted" }, e.agency), ` — ${e.reason}`)),
+  );
   drawPreview();
 }
 
@@ -373,7 +432,7 @@ function renderMap() {
     }
     m.setLatLng([u.location.lat, u.location.lon]);
     m.setStyle({ fillColor: STATUS_COLOUR[u.status] || "#9aa7b4" });
-    m.unbindTooltip().bindTooltip(`${u.id} · ${statusText(u.status)}`, { direction: "top", offset: [0, -6] });
+    m.unbindTooltip().bindTooltip(textTip(`${u.id} · ${statusText(u.status)}`), { direction: "top", offset: [0, -6] });
     m.bringToFront();
   }
   const shown = new Set([...S.incidents.values()].filter((i) => OPEN.has(i.status) || i.id === S.selected).map((i) => i.id));
@@ -397,7 +456,7 @@ function renderMap() {
     }
     m.setIcon(incidentIcon(inc, sel));
     m.setZIndexOffset(sel ? 1000 : 100 * (6 - inc.priority));
-    m.unbindTooltip().bindTooltip(`P${inc.priority} ${callTypeName(inc.call_type)} · ${inc.status === "received" ? "unassigned" : statusText(inc.status)}`, {
+    m.unbindTooltip().bindTooltip(textTip(`P${inc.priority} ${callTypeName(inc.call_type)} · ${inc.status === "received" ? "unassigned" : statusText(inc.status)}`), {
       direction: "top",
       offset: [0, -10],
     });
@@ -600,21 +659,19 @@ function fillCallTypes() {
   const sel = $("#new-call-type");
   const current = sel.value;
   const types = [...S.callTypes.values()].sort((a, b) => a.name.localeCompare(b.name));
-  sel.innerHTML =
-    `<option value="">Choose a call type…</option>` +
-    types.map((c) => `<option value="${esc(c.code)}">${esc(c.name)} (P${c.default_priority})</option>`).join("");
+  fill(sel, h("option", { value: "" }, "Choose a call type…"), types.map((c) => h("option", { value: c.code }, `${c.name} (P${c.default_priority})`)));
   sel.value = S.callTypes.has(current) ? current : "";
 }
 
 function fillUnitFilters() {
   const ag = $("#unit-agency");
   const agv = ag.value;
-  ag.innerHTML = `<option value="">All agencies</option>` + S.agencies.map((a) => `<option value="${esc(a)}">${esc(agencyName(a))}</option>`).join("");
+  fill(ag, h("option", { value: "" }, "All agencies"), S.agencies.map((a) => h("option", { value: a }, agencyName(a))));
   ag.value = agv;
   const caps = [...new Set([...S.units.values()].flatMap((u) => u.capabilities))].sort();
   const cap = $("#unit-capability");
   const capv = cap.value;
-  cap.innerHTML = `<option value="">All capabilities</option>` + caps.map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join("");
+  fill(cap, h("option", { value: "" }, "All capabilities"), caps.map((c) => h("option", { value: c }, c)));
   cap.value = caps.includes(capv) ? capv : "";
 }
 
@@ -843,6 +900,8 @@ async function main() {
       if (lat !== null && lon !== null) placeNewMarker(lat, lon);
     });
   }
+  // The filter forms have nothing to submit (Enter in a search field would reload the page).
+  for (const id of ["#queue-filters", "#unit-filters"]) $(id).addEventListener("submit", (e) => e.preventDefault());
   for (const id of ["#queue-filter", "#queue-priority"]) $(id).addEventListener("input", () => render("queue"));
   $("#queue-status").addEventListener("change", async () => {
     if ($("#queue-status").value === "closed" && !S.closedLoaded) await loadClosed().catch((e) => toast(e.message));

@@ -1,10 +1,4 @@
-// Small formatting helpers shared by the pages.
-
-const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
-}
+// Small formatting helpers shared by the pages (they return text; dom.js inserts it).
 
 /** "45s", "3m 05s", "1h 04m": how long since ``iso``. */
 export function age(iso, now = Date.now()) {

@@ -1,12 +1,13 @@
 // The live event stream (SSE at /api/v1/events) with reconnection and an online indicator.
 //
-// The browser's EventSource reconnects by itself after a dropped connection and sends the
-// last event id (Last-Event-ID), so the server replays what was missed. If the browser gives
-// up (the stream answered with an error status), we open a new stream with a backoff. Every
-// (re)connection calls ``onSync`` so the page re-reads its state: nothing is ever lost, even
-// if the replay buffer was exceeded.
+// EventSource sends no Authorization header, so each connection opens with a single-use
+// stream ticket (POST /api/v1/events/ticket, then ?ticket=). A ticket is spent once the
+// stream opens, so the browser's own reconnection (which reuses the URL) cannot work:
+// after any error we close the stream and open a new one, with a new ticket, after a
+// backoff. Every (re)connection calls ``onSync`` so the page re-reads its state: nothing
+// is ever lost, even when events went by while the stream was down.
 
-import { api, session } from "./api.js";
+import { session, streamTicket } from "./api.js";
 
 // The stream's event names come from the server's one list of them
 // (bluepool.domain.events.NAMES), rendered into every page.
@@ -18,16 +19,32 @@ export function connectLive({ onEvent, onSync, onState }) {
   let down = false;
   let backoff = 1000;
   let timer = null;
+  let closed = false;
 
   const set = (state, detail) => {
     down = state !== "live";
     onState(state, detail);
   };
 
-  function open() {
-    const s = session();
-    if (!s) return;
-    source = new EventSource("/api/v1/events?access_token=" + encodeURIComponent(s.access_token));
+  function retry() {
+    clearTimeout(timer);
+    timer = setTimeout(open, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  }
+
+  async function open() {
+    if (!session()) return;
+    let ticket;
+    try {
+      ticket = await streamTicket(); // refreshes the access token if need be
+    } catch {
+      set("offline", "reconnecting");
+      retry();
+      return;
+    }
+    if (closed) return;
+    if (source) source.close();
+    source = new EventSource("/api/v1/events?ticket=" + encodeURIComponent(ticket));
     source.onopen = () => {
       const resync = opened;
       opened = true;
@@ -49,23 +66,16 @@ export function connectLive({ onEvent, onSync, onState }) {
     // The server restarted and cannot replay: read the whole state again.
     source.addEventListener("reset", () => onSync(true));
     source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (an error status): check the session, then retry ourselves.
-        source.close();
-        set("offline", "reconnecting");
-        api("/auth/me").catch(() => {});
-        clearTimeout(timer);
-        timer = setTimeout(open, backoff);
-        backoff = Math.min(backoff * 2, 15000);
-      } else {
-        set("offline", "reconnecting");
-      }
+      // The ticket is spent: reconnect ourselves, with a new one.
+      source.close();
+      set("offline", "reconnecting");
+      retry();
     };
   }
 
   addEventListener("offline", () => set("offline", "no network"));
   addEventListener("online", () => {
-    if (down && source && source.readyState === EventSource.CLOSED) {
+    if (down && (!source || source.readyState === EventSource.CLOSED)) {
       clearTimeout(timer);
       open();
     }
@@ -74,6 +84,7 @@ export function connectLive({ onEvent, onSync, onState }) {
   open();
   return {
     close() {
+      closed = true;
       clearTimeout(timer);
       if (source) source.close();
     },

@@ -1,7 +1,9 @@
-// The sign-in page: OAuth2 password form to /api/v1/auth/token; the token goes to
-// sessionStorage (this tab only), then on to the console or the officer view.
+// The sign-in page: OAuth2 password form to /api/v1/auth/token; the tokens go to
+// sessionStorage (this tab only), then on to the console or the officer view (or the
+// local page named by ?next=).
 
 import { api, saveSession, session } from "./api.js";
+import { localPath } from "./redirect.js";
 import { showError } from "./ui.js";
 
 const form = document.getElementById("login-form");
@@ -9,10 +11,10 @@ const error = document.getElementById("login-error");
 const params = new URLSearchParams(location.search);
 
 function destination(role) {
-  const next = params.get("next");
-  const safe = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login");
-  if (role === "officer") return safe && next.startsWith("/officer") ? next : "/officer";
-  return safe && !next.startsWith("/officer") ? next : "/";
+  const local = localPath(params.get("next"));
+  const next = local && !local.startsWith("/login") ? local : null;
+  if (role === "officer") return next && next.startsWith("/officer") ? next : "/officer";
+  return next && !next.startsWith("/officer") ? next : "/";
 }
 
 const current = session();

@@ -2,6 +2,7 @@
 // and routes when the server has a road network, straight dashed lines when it has not.
 
 import { api } from "./api.js";
+import { h } from "./dom.js";
 
 const L = window.L;
 
@@ -22,10 +23,18 @@ export function agencyColour(agencies, id) {
   return AGENCY_COLOURS[(i < 0 ? 0 : i) % AGENCY_COLOURS.length];
 }
 
+/** A tooltip's or popup's content as text: Leaflet parses a string given to bindTooltip or
+ * bindPopup as HTML, and names come from users. */
+export function textTip(text) {
+  return h("span", {}, text);
+}
+
 export function createMap(el, { tileUrl, onClick } = {}) {
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: Boolean(tileUrl), worldCopyJump: false });
   if (tileUrl) {
-    L.tileLayer(tileUrl, { maxZoom: 19, attribution: "Map data © OpenStreetMap contributors" }).addTo(map);
+    // The pages' Referrer-Policy is same-origin; tile servers' usage policies ask for the
+    // referring site, so the tiles send this origin (never a path).
+    L.tileLayer(tileUrl, { maxZoom: 19, attribution: "Map data © OpenStreetMap contributors", referrerPolicy: "strict-origin-when-cross-origin" }).addTo(map);
   }
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
   map.createPane("roads").style.zIndex = 350;
@@ -45,7 +54,7 @@ export async function drawJurisdictions(map, agencies, layer, { fit = true } = {
       return { color: c, weight: 1.25, opacity: 0.7, fillColor: c, fillOpacity: 0.06 };
     },
     onEachFeature: (f, l) => {
-      l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "jur-label", interactive: false });
+      l.bindTooltip(textTip(f.properties.name), { permanent: true, direction: "center", className: "jur-label", interactive: false });
     },
     interactive: true,
     bubblingMouseEvents: true,
@@ -117,12 +126,12 @@ export function unitMarker(unit) {
 export function incidentIcon(incident, selected) {
   return L.divIcon({
     className: "",
-    html: `<span class="inc-pin p${incident.priority}${selected ? " selected" : ""}"><b>${incident.priority}</b></span>`,
+    html: h("span", { class: `inc-pin p${incident.priority}${selected ? " selected" : ""}` }, h("b", {}, String(incident.priority))),
     iconSize: [22, 22],
     iconAnchor: [11, 11],
   });
 }
 
 export function newIcon() {
-  return L.divIcon({ className: "", html: '<span class="new-pin" aria-hidden="true"></span>', iconSize: [26, 26], iconAnchor: [13, 13] });
+  return L.divIcon({ className: "", html: h("span", { class: "new-pin", "aria-hidden": "true" }), iconSize: [26, 26], iconAnchor: [13, 13] });
 }

@@ -2,9 +2,10 @@
 // unit's position from the device's GPS or typed by hand. Phone first.
 
 import { api, newKey, requireSession, signOut } from "./api.js";
-import { age, clock, coords, esc, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
+import { h, fill } from "./dom.js";
+import { age, clock, coords, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
-import { createMap, drawJurisdictions, drawRoads, incidentIcon, routeLayer, unitMarker, STATUS_COLOUR } from "./map.js";
+import { createMap, drawJurisdictions, drawRoads, incidentIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { announce, showError, toast } from "./ui.js";
 
 const L = window.L;
@@ -62,27 +63,40 @@ function renderAssignment() {
   const i = S.incident;
   const open = i && !["closed", "cancelled"].includes(i.status);
   if (!i || !open) {
-    box.innerHTML = `<p class="empty">${i ? `Incident #${esc(i.id)} is ${esc(statusText(i.status))}. ` : ""}No current assignment.</p>`;
+    fill(box, h("p", { class: "empty" }, i ? `Incident #${i.id} is ${statusText(i.status)}. ` : "", "No current assignment."));
     return;
   }
   const others = i.assignments.filter((a) => !a.cleared_at && a.unit_id !== S.unit.id).map((a) => a.unit_id);
-  box.innerHTML = `
-    <div class="inc-head">
-      <span class="pri pri-big p${i.priority}" title="Priority ${i.priority}">P${i.priority}</span>
-      <div class="inc-title">
-        <h3 id="assignment-title">${esc(callTypeName(i.call_type))}</h3>
-        <div class="muted small">${esc(PRIORITY_LABEL[i.priority] ?? "")} · #${esc(i.id)}</div>
-      </div>
-    </div>
-    <dl class="kv">
-      <div class="wide"><dt>Location</dt><dd>${esc(placeName(i.jurisdiction))} · ${esc(coords(i.location))}
-        <a class="navlink" href="geo:${i.location.lat},${i.location.lon}">Open in maps</a></dd></div>
-      <div><dt>Received</dt><dd>${esc(clock(i.received_at))} <span class="muted" data-age="${esc(i.received_at)}">${age(i.received_at)}</span></dd></div>
-      <div><dt>Incident</dt><dd>${esc(i.status === "received" ? "unassigned" : statusText(i.status))}</dd></div>
-      ${others.length ? `<div class="wide"><dt>With</dt><dd>${esc(others.join(", "))}</dd></div>` : ""}
-      ${i.description ? `<div class="wide"><dt>Notes</dt><dd>${esc(i.description)}</dd></div>` : ""}
-    </dl>
-    <p class="muted small" id="route-note"></p>`;
+  const field = (label, cls, ...value) => h("div", { class: cls }, h("dt", {}, label), h("dd", {}, ...value));
+  fill(
+    box,
+    h(
+      "div",
+      { class: "inc-head" },
+      h("span", { class: `pri pri-big p${i.priority}`, title: `Priority ${i.priority}` }, `P${i.priority}`),
+      h(
+        "div",
+        { class: "inc-title" },
+        h("h3", { id: "assignment-title" }, callTypeName(i.call_type)),
+        h("div", { class: "muted small" }, `${PRIORITY_LABEL[i.priority] ?? ""} · #${i.id}`),
+      ),
+    ),
+    h(
+      "dl",
+      { class: "kv" },
+      field(
+        "Location",
+        "wide",
+        `${placeName(i.jurisdiction)} · ${coords(i.location)} `,
+        h("a", { class: "navlink", href: `geo:${Number(i.location.lat)},${Number(i.location.lon)}` }, "Open in maps"),
+      ),
+      field("Received", null, clock(i.received_at), " ", h("span", { class: "muted", dataset: { age: i.received_at } }, age(i.received_at))),
+      field("Incident", null, i.status === "received" ? "unassigned" : statusText(i.status)),
+      others.length ? field("With", "wide", others.join(", ")) : null,
+      i.description ? field("Notes", "wide", i.description) : null,
+    ),
+    h("p", { class: "muted small", id: "route-note" }),
+  );
 }
 
 let routeSeq = 0;
@@ -98,7 +112,7 @@ async function renderMap() {
   if (unitLayer) unitLayer.remove();
   unitLayer = null;
   if (u.location) {
-    unitLayer = unitMarker(u).setRadius(8).addTo(map).bindTooltip("You", { permanent: true, direction: "right", offset: [8, 0], className: "you-label" });
+    unitLayer = unitMarker(u).setRadius(8).addTo(map).bindTooltip(textTip("You"), { permanent: true, direction: "right", offset: [8, 0], className: "you-label" });
   }
   if (incidentLayer) incidentLayer.remove();
   incidentLayer = i ? L.marker([i.location.lat, i.location.lon], { icon: incidentIcon(i, true), keyboard: false }).addTo(map) : null;
@@ -247,7 +261,15 @@ async function main() {
   });
   routeGroup.addTo(map);
   if (!me.unit_id) {
-    $("#assignment-body").innerHTML = `<p class="empty">Your account crews no unit, so there is nothing to show here. ${me.role !== "officer" ? 'Open the <a href="/">dispatch console</a>.' : "Ask your agency administrator to put you on a unit."}</p>`;
+    fill(
+      $("#assignment-body"),
+      h(
+        "p",
+        { class: "empty" },
+        "Your account crews no unit, so there is nothing to show here. ",
+        me.role !== "officer" ? ["Open the ", h("a", { href: "/" }, "dispatch console"), "."] : "Ask your agency administrator to put you on a unit.",
+      ),
+    );
     document.querySelectorAll(".st-btn, #gps-toggle, #pos-send").forEach((b) => (b.disabled = true));
     drawJurisdictions(map, []).catch(() => {});
     return;
