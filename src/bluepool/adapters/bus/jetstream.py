@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 #: Seconds between tries while NATS (or the database) is unreachable.
 RETRY_S = 0.5
 WARN_EVERY_S = 60.0
+#: How long the relay waits for JetStream to acknowledge a batch (its transaction, and on
+#: SQLite the write lock, stays open meanwhile).
+PUBLISH_TIMEOUT_S = 2.0
 #: How soon a relay looks again when another one had the turn.
 CONTENDED_S = 0.05
 
@@ -182,12 +185,17 @@ class OutboxRelay(_Loop):
     async def main(self) -> None:
         nc = await _connect(self.url, self.name)
         try:
-            js = nc.jetstream(timeout=5)
+            js = nc.jetstream(timeout=PUBLISH_TIMEOUT_S)
             await ensure_stream(js, self.stream, self.retention)
             pruned_at = 0.0
             loop = asyncio.get_running_loop()
             while not self.stopping.is_set():
                 self._wake.clear()
+                if not nc.is_connected:
+                    # NATS is away (the client reconnects by itself): open no transaction
+                    # (on SQLite it would hold the write lock) until it is back.
+                    await self.sleep(RETRY_S)
+                    continue
                 done = await self.relay_once(js)
                 if done is None:
                     # Another worker's relay has the turn; it may have read the backlog
