@@ -163,5 +163,6 @@ def build(
             settings.password_hash_queue,
         ),
         read_uow=read_uow,
+        accept_outside_incidents=settings.outside_incidents == "accept",
     )
     return Runtime(settings, engine, broker, context, background)

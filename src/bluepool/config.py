@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     #: jurisdiction; "nearest" gives it to the nearest one within ``jurisdiction_max_gap_m``.
     jurisdiction_gaps: Literal["none", "nearest"] = "none"
     jurisdiction_max_gap_m: float = 500.0
+    #: An incident still outside every jurisdiction (after ``jurisdiction_gaps``): "refuse"
+    #: answers 422 ``outside_jurisdictions``; "accept" takes it, marked ``outside: true``
+    #: (docs/decisions/0012-incidents-outside-jurisdictions.md).
+    outside_incidents: Literal["refuse", "accept"] = "refuse"
     detour_factor: float = 1.4
     average_speed_kmh: float = 50.0
     #: The largest request body accepted (bytes); a larger one is refused with 413 before it

@@ -91,22 +91,6 @@ def test_priority_defaults_to_call_type(client: TestClient, as_dispatcher: dict[
     assert inc["priority"] == 1
 
 
-def test_incident_outside_every_jurisdiction_has_none(
-    client: TestClient, as_dispatcher: dict[str, str]
-) -> None:
-    r = client.post(
-        "/api/v1/incidents",
-        headers=as_dispatcher,
-        json={
-            "call_type": "burglary",
-            "priority": 3,
-            "location": {"lat": 48.0, "lon": 9.0},
-        },
-    )
-    assert r.status_code == 201
-    assert r.json()["jurisdiction"] is None
-
-
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -27,7 +27,13 @@ VADUZ_CENTRE = {"lat": 47.1390, "lon": 9.5215}
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     upgrade(url)
-    settings = Settings(environment="test", database_url=url, road_network=demo_network_path())
+    # Accepts calls outside every jurisdiction: one test needs a call far from any road.
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        road_network=demo_network_path(),
+        outside_incidents="accept",
+    )
     runtime = bootstrap.build(settings, hasher=Argon2Hasher(fast=True))
     spec = read_collective(DEMO)
     ctx = runtime.context

@@ -1,7 +1,8 @@
 """The ``bluepool`` command: serve the dispatch center, run the demo, load a collective.
 
-One module per command group: ``db`` (db upgrade), ``load``, ``imports`` (import roads,
-import jurisdictions), ``simulate`` (simulate, calibrate) and ``serve`` (serve, demo).
+One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
+``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate) and
+``serve`` (serve, demo).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
 from bluepool.cli.imports import import_
 from bluepool.cli.load import load
@@ -34,3 +36,5 @@ main.add_command(calibrate)
 main.add_command(serve)
 main.add_command(demo)
 main.add_command(users)
+main.add_command(backup)
+main.add_command(restore)

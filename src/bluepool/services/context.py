@@ -32,6 +32,9 @@ class Context:
     #: A unit of work for reading only (on SQLite it does not queue behind writers);
     #: None: use ``uow``.
     read_uow: Callable[[], UnitOfWork] | None = None
+    #: Whether the collective takes calls outside every jurisdiction (marked ``outside``);
+    #: otherwise they are refused (``outside_jurisdictions``).
+    accept_outside_incidents: bool = False
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

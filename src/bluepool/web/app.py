@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     errors.install(app)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=errors.EVERY_OPERATION)
     for module in (access, dispatch, collective, sharing, changes, events):
         api.include_router(module.router)
     app.include_router(api)
@@ -100,7 +100,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             )
         return await call_next(request)
 
-    @app.get("/health", tags=["health"])
+    @app.get(
+        "/health",
+        tags=["health"],
+        responses={503: {"description": "The database cannot be reached"}},
+    )
     def health() -> JSONResponse:
         """Liveness and database reachability; answers without a token."""
         try:

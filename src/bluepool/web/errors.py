@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from bluepool.domain.shared import errors
 from bluepool.services.ports import Overloaded
+from bluepool.web.schemas.common import Problem
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
@@ -44,6 +45,20 @@ class HTTPProblem(HTTPException):
         self.code = code
 
 
+#: What any operation of the API may answer, whatever it does (declared once, on the /api/v1
+#: router; each route adds the 403, 404 and 409 it can give).
+EVERY_OPERATION: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Malformed JSON, or a NUL character in the URL"},
+    401: {"model": Problem, "description": "Not signed in, or the token is invalid or expired"},
+    413: {"model": Problem, "description": "The body is larger than BLUEPOOL_MAX_BODY_BYTES"},
+    422: {
+        "model": Problem,
+        "description": "Invalid input: `detail` names each field and why (code "
+        "`validation_error`), or a rule the input breaks (its own code)",
+    },
+}
+
+
 def status_of(exc: errors.DomainError) -> int:
     for cls, status in STATUS:
         if isinstance(exc, cls):
@@ -70,11 +85,27 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     detail = [
         {
             "field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"),
-            "reason": p.get("msg"),
+            "reason": _reason(p),
         }
         for p in problems
     ]
     return _problem(422, detail, "validation_error")
+
+
+_JSON_TYPES = {bool: "true or false", str: "text", int: "an integer", float: "a number"}
+
+
+def _reason(problem: Any) -> str:
+    """Pydantic's message; a wrong JSON type also says what was sent (``"47.1"`` is text,
+    not a number: bad input is refused, not coerced)."""
+    message = str(problem.get("msg", ""))
+    if str(problem.get("type", "")).endswith("_type") and "input" in problem:
+        sent = problem["input"]
+        got = "null" if sent is None else _JSON_TYPES.get(type(sent), type(sent).__name__)
+        if isinstance(sent, dict | list):
+            got = "an object" if isinstance(sent, dict) else "a list"
+        return f"{message}, not {got}"
+    return message
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -114,6 +114,8 @@ class IncidentRecord:
     assignments: tuple[AssignmentRecord, ...]
     timeline: tuple[TimelineEntry, ...]
     version: int
+    #: Received outside every jurisdiction (taken because the collective accepts such calls).
+    outside: bool
 
     @classmethod
     def of(cls, i: Incident) -> IncidentRecord:
@@ -133,6 +135,7 @@ class IncidentRecord:
             ),
             tuple(i.timeline),
             i.version,
+            i.jurisdiction_id is None,
         )
 
 

@@ -48,9 +48,17 @@ def create_incident(
     priority: int | None = None,
     description: str = "",
 ) -> IncidentRecord:
-    """Receive a call: the jurisdiction comes from the location."""
+    """Receive a call: the jurisdiction comes from the location. A call outside every
+    jurisdiction is taken only when the collective accepts such calls (it is then marked
+    ``outside``); otherwise it is refused and nothing is recorded."""
     policy.dispatch(user)
     jurisdiction = ctx.locator().locate(location)
+    if jurisdiction is None and not ctx.accept_outside_incidents:
+        raise Invalid(
+            f"({location.lat:g}, {location.lon:g}) lies outside every jurisdiction of the "
+            "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
+            code="outside_jurisdictions",
+        )
     with ctx.uow() as uow:
         ct = _call_type(uow, CallTypeCode(call_type))
         now = ctx.clock.now()

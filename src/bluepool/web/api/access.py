@@ -22,7 +22,7 @@ from bluepool.web.schemas.common import Problem
 from bluepool.web.throttle import SignInThrottle
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
 @router.post(

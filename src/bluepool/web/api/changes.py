@@ -12,7 +12,7 @@ from bluepool.web.deps import ContextDep, CurrentUser, PageDep
 from bluepool.web.schemas.common import Problem
 
 router = APIRouter(tags=["audit"])
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
 @router.get("/changes", response_model=ChangePage, responses=ERRORS)

@@ -34,10 +34,10 @@ from bluepool.web.schemas.collective import (
     JurisdictionIn,
     StationIn,
 )
-from bluepool.web.schemas.common import Problem
+from bluepool.web.schemas.common import Problem, QueryFlag
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
 # agencies
@@ -100,7 +100,7 @@ def _geometry(geometry: GeoJSON) -> GeoJSON:
 
 @router.get("/jurisdictions", response_model=tuple[JurisdictionRecord, ...], tags=["jurisdictions"])
 def list_jurisdictions(
-    ctx: ContextDep, user: CurrentUser, geometry: bool = False
+    ctx: ContextDep, user: CurrentUser, geometry: QueryFlag = False
 ) -> tuple[JurisdictionRecord, ...]:
     """Jurisdictions and the agency answering for each (``geometry=true`` adds GeoJSON)."""
     return jurisdictions.list_jurisdictions(ctx, user, geometry)

@@ -25,7 +25,7 @@ from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, S
 from bluepool.services.dispatch import fleet, incidents, maps, units
 from bluepool.services.ports import IncidentFilter, UnitFilter
 from bluepool.web.deps import ContextDep, CurrentUser, PageDep
-from bluepool.web.schemas.common import Problem
+from bluepool.web.schemas.common import Problem, QueryFlag
 from bluepool.web.schemas.dispatch import (
     AssignmentCreate,
     IncidentCreate,
@@ -36,9 +36,7 @@ from bluepool.web.schemas.dispatch import (
 )
 
 router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {
-    c: {"model": Problem} for c in (400, 401, 403, 404, 409, 422)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 INCIDENTS: list[str | Enum] = ["incidents"]
 UNITS: list[str | Enum] = ["units"]
 
@@ -67,7 +65,9 @@ def list_incidents(
     user: CurrentUser,
     page: PageDep,
     status: IncidentStatus | None = None,
-    open: Annotated[bool | None, Query(description="only open (true) or closed (false)")] = None,
+    open: Annotated[
+        QueryFlag | None, Query(description="only open (true) or closed (false)")
+    ] = None,
     jurisdiction: str | None = None,
     priority: Annotated[int | None, Query(ge=1, le=5)] = None,
     call_type: str | None = None,

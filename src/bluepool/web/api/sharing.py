@@ -15,7 +15,7 @@ from bluepool.web.schemas.common import Problem
 from bluepool.web.schemas.sharing import PolicyIn
 
 router = APIRouter(tags=["sharing"])
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 403, 404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
 
 
 @router.get("/agencies/{agency_id}/policy", response_model=PolicyRecord, responses=ERRORS)

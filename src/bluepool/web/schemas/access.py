@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from bluepool.domain.access.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from bluepool.domain.access.roles import Role
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
-from bluepool.web.schemas.common import Name, Slug, Strict, Tag
+from bluepool.web.schemas.common import Flag, Name, Slug, Strict, Tag
 
 
 class Token(BaseModel):
@@ -52,7 +52,7 @@ class UserUpdate(Strict):
     unit_id: str | None = Field(
         default=None, max_length=MAX_ID_LENGTH, description='"" unlinks the unit'
     )
-    active: bool | None = None
+    active: Flag | None = None
     password: str | None = Field(
         default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
     )

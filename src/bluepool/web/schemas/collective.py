@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
-from bluepool.web.schemas.common import Point, Slug, Strict
+from bluepool.web.schemas.common import Integer, Point, Slug, Strict
 
 
 class AgencyIn(Strict):
@@ -26,6 +26,21 @@ class JurisdictionIn(Strict):
     agency: str = Slug
     geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
 
+    @field_validator("geometry")
+    @classmethod
+    def _numbers_only(cls, geometry: dict[str, Any]) -> dict[str, Any]:
+        _coordinates_are_numbers(geometry.get("coordinates"))
+        return geometry
+
+
+def _coordinates_are_numbers(value: Any) -> None:
+    """A GeoJSON coordinate is a JSON number: not text, not true or false."""
+    if isinstance(value, list):
+        for v in value:
+            _coordinates_are_numbers(v)
+    elif isinstance(value, bool) or not isinstance(value, int | float | None):
+        raise ValueError(f"a coordinate is a number, not {type(value).__name__} {value!r:.20}")
+
 
 class StationIn(Strict):
     id: str = Slug
@@ -36,13 +51,13 @@ class StationIn(Strict):
 
 class RequirementIn(Strict):
     capability: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
-    count: int = Field(default=1, ge=1, le=50)
+    count: Integer = Field(default=1, ge=1, le=50)
 
 
 class CallTypeIn(Strict):
     code: str = Slug
     name: str = Field(min_length=1, max_length=200)
-    default_priority: int = Field(default=3, ge=1, le=5)
+    default_priority: Integer = Field(default=3, ge=1, le=5)
     plan: list[RequirementIn] = Field(
         min_length=1, max_length=20, description="the response plan (run card)"
     )

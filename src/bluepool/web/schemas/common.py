@@ -1,11 +1,28 @@
-"""What every request body shares: refused unknown fields and NUL characters, points, the
-error body, short ids."""
+"""What every request body shares: refused unknown fields and NUL characters, strict
+numbers, flags and times, points, the error body, short ids.
+
+Bad input is refused, not coerced: a number is a JSON number (``47`` and ``47.5``, never
+``"47.5"`` or ``false``), an integer a JSON integer, a flag ``true`` or ``false`` (never
+``"yes"`` or ``1``), a time ISO 8601 text with a zone (never a number). Every number,
+integer and flag field of a request body uses the types below.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
 
@@ -13,6 +30,34 @@ Slug = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
 #: A capability or an id inside a list: a short slug.
 Tag = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(max_length=200)]
+
+#: A JSON number: an integer is a fine float (47 is a latitude), text and booleans are not.
+Number = StrictFloat
+#: A JSON integer: not 3.0, "3" or true.
+Integer = StrictInt
+#: true or false: not "yes", "true", 1 or null.
+Flag = StrictBool
+
+
+def _time_as_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("a time is ISO 8601 text with a time zone, e.g. 2024-05-01T12:00:00Z")
+    return value
+
+
+def _flag_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("a flag is true or false")
+
+
+#: A flag in a query string: ``true`` or ``false`` (not ``yes``, ``on`` or ``1``).
+QueryFlag = Annotated[bool, BeforeValidator(_flag_text)]
+
+#: A moment as ISO 8601 text with a time zone (a number is refused, not read as epoch seconds).
+Moment = Annotated[AwareDatetime, BeforeValidator(_time_as_text)]
 
 
 def _no_nul(value: Any) -> None:
@@ -41,8 +86,8 @@ class Strict(BaseModel):
 
 
 class Point(Strict):
-    lat: float = Field(ge=-90, le=90, description="latitude, WGS84 degrees")
-    lon: float = Field(ge=-180, le=180, description="longitude, WGS84 degrees")
+    lat: Number = Field(ge=-90, le=90, description="latitude, WGS84 degrees")
+    lon: Number = Field(ge=-180, le=180, description="longitude, WGS84 degrees")
 
 
 class Problem(BaseModel):

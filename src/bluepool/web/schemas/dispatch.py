@@ -3,16 +3,29 @@ position updates. Responses are the dispatch records (``domain.dispatch.records`
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import ConfigDict, Field
 
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
-from bluepool.web.schemas.common import Name, Point, Slug, Strict, Tag
+from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Slug, Strict, Tag
 
 
 class IncidentCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "call_type": "burglary",
+                    "priority": 2,
+                    "location": {"lat": 47.139, "lon": 9.5215},
+                    "description": "back door forced, caller at the neighbour's",
+                }
+            ]
+        }
+    )
+
     call_type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    priority: int | None = Field(
+    priority: Integer | None = Field(
         default=None,
         ge=1,
         le=5,
@@ -23,19 +36,21 @@ class IncidentCreate(Strict):
 
 
 class AssignmentCreate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"unit_id": "vaduz-p1"}]})
+
     unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
 class StatusUpdate(Strict):
     status: UnitStatus
-    at: AwareDatetime | None = Field(default=None, description="when the device saw it")
+    at: Moment | None = Field(default=None, description="when the device saw it")
     idempotency_key: str | None = Field(default=None, max_length=128)
 
 
 class PositionUpdate(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    at: AwareDatetime = Field(description="when the fix was taken (with a time zone)")
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
+    at: Moment = Field(description="when the fix was taken (with a time zone)")
     idempotency_key: str | None = Field(default=None, max_length=128)
 
 
