@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bluepool.adapters.bus.broker import Broker
+from bluepool.adapters.bus.jetstream import OutboxRelay, StreamConsumer
 from bluepool.adapters.clock import SystemClock
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
@@ -51,6 +52,17 @@ class Runtime:
     engine: Engine
     broker: Broker
     context: Context
+    #: What runs beside the API while it serves (the outbox relay and the JetStream
+    #: consumer with ``nats_url``); the app starts and stops them with its lifespan.
+    background: tuple[OutboxRelay | StreamConsumer, ...] = ()
+
+    def start(self) -> None:
+        for part in self.background:
+            part.start()
+
+    def stop(self) -> None:
+        for part in self.background:
+            part.stop()
 
 
 class CachedLocator:
@@ -190,7 +202,32 @@ def build(
         read_uow, on_gap=settings.jurisdiction_gaps, max_gap_m=settings.jurisdiction_max_gap_m
     )
     standing = CachedStanding(incidents.standing)
-    bus = message_bus(broker.publish, locator.invalidate, standing.invalidate)
+    clock = clock or SystemClock()
+    background: tuple[OutboxRelay | StreamConsumer, ...] = ()
+    publish: Callable[[Event], None] = broker.publish
+    if settings.nats_url:
+        # Events reach the streams through JetStream, so every worker sees every event:
+        # a commit only nudges the relay.
+        retention = timedelta(hours=settings.outbox_retention_hours)
+
+        def changed_elsewhere(event_type: str) -> None:
+            if event_type.startswith(f"{JurisdictionChanged.entity}."):
+                locator.invalidate()
+
+        relay = OutboxRelay(
+            settings.nats_url,
+            settings.nats_stream,
+            lambda: SqlUnitOfWork(sessions),
+            clock,
+            retention,
+            poll_s=settings.relay_poll_s,
+        )
+        consumer = StreamConsumer(
+            settings.nats_url, settings.nats_stream, broker, retention, changed_elsewhere
+        )
+        background = (relay, consumer)
+        publish = relay.nudge
+    bus = message_bus(publish, locator.invalidate, standing.invalidate)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, bus)
@@ -199,7 +236,7 @@ def build(
 
     context = Context(
         uow=uow,
-        clock=clock or SystemClock(),
+        clock=clock,
         locator=locator,
         travel=travel,
         router=router,
@@ -220,4 +257,4 @@ def build(
         else None,
     )
     fixes.start(lambda items: positions.commit_fixes(context, items))
-    return Runtime(settings, engine, broker, context)
+    return Runtime(settings, engine, broker, context, background)

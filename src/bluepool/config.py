@@ -62,6 +62,23 @@ class Settings(BaseSettings):
     #: How long the position history keeps a fix, in hours (0: for ever). Each batch of
     #: fixes deletes about as many expired ones; ``bluepool positions prune`` sweeps all.
     position_retention_hours: int = Field(default=7 * 24, ge=0)
+    #: Open event streams (``GET /api/v1/events``) each worker process serves, per user and
+    #: in all; one more is refused with 429.
+    max_streams_per_user: int = Field(default=5, ge=1)
+    max_streams: int = Field(default=500, ge=1)
+    #: How often (seconds) an open stream checks that its user may still read it (active,
+    #: same password and role, token not expired); a change to the user checks at once.
+    stream_recheck_s: float = Field(default=5.0, gt=0)
+    #: NATS with JetStream (e.g. ``nats://127.0.0.1:4222``) carries the events between API
+    #: workers: each worker relays the outbox to it and feeds its event streams from it
+    #: (docs/scale-out.md). Unset: the in-process broker (one worker).
+    nats_url: str | None = None
+    #: The JetStream stream (its subjects are ``<name in lower case>.events.<type>``).
+    nats_stream: str = Field(default="BLUEPOOL", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    #: How long published outbox messages (and the JetStream stream's messages) are kept.
+    outbox_retention_hours: float = Field(default=7 * 24, gt=0)
+    #: The relay publishes on every commit; it also looks every this many seconds.
+    relay_poll_s: float = Field(default=1.0, gt=0)
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
 

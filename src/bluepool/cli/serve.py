@@ -76,6 +76,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             "several workers need PostgreSQL (--database-url postgresql://...): SQLite "
             "takes one writer at a time"
         )
+    if workers > 1 and not settings.nats_url:
+        click.echo(
+            "warning: without BLUEPOOL_NATS_URL each worker's event stream carries only the "
+            "changes made through that worker (docs/scale-out.md)",
+            err=True,
+        )
     upgrade(settings.database_url)
     app = create_app(settings)
     if settings.environment == "production":

@@ -147,6 +147,16 @@ class Outbox(Protocol):
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
 
+    def claim(self) -> bool:
+        """Take the relay's turn until this transaction ends; False when another relay has
+        it (several workers each run a relay, one publishes at a time)."""
+        ...
+
+    def prune(self, published_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` messages published before ``published_before``; return
+        how many went."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -21,6 +23,7 @@ from bluepool.web.auth import RecentUsers
 from bluepool.web.headers import ASGIApp, SecurityHeaders
 from bluepool.web.limits import Limits
 from bluepool.web.pages import views as console
+from bluepool.web.streams import StreamSlots
 from bluepool.web.throttle import SignInThrottle
 
 
@@ -43,7 +46,18 @@ class App(FastAPI):
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app for ``settings`` (or around an already built runtime, for tests)."""
     runtime = runtime or bootstrap.build(settings or Settings())
+    built = runtime
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        built.start()  # the outbox relay and the JetStream consumer, when configured
+        try:
+            yield
+        finally:
+            built.stop()
+
     app = App(
+        lifespan=lifespan,
         title="bluepool",
         version=bluepool.__version__,
         description="Central dispatch for a collective of police agencies that run their "
@@ -57,6 +71,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     app.state.recent_users = RecentUsers()
+    app.state.stream_slots = StreamSlots(
+        runtime.settings.max_streams_per_user, runtime.settings.max_streams
+    )
     app.state.sign_in = sign_in_throttle(runtime.settings)
     logs.install()
     app.add_middleware(GZipMiddleware, minimum_size=2048)

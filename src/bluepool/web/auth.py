@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -20,7 +20,7 @@ import jwt
 from bluepool.domain.access.sessions import stamp
 
 ALGORITHM = "HS256"
-__all__ = ["ALGORITHM", "Claims", "RecentUsers", "issue", "read", "stamp"]
+__all__ = ["ALGORITHM", "Claims", "RecentUsers", "expiry", "issue", "read", "stamp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,15 @@ def read(token: str, secret: str) -> Claims | None:
     if isinstance(sub, str) and isinstance(stp, str) and isinstance(sid, str):
         return Claims(sub, stp, sid)
     return None
+
+
+def expiry(token: str, secret: str) -> datetime | None:
+    """When a valid token expires (None: the token is not valid)."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
+    except jwt.PyJWTError:
+        return None
+    return datetime.fromtimestamp(int(claims["exp"]), UTC)
 
 
 class RecentUsers:

@@ -90,7 +90,7 @@ async def _current_user(signed: Annotated[Signed, Depends(_current_session)]) ->
     return signed.user
 
 
-async def _stream_user(
+async def _stream_session(
     runtime: RuntimeDep,
     request: Request,
     token: Annotated[str | None, Depends(oauth2)],
@@ -102,20 +102,26 @@ async def _stream_user(
             "EventSource cannot send an Authorization header.",
         ),
     ] = None,
-) -> User:
+) -> Signed:
     # A ticket is short-lived and single-use, so the URL (and any log of it) holds no
     # credential worth taking; other clients send their bearer token as usual.
     if ticket is None:
-        return (await _signed_in(request, runtime, token)).user
+        return await _signed_in(request, runtime, token)
     redeemed = await run_in_threadpool(sessions.redeem_stream_ticket, runtime.context, ticket)
     if redeemed is None:
         raise _unauthenticated("invalid, used or expired stream ticket")
-    return redeemed[0]
+    return Signed(*redeemed)
+
+
+async def _stream_user(signed: Annotated[Signed, Depends(_stream_session)]) -> User:
+    return signed.user
 
 
 CurrentSession = Annotated[Signed, Depends(_current_session)]
 CurrentUser = Annotated[User, Depends(_current_user)]
 StreamUser = Annotated[User, Depends(_stream_user)]
+#: The event stream's reader and the session that opened it (a ticket's, or a token's).
+StreamSession = Annotated[Signed, Depends(_stream_session)]
 
 
 async def _page(

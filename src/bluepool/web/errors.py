@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from bluepool.domain.shared import errors
@@ -117,12 +118,25 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_away(request: Request, exc: Exception) -> JSONResponse:
+    # The database restarted or is unreachable. The engine throws away broken connections
+    # (pool_pre_ping), so a later request reconnects. (A write cut off during its commit
+    # may have been made: retry it with its idempotency key, where the route takes one.)
+    return _problem(
+        503,
+        "the database is unavailable right now; try again",
+        "unavailable",
+        {"Retry-After": "1"},
+    )
+
+
 async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Overloaded)
     return _problem(503, exc.detail, "busy", {"Retry-After": str(exc.retry_after_s)})
 
 
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _database_away)
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)

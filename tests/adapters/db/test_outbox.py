@@ -192,3 +192,41 @@ def test_database_keeps_the_first_publication_time(migrated_url: str) -> None:
             assert conn.execute(select(OutboxRow.published_at)).scalars().all() == [at(1)]
     finally:
         engine.dispose()
+
+
+def test_published_messages_are_pruned_after_their_time(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        for n in range(5):
+            uow.outbox.add(a_message(f"event.{n}"))
+        uow.commit()
+    ids = [m.id for m in pending(uow_factory) if m.id is not None]
+    with uow_factory() as uow:
+        uow.outbox.mark_published(ids[:2], at(1))
+        uow.outbox.mark_published(ids[2:4], at(10))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.prune(at(5), 100) == 2
+        # Not committed: nothing went.
+    with uow_factory() as uow:
+        assert uow.outbox.prune(at(11), 1) == 1  # a page at a time, oldest first
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.prune(at(11), 100) == 3
+        uow.commit()
+    with uow_factory() as uow:
+        # What is not yet published stays, however old.
+        assert uow.outbox.prune(at(1000), 100) == 0
+    assert [m.type for m in pending(uow_factory)] == ["event.4"]
+
+
+def test_one_relay_at_a_time(uow_factory: UowFactory) -> None:
+    with uow_factory() as first:
+        assert first.outbox.claim()
+        if uow_factory.backend == "postgres":
+            # Another transaction (another worker's relay) does not get the turn ...
+            with uow_factory() as second:
+                assert not second.outbox.claim()
+        first.commit()
+    # ... until the first one's transaction ends.
+    with uow_factory() as again:
+        assert again.outbox.claim()

@@ -819,6 +819,9 @@ class SqlIdempotencyKeys(_Base):
 
 # -- outbox --------------------------------------------------------------------------
 
+#: The advisory lock the outbox relays take turns on (any fixed 64-bit number: "bluepool").
+RELAY_LOCK_KEY = int.from_bytes(b"bluepool", "big") >> 1
+
 #: Built once: ``add`` runs for every event (every position report), one INSERT each.
 _ADD_MESSAGE = insert(OutboxRow)
 
@@ -880,6 +883,27 @@ class SqlOutbox(_Base):
             .where(OutboxRow.id.in_(ids), OutboxRow.published_at.is_(None))
             .values(published_at=at)
         )
+
+    def claim(self) -> bool:
+        """On PostgreSQL a transaction-scoped advisory lock (``pg_try_advisory_xact_lock``),
+        let go at commit or rollback, so a relay that dies frees it with its connection. On
+        SQLite the write transaction (BEGIN IMMEDIATE) already runs alone."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        taken = self.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RELAY_LOCK_KEY}
+        ).scalar()
+        return bool(taken)
+
+    def prune(self, published_before: datetime, limit: int) -> int:
+        gone = (
+            select(OutboxRow.id)
+            .where(OutboxRow.published_at < published_before)
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        return self._write(delete(OutboxRow).where(OutboxRow.id.in_(gone)))
 
 
 # -- positions -----------------------------------------------------------------------

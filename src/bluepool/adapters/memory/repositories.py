@@ -480,6 +480,8 @@ class MemoryOutbox:
         self.added: list[OutboxMessage] = []
         #: Committed messages this unit of work marked published, and when.
         self.published: dict[int, datetime] = {}
+        #: Published messages this unit of work deletes.
+        self.pruned: set[int] = set()
 
     def add(self, message: OutboxMessage) -> None:
         try:
@@ -505,11 +507,28 @@ class MemoryOutbox:
             if i in self.store.outbox:
                 self.published.setdefault(i, at)
 
+    def claim(self) -> bool:
+        """Always: memory is one process, and its commits run under the store lock."""
+        return True
+
+    def prune(self, published_before: datetime, limit: int) -> int:
+        """The messages go when the unit of work commits, as in the database."""
+        with self.store.lock:
+            gone = [
+                i
+                for i, m in self.store.published.items()
+                if m.published_at is not None and m.published_at < published_before
+            ][:limit]
+        self.pruned.update(gone)
+        return len(gone)
+
     def validate(self) -> None:
         pass
 
     def apply(self) -> None:
         store = self.store
+        for i in self.pruned:
+            store.published.pop(i, None)
         for i, at in self.published.items():
             message = store.outbox.pop(i, None)
             if message is not None:  # else another unit of work published it first
@@ -523,6 +542,7 @@ class MemoryOutbox:
     def reset(self) -> None:
         self.added = []
         self.published = {}
+        self.pruned = set()
 
 
 def agency_repository(store: MemoryStore) -> MemoryRepository[AgencyId, Agency]:

@@ -10,7 +10,11 @@ live stream.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from bluepool.domain.access import roles
+from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.roles import READ_ALL, Role, User
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId
@@ -52,3 +56,17 @@ def keep_user(user: User, target: User) -> None:
 def read_change_log(user: User) -> None:
     if user.role not in READ_ALL:
         raise Forbidden(f"{user.role.value} cannot read the change log", rule="read_change_log")
+
+
+def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
+    """True when ``viewer`` may receive this event on the live stream (its wire data,
+    ``services.plain.payload``, as the in-process broker and JetStream both carry it).
+
+    The one place the stream decides: user records go only to those who may read them
+    (``may_see_user``); everything else to everyone signed in."""
+    if str(data.get("type", "")).startswith(f"{UserChanged.entity}."):
+        record = data.get(UserChanged.entity)
+        if isinstance(record, Mapping):
+            agency = record.get("agency")
+            return may_see_user(viewer, AgencyId(agency) if isinstance(agency, str) else None)
+    return True

@@ -131,7 +131,6 @@ def prune_positions(ctx: Context, user: User) -> int:
             return total
 
 
-@refusal_recorded
 def record_fix(
     uow: UnitOfWork,
     fix: PositionFix,
