@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bluepool.adapters.bus.broker import Broker
 from bluepool.adapters.clock import SystemClock
+from bluepool.adapters.db.chainer import AuditChainer, start_chainer
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
@@ -38,6 +39,9 @@ class Runtime:
     engine: Engine
     broker: Broker
     context: Context
+    #: Links the audit entries written on PostgreSQL (None on SQLite); it stops when the
+    #: engine is disposed.
+    chainer: AuditChainer | None = None
 
 
 class CachedLocator:
@@ -119,8 +123,10 @@ def build(
     )
     bus = message_bus(broker.publish, locator.invalidate)
 
+    chainer = start_chainer(engine)
+
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, bus)
+        return SqlUnitOfWork(sessions, bus, chainer)
 
     context = Context(
         uow=uow,
@@ -139,4 +145,4 @@ def build(
             settings.audit_signing_key_file, development=settings.environment != "production"
         ),
     )
-    return Runtime(settings, engine, broker, context)
+    return Runtime(settings, engine, broker, context, chainer)

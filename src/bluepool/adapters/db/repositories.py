@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     CursorResult,
+    Engine,
     Executable,
     Result,
     Select,
@@ -1085,7 +1086,7 @@ class SqlAuditLog(_Base):
     def settle(self) -> int:
         if not self.deferred or self.sessions is None:
             return 0
-        return chain_waiting(self.sessions)
+        return chain_waiting(self.sessions, wait=True)
 
     def waiting(self) -> int:
         return int(
@@ -1222,11 +1223,10 @@ _LINK = (
 )
 
 
-_HEAD_SKIP_LOCKED = (
-    select(AuditHeadRow.seq, AuditHeadRow.hash)
-    .where(AuditHeadRow.id == 1)
-    .with_for_update(skip_locked=True)
-)
+_HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_HEAD_SKIP_LOCKED = _HEAD.with_for_update(skip_locked=True)
+_ANY_WAITING = select(AuditEntryRow.id).where(AuditEntryRow.seq.is_(None)).limit(1)
 _WAITING = (
     select(AuditEntryRow.id, AuditEntryRow.body)
     .where(AuditEntryRow.seq.is_(None))
@@ -1240,16 +1240,23 @@ _MOVE_HEAD = (
 )
 
 
-def chain_waiting(sessions: sessionmaker[Session]) -> int:
+def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = False) -> int:
     """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
-    transaction, until none wait or another chainer holds the head; return how many.
-    (On a bare connection, not a session: every writer comes here after its commit.)"""
-    engine = sessions.kw["bind"]
+    transaction, until none wait; return how many.
+
+    ``wait=False`` (a writer that chains after its own commit) gives up when another
+    chainer holds the head (``SKIP LOCKED``: the holder looks again after its commit);
+    ``wait=True`` (the background chainer, a checkpoint's ``settle``) waits for the
+    holder and then chains what it left. (On a bare connection, not a session.)"""
+    engine = sessions if isinstance(sessions, Engine) else sessions.kw["bind"]
+    head_query = _HEAD_LOCKED if wait else _HEAD_SKIP_LOCKED
     total = 0
     with engine.connect() as conn:
         while True:
             with conn.begin():
-                head = conn.execute(_HEAD_SKIP_LOCKED).first()
+                if conn.execute(_ANY_WAITING).first() is None:
+                    return total  # nothing to do: no need to lock the head
+                head = conn.execute(head_query).first()
                 if head is None:
                     return total  # the holder looks again after its commit
                 waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
