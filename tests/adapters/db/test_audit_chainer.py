@@ -54,7 +54,8 @@ def test_the_chainer_links_what_writers_commit_without_their_help(
         writer_chained: list[int] = []
         monkeypatch.setattr(repos, "chain_waiting", lambda *a, **k: writer_chained.append(1))
         chainer = start_chainer(engine)
-        assert chainer is not None and chainer.running
+        assert chainer is not None
+        assert chainer.running
         bus = message_bus(lambda event: None, lambda: None)
         try:
             for i in range(20):
@@ -79,7 +80,8 @@ def test_the_chainer_stops_with_the_runtime_after_a_last_look() -> None:
         upgrade(url)
         runtime = bootstrap.build(Settings(database_url=url, environment="test"))
         chainer = runtime.chainer
-        assert chainer is not None and chainer.running
+        assert chainer is not None
+        assert chainer.running
         thread = chainer._thread
         assert thread is not None
         # committed but not yet chained (nobody woke the chainer): the last look links it
