@@ -9,6 +9,8 @@ raises :class:`ConcurrentUpdate`. Integrity violations come back as domain error
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -1182,20 +1184,105 @@ class SqlAuditLog(_Base):
         self._execute(insert(AuditKeyRow).values(id=1, private_pem=pem, created_at=at))
 
 
+_COPY_ENTRIES = (
+    "COPY (SELECT seq, at, actor, kind, action, agency, subject, body, prev_hash, hash "
+    "FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq) TO STDOUT"
+)
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_COPY_ESCAPE = re.compile(r"\\(.)")
+
+
+def _uncopy(field: str) -> str:
+    """A field of COPY's text format as it is stored (backslash escapes undone)."""
+    return _COPY_ESCAPE.sub(lambda m: _COPY_ESCAPES.get(m[1], m[1]), field)
+
+
 def _postgres_entries(connection: Connection, batch: int) -> Iterator[AuditEntry]:
-    """The chained entries straight from a psycopg server-side cursor: the driver's own
-    rows (timestamptz comes back as an aware datetime) without SQLAlchemy's per-row
-    processing, which is most of the time of reading a million of them."""
+    """The chained entries as one ``COPY ... TO STDOUT`` in text format, split here: a
+    row is one tab-separated line (psycopg hands them over one by one), so a million
+    entries cost one statement and no per-row type adaptation; reading them took about
+    as long as verifying them through a server-side cursor. The timestamps come in ISO
+    form in UTC (set for this transaction only)."""
     driver = connection.connection.driver_connection
-    entry = AuditEntry
-    with driver.cursor(name="bluepool_audit_entries") as cursor:  # type: ignore[union-attr]
-        cursor.itersize = batch
-        cursor.execute(
-            "SELECT seq, at, actor, kind, action, agency, subject, body, prev_hash, hash "
-            "FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq"
-        )
-        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in cursor:
-            yield entry(seq, at, actor, kind, action, agency, subject, body, prev_hash, hash)
+    parse_at = datetime.fromisoformat
+    make = _entry_maker()
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute("SET LOCAL TimeZone = 'UTC'")
+        cursor.execute("SET LOCAL DateStyle = 'ISO'")
+        with cursor.copy(_COPY_ENTRIES) as copy:
+            for row in copy:
+                line = str(row, "utf-8")
+                if "\\" in line and line.count("\\") != line.count("\t\\N"):
+                    yield _escaped_entry(line)  # not only NULLs: an escaped character
+                    continue
+                seq, at, actor, kind, action, agency, subject, body, prev, hash = line.split("\t")
+                yield make(
+                    int(seq),
+                    parse_at(at),
+                    actor,
+                    kind,
+                    action,
+                    None if agency == "\\N" else agency,
+                    None if subject == "\\N" else subject,
+                    body,
+                    prev,
+                    hash[:-1],  # the line's newline
+                )
+
+
+def _escaped_entry(line: str) -> AuditEntry:
+    """A COPY line with a backslash in it: a NULL (``\\N``) or an escaped character."""
+    seq, at, actor, kind, action, agency, subject, body, prev, hash = line[:-1].split("\t")
+    return AuditEntry(
+        int(seq),
+        datetime.fromisoformat(at),
+        _uncopy(actor),
+        _uncopy(kind),
+        _uncopy(action),
+        None if agency == "\\N" else _uncopy(agency),
+        None if subject == "\\N" else _uncopy(subject),
+        _uncopy(body),
+        prev,
+        hash,
+    )
+
+
+def _entry_maker() -> Callable[..., AuditEntry]:
+    """``AuditEntry(...)`` for a million rows: its slots filled directly (a frozen
+    dataclass's ``__init__`` goes through ``object.__setattr__`` per field, which is
+    twice the time). The same object, compared equal to one built the usual way."""
+    cls = AuditEntry
+    new = object.__new__
+    s_seq, s_at, s_actor, s_kind, s_action, s_agency, s_subject, s_body, s_prev, s_hash = (
+        getattr(cls, f.name).__set__ for f in dataclasses.fields(cls)
+    )
+
+    def make(
+        seq: int,
+        at: datetime,
+        actor: str,
+        kind: str,
+        action: str,
+        agency: str | None,
+        subject: str | None,
+        body: str,
+        prev_hash: str,
+        hash: str,
+    ) -> AuditEntry:
+        entry = new(cls)
+        s_seq(entry, seq)
+        s_at(entry, at)
+        s_actor(entry, actor)
+        s_kind(entry, kind)
+        s_action(entry, action)
+        s_agency(entry, agency)
+        s_subject(entry, subject)
+        s_body(entry, body)
+        s_prev(entry, prev_hash)
+        s_hash(entry, hash)
+        return entry
+
+    return make
 
 
 def _audit_entry(r: AuditEntryRow) -> AuditEntry:
