@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     CursorResult,
@@ -24,12 +25,14 @@ from sqlalchemy import (
     Executable,
     Result,
     Select,
+    String,
     Table,
     bindparam,
     delete,
     func,
     insert,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -1303,10 +1306,16 @@ def _audit_entry(r: AuditEntryRow) -> AuditEntry:
 
 #: How many waiting entries one chaining transaction links, at most.
 CHAIN_BATCH = 2000
-_LINK = (
-    _ENTRIES.update()
-    .where(_ENTRIES.c.id == bindparam("b_id"))
-    .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash"))
+#: Link a batch in one statement: entry ``ids[i]`` gets seq ``first + i`` and its hashes.
+_LINK_ALL = text(
+    "UPDATE audit_entries AS e SET seq = :first + l.i - 1, prev_hash = l.prev, hash = l.hash "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:prevs AS varchar[]), CAST(:hashes AS varchar[])) "
+    "WITH ORDINALITY AS l(id, prev, hash, i) WHERE e.id = l.id"
+).bindparams(
+    bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("first", type_=BigInteger),
+    bindparam("prevs", type_=postgresql.ARRAY(String)),
+    bindparam("hashes", type_=postgresql.ARRAY(String)),
 )
 
 
@@ -1349,11 +1358,18 @@ def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = Fals
                 waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
                 if not waiting:
                     return total
-                seq, hash = int(head.seq), str(head.hash)
-                links = []
+                first = seq = int(head.seq) + 1
+                hash = str(head.hash)
+                ids, hashes = [], [hash]
                 for id, body in waiting:
-                    seq, prev, hash = seq + 1, hash, digest(hash, body)
-                    links.append({"b_id": id, "b_seq": seq, "b_prev": prev, "b_hash": hash})
-                conn.execute(_LINK, links)
+                    hash = digest(hash, body)
+                    ids.append(id)
+                    hashes.append(hash)
+                # one statement for the batch (arrays unnested), not one per entry
+                conn.execute(
+                    _LINK_ALL,
+                    {"ids": ids, "first": first, "prevs": hashes[:-1], "hashes": hashes[1:]},
+                )
+                seq = first + len(ids) - 1
                 conn.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": hash})
             total += len(waiting)
