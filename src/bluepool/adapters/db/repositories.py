@@ -1001,6 +1001,7 @@ class SqlStreamTickets(_Base):
 
 
 _ENTRIES = cast("Table", AuditEntryRow.__table__)
+_INSERT_WAITING = _ENTRIES.insert()
 
 
 class SqlAuditLog(_Base):
@@ -1015,13 +1016,15 @@ class SqlAuditLog(_Base):
     On PostgreSQL, holding the head row from the chaining to the commit would serialise
     every writer's commit (its WAL flush) behind the last one: a few hundred transactions
     a second on one disk. So ``flush`` writes the entries unchained (``seq`` empty), and
-    ``chain_waiting``, run by the unit of work just after the commit, chains whatever has
-    committed and waits, in one short transaction: it takes the head row with ``FOR
-    UPDATE SKIP LOCKED`` (a writer that finds it taken leaves its entries to the holder,
-    who looks again after its own commit), links the waiting entries in id order, moves
-    the head, commits, and repeats until none wait. One chainer at a time: the chain never
-    forks. An entry waits unchained for the moment between its commit and the next
-    chaining; ``settle`` chains them on demand (a checkpoint does, first).
+    after the commit the unit of work wakes the process's background chainer
+    (``adapters.db.chainer``), which runs ``chain_waiting``: in short transactions of its
+    own it takes the head row ``FOR UPDATE``, links the waiting entries in id order,
+    moves the head, commits, and repeats until none wait. One chainer at a time: the
+    chain never forks. Without a chainer the writer runs ``chain_waiting`` itself after
+    its commit, with ``SKIP LOCKED`` (a writer that finds the head taken leaves its
+    entries to the holder, who looks again after its own commit). An entry waits
+    unchained from its commit to the next chaining; ``settle`` chains them on demand (a
+    checkpoint does, first).
     """
 
     def __init__(self, session: Session, sessions: sessionmaker[Session] | None = None) -> None:
@@ -1055,7 +1058,9 @@ class SqlAuditLog(_Base):
                 }
                 for d in drafts
             ]
-            self._execute(insert(AuditEntryRow), rows)
+            # Core on the transaction's connection: the ORM's bulk-insert path costs more
+            # than the insert itself at one entry a transaction
+            self.session.connection().execute(_INSERT_WAITING, rows)
             return True
         head = self._execute(
             select(AuditHeadRow.seq, AuditHeadRow.hash)
