@@ -1,20 +1,24 @@
 """The audit log: appends per second under 8 concurrent writers on PostgreSQL, and seconds
 to verify 1,000,000 entries.
 
-Appends: 8 threads, each committing transactions through the SQL unit of work with the
-message bus as ``bootstrap`` wires it (the audit handler inside the transaction, the head
-row locked FOR UPDATE until commit). Measured with one entry per transaction and with ten
-(one lock hold for the ten). Baseline, same run, same database: the same 8 writers
-inserting the same rows into a table of the same shape, without the chain (no head lock,
-no hashing).
+Appends: 8 writers, each committing transactions through the SQL unit of work as
+``bootstrap`` wires it (the audit handler inside the transaction, the entries written
+unchained, the process's background chainer woken after the commit). Measured with 8
+threads in one process (1 and 10 entries per transaction), and with 8 writer processes of
+one thread each, each with its own chainer (as 8 API workers would be; the chainers take
+turns on the head row). Baseline, same run, same database: the same writers inserting the
+same rows into a table of the same shape, without the chain. Also reported: how many
+entries still waited for their link when the writers stopped, and how long the chainers
+took to link them ("drain").
 
-Verify: ``domain.audit.chain.verify`` over 1,000,000 chained entries held in memory.
-Baseline, same run: only recomputing each entry's sha256 over prev_hash + body. Also
-timed: reading and verifying a smaller log from PostgreSQL end to end
-(``services.audit.log.verify_log``), to show what the database adds.
+Verify: ``domain.audit.chain.verify`` over 1,000,000 chained entries held in memory;
+baseline, same run: only recomputing each entry's sha256 over prev_hash + body. Then
+1,000,000 entries written to PostgreSQL with COPY and verified end to end by
+``services.audit.log.verify_log``; baselines on the same rows: the same verification
+read through a psycopg server-side cursor (the previous reading), and the bare COPY.
 
-    python benchmarks/audit.py [--entries 1000000] [--seconds 5] [--db-entries 200000]
-                               [--postgres URL]
+    python benchmarks/audit.py [--entries 1000000] [--seconds 5] [--db-entries 1000000]
+                               [--no-processes] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import multiprocessing
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from common import footer
 from sqlalchemy import (
@@ -42,10 +48,12 @@ from sqlalchemy import (
     insert,
     text,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
+from bluepool.adapters.db.chainer import AuditChainer
 from bluepool.adapters.db.engine import make_engine, make_session_factory, normalise_url
 from bluepool.adapters.db.migrate import upgrade
-from bluepool.adapters.db.tables import AuditEntryRow, AuditHeadRow
+from bluepool.adapters.db.tables import AuditHeadRow
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.events import SignedIn
@@ -106,15 +114,23 @@ def run_writers(write: Callable[[int, int], int], seconds: float) -> float:
     return sum(counts) / elapsed
 
 
-def appends(url: str, seconds: float) -> dict[str, float]:
-    upgrade(url)
-    engine = make_engine(url, pool_size=WRITERS + 2)
-    sessions = make_session_factory(engine)
-    bus = message_bus(lambda event: None, lambda: None)
+class Writers:
+    """The writers of one process: the SQL unit of work as ``bootstrap`` wires it (the
+    message bus, the process's background chainer), and the plain-insert baseline."""
 
-    def chained(per_tx: int) -> Callable[[int, int], int]:
+    def __init__(self, url: str, pool: int) -> None:
+        self.engine = make_engine(url, pool_size=pool)
+        self.sessions = make_session_factory(self.engine)
+        self.bus = message_bus(lambda event: None, lambda: None)
+        self.chainer = AuditChainer(self.engine).start()
+        sample = link(0, GENESIS, AuditDraft(T0, "writer-0", Kind.SIGN_IN, "user.signed_in"))
+        self.values = {
+            f.name: getattr(sample, f.name) for f in dataclasses.fields(sample) if f.name != "seq"
+        }
+
+    def chained(self, per_tx: int) -> Callable[[int, int], int]:
         def write(w: int, i: int) -> int:
-            with SqlUnitOfWork(sessions, bus) as uow:
+            with SqlUnitOfWork(self.sessions, self.bus, self.chainer) as uow:
                 for k in range(per_tx):
                     uow.raise_event(SignedIn(T0 + timedelta(seconds=i), f"writer-{w}", f"{k}"))
                 uow.commit()
@@ -122,41 +138,98 @@ def appends(url: str, seconds: float) -> dict[str, float]:
 
         return write
 
-    plain.create(engine)
-    sample = link(0, GENESIS, AuditDraft(T0, "writer-0", Kind.SIGN_IN, "user.signed_in"))
-    values = {
-        f.name: getattr(sample, f.name) for f in dataclasses.fields(sample) if f.name != "seq"
-    }
-
-    def unchained(per_tx: int) -> Callable[[int, int], int]:
+    def plain(self, per_tx: int) -> Callable[[int, int], int]:
         def write(w: int, i: int) -> int:
-            with engine.begin() as conn:
+            with self.engine.begin() as conn:
                 # the same work the handler does per entry (canonical JSON) minus the chain
                 rows = []
                 for k in range(per_tx):
                     d = AuditDraft(T0, f"writer-{w}", Kind.SIGN_IN, "user.signed_in", data={"k": k})
-                    rows.append({**values, "actor": d.actor, "body": d.body()})
+                    rows.append({**self.values, "actor": d.actor, "body": d.body()})
                 conn.execute(insert(plain), rows)
             return per_tx
 
         return write
 
-    out = {
-        "plain_1": run_writers(unchained(1), seconds),
-        "chained_1": run_writers(chained(1), seconds),
-        "plain_10": run_writers(unchained(10), seconds),
-        "chained_10": run_writers(chained(10), seconds),
-    }
-    # the chain the racing writers built is whole and unforked
-    with SqlUnitOfWork(sessions) as uow:
+    def close(self) -> None:
+        self.chainer.stop()
+        self.engine.dispose()
+
+
+def drain(sessions: sessionmaker[Session]) -> tuple[float, int]:
+    """Seconds until no entry waits to be chained (the chainers still running), and how
+    many waited when the writers stopped."""
+    t0 = time.perf_counter()
+    first = None
+    while True:
+        with SqlUnitOfWork(sessions) as uow:
+            waiting = uow.audit.waiting()
+        first = waiting if first is None else first
+        if waiting == 0:
+            return time.perf_counter() - t0, first
+        time.sleep(0.005)
+
+
+def _writer_process(url: str, mode: str, per_tx: int, seconds: float, start: Any, out: Any) -> None:
+    """One writer process (an API worker): one writer thread, its own chainer."""
+    writers = Writers(url, pool=2)
+    write = writers.chained(per_tx) if mode == "chained" else writers.plain(per_tx)
+    w = int(multiprocessing.current_process().name)
+    write(w, 0)  # connect before the clock starts
+    start.wait()
+    stop = time.perf_counter() + seconds
+    count, i = 0, 1
+    while time.perf_counter() < stop:
+        count += write(w, i)
+        i += 1
+    out.put(count)
+    start.wait()  # the others are done too: stop the chainer only when nobody writes
+    writers.close()
+
+
+def run_processes(url: str, mode: str, per_tx: int, seconds: float) -> float:
+    spawn = multiprocessing.get_context("spawn")
+    start, out = spawn.Barrier(WRITERS + 1), spawn.Queue()
+    procs = [
+        spawn.Process(
+            target=_writer_process, args=(url, mode, per_tx, seconds, start, out), name=str(w)
+        )
+        for w in range(WRITERS)
+    ]
+    for p in procs:
+        p.start()
+    start.wait()
+    total = sum(out.get(timeout=seconds + 120) for _ in procs)
+    start.wait()
+    for p in procs:
+        p.join(60)
+    return total / seconds
+
+
+def appends(url: str, seconds: float, processes: bool) -> dict[str, float]:
+    upgrade(url)
+    writers = Writers(url, pool=WRITERS + 2)
+    plain.create(writers.engine)
+    out: dict[str, float] = {}
+    for per in (1, 10):
+        out[f"plain_{per}"] = run_writers(writers.plain(per), seconds)
+        out[f"chained_{per}"] = run_writers(writers.chained(per), seconds)
+        out[f"drain_{per}_s"], out[f"waiting_{per}"] = drain(writers.sessions)
+    if processes:
+        out["proc_plain_1"] = run_processes(url, "plain", 1, seconds)
+        out["proc_chained_1"] = run_processes(url, "chained", 1, seconds)
+        out["proc_drain_1_s"], out["proc_waiting_1"] = drain(writers.sessions)
+    # the chain the racing writers (and chainers) built is whole and unforked
+    with SqlUnitOfWork(writers.sessions) as uow:
         report = verify(uow.audit.entries())
+        waiting = uow.audit.waiting()
         forks = uow.session.scalar(
             text("SELECT count(*) - count(DISTINCT prev_hash) FROM audit_entries")
         )
-    if not report.ok or forks:
+    if not report.ok or forks or waiting:
         raise SystemExit(f"the chain forked or broke: {report.findings[:3]}, forks {forks}")
     out["chained_entries_checked"] = report.entries
-    engine.dispose()
+    writers.close()
     return out
 
 
@@ -202,17 +275,22 @@ def verification(n: int) -> dict[str, float]:
     return {"hash_only_s": hashing, "verify_s": verifying}
 
 
-def db_verification(url: str, n: int) -> float:
-    """Seconds for ``verify_log`` to read and verify ``n`` entries from the database."""
+def db_verification(url: str, n: int) -> dict[str, float]:
+    """Seconds for ``verify_log`` to read and verify ``n`` entries from PostgreSQL (written
+    with COPY), and two baselines on the same rows: the same verification over the
+    previous reading (a psycopg server-side cursor, 10,000 rows a fetch), and the bare
+    COPY of the rows without building or verifying anything."""
     upgrade(url)
     engine = make_engine(url)
     entries = chain_of(n)
+    columns = [f.name for f in dataclasses.fields(AuditEntry)]
     with engine.begin() as conn:
-        for k in range(0, n, 20_000):
-            conn.execute(
-                insert(AuditEntryRow), [dataclasses.asdict(e) for e in entries[k : k + 20_000]]
-            )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY audit_entries ({', '.join(columns)}) FROM STDIN") as copy:
+            for e in entries:
+                copy.write_row(dataclasses.astuple(e))
         conn.execute(AuditHeadRow.__table__.update().values(seq=n, hash=entries[-1].hash))
+        conn.execute(text("ANALYZE audit_entries"))
     del entries
     sessions = make_session_factory(engine, read_only=True)
     ctx = Context(
@@ -227,8 +305,27 @@ def db_verification(url: str, n: int) -> float:
     elapsed = time.perf_counter() - t0
     assert report.ok
     assert report.entries == n
+
+    select = (
+        "SELECT seq, at, actor, kind, action, agency, subject, body, prev_hash, hash "
+        "FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq"
+    )
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        t0 = time.perf_counter()
+        with driver.cursor(name="bench_entries") as cursor:  # type: ignore[union-attr]
+            cursor.itersize = 10_000
+            cursor.execute(select)
+            old = verify(AuditEntry(*row) for row in cursor)
+        cursor_s = time.perf_counter() - t0
+        assert old.ok
+        t0 = time.perf_counter()
+        with driver.cursor() as cursor, cursor.copy(f"COPY ({select}) TO STDOUT") as copy:  # type: ignore[union-attr]
+            rows = sum(1 for _ in copy)
+        copy_s = time.perf_counter() - t0
+        assert rows == n
     engine.dispose()
-    return elapsed
+    return {"db_verify_s": elapsed, "db_cursor_verify_s": cursor_s, "db_copy_only_s": copy_s}
 
 
 def postgres_database(admin_url: str) -> tuple[str, str]:
@@ -251,7 +348,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=1_000_000)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--db-entries", type=int, default=200_000)
+    ap.add_argument("--db-entries", type=int, default=1_000_000)
+    ap.add_argument("--no-processes", action="store_true", help="skip the writer processes")
     ap.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -263,15 +361,24 @@ def main() -> None:
 
     url, name = postgres_database(args.postgres)
     try:
-        rates = appends(url, args.seconds)
+        rates = appends(url, args.seconds, not args.no_processes)
     finally:
         drop(args.postgres, name)
     print(f"appends, {WRITERS} concurrent writers on PostgreSQL, {args.seconds:g} s each")
-    print(f"{'entries per transaction':<26}{'chained/s':>12}{'plain/s':>12}{'ratio':>8}")
-    for per in (1, 10):
-        c, p = rates[f"chained_{per}"], rates[f"plain_{per}"]
-        print(f"{per:<26}{c:>12.0f}{p:>12.0f}{c / p:>8.2f}")
-    result.update({k: round(v, 1) for k, v in rates.items()})
+    print(
+        f"{'writers':<22}{'entries/tx':>11}{'chained/s':>11}{'plain/s':>10}{'ratio':>7}"
+        f"{'waiting':>9}{'drain s':>9}"
+    )
+    rows = [("threads, 1 process", "", 1), ("threads, 1 process", "", 10)]
+    if not args.no_processes:
+        rows.append(("processes, 1 thread", "proc_", 1))
+    for label, pre, per in rows:
+        c, p = rates[f"{pre}chained_{per}"], rates[f"{pre}plain_{per}"]
+        print(
+            f"{label:<22}{per:>11}{c:>11.0f}{p:>10.0f}{c / p:>7.2f}"
+            f"{rates[f'{pre}waiting_{per}']:>9.0f}{rates[f'{pre}drain_{per}_s']:>9.3f}"
+        )
+    result.update({k: round(v, 3) for k, v in rates.items()})
 
     times = verification(args.entries)
     print(f"\nverify {args.entries:,} entries in memory")
@@ -285,15 +392,16 @@ def main() -> None:
     if args.db_entries:
         url, name = postgres_database(args.postgres)
         try:
-            db_s = db_verification(url, args.db_entries)
+            db = db_verification(url, args.db_entries)
         finally:
             drop(args.postgres, name)
-        per_million = db_s / args.db_entries * 1_000_000
+        print(f"\nverify {args.db_entries:,} entries from PostgreSQL, end to end")
+        print(f"{'verify_log s':>13}{'cursor+verify s':>17}{'ratio':>8}{'COPY only s':>13}")
         print(
-            f"\nverify_log from PostgreSQL: {args.db_entries:,} entries in {db_s:.2f} s "
-            f"({per_million:.1f} s per million)"
+            f"{db['db_verify_s']:>13.2f}{db['db_cursor_verify_s']:>17.2f}"
+            f"{db['db_verify_s'] / db['db_cursor_verify_s']:>8.2f}{db['db_copy_only_s']:>13.2f}"
         )
-        result.update({"db_entries": args.db_entries, "db_verify_s": round(db_s, 3)})
+        result.update({"db_entries": args.db_entries, **{k: round(v, 3) for k, v in db.items()}})
     footer(result)
 
 

@@ -117,6 +117,17 @@ def test_a_broken_checkpoint_file_is_a_clear_error(
     )
     assert result.exit_code == 1
     assert "bad.json: checkpoint: seq must be a positive integer" in result.output
+    # beyond what JSON carries exactly: refused, not a crash while checking the signature
+    bad.write_text(
+        '{"format": "bluepool-audit-checkpoint/1", "seq": 12467468142548244480, '
+        f'"hash": "{"a" * 64}", "at": "2026-12-02T08:00:00+00:00", '
+        f'"public_key": "{"b" * 64}", "signature": "{"c" * 128}"}}'
+    )
+    result = runner.invoke(
+        main, ["audit", "verify", "--checkpoint", str(bad), "--database-url", loaded]
+    )
+    assert result.exit_code == 1
+    assert "seq must be a positive integer up to 9007199254740991" in result.output
     bad.write_text("{")
     result = runner.invoke(
         main, ["audit", "verify", "--checkpoint", str(bad), "--database-url", loaded]

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from bluepool.adapters.bus.broker import Broker
 from bluepool.adapters.bus.jetstream import OutboxRelay, StreamConsumer
 from bluepool.adapters.clock import SystemClock
+from bluepool.adapters.db.chainer import AuditChainer, start_chainer
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
@@ -55,6 +56,9 @@ class Runtime:
     #: What runs beside the API while it serves (the outbox relay and the JetStream
     #: consumer with ``nats_url``); the app starts and stops them with its lifespan.
     background: tuple[OutboxRelay | StreamConsumer, ...] = ()
+    #: Links the audit entries written on PostgreSQL (None on SQLite); it stops when the
+    #: engine is disposed.
+    chainer: AuditChainer | None = None
 
     def start(self) -> None:
         for part in self.background:
@@ -229,8 +233,10 @@ def build(
         publish = relay.nudge
     bus = message_bus(publish, locator.invalidate, standing.invalidate)
 
+    chainer = start_chainer(engine)
+
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, bus)
+        return SqlUnitOfWork(sessions, bus, chainer)
 
     fixes: GroupCommit[PendingFix, UnitUpdateResult] = GroupCommit()
 
@@ -257,4 +263,4 @@ def build(
         else None,
     )
     fixes.start(lambda items: positions.commit_fixes(context, items))
-    return Runtime(settings, engine, broker, context, background)
+    return Runtime(settings, engine, broker, context, background, chainer)

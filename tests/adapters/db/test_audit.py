@@ -218,3 +218,26 @@ def test_on_postgresql_an_entry_left_waiting_is_chained_by_settle(db_url: str) -
         assert [e.seq for e in all_entries(lambda: SqlUnitOfWork(sessions))] == [1]
     finally:
         engine.dispose()
+
+
+def test_entries_read_back_exactly_whatever_they_hold(uows: Factory) -> None:
+    """Tabs, newlines, backslashes, quotes and other scripts in the columns and the body
+    come back as written (PostgreSQL reads the log with COPY's text format)."""
+    odd = 'tab\there\nnew line \\ back\\slash "quoted" \\N ünï 日本 \r\x0b\x0c\x08'
+    with uows() as uow:
+        uow.audit.append(
+            AuditDraft(
+                T0, odd, Kind.CHANGE, "unit.updated", agency=odd, subject=odd, data={"x": odd}
+            )
+        )
+        uow.audit.append(AuditDraft(T0, "dora", Kind.SIGN_IN, "user.signed_in"))
+        uow.commit()
+    with uows() as uow:
+        uow.audit.settle()
+    found = all_entries(uows)
+    assert [(e.actor, e.agency, e.subject, e.data) for e in found] == [
+        (odd, odd, odd, {"x": odd}),
+        ("dora", None, None, {}),
+    ]
+    assert found[0].at == T0
+    assert verify(found).ok

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
+from bluepool.adapters.db.chainer import AuditChainer
 from bluepool.adapters.db.tables import AgencyRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
@@ -66,9 +67,15 @@ class SqlUnitOfWork:
     positions: Positions
 
     def __init__(
-        self, session_factory: sessionmaker[Session], bus: MessageBus | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        bus: MessageBus | None = None,
+        chainer: AuditChainer | None = None,
     ) -> None:
         self.session_factory = session_factory
+        #: Chains the audit entries after the commit (PostgreSQL, see ``chainer``); without
+        #: one the committing writer chains them itself.
+        self.chainer = chainer
         #: Handles the events raised in this unit of work (None: they are only written to
         #: the outbox, as for a tool that runs without the live stream).
         self.bus = bus
@@ -138,7 +145,9 @@ class SqlUnitOfWork:
         except IntegrityError as exc:
             self.rollback()
             raise repos.integrity_error(exc) from exc
-        if waiting:  # on PostgreSQL they are chained now, in a short transaction of their own
+        if waiting and self.chainer is not None and self.chainer.running:
+            self.chainer.wake()  # on PostgreSQL the process's chainer links them, soon
+        elif waiting:  # no chainer: linked now, in a short transaction of their own
             try:
                 repos.chain_waiting(self.session_factory)
             except Exception:  # committed: the next chaining (or a checkpoint) links them

@@ -24,6 +24,11 @@ FORMAT: Final = "bluepool-audit-checkpoint/1"
 _HEX = re.compile(r"[0-9a-f]+")
 
 
+#: The largest seq a checkpoint can name: the largest integer JSON carries exactly
+#: (RFC 8785 refuses to sign a larger one).
+MAX_SEQ = 2**53 - 1
+
+
 def signed_message(seq: int, hash: str, at: datetime) -> bytes:
     """The bytes a checkpoint's signature covers: canonical JSON of what it vouches for."""
     return rfc8785.dumps({"format": FORMAT, "seq": seq, "hash": hash, "at": at.isoformat()})
@@ -63,8 +68,11 @@ class Checkpoint:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise Invalid(f"not an audit checkpoint (format {FORMAT})", code="bad_checkpoint")
         seq, at = data.get("seq"), data.get("at")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            raise Invalid("checkpoint: seq must be a positive integer", code="bad_checkpoint")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+            raise Invalid(
+                f"checkpoint: seq must be a positive integer up to {MAX_SEQ}",
+                code="bad_checkpoint",
+            )
         for name, size in (("hash", 64), ("public_key", 64), ("signature", 128)):
             value = data.get(name)
             if not isinstance(value, str) or len(value) != size or not _HEX.fullmatch(value):

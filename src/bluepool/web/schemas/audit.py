@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bluepool.domain.audit.checkpoints import FORMAT, Checkpoint
+from bluepool.domain.audit.checkpoints import FORMAT, MAX_SEQ, Checkpoint
 from bluepool.web.schemas.common import Strict
 
 Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -19,7 +19,7 @@ class CheckpointFile(Strict):
     ``bluepool audit export-checkpoint`` writes)."""
 
     format: Literal["bluepool-audit-checkpoint/1"] = FORMAT
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     hash: Hex64
     at: datetime
     public_key: Hex64
