@@ -50,6 +50,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     positions: int = 0
+    cpu_s: float = 0.0  # the load generator's own CPU time
 
 
 # -- the load generator (its own processes) --------------------------------------------
@@ -73,7 +74,10 @@ def _client_process(
         uvloop.install()
     except ImportError:
         pass
-    out.put(asyncio.run(_client(kind, base, token, start, duration, tasks, seed, units, places)))
+    cpu = time.process_time()
+    result = asyncio.run(_client(kind, base, token, start, duration, tasks, seed, units, places))
+    result.cpu_s = time.process_time() - cpu
+    out.put(result)
 
 
 async def _client(
@@ -262,6 +266,7 @@ def load(
         merged.ops += r.ops
         merged.errors += r.errors
         merged.positions += r.positions
+        merged.cpu_s += r.cpu_s
         merged.latencies_ms.extend(r.latencies_ms)
     for w in workers:
         w.join()
@@ -269,6 +274,35 @@ def load(
 
 
 # -- the server and the database -------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the server process with its workers, and of the PostgreSQL
+    backends connected to ``database`` (from /proc; zeros where there is none)."""
+    stats: dict[int, tuple[int, float]] = {}
+    pg = 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        rest = raw[raw.rfind(")") + 2 :].split()
+        secs = (int(rest[11]) + int(rest[12])) / TICK
+        stats[int(entry)] = (int(rest[1]), secs)
+        if cmd.startswith("postgres:") and f" {database} " in cmd:
+            pg += secs
+    mine, frontier = 0.0, {server}
+    while frontier:
+        mine += sum(stats[p][1] for p in frontier if p in stats)
+        frontier = {p for p, (parent, _) in stats.items() if parent in frontier}
+    return mine, pg
 
 
 def free_port() -> int:
@@ -421,6 +455,12 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=2, help="load-generator processes")
     ap.add_argument("--tasks", type=int, default=8, help="concurrent clients per process")
     ap.add_argument(
+        "--steady-tasks",
+        type=int,
+        default=2,
+        help="dispatch clients (one process) of the second, unsaturated dispatch measurement",
+    )
+    ap.add_argument(
         "--postgres",
         default=os.environ.get(
             "BLUEPOOL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -450,15 +490,33 @@ def main() -> None:
             try:
                 tok = token(base)
                 row: dict[str, Any] = {"workers": workers}
+                cpu0 = cpu_seconds(server.pid, name)
                 d, secs = load(
                     "dispatch", base, tok, args.duration, args.procs, args.tasks, units, places
                 )
+                cpu1 = cpu_seconds(server.pid, name)
                 s = summary(d.latencies_ms) if d.latencies_ms else {"p50_ms": 0, "p99_ms": 0}
+                per_op = 1000 / max(1, d.ops)
                 row |= {
                     "dispatch_ops_per_s": round(d.ops / secs, 1),
                     "dispatch_p50_ms": round(s["p50_ms"], 1),
                     "dispatch_p99_ms": round(s["p99_ms"], 1),
                     "dispatch_errors": d.errors,
+                    # CPU per operation (its close included), by whom
+                    "server_cpu_ms_per_op": round((cpu1[0] - cpu0[0]) * per_op, 1),
+                    "postgres_cpu_ms_per_op": round((cpu1[1] - cpu0[1]) * per_op, 1),
+                    "client_cpu_ms_per_op": round(d.cpu_s * per_op, 1),
+                }
+                # The same closed loop with few clients: below saturation, so its p99 is
+                # the server's latency rather than the queue the overdriving load builds.
+                q, secs = load(
+                    "dispatch", base, tok, args.duration, 1, args.steady_tasks, units, places
+                )
+                sq = summary(q.latencies_ms) if q.latencies_ms else {"p50_ms": 0, "p99_ms": 0}
+                row |= {
+                    "steady_ops_per_s": round(q.ops / secs, 1),
+                    "steady_p50_ms": round(sq["p50_ms"], 1),
+                    "steady_p99_ms": round(sq["p99_ms"], 1),
                 }
                 b, secs = load(
                     "batch",
@@ -512,6 +570,14 @@ def main() -> None:
             f"{r['single_positions_per_s']:>16,}{r['single_p99_ms']:>12.1f}"
             f"{r['http_ceiling_per_s']:>17,}"
         )
+    for r in runs:
+        print(
+            f"{r['workers']} worker(s), dispatch with {clients} clients: CPU per op (close "
+            f"included) server {r['server_cpu_ms_per_op']} ms, PostgreSQL "
+            f"{r['postgres_cpu_ms_per_op']} ms, load generator {r['client_cpu_ms_per_op']} ms;"
+            f" with {args.steady_tasks} clients: {r['steady_ops_per_s']} ops/s, "
+            f"p50 {r['steady_p50_ms']} ms, p99 {r['steady_p99_ms']} ms"
+        )
     if ceiling:
         print(
             f"pgbench ceiling, {clients} clients: select-only {ceiling['select']:,.0f} tps, "
@@ -541,6 +607,7 @@ def main() -> None:
             "duration_s": args.duration,
             "load_processes": args.procs,
             "clients_per_process": args.tasks,
+            "steady_clients": args.steady_tasks,
             "load_average": os.getloadavg()[0],
         }
     )
