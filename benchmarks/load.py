@@ -10,6 +10,13 @@ For each worker count (1 and 4), on a fresh database with the demo collective (4
 * positions through the batch endpoint (POST /api/v1/positions, 500 fixes a request);
 * positions one per request (POST /api/v1/units/{id}/positions).
 
+Dispatch is measured twice: with every client (closed loop, the peak the server gives:
+its p99 is mostly queueing) and with a few (``--steady-tasks``, one process: below
+saturation, so its p99 is the server's own latency). The CPU each dispatch operation costs
+is read from /proc for the server (with its workers), the PostgreSQL backends of the
+benchmark's database and the load generator, so a run shows who bounds it: the generator
+shares the machine's cores with them.
+
 Baseline, in the same run: the pgbench ceiling of the same PostgreSQL (select-only and
 simple-update transactions on a scratch database, the same client concurrency), and the SQL
 statements one dispatch operation costs (counted through the service layer). Prints a
@@ -439,6 +446,25 @@ def statements_per_op(url: str) -> dict[str, int]:
     return counts
 
 
+def sessions(admin_url: str, database: str) -> int:
+    """Connections PostgreSQL has opened to ``database`` so far (pg_stat_database, 14+)."""
+    from sqlalchemy import create_engine, text
+
+    from bluepool.adapters.db.engine import normalise_url
+
+    engine = create_engine(normalise_url(admin_url))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = :n"), {"n": database}
+            ).scalar()
+    except Exception:  # older PostgreSQL: no such column
+        found = None
+    finally:
+        engine.dispose()
+    return int(found or 0)
+
+
 def token(base: str) -> str:
     r = httpx.post(f"{base}/auth/token", data={"username": "dispatcher", "password": "dispatcher"})
     r.raise_for_status()
@@ -490,11 +516,11 @@ def main() -> None:
             try:
                 tok = token(base)
                 row: dict[str, Any] = {"workers": workers}
-                cpu0 = cpu_seconds(server.pid, name)
+                cpu0, opened = cpu_seconds(server.pid, name), sessions(args.postgres, name)
                 d, secs = load(
                     "dispatch", base, tok, args.duration, args.procs, args.tasks, units, places
                 )
-                cpu1 = cpu_seconds(server.pid, name)
+                cpu1, opened = cpu_seconds(server.pid, name), sessions(args.postgres, name) - opened
                 s = summary(d.latencies_ms) if d.latencies_ms else {"p50_ms": 0, "p99_ms": 0}
                 per_op = 1000 / max(1, d.ops)
                 row |= {
@@ -506,6 +532,7 @@ def main() -> None:
                     "server_cpu_ms_per_op": round((cpu1[0] - cpu0[0]) * per_op, 1),
                     "postgres_cpu_ms_per_op": round((cpu1[1] - cpu0[1]) * per_op, 1),
                     "client_cpu_ms_per_op": round(d.cpu_s * per_op, 1),
+                    "connections_opened": opened,  # by the server, during the dispatch load
                 }
                 # The same closed loop with few clients: below saturation, so its p99 is
                 # the server's latency rather than the queue the overdriving load builds.
@@ -574,7 +601,8 @@ def main() -> None:
         print(
             f"{r['workers']} worker(s), dispatch with {clients} clients: CPU per op (close "
             f"included) server {r['server_cpu_ms_per_op']} ms, PostgreSQL "
-            f"{r['postgres_cpu_ms_per_op']} ms, load generator {r['client_cpu_ms_per_op']} ms;"
+            f"{r['postgres_cpu_ms_per_op']} ms, load generator {r['client_cpu_ms_per_op']} ms; "
+            f"{r['connections_opened']} connections opened;"
             f" with {args.steady_tasks} clients: {r['steady_ops_per_s']} ops/s, "
             f"p50 {r['steady_p50_ms']} ms, p99 {r['steady_p99_ms']} ms"
         )
