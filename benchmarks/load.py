@@ -10,6 +10,13 @@ For each worker count (1 and 4), on a fresh database with the demo collective (4
 * positions through the batch endpoint (POST /api/v1/positions, 500 fixes a request);
 * positions one per request (POST /api/v1/units/{id}/positions).
 
+Dispatch is measured twice: with every client (closed loop, the peak the server gives:
+its p99 is mostly queueing) and with a few (``--steady-tasks``, one process: below
+saturation, so its p99 is the server's own latency). The CPU each dispatch operation costs
+is read from /proc for the server (with its workers), the PostgreSQL backends of the
+benchmark's database and the load generator, so a run shows who bounds it: the generator
+shares the machine's cores with them.
+
 Baseline, in the same run: the pgbench ceiling of the same PostgreSQL (select-only and
 simple-update transactions on a scratch database, the same client concurrency), and the SQL
 statements one dispatch operation costs (counted through the service layer). Prints a
@@ -50,6 +57,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     positions: int = 0
+    cpu_s: float = 0.0  # the load generator's own CPU time
 
 
 # -- the load generator (its own processes) --------------------------------------------
@@ -73,7 +81,10 @@ def _client_process(
         uvloop.install()
     except ImportError:
         pass
-    out.put(asyncio.run(_client(kind, base, token, start, duration, tasks, seed, units, places)))
+    cpu = time.process_time()
+    result = asyncio.run(_client(kind, base, token, start, duration, tasks, seed, units, places))
+    result.cpu_s = time.process_time() - cpu
+    out.put(result)
 
 
 async def _client(
@@ -262,6 +273,7 @@ def load(
         merged.ops += r.ops
         merged.errors += r.errors
         merged.positions += r.positions
+        merged.cpu_s += r.cpu_s
         merged.latencies_ms.extend(r.latencies_ms)
     for w in workers:
         w.join()
@@ -269,6 +281,35 @@ def load(
 
 
 # -- the server and the database -------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the server process with its workers, and of the PostgreSQL
+    backends connected to ``database`` (from /proc; zeros where there is none)."""
+    stats: dict[int, tuple[int, float]] = {}
+    pg = 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        rest = raw[raw.rfind(")") + 2 :].split()
+        secs = (int(rest[11]) + int(rest[12])) / TICK
+        stats[int(entry)] = (int(rest[1]), secs)
+        if cmd.startswith("postgres:") and f" {database} " in cmd:
+            pg += secs
+    mine, frontier = 0.0, {server}
+    while frontier:
+        mine += sum(stats[p][1] for p in frontier if p in stats)
+        frontier = {p for p, (parent, _) in stats.items() if parent in frontier}
+    return mine, pg
 
 
 def free_port() -> int:
@@ -405,6 +446,25 @@ def statements_per_op(url: str) -> dict[str, int]:
     return counts
 
 
+def sessions(admin_url: str, database: str) -> int:
+    """Connections PostgreSQL has opened to ``database`` so far (pg_stat_database, 14+)."""
+    from sqlalchemy import create_engine, text
+
+    from bluepool.adapters.db.engine import normalise_url
+
+    engine = create_engine(normalise_url(admin_url))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = :n"), {"n": database}
+            ).scalar()
+    except Exception:  # older PostgreSQL: no such column
+        found = None
+    finally:
+        engine.dispose()
+    return int(found or 0)
+
+
 def token(base: str) -> str:
     r = httpx.post(f"{base}/auth/token", data={"username": "dispatcher", "password": "dispatcher"})
     r.raise_for_status()
@@ -420,6 +480,12 @@ def main() -> None:
     ap.add_argument("--workers", default="1,4", help="worker counts to measure")
     ap.add_argument("--procs", type=int, default=2, help="load-generator processes")
     ap.add_argument("--tasks", type=int, default=8, help="concurrent clients per process")
+    ap.add_argument(
+        "--steady-tasks",
+        type=int,
+        default=2,
+        help="dispatch clients (one process) of the second, unsaturated dispatch measurement",
+    )
     ap.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -450,15 +516,34 @@ def main() -> None:
             try:
                 tok = token(base)
                 row: dict[str, Any] = {"workers": workers}
+                cpu0, opened = cpu_seconds(server.pid, name), sessions(args.postgres, name)
                 d, secs = load(
                     "dispatch", base, tok, args.duration, args.procs, args.tasks, units, places
                 )
+                cpu1, opened = cpu_seconds(server.pid, name), sessions(args.postgres, name) - opened
                 s = summary(d.latencies_ms) if d.latencies_ms else {"p50_ms": 0, "p99_ms": 0}
+                per_op = 1000 / max(1, d.ops)
                 row |= {
                     "dispatch_ops_per_s": round(d.ops / secs, 1),
                     "dispatch_p50_ms": round(s["p50_ms"], 1),
                     "dispatch_p99_ms": round(s["p99_ms"], 1),
                     "dispatch_errors": d.errors,
+                    # CPU per operation (its close included), by whom
+                    "server_cpu_ms_per_op": round((cpu1[0] - cpu0[0]) * per_op, 1),
+                    "postgres_cpu_ms_per_op": round((cpu1[1] - cpu0[1]) * per_op, 1),
+                    "client_cpu_ms_per_op": round(d.cpu_s * per_op, 1),
+                    "connections_opened": opened,  # by the server, during the dispatch load
+                }
+                # The same closed loop with few clients: below saturation, so its p99 is
+                # the server's latency rather than the queue the overdriving load builds.
+                q, secs = load(
+                    "dispatch", base, tok, args.duration, 1, args.steady_tasks, units, places
+                )
+                sq = summary(q.latencies_ms) if q.latencies_ms else {"p50_ms": 0, "p99_ms": 0}
+                row |= {
+                    "steady_ops_per_s": round(q.ops / secs, 1),
+                    "steady_p50_ms": round(sq["p50_ms"], 1),
+                    "steady_p99_ms": round(sq["p99_ms"], 1),
                 }
                 b, secs = load(
                     "batch",
@@ -512,6 +597,15 @@ def main() -> None:
             f"{r['single_positions_per_s']:>16,}{r['single_p99_ms']:>12.1f}"
             f"{r['http_ceiling_per_s']:>17,}"
         )
+    for r in runs:
+        print(
+            f"{r['workers']} worker(s), dispatch with {clients} clients: CPU per op (close "
+            f"included) server {r['server_cpu_ms_per_op']} ms, PostgreSQL "
+            f"{r['postgres_cpu_ms_per_op']} ms, load generator {r['client_cpu_ms_per_op']} ms; "
+            f"{r['connections_opened']} connections opened;"
+            f" with {args.steady_tasks} clients: {r['steady_ops_per_s']} ops/s, "
+            f"p50 {r['steady_p50_ms']} ms, p99 {r['steady_p99_ms']} ms"
+        )
     if ceiling:
         print(
             f"pgbench ceiling, {clients} clients: select-only {ceiling['select']:,.0f} tps, "
@@ -541,6 +635,7 @@ def main() -> None:
             "duration_s": args.duration,
             "load_processes": args.procs,
             "clients_per_process": args.tasks,
+            "steady_clients": args.steady_tasks,
             "load_average": os.getloadavg()[0],
         }
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -92,3 +93,32 @@ def test_several_workers_refuse_sqlite() -> None:
     )
     assert result.returncode != 0
     assert "need PostgreSQL" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [([], {}, False), (["--access-log"], {}, True), ([], {"BLUEPOOL_ACCESS_LOG": "1"}, True)],
+)
+def test_the_access_log_is_off_unless_asked_for(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    expected: bool,
+) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from bluepool.cli.serve import serve
+    from bluepool.web import app as web_app
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(web_app, "freeze_startup_objects", lambda: None)  # not in tests
+    result = CliRunner().invoke(
+        serve,
+        ["--database-url", f"sqlite:///{tmp_path / 'a.db'}", *args],
+        env={"BLUEPOOL_ENVIRONMENT": "test", **env},
+    )
+    assert result.exit_code == 0, result.output
+    assert calls[0]["access_log"] is expected

@@ -26,15 +26,27 @@ DEMO_DIR = resources.files("bluepool") / "demo"
     type=click.IntRange(1, 64),
     help="API worker processes (more than one needs PostgreSQL)",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    envvar="BLUEPOOL_ACCESS_LOG",
+    help="a line per request on stdout (uvicorn's access log; credentials redacted)",
+)
 @database_option
 @roads_option
 @exit_messages()
 def serve(
-    host: str, port: int, workers: int, database_url: str | None, road_network: Path | None
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    database_url: str | None,
+    road_network: Path | None,
 ) -> None:
     """Serve the dispatch center (API, console, event stream); migrates the database first."""
     settings = settings_from(database_url=database_url, road_network=road_network)
-    _serve(settings, host, port, workers)
+    _serve(settings, host, port, workers, access_log=access_log)
 
 
 @click.command()
@@ -65,7 +77,9 @@ def demo(host: str, port: int, database_url: str) -> None:
     _serve(settings, host, port)
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+def _serve(
+    settings: Settings, host: str, port: int, workers: int = 1, *, access_log: bool = True
+) -> None:
     import uvicorn
 
     from bluepool.adapters.db.migrate import upgrade
@@ -106,10 +120,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             port=port,
             workers=workers,
             log_level="info",
+            access_log=access_log,
         )
         return
     freeze_startup_objects()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
 def _is_empty(settings: Settings) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -90,15 +90,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(api)
     console.mount(app)
 
-    @app.middleware("http")
-    async def refuse_nul(request: Request, call_next: Any) -> Any:
-        # No id or filter contains NUL; PostgreSQL could not even compare one.
-        raw = request.scope.get("raw_path", b"") + request.scope.get("query_string", b"")
-        if "\x00" in request.scope["path"] or b"%00" in raw:
-            return JSONResponse(
-                {"detail": "the URL contains a NUL character", "code": "bad_request"}, 400
-            )
-        return await call_next(request)
+    app.add_middleware(RefuseNul)
 
     @app.get(
         "/health",
@@ -117,6 +109,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse({"status": "ok", "database": "ok", "version": bluepool.__version__})
 
     return app
+
+
+class RefuseNul:
+    """400 for a URL with a NUL character: no id or filter contains one, and PostgreSQL
+    could not even compare one. Pure ASGI (Starlette's ``@app.middleware("http")`` costs a
+    task and a memory stream per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + scope.get("query_string", b"")
+            if "\x00" in scope["path"] or b"%00" in raw:
+                refused = JSONResponse(
+                    {"detail": "the URL contains a NUL character", "code": "bad_request"}, 400
+                )
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def sign_in_throttle(settings: Settings) -> SignInThrottle:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_S = 30
+POOL_SIZE = 20
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
@@ -50,9 +51,15 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         return _sqlite_engine(u, **kwargs)
     if backend == "postgresql":
         options: dict[str, Any] = {
+            # A broken connection (PostgreSQL restarted) is replaced before use, never
+            # answered with a 5xx (tests/test_drills.py); a round trip per checkout.
             "pool_pre_ping": True,
-            "pool_size": 10,
-            "max_overflow": 20,
+            # Kept open: as many as the clients a worker serves at once under load, so
+            # connections are not opened and closed per request (each is a PostgreSQL
+            # process: a fork and an authentication). With the overflow, 4 workers stay
+            # below PostgreSQL's default max_connections of 100.
+            "pool_size": POOL_SIZE,
+            "max_overflow": 4,
             "pool_recycle": 1800,
         }
         options.update(kwargs)
