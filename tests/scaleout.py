@@ -192,6 +192,8 @@ class Reader:
         self.events: list[dict[str, Any]] = []
         self.kinds: list[str] = []
         self.ready = threading.Event()
+        #: Why the stream ended early, if the connection broke.
+        self.broken: httpx.TransportError | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -200,6 +202,14 @@ class Reader:
     def _read(self) -> None:
         headers = {"Last-Event-ID": self.last_event_id} if self.last_event_id else {}
         frame: dict[str, str] = {}
+        try:
+            self._stream(headers, frame)
+        except httpx.TransportError as exc:
+            # The server went away (a drill stopped it, or the test is over): the stream
+            # ends here; what it read stays for the test to check.
+            self.broken = exc
+
+    def _stream(self, headers: dict[str, str], frame: dict[str, str]) -> None:
         with httpx.stream(
             "GET",
             f"{self.base}/api/v1/events",
