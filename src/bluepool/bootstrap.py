@@ -29,7 +29,9 @@ from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import PolicyChanged
+from bluepool.geo.gazetteer import OfflineGazetteer, demo_gazetteer_path
 from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.routing.network import DEMO_NETWORK
 from bluepool.routing.oracle import RoadTravelTimes
 from bluepool.services import changelog
 from bluepool.services.audit import recorder
@@ -39,6 +41,7 @@ from bluepool.services.grouping import GroupCommit
 from bluepool.services.messagebus import MessageBus
 from bluepool.services.ports import (
     Clock,
+    Gazetteer,
     PasswordHasher,
     PendingFix,
     Router,
@@ -154,6 +157,17 @@ def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     return StraightLine(settings.detour_factor, settings.average_speed_kmh), None
 
 
+def gazetteer(settings: Settings) -> Gazetteer | None:
+    """The gazetteer when one is configured (loaded once: a few MB for a city); with the
+    demo's road network and no gazetteer named, the demo's."""
+    path = settings.addresses
+    if path is None and settings.road_network is not None:
+        if settings.road_network.name == DEMO_NETWORK:
+            demo = demo_gazetteer_path()
+            path = demo if demo.is_file() else None
+    return OfflineGazetteer.from_file(path) if path is not None else None
+
+
 def message_bus(
     publish: Callable[[Event], None],
     jurisdictions_changed: Callable[[], None],
@@ -261,6 +275,7 @@ def build(
         position_retention=timedelta(hours=settings.position_retention_hours)
         if settings.position_retention_hours
         else None,
+        gazetteer=gazetteer(settings),
     )
     fixes.start(lambda items: positions.commit_fixes(context, items))
     return Runtime(settings, engine, broker, context, background, chainer)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     #: A compiled road network (``bluepool import roads``); without one, ETAs come from the
     #: straight-line model.
     road_network: Path | None = None
+    #: The gazetteer (``bluepool import addresses``) for locations by address; without one,
+    #: ``/api/v1/geocode`` answers 409. ``bluepool demo`` uses the demo's.
+    addresses: Path | None = None
     #: A point in no jurisdiction (a gap between polygons): "none" leaves it outside every
     #: jurisdiction; "nearest" gives it to the nearest one within ``jurisdiction_max_gap_m``.
     jurisdiction_gaps: Literal["none", "nearest"] = "none"

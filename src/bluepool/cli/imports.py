@@ -1,4 +1,5 @@
-"""``bluepool import``: road networks and jurisdictions from OpenStreetMap or GeoJSON."""
+"""``bluepool import``: road networks, gazetteers and jurisdictions from OpenStreetMap or
+GeoJSON."""
 
 from __future__ import annotations
 
@@ -30,14 +31,49 @@ def import_() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="road-class speeds in km/h (TOML, YAML or JSON), e.g. residential = 30",
 )
+@click.option(
+    "--with-addresses",
+    is_flag=True,
+    help="also build the gazetteer (as `bluepool import addresses`), next to OUT as "
+    "NAME.addresses.npz",
+)
 @click.option("--quiet", is_flag=True, help="no progress bar")
 @exit_messages()
-def import_roads(file: Path, out: Path | None, speeds: Path | None, quiet: bool) -> None:
+def import_roads(
+    file: Path, out: Path | None, speeds: Path | None, with_addresses: bool, quiet: bool
+) -> None:
     """Compile an OpenStreetMap extract (.osm.pbf or .osm) into a road network for
     drive-time ETAs; serve it with `bluepool serve --roads OUT`."""
     from bluepool.routing.roads import import_roads as compile_roads
 
     summary = compile_roads(file, out, speeds=speeds, progress=not quiet)
+    click.echo("\n".join(summary.lines()))
+    if with_addresses:
+        roads = Path(summary.output or "")
+        name = roads.name.removesuffix(".npz").removesuffix(".roads")
+        _import_addresses(file, roads.with_name(f"{name}.addresses.npz"), quiet)
+
+
+@import_.command("addresses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="where to write the gazetteer [default: ./NAME.addresses.npz]",
+)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@exit_messages()
+def import_addresses(file: Path, out: Path | None, quiet: bool) -> None:
+    """Build the gazetteer of an OpenStreetMap extract (house numbers, streets,
+    intersections, places, points of interest) for locations by address; serve it with
+    BLUEPOOL_ADDRESSES=OUT."""
+    _import_addresses(file, out, quiet)
+
+
+def _import_addresses(file: Path, out: Path | None, quiet: bool) -> None:
+    from bluepool.geo.gazetteer_build import import_addresses as build
+
+    summary = build(file, out, progress=not quiet)
     click.echo("\n".join(summary.lines()))
 
 

@@ -117,6 +117,16 @@ class JurisdictionIndex:
                 placements.append(Placement(None, "gap", float(distance[p])))
         return placements
 
+    def nearest(self, location: Location) -> tuple[JurisdictionId, float] | None:
+        """Return the jurisdiction nearest to a point however far (0 m when inside one) and
+        its distance in metres; None when there are no jurisdictions."""
+        if not self._ids:
+            return None
+        x, y = self._project(np.array([location.lon]), np.array([location.lat]))
+        d = shapely.distance(shapely.points(x[0], y[0]), self._projected)
+        i = int(np.argmin(d))
+        return self._ids[i], float(d[i])
+
     def overlaps(self, min_area_m2: float = MIN_OVERLAP_M2) -> list[Overlap]:
         """List every pair of jurisdictions that overlap by at least ``min_area_m2``.
 

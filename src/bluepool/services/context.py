@@ -15,6 +15,7 @@ from bluepool.services.ports import (
     AuditKeys,
     Clock,
     FixQueue,
+    Gazetteer,
     JurisdictionLocator,
     PasswordHasher,
     Router,
@@ -48,6 +49,8 @@ class Context:
     fix_queue: FixQueue | None = None
     #: How long the position history keeps a fix; None: for ever.
     position_retention: timedelta | None = None
+    #: Addresses by text and by position; None without a gazetteer (docs/geocoding.md).
+    gazetteer: Gazetteer | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

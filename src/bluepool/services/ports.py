@@ -383,6 +383,11 @@ class JurisdictionLocator(Protocol):
 
     def locate_many(self, locations: Sequence[Location]) -> list[JurisdictionId | None]: ...
 
+    def nearest(self, location: Location) -> tuple[JurisdictionId, float] | None:
+        """The jurisdiction nearest to a point, however far, and its distance in metres
+        (0 inside it); None when there are none."""
+        ...
+
 
 class PasswordHasher(Protocol):
     """Hashes and checks passwords. Either may raise ``Overloaded`` when too many run at
@@ -411,4 +416,33 @@ class Router(Protocol):
 
     def roads(self) -> Feature:
         """Return the roads as GeoJSON, for drawing."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerHit:
+    """An address, street, intersection, place or point of interest the gazetteer found.
+
+    ``kind`` is one of ``address``, ``street``, ``intersection``, ``place``, ``poi``;
+    ``score`` how well it matches the query (0-100); ``distance_m`` how far it is from the
+    point of a reverse lookup; ``category`` a place's or POI's OSM tag (``amenity=police``).
+    """
+
+    kind: str
+    label: str
+    location: Location
+    score: float
+    distance_m: float | None = None
+    category: str = ""
+
+
+class Gazetteer(Protocol):
+    """Addresses by text and by position (an offline gazetteer; docs/geocoding.md)."""
+
+    def search(self, text: str, limit: int) -> list[GazetteerHit]:
+        """The entries matching ``text`` best (typos tolerated), best first."""
+        ...
+
+    def reverse(self, location: Location) -> GazetteerHit | None:
+        """The nearest address near the point, else the nearest street; None: nothing near."""
         ...
