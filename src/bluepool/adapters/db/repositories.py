@@ -491,6 +491,7 @@ def incident_values(i: Incident) -> dict[str, Any]:
         "status": i.status.value,
         "closed_at": i.closed_at,
         "version": i.version,
+        "address": i.address,
     }
 
 
@@ -556,6 +557,7 @@ def incident_from_rows(
         timeline=[timeline_from_row(e) for e in sorted(timeline, key=lambda e: e.seq)],
         closed_at=r.closed_at,
         version=r.version,
+        address=r.address,
     )
 
 

@@ -151,6 +151,7 @@ class IncidentRow(Base):
     status: Mapped[str] = mapped_column(String)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class AssignmentRow(Base):

@@ -93,6 +93,9 @@ class Incident:
     timeline: list[TimelineEntry] = field(default_factory=list)
     closed_at: datetime | None = None
     version: int = 1
+    #: Where it is, as a person reads it ("Städtle 38, Vaduz"): as the caller gave it, or
+    #: the gazetteer's nearest address to the location.
+    address: str = ""
 
     def __post_init__(self) -> None:
         if self.priority not in PRIORITIES:
@@ -112,8 +115,11 @@ class Incident:
         at: datetime,
         actor: str,
         description: str = "",
+        address: str = "",
     ) -> Incident:
-        incident = cls(id, call_type, priority, location, jurisdiction_id, at, description)
+        incident = cls(
+            id, call_type, priority, location, jurisdiction_id, at, description, address=address
+        )
         where = f"in {jurisdiction_id}" if jurisdiction_id else "outside every jurisdiction"
         incident.timeline.append(
             TimelineEntry(at, "received", actor, detail=f"{call_type} P{priority} {where}")

@@ -116,6 +116,8 @@ class IncidentRecord:
     version: int
     #: Received outside every jurisdiction (taken because the collective accepts such calls).
     outside: bool
+    #: Where it is, as a person reads it ("" when no address is known).
+    address: str = ""
 
     @classmethod
     def of(cls, i: Incident) -> IncidentRecord:
@@ -136,6 +138,7 @@ class IncidentRecord:
             tuple(i.timeline),
             i.version,
             i.jurisdiction_id is None,
+            i.address,
         )
 
 

@@ -38,7 +38,7 @@ from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, Juris
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import policy
+from bluepool.services.dispatch import geocode, policy
 from bluepool.services.lookup import found
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
@@ -51,10 +51,13 @@ def create_incident(
     location: Location,
     priority: int | None = None,
     description: str = "",
+    address: str | None = None,
 ) -> IncidentRecord:
     """Receive a call: the jurisdiction comes from the location. A call outside every
     jurisdiction is taken only when the collective accepts such calls (it is then marked
-    ``outside``); otherwise it is refused and nothing is recorded."""
+    ``outside``); otherwise it is refused and nothing is recorded. Without an ``address``
+    the gazetteer's nearest address to the location is the incident's (when one is
+    loaded)."""
     policy.dispatch(user)
     jurisdiction = ctx.locator().locate(location)
     if jurisdiction is None and not ctx.accept_outside_incidents:
@@ -63,6 +66,7 @@ def create_incident(
             "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
             code="outside_jurisdictions",
         )
+    address = " ".join(address.split()) if address else geocode.address_of(ctx, location)
     with ctx.uow() as uow:
         ct = _call_type(ctx, uow, CallTypeCode(call_type))
         now = ctx.clock.now()
@@ -75,6 +79,7 @@ def create_incident(
             now,
             user.username,
             description,
+            address,
         )
         uow.incidents.add(incident)
         record = IncidentRecord.of(incident)

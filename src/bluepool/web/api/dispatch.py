@@ -61,6 +61,7 @@ def create_incident(body: IncidentCreate, ctx: ContextDep, user: CurrentUser) ->
         Location(body.location.lat, body.location.lon),
         body.priority,
         body.description,
+        body.address,
     )
 
 

@@ -20,6 +20,7 @@ class IncidentCreate(Strict):
                     "priority": 2,
                     "location": {"lat": 47.139, "lon": 9.5215},
                     "description": "back door forced, caller at the neighbour's",
+                    "address": "Städtle 38, Vaduz",
                 }
             ]
         }
@@ -34,6 +35,12 @@ class IncidentCreate(Strict):
     )
     location: Point
     description: str = Field(default="", max_length=4000)
+    address: str | None = Field(
+        default=None,
+        max_length=300,
+        description="where it is, as the caller said it; default: the nearest address to "
+        "the location (from the gazetteer)",
+    )
 
 
 class AssignmentCreate(Strict):
