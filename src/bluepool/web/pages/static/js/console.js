@@ -7,6 +7,7 @@ import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LAB
 import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { announce, showError, toast } from "./ui.js";
+import { addressSearch, reverseGeocode } from "./geocode.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -133,7 +134,7 @@ function queueItems() {
     if (st === "open" ? !OPEN.has(i.status) : st === "closed" ? OPEN.has(i.status) : i.status !== st) return false;
     if (i.priority > pmax) return false;
     if (!q) return true;
-    const hay = [i.id, i.call_type, callTypeName(i.call_type), placeName(i.jurisdiction), i.description, i.status, `p${i.priority}`, ...i.assignments.map((a) => a.unit_id)]
+    const hay = [i.id, i.call_type, callTypeName(i.call_type), placeName(i.jurisdiction), i.address ?? "", i.description, i.status, `p${i.priority}`, ...i.assignments.map((a) => a.unit_id)]
       .join(" ")
       .toLowerCase();
     return hay.includes(q);
@@ -171,6 +172,7 @@ function renderQueue() {
             "span",
             { class: "q-main" },
             h("span", { class: "q-line" }, h("span", { class: "q-type" }, callTypeName(i.call_type)), h("span", { class: "q-where" }, placeName(i.jurisdiction))),
+            i.address ? h("span", { class: "q-line q-addr", title: i.address }, i.address) : null,
             h("span", { class: "q-line q-sub" }, h("span", { class: `pill st-${i.status}` }, st), h("span", { class: "q-units" }, who)),
           ),
           h("span", { class: "q-age", dataset: { age: open ? i.received_at : "" } }, open ? age(i.received_at) : clock(i.closed_at)),
@@ -284,6 +286,7 @@ function renderDetail() {
     h(
       "dl",
       { class: "kv" },
+      inc.address ? field("Address", "wide", inc.address) : null,
       field("Location", null, coords(inc.location)),
       field("Received", null, clock(inc.received_at), " ", h("span", { class: "muted", dataset: { age: open ? inc.received_at : "" } }, open ? age(inc.received_at) : "")),
       inc.closed_at ? field("Closed", null, clock(inc.closed_at)) : null,
@@ -679,15 +682,55 @@ function openNew(latlng) {
   S.newMode = true;
   $("#new-incident").hidden = false;
   showError($("#new-error"), "");
-  if (latlng) setNewLocation(latlng.lat, latlng.lng);
+  if (latlng) setNewLocation(latlng.lat, latlng.lng, { lookup: true });
   renderAll();
-  (latlng ? $("#new-call-type") : $("#new-lat")).focus();
+  (latlng ? $("#new-call-type") : $("#new-address")).focus();
 }
 
-function setNewLocation(lat, lon) {
+// The address field holds what the dispatcher typed or picked, or (``addressAuto``) the
+// address found at a clicked or typed point, which a new point replaces.
+let addressAuto = false;
+let reverseSeq = 0;
+
+function setNewLocation(lat, lon, { lookup = false } = {}) {
   $("#new-lat").value = lat.toFixed(5);
   $("#new-lon").value = lon.toFixed(5);
   placeNewMarker(lat, lon);
+  if (lookup) lookUpAddress(lat, lon);
+}
+
+/** The address at a point, into the form (unless the dispatcher wrote one), with the
+ * outside-the-collective warning. */
+async function lookUpAddress(lat, lon) {
+  const mine = ++reverseSeq;
+  const r = await reverseGeocode(lat, lon);
+  if (mine !== reverseSeq || !S.newMode || !r) return;
+  const field = $("#new-address");
+  if (r.match && (addressAuto || !field.value.trim())) {
+    field.value = r.match.label;
+    addressAuto = true;
+  }
+  warnOutside(r);
+}
+
+function warnOutside(where) {
+  const box = $("#new-outside");
+  box.hidden = !where?.outside;
+  const n = where?.nearest_jurisdiction;
+  box.textContent = !where?.outside
+    ? ""
+    : n
+      ? `Outside the collective: the nearest jurisdiction is ${n.name}, ${n.distance_m < 1000 ? `${Math.round(n.distance_m)} m` : `${(n.distance_m / 1000).toFixed(1)} km`} away.`
+      : "Outside the collective.";
+}
+
+function pickAddress(m) {
+  addressAuto = false;
+  reverseSeq++; // a lookup still on its way must not overwrite the pick
+  setNewLocation(m.lat, m.lon);
+  warnOutside(m);
+  if (map) map.panTo([m.lat, m.lon]);
+  announce(`${m.label} picked${m.outside ? ", outside the collective" : ""}.`);
 }
 
 function placeNewMarker(lat, lon) {
@@ -705,6 +748,8 @@ function closeNew() {
   S.newMode = false;
   $("#new-incident").hidden = true;
   $("#new-form").reset();
+  addressAuto = false;
+  warnOutside(null);
   showError($("#new-error"), "");
   if (newMarker) {
     newMarker.remove();
@@ -726,12 +771,19 @@ async function submitNew(e) {
     showError($("#new-error"), problems.join("; ").replace(/^./, (c) => c.toUpperCase()) + ".");
     return;
   }
+  const address = $("#new-address").value.trim();
   const btn = $("#new-submit");
   btn.disabled = true;
   try {
     const inc = await api("/incidents", {
       method: "POST",
-      body: { call_type: code, priority: Number($("#new-priority").value), location: { lat, lon }, description: $("#new-description").value.trim() },
+      body: {
+        call_type: code,
+        priority: Number($("#new-priority").value),
+        location: { lat, lon },
+        description: $("#new-description").value.trim(),
+        ...(address ? { address } : {}),
+      },
     });
     putIncident(inc);
     closeNew();
@@ -866,7 +918,7 @@ async function main() {
     .catch(() => {});
   $("#signout").addEventListener("click", signOut);
   const tileUrl = $("#app").dataset.tileUrl || null;
-  map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng) : openNew(ll)) });
+  map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll)) });
   routeGroup = L.layerGroup().addTo(map);
   previewGroup = L.layerGroup().addTo(map);
 
@@ -901,11 +953,18 @@ async function main() {
     const ct = S.callTypes.get(e.target.value);
     if (ct) $("#new-priority").value = String(ct.default_priority);
   });
+  addressSearch($("#new-address"), $("#new-address-list"), { onPick: pickAddress, placeName });
+  $("#new-address").addEventListener("input", () => (addressAuto = false));
+  let coordTimer = 0;
   for (const id of ["#new-lat", "#new-lon"]) {
     $(id).addEventListener("input", () => {
       const lat = parseCoord($("#new-lat").value, 90);
       const lon = parseCoord($("#new-lon").value, 180);
-      if (lat !== null && lon !== null) placeNewMarker(lat, lon);
+      if (lat !== null && lon !== null) {
+        placeNewMarker(lat, lon);
+        clearTimeout(coordTimer);
+        coordTimer = setTimeout(() => lookUpAddress(lat, lon), 300);
+      }
     });
   }
   // The filter forms have nothing to submit (Enter in a search field would reload the page).

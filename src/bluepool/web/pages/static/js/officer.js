@@ -84,6 +84,7 @@ function renderAssignment() {
     h(
       "dl",
       { class: "kv" },
+      i.address ? field("Address", "wide", i.address) : null,
       field(
         "Location",
         "wide",
