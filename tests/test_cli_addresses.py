@@ -25,7 +25,8 @@ def test_import_addresses_builds_the_gazetteer(runner: CliRunner, tmp_path: Path
     source = TESTS / "geo" / "data" / "gazetteer.osm"
     result = runner.invoke(main, ["import", "addresses", str(source), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "7 addresses" in result.output and "1 intersections" in result.output
+    assert "7 addresses" in result.output
+    assert "1 intersections" in result.output
     assert open_gazetteer(out).search("Städtle 38", 1)[0].entry.label == "Städtle 38, Vaduz"
 
 
@@ -36,8 +37,10 @@ def test_import_roads_builds_the_gazetteer_when_asked(runner: CliRunner, tmp_pat
         main, ["import", "roads", str(source), "--out", str(out), "--with-addresses", "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    assert "km of road" in result.output and "streets" in result.output
-    assert out.is_file() and (tmp_path / "hand.addresses.npz").is_file()
+    assert "km of road" in result.output
+    assert "streets" in result.output
+    assert out.is_file()
+    assert (tmp_path / "hand.addresses.npz").is_file()
 
 
 def test_import_addresses_of_a_file_that_is_not_osm_is_a_clear_error(

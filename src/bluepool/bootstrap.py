@@ -161,10 +161,10 @@ def gazetteer(settings: Settings) -> Gazetteer | None:
     """The gazetteer when one is configured (loaded once: a few MB for a city); with the
     demo's road network and no gazetteer named, the demo's."""
     path = settings.addresses
-    if path is None and settings.road_network is not None:
-        if settings.road_network.name == DEMO_NETWORK:
-            demo = demo_gazetteer_path()
-            path = demo if demo.is_file() else None
+    network = settings.road_network
+    if path is None and network is not None and network.name == DEMO_NETWORK:
+        demo = demo_gazetteer_path()
+        path = demo if demo.is_file() else None
     return OfflineGazetteer.from_file(path) if path is not None else None
 
 

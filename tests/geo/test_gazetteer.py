@@ -110,10 +110,13 @@ def test_results_are_ranked_and_limited(hand: Gazetteer) -> None:
 
 def test_reverse_gives_the_nearest_address_else_the_nearest_street(hand: Gazetteer) -> None:
     near = hand.reverse(47.1003, 9.5131)
-    assert near is not None and near.entry.label == "Städtle 38, Vaduz"
-    assert near.distance_m is not None and near.distance_m < 10
+    assert near is not None
+    assert near.entry.label == "Städtle 38, Vaduz"
+    assert near.distance_m is not None
+    assert near.distance_m < 10
     street = hand.reverse(47.1050, 9.5150)  # on Landstrasse, far from any house
-    assert street is not None and street.entry.kind is Kind.STREET
+    assert street is not None
+    assert street.entry.kind is Kind.STREET
     assert street.entry.label == "Landstrasse, Vaduz"
     assert hand.reverse(47.3, 9.5) is None  # nothing within 2 km
 
@@ -153,7 +156,8 @@ def test_the_demo_gazetteer_is_shipped_and_finds_vaduz() -> None:
 def test_built_from_the_liechtenstein_extract(tmp_path: Path) -> None:
     g = Gazetteer(build_gazetteer(LIECHTENSTEIN, progress=False))
     counts = np.bincount(g.data.kind, minlength=5)
-    assert counts[Kind.ADDRESS] > 900 and counts[Kind.STREET] > 500
+    assert counts[Kind.ADDRESS] > 900
+    assert counts[Kind.STREET] > 500
     # Typos: a letter dropped, two swapped, the accent left out.
     for query in ("Stadtle 43 Vaduz", "Städle 43, Vaduz", "Sädtle 43 Vaduz"):
         assert labels(g, query)[0] == "Städtle 43, Vaduz", query

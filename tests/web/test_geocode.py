@@ -56,16 +56,19 @@ def test_search_ranks_the_address_first_with_its_jurisdiction(geo: TestClient) -
     assert first["label"] == "Städtle 38, Vaduz"
     assert (first["lat"], first["lon"]) == (47.1003, 9.513)
     assert first["jurisdiction"] == "middle-town"
-    assert first["outside"] is False and first["nearest_jurisdiction"] is None
+    assert first["outside"] is False
+    assert first["nearest_jurisdiction"] is None
     assert len(body["matches"]) <= 3
 
 
 def test_a_match_outside_the_collective_names_the_nearest_jurisdiction(geo: TestClient) -> None:
     first = geo.get("/api/v1/geocode", params={"q": "Seeweg 3"}).json()["matches"][0]
     assert first["label"] == "Seeweg 3, Buchs"
-    assert first["jurisdiction"] is None and first["outside"] is True
+    assert first["jurisdiction"] is None
+    assert first["outside"] is True
     nearest = first["nearest_jurisdiction"]
-    assert nearest["id"] == "east-town" and nearest["name"] == "East Town"
+    assert nearest["id"] == "east-town"
+    assert nearest["name"] == "East Town"
     assert 2000 < nearest["distance_m"] < 3000
 
 
@@ -75,7 +78,8 @@ def test_reverse_gives_the_address_at_a_point(geo: TestClient) -> None:
     body = r.json()
     assert body["match"]["label"] == "Städtle 38, Vaduz"
     assert body["match"]["distance_m"] < 10
-    assert body["jurisdiction"] == "middle-town" and body["outside"] is False
+    assert body["jurisdiction"] == "middle-town"
+    assert body["outside"] is False
 
 
 def test_reverse_outside_the_collective_warns_with_the_nearest(geo: TestClient) -> None:
@@ -118,7 +122,9 @@ def test_geocoding_needs_a_signed_in_user(geo: TestClient) -> None:
     assert r.status_code == 401
 
 
-def test_without_a_gazetteer_geocoding_is_409(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+def test_without_a_gazetteer_geocoding_is_409(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
     r = client.get("/api/v1/geocode", params={"q": "Städtle"}, headers=as_dispatcher)
     assert r.status_code == 409
     assert r.json()["code"] == "no_gazetteer"

@@ -19,6 +19,7 @@ house number asked for first, then the street, the places and points of interest
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import math
 import re
@@ -142,7 +143,7 @@ class Query:
                 numbers.append(word)
             elif word != "&":
                 words.append(word)
-        typing = bool(text) and not text[-1].isspace() and not text[-1] in ",;"
+        typing = bool(text) and not text[-1].isspace() and text[-1] not in ",;"
         return cls(tuple(words), tuple(numbers), typing)
 
 
@@ -195,7 +196,9 @@ class GazetteerData:
         n = len(self.kind)
         columns = (self.lat, self.lon, self.name_id, self.number_id, self.locality_id)
         if any(len(c) != n for c in (*columns, self.category_id)):
-            raise Invalid("gazetteer arrays disagree on the number of entries", code="bad_gazetteer")
+            raise Invalid(
+                "gazetteer arrays disagree on the number of entries", code="bad_gazetteer"
+            )
         if not (len(self.street_lat) == len(self.street_lon) == len(self.street_entry)):
             raise Invalid("gazetteer street arrays disagree", code="bad_gazetteer")
 
@@ -203,9 +206,8 @@ class GazetteerData:
         return len(self.kind)
 
 
-ARRAYS = (
-    "kind lat lon name_id number_id locality_id category_id street_lat street_lon street_entry"
-).split()
+ARRAYS = ("kind", "lat", "lon", "name_id", "number_id", "locality_id", "category_id",
+          "street_lat", "street_lon", "street_entry")  # fmt: skip
 
 
 def save_gazetteer(data: GazetteerData, path: str | Path) -> None:
@@ -237,7 +239,9 @@ def load_gazetteer(path: str | Path) -> GazetteerData:
             arrays = {name: f[name] for name in ARRAYS}
             blob = f["strings"].tobytes().decode()
     except (OSError, ValueError, KeyError) as exc:
-        raise Invalid(f"cannot read {path.name} as a gazetteer: {exc}", code="bad_gazetteer") from exc
+        raise Invalid(
+            f"cannot read {path.name} as a gazetteer: {exc}", code="bad_gazetteer"
+        ) from exc
     strings = blob.split("\n") if blob else []
     return GazetteerData(**arrays, strings=strings, meta=meta)
 
@@ -258,6 +262,8 @@ FUZZY_PER_WORD = 6
 ADDRESS_RADIUS_M = 60.0
 #: Nothing farther than this is "the address" of a point.
 MAX_REVERSE_M = 2000.0
+#: Query words whose vocabulary matches are remembered.
+WORD_CACHE = 8192
 #: A locality word counts this much of a name word in the prefilter.
 LOCALITY_WEIGHT = 0.6
 
@@ -324,6 +330,9 @@ class Gazetteer:
         ]
         self._word_index = {w: k for k, w in enumerate(self._vocab)}
         self._group_count = len(members)
+        # A dispatcher's queries repeat words (street, avenue, the town): the vocabulary
+        # words each stands for are remembered.
+        self._word_matches = functools.lru_cache(maxsize=WORD_CACHE)(self._matches)
 
     def _norm_id(self, string_id: int) -> int:
         """The id of the first string with the same normal form (names equal when folded)."""
@@ -401,7 +410,7 @@ class Gazetteer:
                 break
         return out
 
-    def _matches(self, word: str, typing: bool) -> list[tuple[int, float]]:
+    def _matches(self, word: str, typing: bool) -> tuple[tuple[int, float], ...]:
         """The vocabulary words a query word may stand for, with their similarity (0-1)."""
         found: dict[int, float] = {}
         exact = self._word_index.get(word)
@@ -419,7 +428,7 @@ class Gazetteer:
                 word, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=FUZZY_PER_WORD
             ):
                 found[k] = max(found.get(k, 0.0), similarity / 100.0)
-        return list(found.items())
+        return tuple(found.items())
 
     def _prefilter(self, query: Query) -> list[tuple[int, float]]:
         """The groups worth scoring, each with the share of query words it matched."""
@@ -428,7 +437,7 @@ class Gazetteer:
         weight = np.zeros(len(words))
         for w, word in enumerate(words):
             typing = query.typing and w == len(words) - 1
-            for k, similarity in self._matches(word, typing):
+            for k, similarity in self._word_matches(word, typing):
                 ids, scores = self._postings[k]
                 np.maximum.at(best[w], ids, scores * similarity)
             weight[w] = best[w].max(initial=0.0)
@@ -454,8 +463,10 @@ class Gazetteer:
         for i in self._members[g]:
             if self._kind[i] is not Kind.ADDRESS:
                 yield i, malus
-        if not numbers and addresses and all(
-            self._kind[i] is Kind.ADDRESS for i in self._members[g]
+        if (
+            not numbers
+            and addresses
+            and all(self._kind[i] is Kind.ADDRESS for i in self._members[g])
         ):
             # A street known only by its addresses: offer its first one.
             yield self._members[g][0], -10.0

@@ -21,6 +21,7 @@ Relations (multipolygon buildings, boundaries) are not read.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import time
@@ -152,16 +153,16 @@ def _read(path: Path, progress: bool) -> _Read:
     try:
         for obj in processor:
             bar.update()
-            tags = obj.tags
-            if not ("name" in tags or "addr:housenumber" in tags):
+            if not ("name" in obj.tags or "addr:housenumber" in obj.tags):
                 continue
-            point: tuple[float, float] | None
+            tags: dict[str, str] = {t.k: t.v for t in obj.tags}
+            point: tuple[float, float]
             if isinstance(obj, osmium.osm.Node):
                 if not obj.location.valid():
                     continue
                 point = (obj.location.lat, obj.location.lon)
                 refs: list[tuple[int, float, float]] = []
-            else:
+            elif isinstance(obj, osmium.osm.Way):
                 refs = [
                     (nd.ref, nd.location.lat, nd.location.lon)
                     for nd in obj.nodes
@@ -173,6 +174,8 @@ def _read(path: Path, progress: bool) -> _Read:
                     sum(r[1] for r in refs) / len(refs),
                     sum(r[2] for r in refs) / len(refs),
                 )
+            else:
+                continue
             name = tags.get("name", "")
             number, street = tags.get("addr:housenumber"), tags.get("addr:street")
             if number and street:
@@ -180,10 +183,10 @@ def _read(path: Path, progress: bool) -> _Read:
             if not name:
                 continue
             highway = tags.get("highway")
-            if isinstance(obj, osmium.osm.Way) and highway and highway not in NOT_STREETS:
-                if tags.get("area") != "yes" and len(refs) >= 2:
-                    read.ways.append((name, refs))
-                    continue
+            drivable = isinstance(obj, osmium.osm.Way) and highway not in (None, *NOT_STREETS)
+            if drivable and tags.get("area") != "yes" and len(refs) >= 2:
+                read.ways.append((name, refs))
+                continue
             place = tags.get("place")
             if isinstance(obj, osmium.osm.Node) and place in PLACES:
                 read.places.append((*point, name, place))
@@ -216,7 +219,7 @@ def _densify(
     and where each of the way's own nodes is among them."""
     out = [(refs[0][1], refs[0][2])]
     at = [0]
-    for (_, lat1, lon1), (_, lat2, lon2) in zip(refs, refs[1:], strict=False):
+    for (_, lat1, lon1), (_, lat2, lon2) in itertools.pairwise(refs):
         dx, dy = (lon2 - lon1) * proj.kx, (lat2 - lat1) * proj.ky
         steps = int(np.hypot(dx, dy) // STEP_M) + 1
         for s in range(1, steps + 1):
@@ -291,9 +294,7 @@ def build_gazetteer(source: str | Path, *, progress: bool = True) -> GazetteerDa
         pairs = pairs[same]
         # Consecutive points of one way are one street, however far apart.
         n = len(point_lat)
-        graph = coo_matrix(
-            (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
-        ).tocsr()
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
         _, cluster = connected_components(graph, directed=False)
         order = np.argsort(cluster, kind="stable")
         bounds = np.flatnonzero(np.diff(cluster[order])) + 1
@@ -335,8 +336,7 @@ def build_gazetteer(source: str | Path, *, progress: bool = True) -> GazetteerDa
         locality = city
         if not locality and street_points is not None:
             d, k = street_points.query(proj.xy(np.array([rows.lat[i]]), np.array([rows.lon[i]]))[0])
-            street = rows.name[i]
-            if d <= MERGE_M and rows.name[int(street_entry[int(k)])] == street:
+            if d <= MERGE_M and rows.name[int(street_entry[int(k)])] == rows.name[i]:
                 locality = street_locality.get(int(street_entry[int(k)]), "")
         rows.locality[i] = rows.string(locality or localities.near(rows.lat[i], rows.lon[i]))
 
@@ -419,8 +419,9 @@ def import_addresses(
     summary = GazetteerSummary(
         source=str(source),
         output=str(target),
-        counts={f"{k.label}es" if k is Kind.ADDRESS else f"{k.label}s": counts[k.label]
-                for k in Kind},  # fmt: skip
+        counts={
+            f"{k.label}es" if k is Kind.ADDRESS else f"{k.label}s": counts[k.label] for k in Kind
+        },
         seconds=time.perf_counter() - started,
         megabytes=target.stat().st_size / 1e6,
     )

@@ -40,9 +40,7 @@ def search(ctx: Context, user: User, text: str, limit: int = 10) -> GeocodeResul
         )
     hits = gazetteer.search(query, limit)
     places = whereabouts(ctx, [h.location for h in hits])
-    return GeocodeResults(
-        query, tuple(_match(h, w) for h, w in zip(hits, places, strict=True))
-    )
+    return GeocodeResults(query, tuple(_match(h, w) for h, w in zip(hits, places, strict=True)))
 
 
 def reverse(ctx: Context, user: User, location: Location) -> ReverseGeocode:
@@ -85,9 +83,7 @@ def whereabouts(ctx: Context, locations: Sequence[Location]) -> list[Whereabouts
                 names = {j.id: j.name for j in uow.jurisdictions.list()}
         jid, metres = nearest
         out.append(
-            Whereabouts(
-                None, True, NearestJurisdiction(jid, names.get(jid, jid), round(metres, 1))
-            )
+            Whereabouts(None, True, NearestJurisdiction(jid, names.get(jid, jid), round(metres, 1)))
         )
     return out
 
