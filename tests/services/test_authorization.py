@@ -43,7 +43,7 @@ from bluepool.services.access import sessions, users
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import fleet, incidents, maps, positions, units
+from bluepool.services.dispatch import fleet, geocode, incidents, maps, positions, units
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -209,6 +209,8 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
     # dispatch: maps (no road network here: the allowed get a 404/409, never a 403)
     (maps.roads, lambda c, u: maps.roads(c, u), EVERYONE),
     (maps.route, lambda c, u: maps.route(c, u, an_incident(c), "a-1"), EVERYONE),
+    (geocode.search, lambda c, u: geocode.search(c, u, "Main Street"), EVERYONE),
+    (geocode.reverse, lambda c, u: geocode.reverse(c, u, HERE), EVERYONE),
     # collective
     (agencies.list_agencies, lambda c, u: agencies.list_agencies(c, u), EVERYONE),
     (agencies.get_agency, lambda c, u: agencies.get_agency(c, u, "a"), EVERYONE),
@@ -361,6 +363,8 @@ NOT_ACTING = {
         "checked by the same policy (test_positions)"
     ),
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
+    "bluepool.services.dispatch.geocode.address_of": "an incident's address, in create_incident",
+    "bluepool.services.dispatch.geocode.whereabouts": "a read inside a geocoding use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",
     "bluepool.services.audit.refusals.record_refusal": "records a refusal of a use case",
 }
