@@ -54,8 +54,15 @@ def test_a_location_outside_the_collective_is_warned_with_the_nearest_jurisdicti
 ) -> None:
     page = open_page("dispatcher")
     page.keyboard.press("n")
+    address = page.get_by_role("combobox", name="Address")
+    page.keyboard.type("Stadtle 43")
+    expect(page.locator("#new-address-list [role=option]").first).to_be_visible(timeout=15000)
+    page.keyboard.press("Enter")
+    expect(address).to_have_value("Städtle 43, Vaduz")
     page.get_by_label("Latitude", exact=True).fill("47.30")
     page.get_by_label("Longitude", exact=True).fill("9.56")  # Austria, north of Ruggell
     warning = page.locator("#new-outside")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text(re.compile(r"nearest jurisdiction is \w+, [\d.]+ (k?m) away"))
+    # The address picked before is not this point's: nothing is known this far out.
+    expect(address).to_have_value("")

@@ -687,9 +687,9 @@ function openNew(latlng) {
   (latlng ? $("#new-call-type") : $("#new-address")).focus();
 }
 
-// The address field holds what the dispatcher typed or picked, or (``addressAuto``) the
-// address found at a clicked or typed point, which a new point replaces.
-let addressAuto = false;
+// The address field holds what the dispatcher wrote (``addressTyped``: kept whatever the
+// point), or an address picked or found at a point, which a new point replaces.
+let addressTyped = false;
 let reverseSeq = 0;
 
 function setNewLocation(lat, lon, { lookup = false } = {}) {
@@ -706,9 +706,9 @@ async function lookUpAddress(lat, lon) {
   const r = await reverseGeocode(lat, lon);
   if (mine !== reverseSeq || !S.newMode || !r) return;
   const field = $("#new-address");
-  if (r.match && (addressAuto || !field.value.trim())) {
-    field.value = r.match.label;
-    addressAuto = true;
+  if (!addressTyped || !field.value.trim()) {
+    field.value = r.match ? r.match.label : "";
+    addressTyped = false;
   }
   warnOutside(r);
 }
@@ -725,7 +725,7 @@ function warnOutside(where) {
 }
 
 function pickAddress(m) {
-  addressAuto = false;
+  addressTyped = false;
   reverseSeq++; // a lookup still on its way must not overwrite the pick
   setNewLocation(m.lat, m.lon);
   warnOutside(m);
@@ -748,7 +748,7 @@ function closeNew() {
   S.newMode = false;
   $("#new-incident").hidden = true;
   $("#new-form").reset();
-  addressAuto = false;
+  addressTyped = false;
   warnOutside(null);
   showError($("#new-error"), "");
   if (newMarker) {
@@ -954,7 +954,7 @@ async function main() {
     if (ct) $("#new-priority").value = String(ct.default_priority);
   });
   addressSearch($("#new-address"), $("#new-address-list"), { onPick: pickAddress, placeName });
-  $("#new-address").addEventListener("input", () => (addressAuto = false));
+  $("#new-address").addEventListener("input", () => (addressTyped = true));
   let coordTimer = 0;
   for (const id of ["#new-lat", "#new-lon"]) {
     $(id).addEventListener("input", () => {
