@@ -190,6 +190,11 @@ class AuditLog(Protocol):
         still waiting to be chained has seq 0 and no hashes)."""
         ...
 
+    def matching(self, where: AuditFilter) -> Iterator[AuditEntry]:
+        """Every matching entry, newest first, streamed (for an export): the same filter
+        and order as ``find``, without the count and the page."""
+        ...
+
     def entries(self) -> Iterator[AuditEntry]:
         """Every chained entry, in seq order (streamed: for verification)."""
         ...

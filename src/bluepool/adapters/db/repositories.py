@@ -1250,6 +1250,14 @@ class SqlStreamTickets(_Base):
 
 _ENTRIES = cast("Table", AuditEntryRow.__table__)
 _INSERT_WAITING = _ENTRIES.insert()
+#: An entry's columns, in ``AuditEntry``'s order.
+_ENTRY_COLUMNS = tuple(
+    _ENTRIES.c[name]
+    for name in (
+        *("seq", "at", "actor", "kind", "action", "agency", "subject", "body"),
+        *("prev_hash", "hash"),
+    )
+)
 
 
 class SqlAuditLog(_Base):
@@ -1356,24 +1364,34 @@ class SqlAuditLog(_Base):
 
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
         e = AuditEntryRow
-        conditions: list[ColumnElement[bool]] = []
-        for column, value in (
-            (e.actor, where.actor),
-            (e.kind, where.kind),
-            (e.action, where.action),
-            (e.agency, where.agency),
-            (e.subject, where.subject),
-        ):
-            if value is not None:
-                conditions.append(column == value)
-        if where.since is not None:
-            conditions.append(e.at >= where.since)
-        if where.until is not None:
-            conditions.append(e.at < where.until)
-        query = select(e).where(*conditions)
+        query = select(e).where(*_audit_conditions(where))
         total = self._count(query)
         rows = self._rows(query.order_by(e.id.desc()).limit(page.limit).offset(page.offset))
         return [_audit_entry(r) for r in rows], total
+
+    def matching(self, where: AuditFilter, batch: int = 1_000) -> Iterator[AuditEntry]:
+        """Streamed through Core (a server-side cursor on PostgreSQL): an export may hold
+        the whole log."""
+        c = _ENTRIES.c
+        result = self.session.connection().execute(
+            select(*_ENTRY_COLUMNS)
+            .where(*_audit_conditions(where))
+            .order_by(c.id.desc())
+            .execution_options(yield_per=batch)
+        )
+        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in result:
+            yield AuditEntry(
+                seq or 0,
+                at,
+                actor,
+                kind,
+                action,
+                agency,
+                subject,
+                body,
+                prev_hash or "",
+                hash or "",
+            )
 
     def entries(self, batch: int = 10_000) -> Iterator[AuditEntry]:
         """Every chained entry in seq order, streamed (a server-side cursor on
@@ -1385,18 +1403,7 @@ class SqlAuditLog(_Base):
             return
         c = _ENTRIES.c
         result = connection.execute(
-            select(
-                c.seq,
-                c.at,
-                c.actor,
-                c.kind,
-                c.action,
-                c.agency,
-                c.subject,
-                c.body,
-                c.prev_hash,
-                c.hash,
-            )
+            select(*_ENTRY_COLUMNS)
             .where(c.seq.is_not(None))
             .order_by(c.seq)
             .execution_options(yield_per=batch)
@@ -1539,6 +1546,28 @@ def _entry_maker() -> Callable[..., AuditEntry]:
         return entry
 
     return make
+
+
+def _audit_conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
+    """The ``WHERE`` of an audit search: each field given must match exactly; ``since``
+    inclusive, ``until`` exclusive."""
+    c = _ENTRIES.c
+    conditions: list[ColumnElement[bool]] = [
+        column == value
+        for column, value in (
+            (c.actor, where.actor),
+            (c.kind, where.kind),
+            (c.action, where.action),
+            (c.agency, where.agency),
+            (c.subject, where.subject),
+        )
+        if value is not None
+    ]
+    if where.since is not None:
+        conditions.append(c.at >= where.since)
+    if where.until is not None:
+        conditions.append(c.at < where.until)
+    return conditions
 
 
 def _audit_entry(r: AuditEntryRow) -> AuditEntry:
