@@ -66,9 +66,11 @@ async function load({ focusRow = false } = {}) {
     page = await api(`/audit?${query({ limit: LIMIT, offset: S.offset })}`);
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) return deny(e.message);
+    $("#audit-main").hidden = false; // the filters stay usable: Apply tries again
     toast(`Loading the audit log failed: ${e.message}`);
     return;
   }
+  $("#audit-main").hidden = false;
   S.items = page.items;
   S.total = page.total;
   S.selected = -1;
@@ -264,7 +266,6 @@ async function main() {
   $("#signout").addEventListener("click", signOut);
   fromUrl();
   toForm();
-  $("#audit-main").hidden = false;
   $("#audit-filters").addEventListener("submit", (e) => {
     e.preventDefault();
     S.where = fromForm();
