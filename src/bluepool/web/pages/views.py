@@ -1,5 +1,5 @@
-"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/login``, and the API explorer
-``/docs``.
+"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/admin`` (agency and collective
+admins), ``/login``, and the API explorer ``/docs``.
 
 The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
 in ``sessionStorage`` and reads everything else from the public API and its event stream.
@@ -60,6 +60,13 @@ def console(request: Request) -> HTMLResponse:
 def officer(request: Request) -> HTMLResponse:
     """The officer's view of their unit's assignment, for a phone."""
     return templates.TemplateResponse(request, "officer.html", dict(_context(request, "officer")))
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    """The admin screens: agencies, jurisdictions, stations, units, call types, sharing
+    policies and users, kept through the API (which decides what each admin may change)."""
+    return templates.TemplateResponse(request, "admin.html", dict(_context(request, "admin")))
 
 
 @router.get("/login", response_class=HTMLResponse)
