@@ -219,8 +219,8 @@ def test_an_agency_admin_sees_only_their_own_controls_and_the_servers_refusals(
 
     main = section(page, "Users")
     usernames = main.locator("tbody tr").evaluate_all("rows => rows.map((r) => r.dataset.id)")
-    assert "officer" in usernames and "admin-vaduz" in usernames
-    assert "officer-schaan" not in usernames and "dispatcher" not in usernames
+    assert {"officer", "admin-vaduz"} <= set(usernames)
+    assert not {"officer-schaan", "dispatcher"} & set(usernames)
     main.get_by_role("button", name="New user").click()
     form = main.locator("form")
     expect(form.get_by_label("Role", exact=True).locator("option")).to_have_text(
