@@ -9,6 +9,7 @@ station still has units, a password the rule refuses) she reads why.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -158,6 +159,68 @@ def test_a_collective_admin_adds_a_station_a_unit_and_changes_a_plan(
     expect(error).to_contain_text("Station vaduz-aeulestrasse still has units: vaduz-p42")
     error.get_by_role("button", name="Reload").click()
     expect(error).to_be_hidden()
+
+
+def test_a_collective_admin_uploads_a_jurisdiction_as_geojson(
+    open_page: Callable[..., Any],
+) -> None:
+    square = [[9.60, 47.30], [9.61, 47.30], [9.61, 47.31], [9.60, 47.31], [9.60, 47.30]]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Point", "coordinates": [9.6, 47.3]},
+    }
+    polygon = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
+    page = open_page("admin")
+    main = section(page, "Jurisdictions")
+    opener = main.get_by_role("button", name="New jurisdiction")
+    opener.click()
+    form = main.locator("form")
+    form.get_by_label("ID", exact=True).fill("ruggell-nord")
+    form.get_by_label("Name", exact=True).fill("Ruggell Nord")
+    form.get_by_label("Agency", exact=True).select_option("unterland")
+    upload = form.get_by_label("Boundary (GeoJSON file)", exact=True)
+    # A point is no boundary: said before anything is sent.
+    upload.set_input_files(files=[geojson_file("point.geojson", feature)])
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("alert")).to_contain_text("Polygon or a MultiPolygon, not Point")
+    upload.set_input_files(files=[geojson_file("ruggell-nord.geojson", polygon)])
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_have_count(0)
+    expect(opener).to_be_focused()  # back where the form was opened
+    expect(row(page, "ruggell-nord")).to_contain_text("Ruggell Nord")
+    row(page, "ruggell-nord").get_by_role("button", name="View").click()
+    expect(page.locator("#view-slot")).to_contain_text("Polygon: 1 polygon, 5 points")
+
+    # Renamed without a new file: the boundary stays.
+    row(page, "ruggell-nord").get_by_role("button", name="Edit").click()
+    form = main.locator("form")
+    form.get_by_label("Name", exact=True).fill("Ruggell North")
+    form.get_by_label("Name", exact=True).press("Enter")
+    expect(row(page, "ruggell-nord")).to_contain_text("Ruggell North")
+    j = httpx.get(
+        f"{page.url.split('/admin')[0]}/api/v1/jurisdictions/ruggell-nord",
+        headers={"Authorization": f"Bearer {session_token(page)}"},
+    ).json()
+    assert j["geometry"]["type"] == "Polygon"
+    # Esc closes a form without saving.
+    row(page, "ruggell-nord").get_by_role("button", name="Edit").click()
+    main.locator("form").get_by_label("Name", exact=True).press("Escape")
+    expect(main.locator("form")).to_have_count(0)
+    expect(row(page, "ruggell-nord").get_by_role("button", name="Edit")).to_be_focused()
+
+
+def geojson_file(name: str, data: Any) -> dict[str, Any]:
+    return {"name": name, "mimeType": "application/geo+json", "buffer": json.dumps(data).encode()}
 
 
 def session_token(page: Any) -> str:

@@ -7,7 +7,8 @@ import { homeOf, mayUse, screenOf, screensOf } from "./screens.js";
 
 const me = session();
 const nav = document.getElementById("screens");
-if (me && !mayUse(me.role, location.pathname)) {
+// (A role without a screen of its own stays: sending it "home" would loop.)
+if (me && !mayUse(me.role, location.pathname) && screenOf(homeOf(me.role)) !== screenOf(location.pathname)) {
   location.replace(homeOf(me.role));
 } else if (me && nav) {
   const here = screenOf(location.pathname);
