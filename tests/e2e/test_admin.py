@@ -126,6 +126,8 @@ def test_a_collective_admin_adds_a_station_a_unit_and_changes_a_plan(
     form.get_by_label("Agency", exact=True).select_option("vaduz")
     form.get_by_label("Kind", exact=True).fill("patrol")
     form.get_by_label("Capabilities", exact=True).fill("patrol, traffic")
+    # Only the chosen agency's stations are offered.
+    expect(form.locator('option[value="eschen-schwarze-strasse"]')).to_be_disabled()
     form.get_by_label("Station", exact=True).select_option("vaduz-aeulestrasse")
     form.get_by_role("button", name="Save").click()
     expect(form).to_have_count(0)
@@ -248,6 +250,9 @@ def test_an_agency_admin_sees_only_their_own_controls_and_the_servers_refusals(
     main = section(page, "Stations")
     expect(main.get_by_role("button", name="New station")).to_be_visible()
     expect(row(page, "vaduz-gewerbeweg").get_by_role("button")).to_have_text(["Edit", "Delete"])
+    # Her agency's list first; every agency's on asking, without their controls.
+    expect(row(page, "eschen-schwarze-strasse")).to_have_count(0)
+    main.get_by_label("Show agency").select_option("")
     expect(row(page, "eschen-schwarze-strasse")).to_be_visible()
     expect(row(page, "eschen-schwarze-strasse").get_by_role("button")).to_have_count(0)
     main.get_by_role("button", name="New station").click()
@@ -264,6 +269,8 @@ def test_an_agency_admin_sees_only_their_own_controls_and_the_servers_refusals(
 
     main = section(page, "Units")
     expect(row(page, "vaduz-p1").get_by_role("button")).to_have_text(["Edit", "Delete"])
+    main.get_by_label("Show agency").select_option("schaan-planken")
+    expect(row(page, "vaduz-p1")).to_have_count(0)
     expect(row(page, "schaan-p1").get_by_role("button")).to_have_count(0)
 
     main = section(page, "Call types")

@@ -48,8 +48,10 @@ const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 const agencyOptions = (agencies) => agencies.map((a) => [a.id, a.name]);
 const priorityOptions = () => PRIORITIES.map((p) => [String(p), `P${p}`]);
-const stationOptions = () => [["", "— none —"], ...S.stations.filter((s) => keeps(s.agency)).map((s) => [s.id, `${s.name} (${agencyName(s.agency)})`])];
-const unitOptions = () => [["", "— none —"], ...S.units.filter((u) => keeps(u.agency)).map((u) => [u.id, `${u.id}${u.name ? " · " + u.name : ""}`])];
+// A station's or a unit's option names its agency: the form offers only the chosen agency's.
+const mine = (agency) => (r) => keeps(r.agency) && (!agency || r.agency === agency);
+const stationOptions = (agency) => [["", "— none —"], ...S.stations.filter(mine(agency)).map((s) => [s.id, `${s.name} (${agencyName(s.agency)})`, s.agency])];
+const unitOptions = (agency) => [["", "— none —"], ...S.units.filter(mine(agency)).map((u) => [u.id, `${u.id}${u.name ? " · " + u.name : ""}`, u.agency])];
 
 const SLUG_HINT = "Lowercase letters, digits, - and _; it cannot be changed later.";
 
@@ -140,6 +142,7 @@ const SECTIONS = [
   },
   {
     key: "jurisdictions",
+    agencyOf: (r) => r.agency,
     title: "Jurisdictions",
     noun: "jurisdiction",
     intro: () => "The areas of the collective and the agency answering for each.",
@@ -207,6 +210,7 @@ const SECTIONS = [
   },
   {
     key: "stations",
+    agencyOf: (r) => r.agency,
     title: "Stations",
     noun: "station",
     intro: () => (isCollective() ? "Every agency's stations." : "Every agency's stations; you keep your own agency's."),
@@ -250,6 +254,7 @@ const SECTIONS = [
   },
   {
     key: "units",
+    agencyOf: (r) => r.agency,
     title: "Units",
     noun: "unit",
     intro: () => (isCollective() ? "Every agency's fleet." : "Every agency's fleet; you keep your own agency's units."),
@@ -290,7 +295,7 @@ const SECTIONS = [
             { name: "name", label: "Name", value: r.name },
             { name: "kind", label: "Kind", value: r.kind, required: true },
             { name: "capabilities", label: "Capabilities", value: r.capabilities.join(", "), required: true, hint: "Comma-separated." },
-            { name: "station", label: "Station", type: "select", value: r.station ?? "", options: stationOptions() },
+            { name: "station", label: "Station", type: "select", value: r.station ?? "", options: stationOptions(r.agency) },
           ],
           (v, r) => {
             const body = { name: v.name, kind: v.kind, capabilities: list(v.capabilities) };
@@ -392,6 +397,7 @@ const SECTIONS = [
   },
   {
     key: "users",
+    agencyOf: (r) => r.agency,
     title: "Users",
     noun: "user",
     intro: () => (isCollective() ? "Everyone who signs in to bluepool." : "Your agency's users: officers and agency admins."),
@@ -436,7 +442,7 @@ const SECTIONS = [
           (r) => [
             { name: "full_name", label: "Full name", value: r.full_name },
             { name: "role", label: "Role", type: "select", value: r.role, options: grantable().map((x) => [x, words(x)]) },
-            { name: "unit_id", label: "Unit (an officer's)", type: "select", value: r.unit_id ?? "", options: unitOptions() },
+            { name: "unit_id", label: "Unit (an officer's)", type: "select", value: r.unit_id ?? "", options: unitOptions(r.agency) },
           ],
           (v, r) => api(`/users/${enc(r.username)}`, { method: "PATCH", body: { full_name: v.full_name, role: v.role, unit_id: v.unit_id } }),
         ),
@@ -543,7 +549,11 @@ function control(f, prefix) {
   const common = { id, name: f.name, required: f.required || null, "aria-describedby": hint ? `${id}-hint` : null };
   let input;
   if (f.type === "select") {
-    input = h("select", common, f.options.map(([value, label]) => h("option", { value, selected: String(f.value ?? "") === value }, label)));
+    input = h(
+      "select",
+      common,
+      f.options.map(([value, label, agency]) => h("option", { value, selected: String(f.value ?? "") === value, dataset: agency ? { agency } : null }, label)),
+    );
   } else if (f.type === "file") {
     input = h("input", { ...common, type: "file", accept: f.accept });
   } else {
@@ -673,8 +683,22 @@ function openForm(sec, spec, record, opener) {
       submit.disabled = false;
     }
   });
+  const agency = form.elements.agency;
+  if (agency) {
+    agency.addEventListener("change", () => onlyAgency(form, agency.value));
+    onlyAgency(form, agency.value);
+  }
   fill($("#form-slot"), form);
   form.querySelector("input:not([disabled]), select:not([disabled])")?.focus();
+}
+
+/** Offer only ``agency``'s stations and units in ``form`` (a hidden choice is unselected). */
+function onlyAgency(form, agency) {
+  for (const option of form.querySelectorAll("option[data-agency]")) {
+    const other = option.dataset.agency !== agency;
+    option.hidden = option.disabled = other;
+    if (other && option.selected) option.parentElement.value = "";
+  }
 }
 
 /** Show the server's refusal as it words it; a conflict (409) offers to reload the records. */
@@ -694,6 +718,9 @@ async function reloadAfterConflict(sec, close) {
 // rendering ----------------------------------------------------------------------------
 
 let current = SECTIONS[0];
+// The agency each section's list shows ("": every agency); an agency admin starts with theirs.
+const shown = {};
+const shownAgency = (sec) => shown[sec.key] ?? (isCollective() ? "" : S.me.agency ?? "");
 
 function renderTabs() {
   fill(
@@ -719,6 +746,7 @@ function show(sec, focus) {
     $("#admin-main"),
     head,
     h("p", { class: "muted" }, sec.intro()),
+    sec.agencyOf ? agencyFilter(sec) : null,
     h("p", { id: "section-error", class: "form-error", role: "alert", hidden: true }),
     h("div", { id: "form-slot" }),
     h("div", { id: "view-slot" }),
@@ -728,11 +756,26 @@ function show(sec, focus) {
   if (focus) $("#section-h").focus();
 }
 
+function agencyFilter(sec) {
+  const select = h(
+    "select",
+    { id: "list-agency" },
+    h("option", { value: "" }, "All agencies"),
+    S.agencies.map((a) => h("option", { value: a.id, selected: a.id === shownAgency(sec) }, a.name)),
+  );
+  select.addEventListener("change", () => {
+    shown[sec.key] = select.value;
+    renderRows();
+  });
+  return h("div", { class: "list-filter" }, h("label", { for: "list-agency" }, "Show agency"), select);
+}
+
 const label = (a, r) => (typeof a.label === "function" ? a.label(r) : a.label);
 
 function renderRows() {
   const sec = current;
-  const rows = sec.rows();
+  const agency = sec.agencyOf ? shownAgency(sec) : "";
+  const rows = sec.rows().filter((r) => !agency || sec.agencyOf(r) === agency);
   $("#section-count").textContent = String(rows.length);
   const table = document.getElementById(`${sec.key}-table`);
   fill(table.tHead, h("tr", {}, sec.columns.map(([title, , cls]) => h("th", { scope: "col", class: cls }, title)), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions"))));
