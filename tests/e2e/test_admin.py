@@ -77,6 +77,44 @@ def test_each_role_lands_on_its_screen(open_page: Callable[..., Any]) -> None:
         page.close()
 
 
+DESTINATIONS = [
+    # role, ?next=, where the sign-in page sends them
+    ("dispatcher", None, "/"),
+    ("supervisor", None, "/"),
+    ("analyst", None, "/"),
+    ("officer", None, "/officer"),
+    ("agency_admin", None, "/admin"),
+    ("collective_admin", None, "/admin"),
+    ("collective_admin", "/?x=1", "/?x=1"),
+    ("collective_admin", "/admin#units", "/admin#units"),
+    ("agency_admin", "/", "/admin"),
+    ("agency_admin", "/incidents/7", "/admin"),
+    ("officer", "/officer?x=1", "/officer?x=1"),
+    ("officer", "/admin", "/officer"),
+    ("officer", "/administrator", "/officer"),
+    ("dispatcher", "/officer", "/"),
+    ("dispatcher", "/admin/", "/"),
+    ("dispatcher", "//evil.example/admin", "/"),
+    ("dispatcher", "/login?next=/admin", "/"),
+    ("nobody", None, "/"),
+]
+
+
+def test_each_role_has_its_destination(browser: Any, server: LiveServer) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    got = page.evaluate(
+        """async (cases) => {
+          const { destination } = await import("/static/js/screens.js");
+          return cases.map(([role, next]) => destination(role, next));
+        }""",
+        [[role, next_] for role, next_, _ in DESTINATIONS],
+    )
+    assert got == [landing for _, _, landing in DESTINATIONS]
+    context.close()
+
+
 def test_a_role_is_kept_to_its_screens(browser: Any, server: LiveServer) -> None:
     """A ``next`` the role may use is kept; another role's screen sends it to its own."""
     for username, next_, landing in (
@@ -161,6 +199,20 @@ def test_a_collective_admin_adds_a_station_a_unit_and_changes_a_plan(
     expect(error).to_contain_text("Station vaduz-aeulestrasse still has units: vaduz-p42")
     error.get_by_role("button", name="Reload").click()
     expect(error).to_be_hidden()
+
+    # Live: a station added elsewhere appears without a reload.
+    r = httpx.post(
+        f"{page.url.split('/admin')[0]}/api/v1/stations",
+        json={
+            "id": "vaduz-live",
+            "agency": "vaduz",
+            "name": "Vaduz Live",
+            "location": {"lat": 47.14, "lon": 9.52},
+        },
+        headers={"Authorization": f"Bearer {session_token(page)}"},
+    )
+    assert r.status_code == 201, r.text
+    expect(row(page, "vaduz-live")).to_contain_text("Vaduz Live")
 
 
 def test_a_collective_admin_uploads_a_jurisdiction_as_geojson(
