@@ -656,7 +656,7 @@ function openForm(sec, spec, record, opener) {
   );
   const close = () => {
     form.remove();
-    if (opener && opener.isConnected) opener.focus();
+    refocus(opener);
   };
   form.addEventListener("click", (e) => {
     const b = e.target.closest("[data-act]");
@@ -770,6 +770,14 @@ function agencyFilter(sec) {
   return h("div", { class: "list-filter" }, h("label", { for: "list-agency" }, "Show agency"), select);
 }
 
+/** Focus ``button``, or the button that took its place when the list was drawn again. */
+function refocus(button) {
+  if (!button) return;
+  const { act, id } = button.dataset;
+  const now = button.isConnected ? button : [...document.querySelectorAll("#admin-main button[data-act]")].find((b) => b.dataset.act === act && b.dataset.id === id);
+  (now ?? $("#section-h"))?.focus();
+}
+
 const label = (a, r) => (typeof a.label === "function" ? a.label(r) : a.label);
 
 function renderRows() {
@@ -778,6 +786,8 @@ function renderRows() {
   const rows = sec.rows().filter((r) => !agency || sec.agencyOf(r) === agency);
   $("#section-count").textContent = String(rows.length);
   const table = document.getElementById(`${sec.key}-table`);
+  // Drawn again under the keyboard (a live change): the focus stays on the same button.
+  const focused = table.contains(document.activeElement) ? document.activeElement : null;
   fill(table.tHead, h("tr", {}, sec.columns.map(([title, , cls]) => h("th", { scope: "col", class: cls }, title)), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions"))));
   fill(
     table.tBodies[0],
@@ -803,6 +813,7 @@ function renderRows() {
     }),
   );
   if (!rows.length) fill(table.tBodies[0], h("tr", {}, h("td", { colSpan: sec.columns.length + 1, class: "empty" }, `No ${sec.title.toLowerCase()} yet.`)));
+  if (focused && !focused.isConnected) refocus(focused);
 }
 
 async function onClick(e) {
@@ -822,7 +833,7 @@ async function onClick(e) {
       const slot = $("#view-slot");
       const closeButton = h("button", { type: "button", class: "btn btn-sm", dataset: { act: "close-view" } }, "Close");
       fill(slot, h("section", { class: "card admin-view", "aria-label": `${sec.noun} ${b.dataset.id}` }, await action.view(record), h("div", { class: "actions" }, closeButton)));
-      closeButton.addEventListener("click", () => (slot.replaceChildren(), b.focus()));
+      closeButton.addEventListener("click", () => (slot.replaceChildren(), refocus(b)));
       closeButton.focus();
       return;
     }
