@@ -746,7 +746,7 @@ function show(sec, focus) {
     $("#admin-main"),
     head,
     h("p", { class: "muted" }, sec.intro()),
-    sec.agencyOf ? agencyFilter(sec) : null,
+    sec.agencyOf && (isCollective() || sec.key !== "users") ? agencyFilter(sec) : null,
     h("p", { id: "section-error", class: "form-error", role: "alert", hidden: true }),
     h("div", { id: "form-slot" }),
     h("div", { id: "view-slot" }),
