@@ -1,5 +1,6 @@
-"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/audit`` (the audit log, for
-analysts and collective admins), ``/login``, and the API explorer ``/docs``.
+"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/admin`` (agency and collective
+admins), ``/audit`` (the audit log, for analysts and collective admins), ``/login``, and the
+API explorer ``/docs``.
 
 The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
 in ``sessionStorage`` and reads everything else from the public API and its event stream.
@@ -73,6 +74,13 @@ def audit(request: Request) -> HTMLResponse:
     state and a CSV download (the API decides who may read it)."""
     context = {**_context(request, "audit"), "audit_kinds": [k.value for k in Kind]}
     return templates.TemplateResponse(request, "audit.html", context)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    """The admin screens: agencies, jurisdictions, stations, units, call types, sharing
+    policies and users, kept through the API (which decides what each admin may change)."""
+    return templates.TemplateResponse(request, "admin.html", dict(_context(request, "admin")))
 
 
 @router.get("/login", response_class=HTMLResponse)
