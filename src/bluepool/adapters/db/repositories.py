@@ -1275,12 +1275,12 @@ class SqlAuditLog(_Base):
     after the commit the unit of work wakes the process's background chainer
     (``adapters.db.chainer``), which runs ``chain_waiting``: in short transactions of its
     own it takes the head row ``FOR UPDATE``, links the waiting entries in id order,
-    moves the head, commits, and repeats until none wait. One chainer at a time: the
-    chain never forks. Without a chainer the writer runs ``chain_waiting`` itself after
-    its commit, with ``SKIP LOCKED`` (a writer that finds the head taken leaves its
-    entries to the holder, who looks again after its own commit). An entry waits
-    unchained from its commit to the next chaining; ``settle`` chains them on demand (a
-    checkpoint does, first).
+    moves the head (one statement), commits, and repeats while a full batch was linked.
+    One chainer at a time: the chain never forks. Without a chainer the writer runs
+    ``chain_waiting`` itself after its commit, with ``SKIP LOCKED`` (a writer that finds
+    the head taken leaves its entries to the holder, who looks again after its own
+    commit). An entry waits unchained from its commit to the next chaining; ``settle``
+    chains them on demand (a checkpoint does, first).
     """
 
     def __init__(self, session: Session, sessions: sessionmaker[Session] | None = None) -> None:
@@ -1588,39 +1588,43 @@ def _audit_entry(r: AuditEntryRow) -> AuditEntry:
 
 #: How many waiting entries one chaining transaction links, at most.
 CHAIN_BATCH = 2000
-#: Link a batch in one statement: entry ``ids[i]`` gets seq ``first + i`` and its hashes.
+#: Link a batch and move the head in one statement: entry ``ids[i]`` gets seq
+#: ``first + i`` and its hashes, the head the last of them.
 _LINK_ALL = text(
-    "UPDATE audit_entries AS e SET seq = :first + l.i - 1, prev_hash = l.prev, hash = l.hash "
+    "WITH linked AS (UPDATE audit_entries AS e "
+    "SET seq = :first + l.i - 1, prev_hash = l.prev, hash = l.hash "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:prevs AS varchar[]), CAST(:hashes AS varchar[])) "
-    "WITH ORDINALITY AS l(id, prev, hash, i) WHERE e.id = l.id"
+    "WITH ORDINALITY AS l(id, prev, hash, i) WHERE e.id = l.id) "
+    "UPDATE audit_head SET seq = :last, hash = :head WHERE id = 1"
 ).bindparams(
     bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
     bindparam("first", type_=BigInteger),
     bindparam("prevs", type_=postgresql.ARRAY(String)),
     bindparam("hashes", type_=postgresql.ARRAY(String)),
+    bindparam("last", type_=BigInteger),
+    bindparam("head", type_=String),
 )
 
 
 _HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
-_HEAD_LOCKED = _HEAD.with_for_update()
-_HEAD_SKIP_LOCKED = _HEAD.with_for_update(skip_locked=True)
-_ANY_WAITING = select(AuditEntryRow.id).where(AuditEntryRow.seq.is_(None)).limit(1)
+#: The head, locked, only when an entry waits (one round trip for both): the lock is not
+#: taken for nothing, nor waited for behind another chainer, when nothing waits.
+_HEAD_IF_WAITING = _HEAD.where(select(AuditEntryRow.id).where(AuditEntryRow.seq.is_(None)).exists())
+_HEAD_LOCKED = _HEAD_IF_WAITING.with_for_update()
+_HEAD_SKIP_LOCKED = _HEAD_IF_WAITING.with_for_update(skip_locked=True)
 _WAITING = (
     select(AuditEntryRow.id, AuditEntryRow.body)
     .where(AuditEntryRow.seq.is_(None))
     .order_by(AuditEntryRow.id)
     .limit(bindparam("batch"))
 )
-_MOVE_HEAD = (
-    update(AuditHeadRow)
-    .where(AuditHeadRow.id == 1)
-    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
-)
 
 
 def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = False) -> int:
     """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
-    transaction, until none wait; return how many.
+    transaction; return how many. After a batch shorter than ``CHAIN_BATCH``, ``wait=True``
+    stops (what committed after its read woke the chainer, whose next round takes it);
+    ``wait=False`` looks again until none wait.
 
     ``wait=False`` (a writer that chains after its own commit) gives up when another
     chainer holds the head (``SKIP LOCKED``: the holder looks again after its commit);
@@ -1632,26 +1636,34 @@ def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = Fals
     with engine.connect() as conn:
         while True:
             with conn.begin():
-                if conn.execute(_ANY_WAITING).first() is None:
-                    return total  # nothing to do: no need to lock the head
                 head = conn.execute(head_query).first()
                 if head is None:
-                    return total  # the holder looks again after its commit
+                    # nothing waits, or (skipping) the holder looks again after its commit
+                    return total
                 waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
                 if not waiting:
                     return total
-                first = seq = int(head.seq) + 1
+                first = int(head.seq) + 1
                 hash = str(head.hash)
                 ids, hashes = [], [hash]
                 for id, body in waiting:
                     hash = digest(hash, body)
                     ids.append(id)
                     hashes.append(hash)
-                # one statement for the batch (arrays unnested), not one per entry
+                # one statement for the batch (arrays unnested) and the head
                 conn.execute(
                     _LINK_ALL,
-                    {"ids": ids, "first": first, "prevs": hashes[:-1], "hashes": hashes[1:]},
+                    {
+                        "ids": ids,
+                        "first": first,
+                        "prevs": hashes[:-1],
+                        "hashes": hashes[1:],
+                        "last": first + len(ids) - 1,
+                        "head": hash,
+                    },
                 )
-                seq = first + len(ids) - 1
-                conn.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": hash})
             total += len(waiting)
+            if wait and len(waiting) < CHAIN_BATCH:
+                # all that had committed: what commits later wakes the chainer again (a
+                # writer that skipped the lock has no one else to look for it: go on)
+                return total
