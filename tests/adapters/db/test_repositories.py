@@ -362,6 +362,23 @@ def test_incident_round_trip_with_assignments_and_timeline(uows: UowFactory) -> 
     assert final.version == 3
 
 
+def test_an_incident_without_assignments_or_timeline_reads_back(uows: UowFactory) -> None:
+    """An incident is read with its child rows in one statement; without any it still is."""
+    bare = replace(an_incident(), timeline=[])
+    add(uows, incidents=(bare,))
+    with uows() as uow:
+        assert uow.incidents.get(bare.id) == bare
+        assert uow.incidents.get(IncidentId("I-none")) is None
+
+
+def test_the_lock_on_a_units_agency_names_the_agency(uows: UowFactory) -> None:
+    unit = a_unit(agency_id=A2)
+    add(uows, unit)
+    with uows() as uow:
+        assert uow.lock_agency_of(unit.id) == A2
+        assert uow.lock_agency_of(UnitId("P-none")) is None
+
+
 def test_a_cleared_unit_can_take_another_incident(uows: UowFactory) -> None:
     unit = a_unit()
     first, second = an_incident(), an_incident()

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Self
+from typing import Self, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.chainer import AuditChainer
-from bluepool.adapters.db.tables import AgencyRow
+from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.shared.events import Event
@@ -19,6 +19,7 @@ from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     StationId,
+    UnitId,
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -38,6 +39,14 @@ from bluepool.services.ports import (
 )
 
 log = logging.getLogger(__name__)
+
+_AGENCIES, _UNITS = cast("Table", AgencyRow.__table__), cast("Table", UnitRow.__table__)
+_LOCK_AGENCY_OF = (
+    select(_AGENCIES.c.id)
+    .join_from(_AGENCIES, _UNITS, _UNITS.c.agency_id == _AGENCIES.c.id)
+    .where(_UNITS.c.id == bindparam("unit_id"))
+    .with_for_update(of=_AGENCIES)
+)
 
 
 class SqlUnitOfWork:
@@ -117,17 +126,17 @@ class SqlUnitOfWork:
         finally:
             session.close()
 
-    def lock_agency(self, agency_id: AgencyId) -> None:
-        """Hold the agency's row until commit (SELECT ... FOR UPDATE).
+    def lock_agency_of(self, unit_id: UnitId) -> AgencyId | None:
+        """Hold the unit's agency's row until commit (SELECT ... FOR UPDATE OF agencies),
+        found and locked in one statement; None: no such unit.
 
         Decisions over an agency's whole fleet (its home reserve) read many units but write
         one; without the lock, two transactions could each lend a different unit and
         together break the reserve (write skew). SQLite needs nothing: its write
         transactions already run one at a time.
         """
-        self.session.execute(
-            select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update()
-        )
+        found = self.session.execute(_LOCK_AGENCY_OF, {"unit_id": unit_id}).scalar()
+        return AgencyId(found) if found is not None else None
 
     def raise_event(self, event: Event) -> None:
         self._events.append(event)
