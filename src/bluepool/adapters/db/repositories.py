@@ -909,23 +909,43 @@ _ADD_CHANGE = insert(cast("Table", ChangeLogRow.__table__))
 
 
 class SqlChangeLog(_Base):
+    """The change log. A line added is held until the transaction needs it: before a read
+    (``find``) and at the latest at commit (the unit of work calls ``flush``), so on
+    PostgreSQL the unit of work writes a commit's lines with its outbox rows in one
+    statement (``SqlOutbox.add_all``)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.waiting: list[ChangeRecord] = []
+
     def add(self, record: ChangeRecord) -> None:
-        self._execute(
-            _ADD_CHANGE,
+        self.waiting.append(record)
+
+    def take(self) -> list[ChangeRecord]:
+        """The lines not yet written, handed to whoever writes them (or drops them)."""
+        waiting, self.waiting = self.waiting, []
+        return waiting
+
+    def flush(self) -> None:
+        rows = [
             {
-                "at": record.at,
-                "actor": record.actor,
-                "action": record.action,
-                "entity": record.entity,
-                "entity_id": record.entity_id,
-                "data": record.data,
-            },
-        )
+                "at": r.at,
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "data": r.data,
+            }
+            for r in self.take()
+        ]
+        if rows:
+            self._execute(_ADD_CHANGE, rows if len(rows) > 1 else rows[0])
 
     def find(
         self, entity: str | None, entity_id: str | None, page: Page
     ) -> tuple[list[ChangeRecord], int]:
         """Return one page of records, newest first, and the total count."""
+        self.flush()
         conditions: list[ColumnElement[bool]] = []
         if entity is not None:
             conditions.append(ChangeLogRow.entity == entity)
@@ -986,6 +1006,37 @@ def _is_json(value: Any) -> bool:
     return True
 
 
+def _utc_text(value: datetime | None) -> str | None:
+    """A timestamp for a JSON document PostgreSQL reads as ``timestamptz`` (naive refused,
+    as ``UTCDateTime`` refuses it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"refusing to store naive datetime {value.isoformat()}")
+    return value.isoformat()
+
+
+#: PostgreSQL: a commit's change-log lines and outbox rows in one statement (a
+#: data-modifying CTE), each set as one JSON document of rows, inserted in their order.
+_PG_CHANGES_AND_MESSAGES = text(
+    "WITH lines AS (INSERT INTO change_log (at, actor, action, entity, entity_id, data) "
+    "SELECT c.at, c.actor, c.action, c.entity, c.entity_id, c.data "
+    "FROM ROWS FROM (jsonb_to_recordset(CAST(:changes AS jsonb)) "
+    "AS (at timestamptz, actor text, action text, entity text, entity_id text, data jsonb)) "
+    "WITH ORDINALITY AS c(at, actor, action, entity, entity_id, data, n) ORDER BY c.n) "
+    "INSERT INTO outbox (type, payload, created_at, published_at) "
+    "SELECT m.type, m.payload, m.created_at, m.published_at "
+    "FROM ROWS FROM (jsonb_to_recordset(CAST(:messages AS jsonb)) "
+    "AS (type text, payload jsonb, created_at timestamptz, published_at timestamptz)) "
+    "WITH ORDINALITY AS m(type, payload, created_at, published_at, n) ORDER BY m.n"
+)
+
+
+def _not_json(message: OutboxMessage, cause: Exception) -> TypeError:
+    # A bug in whoever built the event, so name the event.
+    return TypeError(f"outbox message {message.type!r}: the payload is not JSON ({cause})")
+
+
 class SqlOutbox(_Base):
     """Events in the ``outbox`` table, written in the transaction of their change.
 
@@ -996,11 +1047,28 @@ class SqlOutbox(_Base):
     so a late message is published late, never skipped.
     """
 
+    def __init__(self, session: Session, changes: SqlChangeLog | None = None) -> None:
+        super().__init__(session)
+        #: The change log of the same transaction: on PostgreSQL its waiting lines are
+        #: written with the messages, in the same statement.
+        self.changes = changes
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
     def add(self, message: OutboxMessage) -> None:
         self.add_all((message,))
 
     def add_all(self, messages: Sequence[OutboxMessage]) -> None:
-        """One INSERT (an executemany for several: one round trip on PostgreSQL)."""
+        """One INSERT (an executemany for several: one round trip on PostgreSQL), with the
+        change log's waiting lines on PostgreSQL."""
+        changes = self.changes if self._postgres else None
+        lines = changes.take() if changes is not None else []
+        if changes is not None and lines:
+            try:
+                self._add_with_lines(messages, lines)
+            except Exception:
+                changes.waiting[:0] = lines  # not written: still waiting
+                raise
+            return
         values = [
             {
                 "type": m.type,
@@ -1019,9 +1087,37 @@ class SqlOutbox(_Base):
             if not isinstance(cause, TypeError):
                 raise
             refused = next((m for m in messages if not _is_json(m.payload)), messages[0])
-            raise TypeError(
-                f"outbox message {refused.type!r}: the payload is not JSON ({cause})"
-            ) from cause
+            raise _not_json(refused, cause) from cause
+
+    def _add_with_lines(self, messages: Sequence[OutboxMessage], lines: list[ChangeRecord]) -> None:
+        changes = [
+            {
+                "at": _utc_text(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "data": r.data,
+            }
+            for r in lines
+        ]
+        rows = [
+            {
+                "type": m.type,
+                "payload": m.payload,
+                "created_at": _utc_text(m.created_at),
+                "published_at": _utc_text(m.published_at),
+            }
+            for m in messages
+        ]
+        try:
+            params = {"changes": json.dumps(changes), "messages": json.dumps(rows)}
+        except TypeError as exc:
+            refused = next((m for m in messages if not _is_json(m.payload)), None)
+            if refused is None:
+                raise TypeError(f"a change-log line is not JSON ({exc})") from exc
+            raise _not_json(refused, exc) from exc
+        self._execute(_PG_CHANGES_AND_MESSAGES, params)
 
     def pending(self, limit: int) -> list[OutboxMessage]:
         rows = self._rows(

@@ -67,6 +67,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     incidents: IncidentRepository
     changes: ChangeLog
+    _changes: repos.SqlChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
     sessions: SessionRepository
@@ -110,9 +111,9 @@ class SqlUnitOfWork:
         self.users = repos.user_repository(session)
         self.units = repos.SqlUnitRepository(session)
         self.incidents = self._incidents = repos.SqlIncidentRepository(session)
-        self.changes = repos.SqlChangeLog(session)
+        self.changes = self._changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
-        self.outbox = repos.SqlOutbox(session)
+        self.outbox = repos.SqlOutbox(session, self._changes)
         self.sessions = repos.SqlSessions(session)
         self.stream_tickets = repos.SqlStreamTickets(session)
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
@@ -147,6 +148,7 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
+        self._changes.flush()  # the lines no outbox row took with it
         # Last: on SQLite the audit entries are chained here (the head held to the commit)
         waiting = self._audit.flush()
         try:
@@ -166,6 +168,7 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
+        self._changes.take()
         self._audit.reset()
         self._incidents.forget()
         self.session.rollback()
