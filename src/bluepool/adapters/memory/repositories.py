@@ -492,6 +492,10 @@ class MemoryOutbox:
             ) from exc
         self.added.append(replace(message, payload=payload))
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            self.add(message)
+
     def pending(self, limit: int) -> list[OutboxMessage]:
         # Under the lock rather than over a copy: the backlog may be long, the page short.
         with self.store.lock:
