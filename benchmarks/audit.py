@@ -9,7 +9,10 @@ one thread each, each with its own chainer (as 8 API workers would be; the chain
 turns on the head row). Baseline, same run, same database: the same writers inserting the
 same rows into a table of the same shape, without the chain. Also reported: how many
 entries still waited for their link when the writers stopped, and how long the chainers
-took to link them ("drain").
+took to link them ("drain"). The threads take turns with their baseline (``--slices``
+turns of ``seconds / slices`` each, so both see the same load on a shared machine), and
+the CPU each used per entry is reported too: this process's (writers and chainer) and,
+when /proc shows them, the database backends'.
 
 Verify: ``domain.audit.chain.verify`` over 1,000,000 chained entries held in memory;
 baseline, same run: only recomputing each entry's sha256 over prev_hash + body. Then
@@ -18,7 +21,7 @@ baseline, same run: only recomputing each entry's sha256 over prev_hash + body. 
 read through a psycopg server-side cursor (the previous reading), and the bare COPY.
 
     python benchmarks/audit.py [--entries 1000000] [--seconds 5] [--db-entries 1000000]
-                               [--no-processes] [--postgres URL]
+                               [--slices 5] [--no-processes] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Engine,
     MetaData,
     String,
     Table,
@@ -83,9 +87,9 @@ plain = Table(
 )
 
 
-def run_writers(write: Callable[[int, int], int], seconds: float) -> float:
+def run_writers(write: Callable[[int, int], int], seconds: float) -> tuple[int, float]:
     """Run ``WRITERS`` threads calling ``write(writer, i)`` (returns entries written) for
-    ``seconds``; return entries per second."""
+    ``seconds``; return the entries written and the seconds it took."""
     stop = time.perf_counter() + seconds
     counts = [0] * WRITERS
     errors: list[BaseException] = []
@@ -111,7 +115,73 @@ def run_writers(write: Callable[[int, int], int], seconds: float) -> float:
     elapsed = time.perf_counter() - t0
     if errors:
         raise errors[0]
-    return sum(counts) / elapsed
+    return sum(counts), elapsed
+
+
+def backend_cpu_s(engine: Engine) -> float | None:
+    """CPU seconds the PostgreSQL backends of ``engine``'s database have used (from
+    /proc: None when PostgreSQL runs elsewhere)."""
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        total = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass
+class Tally:
+    """Entries, seconds writing, and CPU seconds (this process: writers and chainer; the
+    database's backends) summed over the slices of one way of writing."""
+
+    entries: int = 0
+    seconds: float = 0.0
+    cpu_s: float = 0.0
+    db_cpu_s: float | None = 0.0
+    waiting: int = 0
+    drain_s: float = 0.0
+
+    def rate(self) -> float:
+        return self.entries / self.seconds
+
+    def us(self, cpu: float | None) -> float:
+        return -1.0 if cpu is None else cpu / self.entries * 1e6
+
+
+def interleaved(writers: Writers, per_tx: int, seconds: float, slices: int) -> tuple[Tally, Tally]:
+    """The plain baseline and the chained writers in turn, ``slices`` times each for
+    ``seconds / slices``: on a shared machine whose load shifts by the second, both see
+    the same load, and their ratio means something. CPU is counted over the slices only:
+    after each chained slice the chainer links what still waits ("drain"), outside the
+    count (one round a slice; polling for the end of the drain would cost more)."""
+    plain_t, chained_t = Tally(), Tally()
+    for _ in range(slices):
+        for tally, write in (
+            (plain_t, writers.plain(per_tx)),
+            (chained_t, writers.chained(per_tx)),
+        ):
+            db0, cpu0 = backend_cpu_s(writers.engine), time.process_time()
+            n, elapsed = run_writers(write, seconds / slices)
+            cpu1, db1 = time.process_time(), backend_cpu_s(writers.engine)
+            tally.entries += n
+            tally.seconds += elapsed
+            tally.cpu_s += cpu1 - cpu0
+            if db0 is None or db1 is None or tally.db_cpu_s is None:
+                tally.db_cpu_s = None
+            else:
+                tally.db_cpu_s += db1 - db0
+            if tally is chained_t:
+                drain_s, waiting = drain(writers.sessions)
+                tally.drain_s = max(tally.drain_s, drain_s)
+                tally.waiting = max(tally.waiting, waiting)
+    return plain_t, chained_t
 
 
 class Writers:
@@ -206,15 +276,21 @@ def run_processes(url: str, mode: str, per_tx: int, seconds: float) -> float:
     return total / seconds
 
 
-def appends(url: str, seconds: float, processes: bool) -> dict[str, float]:
+def appends(url: str, seconds: float, processes: bool, slices: int) -> dict[str, float]:
     upgrade(url)
     writers = Writers(url, pool=WRITERS + 2)
     plain.create(writers.engine)
     out: dict[str, float] = {}
+    run_writers(writers.plain(1), 0.5)  # connections open, caches warm
+    run_writers(writers.chained(1), 0.5)
+    drain(writers.sessions)
     for per in (1, 10):
-        out[f"plain_{per}"] = run_writers(writers.plain(per), seconds)
-        out[f"chained_{per}"] = run_writers(writers.chained(per), seconds)
-        out[f"drain_{per}_s"], out[f"waiting_{per}"] = drain(writers.sessions)
+        plain_t, chained_t = interleaved(writers, per, seconds, slices)
+        out[f"plain_{per}"], out[f"chained_{per}"] = plain_t.rate(), chained_t.rate()
+        out[f"drain_{per}_s"], out[f"waiting_{per}"] = chained_t.drain_s, chained_t.waiting
+        for name, tally in (("plain", plain_t), ("chained", chained_t)):
+            out[f"{name}_{per}_cpu_us"] = tally.us(tally.cpu_s)
+            out[f"{name}_{per}_db_cpu_us"] = tally.us(tally.db_cpu_s)
     if processes:
         out["proc_plain_1"] = run_processes(url, "plain", 1, seconds)
         out["proc_chained_1"] = run_processes(url, "chained", 1, seconds)
@@ -351,6 +427,9 @@ def main() -> None:
     ap.add_argument("--db-entries", type=int, default=1_000_000)
     ap.add_argument("--no-processes", action="store_true", help="skip the writer processes")
     ap.add_argument(
+        "--slices", type=int, default=5, help="turns of plain and chained per figure (threads)"
+    )
+    ap.add_argument(
         "--postgres",
         default=os.environ.get(
             "BLUEPOOL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -361,10 +440,13 @@ def main() -> None:
 
     url, name = postgres_database(args.postgres)
     try:
-        rates = appends(url, args.seconds, not args.no_processes)
+        rates = appends(url, args.seconds, not args.no_processes, args.slices)
     finally:
         drop(args.postgres, name)
-    print(f"appends, {WRITERS} concurrent writers on PostgreSQL, {args.seconds:g} s each")
+    print(
+        f"appends, {WRITERS} concurrent writers on PostgreSQL, {args.seconds:g} s each "
+        f"(threads: in {args.slices} turns with the baseline)"
+    )
     print(
         f"{'writers':<22}{'entries/tx':>11}{'chained/s':>11}{'plain/s':>10}{'ratio':>7}"
         f"{'waiting':>9}{'drain s':>9}"
@@ -378,6 +460,18 @@ def main() -> None:
             f"{label:<22}{per:>11}{c:>11.0f}{p:>10.0f}{c / p:>7.2f}"
             f"{rates[f'{pre}waiting_{per}']:>9.0f}{rates[f'{pre}drain_{per}_s']:>9.3f}"
         )
+    print(
+        f"\nCPU per entry, threads (µs; {args.slices} turns each; the process: writers and "
+        "chainer; the database's backends, -1 when not readable)"
+    )
+    print(
+        f"{'entries/tx':>10}{'chained':>9}{'plain':>7}{'ratio':>7}"
+        f"{'db chained':>12}{'db plain':>10}"
+    )
+    for per in (1, 10):
+        cc, pc = rates[f"chained_{per}_cpu_us"], rates[f"plain_{per}_cpu_us"]
+        cd, pd = rates[f"chained_{per}_db_cpu_us"], rates[f"plain_{per}_db_cpu_us"]
+        print(f"{per:>10}{cc:>9.0f}{pc:>7.0f}{cc / pc:>7.2f}{cd:>12.0f}{pd:>10.0f}")
     result.update({k: round(v, 3) for k, v in rates.items()})
 
     times = verification(args.entries)

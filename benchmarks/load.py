@@ -426,6 +426,8 @@ def statements_per_op(url: str) -> dict[str, int]:
     seen: list[str] = []
     event.listen(rt.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
     ctx = rt.context
+    if isinstance(ctx.standing, bootstrap.CachedStanding):
+        ctx.standing.ttl = 3600  # counts with the caches warm, however slow the machine
     user = users.signed_in(ctx, "dispatcher")
     assert user is not None
     counts: dict[str, int] = {}
@@ -440,7 +442,9 @@ def statements_per_op(url: str) -> dict[str, int]:
             seen.clear()
             incidents.assign(ctx, user, inc.id, rec.candidates[0].unit_id)
             counts["assign"] = len(seen)
+            seen.clear()
             incidents.close_incident(ctx, user, inc.id)
+            counts["close"] = len(seen)
     finally:
         rt.engine.dispose()
     return counts
@@ -614,7 +618,7 @@ def main() -> None:
     print(
         "SQL statements per dispatch op (service layer, caches warm): "
         + ", ".join(f"{k} {v}" for k, v in statements.items())
-        + f"; total {sum(statements.values())}"
+        + f"; the operation {sum(v for k, v in statements.items() if k != 'close')}"
         + " (before issue 10 item 11, PostgreSQL: 6 + 8 + 19 = 33)"
     )
     best = max(runs, key=lambda r: r["dispatch_ops_per_s"])

@@ -1,6 +1,6 @@
 """Names are text, never markup: records whose names and notes are HTML that would run
-script are shown on the console and the officer view as the characters they are, nothing
-executes, and the pages run without a single content-security-policy violation.
+script are shown on the console, the officer view and the audit log as the characters they
+are, nothing executes, and the pages run without a single content-security-policy violation.
 
 Every name that reaches the two pages is made hostile through the public API: an agency, a
 jurisdiction, a station, a call type, a unit, the users' full names and an incident's
@@ -10,6 +10,7 @@ from ``innerHTML``) and a ``<script>`` breaking out of an attribute.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -160,7 +161,7 @@ def open_watched(browser: Any, server: LiveServer) -> Iterator[Callable[..., Any
     contexts: list[Any] = []
     problems: list[str] = []
 
-    def open_(username: str, viewport: dict[str, int]) -> Any:
+    def open_(username: str, viewport: dict[str, int], password: str = PASSWORD) -> Any:
         context = browser.new_context(viewport=viewport)
         context.set_default_timeout(8000)
         context.add_init_script(WATCH)
@@ -175,7 +176,7 @@ def open_watched(browser: Any, server: LiveServer) -> Iterator[Callable[..., Any
                 else None
             ),
         )
-        sign_in(page, server.url, username, PASSWORD)
+        sign_in(page, server.url, username, password)
         return page
 
     yield open_
@@ -238,6 +239,42 @@ def test_the_officer_view_shows_hostile_names_as_text(
     expect(body).to_contain_text(DESCRIPTION)
     expect(body).to_contain_text(JURISDICTION)
     expect(page.locator(".jur-label", has_text="Place")).to_have_text(JURISDICTION)
+    assert_nothing_ran(page)
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+
+def test_the_audit_log_shows_hostile_names_as_text(
+    open_watched: Callable[..., Any], hostile_records: dict[str, str], server: LiveServer
+) -> None:
+    typed = "<img src=x onerror=\"window.__pwned='typed'\">"  # a failed sign-in's name
+    httpx.post(f"{server.url}/api/v1/auth/token", data={"username": typed, "password": "x"})
+    page = open_watched("analyst", DESK, "analyst")
+    page.goto(f"{server.url}/audit?kind=sign_in_failed")
+    page.wait_for_selector("body[data-ready=true]")
+    row = page.locator("#entries-body tr", has_text="window.__pwned").first
+    expect(row.locator("td").nth(4)).to_have_text(typed)
+    row.locator("button.seq").click()
+    expect(page.locator("#entry-fields")).to_contain_text(typed)
+    assert json.loads(page.locator("#entry-body").inner_text())["actor"] == typed
+
+    # The hostile agency's record, as its change entry carries it.
+    page.goto(f"{server.url}/audit?subject=agency%2Fhostile")
+    page.wait_for_selector("body[data-ready=true]")
+    page.locator("#entries-body button.seq").first.click()
+    expect(page.locator("#entry-detail")).to_be_visible()
+    assert AGENCY in strings(json.loads(page.locator("#entry-body").inner_text()))
+    expect(page.locator('#f-agency option[value="hostile"]')).to_have_text(AGENCY)
     assert_nothing_ran(page)
 
 

@@ -105,6 +105,7 @@ def test_a_refused_write_is_an_entry_naming_the_use_case_and_the_rule() -> None:
 
 READS = {
     "list_entries",
+    "export_entries",
     "verify_log",
     "latest_checkpoint",
     "list_users",
@@ -214,6 +215,18 @@ def test_the_log_lists_newest_first_with_filters() -> None:
     assert log.list_entries(ctx, ANN, AuditFilter(until=failed.items[0].at), Page()).total == (
         page.total - 1
     )
+
+
+def test_an_export_streams_what_the_list_finds_and_is_refused_before_it_reads() -> None:
+    ctx = audited()
+    incidents.create_incident(ctx, DORA, "theft", HERE)
+    users.authenticate(ctx, "olaf", "wrong")
+    where = AuditFilter(actor="dora")
+    listed = log.list_entries(ctx, ANN, where, Page(limit=1000)).items
+    assert listed
+    assert tuple(log.export_entries(ctx, COLE, where)) == listed
+    with pytest.raises(Forbidden):
+        log.export_entries(ctx, DORA, where)  # at the call, not at the first row
 
 
 def test_verify_finds_an_edited_entry_in_the_store() -> None:

@@ -340,6 +340,11 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: audit_log.list_entries(c, u, AuditFilter(), Page()),
         AUDIT_READERS,
     ),
+    (
+        audit_log.export_entries,
+        lambda c, u: list(audit_log.export_entries(c, u, AuditFilter())),
+        AUDIT_READERS,
+    ),
     (audit_log.verify_log, lambda c, u: audit_log.verify_log(c, u), AUDIT_READERS),
     (audit_log.latest_checkpoint, lambda c, u: audit_log.latest_checkpoint(c, u), AUDIT_READERS),
     (audit_log.make_checkpoint, lambda c, u: audit_log.make_checkpoint(c, u), COLLECTIVE_ADMIN),

@@ -19,6 +19,7 @@ from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
     Forbidden,
+    NotFound,
     PolicyForbids,
     UnitUnavailable,
 )
@@ -138,6 +139,13 @@ def test_assign_commits_unit_and_incident_together(ctx: Context, store: MemorySt
     assert incident is not None
     assert unit.incident_id == incident.id
     assert incident.active_units() == ["a-1"]
+
+
+def test_assigning_an_unknown_unit_is_not_found(ctx: Context) -> None:
+    inc = incidents.create_incident(ctx, DISPATCHER, "theft", HERE)
+    with pytest.raises(NotFound, match="no unit a-404") as refused:
+        incidents.assign(ctx, DISPATCHER, inc.id, "a-404")
+    assert refused.value.code == "unit_not_found"
 
 
 def test_assigning_a_busy_unit_changes_nothing(

@@ -1,9 +1,18 @@
-"""GET /api/v1/audit and its checkpoints over HTTP, on SQLite and PostgreSQL."""
+"""GET /api/v1/audit, its CSV export and its checkpoints over HTTP, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
+from bluepool.bootstrap import Runtime
+from bluepool.domain.access.events import SignInFailed
+from bluepool.web.schemas.audit import CSV_CHUNK, CSV_FIELDS
 from tests.web.conftest import login
 
 
@@ -58,7 +67,11 @@ def test_only_analysts_and_collective_admins_read_the_audit_log(client: TestClie
         headers = login(client, who)
         assert client.get("/api/v1/audit", headers=headers).status_code == 403, who
         assert client.post("/api/v1/audit/verify", headers=headers).status_code == 403, who
+        refused = client.get("/api/v1/audit.csv", headers=headers)
+        assert refused.status_code == 403, who
+        assert refused.json()["code"] == "forbidden"
     assert client.get("/api/v1/audit").status_code == 401
+    assert client.get("/api/v1/audit.csv").status_code == 401
     analyst = login(client, "analyst")
     assert client.post("/api/v1/audit/checkpoint", headers=analyst).status_code == 403
 
@@ -83,3 +96,54 @@ def test_a_checkpoint_is_made_exported_and_verified_against(client: TestClient) 
     plain = client.post("/api/v1/audit/verify", headers=admin).json()
     assert plain["findings"] == []
     assert plain["checkpoint"]["seq"] == checkpoint["seq"]
+
+
+def rows(csv_text: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(csv_text))
+    assert tuple(reader.fieldnames or ()) == CSV_FIELDS
+    return list(reader)
+
+
+def failed_sign_ins(runtime: Runtime, count: int) -> None:
+    """``count`` failed sign-ins, written at once (the sign-in throttle would stop a loop)."""
+    now = runtime.context.clock.now()
+    with runtime.context.uow() as uow:
+        for n in range(count):
+            uow.raise_event(SignInFailed(now + timedelta(milliseconds=n), f"nobody-{n}"))
+        uow.commit()
+
+
+def test_the_csv_holds_every_entry_the_same_filters_find_newest_first(
+    client: TestClient, runtime: Runtime
+) -> None:
+    failed_sign_ins(runtime, CSV_CHUNK + 3)  # more than one chunk of rows
+    analyst = login(client, "analyst")
+    where = {"kind": "sign_in_failed"}
+    r = client.get("/api/v1/audit.csv", params=where, headers=analyst)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].startswith("attachment;")
+    exported = rows(r.text)
+    listed = client.get("/api/v1/audit", params={**where, "limit": 1000}, headers=analyst).json()[
+        "items"
+    ]
+    assert len(exported) == len(listed) == CSV_CHUNK + 3
+    assert [(e["seq"], e["hash"], e["prev_hash"], e["body"]) for e in exported] == [
+        (str(e["seq"]), e["hash"], e["prev_hash"], e["body"]) for e in listed
+    ]
+    assert exported[0]["actor"] == f"nobody-{CSV_CHUNK + 2}"
+    assert {e["kind"] for e in exported} == {"sign_in_failed"}
+    none = client.get("/api/v1/audit.csv", params={"actor": "no-such-user"}, headers=analyst)
+    assert rows(none.text) == []
+    bad = client.get("/api/v1/audit.csv", params={"since": "yesterday"}, headers=analyst)
+    assert bad.status_code == 422
+
+
+def test_a_typed_name_that_looks_like_a_formula_is_text_in_the_csv(client: TestClient) -> None:
+    typed = '=HYPERLINK("http://x.example","open")'
+    client.post("/api/v1/auth/token", data={"username": typed, "password": "x"})
+    admin = login(client, "admin")
+    r = client.get("/api/v1/audit.csv", params={"kind": "sign_in_failed"}, headers=admin)
+    (row,) = rows(r.text)
+    assert row["actor"] == "'" + typed
+    assert json.loads(row["body"])["actor"] == typed  # the record itself is unchanged

@@ -16,8 +16,13 @@ def found(repo: Repository[Any, T], key: str, what: str) -> T:
     """Return the item under ``key``, or raise NotFound ("no unit P-9", code unit_not_found)."""
     item = repo.get(key)
     if item is None:
-        raise NotFound(f"no {what} {key}", code=f"{what.replace(' ', '_')}_not_found")
+        raise not_found(what, key)
     return item
+
+
+def not_found(what: str, key: str) -> NotFound:
+    """The error for a missing ``what`` ("no unit P-9", code unit_not_found)."""
+    return NotFound(f"no {what} {key}", code=f"{what.replace(' ', '_')}_not_found")
 
 
 def agency_exists(uow: UnitOfWork, agency_id: str) -> None:

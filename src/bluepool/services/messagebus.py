@@ -83,9 +83,9 @@ def before_commit(uow: UnitOfWork, bus: MessageBus | None, events: Sequence[Even
     transaction (an unpublished one, a sign-in say, is only for the audit log)."""
     if bus is not None:
         bus.handle_within(uow, events)
-    for event in events:
-        if event.published:
-            uow.outbox.add(outbox_message(event))
+    messages = [outbox_message(event) for event in events if event.published]
+    if messages:
+        uow.outbox.add_all(messages)
 
 
 def outbox_message(event: Event) -> OutboxMessage:

@@ -141,6 +141,10 @@ class Outbox(Protocol):
         """Write ``message`` in the current transaction."""
         ...
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        """Write ``messages`` in the current transaction, in this order (in one go)."""
+        ...
+
     def pending(self, limit: int) -> list[OutboxMessage]:
         """Return up to ``limit`` messages not yet published, oldest first."""
         ...
@@ -188,6 +192,11 @@ class AuditLog(Protocol):
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
         """Return one page of matching entries, newest first, and the total count (one
         still waiting to be chained has seq 0 and no hashes)."""
+        ...
+
+    def matching(self, where: AuditFilter) -> Iterator[AuditEntry]:
+        """Every matching entry, newest first, streamed (for an export): the same filter
+        and order as ``find``, without the count and the page."""
         ...
 
     def entries(self) -> Iterator[AuditEntry]:
@@ -322,8 +331,9 @@ class UnitOfWork(Protocol):
         (``services.messagebus``); if the transaction fails, it never happened."""
         ...
 
-    def lock_agency(self, agency_id: AgencyId) -> None:
-        """Hold the agency until commit: fleet-wide rules (home reserves) stay true."""
+    def lock_agency_of(self, unit_id: UnitId) -> AgencyId | None:
+        """Hold the unit's agency until commit, so fleet-wide rules (home reserves) stay
+        true; return the agency (None: no such unit, nothing held). One statement."""
         ...
 
     def commit(self) -> None: ...

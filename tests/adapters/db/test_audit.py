@@ -88,6 +88,26 @@ def test_entries_chain_in_commit_order(uows: Factory) -> None:
         assert [e.seq for e in page] == [2]
 
 
+def test_matching_streams_every_entry_find_pages(uows: Factory) -> None:
+    for n, who in enumerate(("dora", "ann", "dora", "cole", "dora"), 1):
+        with uows() as uow:
+            uow.raise_event(signed_in(n, who))
+            uow.commit()
+    for where in (
+        AuditFilter(),
+        AuditFilter(actor="dora"),
+        AuditFilter(actor="dora", since=T0 + timedelta(seconds=2)),
+        AuditFilter(kind="refused"),
+    ):
+        with uows() as uow:
+            page, total = uow.audit.find(where, Page(limit=1000))
+            streamed = list(uow.audit.matching(where))
+        assert streamed == page
+        assert len(streamed) == total
+    with uows() as uow:
+        assert [e.seq for e in uow.audit.matching(AuditFilter(actor="dora"))] == [5, 3, 1]
+
+
 def test_a_transaction_that_fails_leaves_no_entry(uows: Factory) -> None:
     with uows() as uow:
         uow.agencies.add(Agency(AgencyId("a"), "A"))

@@ -195,6 +195,7 @@ def assert_schema_is_tables_py(engine: Engine) -> None:
             "cleared_at IS NULL",
             "published_at IS NULL",
             "seq IS NULL",
+            "seq IS NOT NULL",
         }
         assert built_indexes(conn) == declared
 

@@ -118,6 +118,18 @@ def test_a_payload_json_cannot_hold_is_refused(uow_factory: UowFactory) -> None:
     assert [m.type for m in pending(uow_factory)] == ["unit.fine"]
 
 
+def test_messages_added_together_keep_their_order_and_a_bad_one_is_named(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.outbox.add_all([a_message("incident.closed"), a_message("unit.updated")])
+        uow.commit()
+    refused = r"outbox message 'unit\.bad': the payload is not JSON"
+    with uow_factory() as uow, pytest.raises(TypeError, match=refused):
+        uow.outbox.add_all([a_message("unit.fine"), a_message("unit.bad", at=T0)])
+    assert [m.type for m in pending(uow_factory)] == ["incident.closed", "unit.updated"]
+
+
 def test_a_late_commit_is_published_late_not_skipped(uow_factory: UowFactory) -> None:
     """A transaction that wrote first but commits last must still be relayed.
 

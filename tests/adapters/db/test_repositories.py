@@ -33,7 +33,13 @@ from bluepool.domain.shared.ids import (
     StationId,
     UnitId,
 )
-from bluepool.services.ports import ChangeRecord, IncidentFilter, Page, UnitFilter
+from bluepool.services.ports import (
+    ChangeRecord,
+    IncidentFilter,
+    OutboxMessage,
+    Page,
+    UnitFilter,
+)
 from tests.builders import (
     T0,
     a_call_type,
@@ -362,6 +368,23 @@ def test_incident_round_trip_with_assignments_and_timeline(uows: UowFactory) -> 
     assert final.version == 3
 
 
+def test_an_incident_without_assignments_or_timeline_reads_back(uows: UowFactory) -> None:
+    """An incident is read with its child rows in one statement; without any it still is."""
+    bare = replace(an_incident(), timeline=[])
+    add(uows, incidents=(bare,))
+    with uows() as uow:
+        assert uow.incidents.get(bare.id) == bare
+        assert uow.incidents.get(IncidentId("I-none")) is None
+
+
+def test_the_lock_on_a_units_agency_names_the_agency(uows: UowFactory) -> None:
+    unit = a_unit(agency_id=A2)
+    add(uows, unit)
+    with uows() as uow:
+        assert uow.lock_agency_of(unit.id) == A2
+        assert uow.lock_agency_of(UnitId("P-none")) is None
+
+
 def test_a_cleared_unit_can_take_another_incident(uows: UowFactory) -> None:
     unit = a_unit()
     first, second = an_incident(), an_incident()
@@ -635,6 +658,27 @@ def test_change_log_appends_and_finds_newest_first(uows: UowFactory) -> None:
         assert uow.changes.find("unit", "P-1", Page()) == ([records[1], records[0]], 2)
         assert uow.changes.find(None, None, Page(limit=1, offset=1)) == ([records[2]], 4)
         assert uow.changes.find("agency", None, Page()) == ([], 0)
+
+
+def test_change_log_lines_commit_with_outbox_rows_and_are_read_before(uows: UowFactory) -> None:
+    """Lines wait for the commit (on PostgreSQL they go in the outbox rows' statement),
+    yet a read in the same transaction sees them, and a rollback drops them."""
+    line = ChangeRecord(at(1), "ana", "close", "incident", "I-1", {"why": ["done", 1]})
+    dropped = ChangeRecord(at(2), "bob", "close", "incident", "I-2")
+    messages = [OutboxMessage(t, {"type": t}, at(1)) for t in ("incident.closed", "unit.updated")]
+    with uows() as uow:
+        uow.changes.add(dropped)
+        uow.rollback()
+        uow.changes.add(line)
+        uow.outbox.add_all(messages)
+        uow.commit()
+    with uows() as uow:
+        assert uow.changes.find(None, None, Page()) == ([line], 1)
+        assert [m.type for m in uow.outbox.pending(10)] == ["incident.closed", "unit.updated"]
+        uow.changes.add(dropped)
+        assert uow.changes.find(None, None, Page()) == ([dropped, line], 2)
+    with uows() as uow:
+        assert uow.changes.find(None, None, Page()) == ([line], 1)
 
 
 def test_idempotency_keys(uows: UowFactory) -> None:

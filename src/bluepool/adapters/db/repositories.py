@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
@@ -27,14 +27,20 @@ from sqlalchemy import (
     Result,
     Select,
     String,
+    Subquery,
     Table,
+    Text,
     bindparam,
     delete,
     func,
     insert,
+    literal,
+    null,
     select,
     text,
+    true,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -180,6 +186,10 @@ class _Base:
         # populate_existing: rows changed by our own UPDATE statements must not come
         # back stale from the session's identity map.
         return self.session.scalars(statement.execution_options(populate_existing=True)).all()
+
+    def _core_rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
+        """Rows of a statement on tables (not mapped classes): plain tuples, no ORM."""
+        return self.session.execute(statement, params).all()
 
     def _count(self, statement: Select[Any]) -> int:
         total = self.session.scalar(
@@ -392,7 +402,8 @@ def unit_values(u: Unit) -> dict[str, Any]:
     }
 
 
-def unit_from_row(r: UnitRow) -> Unit:
+def unit_from_row(r: Any) -> Unit:
+    """A unit from a row of ``units`` (a mapped ``UnitRow`` or a Core row)."""
     location = Location(r.lat, r.lon) if r.lat is not None and r.lon is not None else None
     return Unit(
         id=UnitId(r.id),
@@ -418,6 +429,26 @@ def unit_from_row(r: UnitRow) -> Unit:
 POSITION_COLUMNS = ("lat", "lon", "position_at", "jurisdiction_id")
 
 
+#: The hot paths (recommend and assign read the whole fleet) run on the table itself, not the
+#: mapped class: Core rows are plain tuples, several times cheaper to load than ORM objects,
+#: and the statements are built once.
+_UNITS = cast("Table", UnitRow.__table__)
+_ALL_UNITS = select(_UNITS).order_by(_UNITS.c.id)
+_UNIT_BY_ID = select(_UNITS).where(_UNITS.c.id == bindparam("unit_id"))
+#: The columns ``update`` writes: the record and the status, not the position.
+_UNIT_RECORD_COLUMNS = tuple(
+    c.key for c in _UNITS.columns if c.key not in ("id", "version", *POSITION_COLUMNS)
+)
+_UPDATE_UNIT = (
+    update(_UNITS)
+    .where(_UNITS.c.id == bindparam("unit_id"), _UNITS.c.version == bindparam("loaded"))
+    .values(
+        {c: bindparam(f"new_{c}", type_=_UNITS.c[c].type) for c in _UNIT_RECORD_COLUMNS}
+        | {"version": _UNITS.c.version + 1}
+    )
+)
+
+
 class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
     def __init__(self, session: Session) -> None:
         super().__init__(
@@ -430,18 +461,17 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
             "unit",
         )
 
+    def get(self, key: UnitId) -> Unit | None:
+        rows = self._core_rows(_UNIT_BY_ID, {"unit_id": key})
+        return unit_from_row(rows[0]) if rows else None
+
     def update(self, item: Unit) -> None:
         """Write the unit's record and status (not its position: ``SqlPositions`` owns
         the position columns, so a fix never conflicts with a status change)."""
         values = unit_values(item)
-        for column in ("id", "version", *POSITION_COLUMNS):
-            del values[column]
-        touched = self._write(
-            update(UnitRow)
-            .where(UnitRow.id == item.id, UnitRow.version == item.version)
-            .values(**values, version=UnitRow.version + 1)
-        )
-        if not touched:
+        params = {f"new_{c}": values[c] for c in _UNIT_RECORD_COLUMNS}
+        params["unit_id"], params["loaded"] = item.id, item.version
+        if not self._write(_UPDATE_UNIT, params):
             if not self._exists(item.id):
                 raise NotFound(f"no unit {item.id}")
             raise ConcurrentUpdate(f"unit {item.id} was changed by someone else; reload and retry")
@@ -465,7 +495,7 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
     def get_many(self, ids: Collection[UnitId]) -> dict[UnitId, Unit]:
         if not ids:
             return {}
-        rows = self._rows(select(UnitRow).where(UnitRow.id.in_(list(ids))))
+        rows = self._core_rows(select(_UNITS).where(_UNITS.c.id.in_(list(ids))))
         return {UnitId(r.id): unit_from_row(r) for r in rows}
 
     def _has_capability(self, capability: str) -> ColumnElement[bool]:
@@ -473,6 +503,9 @@ class SqlUnitRepository(SqlRepository[UnitId, Unit, UnitRow]):
             return type_coerce(UnitRow.capabilities, postgresql.JSONB).contains([capability])
         each = func.json_each(UnitRow.capabilities).table_valued("value")
         return select(each.c.value).where(each.c.value == capability).exists()
+
+    def list(self) -> list[Unit]:
+        return [unit_from_row(r) for r in self._core_rows(_ALL_UNITS)]
 
 
 # -- incidents -----------------------------------------------------------------------
@@ -518,7 +551,7 @@ def timeline_values(incident_id: str, seq: int, e: TimelineEntry) -> dict[str, A
     }
 
 
-def assignment_from_row(r: AssignmentRow) -> Assignment:
+def assignment_from_row(r: Any) -> Assignment:
     return Assignment(
         unit_id=UnitId(r.unit_id),
         assigned_at=r.assigned_at,
@@ -527,7 +560,7 @@ def assignment_from_row(r: AssignmentRow) -> Assignment:
     )
 
 
-def timeline_from_row(r: TimelineEntryRow) -> TimelineEntry:
+def timeline_from_row(r: Any) -> TimelineEntry:
     return TimelineEntry(
         at=r.at,
         kind=r.kind,
@@ -538,10 +571,9 @@ def timeline_from_row(r: TimelineEntryRow) -> TimelineEntry:
 
 
 def incident_from_rows(
-    r: IncidentRow,
-    assignments: Iterable[AssignmentRow],
-    timeline: Iterable[TimelineEntryRow],
+    r: Any, assignments: list[Assignment], timeline: list[TimelineEntry]
 ) -> Incident:
+    """An incident from a row of ``incidents`` (mapped or Core) and its children in order."""
     return Incident(
         id=IncidentId(r.id),
         call_type=CallTypeCode(r.call_type),
@@ -553,12 +585,120 @@ def incident_from_rows(
         received_at=r.received_at,
         description=r.description,
         status=IncidentStatus(r.status),
-        assignments=[assignment_from_row(a) for a in sorted(assignments, key=lambda a: a.seq)],
-        timeline=[timeline_from_row(e) for e in sorted(timeline, key=lambda e: e.seq)],
+        assignments=assignments,
+        timeline=timeline,
         closed_at=r.closed_at,
         version=r.version,
         address=r.address,
     )
+
+
+_INCIDENTS = cast("Table", IncidentRow.__table__)
+_ASSIGNMENTS = cast("Table", AssignmentRow.__table__)
+_TIMELINE = cast("Table", TimelineEntryRow.__table__)
+#: Marks a child row of the union below: an assignment or a timeline entry.
+_ASSIGNMENT, _ENTRY = "a", "t"
+
+
+def _children(match: Callable[[Table], ColumnElement[bool]]) -> Subquery:
+    """An incident's assignments and timeline entries as rows of one result: the two tables
+    side by side in a UNION ALL (``c_part`` tells them apart), each filtered by ``match``."""
+    a, t = _ASSIGNMENTS.c, _TIMELINE.c
+    return union_all(
+        select(
+            literal(_ASSIGNMENT).label("c_part"),
+            a.incident_id.label("c_of"),
+            a.seq.label("c_seq"),
+            a.unit_id.label("c_unit_id"),
+            a.assigned_at.label("c_at"),
+            a.status.label("c_what"),
+            a.cleared_at.label("c_cleared_at"),
+            type_coerce(null(), String).label("c_actor"),
+            type_coerce(null(), Text).label("c_detail"),
+        ).where(match(_ASSIGNMENTS)),
+        select(
+            literal(_ENTRY),
+            t.incident_id,
+            t.seq,
+            t.unit_id,
+            t.at,
+            t.kind,
+            null(),
+            t.actor,
+            t.detail,
+        ).where(match(_TIMELINE)),
+    ).subquery("c")
+
+
+def _child_columns(children: Subquery) -> list[ColumnElement[Any]]:
+    return [c for c in children.c if c.key != "c_of"]
+
+
+_ONE_CHILDREN = _children(lambda table: table.c.incident_id == bindparam("incident_id"))
+#: An incident and its child rows in one statement: the incident's columns repeat on each
+#: child row (an incident has a handful), and an incident without children still comes back
+#: (the outer join). Its children are filtered in each branch, so no table is scanned.
+_INCIDENT_BY_ID = (
+    select(_INCIDENTS, *_child_columns(_ONE_CHILDREN))
+    .select_from(_INCIDENTS.outerjoin(_ONE_CHILDREN, true()))
+    .where(_INCIDENTS.c.id == bindparam("incident_id"))
+)
+_MANY_CHILDREN = _children(
+    lambda table: table.c.incident_id.in_(bindparam("incident_ids", expanding=True))
+)
+_CHILDREN_OF = select(_MANY_CHILDREN)
+_INSERT_INCIDENT = insert(_INCIDENTS)
+_INSERT_ASSIGNMENTS = insert(_ASSIGNMENTS)
+_INSERT_ENTRIES = insert(_TIMELINE)
+_INCIDENT_RECORD_COLUMNS = tuple(
+    c.key for c in _INCIDENTS.columns if c.key not in ("id", "version")
+)
+_UPDATE_INCIDENT = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("incident_id"), _INCIDENTS.c.version == bindparam("loaded"))
+    .values(
+        {c: bindparam(f"new_{c}", type_=_INCIDENTS.c[c].type) for c in _INCIDENT_RECORD_COLUMNS}
+        | {"version": _INCIDENTS.c.version + 1}
+    )
+)
+_UPDATE_ASSIGNMENT = (
+    update(_ASSIGNMENTS)
+    .where(
+        _ASSIGNMENTS.c.incident_id == bindparam("of_incident"),
+        _ASSIGNMENTS.c.seq == bindparam("at_seq"),
+    )
+    .values(
+        status=bindparam("new_status", type_=String()),
+        cleared_at=bindparam("new_cleared_at", type_=UTCDateTime()),
+    )
+)
+
+
+class _Children:
+    """An incident's child rows as they come from ``_children``, gathered in order."""
+
+    __slots__ = ("assignments", "timeline")
+
+    def __init__(self) -> None:
+        self.assignments: list[tuple[int, Assignment]] = []
+        self.timeline: list[tuple[int, TimelineEntry]] = []
+
+    def add(self, r: Any) -> None:
+        if r.c_part == _ASSIGNMENT:
+            status = UnitStatus(r.c_what)
+            self.assignments.append(
+                (r.c_seq, Assignment(UnitId(r.c_unit_id), r.c_at, status, r.c_cleared_at))
+            )
+        elif r.c_part == _ENTRY:
+            unit = UnitId(r.c_unit_id) if r.c_unit_id is not None else None
+            self.timeline.append(
+                (r.c_seq, TimelineEntry(r.c_at, r.c_what, r.c_actor, unit, r.c_detail))
+            )
+
+    def incident(self, r: Any) -> Incident:
+        assignments = [a for _, a in sorted(self.assignments, key=lambda s: s[0])]
+        timeline = [e for _, e in sorted(self.timeline, key=lambda s: s[0])]
+        return incident_from_rows(r, assignments, timeline)
 
 
 #: An assignment row as stored: (unit_id, assigned_at, status, cleared_at).
@@ -596,26 +736,29 @@ class SqlIncidentRepository(_Base):
     def _load(self, rows: Sequence[IncidentRow]) -> list[Incident]:
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        assignments: dict[str, list[AssignmentRow]] = {i: [] for i in ids}
-        for a in self._rows(select(AssignmentRow).where(AssignmentRow.incident_id.in_(ids))):
-            assignments[a.incident_id].append(a)
-        timeline: dict[str, list[TimelineEntryRow]] = {i: [] for i in ids}
-        for e in self._rows(select(TimelineEntryRow).where(TimelineEntryRow.incident_id.in_(ids))):
-            timeline[e.incident_id].append(e)
-        loaded = [incident_from_rows(r, assignments[r.id], timeline[r.id]) for r in rows]
+        children = {r.id: _Children() for r in rows}
+        for c in self._core_rows(_CHILDREN_OF, {"incident_ids": list(children)}):
+            children[c.c_of].add(c)
+        loaded = [children[r.id].incident(r) for r in rows]
         for incident in loaded:
             self._remember(incident)
         return loaded
 
     def get(self, key: IncidentId) -> Incident | None:
-        found = self._load(self._rows(select(IncidentRow).where(IncidentRow.id == key)))
-        return found[0] if found else None
+        rows = self._core_rows(_INCIDENT_BY_ID, {"incident_id": key})
+        if not rows:
+            return None
+        children = _Children()
+        for r in rows:
+            children.add(r)
+        incident = children.incident(rows[0])
+        self._remember(incident)
+        return incident
 
     def add(self, item: Incident) -> None:
         # No look-up first: a taken id fails the primary key, which is a Duplicate too.
         try:
-            self._execute(insert(IncidentRow).values(**incident_values(item)))
+            self._execute(_INSERT_INCIDENT, incident_values(item))
         except Duplicate:
             raise Duplicate(f"incident {item.id} already exists") from None
         self._insert_children(item, 0, 0)
@@ -628,14 +771,14 @@ class SqlIncidentRepository(_Base):
             if seq >= first_assignment
         ]
         if new_assignments:
-            self._execute(insert(AssignmentRow), new_assignments)
+            self._execute(_INSERT_ASSIGNMENTS, new_assignments)
         new_entries = [
             timeline_values(item.id, seq, e)
             for seq, e in enumerate(item.timeline)
             if seq >= first_entry
         ]
         if new_entries:
-            self._execute(insert(TimelineEntryRow), new_entries)
+            self._execute(_INSERT_ENTRIES, new_entries)
 
     def update(self, item: Incident) -> None:
         """Write the incident if nobody changed it since it was loaded.
@@ -645,13 +788,9 @@ class SqlIncidentRepository(_Base):
         appended; the timeline never changes in place.
         """
         values = incident_values(item)
-        del values["id"], values["version"]
-        touched = self._write(
-            update(IncidentRow)
-            .where(IncidentRow.id == item.id, IncidentRow.version == item.version)
-            .values(**values, version=IncidentRow.version + 1)
-        )
-        if not touched:
+        params = {f"new_{c}": values[c] for c in _INCIDENT_RECORD_COLUMNS}
+        params["incident_id"], params["loaded"] = item.id, item.version
+        if not self._write(_UPDATE_INCIDENT, params):
             if not self._exists(item.id):
                 raise NotFound(f"no incident {item.id}")
             raise ConcurrentUpdate(
@@ -709,9 +848,13 @@ class SqlIncidentRepository(_Base):
         ]
         for seq, a in sorted(changed, key=lambda c: c[1].cleared_at is None):
             self._execute(
-                update(AssignmentRow)
-                .where(AssignmentRow.incident_id == item.id, AssignmentRow.seq == seq)
-                .values(status=a.status.value, cleared_at=a.cleared_at)
+                _UPDATE_ASSIGNMENT,
+                {
+                    "of_incident": item.id,
+                    "at_seq": seq,
+                    "new_status": a.status.value,
+                    "new_cleared_at": a.cleared_at,
+                },
             )
         new = [
             assignment_values(item.id, seq, a)
@@ -719,7 +862,7 @@ class SqlIncidentRepository(_Base):
             if seq not in stored or seq in gone
         ]
         if new:
-            self._execute(insert(AssignmentRow), new)
+            self._execute(_INSERT_ASSIGNMENTS, new)
 
     def delete(self, key: IncidentId) -> None:
         self._stored.pop(key, None)
@@ -764,23 +907,47 @@ class SqlIncidentRepository(_Base):
 # -- change log and idempotency keys -------------------------------------------------
 
 
+_ADD_CHANGE = insert(cast("Table", ChangeLogRow.__table__))
+
+
 class SqlChangeLog(_Base):
+    """The change log. A line added is held until the transaction needs it: before a read
+    (``find``) and at the latest at commit (the unit of work calls ``flush``), so on
+    PostgreSQL the unit of work writes a commit's lines with its outbox rows in one
+    statement (``SqlOutbox.add_all``)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.waiting: list[ChangeRecord] = []
+
     def add(self, record: ChangeRecord) -> None:
-        self._execute(
-            insert(ChangeLogRow).values(
-                at=record.at,
-                actor=record.actor,
-                action=record.action,
-                entity=record.entity,
-                entity_id=record.entity_id,
-                data=record.data,
-            )
-        )
+        self.waiting.append(record)
+
+    def take(self) -> list[ChangeRecord]:
+        """The lines not yet written, handed to whoever writes them (or drops them)."""
+        waiting, self.waiting = self.waiting, []
+        return waiting
+
+    def flush(self) -> None:
+        rows = [
+            {
+                "at": r.at,
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "data": r.data,
+            }
+            for r in self.take()
+        ]
+        if rows:
+            self._execute(_ADD_CHANGE, rows if len(rows) > 1 else rows[0])
 
     def find(
         self, entity: str | None, entity_id: str | None, page: Page
     ) -> tuple[list[ChangeRecord], int]:
         """Return one page of records, newest first, and the total count."""
+        self.flush()
         conditions: list[ColumnElement[bool]] = []
         if entity is not None:
             conditions.append(ChangeLogRow.entity == entity)
@@ -829,8 +996,47 @@ class SqlIdempotencyKeys(_Base):
 #: The advisory lock the outbox relays take turns on (any fixed 64-bit number: "bluepool").
 RELAY_LOCK_KEY = int.from_bytes(b"bluepool", "big") >> 1
 
-#: Built once: ``add`` runs for every event (every position report), one INSERT each.
-_ADD_MESSAGE = insert(OutboxRow)
+#: Built once, on the table (no ORM): ``add`` runs for every event, one INSERT each.
+_ADD_MESSAGE = insert(cast("Table", OutboxRow.__table__))
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """A timestamp for a JSON document PostgreSQL reads as ``timestamptz`` (naive refused,
+    as ``UTCDateTime`` refuses it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"refusing to store naive datetime {value.isoformat()}")
+    return value.isoformat()
+
+
+#: PostgreSQL: a commit's change-log lines and outbox rows in one statement (a
+#: data-modifying CTE), each set as one JSON document of rows, inserted in their order.
+_PG_CHANGES_AND_MESSAGES = text(
+    "WITH lines AS (INSERT INTO change_log (at, actor, action, entity, entity_id, data) "
+    "SELECT c.at, c.actor, c.action, c.entity, c.entity_id, c.data "
+    "FROM ROWS FROM (jsonb_to_recordset(CAST(:changes AS jsonb)) "
+    "AS (at timestamptz, actor text, action text, entity text, entity_id text, data jsonb)) "
+    "WITH ORDINALITY AS c(at, actor, action, entity, entity_id, data, n) ORDER BY c.n) "
+    "INSERT INTO outbox (type, payload, created_at, published_at) "
+    "SELECT m.type, m.payload, m.created_at, m.published_at "
+    "FROM ROWS FROM (jsonb_to_recordset(CAST(:messages AS jsonb)) "
+    "AS (type text, payload jsonb, created_at timestamptz, published_at timestamptz)) "
+    "WITH ORDINALITY AS m(type, payload, created_at, published_at, n) ORDER BY m.n"
+)
+
+
+def _not_json(message: OutboxMessage, cause: Exception) -> TypeError:
+    # A bug in whoever built the event, so name the event.
+    return TypeError(f"outbox message {message.type!r}: the payload is not JSON ({cause})")
 
 
 class SqlOutbox(_Base):
@@ -843,24 +1049,77 @@ class SqlOutbox(_Base):
     so a late message is published late, never skipped.
     """
 
+    def __init__(self, session: Session, changes: SqlChangeLog | None = None) -> None:
+        super().__init__(session)
+        #: The change log of the same transaction: on PostgreSQL its waiting lines are
+        #: written with the messages, in the same statement.
+        self.changes = changes
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
     def add(self, message: OutboxMessage) -> None:
-        values = {
-            "type": message.type,
-            "payload": message.payload,
-            "created_at": message.created_at,
-            "published_at": message.published_at,
-        }
+        self.add_all((message,))
+
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        """One INSERT (an executemany for several: one round trip on PostgreSQL), with the
+        change log's waiting lines on PostgreSQL."""
+        changes = self.changes if self._postgres else None
+        lines = changes.take() if changes is not None else []
+        if changes is not None and lines:
+            try:
+                self._add_with_lines(messages, lines)
+            except Exception:
+                changes.waiting[:0] = lines  # not written: still waiting
+                raise
+            return
+        values = [
+            {
+                "type": m.type,
+                "payload": m.payload,
+                "created_at": m.created_at,
+                "published_at": m.published_at,
+            }
+            for m in messages
+        ]
         try:
-            self._execute(_ADD_MESSAGE, values)
+            self._execute(_ADD_MESSAGE, values if len(values) > 1 else values[0])
         except (StatementError, TypeError) as exc:
-            # json.dumps refuses the payload: wrapped by SQLAlchemy on SQLite, raised bare
+            # json.dumps refuses a payload: wrapped by SQLAlchemy on SQLite, raised bare
             # by psycopg. A bug in whoever built the event, so name the event.
             cause = exc.orig if isinstance(exc, StatementError) else exc
             if not isinstance(cause, TypeError):
                 raise
-            raise TypeError(
-                f"outbox message {message.type!r}: the payload is not JSON ({cause})"
-            ) from cause
+            refused = next((m for m in messages if not _is_json(m.payload)), messages[0])
+            raise _not_json(refused, cause) from cause
+
+    def _add_with_lines(self, messages: Sequence[OutboxMessage], lines: list[ChangeRecord]) -> None:
+        changes = [
+            {
+                "at": _utc_text(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "data": r.data,
+            }
+            for r in lines
+        ]
+        rows = [
+            {
+                "type": m.type,
+                "payload": m.payload,
+                "created_at": _utc_text(m.created_at),
+                "published_at": _utc_text(m.published_at),
+            }
+            for m in messages
+        ]
+        try:
+            params = {"changes": json.dumps(changes), "messages": json.dumps(rows)}
+        except TypeError as exc:
+            refused = next((m for m in messages if not _is_json(m.payload)), None)
+            if refused is None:
+                raise TypeError(f"a change-log line is not JSON ({exc})") from exc
+            raise _not_json(refused, exc) from exc
+        self._execute(_PG_CHANGES_AND_MESSAGES, params)
 
     def pending(self, limit: int) -> list[OutboxMessage]:
         rows = self._rows(
@@ -1252,6 +1511,14 @@ class SqlStreamTickets(_Base):
 
 _ENTRIES = cast("Table", AuditEntryRow.__table__)
 _INSERT_WAITING = _ENTRIES.insert()
+#: An entry's columns, in ``AuditEntry``'s order.
+_ENTRY_COLUMNS = tuple(
+    _ENTRIES.c[name]
+    for name in (
+        *("seq", "at", "actor", "kind", "action", "agency", "subject", "body"),
+        *("prev_hash", "hash"),
+    )
+)
 
 
 class SqlAuditLog(_Base):
@@ -1269,12 +1536,12 @@ class SqlAuditLog(_Base):
     after the commit the unit of work wakes the process's background chainer
     (``adapters.db.chainer``), which runs ``chain_waiting``: in short transactions of its
     own it takes the head row ``FOR UPDATE``, links the waiting entries in id order,
-    moves the head, commits, and repeats until none wait. One chainer at a time: the
-    chain never forks. Without a chainer the writer runs ``chain_waiting`` itself after
-    its commit, with ``SKIP LOCKED`` (a writer that finds the head taken leaves its
-    entries to the holder, who looks again after its own commit). An entry waits
-    unchained from its commit to the next chaining; ``settle`` chains them on demand (a
-    checkpoint does, first).
+    moves the head (one statement), commits, and repeats while a full batch was linked.
+    One chainer at a time: the chain never forks. Without a chainer the writer runs
+    ``chain_waiting`` itself after its commit, with ``SKIP LOCKED`` (a writer that finds
+    the head taken leaves its entries to the holder, who looks again after its own
+    commit). An entry waits unchained from its commit to the next chaining; ``settle``
+    chains them on demand (a checkpoint does, first).
     """
 
     def __init__(self, session: Session, sessions: sessionmaker[Session] | None = None) -> None:
@@ -1358,24 +1625,34 @@ class SqlAuditLog(_Base):
 
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
         e = AuditEntryRow
-        conditions: list[ColumnElement[bool]] = []
-        for column, value in (
-            (e.actor, where.actor),
-            (e.kind, where.kind),
-            (e.action, where.action),
-            (e.agency, where.agency),
-            (e.subject, where.subject),
-        ):
-            if value is not None:
-                conditions.append(column == value)
-        if where.since is not None:
-            conditions.append(e.at >= where.since)
-        if where.until is not None:
-            conditions.append(e.at < where.until)
-        query = select(e).where(*conditions)
+        query = select(e).where(*_audit_conditions(where))
         total = self._count(query)
         rows = self._rows(query.order_by(e.id.desc()).limit(page.limit).offset(page.offset))
         return [_audit_entry(r) for r in rows], total
+
+    def matching(self, where: AuditFilter, batch: int = 1_000) -> Iterator[AuditEntry]:
+        """Streamed through Core (a server-side cursor on PostgreSQL): an export may hold
+        the whole log."""
+        c = _ENTRIES.c
+        result = self.session.connection().execute(
+            select(*_ENTRY_COLUMNS)
+            .where(*_audit_conditions(where))
+            .order_by(c.id.desc())
+            .execution_options(yield_per=batch)
+        )
+        for seq, at, actor, kind, action, agency, subject, body, prev_hash, hash in result:
+            yield AuditEntry(
+                seq or 0,
+                at,
+                actor,
+                kind,
+                action,
+                agency,
+                subject,
+                body,
+                prev_hash or "",
+                hash or "",
+            )
 
     def entries(self, batch: int = 10_000) -> Iterator[AuditEntry]:
         """Every chained entry in seq order, streamed (a server-side cursor on
@@ -1387,18 +1664,7 @@ class SqlAuditLog(_Base):
             return
         c = _ENTRIES.c
         result = connection.execute(
-            select(
-                c.seq,
-                c.at,
-                c.actor,
-                c.kind,
-                c.action,
-                c.agency,
-                c.subject,
-                c.body,
-                c.prev_hash,
-                c.hash,
-            )
+            select(*_ENTRY_COLUMNS)
             .where(c.seq.is_not(None))
             .order_by(c.seq)
             .execution_options(yield_per=batch)
@@ -1543,6 +1809,28 @@ def _entry_maker() -> Callable[..., AuditEntry]:
     return make
 
 
+def _audit_conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
+    """The ``WHERE`` of an audit search: each field given must match exactly; ``since``
+    inclusive, ``until`` exclusive."""
+    c = _ENTRIES.c
+    conditions: list[ColumnElement[bool]] = [
+        column == value
+        for column, value in (
+            (c.actor, where.actor),
+            (c.kind, where.kind),
+            (c.action, where.action),
+            (c.agency, where.agency),
+            (c.subject, where.subject),
+        )
+        if value is not None
+    ]
+    if where.since is not None:
+        conditions.append(c.at >= where.since)
+    if where.until is not None:
+        conditions.append(c.at < where.until)
+    return conditions
+
+
 def _audit_entry(r: AuditEntryRow) -> AuditEntry:
     """The entry of a row; one still waiting to be chained has seq 0 and no hashes."""
     return AuditEntry(
@@ -1561,39 +1849,43 @@ def _audit_entry(r: AuditEntryRow) -> AuditEntry:
 
 #: How many waiting entries one chaining transaction links, at most.
 CHAIN_BATCH = 2000
-#: Link a batch in one statement: entry ``ids[i]`` gets seq ``first + i`` and its hashes.
+#: Link a batch and move the head in one statement: entry ``ids[i]`` gets seq
+#: ``first + i`` and its hashes, the head the last of them.
 _LINK_ALL = text(
-    "UPDATE audit_entries AS e SET seq = :first + l.i - 1, prev_hash = l.prev, hash = l.hash "
+    "WITH linked AS (UPDATE audit_entries AS e "
+    "SET seq = :first + l.i - 1, prev_hash = l.prev, hash = l.hash "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:prevs AS varchar[]), CAST(:hashes AS varchar[])) "
-    "WITH ORDINALITY AS l(id, prev, hash, i) WHERE e.id = l.id"
+    "WITH ORDINALITY AS l(id, prev, hash, i) WHERE e.id = l.id) "
+    "UPDATE audit_head SET seq = :last, hash = :head WHERE id = 1"
 ).bindparams(
     bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
     bindparam("first", type_=BigInteger),
     bindparam("prevs", type_=postgresql.ARRAY(String)),
     bindparam("hashes", type_=postgresql.ARRAY(String)),
+    bindparam("last", type_=BigInteger),
+    bindparam("head", type_=String),
 )
 
 
 _HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
-_HEAD_LOCKED = _HEAD.with_for_update()
-_HEAD_SKIP_LOCKED = _HEAD.with_for_update(skip_locked=True)
-_ANY_WAITING = select(AuditEntryRow.id).where(AuditEntryRow.seq.is_(None)).limit(1)
+#: The head, locked, only when an entry waits (one round trip for both): the lock is not
+#: taken for nothing, nor waited for behind another chainer, when nothing waits.
+_HEAD_IF_WAITING = _HEAD.where(select(AuditEntryRow.id).where(AuditEntryRow.seq.is_(None)).exists())
+_HEAD_LOCKED = _HEAD_IF_WAITING.with_for_update()
+_HEAD_SKIP_LOCKED = _HEAD_IF_WAITING.with_for_update(skip_locked=True)
 _WAITING = (
     select(AuditEntryRow.id, AuditEntryRow.body)
     .where(AuditEntryRow.seq.is_(None))
     .order_by(AuditEntryRow.id)
     .limit(bindparam("batch"))
 )
-_MOVE_HEAD = (
-    update(AuditHeadRow)
-    .where(AuditHeadRow.id == 1)
-    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
-)
 
 
 def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = False) -> int:
     """Chain the committed entries that wait (PostgreSQL), in id order, one batch a
-    transaction, until none wait; return how many.
+    transaction; return how many. After a batch shorter than ``CHAIN_BATCH``, ``wait=True``
+    stops (what committed after its read woke the chainer, whose next round takes it);
+    ``wait=False`` looks again until none wait.
 
     ``wait=False`` (a writer that chains after its own commit) gives up when another
     chainer holds the head (``SKIP LOCKED``: the holder looks again after its commit);
@@ -1605,26 +1897,34 @@ def chain_waiting(sessions: sessionmaker[Session] | Engine, *, wait: bool = Fals
     with engine.connect() as conn:
         while True:
             with conn.begin():
-                if conn.execute(_ANY_WAITING).first() is None:
-                    return total  # nothing to do: no need to lock the head
                 head = conn.execute(head_query).first()
                 if head is None:
-                    return total  # the holder looks again after its commit
+                    # nothing waits, or (skipping) the holder looks again after its commit
+                    return total
                 waiting = conn.execute(_WAITING, {"batch": CHAIN_BATCH}).all()
                 if not waiting:
                     return total
-                first = seq = int(head.seq) + 1
+                first = int(head.seq) + 1
                 hash = str(head.hash)
                 ids, hashes = [], [hash]
                 for id, body in waiting:
                     hash = digest(hash, body)
                     ids.append(id)
                     hashes.append(hash)
-                # one statement for the batch (arrays unnested), not one per entry
+                # one statement for the batch (arrays unnested) and the head
                 conn.execute(
                     _LINK_ALL,
-                    {"ids": ids, "first": first, "prevs": hashes[:-1], "hashes": hashes[1:]},
+                    {
+                        "ids": ids,
+                        "first": first,
+                        "prevs": hashes[:-1],
+                        "hashes": hashes[1:],
+                        "last": first + len(ids) - 1,
+                        "head": hash,
+                    },
                 )
-                seq = first + len(ids) - 1
-                conn.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": hash})
             total += len(waiting)
+            if wait and len(waiting) < CHAIN_BATCH:
+                # all that had committed: what commits later wakes the chainer again (a
+                # writer that skipped the lock has no one else to look for it: go on)
+                return total

@@ -46,6 +46,10 @@ OPEN_ASSIGNMENT_INDEX = "uq_assignments_open_unit"
 PENDING_OUTBOX_INDEX = "ix_outbox_pending"
 #: The partial index of the audit entries waiting to be chained, in id order.
 WAITING_AUDIT_INDEX = "ix_audit_entries_waiting"
+#: The partial unique indexes of the chained audit entries: one entry at each seq, one
+#: entry after each entry (no fork).
+AUDIT_SEQ_INDEX = "uq_audit_entries_seq"
+AUDIT_PREV_HASH_INDEX = "uq_audit_entries_prev_hash"
 #: The index the retention sweep deletes by (fixes older than the retention).
 POSITION_AGE_INDEX = "ix_unit_positions_fix_at"
 
@@ -281,7 +285,10 @@ class AuditEntryRow(Base):
     ``seq``, ``prev_hash`` and ``hash`` are its link in the chain, empty while it waits to
     be chained (on PostgreSQL, a moment after its commit; see ``SqlAuditLog``). A unique
     ``prev_hash`` makes a fork (two entries after one) impossible even if the head lock
-    were bypassed."""
+    were bypassed; a unique ``seq`` keeps one entry at each place. Both indexes hold the
+    chained entries only, so a writer's insert does not write them (the link does);
+    ``hash`` needs none: two entries with one hash would follow one entry, which the
+    unique ``prev_hash`` refuses (migration 0006, decision 0013)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (
@@ -291,12 +298,22 @@ class AuditEntryRow(Base):
             sqlite_where=text("seq IS NULL"),
             postgresql_where=text("seq IS NULL"),
         ),
+        *(
+            Index(
+                name,
+                column,
+                unique=True,
+                sqlite_where=text("seq IS NOT NULL"),
+                postgresql_where=text("seq IS NOT NULL"),
+            )
+            for name, column in ((AUDIT_SEQ_INDEX, "seq"), (AUDIT_PREV_HASH_INDEX, "prev_hash"))
+        ),
     )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String, index=True)
     kind: Mapped[str] = mapped_column(String, index=True)
@@ -304,8 +321,8 @@ class AuditEntryRow(Base):
     agency: Mapped[str | None] = mapped_column(String, index=True)
     subject: Mapped[str | None] = mapped_column(String, index=True)
     body: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHeadRow(Base):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Self
+from typing import Self, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.chainer import AuditChainer
-from bluepool.adapters.db.tables import AgencyRow
+from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.shared.events import Event
@@ -19,6 +19,7 @@ from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     StationId,
+    UnitId,
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -39,6 +40,14 @@ from bluepool.services.ports import (
 
 log = logging.getLogger(__name__)
 
+_AGENCIES, _UNITS = cast("Table", AgencyRow.__table__), cast("Table", UnitRow.__table__)
+_LOCK_AGENCY_OF = (
+    select(_AGENCIES.c.id)
+    .join_from(_AGENCIES, _UNITS, _UNITS.c.agency_id == _AGENCIES.c.id)
+    .where(_UNITS.c.id == bindparam("unit_id"))
+    .with_for_update(of=_AGENCIES)
+)
+
 
 class SqlUnitOfWork:
     """Implements ``services.ports.UnitOfWork`` on a SQLAlchemy session.
@@ -58,6 +67,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     incidents: IncidentRepository
     changes: ChangeLog
+    _changes: repos.SqlChangeLog
     idempotency: IdempotencyKeys
     outbox: Outbox
     sessions: SessionRepository
@@ -101,9 +111,9 @@ class SqlUnitOfWork:
         self.users = repos.user_repository(session)
         self.units = repos.SqlUnitRepository(session)
         self.incidents = self._incidents = repos.SqlIncidentRepository(session)
-        self.changes = repos.SqlChangeLog(session)
+        self.changes = self._changes = repos.SqlChangeLog(session)
         self.idempotency = repos.SqlIdempotencyKeys(session)
-        self.outbox = repos.SqlOutbox(session)
+        self.outbox = repos.SqlOutbox(session, self._changes)
         self.sessions = repos.SqlSessions(session)
         self.stream_tickets = repos.SqlStreamTickets(session)
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
@@ -117,17 +127,17 @@ class SqlUnitOfWork:
         finally:
             session.close()
 
-    def lock_agency(self, agency_id: AgencyId) -> None:
-        """Hold the agency's row until commit (SELECT ... FOR UPDATE).
+    def lock_agency_of(self, unit_id: UnitId) -> AgencyId | None:
+        """Hold the unit's agency's row until commit (SELECT ... FOR UPDATE OF agencies),
+        found and locked in one statement; None: no such unit.
 
         Decisions over an agency's whole fleet (its home reserve) read many units but write
         one; without the lock, two transactions could each lend a different unit and
         together break the reserve (write skew). SQLite needs nothing: its write
         transactions already run one at a time.
         """
-        self.session.execute(
-            select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update()
-        )
+        found = self.session.execute(_LOCK_AGENCY_OF, {"unit_id": unit_id}).scalar()
+        return AgencyId(found) if found is not None else None
 
     def raise_event(self, event: Event) -> None:
         self._events.append(event)
@@ -138,6 +148,7 @@ class SqlUnitOfWork:
         events, self._events = self._events, []
         if events:
             before_commit(self, self.bus, events)
+        self._changes.flush()  # the lines no outbox row took with it
         # Last: on SQLite the audit entries are chained here (the head held to the commit)
         waiting = self._audit.flush()
         try:
@@ -157,6 +168,7 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
+        self._changes.take()
         self._audit.reset()
         self._incidents.forget()
         self.session.rollback()

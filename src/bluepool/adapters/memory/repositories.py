@@ -492,6 +492,10 @@ class MemoryOutbox:
             ) from exc
         self.added.append(replace(message, payload=payload))
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            self.add(message)
+
     def pending(self, limit: int) -> list[OutboxMessage]:
         # Under the lock rather than over a copy: the backlog may be long, the page short.
         with self.store.lock:
@@ -680,7 +684,11 @@ class MemoryAuditLog:
         self.pending.append(draft)
 
     def find(self, where: AuditFilter, page: Page) -> tuple[list[AuditEntry], int]:
-        found = [
+        found = list(self.matching(where))
+        return _page(found, page), len(found)
+
+    def matching(self, where: AuditFilter) -> Iterator[AuditEntry]:
+        return (
             e
             for e in reversed(list(self.store.audit))
             if (where.actor is None or e.actor == where.actor)
@@ -690,8 +698,7 @@ class MemoryAuditLog:
             and (where.subject is None or e.subject == where.subject)
             and (where.since is None or e.at >= where.since)
             and (where.until is None or e.at < where.until)
-        ]
-        return _page(found, page), len(found)
+        )
 
     def entries(self) -> Iterator[AuditEntry]:
         return iter(list(self.store.audit))

@@ -13,6 +13,7 @@ from bluepool.domain.shared.ids import (
     AgencyId,
     CallTypeCode,
     StationId,
+    UnitId,
     Username,
 )
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -110,8 +111,10 @@ class MemoryUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
-    def lock_agency(self, agency_id: AgencyId) -> None:
+    def lock_agency_of(self, unit_id: UnitId) -> AgencyId | None:
         """Nothing to hold: version checks at commit cover the in-memory store."""
+        unit = self.units.get(unit_id)
+        return unit.agency_id if unit is not None else None
 
     def raise_event(self, event: Event) -> None:
         self._events.append(event)

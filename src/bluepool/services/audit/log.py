@@ -1,19 +1,22 @@
-"""The audit log's use cases: list its entries, verify it, seal its head in a signed
-checkpoint, and hand out the latest checkpoint for other agencies to keep."""
+"""The audit log's use cases: list its entries (or stream them, for an export), verify it,
+seal its head in a signed checkpoint, and hand out the latest checkpoint for other agencies
+to keep."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.audit.chain import verify
 from bluepool.domain.audit.checkpoints import Checkpoint, signed_message
+from bluepool.domain.audit.entries import AuditEntry
 from bluepool.domain.audit.records import AuditReport
 from bluepool.domain.shared.errors import Conflict, Invalid, NotFound
 from bluepool.services.audit import policy
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.ports import AuditFilter, AuditKeys, AuditPage, Page
+from bluepool.services.ports import AuditFilter, AuditKeys, AuditPage, Page, UnitOfWork
 
 
 def list_entries(ctx: Context, user: User, where: AuditFilter, page: Page) -> AuditPage:
@@ -22,6 +25,19 @@ def list_entries(ctx: Context, user: User, where: AuditFilter, page: Page) -> Au
     with ctx.reader() as uow:
         items, total = uow.audit.find(where, page)
         return AuditPage(tuple(items), total, page.limit, page.offset)
+
+
+def export_entries(ctx: Context, user: User, where: AuditFilter) -> Iterator[AuditEntry]:
+    """Every matching entry, newest first, for a download. Who may read is asked now; the
+    log is read as the caller iterates, by one query (one consistent view, however long
+    the download takes)."""
+    policy.read(user)
+    return _stream(ctx.reader(), where)
+
+
+def _stream(reader: UnitOfWork, where: AuditFilter) -> Iterator[AuditEntry]:
+    with reader as uow:
+        yield from uow.audit.matching(where)
 
 
 def verify_log(ctx: Context, user: User, checkpoint: Checkpoint | None = None) -> AuditReport:

@@ -39,7 +39,7 @@ from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import geocode, policy
-from bluepool.services.lookup import found
+from bluepool.services.lookup import found, not_found
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
 
@@ -139,13 +139,15 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignRe
     policy.dispatch(user)
     with ctx.uow() as uow:
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
-        found_unit = found(uow.units, UnitId(unit_id), "unit")
-        # Lending agencies' reserves are fleet-wide: decide with the agency held, on a fresh
-        # read of its units (the fleet, read after the lock; the standing facts may come
-        # from the cache, the units never do).
-        uow.lock_agency(found_unit.agency_id)
+        # Lending agencies' reserves are fleet-wide: decide with the unit's agency held, on
+        # a fresh read of its units (the fleet, read after the lock; the standing facts may
+        # come from the cache, the units never do).
+        if uow.lock_agency_of(UnitId(unit_id)) is None:
+            raise not_found("unit", unit_id)
         fleet = uow.units.list()
-        unit = next((u for u in fleet if u.id == found_unit.id), found_unit)
+        unit = next((u for u in fleet if u.id == unit_id), None)
+        if unit is None:  # removed since the lock (removing a unit takes no agency lock)
+            raise not_found("unit", unit_id)
         rec = _recommend(ctx, uow, incident, fleet)
         candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
         if candidate is None:

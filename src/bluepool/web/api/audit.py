@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from bluepool.domain.audit.entries import Kind
 from bluepool.domain.audit.records import AuditReport
 from bluepool.services.audit import log
 from bluepool.services.ports import AuditFilter, AuditPage
 from bluepool.web.deps import ContextDep, CurrentUser, PageDep
-from bluepool.web.schemas.audit import CheckpointFile
+from bluepool.web.schemas.audit import CheckpointFile, csv_chunks
 from bluepool.web.schemas.common import Problem
 
 router = APIRouter(tags=["audit"])
@@ -21,11 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (401, 
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("/audit", response_model=AuditPage, responses=ERRORS)
-def list_audit(
-    ctx: ContextDep,
-    user: CurrentUser,
-    page: PageDep,
+def _filter(
     actor: Text = None,
     kind: Kind | None = None,
     action: Text = None,
@@ -33,12 +30,37 @@ def list_audit(
     subject: Text = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> AuditPage:
+) -> AuditFilter:
+    return AuditFilter(actor, kind.value if kind else None, action, agency, subject, since, until)
+
+
+FilterDep = Annotated[AuditFilter, Depends(_filter)]
+
+
+@router.get("/audit", response_model=AuditPage, responses=ERRORS)
+def list_audit(ctx: ContextDep, user: CurrentUser, where: FilterDep, page: PageDep) -> AuditPage:
     """The audit log, newest first: every sign-in, failed sign-in, sign-out, refused
     write, change, and read of another agency's records. ``since`` is inclusive,
     ``until`` exclusive."""
-    where = AuditFilter(actor, kind.value if kind else None, action, agency, subject, since, until)
     return log.list_entries(ctx, user, where, page)
+
+
+@router.get(
+    "/audit.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS},
+)
+def export_audit(ctx: ContextDep, user: CurrentUser, where: FilterDep) -> StreamingResponse:
+    """The entries ``GET /audit`` finds with the same filters, all of them, newest first,
+    as CSV (streamed): one row per entry with the same fields (``body`` is the canonical
+    JSON its hash covers). A text cell that would start a spreadsheet formula (``=``,
+    ``+``, ``-``, ``@``) is prefixed with ``'``; ``body`` is never changed."""
+    entries = log.export_entries(ctx, user, where)
+    return StreamingResponse(
+        csv_chunks(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="bluepool-audit.csv"'},
+    )
 
 
 @router.post("/audit/verify", response_model=AuditReport, responses=ERRORS)

@@ -1,5 +1,6 @@
-"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/login``, and the API explorer
-``/docs``.
+"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/admin`` (agency and collective
+admins), ``/audit`` (the audit log, for analysts and collective admins), ``/login``, and the
+API explorer ``/docs``.
 
 The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
 in ``sessionStorage`` and reads everything else from the public API and its event stream.
@@ -18,6 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 import bluepool
 from bluepool.domain import events
+from bluepool.domain.audit.entries import Kind
+from bluepool.services.audit import policy as audit_policy
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -36,6 +39,8 @@ class PageContext(TypedDict):
     tile_url: str | None
     environment: str
     event_types: list[str]
+    #: The roles that may read the audit log: the console links to /audit for these.
+    audit_readers: list[str]
 
 
 def _context(request: Request, page: str) -> PageContext:
@@ -47,6 +52,7 @@ def _context(request: Request, page: str) -> PageContext:
         "environment": settings.environment,
         #: The live stream's event names, from the one list of them.
         "event_types": list(events.NAMES),
+        "audit_readers": sorted(role.value for role in audit_policy.READERS),
     }
 
 
@@ -60,6 +66,21 @@ def console(request: Request) -> HTMLResponse:
 def officer(request: Request) -> HTMLResponse:
     """The officer's view of their unit's assignment, for a phone."""
     return templates.TemplateResponse(request, "officer.html", dict(_context(request, "officer")))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request) -> HTMLResponse:
+    """The audit log: its entries with filters, each entry's body and hash, the chain's
+    state and a CSV download (the API decides who may read it)."""
+    context = {**_context(request, "audit"), "audit_kinds": [k.value for k in Kind]}
+    return templates.TemplateResponse(request, "audit.html", context)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    """The admin screens: agencies, jurisdictions, stations, units, call types, sharing
+    policies and users, kept through the API (which decides what each admin may change)."""
+    return templates.TemplateResponse(request, "admin.html", dict(_context(request, "admin")))
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -134,6 +134,30 @@ function capitalise(s) {
  * cannot be refreshed sends the user back to the sign-in page.
  */
 export async function api(path, { method = "GET", body, form, signal, retry = true } = {}) {
+  const r = await authorised(path, method, body, form, signal, retry);
+  if (r === null || r.status === 204) return null;
+  let data = null;
+  try {
+    data = await r.json();
+  } catch {
+    data = null;
+  }
+  if (!r.ok) throw new ApiError(r.status, (data && data.code) || "error", describe(data, r.status));
+  return data;
+}
+
+/** GET a file from the API (a CSV export) as a Blob, signed in as ``api`` is. */
+export async function download(path, { signal } = {}) {
+  const r = await authorised(path, "GET", undefined, undefined, signal, true);
+  if (!r.ok) {
+    const data = await r.json().catch(() => null);
+    throw new ApiError(r.status, (data && data.code) || "error", describe(data, r.status));
+  }
+  return r.blob();
+}
+
+/** Send the request with the access token (refreshed as ``api`` says); null: signed out. */
+async function authorised(path, method, body, form, signal, retry) {
   const open = path === "/auth/token";
   let s = session();
   if (!open && s && s.refresh_token && (s.expires_at || 0) - Date.now() < EARLY_MS) {
@@ -151,15 +175,7 @@ export async function api(path, { method = "GET", body, form, signal, retry = tr
       throw new ApiError(401, "not_authenticated", "Your session has expired; please sign in again.");
     }
   }
-  if (r.status === 204) return null;
-  let data = null;
-  try {
-    data = await r.json();
-  } catch {
-    data = null;
-  }
-  if (!r.ok) throw new ApiError(r.status, (data && data.code) || "error", describe(data, r.status));
-  return data;
+  return r;
 }
 
 async function send(path, method, body, form, signal, s) {

@@ -6,7 +6,7 @@ import { h, fill, kbd } from "./dom.js";
 import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
-import { announce, showError, toast } from "./ui.js";
+import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
 
 const L = window.L;
@@ -908,15 +908,11 @@ function onKey(e) {
 // --------------------------------------------------------------------------------------
 
 async function main() {
-  $("#user-name").textContent = me.username;
-  $("#user-role").textContent = me.role.replace(/_/g, " ");
-  api("/auth/me")
-    .then((u) => {
-      $("#user-name").textContent = u.full_name || u.username;
-      $("#user-role").textContent = `${u.username} · ${u.role.replace(/_/g, " ")}`;
-    })
-    .catch(() => {});
+  showUser(me);
   $("#signout").addEventListener("click", signOut);
+  // The audit log's page, for the roles the server lets read it (the page asks again).
+  const auditReaders = JSON.parse($("#audit-readers").textContent);
+  $("#topnav").hidden = !auditReaders.includes(me.role);
   const tileUrl = $("#app").dataset.tileUrl || null;
   map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll)) });
   routeGroup = L.layerGroup().addTo(map);

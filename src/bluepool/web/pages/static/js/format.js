@@ -26,6 +26,17 @@ export function clock(iso) {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 }
 
+/** "2026-12-02 08:01:02" in local time: ``iso`` as a datetime-local input writes it, with a space. */
+export function dateTime(iso) {
+  return iso ? localInput(new Date(iso)).replace("T", " ") : "";
+}
+
+/** ``date`` as a datetime-local input's value ("2026-12-02T08:01:02", local time). */
+export function localInput(date) {
+  const p = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
+}
+
 export function status(value) {
   return String(value ?? "").replace(/_/g, " ");
 }

@@ -1,21 +1,16 @@
 // The sign-in page: OAuth2 password form to /api/v1/auth/token; the tokens go to
-// sessionStorage (this tab only), then on to the console or the officer view (or the
-// local page named by ?next=).
+// sessionStorage (this tab only), then on to the role's own screen (screens.js), or to the
+// local page named by ?next= when the role may use it.
 
 import { api, saveSession, session } from "./api.js";
-import { localPath } from "./redirect.js";
+import { destination as landing } from "./screens.js";
 import { showError } from "./ui.js";
 
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");
 const params = new URLSearchParams(location.search);
 
-function destination(role) {
-  const local = localPath(params.get("next"));
-  const next = local && !local.startsWith("/login") ? local : null;
-  if (role === "officer") return next && next.startsWith("/officer") ? next : "/officer";
-  return next && !next.startsWith("/officer") ? next : "/";
-}
+const destination = (role) => landing(role, params.get("next"));
 
 const current = session();
 if (current) location.replace(destination(current.role));

@@ -1,4 +1,6 @@
-// Toasts (errors and confirmations) and screen-reader announcements.
+// Toasts (errors and confirmations), screen-reader announcements, and who is signed in.
+
+import { api } from "./api.js";
 
 export function toast(message, kind = "error", ms = 6000) {
   const box = document.getElementById("toasts");
@@ -30,4 +32,19 @@ export function announce(text) {
 export function showError(el, message) {
   el.textContent = message || "";
   el.hidden = !message;
+}
+
+/** The signed-in user in the top bar: the session's name and role at once, then the full
+ * name from /auth/me. */
+export function showUser(me) {
+  const name = document.getElementById("user-name");
+  const role = document.getElementById("user-role");
+  name.textContent = me.username;
+  role.textContent = me.role.replace(/_/g, " ");
+  api("/auth/me")
+    .then((u) => {
+      name.textContent = u.full_name || u.username;
+      role.textContent = `${u.username} · ${u.role.replace(/_/g, " ")}`;
+    })
+    .catch(() => {});
 }

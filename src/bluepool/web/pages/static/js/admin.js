@@ -1,0 +1,925 @@
+// The admin screens (/admin): the collective's standing records kept through the public API.
+// One section per kind of record (agencies, jurisdictions, stations, units, call types with
+// their response plans, sharing policies, users), each a list with the forms its rows need.
+//
+// What a section shows follows the signed-in user (GET /auth/me): a collective admin keeps
+// everything; an agency admin keeps their own agency's stations, units, sharing policy and
+// users, and reads the rest. Controls the user may not use are left out, not disabled; the
+// server stays the authority and its refusals are shown as it words them.
+
+import { api, requireSession, signOut } from "./api.js";
+import { h, fill } from "./dom.js";
+import { coords } from "./format.js";
+import { connectLive, showState } from "./live.js";
+import { announce, showError, toast } from "./ui.js";
+
+const $ = (sel) => document.querySelector(sel);
+const enc = encodeURIComponent;
+const session = requireSession();
+
+const ROLES = ["dispatcher", "supervisor", "officer", "agency_admin", "analyst", "collective_admin"];
+// The roles an agency admin grants within their agency (services/access/policy.py).
+const AGENCY_ROLES = ["officer", "agency_admin"];
+const PRIORITIES = [1, 2, 3, 4, 5];
+
+const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], policies: [], users: [] };
+
+// who may do what (mirrors the server's rules; the server decides) ------------------------
+
+const isCollective = () => S.me?.role === "collective_admin";
+const keeps = (agency) => isCollective() || (S.me?.role === "agency_admin" && S.me.agency === agency);
+const keptAgencies = () => S.agencies.filter((a) => keeps(a.id));
+const grantable = () => (isCollective() ? ROLES : AGENCY_ROLES);
+const keepsUser = (u) => isCollective() || (Boolean(u.agency) && keeps(u.agency) && AGENCY_ROLES.includes(u.role));
+
+// words --------------------------------------------------------------------------------
+
+const words = (s) => String(s).replace(/_/g, " ");
+const agencyName = (id) => (id ? S.agencies.find((a) => a.id === id)?.name ?? id : "");
+const stationName = (id) => (id ? S.stations.find((s) => s.id === id)?.name ?? id : "");
+const list = (text) =>
+  String(text ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+const plan = (reqs) => reqs.map((r) => (r.count > 1 ? `${r.capability} ×${r.count}` : r.capability)).join(", ");
+const code = (text) => h("span", { class: "u-id" }, text);
+const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+const agencyOptions = (agencies) => agencies.map((a) => [a.id, a.name]);
+const priorityOptions = () => PRIORITIES.map((p) => [String(p), `P${p}`]);
+// A station's or a unit's option names its agency: the form offers only the chosen agency's.
+const mine = (agency) => (r) => keeps(r.agency) && (!agency || r.agency === agency);
+const stationOptions = (agency) => [["", "— none —"], ...S.stations.filter(mine(agency)).map((s) => [s.id, `${s.name} (${agencyName(s.agency)})`, s.agency])];
+const unitOptions = (agency) => [["", "— none —"], ...S.units.filter(mine(agency)).map((u) => [u.id, `${u.id}${u.name ? " · " + u.name : ""}`, u.agency])];
+
+const SLUG_HINT = "Lowercase letters, digits, - and _; it cannot be changed later.";
+
+// GeoJSON upload -----------------------------------------------------------------------
+
+/** The Polygon or MultiPolygon in an uploaded GeoJSON text: a geometry, a Feature, or a
+ * FeatureCollection (its polygons joined into one MultiPolygon). */
+export function boundary(text) {
+  let g;
+  try {
+    g = JSON.parse(text);
+  } catch {
+    throw new Error("The file is not JSON: choose a GeoJSON file.");
+  }
+  if (g && g.type === "Feature") g = g.geometry;
+  if (g && g.type === "FeatureCollection") {
+    const shapes = (g.features || []).map((f) => f && f.geometry).filter(Boolean);
+    if (shapes.length === 1) g = shapes[0];
+    else if (shapes.length && shapes.every((s) => s.type === "Polygon" || s.type === "MultiPolygon")) {
+      g = { type: "MultiPolygon", coordinates: shapes.flatMap((s) => (s.type === "Polygon" ? [s.coordinates] : s.coordinates)) };
+    } else throw new Error("The file has no polygon to use as a boundary.");
+  }
+  if (!g || (g.type !== "Polygon" && g.type !== "MultiPolygon")) {
+    throw new Error(`A jurisdiction's boundary is a Polygon or a MultiPolygon, not ${g && g.type ? g.type : "this"}.`);
+  }
+  return g;
+}
+
+function geometrySummary(g) {
+  if (!g) return "no boundary";
+  const polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+  const points = polygons.flat(2);
+  const lats = points.map((p) => p[1]);
+  const lons = points.map((p) => p[0]);
+  const box = points.length
+    ? ` · from ${Math.min(...lats).toFixed(4)}, ${Math.min(...lons).toFixed(4)} to ${Math.max(...lats).toFixed(4)}, ${Math.max(...lons).toFixed(4)}`
+    : "";
+  return `${g.type}: ${count(polygons.length, "polygon", "polygons")}, ${count(points.length, "point", "points")}${box}`;
+}
+
+// the sections -------------------------------------------------------------------------
+
+const edit = (title, fields, save) => ({ act: "edit", label: "Edit", form: { title, fields, save } });
+const remove = (noun, path) => ({
+  act: "delete",
+  label: "Delete",
+  danger: true,
+  confirm: (r, id) => `Delete ${noun} ${id}? This cannot be undone.`,
+  run: (r, id) => api(path(id), { method: "DELETE" }),
+});
+
+const SECTIONS = [
+  {
+    key: "agencies",
+    title: "Agencies",
+    noun: "agency",
+    intro: () => (isCollective() ? "The members of the collective." : "The members of the collective; you may rename your own agency."),
+    load: async () => (S.agencies = await api("/agencies")),
+    rows: () => S.agencies,
+    id: (r) => r.id,
+    columns: [
+      ["ID", (r) => code(r.id)],
+      ["Name", (r) => r.name],
+      ["Jurisdictions", (r) => S.jurisdictions.filter((j) => j.agency === r.id).length, "num"],
+      ["Stations", (r) => S.stations.filter((s) => s.agency === r.id).length, "num"],
+      ["Units", (r) => S.units.filter((u) => u.agency === r.id).length, "num"],
+    ],
+    create: {
+      allowed: isCollective,
+      title: "New agency",
+      fields: () => [
+        { name: "id", label: "ID", required: true, hint: SLUG_HINT },
+        { name: "name", label: "Name", required: true },
+      ],
+      save: (v) => api("/agencies", { method: "POST", body: { id: v.id, name: v.name } }),
+    },
+    actions: [
+      {
+        ...edit(
+          (r) => `Rename agency ${r.id}`,
+          (r) => [{ name: "name", label: "Name", value: r.name, required: true }],
+          (v, r) => api(`/agencies/${enc(r.id)}`, { method: "PUT", body: { name: v.name } }),
+        ),
+        allowed: (r) => keeps(r.id),
+      },
+      { ...remove("agency", (id) => `/agencies/${enc(id)}`), allowed: isCollective },
+    ],
+  },
+  {
+    key: "jurisdictions",
+    agencyOf: (r) => r.agency,
+    title: "Jurisdictions",
+    noun: "jurisdiction",
+    intro: () => "The areas of the collective and the agency answering for each.",
+    load: async () => (S.jurisdictions = await api("/jurisdictions")),
+    rows: () => S.jurisdictions,
+    id: (r) => r.id,
+    columns: [
+      ["ID", (r) => code(r.id)],
+      ["Name", (r) => r.name],
+      ["Agency", (r) => agencyName(r.agency)],
+    ],
+    create: {
+      allowed: isCollective,
+      title: "New jurisdiction",
+      fields: () => [
+        { name: "id", label: "ID", required: true, hint: SLUG_HINT },
+        { name: "name", label: "Name", required: true },
+        { name: "agency", label: "Agency", type: "select", options: agencyOptions(S.agencies) },
+        geometryField(true),
+      ],
+      save: async (v) => {
+        if (!v.geometry) throw new Error("Choose the jurisdiction's boundary: a GeoJSON file.");
+        const body = { id: v.id, name: v.name, agency: v.agency, geometry: boundary(v.geometry) };
+        return api("/jurisdictions", { method: "POST", body });
+      },
+    },
+    actions: [
+      {
+        act: "view",
+        label: "View",
+        allowed: () => true,
+        view: async (r) => {
+          const j = await api(`/jurisdictions/${enc(r.id)}`);
+          return [
+            h("h3", {}, j.name),
+            h(
+              "dl",
+              { class: "kv" },
+              h("div", {}, h("dt", {}, "ID"), h("dd", {}, j.id)),
+              h("div", {}, h("dt", {}, "Agency"), h("dd", {}, agencyName(j.agency))),
+              h("div", { class: "wide" }, h("dt", {}, "Boundary"), h("dd", {}, geometrySummary(j.geometry))),
+            ),
+            h("details", {}, h("summary", {}, "GeoJSON"), h("pre", {}, JSON.stringify(j.geometry, null, 1))),
+          ];
+        },
+      },
+      {
+        ...edit(
+          (r) => `Edit jurisdiction ${r.id}`,
+          (r) => [
+            { name: "name", label: "Name", value: r.name, required: true },
+            { name: "agency", label: "Agency", type: "select", value: r.agency, options: agencyOptions(S.agencies) },
+            geometryField(false),
+          ],
+          async (v, r) => {
+            const geometry = v.geometry ? boundary(v.geometry) : (await api(`/jurisdictions/${enc(r.id)}`)).geometry;
+            const body = { id: r.id, name: v.name, agency: v.agency, geometry };
+            return api(`/jurisdictions/${enc(r.id)}`, { method: "PUT", body });
+          },
+        ),
+        allowed: isCollective,
+      },
+      { ...remove("jurisdiction", (id) => `/jurisdictions/${enc(id)}`), allowed: isCollective },
+    ],
+  },
+  {
+    key: "stations",
+    agencyOf: (r) => r.agency,
+    title: "Stations",
+    noun: "station",
+    intro: () => (isCollective() ? "Every agency's stations." : "Every agency's stations; you keep your own agency's."),
+    load: async () => (S.stations = await api("/stations")),
+    rows: () => S.stations,
+    id: (r) => r.id,
+    columns: [
+      ["ID", (r) => code(r.id)],
+      ["Name", (r) => r.name],
+      ["Agency", (r) => agencyName(r.agency)],
+      ["Location", (r) => coords(r.location)],
+      ["Units", (r) => S.units.filter((u) => u.station === r.id).length, "num"],
+    ],
+    create: {
+      allowed: () => keptAgencies().length > 0,
+      title: "New station",
+      fields: () => [
+        { name: "id", label: "ID", required: true, hint: SLUG_HINT },
+        { name: "name", label: "Name", required: true },
+        { name: "agency", label: "Agency", type: "select", options: agencyOptions(keptAgencies()) },
+        { name: "lat", label: "Latitude", type: "number", required: true },
+        { name: "lon", label: "Longitude", type: "number", required: true },
+      ],
+      save: (v) => api("/stations", { method: "POST", body: stationBody(v, v.id, v.agency) }),
+    },
+    actions: [
+      {
+        ...edit(
+          (r) => `Edit station ${r.id}`,
+          (r) => [
+            { name: "name", label: "Name", value: r.name, required: true },
+            { name: "lat", label: "Latitude", type: "number", value: r.location.lat, required: true },
+            { name: "lon", label: "Longitude", type: "number", value: r.location.lon, required: true },
+          ],
+          (v, r) => api(`/stations/${enc(r.id)}`, { method: "PUT", body: stationBody(v, r.id, r.agency) }),
+        ),
+        allowed: (r) => keeps(r.agency),
+      },
+      { ...remove("station", (id) => `/stations/${enc(id)}`), allowed: (r) => keeps(r.agency) },
+    ],
+  },
+  {
+    key: "units",
+    agencyOf: (r) => r.agency,
+    title: "Units",
+    noun: "unit",
+    intro: () => (isCollective() ? "Every agency's fleet." : "Every agency's fleet; you keep your own agency's units."),
+    load: async () => (S.units = await allUnits()),
+    rows: () => S.units,
+    id: (r) => r.id,
+    columns: [
+      ["ID", (r) => code(r.id)],
+      ["Name", (r) => r.name],
+      ["Agency", (r) => agencyName(r.agency)],
+      ["Kind", (r) => r.kind],
+      ["Capabilities", (r) => r.capabilities.join(", ")],
+      ["Station", (r) => stationName(r.station)],
+      ["Status", (r) => h("span", { class: `pill st-${r.status}` }, words(r.status))],
+    ],
+    create: {
+      allowed: () => keptAgencies().length > 0,
+      title: "New unit",
+      fields: () => [
+        { name: "id", label: "ID", required: true, hint: SLUG_HINT },
+        { name: "name", label: "Name" },
+        { name: "agency", label: "Agency", type: "select", options: agencyOptions(keptAgencies()) },
+        { name: "kind", label: "Kind", required: true, hint: "patrol, k9, air, …" },
+        { name: "capabilities", label: "Capabilities", required: true, hint: "Comma-separated: patrol, traffic, …" },
+        { name: "station", label: "Station", type: "select", options: stationOptions() },
+      ],
+      save: (v) => {
+        const body = { id: v.id, agency: v.agency, name: v.name, kind: v.kind, capabilities: list(v.capabilities) };
+        if (v.station) body.station = v.station;
+        return api("/units", { method: "POST", body });
+      },
+    },
+    actions: [
+      {
+        ...edit(
+          (r) => `Edit unit ${r.id}`,
+          (r) => [
+            { name: "name", label: "Name", value: r.name },
+            { name: "kind", label: "Kind", value: r.kind, required: true },
+            { name: "capabilities", label: "Capabilities", value: r.capabilities.join(", "), required: true, hint: "Comma-separated." },
+            { name: "station", label: "Station", type: "select", value: r.station ?? "", options: stationOptions(r.agency) },
+          ],
+          (v, r) => {
+            const body = { name: v.name, kind: v.kind, capabilities: list(v.capabilities) };
+            if (v.station) body.station = v.station;
+            return api(`/units/${enc(r.id)}`, { method: "PATCH", body });
+          },
+        ),
+        allowed: (r) => keeps(r.agency),
+      },
+      { ...remove("unit", (id) => `/units/${enc(id)}`), allowed: (r) => keeps(r.agency) },
+    ],
+  },
+  {
+    key: "call-types",
+    title: "Call types",
+    noun: "call type",
+    intro: () => "Call types and their response plans (run cards): the units each call needs.",
+    load: async () => (S.callTypes = await api("/call-types")),
+    rows: () => S.callTypes,
+    id: (r) => r.code,
+    columns: [
+      ["Code", (r) => code(r.code)],
+      ["Name", (r) => r.name],
+      ["Priority", (r) => h("span", { class: `pri p${r.default_priority}` }, `P${r.default_priority}`)],
+      ["Response plan", (r) => plan(r.plan)],
+    ],
+    create: {
+      allowed: isCollective,
+      title: "New call type",
+      fields: () => [{ name: "code", label: "Code", required: true, hint: SLUG_HINT }, ...callTypeFields(null)],
+      save: (v) => api("/call-types", { method: "POST", body: callTypeBody(v, v.code) }),
+    },
+    actions: [
+      {
+        ...edit(
+          (r) => `Edit call type ${r.code}`,
+          (r) => callTypeFields(r),
+          (v, r) => api(`/call-types/${enc(r.code)}`, { method: "PUT", body: callTypeBody(v, r.code) }),
+        ),
+        allowed: isCollective,
+      },
+      { ...remove("call type", (id) => `/call-types/${enc(id)}`), allowed: isCollective },
+    ],
+  },
+  {
+    key: "sharing",
+    title: "Sharing policies",
+    noun: "sharing policy",
+    intro: () => "What each agency lends to the collective, to whom, and how many units it keeps at home.",
+    load: async () => (S.policies = await api("/policies")),
+    // Every agency has a policy: one never set lends nothing.
+    rows: () => S.agencies.map((a) => S.policies.find((p) => p.agency === a.id) ?? { agency: a.id, home_reserve: 0, rules: [] }),
+    id: (r) => r.agency,
+    columns: [
+      ["Agency", (r) => agencyName(r.agency)],
+      ["Home reserve", (r) => r.home_reserve, "num"],
+      ["Lends", (r) => (r.rules.length ? h("ul", { class: "plain" }, r.rules.map((x) => h("li", {}, x.summary))) : "nothing")],
+    ],
+    create: null,
+    actions: [
+      {
+        ...edit(
+          (r) => `Sharing policy of ${agencyName(r.agency)}`,
+          (r) => [
+            { name: "home_reserve", label: "Home reserve (units kept at home)", type: "number", value: r.home_reserve, min: 0 },
+            {
+              name: "rules",
+              label: "Rules (leave a list empty for any)",
+              type: "rows",
+              item: "rule",
+              value: r.rules.map((x) => ({
+                jurisdictions: (x.jurisdictions ?? []).join(", "),
+                call_types: (x.call_types ?? []).join(", "),
+                capabilities: (x.capabilities ?? []).join(", "),
+                max_priority: String(x.max_priority),
+              })),
+              columns: [
+                { name: "jurisdictions", label: "Jurisdictions" },
+                { name: "call_types", label: "Call types" },
+                { name: "capabilities", label: "Capabilities" },
+                { name: "max_priority", label: "Up to priority", type: "select", options: priorityOptions(), value: "5" },
+              ],
+            },
+          ],
+          (v, r) => {
+            const any = (text) => (list(text).length ? list(text) : null);
+            const rules = v.rules.map((x) => ({
+              jurisdictions: any(x.jurisdictions),
+              call_types: any(x.call_types),
+              capabilities: any(x.capabilities),
+              max_priority: Number(x.max_priority),
+            }));
+            return api(`/agencies/${enc(r.agency)}/policy`, { method: "PUT", body: { home_reserve: number(v.home_reserve, "Home reserve"), rules } });
+          },
+        ),
+        allowed: (r) => keeps(r.agency),
+      },
+    ],
+  },
+  {
+    key: "users",
+    agencyOf: (r) => r.agency,
+    title: "Users",
+    noun: "user",
+    intro: () => (isCollective() ? "Everyone who signs in to bluepool." : "Your agency's users: officers and agency admins."),
+    load: async () => (S.users = await api("/users")),
+    rows: () => S.users,
+    id: (r) => r.username,
+    columns: [
+      ["Username", (r) => code(r.username)],
+      ["Name", (r) => r.full_name],
+      ["Role", (r) => words(r.role)],
+      ["Agency", (r) => agencyName(r.agency) || "collective"],
+      ["Unit", (r) => r.unit_id ?? ""],
+      ["Status", (r) => (r.active ? "active" : h("span", { class: "pill st-off_duty" }, "deactivated"))],
+    ],
+    create: {
+      allowed: () => isCollective() || keptAgencies().length > 0,
+      title: "New user",
+      fields: () => [
+        { name: "username", label: "Username", required: true, hint: SLUG_HINT },
+        passwordField("Password"),
+        { name: "role", label: "Role", type: "select", options: grantable().map((r) => [r, words(r)]) },
+        { name: "full_name", label: "Full name" },
+        {
+          name: "agency",
+          label: "Agency",
+          type: "select",
+          options: isCollective() ? [["", "— none: the whole collective —"], ...agencyOptions(S.agencies)] : agencyOptions(keptAgencies()),
+        },
+        { name: "unit_id", label: "Unit (an officer's)", type: "select", options: unitOptions() },
+      ],
+      save: (v) => {
+        const body = { username: v.username, password: v.password, role: v.role, full_name: v.full_name };
+        if (v.agency) body.agency = v.agency;
+        if (v.unit_id) body.unit_id = v.unit_id;
+        return api("/users", { method: "POST", body });
+      },
+    },
+    actions: [
+      {
+        ...edit(
+          (r) => `Edit user ${r.username}`,
+          (r) => [
+            { name: "full_name", label: "Full name", value: r.full_name },
+            { name: "role", label: "Role", type: "select", value: r.role, options: grantable().map((x) => [x, words(x)]) },
+            { name: "unit_id", label: "Unit (an officer's)", type: "select", value: r.unit_id ?? "", options: unitOptions(r.agency) },
+          ],
+          (v, r) => api(`/users/${enc(r.username)}`, { method: "PATCH", body: { full_name: v.full_name, role: v.role, unit_id: v.unit_id } }),
+        ),
+        allowed: keepsUser,
+      },
+      {
+        act: "password",
+        label: "Reset password",
+        allowed: keepsUser,
+        form: {
+          title: (r) => `Reset ${r.username}'s password`,
+          fields: () => [passwordField("New password")],
+          save: (v, r) => api(`/users/${enc(r.username)}`, { method: "PATCH", body: { password: v.password } }),
+          done: (r) => `${r.username}'s password is changed; their sessions have ended.`,
+        },
+      },
+      {
+        act: "active",
+        label: (r) => (r.active ? "Deactivate" : "Reactivate"),
+        danger: true,
+        allowed: (r) => keepsUser(r) && r.username !== S.me.username,
+        confirm: (r) => (r.active ? `Deactivate ${r.username}? They can no longer sign in.` : null),
+        run: (r) => api(`/users/${enc(r.username)}`, { method: "PATCH", body: { active: !r.active } }),
+      },
+    ],
+  },
+];
+
+function passwordField(label) {
+  return {
+    name: "password",
+    label,
+    type: "password",
+    required: true,
+    autocomplete: "new-password",
+    hint: "At least 8 characters; not the user name, not a well-known default.",
+  };
+}
+
+function geometryField(required) {
+  return {
+    name: "geometry",
+    label: "Boundary (GeoJSON file)",
+    type: "file",
+    accept: ".geojson,.json,application/geo+json,application/json",
+    required,
+    hint: required
+      ? "A Polygon or MultiPolygon: a geometry, a Feature or a FeatureCollection."
+      : "Leave empty to keep the boundary; a new file replaces it.",
+  };
+}
+
+function callTypeFields(r) {
+  return [
+    { name: "name", label: "Name", value: r?.name ?? "", required: true },
+    { name: "default_priority", label: "Default priority", type: "select", value: String(r?.default_priority ?? 3), options: priorityOptions() },
+    {
+      name: "plan",
+      label: "Response plan",
+      type: "rows",
+      item: "requirement",
+      min: 1,
+      value: (r?.plan ?? [{ capability: "patrol", count: 1 }]).map((x) => ({ capability: x.capability, count: String(x.count) })),
+      columns: [
+        { name: "capability", label: "Capability" },
+        { name: "count", label: "Units", type: "number", value: "1", min: 1 },
+      ],
+    },
+  ];
+}
+
+function callTypeBody(v, code_) {
+  const planned = v.plan.map((x) => ({ capability: x.capability.trim(), count: number(x.count, "Units") }));
+  return { code: code_, name: v.name, default_priority: Number(v.default_priority), plan: planned };
+}
+
+function stationBody(v, id, agency) {
+  return { id, agency, name: v.name, location: { lat: number(v.lat, "Latitude"), lon: number(v.lon, "Longitude") } };
+}
+
+function number(text, label) {
+  const n = Number(String(text).trim().replace(",", "."));
+  if (String(text).trim() === "" || !Number.isFinite(n)) throw new Error(`${label}: enter a number.`);
+  return n;
+}
+
+async function allUnits() {
+  const out = [];
+  for (;;) {
+    const page = await api(`/units?limit=1000&offset=${out.length}`);
+    out.push(...page.items);
+    if (!page.items.length || out.length >= page.total) return out;
+  }
+}
+
+// forms --------------------------------------------------------------------------------
+
+let seq = 0;
+const nextId = (prefix) => `${prefix}-${++seq}`;
+
+function control(f, prefix) {
+  const id = nextId(prefix);
+  const hint = f.hint ? h("p", { class: "hint", id: `${id}-hint` }, f.hint) : null;
+  const common = { id, name: f.name, required: f.required || null, "aria-describedby": hint ? `${id}-hint` : null };
+  let input;
+  if (f.type === "select") {
+    input = h(
+      "select",
+      common,
+      f.options.map(([value, label, agency]) => h("option", { value, selected: String(f.value ?? "") === value, dataset: agency ? { agency } : null }, label)),
+    );
+  } else if (f.type === "file") {
+    input = h("input", { ...common, type: "file", accept: f.accept });
+  } else {
+    input = h("input", {
+      ...common,
+      type: f.type === "password" ? "password" : "text",
+      inputmode: f.type === "number" ? "decimal" : null,
+      autocomplete: f.autocomplete ?? "off",
+      spellcheck: "false",
+      value: f.value === undefined || f.value === null ? "" : String(f.value),
+    });
+  }
+  return h("div", { class: "field" }, h("label", { for: id }, f.label), input, hint);
+}
+
+function rowsEditor(f, prefix) {
+  const rows = h("div", { class: "rows" });
+  const box = h(
+    "fieldset",
+    { class: "rows-editor", dataset: { rows: f.name } },
+    h("legend", {}, f.label),
+    rows,
+    h("button", { type: "button", class: "btn btn-sm", dataset: { act: "add-row" } }, `Add ${f.item}`),
+  );
+  box.style.setProperty("--cols", String(f.columns.length));
+  const renumber = () => {
+    [...rows.children].forEach((row, n) => {
+      row.querySelectorAll("label[data-label]").forEach((l) => (l.textContent = `${l.dataset.label} ${n + 1}`));
+      row.querySelector("[data-act=remove-row]").textContent = `Remove ${f.item} ${n + 1}`;
+    });
+  };
+  const add = (values = {}) => {
+    const cells = f.columns.map((c) => {
+      const cell = control({ ...c, value: values[c.name] ?? c.value ?? "" }, prefix);
+      const label = cell.querySelector("label");
+      label.dataset.label = c.label;
+      cell.querySelector("[name]").dataset.col = c.name;
+      cell.querySelector("[name]").removeAttribute("name");
+      return cell;
+    });
+    rows.append(h("div", { class: "row" }, cells, h("button", { type: "button", class: "btn btn-sm btn-danger", dataset: { act: "remove-row" } })));
+    renumber();
+  };
+  box.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-act]");
+    if (!b) return;
+    if (b.dataset.act === "add-row") {
+      add();
+      rows.lastElementChild.querySelector("input, select").focus();
+    } else if (b.dataset.act === "remove-row") {
+      if (rows.children.length <= (f.min ?? 0)) return showError(box.closest("form").querySelector(".form-error"), `Keep at least ${f.min} ${f.item}.`);
+      b.closest(".row").remove();
+      renumber();
+      box.querySelector("[data-act=add-row]").focus();
+    }
+  });
+  for (const v of f.value ?? []) add(v);
+  return box;
+}
+
+async function values(form, fields) {
+  const out = {};
+  for (const f of fields) {
+    if (f.type === "rows") {
+      out[f.name] = [...form.querySelectorAll(`[data-rows="${f.name}"] .row`)].map((row) =>
+        Object.fromEntries([...row.querySelectorAll("[data-col]")].map((el) => [el.dataset.col, el.value.trim()])),
+      );
+    } else if (f.type === "file") {
+      const file = form.elements[f.name].files[0];
+      out[f.name] = file ? await file.text() : null;
+    } else {
+      const el = form.elements[f.name];
+      out[f.name] = f.type === "password" ? el.value : el.value.trim();
+    }
+  }
+  return out;
+}
+
+/** A form for ``spec`` (title, fields, save) on ``record`` (null: a new one). */
+function openForm(sec, spec, record, opener) {
+  const fields = spec.fields(record);
+  const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  const prefix = `${sec.key}-f`;
+  const title = typeof spec.title === "function" ? spec.title(record) : spec.title;
+  const headingId = nextId(prefix);
+  const simple = fields.filter((f) => f.type !== "rows");
+  const form = h(
+    "form",
+    { class: "card admin-form", "aria-labelledby": headingId, novalidate: true, dataset: { form: sec.key } },
+    h("h3", { id: headingId }, title),
+    h("div", { class: "grid-fields" }, simple.map((f) => control(f, prefix))),
+    fields.filter((f) => f.type === "rows").map((f) => rowsEditor(f, prefix)),
+    error,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "btn btn-primary" }, "Save"),
+      h("button", { type: "button", class: "btn", dataset: { act: "cancel" } }, "Cancel"),
+    ),
+  );
+  const close = () => {
+    form.remove();
+    refocus(opener);
+  };
+  form.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-act]");
+    if (b?.dataset.act === "cancel") close();
+    else if (b?.dataset.act === "reload") reloadAfterConflict(sec, close);
+  });
+  form.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") close();
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    showError(error, "");
+    try {
+      const saved = await spec.save(await values(form, fields), record);
+      const message = spec.done ? spec.done(record) : `Saved ${sec.noun} ${saved ? sec.id(saved) : ""}.`;
+      toast(message, "ok", 3000);
+      announce(message);
+      close();
+      await reload(sec);
+    } catch (err) {
+      problem(error, err);
+      submit.disabled = false;
+    }
+  });
+  const agency = form.elements.agency;
+  if (agency) {
+    agency.addEventListener("change", () => onlyAgency(form, agency.value));
+    onlyAgency(form, agency.value);
+  }
+  fill($("#form-slot"), form);
+  form.querySelector("input:not([disabled]), select:not([disabled])")?.focus();
+}
+
+/** Offer only ``agency``'s stations and units in ``form`` (a hidden choice is unselected). */
+function onlyAgency(form, agency) {
+  for (const option of form.querySelectorAll("option[data-agency]")) {
+    const other = option.dataset.agency !== agency;
+    option.hidden = option.disabled = other;
+    if (other && option.selected) option.parentElement.value = "";
+  }
+}
+
+/** Show the server's refusal as it words it; a conflict (409) offers to reload the records. */
+function problem(box, err) {
+  if (err.status === 409) {
+    fill(box, err.message, " ", h("button", { type: "button", class: "btn btn-sm", dataset: { act: "reload" } }, "Reload"));
+    box.hidden = false;
+  } else showError(box, err.status === 403 ? `Not allowed: ${err.message}` : err.message);
+}
+
+async function reloadAfterConflict(sec, close) {
+  close();
+  await reload(sec);
+  announce(`${sec.title} reloaded.`);
+}
+
+// rendering ----------------------------------------------------------------------------
+
+let current = SECTIONS[0];
+// The agency each section's list shows ("": every agency); an agency admin starts with theirs.
+const shown = {};
+const shownAgency = (sec) => shown[sec.key] ?? (isCollective() ? "" : S.me.agency ?? "");
+
+function renderTabs() {
+  fill(
+    $("#admin-tabs"),
+    SECTIONS.map((s) => h("li", {}, h("a", { href: `#${s.key}`, "aria-current": s === current ? "page" : null }, s.title))),
+  );
+  const me = S.me;
+  $("#admin-scope").textContent = isCollective()
+    ? "Collective admin: you keep every agency's records."
+    : `Agency admin of ${agencyName(me.agency)}: you keep your agency's stations, units, sharing policy and users.`;
+}
+
+function show(sec, focus) {
+  current = sec;
+  renderTabs();
+  const head = h(
+    "div",
+    { class: "panel-head" },
+    h("h2", { id: "section-h", tabindex: "-1" }, sec.title, " ", h("span", { class: "count", id: "section-count" })),
+    sec.create && sec.create.allowed() ? h("button", { type: "button", class: "btn btn-primary btn-sm", dataset: { act: "new" } }, `New ${sec.noun}`) : null,
+  );
+  fill(
+    $("#admin-main"),
+    head,
+    h("p", { class: "muted" }, sec.intro()),
+    sec.agencyOf && (isCollective() || sec.key !== "users") ? agencyFilter(sec) : null,
+    h("p", { id: "section-error", class: "form-error", role: "alert", hidden: true }),
+    h("div", { id: "form-slot" }),
+    h("div", { id: "view-slot" }),
+    h("div", { class: "card table-scroll" }, h("table", { class: "grid", id: `${sec.key}-table`, "aria-labelledby": "section-h" }, h("thead"), h("tbody"))),
+  );
+  renderRows();
+  if (focus) $("#section-h").focus();
+}
+
+function agencyFilter(sec) {
+  const select = h(
+    "select",
+    { id: "list-agency" },
+    h("option", { value: "" }, "All agencies"),
+    S.agencies.map((a) => h("option", { value: a.id, selected: a.id === shownAgency(sec) }, a.name)),
+  );
+  select.addEventListener("change", () => {
+    shown[sec.key] = select.value;
+    renderRows();
+  });
+  return h("div", { class: "list-filter" }, h("label", { for: "list-agency" }, "Show agency"), select);
+}
+
+/** Focus ``button``, or the button that took its place when the list was drawn again. */
+function refocus(button) {
+  if (!button) return;
+  const { act, id } = button.dataset;
+  const now = button.isConnected ? button : [...document.querySelectorAll("#admin-main button[data-act]")].find((b) => b.dataset.act === act && b.dataset.id === id);
+  (now ?? $("#section-h"))?.focus();
+}
+
+const label = (a, r) => (typeof a.label === "function" ? a.label(r) : a.label);
+
+function renderRows() {
+  const sec = current;
+  const agency = sec.agencyOf ? shownAgency(sec) : "";
+  const rows = sec.rows().filter((r) => !agency || sec.agencyOf(r) === agency);
+  $("#section-count").textContent = String(rows.length);
+  const table = document.getElementById(`${sec.key}-table`);
+  // Drawn again under the keyboard (a live change): the focus stays on the same button.
+  const focused = table.contains(document.activeElement) ? document.activeElement : null;
+  fill(table.tHead, h("tr", {}, sec.columns.map(([title, , cls]) => h("th", { scope: "col", class: cls }, title)), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions"))));
+  fill(
+    table.tBodies[0],
+    rows.map((r) => {
+      const id = sec.id(r);
+      const actions = sec.actions.filter((a) => a.allowed(r));
+      return h(
+        "tr",
+        { dataset: { id } },
+        sec.columns.map(([, value, cls]) => h("td", { class: cls }, value(r))),
+        h(
+          "td",
+          { class: "row-actions" },
+          actions.map((a) =>
+            h(
+              "button",
+              { type: "button", class: `btn btn-xs${a.danger ? " btn-danger" : ""}`, dataset: { act: a.act, id }, "aria-label": `${label(a, r)} ${id}` },
+              label(a, r),
+            ),
+          ),
+        ),
+      );
+    }),
+  );
+  if (!rows.length) fill(table.tBodies[0], h("tr", {}, h("td", { colSpan: sec.columns.length + 1, class: "empty" }, `No ${sec.title.toLowerCase()} yet.`)));
+  if (focused && !focused.isConnected) refocus(focused);
+}
+
+async function onClick(e) {
+  const b = e.target.closest("button[data-act]");
+  if (!b || b.closest("form")) return;
+  const sec = current;
+  const error = $("#section-error");
+  if (b.dataset.act === "reload") return reloadAfterConflict(sec, () => showError(error, ""));
+  if (b.dataset.act === "new") return openForm(sec, sec.create, null, b);
+  const record = sec.rows().find((r) => sec.id(r) === b.dataset.id);
+  const action = sec.actions.find((a) => a.act === b.dataset.act);
+  if (!record || !action || !action.allowed(record)) return;
+  showError(error, "");
+  if (action.form) return openForm(sec, action.form, record, b);
+  try {
+    if (action.view) {
+      const slot = $("#view-slot");
+      const closeButton = h("button", { type: "button", class: "btn btn-sm", dataset: { act: "close-view" } }, "Close");
+      fill(slot, h("section", { class: "card admin-view", "aria-label": `${sec.noun} ${b.dataset.id}` }, await action.view(record), h("div", { class: "actions" }, closeButton)));
+      closeButton.addEventListener("click", () => (slot.replaceChildren(), refocus(b)));
+      closeButton.focus();
+      return;
+    }
+    const question = action.confirm ? action.confirm(record, b.dataset.id) : null;
+    if (question && !confirm(question)) return;
+    b.disabled = true;
+    await action.run(record, b.dataset.id);
+    const done = `${label(action, record)}: ${sec.noun} ${b.dataset.id} done.`;
+    toast(done, "ok", 3000);
+    announce(done);
+    await reload(sec);
+  } catch (err) {
+    b.disabled = false;
+    problem(error, err);
+  }
+}
+
+// data ---------------------------------------------------------------------------------
+
+async function reload(sec) {
+  await sec.load();
+  if (sec === current) renderRows();
+}
+
+// Live: a change made elsewhere reloads the records it touches (the open form stays open).
+const BY_ENTITY = {
+  agency: ["agencies", "sharing"],
+  jurisdiction: ["jurisdictions"],
+  station: ["stations"],
+  unit: ["units"],
+  call_type: ["call-types"],
+  sharing_policy: ["sharing"],
+  user: ["users"],
+};
+const LIVE_TYPES = new Set(["created", "updated", "deleted"]);
+const pending = new Set();
+let timer = null;
+
+function onEvent(type) {
+  const [entity, what] = type.split(".");
+  if (!LIVE_TYPES.has(what) || !BY_ENTITY[entity]) return;
+  for (const key of BY_ENTITY[entity]) pending.add(key);
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    const keys = [...pending];
+    pending.clear();
+    for (const key of keys) {
+      const sec = SECTIONS.find((s) => s.key === key);
+      reload(sec).catch(() => {});
+    }
+  }, 300);
+}
+
+async function loadAll() {
+  await Promise.all(SECTIONS.map((s) => s.load()));
+  renderTabs();
+  renderRows();
+}
+
+function sectionOfHash() {
+  return SECTIONS.find((s) => `#${s.key}` === location.hash) ?? SECTIONS[0];
+}
+
+async function main() {
+  $("#user-name").textContent = session.username;
+  $("#user-role").textContent = words(session.role);
+  $("#signout").addEventListener("click", signOut);
+  try {
+    S.me = await api("/auth/me");
+    $("#user-name").textContent = S.me.full_name || S.me.username;
+    $("#user-role").textContent = `${S.me.username} · ${words(S.me.role)}`;
+    await Promise.all(SECTIONS.map((s) => s.load()));
+    show(sectionOfHash(), false);
+  } catch (e) {
+    fill($("#admin-main"), h("p", { class: "form-error", role: "alert" }, `Loading the admin screens failed: ${e.message}`));
+  }
+  $("#admin-main").addEventListener("click", (e) => onClick(e).catch((err) => toast(err.message)));
+  addEventListener("hashchange", () => show(sectionOfHash(), true));
+  connectLive({
+    onEvent,
+    onState: showState,
+    onSync: (resync) => {
+      if (resync) loadAll().catch((e) => toast(`Refresh after reconnecting failed: ${e.message}`));
+    },
+  });
+  document.body.dataset.ready = "true";
+}
+
+if (session) main();
