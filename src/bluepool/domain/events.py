@@ -24,11 +24,13 @@ from bluepool.domain.collective.events import (
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
+    IncidentRequeued,
     IncidentUpdated,
     PositionsReported,
     UnitAssigned,
     UnitChanged,
     UnitMoved,
+    UnitRecalled,
     UnitReleased,
     UnitStatusChanged,
 )
@@ -44,6 +46,8 @@ EVENTS: tuple[type[Event], ...] = (
     PositionsReported,
     IncidentUpdated,
     IncidentClosed,
+    UnitRecalled,
+    IncidentRequeued,
     UnitChanged,
     AgencyChanged,
     JurisdictionChanged,
