@@ -292,3 +292,13 @@ def _call_type(
         known = ", ".join(sorted(c.code for c in uow.call_types.list()))
         raise Invalid(f"no call type {code!r}; known: {known}", code="unknown_call_type")
     return ct
+
+
+def standing_facts(ctx: Context, uow: UnitOfWork) -> Standing:
+    """The standing facts of dispatch, from the cache when there is one."""
+    return _standing(ctx, uow)
+
+
+def call_type_of(ctx: Context, uow: UnitOfWork, incident: Incident, facts: Standing) -> CallType:
+    """The incident's call type (with its response plan)."""
+    return _call_type(ctx, uow, incident.call_type, facts)
