@@ -151,8 +151,6 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
-    if spec.floor is not None:
-        taken += _existing("setting", uow.settings.get, [FloorRules.SETTING])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
