@@ -31,6 +31,13 @@ export function init(console) {
     submit();
   });
   $("#command-cancel").addEventListener("click", () => dialog.close());
+  // Enter in the reason submits (Shift+Enter for a new line): keyboard first.
+  $("#command-reason").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      submit();
+    }
+  });
   dialog.addEventListener("close", () => {
     pending = null;
     opener?.focus?.();
