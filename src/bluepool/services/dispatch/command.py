@@ -66,7 +66,9 @@ def divert(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignRe
         now = ctx.clock.now()
         to = f"diverted to P{incident.priority} {ct.name} (#{incident.id})"
         requeued = left.take_off(unit, now, user.username, "diverted", to)
-        came = f"diverted from P{left.priority} {left.call_type} (#{left.id})"
+        left_type = facts.call_types.get(left.call_type)
+        came = f"diverted from P{left.priority} {left_type.name if left_type else left.call_type}"
+        came += f" (#{left.id})"
         incident.assign(unit, now, user.username, "; ".join((came, *offer.candidate.reasons)))
         uow.units.update(unit)
         # The incident the unit leaves first: its open assignment closes before the new one

@@ -99,7 +99,9 @@ def _set_status(
                 incident.unit_moved(unit, at, user.username)
                 uow.incidents.update(incident)
                 uow.raise_event(IncidentUpdated(now, user.username, IncidentRecord.of(incident)))
-                why = f"{unit.id} {status.value}" + (f": {unit.status_reason}" if reason else "")
+                why = f"{unit.id} {status.value}" + (
+                    f": {unit.status_reason}" if unit.status_reason else ""
+                )
                 command.alert_if_requeued(uow, user, now, had_units, incident, why)
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
