@@ -43,7 +43,16 @@ from bluepool.services.access import sessions, users
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import field, fleet, geocode, incidents, maps, positions, units
+from bluepool.services.dispatch import (
+    command,
+    field,
+    fleet,
+    geocode,
+    incidents,
+    maps,
+    positions,
+    units,
+)
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -172,6 +181,14 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: incidents.close_incident(c, u, an_incident(c)),
         DISPATCH,
     ),
+    # dispatch in command: an override (agency b lends nothing), a diversion, a recall
+    (
+        incidents.assign,
+        lambda c, u: incidents.assign(c, u, an_incident(c), "b-1", "nearest car"),
+        frozenset({R.SUPERVISOR, R.COLLECTIVE_ADMIN}),
+    ),
+    (command.divert, lambda c, u: command.divert(c, u, an_incident(c), "a-1"), DISPATCH),
+    (command.recall, lambda c, u: command.recall(c, u, an_incident(c), "a-1"), DISPATCH),
     # dispatch: units
     (units.get_unit, lambda c, u: units.get_unit(c, u, "a-1"), EVERYONE),
     (units.list_units, lambda c, u: units.list_units(c, u, UnitFilter(), Page()), EVERYONE),
@@ -392,6 +409,8 @@ NOT_ACTING = {
     "bluepool.services.dispatch.incidents.jurisdiction_of": (
         "the jurisdiction rule for a new incident, inside create_incident and self_initiate"
     ),
+    "bluepool.services.dispatch.incidents.standing_facts": "a read inside a use case",
+    "bluepool.services.dispatch.incidents.call_type_of": "a read inside a use case",
     "bluepool.services.dispatch.geocode.address_of": "an incident's address, in create_incident",
     "bluepool.services.dispatch.geocode.whereabouts": "a read inside a geocoding use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",

@@ -176,7 +176,7 @@ def test_the_second_of_two_stale_writers_loses(ctx: Context, store: MemoryStore)
         stale = uow.units.get(UnitId("a-2"))
         incidents.assign(ctx, DISPATCHER, first.id, "a-2")  # commits meanwhile
         assert stale is not None
-        stale.change_status(UnitStatus.OUT_OF_SERVICE, T0 + timedelta(hours=1))
+        stale.change_status(UnitStatus.OUT_OF_SERVICE, T0 + timedelta(hours=1), "flat tyre")
         with pytest.raises(ConcurrentUpdate):
             uow.units.update(stale)
 

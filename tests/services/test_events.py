@@ -134,7 +134,7 @@ def test_the_writer_that_loses_a_race_leaves_no_event(uow_factory: UowFactory) -
     with bound(uow_factory, bus) as first:
         mine = first.units.get(UnitId("u-1"))
         assert mine is not None
-        mine.change_status(UnitStatus.OUT_OF_SERVICE, at(1))
+        mine.change_status(UnitStatus.OUT_OF_SERVICE, at(1), "flat tyre")
         first.units.update(mine)
         first.raise_event(UnitStatusChanged(at(1), "first", UnitRecord.of(mine)))
         first.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
@@ -21,6 +23,7 @@ from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.ports import Page
 from bluepool.services.setup import load_collective
+from bluepool.services.setup import snapshot as read_back
 
 DEMO = Path(__file__).parents[2] / "src/bluepool/demo/collective.yaml"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -266,3 +269,11 @@ def test_a_unit_without_a_position_has_no_jurisdiction() -> None:
         unit = uow.units.get(UnitId("a-1"))
     assert unit is not None
     assert unit.jurisdiction_id is None
+
+
+def test_the_floor_rules_are_kept_and_read_back(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, replace(demo, floor=FloorRules(dispatchers_may_override=True)))
+
+    with MemoryUnitOfWork(store) as uow:
+        assert read_back(uow).floor == FloorRules(dispatchers_may_override=True)

@@ -381,7 +381,7 @@ def test_unknown_status_is_422(client: TestClient, as_dispatcher: dict[str, str]
 def test_status_replay_with_same_idempotency_key_is_harmless(
     client: TestClient, as_dispatcher: dict[str, str]
 ) -> None:
-    body = {"status": "out_of_service", "idempotency_key": "k-1"}
+    body = {"status": "out_of_service", "idempotency_key": "k-1", "reason": "flat tyre"}
     assert client.post("/api/v1/units/west-p1/status", json=body, headers=as_dispatcher).json()[
         "applied"
     ]
@@ -397,7 +397,7 @@ def test_status_replay_with_same_idempotency_key_is_harmless(
 
 
 def test_out_of_order_status_is_ignored(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    late = {"status": "out_of_service", "at": "2026-01-01T10:00:05Z"}
+    late = {"status": "out_of_service", "at": "2026-01-01T10:00:05Z", "reason": "flat tyre"}
     early = {"status": "off_duty", "at": "2026-01-01T10:00:01Z"}
     assert client.post("/api/v1/units/west-p1/status", json=late, headers=as_dispatcher).json()[
         "applied"

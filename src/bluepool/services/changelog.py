@@ -16,6 +16,7 @@ from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
     UnitAssigned,
+    UnitRecalled,
     UnitStatusChanged,
 )
 from bluepool.domain.shared.events import Action, Event, RecordChanged
@@ -38,9 +39,10 @@ def entry(event: Event) -> ChangeRecord | None:
     if isinstance(event, UnitStatusChanged):
         u = event.unit
         at = u.status_at.isoformat() if u.status_at else None
-        return ChangeRecord(
-            event.at, event.actor, "status", "unit", u.id, {"status": u.status.value, "at": at}
-        )
+        status: dict[str, Any] = {"status": u.status.value, "at": at}
+        if u.status_reason:
+            status["reason"] = u.status_reason
+        return ChangeRecord(event.at, event.actor, "status", "unit", u.id, status)
     if isinstance(event, IncidentReceived):
         i = event.incident
         brief = {
@@ -52,7 +54,16 @@ def entry(event: Event) -> ChangeRecord | None:
         return ChangeRecord(event.at, event.actor, "create", "incident", i.id, brief)
     if isinstance(event, UnitAssigned):
         data = {"unit_id": event.unit.id, "eta_seconds": event.eta_seconds}
+        if event.override is not None:
+            data["override"] = plain(event.override)
+        if event.diverted_from is not None:
+            data["diverted_from"] = event.diverted_from
         return ChangeRecord(event.at, event.actor, "assign", "incident", event.incident.id, data)
+    if isinstance(event, UnitRecalled):
+        data = {"unit_id": event.unit.id, "reason": event.reason}
+        if event.diverted_to is not None:
+            data["diverted_to"] = event.diverted_to
+        return ChangeRecord(event.at, event.actor, "recall", "incident", event.incident.id, data)
     if isinstance(event, IncidentClosed):
         return ChangeRecord(event.at, event.actor, "close", "incident", event.incident.id)
     return None

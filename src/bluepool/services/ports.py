@@ -17,6 +17,8 @@ from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.recommend import Collective
@@ -113,6 +115,10 @@ class UnitRepository(Repository[UnitId, Unit], Protocol):
 class IncidentRepository(Repository[IncidentId, Incident], Protocol):
     def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
         """Return one page of matching incidents, newest first, and the total count."""
+        ...
+
+    def get_many(self, ids: Collection[IncidentId]) -> dict[IncidentId, Incident]:
+        """Return those of ``ids`` that are incidents, by id."""
         ...
 
 
@@ -314,6 +320,7 @@ class UnitOfWork(Protocol):
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
+    settings: Repository[str, Setting]
     units: UnitRepository
     incidents: IncidentRepository
     changes: ChangeLog
@@ -374,6 +381,8 @@ class Standing:
 
     collective: Collective
     call_types: Mapping[CallTypeCode, CallType]
+    #: How the collective runs its floor (who may override a sharing rule).
+    floor: FloorRules = field(default_factory=FloorRules)
 
 
 class StandingFacts(Protocol):

@@ -33,6 +33,8 @@ from bluepool.domain.collective.records import (
     JurisdictionRecord,
     StationRecord,
 )
+from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.units import UnitStatus
@@ -101,6 +103,8 @@ def load_collective(
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
+    if spec.floor is not None:
+        uow.settings.add(Setting(FloorRules.SETTING, spec.floor.value()))
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -160,6 +164,7 @@ def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str
 def snapshot(uow: UnitOfWork) -> CollectiveSpec:
     """Read the collective as it stands in the store (for the simulator): every record but
     the users, units back at their stations."""
+    floor = uow.settings.get(FloorRules.SETTING)
     return CollectiveSpec(
         agencies=tuple(uow.agencies.list()),
         jurisdictions=tuple(uow.jurisdictions.list()),
@@ -167,4 +172,7 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         units=tuple(uow.units.list()),
         call_types=tuple(uow.call_types.list()),
         policies=tuple(uow.policies.list()),
+        floor=FloorRules.of(floor.value)
+        if (floor := uow.settings.get(FloorRules.SETTING))
+        else None,
     )

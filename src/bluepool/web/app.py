@@ -23,6 +23,7 @@ from bluepool.web.api import (
     audit,
     changes,
     collective,
+    command,
     dispatch,
     events,
     field,
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1", responses=errors.EVERY_OPERATION)
-    for module in (access, dispatch, field, geocode, collective, sharing, changes, audit, events):
+    routers = (access, dispatch, command, field, geocode, collective, sharing, changes, audit)
+    for module in (*routers, events):
         api.include_router(module.router)
     app.include_router(api)
     console.mount(app)

@@ -235,7 +235,7 @@ def test_second_of_two_concurrent_unit_updates_fails(uows: UowFactory) -> None:
         uow.units.update(mine)
         uow.commit()
     with uows() as uow:
-        theirs.change_status(UnitStatus.OUT_OF_SERVICE, at(1))
+        theirs.change_status(UnitStatus.OUT_OF_SERVICE, at(1), "flat tyre")
         with pytest.raises(ConcurrentUpdate, match=f"unit {unit.id} was changed"):
             uow.units.update(theirs)
     assert theirs.version == 1

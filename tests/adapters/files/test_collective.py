@@ -708,3 +708,25 @@ def test_a_collective_of_agencies_alone_reads(tmp_path: Path) -> None:
 
     assert [a.id for a in spec.agencies] == ["a"]
     assert spec.warnings == ('agencies[0]: agency "a" answers for no jurisdiction (line 2)',)
+
+
+# -- the dispatch floor --------------------------------------------------------
+
+
+def test_the_dispatch_floor_rules_are_read(tmp_path: Path) -> None:
+    data = a_collective()
+    assert read_collective(write(tmp_path, data)).floor is None
+    data["dispatch"] = {"dispatchers_may_override": True}
+
+    spec = read_collective(write(tmp_path, data))
+
+    assert spec.floor is not None
+    assert spec.floor.dispatchers_may_override is True
+
+
+def test_the_dispatch_floor_rules_are_strict(tmp_path: Path) -> None:
+    data = a_collective()
+    data["dispatch"] = {"dispatchers_may_overide": True}
+    assert "did you mean" in str(error_of(tmp_path, data))
+    data["dispatch"] = {"dispatchers_may_override": "yes"}
+    assert "dispatch.dispatchers_may_override" in str(error_of(tmp_path, data))

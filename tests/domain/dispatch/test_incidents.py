@@ -14,7 +14,7 @@ S = UnitStatus
 
 def move(incident: Incident, unit: Unit, status: UnitStatus, minutes: float) -> None:
     """What the service does on a status update: change the unit, tell its incident."""
-    assert unit.change_status(status, at(minutes))
+    assert unit.change_status(status, at(minutes), "radioed")
     incident.unit_moved(unit, at(minutes), "device")
 
 

@@ -145,7 +145,7 @@ class DispatchLifecycle(RuleBasedStateMachine):
                 unit.change_status(new, when)
             assert snapshot(unit, self.all_incidents) == before
         else:
-            assert unit.change_status(new, when) is True
+            assert unit.change_status(new, when, "radioed") is True
             assert unit.status is new
             if on is not None:
                 on.unit_moved(unit, when, "device")

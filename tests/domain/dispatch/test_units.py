@@ -24,10 +24,13 @@ ALLOWED = {
     (S.DISPATCHED, S.EN_ROUTE),
     (S.DISPATCHED, S.ON_SCENE),
     (S.DISPATCHED, S.AVAILABLE),
+    (S.DISPATCHED, S.OUT_OF_SERVICE),
     (S.EN_ROUTE, S.ON_SCENE),
     (S.EN_ROUTE, S.AVAILABLE),
+    (S.EN_ROUTE, S.OUT_OF_SERVICE),
     (S.ON_SCENE, S.BUSY),
     (S.ON_SCENE, S.AVAILABLE),
+    (S.ON_SCENE, S.OUT_OF_SERVICE),
     (S.BUSY, S.AVAILABLE),
     (S.BUSY, S.OUT_OF_SERVICE),
     (S.OUT_OF_SERVICE, S.AVAILABLE),
@@ -53,7 +56,7 @@ def test_transition_table_matches_the_documented_state_machine() -> None:
 def test_allowed_status_change_is_applied(old: UnitStatus, new: UnitStatus) -> None:
     unit = a_unit_in(old)
 
-    assert unit.change_status(new, at(1)) is True
+    assert unit.change_status(new, at(1), "flat tyre") is True
 
     assert unit.status is new
     assert unit.status_at == at(1)

@@ -58,6 +58,7 @@ from bluepool.adapters.db.tables import (
     Base,
     CallTypeRow,
     ChangeLogRow,
+    CollectiveSettingRow,
     IdempotencyKeyRow,
     IncidentRow,
     JurisdictionRow,
@@ -85,6 +86,7 @@ from bluepool.domain.collective.agencies import (
     Requirement,
     Station,
 )
+from bluepool.domain.collective.settings import Setting
 from bluepool.domain.dispatch.incidents import (
     OPEN,
     Assignment,
@@ -403,6 +405,7 @@ def unit_values(u: Unit) -> dict[str, Any]:
         "status_at": u.status_at,
         "position_at": u.position_at,
         "version": u.version,
+        "status_reason": u.status_reason,
     }
 
 
@@ -426,6 +429,7 @@ def unit_from_row(r: Any) -> Unit:
         status_at=r.status_at,
         position_at=r.position_at,
         version=r.version,
+        status_reason=r.status_reason,
     )
 
 
@@ -758,6 +762,12 @@ class SqlIncidentRepository(_Base):
         incident = children.incident(rows[0])
         self._remember(incident)
         return incident
+
+    def get_many(self, ids: Collection[IncidentId]) -> dict[IncidentId, Incident]:
+        if not ids:
+            return {}
+        rows = self._rows(select(IncidentRow).where(IncidentRow.id.in_(sorted(ids))))
+        return {i.id: i for i in self._load(rows)}
 
     def add(self, item: Incident) -> None:
         # No look-up first: a taken id fails the primary key, which is a Duplicate too.
@@ -1408,6 +1418,20 @@ def policy_repository(
         policy_from_row,
         policy_values,
         "sharing policy for",
+    )
+
+
+def setting_repository(
+    session: Session,
+) -> SqlRepository[str, Setting, CollectiveSettingRow]:
+    return SqlRepository(
+        session,
+        CollectiveSettingRow,
+        CollectiveSettingRow.name,
+        lambda s: s.name,
+        lambda r: Setting(r.name, dict(r.value)),
+        lambda s: {"name": s.name, "value": dict(s.value)},
+        "setting",
     )
 
 

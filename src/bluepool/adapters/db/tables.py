@@ -104,6 +104,8 @@ class UnitRow(Base):
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     position_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Why it is out of service ("" in any other status).
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CallTypeRow(Base):
@@ -128,6 +130,15 @@ class SharingPolicyRow(Base):
     #: [{"jurisdictions": [...] | null, "call_types": ..., "capabilities": ...,
     #:   "max_priority": 5}, ...]
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+
+
+class CollectiveSettingRow(Base):
+    """The collective's settings, one row a section (``domain.collective.settings``)."""
+
+    __tablename__ = "collective_settings"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
 
 
 class UserRow(Base):

@@ -14,6 +14,7 @@ from bluepool.adapters.db.chainer import AuditChainer
 from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.collective.settings import Setting
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
+    settings: Repository[str, Setting]
     units: UnitRepository
     incidents: IncidentRepository
     changes: ChangeLog
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
         self.call_types = repos.call_type_repository(session)
         self.policies = repos.policy_repository(session)
         self.users = repos.user_repository(session)
+        self.settings = repos.setting_repository(session)
         self.units = repos.SqlUnitRepository(session)
         self.incidents = self._incidents = repos.SqlIncidentRepository(session)
         self.changes = self._changes = repos.SqlChangeLog(session)

@@ -47,6 +47,7 @@ from bluepool.domain.collective.agencies import (
     Station,
     emergency_clash,
 )
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
@@ -254,8 +255,15 @@ class UserModel(_Model):
     password_hash: Annotated[str, Field(min_length=1)] | None = None
 
 
+class DispatchModel(_Model):
+    """How the collective runs its dispatch floor."""
+
+    dispatchers_may_override: Annotated[bool, Field(strict=True)] = False
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
+    dispatch: DispatchModel | None = None
     agencies: Annotated[list[AgencyModel], Field(min_length=1)]
     jurisdictions: list[JurisdictionModel] = []
     stations: list[StationModel] = []
@@ -266,6 +274,7 @@ class CollectiveFile(_Model):
 
 _MODELS: tuple[type[BaseModel], ...] = (
     CollectiveFile,
+    DispatchModel,
     AgencyModel,
     SharingModel,
     RuleModel,
@@ -723,6 +732,7 @@ class _Checker:
                 if a.sharing is not None
             ),
             users=tuple(users),
+            floor=FloorRules(m.dispatch.dispatchers_may_override) if m.dispatch else None,
             warnings=tuple(self.warnings),
         )
 

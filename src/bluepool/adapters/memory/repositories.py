@@ -28,6 +28,7 @@ from bluepool.domain.audit.chain import link
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.collective.settings import Setting
 from bluepool.domain.dispatch.incidents import OPEN, Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit
@@ -355,6 +356,9 @@ class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
     def list(self) -> list[Incident]:
         return [copy_incident(i) for i in self._newest_first(self._items())]
 
+    def get_many(self, ids: Collection[IncidentId]) -> dict[IncidentId, Incident]:
+        return {i: found for i in ids if (found := self.get(i)) is not None}
+
     def add(self, item: Incident) -> None:
         self._check(item)
         super().add(item)
@@ -578,6 +582,11 @@ def call_type_repository(
 def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingPolicy]:
     # Frozen all the way down: nothing to copy.
     return MemoryRepository(store, "policies", lambda p: p.agency_id, _same, "sharing policy for")
+
+
+def setting_repository(store: MemoryStore) -> MemoryRepository[str, Setting]:
+    # Frozen, and its value is replaced whole, never changed in place.
+    return MemoryRepository(store, "settings", lambda s: s.name, _same, "setting")
 
 
 def user_repository(store: MemoryStore) -> MemoryRepository[Username, User]:

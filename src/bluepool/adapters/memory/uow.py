@@ -8,6 +8,7 @@ from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.collective.settings import Setting
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
+    settings: Repository[str, Setting]
     units: UnitRepository
     incidents: IncidentRepository
     changes: ChangeLog
@@ -76,6 +78,7 @@ class MemoryUnitOfWork:
             call_types := repos.call_type_repository(self.store),
             policies := repos.policy_repository(self.store),
             users := repos.user_repository(self.store),
+            settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
             incidents := repos.MemoryIncidentRepository(self.store),
             changes := repos.MemoryChangeLog(self.store),
@@ -93,6 +96,7 @@ class MemoryUnitOfWork:
         self.call_types = call_types
         self.policies = policies
         self.users = users
+        self.settings = settings
         self.units = units
         self.incidents = incidents
         self.changes = changes

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bluepool.domain.dispatch.command import Override
 from bluepool.domain.dispatch.positions import UnitPosition
 from bluepool.domain.dispatch.records import IncidentRecord, UnitRecord
 from bluepool.domain.shared.events import Event, RecordChanged
+from bluepool.domain.shared.ids import IncidentId
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,10 @@ class UnitAssigned(Event):
     incident: IncidentRecord
     unit: UnitRecord
     eta_seconds: float
+    #: The sharing rule set aside for it, and why (``domain.dispatch.command``).
+    override: Override | None = None
+    #: The less urgent incident the unit was diverted from.
+    diverted_from: IncidentId | None = None
     name: ClassVar[str] = "unit.assigned"
 
 
@@ -101,3 +107,26 @@ class UnitChanged(RecordChanged):
 
     unit: UnitRecord | None = None
     entity: ClassVar[str] = "unit"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecalled(Event):
+    """Dispatch took a unit off an incident: recalled, or diverted to a more urgent one
+    (``diverted_to``). The unit is free; ``incident`` is the one it left."""
+
+    incident: IncidentRecord
+    unit: UnitRecord
+    reason: str
+    diverted_to: IncidentId | None = None
+    name: ClassVar[str] = "unit.recalled"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRequeued(Event):
+    """An incident went back to the queue: no unit is left on it and it was not served (its
+    units were recalled, diverted, or went out of service on the way). An alert for the
+    floor."""
+
+    incident: IncidentRecord
+    reason: str
+    name: ClassVar[str] = "incident.requeued"

@@ -133,12 +133,18 @@ class Incident:
     def active_units(self) -> list[UnitId]:
         return [a.unit_id for a in self.assignments if a.active]
 
-    def assign(self, unit: Unit, at: datetime, actor: str, detail: str = "") -> None:
-        """Dispatch ``unit`` to this incident; the unit must be available."""
+    def assign(
+        self, unit: Unit, at: datetime, actor: str, detail: str = "", override: str = ""
+    ) -> None:
+        """Dispatch ``unit`` to this incident; the unit must be available. ``override``
+        says which sharing rule dispatch set aside for it, and why (an ``override`` entry
+        on the timeline, just before the dispatch)."""
         if not self.is_open:
             raise Conflict(f"incident {self.id} is {self.status.value}", code="incident_closed")
         unit.dispatch_to(self.id, at)
         self.assignments.append(Assignment(unit.id, at))
+        if override:
+            self.timeline.append(TimelineEntry(at, "override", actor, unit.id, override))
         self.timeline.append(TimelineEntry(at, "dispatched", actor, unit.id, detail))
         self._follow_units()
 
@@ -203,6 +209,23 @@ class Incident:
             if a.unit_id == unit_id and a.active:
                 return a
         raise Conflict(f"unit {unit_id} is not on incident {self.id}", code="not_assigned")
+
+    def take_off(self, unit: Unit, at: datetime, actor: str, kind: str, detail: str) -> bool:
+        """Take ``unit`` off this incident by dispatch's decision (``kind``: ``recalled``,
+        or ``diverted`` to a more urgent call), whatever it had done so far: the unit is
+        free again (available), and the call goes back to the queue when no unit is left
+        on it, since it was not served. Return True when it went back to the queue."""
+        live = next((a for a in self.assignments if a.unit_id == unit.id and a.active), None)
+        if live is None or unit.incident_id != self.id:
+            raise Conflict(f"unit {unit.id} is not on incident {self.id}", code="not_on_incident")
+        live.cleared_at = at
+        unit.release(at)
+        self.timeline.append(TimelineEntry(at, kind, actor, unit.id, detail))
+        if self.active_units():
+            return False
+        self.status = IncidentStatus.RECEIVED
+        self.timeline.append(TimelineEntry(at, "requeued", actor, detail=f"{unit.id} {kind}"))
+        return True
 
     def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
         """Close the incident and free every unit still on it."""

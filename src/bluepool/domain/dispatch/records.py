@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bluepool.domain.dispatch.command import DiversionOffer, Override
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus, TimelineEntry
 from bluepool.domain.dispatch.recommend import Candidate, Exclusion, Recommendation, Shortfall
 from bluepool.domain.dispatch.rules import RuleCode
@@ -42,6 +43,8 @@ class UnitRecord:
     status_at: datetime | None
     position_at: datetime | None
     version: int
+    #: Why it is out of service ("" in any other status).
+    status_reason: str
 
     @classmethod
     def of(cls, u: Unit) -> UnitRecord:
@@ -60,6 +63,7 @@ class UnitRecord:
             u.status_at,
             u.position_at,
             u.version,
+            u.status_reason,
         )
 
 
@@ -88,6 +92,7 @@ class UnitUpdateResult(UnitRecord):
             r.status_at,
             r.position_at,
             r.version,
+            r.status_reason,
             applied,
         )
 
@@ -194,9 +199,20 @@ class RecommendationRecord:
     proposed: tuple[ProposedRecord, ...]
     shortfalls: tuple[Shortfall, ...]
     excluded: tuple[ExclusionRecord, ...]
+    #: Units on less urgent calls that could come instead, nearest first
+    #: (``domain.dispatch.command``).
+    diversions: tuple[DiversionOffer, ...] = ()
+    #: Whether the reader may override the exclusions a sharing rule made
+    #: (``policy_forbids``, ``reserve_kept``), with a reason.
+    may_override: bool = False
 
     @classmethod
-    def of(cls, r: Recommendation) -> RecommendationRecord:
+    def of(
+        cls,
+        r: Recommendation,
+        diversions: tuple[DiversionOffer, ...] = (),
+        may_override: bool = False,
+    ) -> RecommendationRecord:
         return cls(
             r.incident_id,
             r.method,
@@ -204,6 +220,8 @@ class RecommendationRecord:
             tuple(ProposedRecord(cap, uid) for cap, uid in r.proposed),
             r.shortfalls,
             tuple(ExclusionRecord.of(e) for e in r.excluded),
+            diversions,
+            may_override,
         )
 
 
@@ -215,6 +233,20 @@ class AssignResult:
     reasons: tuple[str, ...]
     incident: IncidentRecord
     unit: UnitRecord
+    #: The sharing rule set aside for this assignment, if one was.
+    override: Override | None = None
+    #: The incident the unit was diverted from, if it was.
+    diverted_from: IncidentRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecallResult:
+    """A unit taken off an incident."""
+
+    incident: IncidentRecord
+    unit: UnitRecord
+    #: The incident went back to the queue (no unit was left on it).
+    requeued: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import uuid
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.dispatch.command import MAX_OFFERS, OVERRIDABLE, FloorRules, Override
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
@@ -17,12 +18,7 @@ from bluepool.domain.dispatch.events import (
     UnitReleased,
 )
 from bluepool.domain.dispatch.incidents import Incident
-from bluepool.domain.dispatch.recommend import (
-    Collective,
-    IncidentView,
-    Recommendation,
-    recommend,
-)
+from bluepool.domain.dispatch.recommend import Collective, Recommendation, recommend
 from bluepool.domain.dispatch.records import (
     AssignResult,
     IncidentPage,
@@ -31,14 +27,14 @@ from bluepool.domain.dispatch.records import (
     UnitRecord,
 )
 from bluepool.domain.dispatch.rules import RuleCode
-from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.dispatch.units import Unit, reason_given
 from bluepool.domain.shared.errors import Conflict, Invalid, PolicyForbids, UnitUnavailable
-from bluepool.domain.shared.geo import Location
+from bluepool.domain.shared.geo import Location, format_duration
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import geocode, policy
+from bluepool.services.dispatch import diversions, geocode, policy
 from bluepool.services.lookup import found, not_found
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
@@ -128,23 +124,44 @@ def _note_reads(
 
 
 def recommendation(ctx: Context, user: User, incident_id: str) -> RecommendationRecord:
-    """Rank the units that can serve an incident now, with the reasons."""
+    """Rank the units that can serve an incident now, with the reasons; and offer the
+    nearest units on less urgent calls for diversion."""
     policy.read(user)
     with ctx.reader() as uow:
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
-        return RecommendationRecord.of(_recommend(ctx, uow, incident))
+        fleet = uow.units.list()
+        facts = _standing(ctx, uow)
+        rec = _recommend(ctx, uow, incident, fleet)
+        ct = _call_type(ctx, uow, incident.call_type, facts)
+        found_ = diversions.diversions(uow, incident, ct, fleet, facts, ctx.travel)
+        offers = diversions.offers(found_, facts, MAX_OFFERS)
+        return RecommendationRecord.of(rec, offers, policy.may_override(user, facts.floor))
 
 
 @refusal_recorded
-def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignResult:
+def assign(
+    ctx: Context,
+    user: User,
+    incident_id: str,
+    unit_id: str,
+    override_reason: str | None = None,
+) -> AssignResult:
     """Dispatch a unit to an incident, if it may serve it now.
 
     The unit must be a candidate of the incident's recommendation (available, capable,
     allowed by its agency's sharing policy and reserve). The write is checked against
     concurrent changes, so a unit is never committed to two incidents.
+
+    With ``override_reason``, a unit that only a sharing rule excludes (its agency's
+    policy or home reserve) is assigned all the same, by those who may override
+    (``policy.override``), and the override is marked on the timeline, in the change log
+    and in the audit log (``command.overridden``).
     """
     policy.dispatch(user)
     with ctx.uow() as uow:
+        if override_reason is not None:
+            policy.override(user, _standing(ctx, uow).floor)
+            override_reason = reason_given(override_reason, "an override")
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
         # Lending agencies' reserves are fleet-wide: decide with the unit's agency held, on
         # a fresh read of its units (the fleet, read after the lock; the standing facts may
@@ -157,22 +174,51 @@ def assign(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignRe
             raise not_found("unit", unit_id)
         rec = _recommend(ctx, uow, incident, fleet)
         candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
+        override: Override | None = None
         if candidate is None:
             exclusion = next((e for e in rec.excluded if e.unit_id == unit.id), None)
-            reason = exclusion.reason if exclusion else "not eligible"
-            raise _refusal(
-                exclusion.code if exclusion else None,
-                f"unit {unit.id} cannot take incident {incident.id}: {reason}",
-            )
+            if override_reason is not None and exclusion and exclusion.code in OVERRIDABLE:
+                override = Override.of(exclusion, override_reason)
+                eta_s, reasons = _overridden_eta(ctx, incident, unit, override)
+            else:
+                reason = exclusion.reason if exclusion else "not eligible"
+                raise _refusal(
+                    exclusion.code if exclusion else None,
+                    f"unit {unit.id} cannot take incident {incident.id}: {reason}",
+                )
+        else:
+            eta_s, reasons = candidate.eta_seconds, candidate.reasons
         now = ctx.clock.now()
-        incident.assign(unit, now, user.username, "; ".join(candidate.reasons))
+        incident.assign(
+            unit, now, user.username, "; ".join(reasons), override.detail if override else ""
+        )
         uow.units.update(unit)
         uow.incidents.update(incident)
-        eta = round(candidate.eta_seconds, 1)
+        eta = round(eta_s, 1)
         incident_record, unit_record = IncidentRecord.of(incident), UnitRecord.of(unit)
-        uow.raise_event(UnitAssigned(now, user.username, incident_record, unit_record, eta))
+        uow.raise_event(
+            UnitAssigned(now, user.username, incident_record, unit_record, eta, override)
+        )
         uow.commit()
-    return AssignResult(incident.id, unit.id, eta, candidate.reasons, incident_record, unit_record)
+    return AssignResult(incident.id, unit.id, eta, reasons, incident_record, unit_record, override)
+
+
+def _overridden_eta(
+    ctx: Context, incident: Incident, unit: Unit, override: Override
+) -> tuple[float, tuple[str, ...]]:
+    """The ETA and reasons of a unit sent over a sharing rule (it has a position: the
+    rules that exclude a unit without one come first)."""
+    assert unit.location is not None
+    (eta,) = ctx.travel.to_destination([unit.location], incident.location)
+    if eta is None:
+        raise Conflict(
+            f"unit {unit.id} cannot reach incident {incident.id} {ctx.travel.method}",
+            code="unreachable",
+        )
+    return eta, (
+        f"eta {ctx.travel.method}: {format_duration(eta)}",
+        f"override of {override.rule.value}: {override.reason}",
+    )
 
 
 def _refusal(code: RuleCode | None, detail: str) -> Exception:
@@ -217,7 +263,12 @@ def collective(uow: UnitOfWork) -> Collective:
 
 def standing(uow: UnitOfWork) -> Standing:
     """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
-    return Standing(collective(uow), {c.code: c for c in uow.call_types.list()})
+    floor = uow.settings.get(FloorRules.SETTING)
+    return Standing(
+        collective(uow),
+        {c.code: c for c in uow.call_types.list()},
+        FloorRules.of(floor.value if floor else None),
+    )
 
 
 def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
@@ -229,17 +280,12 @@ def _recommend(
 ) -> Recommendation:
     facts = _standing(ctx, uow)
     ct = _call_type(ctx, uow, incident.call_type, facts)
-    view = IncidentView(
-        incident.id,
-        incident.call_type,
-        incident.priority,
-        incident.location,
-        incident.jurisdiction_id,
-    )
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
-    return recommend(view, ct.plan, units, facts.collective, ctx.travel, on_scene)
+    return recommend(
+        diversions.view_of(incident), ct.plan, units, facts.collective, ctx.travel, on_scene
+    )
 
 
 def _call_type(
@@ -253,3 +299,13 @@ def _call_type(
         known = ", ".join(sorted(c.code for c in uow.call_types.list()))
         raise Invalid(f"no call type {code!r}; known: {known}", code="unknown_call_type")
     return ct
+
+
+def standing_facts(ctx: Context, uow: UnitOfWork) -> Standing:
+    """The standing facts of dispatch, from the cache when there is one."""
+    return _standing(ctx, uow)
+
+
+def call_type_of(ctx: Context, uow: UnitOfWork, incident: Incident, facts: Standing) -> CallType:
+    """The incident's call type (with its response plan)."""
+    return _call_type(ctx, uow, incident.call_type, facts)

@@ -2,17 +2,20 @@
 
 Every signed-in user reads the fleet and the incidents (an officer sees the calls around
 them); central dispatch (dispatchers, supervisors, the collective admin) takes calls,
-assigns and closes; a unit's status and position are set by dispatch, by its own agency's
-admin, or by the officer who crews it (one fix or a gateway's batch alike); a unit's
-position history is read by those and by the analysts; an agency's admin keeps its fleet's
-records.
+assigns, diverts, recalls and closes; supervisors, and dispatchers when the collective
+allows it, assign over a sharing rule (an override); a unit's status and position are set
+by dispatch, by its own agency's admin, or by the officer who crews it (one fix or a
+gateway's batch alike); a unit's position history is read by those and by the analysts; an
+agency's admin keeps its fleet's records.
 """
 
 from __future__ import annotations
 
 from bluepool.domain.access import roles
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId, UnitId
 
 
@@ -54,3 +57,23 @@ def prune_positions(user: User) -> None:
 def keep_fleet(user: User, agency_id: AgencyId) -> None:
     """Add, edit or remove a unit record of ``agency_id``'s fleet."""
     roles.require_agency_admin(user, agency_id)
+
+
+def may_override(user: User, floor: FloorRules) -> bool:
+    """Whether ``user`` may assign a unit a sharing rule excludes (its agency's policy or
+    home reserve), with a reason: supervisors and the collective admin always, dispatchers
+    when the collective allows it (``dispatch: {dispatchers_may_override: true}``)."""
+    if not user.active or user.role not in roles.DISPATCH_ROLES:
+        return False
+    return user.role is not Role.DISPATCHER or floor.dispatchers_may_override
+
+
+def override(user: User, floor: FloorRules) -> None:
+    """Assign a unit over a sharing rule (see ``may_override``)."""
+    roles.require_dispatch(user)
+    if not may_override(user, floor):
+        raise Forbidden(
+            f"{user.role.value} {user.username} cannot override a sharing rule: this "
+            "collective lets only supervisors do it (dispatch.dispatchers_may_override)",
+            rule="override",
+        )

@@ -27,7 +27,7 @@ from bluepool.domain.shared.ids import UnitId
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import policy, positions
+from bluepool.services.dispatch import command, policy, positions
 from bluepool.services.lookup import found
 from bluepool.services.ports import LatestPosition, Page, PendingFix, UnitFilter, UnitOfWork
 
@@ -65,9 +65,13 @@ def set_status(
     status: UnitStatus,
     at: datetime | None = None,
     idempotency_key: str | None = None,
+    reason: str = "",
 ) -> UnitUpdateResult:
-    """Move a unit to a new status; its incident's timeline follows."""
-    return _retrying(lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key))
+    """Move a unit to a new status; its incident's timeline follows. Out of service needs
+    a ``reason`` (kept with the unit until it leaves that status). A call whose last unit
+    is freed before it was served goes back to the queue with an alert
+    (``incident.requeued``)."""
+    return _retrying(lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key, reason))
 
 
 def _set_status(
@@ -77,6 +81,7 @@ def _set_status(
     status: UnitStatus,
     at: datetime | None,
     idempotency_key: str | None,
+    reason: str,
 ) -> UnitUpdateResult:
     now, at = _device_time(ctx, at)
     with ctx.uow() as uow:
@@ -85,14 +90,19 @@ def _set_status(
         if _replayed(uow, idempotency_key, unit.id):
             return UnitUpdateResult.after(unit, applied=False)
         incident = uow.incidents.get(unit.incident_id) if unit.incident_id else None
-        applied = unit.change_status(status, at)
+        applied = unit.change_status(status, at, reason)
         if applied:
             uow.units.update(unit)
             uow.raise_event(UnitStatusChanged(now, user.username, UnitRecord.of(unit)))
             if incident is not None:
+                had_units = bool(incident.active_units())
                 incident.unit_moved(unit, at, user.username)
                 uow.incidents.update(incident)
                 uow.raise_event(IncidentUpdated(now, user.username, IncidentRecord.of(incident)))
+                why = f"{unit.id} {status.value}" + (
+                    f": {unit.status_reason}" if unit.status_reason else ""
+                )
+                command.alert_if_requeued(uow, user, now, had_units, incident, why)
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
         uow.commit()

@@ -122,8 +122,14 @@ def assign_unit(
     incident_id: str, body: AssignmentCreate, ctx: ContextDep, user: CurrentUser
 ) -> AssignResult:
     """Dispatch a unit. 409 when the unit cannot take it (busy, taken meanwhile, or not
-    allowed by its agency's sharing policy or reserve)."""
-    return incidents.assign(ctx, user, incident_id, body.unit_id)
+    allowed by its agency's sharing policy or reserve).
+
+    With ``override: {reason}``, a unit that only its agency's sharing policy or home
+    reserve excludes is assigned all the same, marked as an override on the timeline, in
+    the change log and in the audit log: 403 for a role that may not override, 422
+    without a reason."""
+    reason = body.override.reason if body.override is not None else None
+    return incidents.assign(ctx, user, incident_id, body.unit_id, reason)
 
 
 @router.post(
@@ -224,11 +230,14 @@ def delete_unit(unit_id: str, ctx: ContextDep, user: CurrentUser) -> Response:
 def set_status(
     unit_id: str, body: StatusUpdate, ctx: ContextDep, user: CurrentUser
 ) -> UnitUpdateResult:
-    """Set a unit's status (available, en_route, on_scene, busy, out_of_service, off_duty).
+    """Set a unit's status (available, en_route, on_scene, busy, out_of_service, off_duty);
+    out_of_service needs a ``reason`` (422 without one).
 
     Officers set only their own unit. A replay (same idempotency key) or an update older
     than the last applied changes nothing and answers ``applied: false``."""
-    return units.set_status(ctx, user, unit_id, body.status, body.at, body.idempotency_key)
+    return units.set_status(
+        ctx, user, unit_id, body.status, body.at, body.idempotency_key, body.reason
+    )
 
 
 @router.post(

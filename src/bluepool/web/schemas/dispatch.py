@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.dispatch.units import MAX_REASON, UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
 from bluepool.services.dispatch.positions import MAX_BATCH
 from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Slug, Strict, Tag
@@ -43,16 +43,49 @@ class IncidentCreate(Strict):
     )
 
 
+class OverrideRequest(Strict):
+    reason: str = Field(
+        max_length=MAX_REASON, description="why the sharing rule is set aside (required)"
+    )
+
+
 class AssignmentCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"unit_id": "vaduz-p1"},
+                {"unit_id": "schaan-p1", "override": {"reason": "shots fired, nearest car"}},
+            ]
+        }
+    )
+
+    unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    override: OverrideRequest | None = Field(
+        default=None,
+        description="assign a unit its agency's sharing policy or home reserve excludes, "
+        "with a reason (supervisors; dispatchers when the collective allows it)",
+    )
+
+
+class DiversionCreate(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"unit_id": "vaduz-p1"}]})
 
     unit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+
+
+class RecallRequest(Strict):
+    reason: str = Field(default="", max_length=MAX_REASON)
 
 
 class StatusUpdate(Strict):
     status: UnitStatus
     at: Moment | None = Field(default=None, description="when the device saw it")
     idempotency_key: str | None = Field(default=None, max_length=128)
+    reason: str = Field(
+        default="",
+        max_length=MAX_REASON,
+        description="why the unit is out of service (required for out_of_service)",
+    )
 
 
 class PositionUpdate(Strict):

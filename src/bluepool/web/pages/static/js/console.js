@@ -10,6 +10,7 @@ import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
 import { showFieldAlert } from "./alerts.js";
 import { backupWanted } from "./timeline.js";
+import * as command from "./command.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -203,7 +204,7 @@ function unitItems() {
       if (agency && u.agency !== agency) return false;
       if (cap && !u.capabilities.includes(cap)) return false;
       if (st && (st === "committed" ? !COMMITTED.has(u.status) : u.status !== st)) return false;
-      if (q && ![u.id, u.name, u.kind, u.agency, u.status, u.incident_id ?? "", u.jurisdiction ?? ""].join(" ").toLowerCase().includes(q)) return false;
+      if (q && ![u.id, u.name, u.kind, u.agency, u.status, u.status_reason ?? "", u.incident_id ?? "", u.jurisdiction ?? ""].join(" ").toLowerCase().includes(q)) return false;
       return true;
     })
     .sort((a, b) => byId(a.agency, b.agency) || byId(a.id, b.id));
@@ -211,22 +212,24 @@ function unitItems() {
 
 function renderUnits() {
   const items = unitItems();
+  const focusedRow = document.activeElement?.closest?.("#units-body tr[data-id]")?.dataset.id;
   fill(
     $("#units-body"),
     items.map((u) =>
       h(
         "tr",
-        { dataset: { id: u.id }, class: S.fresh.has("u:" + u.id) ? "fresh" : "" },
+        { dataset: { id: u.id }, class: S.fresh.has("u:" + u.id) ? "fresh" : "", tabindex: "0", "aria-keyshortcuts": "S" },
         h("th", { scope: "row" }, h("span", { class: "u-id", title: u.name }, u.id)),
         h("td", { title: agencyName(u.agency) }, u.agency),
         h("td", { class: "caps" }, u.capabilities.join(" ")),
-        h("td", {}, h("span", { class: `pill st-${u.status}` }, statusText(u.status))),
+        h("td", { class: "st-cell" }, command.statusCell(u)),
         h("td", {}, u.incident_id ? h("button", { type: "button", class: "link inc-link", dataset: { incident: u.incident_id } }, incidentLabel(u.incident_id)) : null),
         h("td", {}, u.jurisdiction ? placeName(u.jurisdiction) : ""),
         h("td", { class: "num", dataset: { age: u.status_at ?? "" } }, u.status_at ? age(u.status_at) : ""),
       ),
     ),
   );
+  if (focusedRow) document.querySelector(`#units-body tr[data-id="${CSS.escape(focusedRow)}"]`)?.focus();
   $("#units-count").textContent = items.length === S.units.size ? String(items.length) : `${items.length} / ${S.units.size}`;
   const counts = {};
   for (const u of S.units.values()) counts[u.status] = (counts[u.status] ?? 0) + 1;
@@ -279,6 +282,7 @@ function renderDetail() {
       h("span", { class: `pill st-${live ? u?.status ?? a.status : "cleared"}` }, live ? statusText(u?.status ?? a.status) : "cleared"),
       h("span", { class: "muted small" }, `${u ? agencyName(u.agency) : ""} · ${clock(a.assigned_at)}`),
       live ? h("span", { class: "route-kind small muted", dataset: { route: a.unit_id } }) : null,
+      command.recallButton(inc, a),
     );
   });
   const field = (label, cls, ...value) => h("div", { class: cls }, h("dt", {}, label), h("dd", {}, ...value));
@@ -319,7 +323,7 @@ function renderDetail() {
         inc.timeline.map((e) =>
           h(
             "li",
-            {},
+            { class: `tl-${e.kind}` },
             h("time", {}, clock(e.at)),
             " ",
             h("b", {}, statusText(e.kind)),
@@ -399,8 +403,9 @@ function renderRec() {
   $("#rec-excluded-count").textContent = String(rec.excluded.length);
   fill(
     $("#rec-excluded-list"),
-    rec.excluded.map((e) => h("li", {}, h("span", { class: "u-id" }, e.unit_id), " ", h("span", { class: "muted" }, e.agency), ` — ${e.reason}`)),
+    rec.excluded.map((e) => h("li", { dataset: { unit: e.unit_id } }, h("span", { class: "u-id" }, e.unit_id), " ", h("span", { class: "muted" }, e.agency), ` — ${e.reason}`)),
   );
+  command.renderRecExtras(rec);
   drawPreview();
 }
 
@@ -811,6 +816,7 @@ async function submitNew(e) {
 // events and keys
 
 function onEvent(type, data) {
+  command.onEvent(type, data);
   if (data.incident && typeof data.incident === "object") {
     const isNew = type === "incident.created" && !S.incidents.has(data.incident.id);
     if (putIncident(data.incident) && isNew) {
@@ -878,7 +884,7 @@ function typing(target) {
 }
 
 function onKey(e) {
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.ctrlKey || e.metaKey || e.altKey || $("#command-dialog").open) return;
   if (e.key === "Escape") {
     if (S.newMode) closeNew();
     else if (typing(e.target)) e.target.blur();
@@ -897,6 +903,7 @@ function onKey(e) {
   if (k === "Enter") {
     if (e.target.closest?.("button, a, summary")) return; // the focused control handles it
     e.preventDefault();
+    if (command.onKey("s", e)) return; // a unit's row: set its status
     assignPicked();
     return;
   }
@@ -911,6 +918,10 @@ function onKey(e) {
     "/": () => $("#queue-filter").focus(),
     u: () => $("#unit-filter").focus(),
   };
+  if (!e.shiftKey && command.onKey(lower, e)) {
+    e.preventDefault();
+    return;
+  }
   if (actions[lower] && !e.shiftKey) {
     e.preventDefault();
     actions[lower]();
@@ -987,6 +998,7 @@ async function main() {
   });
   for (const id of ["#unit-filter", "#unit-agency", "#unit-capability", "#unit-status"]) $(id).addEventListener("input", () => render("units"));
   document.addEventListener("keydown", onKey);
+  command.init({ S, putIncident, putUnit, renderAll, loadRec, selectedIncident, callTypeName });
 
   setInterval(() => {
     const now = Date.now();
