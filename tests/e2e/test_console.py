@@ -151,7 +151,7 @@ def test_officer_gets_the_assignment_and_the_dispatcher_sees_on_scene_live(
     officer.get_by_role("button", name="En route").click()
     expect(unit_status(desk, "vaduz-p1")).to_have_text("en route", timeout=2000)
     started = time.monotonic()
-    officer.get_by_role("button", name="On scene").click()
+    officer.get_by_role("button", name="On scene", exact=True).click()
     expect(officer.locator("#unit-status")).to_have_text("on scene")
     expect(unit_status(desk, "vaduz-p1")).to_have_text("on scene", timeout=2000)
     expect(desk.locator("#queue-list .q-item.selected")).to_contain_text("on scene")
