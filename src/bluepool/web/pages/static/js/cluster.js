@@ -19,6 +19,7 @@ const NamedIcon = L.DivIcon.extend({
 /** The cluster group for the console's units and incidents. A cluster opens (zooms in to
  * its markers, or spreads them out at the last zoom) on click, Enter or Space. */
 export function clusterGroup(map) {
+  if (map.options.maxZoom === undefined) map.setMaxZoom(19); // clustering needs a last zoom (no tiles: none set)
   const group = L.markerClusterGroup({
     maxClusterRadius: 44,
     showCoverageOnHover: false,

@@ -4,6 +4,7 @@
 import { api, requireSession, signOut } from "./api.js";
 import { h, fill, kbd } from "./dom.js";
 import { keyed } from "./keyed.js";
+import { setUpPopouts, shareSelection } from "./popout.js";
 import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, newIcon, routeLayer, textTip, STATUS_COLOUR } from "./map.js";
@@ -578,9 +579,11 @@ function focusUnitRow(id) {
 // --------------------------------------------------------------------------------------
 // selection, recommendation, actions
 
-function select(id, { pan = true } = {}) {
+let tellSelection = () => {};
+function select(id, { pan = true, share = true } = {}) {
   if (S.newMode) closeNew();
   const changed = S.selected !== id;
+  if (changed && share) tellSelection(id);
   S.selected = id;
   if (changed) {
     S.pick = 0;
@@ -923,6 +926,8 @@ function onKey(e) {
   }
   if (typing(e.target)) return;
   const k = e.key;
+  // A pop-out window shows no recommendation: it browses (J, K, /, U), the console acts.
+  if (document.body.dataset.view && !"jk/u".includes(k.toLowerCase())) return;
   if (k === "Enter") {
     if (e.target.closest?.("button, a, summary, [role=button]")) return; // the focused control (a map marker too) handles it
     e.preventDefault();
@@ -952,13 +957,19 @@ function onKey(e) {
 // --------------------------------------------------------------------------------------
 
 async function main() {
+  const view = setUpPopouts(); // a pop-out window shows one part of the console
+  tellSelection = shareSelection((id) => {
+    if (id && !S.incidents.has(id)) api(`/incidents/${encodeURIComponent(id)}`).then((i) => (putIncident(i), select(id, { share: false }))).catch(() => {});
+    else select(id, { share: false });
+  });
   showUser(me);
   $("#signout").addEventListener("click", signOut);
   // The audit log's page, for the roles the server lets read it (the page asks again).
   const auditReaders = JSON.parse($("#audit-readers").textContent);
   $("#topnav").hidden = !auditReaders.includes(me.role);
   const tileUrl = $("#app").dataset.tileUrl || null;
-  map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll)) });
+  const onMapClick = (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll));
+  map = createMap($("#map"), { tileUrl, onClick: view ? null : onMapClick }); // new incidents: in the console
   markers = clusterGroup(map);
   routeGroup = L.layerGroup().addTo(map);
   previewGroup = L.layerGroup().addTo(map);
