@@ -4,7 +4,7 @@
 import { api, requireSession, signOut } from "./api.js";
 import { h, fill, kbd } from "./dom.js";
 import { keyed } from "./keyed.js";
-import { setUpPopouts, shareSelection } from "./popout.js";
+import { setUpPopouts, shareSelection, windowTitle } from "./popout.js";
 import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, newIcon, routeLayer, textTip, STATUS_COLOUR } from "./map.js";
@@ -246,7 +246,7 @@ function renderStats() {
   $("#stat-unassigned").textContent = String(unassigned);
   $("#stat-unassigned").closest("div").classList.toggle("alert", unassigned > 0);
   $("#stat-available").textContent = String([...S.units.values()].filter((u) => u.status === "available").length);
-  document.title = `${unassigned ? `(${unassigned}) ` : ""}Dispatch · bluepool`;
+  document.title = `${unassigned ? `(${unassigned}) ` : ""}${windowTitle()}`;
 }
 
 let timelineOpen = false;

@@ -19,12 +19,18 @@ export function popOut(view) {
   return w;
 }
 
+/** The window's title: the console's, or the pop-out's part of it. */
+export function windowTitle() {
+  const view = popoutView();
+  return `${view ? `${VIEWS[view]} · ` : ""}Dispatch · bluepool`;
+}
+
 /** Wire the pop-out buttons (``[data-popout]``), and, in a pop-out, show only its view. */
 export function setUpPopouts() {
   const view = popoutView();
   if (view) {
     document.body.dataset.view = view;
-    document.title = `${VIEWS[view]} · Dispatch · bluepool`;
+    document.title = windowTitle();
   }
   for (const b of document.querySelectorAll("[data-popout]")) {
     b.hidden = Boolean(view);
