@@ -65,7 +65,9 @@ function clusterIcon(cluster) {
   const parts = [];
   if (units) parts.push(`${units} unit${units === 1 ? "" : "s"}`);
   if (incidents) parts.push(`${incidents} incident${incidents === 1 ? "" : "s"}${top < 6 ? `, most urgent P${top}` : ""}`);
-  const label = `Cluster: ${parts.join(", ")}. Enter zooms in.`;
+  // The name starts with the text the cluster shows (its count, its most urgent priority).
+  const shows = `${children.length}${incidents ? ` P${top}` : ""}`;
+  const label = `${shows}: cluster of ${parts.join(", ")}. Enter zooms in.`;
   const size = children.length < 10 ? 30 : children.length < 100 ? 36 : 42;
   return new NamedIcon({
     className: "",
@@ -74,7 +76,7 @@ function clusterIcon(cluster) {
       "span",
       { class: `cluster${top < 6 ? ` cluster-p${top}` : ""}`, title: label },
       h("b", {}, String(children.length)),
-      incidents ? h("i", { class: "cluster-inc" }, `P${top}`) : null,
+      incidents ? [" ", h("i", { class: "cluster-inc" }, `P${top}`)] : null,
     ),
     iconSize: [size, size],
     iconAnchor: [size / 2, size / 2],
@@ -105,7 +107,7 @@ export function incidentIcon(incident, selected, label) {
   return new NamedIcon({
     className: "",
     label,
-    html: h("span", { class: `inc-pin p${incident.priority}${selected ? " selected" : ""}` }, h("b", {}, String(incident.priority))),
+    html: h("span", { class: `inc-pin p${incident.priority}${selected ? " selected" : ""}` }, h("b", {}, `P${incident.priority}`)),
     iconSize: [22, 22],
     iconAnchor: [11, 11],
   });
