@@ -87,8 +87,8 @@ def test_the_map_clusters_markers_labels_units_and_opens_markers_by_keyboard(
 
     # An incident far from the others stands alone; Enter on its pin opens it.
     inc = call(server, "burglary", MALBUN, priority=2)
-    page.locator(".leaflet-control-zoom-out").click()
-    page.locator(".leaflet-control-zoom-out").click()
+    page.reload()  # the whole collective in view again
+    page.wait_for_selector("body[data-ready=true]")
     marker = page.locator('.leaflet-marker-icon[aria-label^="Incident P2 Burglary"]')
     expect(marker).to_be_visible()
     marker.focus()
