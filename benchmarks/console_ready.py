@@ -28,8 +28,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import footer, summary  # noqa: E402
-from tests.e2e.harness import launch, live_server  # noqa: E402
+from benchmarks.common import footer, summary
+from tests.e2e.harness import launch, live_server
 
 # Towns of the demo collective (Liechtenstein); incidents fall within ~800 m of one.
 TOWNS = ((47.141, 9.521), (47.165, 9.509), (47.107, 9.528), (47.066, 9.503), (47.208, 9.526))

@@ -24,7 +24,9 @@ RUN = """async () => {
       id: v.id,
       impact: v.impact,
       help: v.help,
-      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)}: ${n.failureSummary}`),
+      nodes: v.nodes
+        .slice(0, 5)
+        .map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)}: ${n.failureSummary}`),
     }));
 }"""
 

@@ -36,6 +36,15 @@ ADMIN_SECTIONS = (
 )
 
 
+# Where the focus is: the console's part holding it, and the focused control's name.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const part = el.closest('#queue-panel, #map, #units-panel, #detail-panel, footer');
+  const name = el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40);
+  return `${part ? part.id || part.tagName : 'top'}|${name}`;
+}"""
+
+
 def call(server: LiveServer, call_type: str, where: Location, priority: int) -> Any:
     ctx = server.app.state.runtime.context
     user = users.signed_in(ctx, "dispatcher2")
@@ -165,13 +174,7 @@ def test_the_console_is_whole_by_keyboard_in_reading_order(
     seen: list[str] = []
     for _ in range(120):
         page.keyboard.press("Tab")
-        where = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              const part = el.closest('#queue-panel, #map, #units-panel, #detail-panel, footer');
-              return `${part ? part.id || part.tagName : 'top'}|${el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40)}`;
-            }"""
-        )
+        where = page.evaluate(FOCUSED)
         seen.append(where)
     parts = [s.split("|")[0] for s in seen]
     order = [p for i, p in enumerate(parts) if i == 0 or parts[i - 1] != p]

@@ -28,7 +28,8 @@ TOKENS = "JSON.parse(sessionStorage.getItem('bluepool.session'))"
 ROTATED = f"(old) => {TOKENS}.refresh_token !== old"
 ME = """async () => {
   const s = JSON.parse(sessionStorage.getItem('bluepool.session'));
-  const r = await fetch('/api/v1/auth/me', { headers: { Authorization: `Bearer ${s.access_token}` } });
+  const headers = { Authorization: `Bearer ${s.access_token}` };
+  const r = await fetch('/api/v1/auth/me', { headers });
   return r.status;
 }"""
 
