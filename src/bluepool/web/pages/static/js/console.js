@@ -602,7 +602,7 @@ function select(id, { pan = true, share = true } = {}) {
 let recSeq = 0;
 async function loadRec() {
   const inc = selectedIncident();
-  if (!inc || !OPEN.has(inc.status)) return;
+  if (!inc || !OPEN.has(inc.status) || document.body.dataset.view) return; // a pop-out shows none
   const seq = ++recSeq;
   try {
     const rec = await api(`/incidents/${encodeURIComponent(inc.id)}/recommendation`);
