@@ -43,7 +43,7 @@ from bluepool.services.access import sessions, users
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import fleet, geocode, incidents, maps, positions, units
+from bluepool.services.dispatch import field, fleet, geocode, incidents, maps, positions, units
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -196,6 +196,27 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         DISPATCH | KEEPERS_OF_A | {R.OFFICER, R.ANALYST},
     ),
     (positions.prune_positions, lambda c, u: positions.prune_positions(c, u), COLLECTIVE_ADMIN),
+    # dispatch: the officer's phone (dispatch presses for a crew heard on the radio)
+    (
+        field.emergency,
+        lambda c, u: field.emergency(c, u, "a-1"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        field.request_backup,
+        lambda c, u: field.request_backup(c, u, "a-1"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        field.acknowledge,
+        lambda c, u: field.acknowledge(c, u, "a-1"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
+    (
+        field.self_initiate,
+        lambda c, u: field.self_initiate(c, u, "a-1", "theft"),
+        DISPATCH | KEEPERS_OF_A | {R.OFFICER},
+    ),
     # dispatch: the fleet's records
     (
         fleet.create_unit,
@@ -368,6 +389,9 @@ NOT_ACTING = {
         "checked by the same policy (test_positions)"
     ),
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
+    "bluepool.services.dispatch.incidents.jurisdiction_of": (
+        "the jurisdiction rule for a new incident, inside create_incident and self_initiate"
+    ),
     "bluepool.services.dispatch.geocode.address_of": "an incident's address, in create_incident",
     "bluepool.services.dispatch.geocode.whereabouts": "a read inside a geocoding use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",

@@ -22,9 +22,11 @@ from bluepool.domain.collective.events import (
     StationChanged,
 )
 from bluepool.domain.dispatch.events import (
+    BackupRequested,
     IncidentClosed,
     IncidentReceived,
     IncidentUpdated,
+    OfficerInDistress,
     PositionsReported,
     UnitAssigned,
     UnitChanged,
@@ -44,6 +46,8 @@ EVENTS: tuple[type[Event], ...] = (
     PositionsReported,
     IncidentUpdated,
     IncidentClosed,
+    OfficerInDistress,
+    BackupRequested,
     UnitChanged,
     AgencyChanged,
     JurisdictionChanged,

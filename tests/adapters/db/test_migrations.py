@@ -315,8 +315,11 @@ def test_the_demo_collective_survives_the_upgrade_from_0001(db_url: str) -> None
         with engine.connect() as conn:
             for name, rows in demo.items():
                 table = now.tables[name]
+                # The columns of 0001 as they were; a column added since holds its
+                # default (a NOT NULL column without one would fail the upgrade itself).
+                known = set(rows[0]) if rows else set()
                 stored = [
-                    {k: as_read(v) for k, v in row.items()}
+                    {k: as_read(v) for k, v in row.items() if k in known}
                     for row in conn.execute(select(table)).mappings()
                 ]
                 key = [c.name for c in table.primary_key.columns]

@@ -303,6 +303,8 @@ def call_type_values(c: CallType) -> dict[str, Any]:
         "name": c.name,
         "default_priority": c.default_priority,
         "plan": [{"capability": r.capability, "count": r.count} for r in c.plan],
+        "self_initiated": c.self_initiated,
+        "emergency": c.emergency,
     }
 
 
@@ -312,6 +314,8 @@ def call_type_from_row(r: CallTypeRow) -> CallType:
         name=r.name,
         default_priority=r.default_priority,
         plan=tuple(Requirement(p["capability"], int(p["count"])) for p in r.plan),
+        self_initiated=r.self_initiated,
+        emergency=r.emergency,
     )
 
 

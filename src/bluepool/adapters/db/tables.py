@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Double,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -112,6 +114,8 @@ class CallTypeRow(Base):
     default_priority: Mapped[int] = mapped_column(Integer)
     #: [{"capability": "patrol", "count": 2}, ...]
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    self_initiated: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    emergency: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class SharingPolicyRow(Base):

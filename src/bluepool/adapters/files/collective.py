@@ -32,6 +32,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
     ValidationError,
 )
@@ -44,6 +45,7 @@ from bluepool.domain.collective.agencies import (
     Jurisdiction,
     Requirement,
     Station,
+    emergency_clash,
 )
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
@@ -238,6 +240,8 @@ class CallTypeModel(_Model):
     name: Name
     default_priority: Priority = 3
     plan: Annotated[list[RequirementModel], Field(min_length=1)]
+    self_initiated: StrictBool = False
+    emergency: StrictBool = False
 
 
 class UserModel(_Model):
@@ -671,11 +675,26 @@ class _Checker:
         for i, c in enumerate(m.call_types):
             try:
                 plan = tuple(Requirement(r.capability, r.count) for r in c.plan)
-                call_types.append(CallType(CallTypeCode(c.code), c.name, c.default_priority, plan))
+                call_types.append(
+                    CallType(
+                        CallTypeCode(c.code),
+                        c.name,
+                        c.default_priority,
+                        plan,
+                        self_initiated=c.self_initiated,
+                        emergency=c.emergency,
+                    )
+                )
             except Invalid as exc:  # the checks above should have caught it already
                 raise CollectiveFileError(
                     self.path, _field(("call_types", i)), exc.detail
                 ) from None
+            clash = emergency_clash(call_types[:-1], call_types[-1])
+            if clash is not None:
+                loc: Loc = ("call_types", i, "emergency")
+                raise CollectiveFileError.of(
+                    self.path, [Problem(_field(loc), clash, _line(loc, self.lines))]
+                )
         return CollectiveSpec(
             agencies=tuple(Agency(AgencyId(a.id), a.name) for a in m.agencies),
             jurisdictions=tuple(j for j in jurisdictions if j is not None),

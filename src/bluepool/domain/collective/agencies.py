@@ -7,6 +7,7 @@ posted. A call type carries its response plan: the capabilities it needs and how
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,12 @@ class CallType:
     name: str
     default_priority: int = 3
     plan: tuple[Requirement, ...] = (Requirement("patrol"),)
+    #: Officers may start an incident of this type from their phone (a traffic stop, an
+    #: on-view incident): it opens with their unit on scene.
+    self_initiated: bool = False
+    #: The officer-in-distress call type: the phone's emergency button opens a P1 incident
+    #: of this type at the officer's last position. A collective has at most one.
+    emergency: bool = False
 
     def __post_init__(self) -> None:
         if not self.plan:
@@ -63,3 +70,18 @@ class CallType:
         caps = [r.capability for r in self.plan]
         if len(set(caps)) != len(caps):
             raise Invalid(f"call type {self.code} names a capability twice in its plan")
+
+
+def emergency_clash(call_types: Iterable[CallType], candidate: CallType) -> str | None:
+    """Why ``candidate`` may not be the emergency call type beside ``call_types`` (the
+    collective's others), or None. A collective has at most one: the emergency button must
+    know which incident to open."""
+    if not candidate.emergency:
+        return None
+    other = next((c for c in call_types if c.emergency and c.code != candidate.code), None)
+    if other is None:
+        return None
+    return (
+        f"call type {other.code} is already the emergency call type: "
+        "a collective has one (clear its emergency flag first)"
+    )

@@ -59,7 +59,11 @@ class CallTypeRecord:
     default_priority: int
     #: The response plan (run card).
     plan: tuple[Requirement, ...]
+    #: Officers may start it from their phone (``CallType.self_initiated``).
+    self_initiated: bool = False
+    #: The officer-in-distress call type (``CallType.emergency``).
+    emergency: bool = False
 
     @classmethod
     def of(cls, c: CallType) -> CallTypeRecord:
-        return cls(c.code, c.name, c.default_priority, tuple(c.plan))
+        return cls(c.code, c.name, c.default_priority, tuple(c.plan), c.self_initiated, c.emergency)

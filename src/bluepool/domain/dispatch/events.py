@@ -73,6 +73,28 @@ class IncidentClosed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class OfficerInDistress(Event):
+    """An officer pressed the emergency button: every dispatcher is alerted, with the
+    unit's last known position and the P1 incident opened for it (None when the collective
+    has no emergency call type: the alert goes out all the same)."""
+
+    unit: UnitRecord
+    incident: IncidentRecord | None
+    #: Where the officer was last known to be ("unit position", "device", "station").
+    position_source: str
+    name: ClassVar[str] = "alert.emergency"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRequested(Event):
+    """A unit on an incident asked for another unit."""
+
+    unit: UnitRecord
+    incident: IncidentRecord
+    name: ClassVar[str] = "alert.backup"
+
+
+@dataclass(frozen=True, slots=True)
 class UnitChanged(RecordChanged):
     """A unit record was added to a fleet, edited (name, kind, capabilities, station) or
     removed."""

@@ -169,6 +169,41 @@ class Incident:
                 )
         self._follow_units()
 
+    def acknowledge(self, unit_id: UnitId, at: datetime, actor: str) -> bool:
+        """The crew of ``unit_id`` acknowledged its assignment; False when it already had
+        (acknowledging twice changes nothing)."""
+        assignment = self._active_assignment(unit_id)
+        if any(
+            e.kind == "acknowledged" and e.unit_id == unit_id and e.at >= assignment.assigned_at
+            for e in self.timeline
+        ):
+            return False
+        self.timeline.append(TimelineEntry(at, "acknowledged", actor, unit_id))
+        return True
+
+    def request_backup(self, unit_id: UnitId, at: datetime, actor: str, detail: str = "") -> None:
+        """The crew of ``unit_id``, on this incident, asks for another unit."""
+        self._active_assignment(unit_id)
+        self.timeline.append(TimelineEntry(at, "backup_requested", actor, unit_id, detail))
+
+    @property
+    def backup_wanted(self) -> bool:
+        """A backup request is waiting: no unit was assigned since the last one."""
+        for e in reversed(self.timeline):
+            if e.kind == "backup_requested":
+                return True
+            if e.kind == "dispatched":
+                return False
+        return False
+
+    def _active_assignment(self, unit_id: UnitId) -> Assignment:
+        if not self.is_open:
+            raise Conflict(f"incident {self.id} is {self.status.value}", code="incident_closed")
+        for a in self.assignments:
+            if a.unit_id == unit_id and a.active:
+                return a
+        raise Conflict(f"unit {unit_id} is not on incident {self.id}", code="not_assigned")
+
     def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
         """Close the incident and free every unit still on it."""
         if not self.is_open:

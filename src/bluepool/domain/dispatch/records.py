@@ -218,6 +218,21 @@ class AssignResult:
 
 
 @dataclass(frozen=True, slots=True)
+class EmergencyResult:
+    """What the emergency button did: the alert went out; the P1 incident opened for it
+    (or the one already open for this unit: pressing twice opens one); None when the
+    collective has no emergency call type."""
+
+    unit: UnitRecord
+    incident: IncidentRecord | None
+    #: False: an emergency of this unit was already open, and is answered again.
+    created: bool
+    #: Where the position came from: "device" (sent with the press), "unit position" (its
+    #: last fix) or "station" (no fix known).
+    position_source: str
+
+
+@dataclass(frozen=True, slots=True)
 class UnitPage:
     items: tuple[UnitRecord, ...]
     total: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.collective.agencies import CallType, emergency_clash
 from bluepool.domain.collective.events import CallTypeChanged
 from bluepool.domain.collective.records import CallTypeRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
@@ -32,6 +32,9 @@ def get_call_type(ctx: Context, user: User, code: str) -> CallTypeRecord:
 def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) -> CallTypeRecord:
     policy.keep_members(user)
     with ctx.uow() as uow:
+        clash = emergency_clash(uow.call_types.list(), call_type)
+        if clash is not None:
+            raise Conflict(clash, code="emergency_taken")
         if create:
             if uow.call_types.get(call_type.code) is not None:
                 raise Duplicate(f"call type {call_type.code} exists")

@@ -59,13 +59,7 @@ def create_incident(
     the gazetteer's nearest address to the location is the incident's (when one is
     loaded)."""
     policy.dispatch(user)
-    jurisdiction = ctx.locator().locate(location)
-    if jurisdiction is None and not ctx.accept_outside_incidents:
-        raise Invalid(
-            f"({location.lat:g}, {location.lon:g}) lies outside every jurisdiction of the "
-            "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
-            code="outside_jurisdictions",
-        )
+    jurisdiction = jurisdiction_of(ctx, location)
     address = " ".join(address.split()) if address else geocode.address_of(ctx, location)
     with ctx.uow() as uow:
         ct = _call_type(ctx, uow, CallTypeCode(call_type))
@@ -86,6 +80,19 @@ def create_incident(
         uow.raise_event(IncidentReceived(now, user.username, record))
         uow.commit()
     return record
+
+
+def jurisdiction_of(ctx: Context, location: Location) -> JurisdictionId | None:
+    """The jurisdiction a new incident at ``location`` belongs to; None (outside every
+    jurisdiction) only when the collective takes such calls, else the call is refused."""
+    jurisdiction = ctx.locator().locate(location)
+    if jurisdiction is None and not ctx.accept_outside_incidents:
+        raise Invalid(
+            f"({location.lat:g}, {location.lon:g}) lies outside every jurisdiction of the "
+            "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
+            code="outside_jurisdictions",
+        )
+    return jurisdiction
 
 
 def get_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:

@@ -257,6 +257,8 @@ def _call_type(body: CallTypeIn) -> CallType:
         body.name,
         body.default_priority,
         tuple(Requirement(r.capability, r.count) for r in body.plan),
+        self_initiated=body.self_initiated,
+        emergency=body.emergency,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from bluepool.domain.shared.ids import ID_PATTERN, MAX_ID_LENGTH
 from bluepool.web.schemas.common import Integer, Point, Slug, Strict
@@ -60,4 +60,11 @@ class CallTypeIn(Strict):
     default_priority: Integer = Field(default=3, ge=1, le=5)
     plan: list[RequirementIn] = Field(
         min_length=1, max_length=20, description="the response plan (run card)"
+    )
+    self_initiated: StrictBool = Field(
+        default=False, description="officers may start it from their phone (traffic stop, on view)"
+    )
+    emergency: StrictBool = Field(
+        default=False,
+        description="the officer-in-distress call type the emergency button opens (one at most)",
     )

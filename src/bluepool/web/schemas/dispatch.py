@@ -94,3 +94,29 @@ class UnitUpdate(Strict):
     kind: str | None = Field(default=None, min_length=1, max_length=32)
     capabilities: list[Tag] | None = Field(default=None, max_length=32)
     station: Tag | None = None
+
+
+class EmergencyPress(Strict):
+    """The emergency button. Every field may be left out: the press alone is enough."""
+
+    location: Point | None = Field(
+        default=None, description="the device's position now; default: the unit's last fix"
+    )
+
+
+class BackupRequest(Strict):
+    detail: str = Field(default="", max_length=500, description='e.g. "suspect fled on foot"')
+
+
+class FieldIncidentCreate(Strict):
+    """An incident the crew came upon (a self-initiated call type)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"call_type": "traffic_stop", "description": "FL-1234"}]}
+    )
+
+    call_type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    location: Point | None = Field(
+        default=None, description="where; default: the unit's last position fix"
+    )
+    description: str = Field(default="", max_length=4000)

@@ -321,6 +321,7 @@ const SECTIONS = [
       ["Name", (r) => r.name],
       ["Priority", (r) => h("span", { class: `pri p${r.default_priority}` }, `P${r.default_priority}`)],
       ["Response plan", (r) => plan(r.plan)],
+      ["Phone", (r) => FIELD_USE_SHORT[fieldUse(r)]],
     ],
     create: {
       allowed: isCollective,
@@ -495,10 +496,20 @@ function geometryField(required) {
   };
 }
 
+// How officers use a call type from the phone: one choice, so a call type is never both.
+const FIELD_USE = {
+  dispatch: "Taken by dispatch only",
+  self_initiated: "Officers start it from the phone (traffic stop, on view)",
+  emergency: "The emergency button's call (officer in distress; one per collective)",
+};
+const FIELD_USE_SHORT = { dispatch: "", self_initiated: "officers start it", emergency: "emergency button" };
+const fieldUse = (r) => (r?.emergency ? "emergency" : r?.self_initiated ? "self_initiated" : "dispatch");
+
 function callTypeFields(r) {
   return [
     { name: "name", label: "Name", value: r?.name ?? "", required: true },
     { name: "default_priority", label: "Default priority", type: "select", value: String(r?.default_priority ?? 3), options: priorityOptions() },
+    { name: "field_use", label: "From the officer's phone", type: "select", value: fieldUse(r), options: Object.entries(FIELD_USE) },
     {
       name: "plan",
       label: "Response plan",
@@ -516,7 +527,14 @@ function callTypeFields(r) {
 
 function callTypeBody(v, code_) {
   const planned = v.plan.map((x) => ({ capability: x.capability.trim(), count: number(x.count, "Units") }));
-  return { code: code_, name: v.name, default_priority: Number(v.default_priority), plan: planned };
+  return {
+    code: code_,
+    name: v.name,
+    default_priority: Number(v.default_priority),
+    plan: planned,
+    self_initiated: v.field_use === "self_initiated",
+    emergency: v.field_use === "emergency",
+  };
 }
 
 function stationBody(v, id, agency) {

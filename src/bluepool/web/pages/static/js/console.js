@@ -11,6 +11,8 @@ import { createMap, drawJurisdictions, drawRoads, newIcon, routeLayer, textTip, 
 import { clusterGroup, incidentIcon as pinIcon, incidentMarker, onOpen, unitIcon, unitMarker } from "./cluster.js";
 import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
+import { showFieldAlert } from "./alerts.js";
+import { backupWanted } from "./timeline.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -179,7 +181,13 @@ function renderQueue() {
             { class: "q-main" },
             h("span", { class: "q-line" }, h("span", { class: "q-type" }, callTypeName(i.call_type)), h("span", { class: "q-where" }, placeName(i.jurisdiction))),
             i.address ? h("span", { class: "q-line q-addr", title: i.address }, i.address) : null,
-            h("span", { class: "q-line q-sub" }, h("span", { class: `pill st-${i.status}` }, st), h("span", { class: "q-units" }, who)),
+            h(
+              "span",
+              { class: "q-line q-sub" },
+              h("span", { class: `pill st-${i.status}` }, st),
+              open && backupWanted(i) ? h("span", { class: "pill backup-pill" }, "backup requested") : null,
+              h("span", { class: "q-units" }, who),
+            ),
           ),
           h("span", { class: "q-age", dataset: { age: open ? i.received_at : "" } }, open ? age(i.received_at) : clock(i.closed_at)),
         ),
@@ -878,6 +886,13 @@ function onEvent(type, data) {
       const u = S.units.get(p.id);
       if (u) putUnit({ ...u, location: p.location, position_at: p.position_at, jurisdiction: p.jurisdiction });
     }
+  }
+  if (type === "alert.emergency" || type === "alert.backup") {
+    showFieldAlert(type, data, {
+      open: (id) => select(id),
+      unitName: (u) => (u.name && u.name !== u.id ? `${u.name} (${u.id})` : u.id),
+      placeName,
+    });
   }
   if (type === "unit.deleted" && data.id) S.units.delete(data.id);
   if (type === "unit.created" || type === "unit.deleted") fillUnitFilters();

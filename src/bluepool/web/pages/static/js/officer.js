@@ -6,6 +6,7 @@ import { h, fill } from "./dom.js";
 import { age, clock, coords, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
+import { acknowledged, backupWanted } from "./timeline.js";
 import { announce, showError, toast } from "./ui.js";
 
 const L = window.L;
@@ -50,6 +51,7 @@ function render() {
   pill.textContent = statusText(u.status);
   $("#unit-meta").textContent = `${u.id} · ${u.agency}${u.jurisdiction ? " · in " + placeName(u.jurisdiction) : ""}`;
   renderAssignment();
+  renderActions();
   for (const b of document.querySelectorAll(".st-btn")) {
     const target = b.dataset.status;
     b.disabled = busy || !ALLOWED[target].has(u.status);
@@ -98,6 +100,126 @@ function renderAssignment() {
     ),
     h("p", { class: "muted small", id: "route-note" }),
   );
+}
+
+// The crew's own actions on its assignment: acknowledge it (once), ask for backup.
+function renderActions() {
+  const u = S.unit;
+  const i = S.incident;
+  const onIt = Boolean(i && u.incident_id === i.id && !["closed", "cancelled"].includes(i.status));
+  const acked = onIt && acknowledged(i, u.id);
+  const ack = $("#ack-btn");
+  ack.hidden = !onIt || acked;
+  ack.disabled = busy;
+  const backup = $("#backup-btn");
+  backup.hidden = !onIt;
+  const waiting = onIt && backupWanted(i);
+  backup.disabled = busy || waiting;
+  backup.textContent = waiting ? "Backup requested" : "Request backup";
+  const start = $("#start-send");
+  start.disabled = busy || u.status !== "available" || !$("#start-type").options.length;
+}
+
+async function fieldAction(path, body, errorBox) {
+  if (busy) return null;
+  busy = true;
+  render();
+  showError(errorBox, "");
+  try {
+    return await api(`/units/${encodeURIComponent(S.unit.id)}/${path}`, { method: "POST", body });
+  } catch (e) {
+    showError(errorBox, e.message);
+    return null;
+  } finally {
+    busy = false;
+    render();
+  }
+}
+
+async function acknowledge() {
+  const r = await fieldAction("acknowledge", undefined, $("#assignment-error"));
+  if (r) {
+    S.incident = r;
+    render();
+    announce("Assignment acknowledged.");
+  }
+}
+
+async function requestBackup() {
+  const r = await fieldAction("backup", {}, $("#assignment-error"));
+  if (r) {
+    S.incident = r;
+    render();
+    announce("Backup requested: dispatch is alerted.");
+  }
+}
+
+async function startIncident(e) {
+  e.preventDefault();
+  const r = await fieldAction("incidents", { call_type: $("#start-type").value, description: $("#start-note").value }, $("#start-error"));
+  if (r) {
+    $("#start-note").value = "";
+    S.incident = r;
+    S.unit = await api(`/units/${encodeURIComponent(me.unit_id)}`);
+    render();
+    announce(`${callTypeName(r.call_type)} started: you are on scene.`);
+  }
+}
+
+// The emergency button: a 3-second countdown that Cancel stops, so a pocket press does not
+// alert the floor; then the press goes out with the freshest position this phone has.
+const COUNTDOWN_S = 3;
+let countdown = null;
+
+function armEmergency() {
+  if (countdown) return;
+  let left = COUNTDOWN_S;
+  $("#emergency-seconds").textContent = String(left);
+  $("#emergency-countdown").hidden = false;
+  $("#emergency-btn").hidden = true;
+  $("#emergency-cancel").focus();
+  if (navigator.vibrate) navigator.vibrate(300);
+  countdown = setInterval(() => {
+    left -= 1;
+    $("#emergency-seconds").textContent = String(left);
+    if (left <= 0) {
+      disarmEmergency();
+      sendEmergency();
+    }
+  }, 1000);
+}
+
+function disarmEmergency() {
+  clearInterval(countdown);
+  countdown = null;
+  $("#emergency-countdown").hidden = true;
+  $("#emergency-btn").hidden = false;
+}
+
+async function sendEmergency() {
+  const state = $("#emergency-state");
+  state.hidden = false;
+  state.className = "emergency-state sending";
+  state.textContent = "Sending emergency…";
+  const fresh = lastSent && Date.now() - lastSent.t < 60000 ? { lat: lastSent.lat, lon: lastSent.lon } : null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const r = await api(`/units/${encodeURIComponent(S.unit.id)}/emergency`, { method: "POST", body: fresh ? { location: fresh } : {} });
+      state.className = "emergency-state sent";
+      state.textContent = r.incident
+        ? `Emergency sent: dispatch is alerted (incident #${r.incident.id}, position from the ${r.position_source}).`
+        : "Emergency sent: dispatch is alerted.";
+      announce(state.textContent);
+      if (r.incident && S.unit.incident_id === r.incident.id) S.incident = r.incident;
+      load().catch(() => {});
+      return;
+    } catch (e) {
+      state.textContent = `Emergency not sent yet (${e.message}): retrying…`;
+      await new Promise((ok) => setTimeout(ok, 1500));
+    }
+  }
+  state.className = "emergency-state failed";
+  state.textContent = "Emergency could not be sent: use the radio.";
 }
 
 let routeSeq = 0;
@@ -280,11 +402,20 @@ async function main() {
         me.role !== "officer" ? ["Open the ", h("a", { href: "/" }, "dispatch console"), "."] : "Ask your agency administrator to put you on a unit.",
       ),
     );
-    document.querySelectorAll(".st-btn, #gps-toggle, #pos-send").forEach((b) => (b.disabled = true));
+    document.querySelectorAll(".st-btn, #gps-toggle, #pos-send, #emergency-btn, #start-send").forEach((b) => (b.disabled = true));
     drawJurisdictions(map, []).catch(() => {});
     return;
   }
   for (const b of document.querySelectorAll(".st-btn")) b.addEventListener("click", () => setStatus(b.dataset.status));
+  $("#emergency-btn").addEventListener("click", armEmergency);
+  $("#emergency-cancel").addEventListener("click", () => {
+    disarmEmergency();
+    announce("Emergency cancelled.");
+    $("#emergency-btn").focus();
+  });
+  $("#ack-btn").addEventListener("click", acknowledge);
+  $("#backup-btn").addEventListener("click", requestBackup);
+  $("#start-form").addEventListener("submit", startIncident);
   $("#gps-toggle").addEventListener("click", () => (watchId === null ? startGps() : stopGps()));
   $("#pos-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -311,6 +442,9 @@ async function main() {
   try {
     const [callTypes, agencies] = await Promise.all([api("/call-types"), api("/agencies")]);
     S.callTypes = new Map(callTypes.map((c) => [c.code, c]));
+    const own = callTypes.filter((c) => c.self_initiated);
+    fill($("#start-type"), ...own.map((c) => h("option", { value: c.code }, c.name)));
+    $("#start-form").hidden = !own.length;
     S.agencies = agencies.map((a) => a.id);
     const j = await drawJurisdictions(map, S.agencies, null, { fit: false });
     areaBounds = j.data.features.length ? j.layer.getBounds() : null;
