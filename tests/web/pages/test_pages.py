@@ -107,6 +107,17 @@ def test_leaflet_is_vendored_with_its_licence(client: TestClient) -> None:
     assert "javascript" in js.headers["content-type"]
 
 
+def test_markercluster_is_vendored_with_its_licence(client: TestClient) -> None:
+    for asset in (
+        "/static/vendor/markercluster/leaflet.markercluster.js",
+        "/static/vendor/markercluster/MarkerCluster.css",
+        "/static/vendor/markercluster/LICENSE",
+    ):
+        assert client.get(asset).status_code == 200, asset
+    console = client.get("/").text
+    assert "/static/vendor/markercluster/leaflet.markercluster.js" in console
+
+
 def test_no_external_urls_in_templates_or_our_scripts() -> None:
     # Everything the console loads comes from this server: no CDN, no web fonts.
     files = [

@@ -2,12 +2,16 @@
 //
 // A sign-in gives a short-lived access token and a refresh token. Before the access token
 // runs out (and once after a 401), the refresh token buys a new pair; each refresh token
-// works once, so one refresh at a time (``refreshing``). Signing out ends the session on
-// the server (/auth/logout).
+// works once, so one refresh at a time (``refreshing``), and, among the windows of one
+// session (the console's pop-outs), one at a time too (family.js). Signing out ends the
+// session on the server (/auth/logout), in every window of it.
+
+import { alone, listen, sessionId, tell } from "./family.js";
 
 const KEY = "bluepool.session";
-// Refresh this long before the access token expires.
+// Refresh this long before the access token expires (a quarter of a shorter lifetime).
 const EARLY_MS = 60 * 1000;
+const early = (s) => Math.min(EARLY_MS, (s.expires_in || 0) * 250);
 
 export function session() {
   try {
@@ -21,50 +25,83 @@ export function session() {
 let timer = null;
 
 export function saveSession(token) {
-  const expires_at = Date.now() + (token.expires_in || 0) * 1000;
-  sessionStorage.setItem(KEY, JSON.stringify({ ...token, expires_at }));
-  schedule();
+  keep({ ...token, expires_at: Date.now() + (token.expires_in || 0) * 1000 });
 }
+
+function keep(s) {
+  sessionStorage.setItem(KEY, JSON.stringify(s));
+  schedule();
+  return s;
+}
+
+// A pop-out window starts with its opener's session (browsers copy sessionStorage into a
+// window opened with window.open; this covers one opened without that copy).
+if (!sessionStorage.getItem(KEY)) {
+  try {
+    const theirs = window.opener && window.opener.sessionStorage.getItem(KEY);
+    if (theirs) sessionStorage.setItem(KEY, theirs);
+  } catch {
+    // another site's window, or none: sign in here
+  }
+}
+
+// The other windows of this session refresh and sign out for this one too.
+listen(() => sessionId(session()?.refresh_token), {
+  onRotated: (s) => keep(s),
+  onEnded: () => toLogin(""),
+});
 
 // Keep an idle page signed in: refresh shortly before the access token expires.
 function schedule() {
   clearTimeout(timer);
   const s = session();
   if (!s || !s.refresh_token) return;
-  const wait = Math.max((s.expires_at || 0) - Date.now() - EARLY_MS, 1000);
-  timer = setTimeout(() => refreshSession().catch(() => {}), wait);
+  const wait = Math.max((s.expires_at || 0) - Date.now() - early(s), 1000);
+  timer = setTimeout(() => refreshSession(false).catch(() => {}), wait);
 }
 
 let refreshing = null;
 
 /** Swap the refresh token for new tokens (one swap at a time); false when the session has
- * ended (signed out elsewhere, expired, password changed). */
-export function refreshSession() {
+ * ended (signed out elsewhere, expired, password changed). ``force``: swap even when the
+ * access token is not about to expire (after a 401). Another window of the session may have
+ * swapped it meanwhile: then its new tokens are used. */
+export function refreshSession(force = true) {
   if (!refreshing) {
-    refreshing = doRefresh().finally(() => {
+    refreshing = rotate(force).finally(() => {
       refreshing = null;
     });
   }
   return refreshing;
 }
 
-async function doRefresh() {
-  const s = session();
-  if (!s || !s.refresh_token) return false;
-  let r;
-  try {
-    r = await fetch("/api/v1/auth/refresh", {
-      method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: s.refresh_token }),
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "network", "Cannot reach the server. Check the connection and try again.");
-  }
-  if (!r.ok) return false;
-  saveSession(await r.json());
-  return true;
+async function rotate(force) {
+  const before = session();
+  if (!before || !before.refresh_token) return false;
+  const sid = sessionId(before.refresh_token);
+  const done = await alone(sid, async () => {
+    const s = session();
+    if (!s || !s.refresh_token) return { ok: false };
+    if (s.refresh_token !== before.refresh_token) return { ok: true }; // swapped by another window
+    if (!force && (s.expires_at || 0) - Date.now() > early(s)) return { ok: true };
+    let r;
+    try {
+      r = await fetch("/api/v1/auth/refresh", {
+        method: "POST",
+        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: s.refresh_token }),
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the server. Check the connection and try again.");
+    }
+    if (!r.ok) return { ok: false };
+    const token = await r.json();
+    saveSession(token);
+    tell("rotated", sid, session());
+    return { ok: true, handedOut: true };
+  });
+  return done.ok;
 }
 
 function toLogin(reason) {
@@ -78,7 +115,9 @@ function toLogin(reason) {
 
 /** Sign out: end the session on the server, then go to the sign-in page. */
 export async function signOut() {
-  if (session()) {
+  const s = session();
+  if (s) tell("ended", sessionId(s.refresh_token));
+  if (s) {
     try {
       await api("/auth/logout", { method: "POST" });
     } catch {
@@ -160,8 +199,8 @@ export async function download(path, { signal } = {}) {
 async function authorised(path, method, body, form, signal, retry) {
   const open = path === "/auth/token";
   let s = session();
-  if (!open && s && s.refresh_token && (s.expires_at || 0) - Date.now() < EARLY_MS) {
-    await refreshSession().catch(() => false);
+  if (!open && s && s.refresh_token && (s.expires_at || 0) - Date.now() < early(s)) {
+    await refreshSession(false).catch(() => false);
     s = session();
   }
   let r = await send(path, method, body, form, signal, s);

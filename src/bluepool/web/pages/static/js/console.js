@@ -3,9 +3,12 @@
 
 import { api, requireSession, signOut } from "./api.js";
 import { h, fill, kbd } from "./dom.js";
+import { keyed } from "./keyed.js";
+import { setUpPopouts, shareSelection, windowTitle } from "./popout.js";
 import { age, clock, coords, eta, parseCoord, status as statusText, PRIORITY_LABEL } from "./format.js";
 import { connectLive, showState } from "./live.js";
-import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
+import { createMap, drawJurisdictions, drawRoads, newIcon, routeLayer, textTip, STATUS_COLOUR } from "./map.js";
+import { clusterGroup, incidentIcon as pinIcon, incidentMarker, onOpen, unitIcon, unitMarker } from "./cluster.js";
 import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
 import { showFieldAlert } from "./alerts.js";
@@ -155,9 +158,12 @@ function renderQueue() {
   const list = $("#queue-list");
   const items = queueItems();
   const focusedId = document.activeElement?.closest?.("#queue-list") ? document.activeElement.dataset.id : null;
-  fill(
+  keyed(
     list,
-    items.map((i) => {
+    items,
+    (i) => i.id,
+    (i) => `${i.version}|${i.id === S.selected}|${S.fresh.has(i.id)}|${callTypeName(i.call_type)}|${placeName(i.jurisdiction)}`,
+    (i) => {
       const units = activeUnits(i).map((a) => a.unit_id);
       const who = units.length ? units.slice(0, 2).join(", ") + (units.length > 2 ? ` +${units.length - 2}` : "") : "";
       const sel = i.id === S.selected;
@@ -187,7 +193,7 @@ function renderQueue() {
           h("span", { class: "q-age", dataset: { age: open ? i.received_at : "" } }, open ? age(i.received_at) : clock(i.closed_at)),
         ),
       );
-    }),
+    },
   );
   $("#queue-empty").hidden = items.length > 0;
   $("#queue-count").textContent = items.length ? String(items.length) : "";
@@ -251,7 +257,7 @@ function renderStats() {
   $("#stat-unassigned").textContent = String(unassigned);
   $("#stat-unassigned").closest("div").classList.toggle("alert", unassigned > 0);
   $("#stat-available").textContent = String([...S.units.values()].filter((u) => u.status === "available").length);
-  document.title = `${unassigned ? `(${unassigned}) ` : ""}Dispatch · bluepool`;
+  document.title = `${unassigned ? `(${unassigned}) ` : ""}${windowTitle()}`;
 }
 
 let timelineOpen = false;
@@ -422,16 +428,39 @@ let jurisdictionLayer = null;
 const unitMarkers = new Map();
 const incidentMarkers = new Map();
 let newMarker = null;
+let markers; // the cluster group of units and incidents
 let routeGroup;
 let previewGroup;
 
 let routesShown = "";
+/** Put marker ``m`` in the cluster group, or (the selected incident) on the map itself. */
+function place(m, clustered, adds) {
+  if (clustered && m.onMap) {
+    m.remove();
+    m.onMap = false;
+  }
+  if (!clustered && !m.onMap) {
+    if (m.inGroup) markers.removeLayer(m);
+    m.inGroup = false;
+    m.addTo(map);
+    m.onMap = true;
+  }
+  if (clustered && !m.inGroup) {
+    adds.push(m);
+    m.inGroup = true;
+  }
+}
+function unplace(m) {
+  if (m.inGroup) markers.removeLayer(m);
+  else m.remove();
+}
 function renderMap() {
   if (!map) return;
+  const adds = []; // new clustered markers, added at once (far faster than one by one)
   for (const [id, m] of unitMarkers) {
     const u = S.units.get(id);
     if (!u || !u.location) {
-      m.remove();
+      unplace(m);
       unitMarkers.delete(id);
     }
   }
@@ -441,42 +470,58 @@ function renderMap() {
     const u = S.units.get(id);
     if (!u || !u.location) continue;
     let m = unitMarkers.get(u.id);
+    const tip = `${u.id} · ${statusText(u.status)}`;
     if (!m) {
-      m = unitMarker(u).addTo(map);
-      m.on("click", () => focusUnitRow(u.id));
+      m = onOpen(unitMarker(u, statusText(u.status)), () => focusUnitRow(u.id));
+      m.shownStatus = u.status;
+      m.bindTooltip(textTip(tip), { direction: "top", offset: [0, -8] });
       unitMarkers.set(u.id, m);
+      place(m, true, adds);
+    } else {
+      m.setLatLng([u.location.lat, u.location.lon]);
+      if (m.shownStatus !== u.status) {
+        m.shownStatus = u.status;
+        m.setIcon(unitIcon(u, statusText(u.status)));
+        m.setTooltipContent(textTip(tip));
+      }
     }
-    m.setLatLng([u.location.lat, u.location.lon]);
-    m.setStyle({ fillColor: STATUS_COLOUR[u.status] || "#9aa7b4" });
-    m.unbindTooltip().bindTooltip(textTip(`${u.id} · ${statusText(u.status)}`), { direction: "top", offset: [0, -6] });
-    m.bringToFront();
   }
   const shown = new Set([...S.incidents.values()].filter((i) => OPEN.has(i.status) || i.id === S.selected).map((i) => i.id));
   for (const [id, m] of incidentMarkers) {
     if (!shown.has(id)) {
-      m.remove();
+      unplace(m);
       incidentMarkers.delete(id);
     }
   }
+  const refresh = [];
   for (const id of shown) {
     const inc = S.incidents.get(id);
     const sel = id === S.selected;
     let m = incidentMarkers.get(id);
     if (!m) {
-      m = L.marker([inc.location.lat, inc.location.lon], { keyboard: false }).addTo(map);
-      m.on("click", (e) => {
-        L.DomEvent.stopPropagation(e);
+      m = onOpen(incidentMarker(inc), (e) => {
+        if (e.originalEvent) L.DomEvent.stopPropagation(e);
         select(id);
       });
+      m.bindTooltip(textTip(""), { direction: "top", offset: [0, -10] });
       incidentMarkers.set(id, m);
     }
-    m.setIcon(incidentIcon(inc, sel));
-    m.setZIndexOffset(sel ? 1000 : 100 * (6 - inc.priority));
-    m.unbindTooltip().bindTooltip(textTip(`P${inc.priority} ${callTypeName(inc.call_type)} · ${inc.status === "received" ? "unassigned" : statusText(inc.status)}`), {
-      direction: "top",
-      offset: [0, -10],
-    });
+    const st = inc.status === "received" ? "unassigned" : statusText(inc.status);
+    const look = `${inc.priority}|${st}|${sel}|${inc.call_type}`;
+    if (m.look !== look) {
+      const text = `P${inc.priority} ${callTypeName(inc.call_type)} · ${st}`;
+      if (m.options.priority !== inc.priority && m.inGroup) refresh.push(m);
+      m.options.priority = inc.priority;
+      m.look = look;
+      m.setIcon(pinIcon(inc, sel, `Incident ${text}`));
+      m.setZIndexOffset(sel ? 1000 : 100 * (6 - inc.priority));
+      m.setTooltipContent(textTip(text));
+    }
+    m.setLatLng([inc.location.lat, inc.location.lon]);
+    place(m, !sel, adds);
   }
+  if (adds.length) markers.addLayers(adds);
+  if (refresh.length) markers.refreshClusters(refresh);
   // Routes: redraw when the selected incident or one of its units moved or changed.
   const inc = selectedIncident();
   const routes = inc
@@ -547,9 +592,11 @@ function focusUnitRow(id) {
 // --------------------------------------------------------------------------------------
 // selection, recommendation, actions
 
-function select(id, { pan = true } = {}) {
+let tellSelection = () => {};
+function select(id, { pan = true, share = true } = {}) {
   if (S.newMode) closeNew();
   const changed = S.selected !== id;
+  if (changed && share) tellSelection(id);
   S.selected = id;
   if (changed) {
     S.pick = 0;
@@ -568,7 +615,7 @@ function select(id, { pan = true } = {}) {
 let recSeq = 0;
 async function loadRec() {
   const inc = selectedIncident();
-  if (!inc || !OPEN.has(inc.status)) return;
+  if (!inc || !OPEN.has(inc.status) || document.body.dataset.view) return; // a pop-out shows none
   const seq = ++recSeq;
   try {
     const rec = await api(`/incidents/${encodeURIComponent(inc.id)}/recommendation`);
@@ -900,8 +947,10 @@ function onKey(e) {
   }
   if (typing(e.target)) return;
   const k = e.key;
+  // A pop-out window shows no recommendation: it browses (J, K, /, U), the console acts.
+  if (document.body.dataset.view && !"jk/u".includes(k.toLowerCase())) return;
   if (k === "Enter") {
-    if (e.target.closest?.("button, a, summary")) return; // the focused control handles it
+    if (e.target.closest?.("button, a, summary, [role=button]")) return; // the focused control (a map marker too) handles it
     e.preventDefault();
     if (command.onKey("s", e)) return; // a unit's row: set its status
     assignPicked();
@@ -934,13 +983,20 @@ function onKey(e) {
 // --------------------------------------------------------------------------------------
 
 async function main() {
+  const view = setUpPopouts(); // a pop-out window shows one part of the console
+  tellSelection = shareSelection((id) => {
+    if (id && !S.incidents.has(id)) api(`/incidents/${encodeURIComponent(id)}`).then((i) => (putIncident(i), select(id, { share: false }))).catch(() => {});
+    else select(id, { share: false });
+  });
   showUser(me);
   $("#signout").addEventListener("click", signOut);
   // The audit log's page, for the roles the server lets read it (the page asks again).
   const auditReaders = JSON.parse($("#audit-readers").textContent);
   $("#topnav").hidden = !auditReaders.includes(me.role);
   const tileUrl = $("#app").dataset.tileUrl || null;
-  map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll)) });
+  const onMapClick = (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll));
+  map = createMap($("#map"), { tileUrl, onClick: view ? null : onMapClick }); // new incidents: in the console
+  markers = clusterGroup(map);
   routeGroup = L.layerGroup().addTo(map);
   previewGroup = L.layerGroup().addTo(map);
 

@@ -1,6 +1,6 @@
 // The sign-in page: OAuth2 password form to /api/v1/auth/token; the tokens go to
-// sessionStorage (this tab only), then on to the role's own screen (screens.js), or to the
-// local page named by ?next= when the role may use it.
+// sessionStorage (this tab and the windows it pops out), then on to the role's own screen
+// (screens.js), or to the local page named by ?next= when the role may use it.
 
 import { api, saveSession, session } from "./api.js";
 import { destination as landing } from "./screens.js";
