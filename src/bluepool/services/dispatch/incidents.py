@@ -6,7 +6,9 @@ What happened leaves as events raised into the unit of work (see ``services.mess
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections import Counter
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
@@ -18,6 +20,7 @@ from bluepool.domain.dispatch.events import (
 )
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.recommend import (
+    SPECIALIST_MARGIN_S,
     Collective,
     IncidentView,
     Recommendation,
@@ -205,6 +208,7 @@ def collective(uow: UnitOfWork) -> Collective:
         jurisdiction_agency=uow.jurisdictions.owners(),
         policies={p.agency_id: p for p in uow.policies.list()},
         agency_names={a.id: a.name for a in uow.agencies.list()},
+        specialist_margin_s=SPECIALIST_MARGIN_S,
     )
 
 
@@ -232,7 +236,8 @@ def _recommend(
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
-    return recommend(view, ct.plan, units, facts.collective, ctx.travel, on_scene)
+    collective = dataclasses.replace(facts.collective, kind_counts=Counter(u.kind for u in units))
+    return recommend(view, ct.plan, units, collective, ctx.travel, on_scene, ctx.air)
 
 
 def _call_type(
