@@ -47,9 +47,10 @@ _NO_ROUTE: Final = RuleCode.NO_ROUTE
 SPECIALIST_MARGIN_S: Final = 120.0
 
 
-#: A ranked unit: (ETA, 1 if lent, workload, minus its kind's count, id, unit, the plan's
-#: capabilities it may fill here, whether it stands in its own agency's jurisdictions).
-_Row = tuple[float, int, int, int, str, Unit, frozenset[str], bool]
+#: A ranked unit: (ETA, 1 if lent, workload, minus its kind's count, its number of
+#: capabilities, id, unit, the plan's capabilities it may fill here, whether it stands in
+#: its own agency's jurisdictions).
+_Row = tuple[float, int, int, int, int, str, Unit, frozenset[str], bool]
 #: A unit chosen for a line of the plan: (capability, index in the ranking).
 _Pick = tuple[str, int]
 
@@ -323,9 +324,11 @@ def recommend(
             if off > 0:
                 offroad_of[u.id] = off
         own = 0 if u.agency_id == home_agency else 1
-        ranked.append((eta, own, u.workload, -counts.get(u.kind, 0), u.id, u, caps, home))
-    # By ETA, then own agency first, then lighter workload, then the commoner kind, then id
-    # (to be deterministic): ids are unique, so the comparison never reaches the Unit.
+        rarity = -counts.get(u.kind, 0)
+        ranked.append((eta, own, u.workload, rarity, len(u.capabilities), u.id, u, caps, home))
+    # By ETA, then own agency first, then lighter workload, then the commoner kind, then the
+    # less versatile unit, then id (only units alike in all that are left, to be
+    # deterministic): ids are unique, so the comparison never reaches the Unit.
     ranked.sort()
 
     picks, shortfalls = _fill_plan(
@@ -353,9 +356,9 @@ def recommend(
             offroad_of.get(u.id, 0.0),
             notes.get(i, ""),
         )
-        for i, (eta, own, _, _, _, u, caps, _) in enumerate(ranked)
+        for i, (eta, own, _, _, _, _, u, caps, _) in enumerate(ranked)
     )
-    proposed = tuple((cap, ranked[i][5].id) for cap, i in picks)
+    proposed = tuple((cap, ranked[i][6].id) for cap, i in picks)
     return Recommendation(
         incident.id, travel.method, candidates, tuple(excluded), proposed, shortfalls
     )
@@ -380,10 +383,10 @@ def _spare_specialists(
     notes: dict[int, str] = {}
     out: list[_Pick] = []
     for cap, i in picks:
-        specialist = ranked[i][5]
+        specialist = ranked[i][6]
         if specialist.kind != cap:
             limit = ranked[i][0] + margin
-            for j, (eta, _, _, _, _, v, caps, home) in enumerate(ranked):
+            for j, (eta, *_, v, caps, home) in enumerate(ranked):
                 if eta > limit:
                     break
                 if j in chosen or v.kind != cap or cap not in caps:
@@ -394,7 +397,7 @@ def _spare_specialists(
                 chosen.add(j)
                 notes[i] = (
                     f"passed over for {cap}: {v.id} ({v.kind}) arrives within "
-                    f"{format_duration(margin)} of it, keeping the {specialist.kind} free"
+                    f"{_minutes(margin)} of it, keeping the {specialist.kind} free"
                 )
                 notes[j] = f"sent for {cap} instead of {specialist.kind} unit {specialist.id}"
                 i = j
@@ -422,6 +425,12 @@ def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
     )
 
 
+def _minutes(seconds: float) -> str:
+    """A margin in words: '2 min', '90 s'."""
+    s = round(seconds)
+    return f"{s // 60} min" if s % 60 == 0 else format_duration(s)
+
+
 def _fill_plan(
     plan: Sequence[Requirement],
     ranked: Sequence[_Row],
@@ -446,7 +455,7 @@ def _fill_plan(
     holder: list[int | None] = [None] * len(slots)
     lent_from_home: dict[AgencyId, int] = {}
     # Rows 0..k-1 are the units already assigned; row k + i is ranked[i].
-    caps_of = [*on_scene, *(row[6] for row in ranked)]
+    caps_of = [*on_scene, *(row[7] for row in ranked)]
     k = len(on_scene)
 
     filled = sum(1 for row in range(k) if _augment(row, set(), slots, holder, caps_of))
