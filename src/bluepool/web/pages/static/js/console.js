@@ -8,6 +8,7 @@ import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
+import { staffing } from "./staffing.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -58,6 +59,12 @@ const callTypeName = (code) => S.callTypes.get(code)?.name ?? code;
 const placeName = (id) => (id ? S.jurisdictions.get(id) ?? id : "outside the collective");
 const agencyName = (id) => S.agencyNames.get(id) ?? id;
 const activeUnits = (inc) => inc.assignments.filter((a) => !a.cleared_at);
+// How far the units on an incident fill its call type's response plan.
+const staffOf = (inc) =>
+  staffing(
+    S.callTypes.get(inc.call_type)?.plan,
+    activeUnits(inc).map((a) => S.units.get(a.unit_id)?.capabilities ?? []),
+  );
 
 async function loadStatic() {
   const [agencies, callTypes] = await Promise.all([api("/agencies"), api("/call-types")]);
@@ -160,6 +167,11 @@ function renderQueue() {
       const sel = i.id === S.selected;
       const st = i.status === "received" ? "unassigned" : statusText(i.status);
       const open = OPEN.has(i.status);
+      const staff = open ? staffOf(i) : null;
+      const partial =
+        staff?.state === "partial"
+          ? h("span", { class: "tag tag-partial", title: `${staff.filled} of ${staff.slots} units of the plan assigned` }, "partially staffed")
+          : null;
       const cls = `q-item p${i.priority}${sel ? " selected" : ""}${S.fresh.has(i.id) ? " fresh" : ""}`;
       return h(
         "li",
@@ -173,7 +185,7 @@ function renderQueue() {
             { class: "q-main" },
             h("span", { class: "q-line" }, h("span", { class: "q-type" }, callTypeName(i.call_type)), h("span", { class: "q-where" }, placeName(i.jurisdiction))),
             i.address ? h("span", { class: "q-line q-addr", title: i.address }, i.address) : null,
-            h("span", { class: "q-line q-sub" }, h("span", { class: `pill st-${i.status}` }, st), h("span", { class: "q-units" }, who)),
+            h("span", { class: "q-line q-sub" }, h("span", { class: `pill st-${i.status}` }, st), partial, h("span", { class: "q-units" }, who)),
           ),
           h("span", { class: "q-age", dataset: { age: open ? i.received_at : "" } }, open ? age(i.received_at) : clock(i.closed_at)),
         ),
@@ -350,7 +362,8 @@ function renderRec() {
       const picked = n === S.pick;
       const cls = `cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}`;
       const data = { unit: c.unit_id, n: String(n) };
-      const reasons = c.reasons.filter((r) => !/^eta\b/i.test(r) && !/^own agency\b/i.test(r));
+      // The ETA's own reason stays when it says the ETA is approximate (a walk off road).
+      const reasons = c.reasons.filter((r) => (!/^eta\b/i.test(r) || c.approximate) && !/^own agency\b/i.test(r));
       return [
         h(
           "tr",
@@ -362,9 +375,11 @@ function renderRec() {
             h("span", { class: "u-id", title: u?.name ?? "" }, c.unit_id),
             c.proposed ? [" ", h("span", { class: "tag tag-plan", title: "part of the proposed response" }, "plan")] : null,
             c.own_agency ? null : [" ", h("span", { class: "tag tag-aid", title: "mutual aid: another agency's unit" }, "aid")],
+            c.method === "by air" ? [" ", h("span", { class: "tag tag-air", title: c.reasons[0] }, "air")] : null,
+            c.approximate ? [" ", h("span", { class: "tag tag-approx", title: c.reasons[0] }, "approx")] : null,
           ),
           h("td", { title: agencyName(c.agency) }, c.agency),
-          h("td", { class: "num eta" }, eta(c.eta_seconds)),
+          h("td", { class: `num eta${c.approximate ? " approx" : ""}`, title: c.reasons[0] }, `${c.approximate ? "≈ " : ""}${eta(c.eta_seconds)}`),
           h(
             "td",
             { class: "act", rowSpan: 2 },
@@ -626,6 +641,24 @@ function assignPicked() {
   if (c && !$("#rec-panel").hidden) assign([c.unit_id]);
 }
 
+// Enter on a call whose plan is already filled asks first: a dialog (focus on "Cancel",
+// Escape cancels) instead of adding a unit by a stray key press.
+function enterAssign() {
+  const inc = selectedIncident();
+  const c = S.rec?.candidates?.[S.pick];
+  if (!inc || !c || $("#rec-panel").hidden) return;
+  if (staffOf(inc).state !== "staffed") return assignPicked();
+  const dialog = $("#staffed-dialog");
+  $("#staffed-text").textContent = `P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) is fully staffed. Add ${c.unit_id} anyway?`;
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("#staffed-cancel").focus();
+}
+
+function onStaffedClose() {
+  if ($("#staffed-dialog").returnValue === "assign") assignPicked();
+}
+
 function assignPlan() {
   const inc = selectedIncident();
   if (inc && S.rec && !$("#rec-panel").hidden) assign(planTodo(inc, S.rec));
@@ -864,6 +897,7 @@ function typing(target) {
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if ($("#staffed-dialog").open) return; // the dialog handles its own keys
   if (e.key === "Escape") {
     if (S.newMode) closeNew();
     else if (typing(e.target)) e.target.blur();
@@ -882,7 +916,7 @@ function onKey(e) {
   if (k === "Enter") {
     if (e.target.closest?.("button, a, summary")) return; // the focused control handles it
     e.preventDefault();
-    assignPicked();
+    enterAssign();
     return;
   }
   const lower = k.length === 1 ? k.toLowerCase() : k;
@@ -942,6 +976,7 @@ async function main() {
   });
   $("#assign-top").addEventListener("click", assignPicked);
   $("#assign-plan").addEventListener("click", assignPlan);
+  $("#staffed-dialog").addEventListener("close", onStaffedClose);
   $("#new-incident-btn").addEventListener("click", () => openNew());
   $("#new-cancel").addEventListener("click", closeNew);
   $("#new-form").addEventListener("submit", submitNew);
