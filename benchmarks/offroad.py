@@ -121,7 +121,8 @@ def main() -> None:
     n = len(points)
     before, after = before_refused / n, after_refused / n
     print(
-        f"offroad: {n} random points in the demo's jurisdictions, {len(spec.call_types)} call types each"
+        f"offroad: {n} random points in the demo's jurisdictions, "
+        f"{len(spec.call_types)} call types each"
     )
     print(f"  compiled: {', '.join(compiled) or 'none (plain Python)'}")
     print(f"  {'':<44}{'no recommendation':>18}")

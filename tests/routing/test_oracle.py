@@ -181,9 +181,9 @@ def test_the_off_road_speed_and_detour_are_options(town_path: Path) -> None:
     [eta] = slow.to_destination([one], hiker)
     assert to_trailhead is not None
     assert eta == pytest.approx(to_trailhead + trail.distance_m / (2.5 / 3.6), rel=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="speeds must be positive"):
         RoadTravelTimes(town, offroad_speed_kmh=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="detour factor must be at least 1"):
         RoadTravelTimes(town, offroad_detour=0.9)
 
 
