@@ -31,12 +31,8 @@ from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from bluepool.adapters.files.collective import read_collective
-from bluepool.domain.dispatch.recommend import (
-    SPECIALIST_MARGIN_S,
-    Collective,
-    IncidentView,
-    recommend,
-)
+from bluepool.domain.collective.agencies import DispatchRules
+from bluepool.domain.dispatch.recommend import Collective, IncidentView, recommend
 from bluepool.domain.dispatch.travel import Flight
 from bluepool.domain.shared.errors import DomainError
 from bluepool.domain.shared.geo import Location
@@ -79,7 +75,7 @@ def main() -> None:
         owners,
         {p.agency_id: p for p in spec.policies},
         {a.id: a.name for a in spec.agencies},
-        specialist_margin_s=SPECIALIST_MARGIN_S,
+        specialist_margin_s=(spec.dispatch or DispatchRules()).specialist_margin_s,
         kind_counts=kinds,
     )
 

@@ -24,7 +24,12 @@ from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.adapters.signing import Ed25519Keys
 from bluepool.config import Settings
-from bluepool.domain.collective.events import AgencyChanged, CallTypeChanged, JurisdictionChanged
+from bluepool.domain.collective.events import (
+    AgencyChanged,
+    CallTypeChanged,
+    DispatchRulesChanged,
+    JurisdictionChanged,
+)
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import Flight, StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
@@ -146,6 +151,7 @@ STANDING_EVENTS: tuple[type[Event], ...] = (
     JurisdictionChanged,
     PolicyChanged,
     CallTypeChanged,
+    DispatchRulesChanged,
 )
 
 

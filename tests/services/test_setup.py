@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,12 +14,14 @@ from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
-from bluepool.domain.collective.agencies import Agency
+from bluepool.domain.collective.agencies import DISPATCH_RULES_ID, Agency, DispatchRules
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services import setup
+from bluepool.services.dispatch import incidents
 from bluepool.services.ports import Page
 from bluepool.services.setup import load_collective
 
@@ -157,6 +160,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.call_types)
         + len(demo.policies)
         + len(demo.users)
+        + 1  # the dispatch rules
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -168,6 +172,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "sharing_policy": 4,
         "user": len(demo.users),
+        "dispatch_rules": 1,
     }
     assert not any("password" in str(c.data) for c in changes)
 
@@ -249,7 +254,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
+    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + 1
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 
@@ -266,3 +271,22 @@ def test_a_unit_without_a_position_has_no_jurisdiction() -> None:
         unit = uow.units.get(UnitId("a-1"))
     assert unit is not None
     assert unit.jurisdiction_id is None
+
+
+def test_the_dispatch_rules_load_and_reach_the_recommender(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, replace(demo, dispatch=DispatchRules(specialist_margin_s=45)))
+
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.dispatch_rules.get(DISPATCH_RULES_ID) == DispatchRules(45)
+        assert incidents.collective(uow).specialist_margin_s == 45
+        assert setup.snapshot(uow).dispatch == DispatchRules(45)
+
+
+def test_without_dispatch_rules_the_default_margin_applies(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, replace(demo, dispatch=None))
+
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.dispatch_rules.get(DISPATCH_RULES_ID) is None
+        assert incidents.collective(uow).specialist_margin_s == 120

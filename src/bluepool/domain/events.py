@@ -18,6 +18,7 @@ from bluepool.domain.access.events import (
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
+    DispatchRulesChanged,
     JurisdictionChanged,
     StationChanged,
 )
@@ -49,6 +50,7 @@ EVENTS: tuple[type[Event], ...] = (
     JurisdictionChanged,
     StationChanged,
     CallTypeChanged,
+    DispatchRulesChanged,
     PolicyChanged,
     UserChanged,
     SignedIn,

@@ -13,7 +13,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
-from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.collective.agencies import (
+    Agency,
+    CallType,
+    DispatchRules,
+    Jurisdiction,
+    Station,
+)
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -52,5 +58,7 @@ class CollectiveSpec:
     call_types: tuple[CallType, ...] = ()
     policies: tuple[SharingPolicy, ...] = ()
     users: tuple[UserSpec, ...] = ()
+    #: The file's ``dispatch`` section (None: it has none, the defaults apply).
+    dispatch: DispatchRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

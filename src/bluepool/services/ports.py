@@ -16,7 +16,13 @@ from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
-from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.collective.agencies import (
+    Agency,
+    CallType,
+    DispatchRules,
+    Jurisdiction,
+    Station,
+)
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.recommend import Collective
@@ -313,6 +319,8 @@ class UnitOfWork(Protocol):
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
+    #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
+    dispatch_rules: Repository[str, DispatchRules]
     users: Repository[Username, User]
     units: UnitRepository
     incidents: IncidentRepository

@@ -4,8 +4,8 @@ A collective file (see docs/collective-file.md) is read and checked by
 ``adapters.files.collective.read_collective`` into a ``CollectiveSpec`` of plain domain
 objects. ``load_collective`` writes that spec through ONE open unit of work, with one
 commit: every agency, jurisdiction, station, unit, call type, sharing policy and user,
-and one event for each (so one change-log line and one outbox row each), or nothing at
-all.
+and the dispatch rules when the file has them, and one event for each (so one change-log
+line and one outbox row each), or nothing at all.
 
 Loading only creates. An id that already exists in the database is refused with
 ``Duplicate`` (naming every colliding id) before anything is written; there is no
@@ -21,15 +21,18 @@ from typing import Any
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import User
+from bluepool.domain.collective.agencies import DISPATCH_RULES_ID
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
+    DispatchRulesChanged,
     JurisdictionChanged,
     StationChanged,
 )
 from bluepool.domain.collective.records import (
     AgencyRecord,
     CallTypeRecord,
+    DispatchRulesRecord,
     JurisdictionRecord,
     StationRecord,
 )
@@ -101,6 +104,11 @@ def load_collective(
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
+    if (rules := spec.dispatch) is not None:
+        uow.dispatch_rules.add(rules)
+        uow.raise_event(
+            DispatchRulesChanged(now, actor, new, rules.id, DispatchRulesRecord.of(rules))
+        )
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -147,6 +155,8 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
+    if spec.dispatch is not None:
+        taken += _existing("dispatch rules", uow.dispatch_rules.get, [spec.dispatch.id])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -167,4 +177,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         units=tuple(uow.units.list()),
         call_types=tuple(uow.call_types.list()),
         policies=tuple(uow.policies.list()),
+        dispatch=uow.dispatch_rules.get(DISPATCH_RULES_ID),
     )

@@ -58,6 +58,7 @@ from bluepool.adapters.db.tables import (
     Base,
     CallTypeRow,
     ChangeLogRow,
+    DispatchRulesRow,
     IdempotencyKeyRow,
     IncidentRow,
     JurisdictionRow,
@@ -81,6 +82,7 @@ from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
+    DispatchRules,
     Jurisdiction,
     Requirement,
     Station,
@@ -1390,6 +1392,20 @@ def call_type_repository(
         call_type_from_row,
         call_type_values,
         "call type",
+    )
+
+
+def dispatch_rules_repository(
+    session: Session,
+) -> SqlRepository[str, DispatchRules, DispatchRulesRow]:
+    return SqlRepository(
+        session,
+        DispatchRulesRow,
+        DispatchRulesRow.id,
+        lambda r: r.id,
+        lambda row: DispatchRules(row.specialist_margin_s, row.id),
+        lambda r: {"id": r.id, "specialist_margin_s": r.specialist_margin_s},
+        "dispatch rules",
     )
 
 

@@ -114,6 +114,15 @@ class CallTypeRow(Base):
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
 
 
+class DispatchRulesRow(Base):
+    """The collective's dispatch rules: one row (id "collective"), when its file gave them."""
+
+    __tablename__ = "dispatch_rules"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    specialist_margin_s: Mapped[int] = mapped_column(Integer)
+
+
 class SharingPolicyRow(Base):
     __tablename__ = "sharing_policies"
 

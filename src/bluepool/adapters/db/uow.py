@@ -13,7 +13,7 @@ from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.chainer import AuditChainer
 from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
-from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.collective.agencies import Agency, CallType, DispatchRules, Station
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -63,6 +63,7 @@ class SqlUnitOfWork:
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
+    dispatch_rules: Repository[str, DispatchRules]
     users: Repository[Username, User]
     units: UnitRepository
     incidents: IncidentRepository
@@ -108,6 +109,7 @@ class SqlUnitOfWork:
         self.stations = repos.station_repository(session)
         self.call_types = repos.call_type_repository(session)
         self.policies = repos.policy_repository(session)
+        self.dispatch_rules = repos.dispatch_rules_repository(session)
         self.users = repos.user_repository(session)
         self.units = repos.SqlUnitRepository(session)
         self.incidents = self._incidents = repos.SqlIncidentRepository(session)

@@ -41,6 +41,7 @@ from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
+    DispatchRules,
     Jurisdiction,
     Requirement,
     Station,
@@ -240,6 +241,12 @@ class CallTypeModel(_Model):
     plan: Annotated[list[RequirementModel], Field(min_length=1)]
 
 
+class DispatchModel(_Model):
+    """How dispatch picks units, beyond the response plans."""
+
+    specialist_margin_s: Annotated[int, Field(strict=True, ge=0, le=3600)] = 120
+
+
 class UserModel(_Model):
     username: Annotated[str, _checked_id("username")]
     role: Role
@@ -258,6 +265,7 @@ class CollectiveFile(_Model):
     units: list[UnitModel] = []
     call_types: list[CallTypeModel] = []
     users: list[UserModel] = []
+    dispatch: DispatchModel | None = None
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -273,6 +281,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     CallTypeModel,
     RequirementModel,
     UserModel,
+    DispatchModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -704,6 +713,7 @@ class _Checker:
                 if a.sharing is not None
             ),
             users=tuple(users),
+            dispatch=DispatchRules(m.dispatch.specialist_margin_s) if m.dispatch else None,
             warnings=tuple(self.warnings),
         )
 

@@ -27,7 +27,13 @@ from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.audit.chain import link
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
-from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.collective.agencies import (
+    Agency,
+    CallType,
+    DispatchRules,
+    Jurisdiction,
+    Station,
+)
 from bluepool.domain.dispatch.incidents import OPEN, Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.units import Unit
@@ -578,6 +584,10 @@ def call_type_repository(
 def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingPolicy]:
     # Frozen all the way down: nothing to copy.
     return MemoryRepository(store, "policies", lambda p: p.agency_id, _same, "sharing policy for")
+
+
+def dispatch_rules_repository(store: MemoryStore) -> MemoryRepository[str, DispatchRules]:
+    return MemoryRepository(store, "dispatch_rules", lambda r: r.id, _same, "dispatch rules")
 
 
 def user_repository(store: MemoryStore) -> MemoryRepository[Username, User]:

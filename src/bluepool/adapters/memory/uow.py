@@ -7,7 +7,7 @@ from typing import Protocol, Self
 from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
-from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.collective.agencies import Agency, CallType, DispatchRules, Station
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -54,6 +54,7 @@ class MemoryUnitOfWork:
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
+    dispatch_rules: Repository[str, DispatchRules]
     users: Repository[Username, User]
     units: UnitRepository
     incidents: IncidentRepository
@@ -75,6 +76,7 @@ class MemoryUnitOfWork:
             stations := repos.station_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             policies := repos.policy_repository(self.store),
+            dispatch_rules := repos.dispatch_rules_repository(self.store),
             users := repos.user_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
             incidents := repos.MemoryIncidentRepository(self.store),
@@ -92,6 +94,7 @@ class MemoryUnitOfWork:
         self.stations = stations
         self.call_types = call_types
         self.policies = policies
+        self.dispatch_rules = dispatch_rules
         self.users = users
         self.units = units
         self.incidents = incidents

@@ -63,3 +63,23 @@ class CallType:
         caps = [r.capability for r in self.plan]
         if len(set(caps)) != len(caps):
             raise Invalid(f"call type {self.code} names a capability twice in its plan")
+
+
+#: The id of the collective's one set of dispatch rules.
+DISPATCH_RULES_ID = "collective"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchRules:
+    """How dispatch picks units, beyond the response plans (the collective file's
+    ``dispatch`` section; docs/decisions/0020)."""
+
+    #: A specialist (a dog team, a tactical team, a helicopter) is not sent to fill another
+    #: kind's line (a patrol line) while a unit of that kind arrives within this many
+    #: seconds of it. 0: specialists rank like any unit.
+    specialist_margin_s: int = 120
+    id: str = DISPATCH_RULES_ID
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.specialist_margin_s <= 3600:
+            raise Invalid("the specialist margin must be 0 to 3600 seconds")

@@ -8,10 +8,11 @@ from typing import ClassVar
 from bluepool.domain.collective.records import (
     AgencyRecord,
     CallTypeRecord,
+    DispatchRulesRecord,
     JurisdictionRecord,
     StationRecord,
 )
-from bluepool.domain.shared.events import RecordChanged
+from bluepool.domain.shared.events import Action, RecordChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +39,12 @@ class StationChanged(RecordChanged):
 class CallTypeChanged(RecordChanged):
     call_type: CallTypeRecord | None = None
     entity: ClassVar[str] = "call_type"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchRulesChanged(RecordChanged):
+    """The collective's dispatch rules were loaded (from the collective file)."""
+
+    dispatch_rules: DispatchRulesRecord | None = None
+    entity: ClassVar[str] = "dispatch_rules"
+    actions: ClassVar[tuple[Action, ...]] = (Action.CREATED, Action.UPDATED)

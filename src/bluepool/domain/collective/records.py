@@ -9,6 +9,7 @@ from typing import Any
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
+    DispatchRules,
     Jurisdiction,
     Requirement,
     Station,
@@ -63,3 +64,13 @@ class CallTypeRecord:
     @classmethod
     def of(cls, c: CallType) -> CallTypeRecord:
         return cls(c.code, c.name, c.default_priority, tuple(c.plan))
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchRulesRecord:
+    id: str
+    specialist_margin_s: int
+
+    @classmethod
+    def of(cls, r: DispatchRules) -> DispatchRulesRecord:
+        return cls(r.id, r.specialist_margin_s)

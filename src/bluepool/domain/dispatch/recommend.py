@@ -43,9 +43,6 @@ _POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
 _RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
 _NO_ROUTE: Final = RuleCode.NO_ROUTE
 
-#: The collective's margin for sparing specialists when its file does not set one (seconds).
-SPECIALIST_MARGIN_S: Final = 120.0
-
 
 #: A ranked unit: (ETA, 1 if lent, workload, minus its kind's count, its number of
 #: capabilities, id, unit, the plan's capabilities it may fill here, whether it stands in

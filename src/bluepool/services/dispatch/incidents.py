@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.collective.agencies import DISPATCH_RULES_ID, CallType, DispatchRules
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
@@ -20,7 +20,6 @@ from bluepool.domain.dispatch.events import (
 )
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.recommend import (
-    SPECIALIST_MARGIN_S,
     Collective,
     IncidentView,
     Recommendation,
@@ -208,7 +207,9 @@ def collective(uow: UnitOfWork) -> Collective:
         jurisdiction_agency=uow.jurisdictions.owners(),
         policies={p.agency_id: p for p in uow.policies.list()},
         agency_names={a.id: a.name for a in uow.agencies.list()},
-        specialist_margin_s=SPECIALIST_MARGIN_S,
+        specialist_margin_s=(
+            uow.dispatch_rules.get(DISPATCH_RULES_ID) or DispatchRules()
+        ).specialist_margin_s,
     )
 
 
