@@ -9,6 +9,7 @@ staffed call asks before adding one more unit, and Escape leaves it as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -66,18 +67,28 @@ def test_a_short_plan_is_partially_staffed_and_enter_on_a_staffed_call_asks_firs
 
     # Enter on the staffed call asks; Escape cancels and nothing is assigned.
     expect(page.locator('#rec-body tr.cand[data-n="0"]').first).to_be_visible()
-    extra = page.locator("#assign-top-unit").inner_text()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Call already staffed")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text(f"Add {extra} anyway?")
+    expect(dialog).to_contain_text(re.compile(r"is fully staffed\. Add \S+ anyway\?"))
+    found = re.search(r"Add (\S+) anyway\?", dialog.inner_text())
+    assert found
+    extra = found.group(1)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(unit_status(page, extra)).to_have_text("available")
     # Cancel with the keyboard (the focused button) does the same.
     page.keyboard.press("Enter")
     expect(dialog).to_be_visible()
+    expect(page.locator("#staffed-cancel")).to_be_focused()
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     expect(unit_status(page, extra)).to_have_text("available")
     expect(page.locator("#assigned-list")).not_to_contain_text(extra)
+    # Enter on a focused Assign button asks too.
+    page.locator("#assign-top").focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(unit_status(page, extra)).to_have_text("available")

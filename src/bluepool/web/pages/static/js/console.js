@@ -642,21 +642,30 @@ function assignPicked() {
 }
 
 // Enter on a call whose plan is already filled asks first: a dialog (focus on "Cancel",
-// Escape cancels) instead of adding a unit by a stray key press.
-function enterAssign() {
+// Escape cancels) instead of adding a unit by a stray key press. That holds for Enter on
+// the console and for Enter or Space on an Assign button (a click with no pointer: detail 0).
+let staffedUnit = null;
+
+function askIfStaffed(unitId) {
   const inc = selectedIncident();
-  const c = S.rec?.candidates?.[S.pick];
-  if (!inc || !c || $("#rec-panel").hidden) return;
-  if (staffOf(inc).state !== "staffed") return assignPicked();
+  if (!inc || !unitId || $("#rec-panel").hidden) return;
+  if (staffOf(inc).state !== "staffed") return assign([unitId]);
+  staffedUnit = unitId;
   const dialog = $("#staffed-dialog");
-  $("#staffed-text").textContent = `P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) is fully staffed. Add ${c.unit_id} anyway?`;
+  $("#staffed-text").textContent = `P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) is fully staffed. Add ${unitId} anyway?`;
   dialog.returnValue = "";
   dialog.showModal();
   $("#staffed-cancel").focus();
 }
 
+function enterAssign() {
+  askIfStaffed(S.rec?.candidates?.[S.pick]?.unit_id);
+}
+
 function onStaffedClose() {
-  if ($("#staffed-dialog").returnValue === "assign") assignPicked();
+  const unitId = staffedUnit;
+  staffedUnit = null;
+  if ($("#staffed-dialog").returnValue === "assign" && unitId) assign([unitId]);
 }
 
 function assignPlan() {
@@ -970,11 +979,11 @@ async function main() {
   });
   $("#rec-body").addEventListener("click", (e) => {
     const b = e.target.closest(".assign-one");
-    if (b) return assign([b.dataset.unit]);
+    if (b) return e.detail === 0 ? askIfStaffed(b.dataset.unit) : assign([b.dataset.unit]);
     const row = e.target.closest("tr[data-n]");
     if (row) pick(Number(row.dataset.n));
   });
-  $("#assign-top").addEventListener("click", assignPicked);
+  $("#assign-top").addEventListener("click", (e) => (e.detail === 0 ? enterAssign() : assignPicked()));
   $("#assign-plan").addEventListener("click", assignPlan);
   $("#staffed-dialog").addEventListener("close", onStaffedClose);
   $("#new-incident-btn").addEventListener("click", () => openNew());
