@@ -96,6 +96,7 @@ def test_a_helicopter_flies_straight_at_cruise_speed_after_lift_off_never_by_roa
     assert by_id["heli"].method == "by air"
     assert not by_id["heli"].approximate
     assert by_id["heli"].reasons[0].startswith("eta by air: ")
+    assert by_id["heli"].reasons[0].endswith(", straight line at cruise speed, lift-off included")
     assert by_id["car"].method == "by road"
     assert rec.method == "by road"
 

@@ -42,6 +42,8 @@ _NO_POSITION: Final = RuleCode.NO_POSITION
 _POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
 _RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
 _NO_ROUTE: Final = RuleCode.NO_ROUTE
+#: The method of an air unit's ETA.
+_BY_AIR: Final = "by air"
 
 
 #: A ranked unit: (ETA, 1 if lent, workload, minus its kind's count, its number of
@@ -157,6 +159,8 @@ class Candidate:
         eta = f"eta {self.method}: {format_duration(self.eta_seconds)}"
         if self.offroad_m > 0:
             eta += f", includes {self.offroad_m / 1000:.1f} km off road, approximate"
+        elif self.method == _BY_AIR:
+            eta += ", straight line at cruise speed, lift-off included"
         reasons = (
             eta,
             self.why,
@@ -347,7 +351,7 @@ def recommend(
             caps,
             own == 0,
             u.workload,
-            "by air" if u.id in flown else method,
+            _BY_AIR if u.id in flown else method,
             names.get(u.agency_id, u.agency_id),
             i in chosen,
             offroad_of.get(u.id, 0.0),
