@@ -36,6 +36,7 @@ bench: install           ## benchmarks, each against a baseline in the same run
 	$(BIN)/python benchmarks/recommend.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/offroad.py
 	$(BIN)/python benchmarks/geocode.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/audit.py

@@ -24,9 +24,14 @@ from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.adapters.signing import Ed25519Keys
 from bluepool.config import Settings
-from bluepool.domain.collective.events import AgencyChanged, CallTypeChanged, JurisdictionChanged
+from bluepool.domain.collective.events import (
+    AgencyChanged,
+    CallTypeChanged,
+    JurisdictionChanged,
+    SettingChanged,
+)
 from bluepool.domain.dispatch.records import UnitUpdateResult
-from bluepool.domain.dispatch.travel import StraightLine, TravelTimes
+from bluepool.domain.dispatch.travel import Flight, StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.geo.gazetteer import OfflineGazetteer, demo_gazetteer_path
@@ -146,15 +151,25 @@ STANDING_EVENTS: tuple[type[Event], ...] = (
     JurisdictionChanged,
     PolicyChanged,
     CallTypeChanged,
+    SettingChanged,
 )
 
 
 def travel_model(settings: Settings) -> tuple[TravelTimes, Router | None]:
     """Drive times by road when a network is configured, else the straight-line model."""
     if settings.road_network is not None:
-        roads = RoadTravelTimes.from_file(settings.road_network)
+        roads = RoadTravelTimes.from_file(
+            settings.road_network,
+            offroad_speed_kmh=settings.offroad_speed_kmh,
+            offroad_detour=settings.offroad_detour_factor,
+        )
         return roads, roads
     return StraightLine(settings.detour_factor, settings.average_speed_kmh), None
+
+
+def flight(settings: Settings) -> Flight:
+    """The unit kinds that fly, at their cruise speeds."""
+    return Flight(dict(settings.air_kinds), settings.air_lift_off_s)
 
 
 def gazetteer(settings: Settings) -> Gazetteer | None:
@@ -259,6 +274,7 @@ def build(
         clock=clock,
         locator=locator,
         travel=travel,
+        air=flight(settings),
         router=router,
         hasher=BoundedHasher(
             hasher or Argon2Hasher(fast=settings.environment in ("test", "demo")),

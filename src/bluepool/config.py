@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -55,6 +56,15 @@ class Settings(BaseSettings):
     outside_incidents: Literal["refuse", "accept"] = "refuse"
     detour_factor: float = 1.4
     average_speed_kmh: float = 50.0
+    #: A place more than 1 km from every road is reached off road, on foot: the straight
+    #: distance times this detour factor at this speed; its ETA is marked approximate
+    #: (docs/decisions/0017).
+    offroad_speed_kmh: float = Field(default=5.0, gt=0)
+    offroad_detour_factor: float = Field(default=1.3, ge=1)
+    #: Unit kinds that fly, with their cruise speed in km/h (JSON: ``{"air": 220}``): they
+    #: go straight at that speed after ``air_lift_off_s``, never by road.
+    air_kinds: dict[str, float] = Field(default_factory=lambda: {"air": 220.0})
+    air_lift_off_s: float = Field(default=300.0, ge=0)
     #: The largest request body accepted (bytes); a larger one is refused with 413 before it
     #: is read. The biggest body bluepool takes is a jurisdiction's polygon.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -89,10 +99,18 @@ class Settings(BaseSettings):
         """These settings as the BLUEPOOL_* variables that would give them (for worker
         processes, which read their settings from the environment)."""
         return {
-            f"BLUEPOOL_{name.upper()}": str(value)
+            f"BLUEPOOL_{name.upper()}": json.dumps(value) if isinstance(value, dict) else str(value)
             for name, value in self.model_dump().items()
             if value is not None
         }
+
+    @field_validator("air_kinds")
+    @classmethod
+    def _cruise(cls, value: dict[str, float]) -> dict[str, float]:
+        slow = sorted(kind for kind, kmh in value.items() if not kmh > 0)
+        if slow:
+            raise ValueError(f"a cruise speed must be positive (km/h): {', '.join(slow)}")
+        return value
 
     @field_validator("sign_in_rate_per_address", "sign_in_rate_per_username")
     @classmethod

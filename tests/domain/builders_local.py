@@ -34,6 +34,7 @@ def a_unit(
     id: str = "u1",
     *,
     agency: str = "north",
+    kind: str = "car",
     capabilities: Iterable[str] = ("patrol",),
     status: UnitStatus = UnitStatus.AVAILABLE,
     location: Location | None = SCENE,
@@ -45,7 +46,7 @@ def a_unit(
     return Unit(
         id=UnitId(id),
         agency_id=AgencyId(agency),
-        kind="car",
+        kind=kind,
         capabilities=frozenset(capabilities),
         status=status,
         location=location,

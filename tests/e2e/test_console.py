@@ -123,7 +123,15 @@ def test_dispatcher_creates_an_incident_sees_the_recommendation_and_assigns_with
     expect(second).to_be_visible()
     picked = second.get_attribute("data-unit")
     expect(page.locator("#assign-top-unit")).to_have_text(picked or "")
+    # The burglary's plan (one patrol car) is filled already: Enter asks first.
     page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Call already staffed")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#staffed-cancel")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#staffed-assign")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
     expect(unit_status(page, picked or "")).to_have_text("dispatched")
 
 

@@ -4,6 +4,7 @@ unreachable units and places off the road network."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -135,20 +136,55 @@ def test_a_place_midway_along_a_street_drives_the_rest_of_it(town_times: RoadTra
     assert against > 2 * street
 
 
-def test_a_unit_off_the_network_is_unreachable_not_an_error(town_times: RoadTravelTimes) -> None:
+def test_a_unit_off_the_network_walks_to_its_road_approximately(
+    town_times: RoadTravelTimes,
+) -> None:
     town = town_times.network
-    far_away = Location(47.2, 9.9)
-    etas = town_times.to_destination([far_away, at_osm(town, 1)], at_osm(town, 2))
-    assert etas[0] is None
+    one, two = at_osm(town, 1), at_osm(town, 2)
+    far_away = Location(one.lat - 3_000 / 111_195, one.lon)  # 3 km south of junction 1
+    snap = town_times.snapper.nearest(far_away)
+    [road_only] = town_times.to_destination([snap.snapped], two)
+    etas, offroad = town_times.trips([far_away, one], two)
+    assert road_only is not None
+    assert etas[0] == pytest.approx(road_only + snap.distance_m * 1.3 / (5 / 3.6), rel=1e-6)
+    assert offroad == [pytest.approx(snap.distance_m), 0.0]
     assert etas[1] is not None
 
 
-def test_an_incident_off_the_network_raises_a_snap_error(town_times: RoadTravelTimes) -> None:
+def test_an_incident_off_the_network_is_reached_off_road_never_an_error(
+    town_times: RoadTravelTimes,
+) -> None:
+    town = town_times.network
+    one, two = at_osm(town, 1), at_osm(town, 2)
+    hiker = Location(two.lat + 1_500 / 111_195, two.lon)
+    trail = town_times.snapper.nearest(hiker)
+    assert trail.distance_m > 1_000
+    [to_trailhead] = town_times.to_destination([one], trail.snapped)
+    etas, offroad = town_times.trips([one], hiker)
+    assert to_trailhead is not None
+    assert etas[0] == pytest.approx(to_trailhead + trail.distance_m * 1.3 / (5 / 3.6), rel=1e-6)
+    assert offroad[0] == pytest.approx(trail.distance_m)
+    assert town_times.trips([], hiker) == ([], [])
+    # snap() itself still refuses such a place: it is off the network.
     with pytest.raises(SnapError) as err:
-        town_times.to_destination([at_osm(town_times.network, 1)], Location(47.2, 9.9))
+        town_times.snap(hiker)
     assert err.value.code == "off_network"
-    with pytest.raises(SnapError):
-        town_times.to_destination([], Location(47.2, 9.9))
+
+
+def test_the_off_road_speed_and_detour_are_options(town_path: Path) -> None:
+    slow = RoadTravelTimes.from_file(town_path, offroad_speed_kmh=2.5, offroad_detour=1.0)
+    town = slow.network
+    one, two = at_osm(town, 1), at_osm(town, 2)
+    hiker = Location(two.lat + 2_000 / 111_195, two.lon)
+    trail = slow.snapper.nearest(hiker)
+    [to_trailhead] = slow.to_destination([one], trail.snapped)
+    [eta] = slow.to_destination([one], hiker)
+    assert to_trailhead is not None
+    assert eta == pytest.approx(to_trailhead + trail.distance_m / (2.5 / 3.6), rel=1e-6)
+    with pytest.raises(ValueError, match="speeds must be positive"):
+        RoadTravelTimes(town, offroad_speed_kmh=0)
+    with pytest.raises(ValueError, match="detour factor must be at least 1"):
+        RoadTravelTimes(town, offroad_detour=0.9)
 
 
 def test_a_unit_that_cannot_reach_the_incident_is_none_never_a_crash() -> None:
@@ -214,6 +250,14 @@ def test_a_route_between_two_points_of_one_street(town_times: RoadTravelTimes) -
     assert len(same["geometry"]["coordinates"]) == 2
 
 
-def test_a_route_to_a_place_off_the_network_raises(town_times: RoadTravelTimes) -> None:
-    with pytest.raises(SnapError):
-        town_times.route(at_osm(town_times.network, 1), Location(47.2, 9.9))
+def test_a_route_to_a_place_off_the_network_ends_with_its_off_road_leg(
+    town_times: RoadTravelTimes,
+) -> None:
+    town = town_times.network
+    hiker = Location(at_osm(town, 2).lat + 1_500 / 111_195, at_osm(town, 2).lon)
+    route = town_times.route(at_osm(town, 1), hiker)
+    assert route["geometry"]["coordinates"][-1] == [hiker.lon, hiker.lat]
+    assert route["properties"]["destination_snap_m"] > 1_000
+    assert route["properties"]["duration_s"] == pytest.approx(
+        town_times.to_destination([at_osm(town, 1)], hiker)[0]
+    )

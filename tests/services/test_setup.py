@@ -21,6 +21,8 @@ from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services import setup
+from bluepool.services.dispatch import incidents
 from bluepool.services.ports import Page
 from bluepool.services.setup import load_collective
 from bluepool.services.setup import snapshot as read_back
@@ -160,6 +162,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.call_types)
         + len(demo.policies)
         + len(demo.users)
+        + 1  # the dispatch setting
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -171,6 +174,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "sharing_policy": 4,
         "user": len(demo.users),
+        "setting": 1,
     }
     assert not any("password" in str(c.data) for c in changes)
 
@@ -252,7 +256,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
+    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + 1
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 
@@ -277,3 +281,21 @@ def test_the_floor_rules_are_kept_and_read_back(demo: CollectiveSpec) -> None:
 
     with MemoryUnitOfWork(store) as uow:
         assert read_back(uow).floor == FloorRules(dispatchers_may_override=True)
+
+
+def test_the_dispatch_rules_load_and_reach_the_recommender(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, replace(demo, floor=FloorRules(specialist_margin_s=45)))
+
+    with MemoryUnitOfWork(store) as uow:
+        assert incidents.collective(uow).specialist_margin_s == 45
+        assert setup.snapshot(uow).floor == FloorRules(specialist_margin_s=45)
+
+
+def test_without_dispatch_rules_the_default_margin_applies(demo: CollectiveSpec) -> None:
+    store = MemoryStore()
+    load(store, replace(demo, floor=None))
+
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.settings.get(FloorRules.SETTING) is None
+        assert incidents.collective(uow).specialist_margin_s == 120

@@ -19,6 +19,7 @@ from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
     JurisdictionChanged,
+    SettingChanged,
     StationChanged,
 )
 from bluepool.domain.dispatch.events import (
@@ -57,6 +58,7 @@ EVENTS: tuple[type[Event], ...] = (
     JurisdictionChanged,
     StationChanged,
     CallTypeChanged,
+    SettingChanged,
     PolicyChanged,
     UserChanged,
     SignedIn,

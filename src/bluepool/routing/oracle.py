@@ -6,8 +6,12 @@ hierarchy (see ``bluepool.routing.hierarchy``). Places are snapped to the neares
 (``bluepool.routing.snapping``); the legs between a place and its road are added at a slow
 speed (20 km/h by default), so an ETA never pretends a unit is on the road when it is not.
 
-A unit too far from every road gets ``None`` (it cannot be routed, so it is not offered); an
-incident too far from every road raises ``SnapError`` rather than returning wrong ETAs.
+A place farther than ``max_snap_m`` (1 km) from every road, a unit's position or the
+incident, is reached *off road*: by road to its nearest road point, then the straight
+distance times a detour factor (1.3) on foot (5 km/h). ``trips`` says how many metres of
+each trip are off road, so the recommender can mark such an ETA approximate. Only a unit
+with no road route at all to the incident (a network in pieces) gets ``None``
+(docs/decisions/0017).
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ _LON = attrgetter("lon")
 
 #: Speed in km/h of the legs between a place and its road (a car park, a yard, a field).
 SNAP_SPEED_KMH = 20.0
+#: Speed in km/h, and detour over the straight line, of a leg off road (farther than
+#: ``max_snap_m`` from every road): on foot, across country.
+OFFROAD_SPEED_KMH = 5.0
+OFFROAD_DETOUR = 1.3
 
 
 class RoadTravelTimes:
@@ -50,19 +58,26 @@ class RoadTravelTimes:
         max_snap_m: float = 1_000.0,
         snap_speed_kmh: float = SNAP_SPEED_KMH,
         snap_spacing_m: float = 25.0,
+        offroad_speed_kmh: float = OFFROAD_SPEED_KMH,
+        offroad_detour: float = OFFROAD_DETOUR,
     ) -> None:
         if network.hierarchy is None:
             network = network.with_hierarchy(
                 build_hierarchy(network.indptr, network.indices, network.weights)
             )
         assert network.hierarchy is not None
-        if not snap_speed_kmh > 0:
-            raise ValueError("the snapping speed must be positive")
+        if not (snap_speed_kmh > 0 and offroad_speed_kmh > 0):
+            raise ValueError("the snapping and off-road speeds must be positive")
+        if not offroad_detour >= 1:
+            raise ValueError("the off-road detour factor must be at least 1")
         self.network = network
         self.hierarchy = network.hierarchy
         self.snapper = Snapper(network, max_distance_m=max_snap_m, spacing_m=snap_spacing_m)
         self.segments = self.snapper.segments
         self.snap_speed_ms = snap_speed_kmh / 3.6
+        self.max_snap_m = max_snap_m
+        #: Seconds per metre of straight distance off road.
+        self.offroad_s_per_m = offroad_detour / (offroad_speed_kmh / 3.6)
         self._roads: Feature | None = None
 
     @classmethod
@@ -83,25 +98,45 @@ class RoadTravelTimes:
     def to_destination(
         self, origins: Sequence[Location], destination: Location
     ) -> list[float | None]:
-        """Return each origin's drive time in seconds to the destination (None: no route).
+        """Return each origin's drive time in seconds to the destination (None: no route),
+        off-road legs included."""
+        return self.trips(origins, destination)[0]
 
-        Raises ``SnapError`` when the destination is too far from every road.
-        """
-        target = self.snap(destination)
+    def trips(
+        self, origins: Sequence[Location], destination: Location
+    ) -> tuple[list[float | None], list[float]]:
+        """Return each origin's time in seconds to the destination (None: no route) and the
+        metres of its trip off road (the origin's leg and the destination's, each counted
+        when longer than ``max_snap_m``)."""
+        target = self.snapper.nearest(destination)
         if not origins:
-            return []
-        seconds = self.seconds_to(self._snap_all(origins), target)
-        return [s if s != math.inf else None for s in seconds.tolist()]
+            return [], []
+        batch = self._snap_all(origins)
+        seconds = self.seconds_to(batch, target)
+        off = self._offroad_m(batch.distance_m) + self._offroad_m(np.array(target.distance_m))
+        return [s if s != math.inf else None for s in seconds.tolist()], off.tolist()
+
+    def _offroad_m(self, distance: FloatArray) -> FloatArray:
+        result: FloatArray = np.where(distance > self.max_snap_m, distance, 0.0)
+        return result
+
+    def _legs_s(self, distance: FloatArray) -> FloatArray:
+        """Seconds of the legs between places and their road points: at the snapping speed
+        up to ``max_snap_m``, beyond it off road."""
+        with np.errstate(invalid="ignore"):
+            result: FloatArray = np.where(
+                distance > self.max_snap_m,
+                distance * self.offroad_s_per_m,
+                distance / self.snap_speed_ms,
+            )
+        return result
 
     def table(
         self, origins: Sequence[Location], destinations: Sequence[Location]
     ) -> list[list[float | None]]:
-        """Return drive times from every origin (rows) to every destination (columns).
-
-        One reverse search per destination. Raises ``SnapError`` when a destination is too
-        far from every road; origins that are too far get None.
-        """
-        targets = [self.snap(d) for d in destinations]
+        """Return times from every origin (rows) to every destination (columns), off-road
+        legs included; one reverse search per destination."""
+        targets = [self.snapper.nearest(d) for d in destinations]
         batch = self._snap_all(origins)
         columns = [self.seconds_to(batch, t) for t in targets]
         if not columns:
@@ -136,9 +171,8 @@ class RoadTravelTimes:
         same = (s == target.segment) & (f > 0.0) & (f < 1.0)
         if same.any():
             on_road[same] = np.minimum(on_road[same], self._along(f[same], target))
-        seconds = on_road + (origins.distance_m + target.distance_m) / self.snap_speed_ms
-        seconds[~origins.ok] = np.inf
-        result: FloatArray = seconds
+        legs = self._legs_s(origins.distance_m) + self._legs_s(np.array(target.distance_m))
+        result: FloatArray = on_road + legs
         return result
 
     def _arrivals(self, target: Snap) -> list[tuple[int, float]]:
@@ -169,10 +203,10 @@ class RoadTravelTimes:
         """Return the fastest route as a GeoJSON Feature with a LineString geometry.
 
         Its properties give ``duration_s`` (the same ETA ``to_destination`` gives),
-        ``length_m`` and both snapping distances. Raises ``SnapError`` when either place is
-        too far from every road.
+        ``length_m`` and both snapping distances (a leg longer than ``max_snap_m`` is off
+        road, drawn straight).
         """
-        start, end = self.snap(origin), self.snap(destination)
+        start, end = self.snapper.nearest(origin), self.snapper.nearest(destination)
         batch = self.snapper.snap_many(np.array([origin.lat]), np.array([origin.lon]))
         seconds = float(self.seconds_to(batch, end)[0])
         path = self._fastest_path(start, end, limit=seconds)

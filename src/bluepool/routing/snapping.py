@@ -1,9 +1,11 @@
 """Snapping: putting a place on the road network.
 
 A unit's GPS fix or an incident's address is rarely on a road's centre line. Snapping finds
-the nearest point of the nearest road segment, says how far that was, and refuses places
-farther than a set distance from every road (``SnapError``): an ETA computed from a road
-two kilometres away would be a wrong answer given with confidence.
+the nearest point of the nearest road segment and says how far that was. A place farther
+than a set distance (``max_distance_m``) from every road is *off the network*: ``snap``
+refuses it (``SnapError``), ``nearest`` still gives its nearest road point, and the batch
+marks it (``ok`` false) with its true distance, so the travel-time oracle can time the leg
+off road as such (approximately, on foot) rather than as a drive.
 
 The search uses a k-d tree (``scipy.spatial.cKDTree``) over points sampled along every
 segment at most ``spacing_m`` apart, in a local equirectangular projection (metres), then
@@ -55,7 +57,9 @@ class Snap:
 
 @dataclass(frozen=True, slots=True)
 class SnapBatch:
-    """Snaps of many places at once, as arrays; ``ok`` is false where a place is too far."""
+    """Snaps of many places at once, as arrays; ``ok`` is false where a place is off the
+    network (farther than the snapper's ``max_distance_m``: ``distance_m`` says how far;
+    ``inf`` only when the network has no road at all)."""
 
     ok: NDArray[np.bool_]
     segment: NDArray[np.int64]
@@ -126,7 +130,6 @@ class Snapper:
         sy = y[seg.a[owner]] + frac * (y[seg.b[owner]] - y[seg.a[owner]])
         self._owner = owner
         self._tree = cKDTree(np.column_stack([sx, sy]))
-        self._search_m = max_distance_m + spacing_m
         self.cache_size = cache_size
         self._cache = _SnapCache.empty()
 
@@ -156,9 +159,8 @@ class Snapper:
 
     def _snap_uncached(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> SnapBatch:
         px, py = self._project(lat, lon)
-        _, sample = self._tree.query(
-            np.column_stack([px, py]), k=1, distance_upper_bound=self._search_m
-        )
+        # Unbounded: a place off the network still gets its nearest road point.
+        _, sample = self._tree.query(np.column_stack([px, py]), k=1)
         found = sample < len(self._owner)
         segment = np.where(found, self._owner[np.minimum(sample, len(self._owner) - 1)], 0)
         seg = self.segments
@@ -173,19 +175,27 @@ class Snapper:
         lat_b, lon_b = self.network.lat[seg.b[segment]], self.network.lon[seg.b[segment]]
         snap_lat = lat_a + t * (lat_b - lat_a)
         snap_lon = lon_a + t * (lon_b - lon_a)
-        distance = haversine_m(lat, lon, snap_lat, snap_lon)
+        distance = np.where(found, haversine_m(lat, lon, snap_lat, snap_lon), np.inf)
         ok = found & (distance <= self.max_distance_m)
         return SnapBatch(ok=ok, segment=segment, fraction=t, distance_m=distance)
 
     def snap(self, location: Location) -> Snap:
         """Snap one place; raise ``SnapError`` when it is too far from every road."""
-        # One place (an incident) is rarely asked again: the k-d tree, not the cache.
-        batch = self._snap_uncached(np.array([location.lat]), np.array([location.lon]))
-        if not batch.ok[0]:
+        found = self.nearest(location)
+        if found.distance_m > self.max_distance_m:
             raise SnapError(
                 f"({location.lat:.6f}, {location.lon:.6f}) is more than "
                 f"{self.max_distance_m:,.0f} m from any road of the network"
             )
+        return found
+
+    def nearest(self, location: Location) -> Snap:
+        """Snap one place however far it is from the roads (``distance_m`` says how far);
+        raise ``SnapError`` only for a network without roads."""
+        # One place (an incident) is rarely asked again: the k-d tree, not the cache.
+        batch = self._snap_uncached(np.array([location.lat]), np.array([location.lon]))
+        if not math.isfinite(float(batch.distance_m[0])):
+            raise SnapError("the road network has no roads")
         seg = int(batch.segment[0])
         a, b = int(self.segments.a[seg]), int(self.segments.b[seg])
         t = float(batch.fraction[0])

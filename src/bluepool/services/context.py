@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bluepool.domain.dispatch.travel import TravelTimes
+from bluepool.domain.dispatch.travel import GROUNDED, Flight, TravelTimes
 from bluepool.services.ports import (
     AuditKeys,
     Clock,
@@ -32,6 +32,8 @@ class Context:
     locator: Callable[[], JurisdictionLocator]
     travel: TravelTimes
     hasher: PasswordHasher
+    #: The unit kinds that fly (straight, at cruise speed), never by road.
+    air: Flight = GROUNDED
     #: Routes and roads for maps; None without a road network.
     router: Router | None = None
     #: A unit of work for reading only (on SQLite it does not queue behind writers);

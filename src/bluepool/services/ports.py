@@ -319,6 +319,7 @@ class UnitOfWork(Protocol):
     stations: Repository[StationId, Station]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
+    #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository

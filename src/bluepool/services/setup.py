@@ -4,8 +4,8 @@ A collective file (see docs/collective-file.md) is read and checked by
 ``adapters.files.collective.read_collective`` into a ``CollectiveSpec`` of plain domain
 objects. ``load_collective`` writes that spec through ONE open unit of work, with one
 commit: every agency, jurisdiction, station, unit, call type, sharing policy and user,
-and one event for each (so one change-log line and one outbox row each), or nothing at
-all.
+and the dispatch rules when the file has them, and one event for each (so one change-log
+line and one outbox row each), or nothing at all.
 
 Loading only creates. An id that already exists in the database is refused with
 ``Duplicate`` (naming every colliding id) before anything is written; there is no
@@ -25,6 +25,7 @@ from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
     JurisdictionChanged,
+    SettingChanged,
     StationChanged,
 )
 from bluepool.domain.collective.records import (
@@ -104,7 +105,9 @@ def load_collective(
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
     if spec.floor is not None:
-        uow.settings.add(Setting(FloorRules.SETTING, spec.floor.value()))
+        setting = Setting(FloorRules.SETTING, spec.floor.value())
+        uow.settings.add(setting)
+        uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -151,6 +154,8 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
+    if spec.floor is not None:
+        taken += _existing("setting", uow.settings.get, [FloorRules.SETTING])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -164,7 +169,6 @@ def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str
 def snapshot(uow: UnitOfWork) -> CollectiveSpec:
     """Read the collective as it stands in the store (for the simulator): every record but
     the users, units back at their stations."""
-    floor = uow.settings.get(FloorRules.SETTING)
     return CollectiveSpec(
         agencies=tuple(uow.agencies.list()),
         jurisdictions=tuple(uow.jurisdictions.list()),

@@ -13,6 +13,7 @@ Every policy is a ``Collective`` (``domain.dispatch.recommend``) handed to the p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from bluepool.domain.dispatch.recommend import Collective
@@ -53,7 +54,15 @@ def collective_for(
         policies = dict(fleet.policies)
     else:
         raise ValueError(f"unknown policy {policy!r}")
-    return Collective(dict(fleet.jurisdiction_agency), policies, dict(fleet.agency_names))
+    # The fleet's kinds break equal ranks, as in production. Specialists are not spared
+    # (specialist_margin_s 0): the candidate pools' proof (sim/pool.py) covers a ranking
+    # by a key of each unit alone, which the margin's swaps are not.
+    return Collective(
+        dict(fleet.jurisdiction_agency),
+        policies,
+        dict(fleet.agency_names),
+        kind_counts=dict(Counter(u.kind for u in fleet.units)),
+    )
 
 
 def may_lend_to(collective: Collective, fleet: Fleet) -> list[tuple[int, ...]]:

@@ -15,7 +15,8 @@ target; ``R`` is then the distance of the first post of the type not walked. A u
 the type left out lies at least ``R`` away, so it cannot arrive before ``R *
 seconds_per_metre`` (the travel model's lower bound on an ETA).
 
-1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, id),
+1. ``recommend`` ranks eligible units by the key (ETA, not own agency, workload, how
+   common its kind is in the fleet, how many capabilities it has, id),
    which depends on the unit alone. It then fills the plan's slots by taking units in
    rank order, each joining when an augmenting path places it (a greedy over a
    matroid), skipping a lender's unit at home when lending it would break the agency's

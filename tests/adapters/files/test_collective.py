@@ -15,6 +15,7 @@ import yaml
 
 from bluepool.adapters.files.collective import CollectiveFileError, read_collective
 from bluepool.domain.access.roles import Role
+from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.shared.errors import Invalid
 from bluepool.geo.jurisdictions import MIN_OVERLAP_M2, JurisdictionIndex
 
@@ -730,3 +731,34 @@ def test_the_dispatch_floor_rules_are_strict(tmp_path: Path) -> None:
     assert "did you mean" in str(error_of(tmp_path, data))
     data["dispatch"] = {"dispatchers_may_override": "yes"}
     assert "dispatch.dispatchers_may_override" in str(error_of(tmp_path, data))
+
+
+def test_the_dispatch_section_sets_the_specialist_margin(tmp_path: Path) -> None:
+    spec = read_collective(
+        write(tmp_path, {**a_collective(), "dispatch": {"specialist_margin_s": 90}})
+    )
+
+    assert spec.floor == FloorRules(specialist_margin_s=90)
+
+
+def test_without_a_dispatch_section_the_defaults_apply(tmp_path: Path) -> None:
+    spec = read_collective(write(tmp_path, a_collective()))
+
+    assert spec.floor is None
+    assert FloorRules().specialist_margin_s == 120
+
+
+@pytest.mark.parametrize(
+    ("dispatch", "reason"),
+    [
+        ({"specialist_margin_s": -1}, "greater than or equal to 0"),
+        ({"specialist_margin_s": 7200}, "less than or equal to 3600"),
+        ({"specialist_margin_s": "2 min"}, "valid integer"),
+        ({"specialist_margn_s": 60}, 'did you mean "specialist_margin_s"'),
+    ],
+)
+def test_a_bad_dispatch_section_is_refused(tmp_path: Path, dispatch: Any, reason: str) -> None:
+    with pytest.raises(CollectiveFileError) as err:
+        read_collective(write(tmp_path, {**a_collective(), "dispatch": dispatch}))
+
+    assert any(reason in str(p) for p in err.value.problems), err.value.problems

@@ -58,6 +58,11 @@ class NoRoadFrom:
         line = StraightLine()
         return [None if o in self.blocked else line.seconds(o, destination) for o in origins]
 
+    def trips(
+        self, origins: Sequence[Location], destination: Location
+    ) -> tuple[list[float | None], list[float]]:
+        return self.to_destination(origins, destination), [0.0] * len(origins)
+
 
 # ---------------------------------------------------------------------------------------------
 # Examples
@@ -234,7 +239,7 @@ def test_unreachable_unit_is_excluded_with_reason() -> None:
 
     assert rec.proposed == (("patrol", "farther"),)
     assert [(e.unit_id, e.reason) for e in rec.excluded] == [
-        ("stranded", "cannot reach the incident by road")
+        ("stranded", "no route by road from its position to the incident")
     ]
     assert rec.method == "by road"
 
@@ -337,7 +342,7 @@ def test_unit_the_travel_model_cannot_route_is_excluded_as_unreachable() -> None
         an_incident_view(), PATROL, units, a_collective(), NoRoadFrom(frozenset({island}))
     )
 
-    assert codes(rec) == {"stranded": RuleCode.UNREACHABLE}
+    assert codes(rec) == {"stranded": RuleCode.NO_ROUTE}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +425,7 @@ class Case:
         if not self.lendable_alone(u):
             return RuleCode.RESERVE_KEPT
         if not self.reachable(u):
-            return RuleCode.UNREACHABLE
+            return RuleCode.NO_ROUTE
         return None
 
     def lent_from_home(self, unit_ids: Iterable[str]) -> Counter[AgencyId]:

@@ -259,6 +259,7 @@ class DispatchModel(_Model):
     """How the collective runs its dispatch floor."""
 
     dispatchers_may_override: Annotated[bool, Field(strict=True)] = False
+    specialist_margin_s: Annotated[int, Field(strict=True, ge=0, le=3600)] = 120
 
 
 class CollectiveFile(_Model):
@@ -732,7 +733,9 @@ class _Checker:
                 if a.sharing is not None
             ),
             users=tuple(users),
-            floor=FloorRules(m.dispatch.dispatchers_may_override) if m.dispatch else None,
+            floor=FloorRules(m.dispatch.dispatchers_may_override, m.dispatch.specialist_margin_s)
+            if m.dispatch
+            else None,
             warnings=tuple(self.warnings),
         )
 

@@ -11,7 +11,8 @@ from bluepool.domain.collective.records import (
     JurisdictionRecord,
     StationRecord,
 )
-from bluepool.domain.shared.events import RecordChanged
+from bluepool.domain.collective.settings import Setting
+from bluepool.domain.shared.events import Action, RecordChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +39,12 @@ class StationChanged(RecordChanged):
 class CallTypeChanged(RecordChanged):
     call_type: CallTypeRecord | None = None
     entity: ClassVar[str] = "call_type"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChanged(RecordChanged):
+    """A section of the collective's settings was stored (``domain.collective.settings``)."""
+
+    setting: Setting | None = None
+    entity: ClassVar[str] = "setting"
+    actions: ClassVar[tuple[Action, ...]] = (Action.CREATED, Action.UPDATED)

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from bluepool.domain.dispatch.recommend import Candidate, Exclusion
 from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.dispatch.units import COMMITTED, Unit, UnitStatus
+from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import format_duration
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, UnitId
 
@@ -30,6 +31,9 @@ from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, UnitI
 OVERRIDABLE = frozenset({RuleCode.POLICY_FORBIDS, RuleCode.RESERVE_KEPT})
 #: How many diversion offers a recommendation carries at most (the nearest).
 MAX_OFFERS = 5
+#: The specialist margin without a ``dispatch`` setting, and its bounds (seconds).
+DEFAULT_SPECIALIST_MARGIN_S = 120
+MAX_SPECIALIST_MARGIN_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +42,35 @@ class FloorRules:
 
     #: Dispatchers, not only supervisors, may override a sharing rule (with a reason).
     dispatchers_may_override: bool = False
+    #: A specialist (a dog team, a tactical team, a helicopter) is not sent to fill another
+    #: kind's line (a patrol line) while a unit of that kind arrives within this many
+    #: seconds of it; 0: specialists rank like any unit (docs/decisions/0020).
+    specialist_margin_s: int = DEFAULT_SPECIALIST_MARGIN_S
 
     #: The name it is kept under among the collective's settings.
     SETTING: ClassVar[str] = "dispatch"
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.specialist_margin_s <= MAX_SPECIALIST_MARGIN_S:
+            raise Invalid(
+                f"the specialist margin must be 0 to {MAX_SPECIALIST_MARGIN_S} seconds",
+                code="bad_margin",
+            )
+
     def value(self) -> dict[str, Any]:
-        return {"dispatchers_may_override": self.dispatchers_may_override}
+        return {
+            "dispatchers_may_override": self.dispatchers_may_override,
+            "specialist_margin_s": self.specialist_margin_s,
+        }
 
     @classmethod
     def of(cls, value: Mapping[str, Any] | None) -> FloorRules:
         value = value or {}
-        return cls(dispatchers_may_override=value.get("dispatchers_may_override") is True)
+        margin = value.get("specialist_margin_s", DEFAULT_SPECIALIST_MARGIN_S)
+        return cls(
+            dispatchers_may_override=value.get("dispatchers_may_override") is True,
+            specialist_margin_s=int(margin),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,23 +1,27 @@
 """Recommendation: which units to send to an incident, and why.
 
 ``recommend`` filters the fleet (available, capable, allowed by its agency's sharing policy,
-keeping every lender's home reserve), asks the travel-time model for the ETA of the rest, and
-ranks them by ETA, then own agency before lent units, then lighter workload. It then fills the
-response plan: for each required capability, the best-ranked units that have it, taking the
-reserves of lenders into account across the whole plan. Every candidate and every excluded
-unit carries its reason in words; every excluded unit also carries the code of the rule that
-excluded it (``rules.RuleCode``), for programs to act on.
+keeping every lender's home reserve), asks the travel-time model for the ETA of the rest (air
+units fly straight, ``travel.Flight``; a trip partly off road is marked approximate), and
+ranks them by ETA, then own agency before lent units, then lighter workload, then the more
+common unit kind (never the name). It then fills the response plan: for each required
+capability, the best-ranked units that have it, taking the reserves of lenders into account
+across the whole plan. A specialist (a unit whose kind is not the line's capability: a dog
+team on a patrol line) is then swapped for a unit of the line's own kind that arrives within
+``Collective.specialist_margin_s`` of it (docs/decisions/0020). Every candidate and every
+excluded unit carries its reason in words; every excluded unit also carries the code of the
+rule that excluded it (``rules.RuleCode``), for programs to act on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.rules import RuleCode
-from bluepool.domain.dispatch.travel import TravelTimes
+from bluepool.domain.dispatch.travel import GROUNDED, Flight, TravelTimes
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location, format_duration
 from bluepool.domain.shared.ids import (
@@ -37,7 +41,17 @@ _NOT_CAPABLE: Final = RuleCode.NOT_CAPABLE
 _NO_POSITION: Final = RuleCode.NO_POSITION
 _POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
 _RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
-_UNREACHABLE: Final = RuleCode.UNREACHABLE
+_NO_ROUTE: Final = RuleCode.NO_ROUTE
+#: The method of an air unit's ETA.
+_BY_AIR: Final = "by air"
+
+
+#: A ranked unit: (ETA, 1 if lent, workload, minus its kind's count, its number of
+#: capabilities, id, unit, the plan's capabilities it may fill here, whether it stands in
+#: its own agency's jurisdictions).
+_Row = tuple[float, int, int, int, int, str, Unit, frozenset[str], bool]
+#: A unit chosen for a line of the plan: (capability, index in the ranking).
+_Pick = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,11 @@ class Collective:
     jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
     policies: Mapping[AgencyId, SharingPolicy]
     agency_names: Mapping[AgencyId, str]
+    #: A specialist is not sent to fill another kind's line while a unit of that kind
+    #: arrives within this many seconds of it (0: specialists rank like any unit).
+    specialist_margin_s: float = 0.0
+    #: How many units of each kind the fleet has: equal ranks go to the commoner kind.
+    kind_counts: Mapping[str, int] = field(default_factory=dict)
 
     def agency_of(self, jurisdiction_id: JurisdictionId | None) -> AgencyId | None:
         """Return the agency answering for a jurisdiction (None: outside all of them)."""
@@ -79,6 +98,8 @@ class Candidate:
         "eta_seconds",
         "fills",
         "method",
+        "note",
+        "offroad_m",
         "own_agency",
         "proposed",
         "unit_id",
@@ -96,6 +117,8 @@ class Candidate:
         method: str,
         agency_name: str,
         proposed: bool = False,
+        offroad_m: float = 0.0,
+        note: str = "",
     ) -> None:
         self.unit_id = unit_id
         self.agency_id = agency_id
@@ -104,11 +127,15 @@ class Candidate:
         self.fills = fills
         self.own_agency = own_agency
         self.workload = workload
-        #: How the ETA was estimated ("by road", "by straight line").
+        #: How the ETA was estimated ("by road", "by straight line", "by air").
         self.method = method
         self.agency_name = agency_name
         #: True when the unit is part of the proposed response (``Recommendation.proposed``).
         self.proposed = proposed
+        #: Metres of the trip off road (timed on foot): the ETA is approximate when > 0.
+        self.offroad_m = offroad_m
+        #: Why the plan passed the unit over or took it instead of another ("" : no note).
+        self.note = note
 
     def __repr__(self) -> str:
         return (
@@ -122,14 +149,25 @@ class Candidate:
         return f"{'own agency' if self.own_agency else 'lent by'} {self.agency_name}"
 
     @property
+    def approximate(self) -> bool:
+        """True when part of the trip is off road, timed at a walking pace."""
+        return self.offroad_m > 0
+
+    @property
     def reasons(self) -> tuple[str, ...]:
         """The ranking's reasons in words, best first."""
-        return (
-            f"eta {self.method}: {format_duration(self.eta_seconds)}",
+        eta = f"eta {self.method}: {format_duration(self.eta_seconds)}"
+        if self.offroad_m > 0:
+            eta += f", includes {self.offroad_m / 1000:.1f} km off road, approximate"
+        elif self.method == _BY_AIR:
+            eta += ", straight line at cruise speed, lift-off included"
+        reasons = (
+            eta,
             self.why,
             "has " + ", ".join(sorted(self.fills)),
             f"workload {self.workload}",
         )
+        return (*reasons, self.note) if self.note else reasons
 
 
 class Exclusion:
@@ -173,11 +211,14 @@ def recommend(
     collective: Collective,
     travel: TravelTimes,
     on_scene: Sequence[frozenset[str]] = (),
+    air: Flight = GROUNDED,
 ) -> Recommendation:
     """Return the ranked candidates for ``incident`` and the units excluded, with reasons.
 
     ``on_scene`` lists the capabilities of the units already assigned to the incident: the
-    proposed response fills only what they leave of the plan.
+    proposed response fills only what they leave of the plan. ``air`` names the unit kinds
+    that fly (straight, at cruise speed) instead of using ``travel``. Never raises for a
+    valid incident: a unit with no route to it is excluded (``no_route``).
     """
     needed = frozenset(r.capability for r in plan)
     home_agency = collective.agency_of(incident.jurisdiction_id)
@@ -251,27 +292,55 @@ def recommend(
                 continue
         eligible.append((u, lent, home))
 
-    origins = [u.location for u, *_ in eligible if u.location is not None]
-    etas = travel.to_destination(origins, incident.location)
-    ranked: list[tuple[float, int, int, str, Unit, frozenset[str], bool]] = []
-    for (u, caps, home), eta in zip(eligible, etas, strict=True):
-        if eta is None:
-            excluded.append(
-                Exclusion(
-                    u.id, u.agency_id, _UNREACHABLE, f"cannot reach the incident {travel.method}"
+    origins: list[Location] = []
+    for u, *_ in eligible:
+        if u.location is not None and not air.flies(u.kind):
+            origins.append(u.location)
+    etas, offroad = travel.trips(origins, incident.location) if origins else ([], [])
+    counts = collective.kind_counts
+    ranked: list[_Row] = []
+    offroad_of: dict[UnitId, float] = {}
+    flown: set[UnitId] = set()
+    g = 0
+    for u, caps, home in eligible:
+        here = u.location
+        assert here is not None
+        if air.flies(u.kind):
+            eta = air.seconds(u.kind, here, incident.location)
+            flown.add(u.id)
+        else:
+            by_road, off = etas[g], offroad[g]
+            g += 1
+            if by_road is None:
+                excluded.append(
+                    Exclusion(
+                        u.id,
+                        u.agency_id,
+                        _NO_ROUTE,
+                        f"no route {travel.method} from its position to the incident",
+                    )
                 )
-            )
-            continue
+                continue
+            eta = by_road
+            if off > 0:
+                offroad_of[u.id] = off
         own = 0 if u.agency_id == home_agency else 1
-        ranked.append((eta, own, u.workload, u.id, u, caps, home))
-    # By ETA, then own agency first, then lighter workload, then id: ids are unique, so the
-    # comparison never reaches the Unit itself.
+        rarity = -counts.get(u.kind, 0)
+        ranked.append((eta, own, u.workload, rarity, len(u.capabilities), u.id, u, caps, home))
+    # By ETA, then own agency first, then lighter workload, then the commoner kind, then the
+    # less versatile unit, then id (only units alike in all that are left, to be
+    # deterministic): ids are unique, so the comparison never reaches the Unit.
     ranked.sort()
 
-    proposed, shortfalls = _fill_plan(
+    picks, shortfalls = _fill_plan(
         plan, ranked, at_home or {}, collective.policies, home_agency, on_scene
     )
-    chosen = {uid for _, uid in proposed}
+    notes: dict[int, str] = {}
+    if collective.specialist_margin_s > 0:
+        picks, notes = _spare_specialists(
+            picks, plan, ranked, collective.specialist_margin_s, collective.policies, home_agency
+        )
+    chosen = {i for _, i in picks}
     method = travel.method
     names = collective.agency_names
     candidates = tuple(
@@ -282,15 +351,62 @@ def recommend(
             caps,
             own == 0,
             u.workload,
-            method,
+            _BY_AIR if u.id in flown else method,
             names.get(u.agency_id, u.agency_id),
-            u.id in chosen,
+            i in chosen,
+            offroad_of.get(u.id, 0.0),
+            notes.get(i, ""),
         )
-        for eta, own, _, _, u, caps, _ in ranked
+        for i, (eta, own, _, _, _, _, u, caps, _) in enumerate(ranked)
     )
+    proposed = tuple((cap, ranked[i][6].id) for cap, i in picks)
     return Recommendation(
         incident.id, travel.method, candidates, tuple(excluded), proposed, shortfalls
     )
+
+
+def _spare_specialists(
+    picks: list[_Pick],
+    plan: Sequence[Requirement],
+    ranked: Sequence[_Row],
+    margin: float,
+    policies: Mapping[AgencyId, SharingPolicy],
+    home_agency: AgencyId | None,
+) -> tuple[list[_Pick], dict[int, str]]:
+    """Swap each specialist chosen for another kind's line (a dog team on a patrol line) for
+    the best-ranked unit of the line's own kind not chosen yet that arrives within
+    ``margin`` seconds of it; return the picks and the notes that say so, by rank index.
+
+    The swap keeps the line filled and every other pick as it was. A lender's unit at home
+    whose agency keeps a reserve is not swapped in (the reserve was counted for the picks
+    as they were)."""
+    chosen = {i for _, i in picks}
+    notes: dict[int, str] = {}
+    out: list[_Pick] = []
+    for cap, i in picks:
+        specialist = ranked[i][6]
+        if specialist.kind != cap:
+            limit = ranked[i][0] + margin
+            for j, (eta, *_, v, caps, home) in enumerate(ranked):
+                if eta > limit:
+                    break
+                if j in chosen or v.kind != cap or cap not in caps:
+                    continue
+                if home and v.agency_id != home_agency and policies[v.agency_id].home_reserve:
+                    continue
+                chosen.discard(i)
+                chosen.add(j)
+                notes[i] = (
+                    f"passed over for {cap}: {v.id} ({v.kind}) arrives within "
+                    f"{_minutes(margin)} of it, keeping the {specialist.kind} free"
+                )
+                notes[j] = f"sent for {cap} instead of {specialist.kind} unit {specialist.id}"
+                i = j
+                break
+        out.append((cap, i))
+    order = {r.capability: n for n, r in enumerate(plan)}
+    out.sort(key=lambda p: (order[p[0]], p[1]))
+    return out, notes
 
 
 def _available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
@@ -310,14 +426,20 @@ def _reserve_reason(collective: Collective, policy: SharingPolicy) -> str:
     )
 
 
+def _minutes(seconds: float) -> str:
+    """A margin in words: '2 min', '90 s'."""
+    s = round(seconds)
+    return f"{s // 60} min" if s % 60 == 0 else format_duration(s)
+
+
 def _fill_plan(
     plan: Sequence[Requirement],
-    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
+    ranked: Sequence[_Row],
     at_home: Mapping[AgencyId, int],
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
     on_scene: Sequence[frozenset[str]],
-) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+) -> tuple[list[_Pick], tuple[Shortfall, ...]]:
     """Choose the best-ranked set of units that fills as much of the plan as can be filled.
 
     The plan's lines become slots (two patrol cars: two slots). Units are taken in rank
@@ -334,7 +456,7 @@ def _fill_plan(
     holder: list[int | None] = [None] * len(slots)
     lent_from_home: dict[AgencyId, int] = {}
     # Rows 0..k-1 are the units already assigned; row k + i is ranked[i].
-    caps_of = [*on_scene, *(row[5] for row in ranked)]
+    caps_of = [*on_scene, *(row[7] for row in ranked)]
     k = len(on_scene)
 
     filled = sum(1 for row in range(k) if _augment(row, set(), slots, holder, caps_of))
@@ -358,9 +480,7 @@ def _fill_plan(
         if h is not None and h >= k:
             chosen.setdefault(cap, []).append(h - k)
     # In plan order, and within a line in rank order.
-    proposed = [
-        (r.capability, ranked[h][4].id) for r in plan for h in sorted(chosen.get(r.capability, []))
-    ]
+    proposed = [(r.capability, h) for r in plan for h in sorted(chosen.get(r.capability, []))]
     missing: dict[str, int] = {}
     for cap, h in zip(slots, holder, strict=True):
         if h is None:
@@ -368,7 +488,7 @@ def _fill_plan(
     shortfalls = [
         Shortfall(r.capability, missing[r.capability]) for r in plan if r.capability in missing
     ]
-    return tuple(proposed), tuple(shortfalls)
+    return proposed, tuple(shortfalls)
 
 
 def slots_filled(slots: Sequence[str], units: Sequence[frozenset[str]]) -> int:
@@ -399,19 +519,19 @@ def _augment(
 
 def _fill_one(
     capability: str,
-    ranked: Sequence[tuple[float, int, int, str, Unit, frozenset[str], bool]],
+    ranked: Sequence[_Row],
     at_home: Mapping[AgencyId, int],
     policies: Mapping[AgencyId, SharingPolicy],
     home_agency: AgencyId | None,
-) -> tuple[tuple[tuple[str, UnitId], ...], tuple[Shortfall, ...]]:
+) -> tuple[list[_Pick], tuple[Shortfall, ...]]:
     """``_fill_plan`` for the commonest plan, one unit of one capability: the best-ranked
     unit that has it and whose agency may lend it."""
-    for *_, u, caps, home in ranked:
+    for i, (*_, u, caps, home) in enumerate(ranked):
         if capability not in caps:
             continue
         if home and u.agency_id != home_agency:
             reserve = policies[u.agency_id].home_reserve
             if reserve and at_home.get(u.agency_id, 0) - 1 < reserve:
                 continue
-        return ((capability, u.id),), ()
-    return (), (Shortfall(capability, 1),)
+        return [(capability, i)], ()
+    return [], (Shortfall(capability, 1),)

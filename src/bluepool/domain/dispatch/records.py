@@ -157,6 +157,12 @@ class CandidateRecord:
     #: Part of the proposed response that fills the plan.
     proposed: bool
     reasons: tuple[str, ...]
+    #: How this unit's ETA was estimated ("by road", "by straight line", "by air").
+    method: str
+    #: Metres of the trip off road, timed on foot (0: none) ...
+    offroad_m: float
+    #: ... which makes the ETA approximate.
+    approximate: bool
 
     @classmethod
     def of(cls, c: Candidate) -> CandidateRecord:
@@ -168,6 +174,9 @@ class CandidateRecord:
             c.own_agency,
             c.proposed,
             c.reasons,
+            c.method,
+            round(c.offroad_m),
+            c.approximate,
         )
 
 

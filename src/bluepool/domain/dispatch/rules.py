@@ -11,7 +11,8 @@ never from the wording, so the words can change without changing what a caller r
     no_position       its position is unknown, so it has no ETA to rank it by
     policy_forbids    its agency's sharing policy does not lend it for this incident
     reserve_kept      lending it would leave its agency fewer units at home than its reserve
-    unreachable       the travel-time model gives no ETA from its position (no road there)
+    no_route          no route leads from its position to the incident (a road network in
+                      pieces); a place far from the roads is still reached, off road
 
 The rules are checked in that order and a unit is excluded by the first that applies.
 """
@@ -29,4 +30,4 @@ class RuleCode(StrEnum):
     NO_POSITION = "no_position"
     POLICY_FORBIDS = "policy_forbids"
     RESERVE_KEPT = "reserve_kept"
-    UNREACHABLE = "unreachable"
+    NO_ROUTE = "no_route"

@@ -6,7 +6,9 @@ What happened leaves as events raised into the unit of work (see ``services.mess
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections import Counter
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
@@ -252,23 +254,26 @@ def close_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord
     return record
 
 
-def collective(uow: UnitOfWork) -> Collective:
+def floor_rules(uow: UnitOfWork) -> FloorRules:
+    """The collective's ``dispatch`` setting (its defaults when none is stored)."""
+    setting = uow.settings.get(FloorRules.SETTING)
+    return FloorRules.of(setting.value if setting else None)
+
+
+def collective(uow: UnitOfWork, floor: FloorRules | None = None) -> Collective:
     """Read the standing facts the recommender works within."""
     return Collective(
         jurisdiction_agency=uow.jurisdictions.owners(),
         policies={p.agency_id: p for p in uow.policies.list()},
         agency_names={a.id: a.name for a in uow.agencies.list()},
+        specialist_margin_s=(floor or floor_rules(uow)).specialist_margin_s,
     )
 
 
 def standing(uow: UnitOfWork) -> Standing:
     """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
-    floor = uow.settings.get(FloorRules.SETTING)
-    return Standing(
-        collective(uow),
-        {c.code: c for c in uow.call_types.list()},
-        FloorRules.of(floor.value if floor else None),
-    )
+    floor = floor_rules(uow)
+    return Standing(collective(uow, floor), {c.code: c for c in uow.call_types.list()}, floor)
 
 
 def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
@@ -283,9 +288,9 @@ def _recommend(
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
-    return recommend(
-        diversions.view_of(incident), ct.plan, units, facts.collective, ctx.travel, on_scene
-    )
+    collective = dataclasses.replace(facts.collective, kind_counts=Counter(u.kind for u in units))
+    view = diversions.view_of(incident)
+    return recommend(view, ct.plan, units, collective, ctx.travel, on_scene, ctx.air)
 
 
 def _call_type(

@@ -14,6 +14,7 @@ import { addressSearch, reverseGeocode } from "./geocode.js";
 import { showFieldAlert } from "./alerts.js";
 import { backupWanted } from "./timeline.js";
 import * as command from "./command.js";
+import { staffing } from "./staffing.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -64,6 +65,12 @@ const callTypeName = (code) => S.callTypes.get(code)?.name ?? code;
 const placeName = (id) => (id ? S.jurisdictions.get(id) ?? id : "outside the collective");
 const agencyName = (id) => S.agencyNames.get(id) ?? id;
 const activeUnits = (inc) => inc.assignments.filter((a) => !a.cleared_at);
+// How far the units on an incident fill its call type's response plan.
+const staffOf = (inc) =>
+  staffing(
+    S.callTypes.get(inc.call_type)?.plan,
+    activeUnits(inc).map((a) => S.units.get(a.unit_id)?.capabilities ?? []),
+  );
 
 async function loadStatic() {
   const [agencies, callTypes] = await Promise.all([api("/agencies"), api("/call-types")]);
@@ -169,6 +176,11 @@ function renderQueue() {
       const sel = i.id === S.selected;
       const st = i.status === "received" ? "unassigned" : statusText(i.status);
       const open = OPEN.has(i.status);
+      const staff = open ? staffOf(i) : null;
+      const partial =
+        staff?.state === "partial"
+          ? h("span", { class: "tag tag-partial", title: `${staff.filled} of ${staff.slots} units of the plan assigned` }, "partially staffed")
+          : null;
       const cls = `q-item p${i.priority}${sel ? " selected" : ""}${S.fresh.has(i.id) ? " fresh" : ""}`;
       return h(
         "li",
@@ -186,6 +198,7 @@ function renderQueue() {
               "span",
               { class: "q-line q-sub" },
               h("span", { class: `pill st-${i.status}` }, st),
+              partial,
               open && backupWanted(i) ? h("span", { class: "pill backup-pill" }, "backup requested") : null,
               h("span", { class: "q-units" }, who),
             ),
@@ -368,7 +381,8 @@ function renderRec() {
       const picked = n === S.pick;
       const cls = `cand${picked ? " picked" : ""}${c.proposed ? " proposed" : ""}`;
       const data = { unit: c.unit_id, n: String(n) };
-      const reasons = c.reasons.filter((r) => !/^eta\b/i.test(r) && !/^own agency\b/i.test(r));
+      // The ETA's own reason stays when it says the ETA is approximate (a walk off road).
+      const reasons = c.reasons.filter((r) => (!/^eta\b/i.test(r) || c.approximate) && !/^own agency\b/i.test(r));
       return [
         h(
           "tr",
@@ -380,9 +394,11 @@ function renderRec() {
             h("span", { class: "u-id", title: u?.name ?? "" }, c.unit_id),
             c.proposed ? [" ", h("span", { class: "tag tag-plan", title: "part of the proposed response" }, "plan")] : null,
             c.own_agency ? null : [" ", h("span", { class: "tag tag-aid", title: "mutual aid: another agency's unit" }, "aid")],
+            c.method === "by air" ? [" ", h("span", { class: "tag tag-air", title: c.reasons[0] }, "air")] : null,
+            c.approximate ? [" ", h("span", { class: "tag tag-approx", title: c.reasons[0] }, "approx")] : null,
           ),
           h("td", { title: agencyName(c.agency) }, c.agency),
-          h("td", { class: "num eta" }, eta(c.eta_seconds)),
+          h("td", { class: `num eta${c.approximate ? " approx" : ""}`, title: c.reasons[0] }, `${c.approximate ? "≈ " : ""}${eta(c.eta_seconds)}`),
           h(
             "td",
             { class: "act", rowSpan: 2 },
@@ -686,6 +702,33 @@ function assignPicked() {
   if (c && !$("#rec-panel").hidden) assign([c.unit_id]);
 }
 
+// Enter on a call whose plan is already filled asks first: a dialog (focus on "Cancel",
+// Escape cancels) instead of adding a unit by a stray key press. That holds for Enter on
+// the console and for Enter or Space on an Assign button (a click with no pointer: detail 0).
+let staffedUnit = null;
+
+function askIfStaffed(unitId) {
+  const inc = selectedIncident();
+  if (!inc || !unitId || $("#rec-panel").hidden) return;
+  if (staffOf(inc).state !== "staffed") return assign([unitId]);
+  staffedUnit = unitId;
+  const dialog = $("#staffed-dialog");
+  $("#staffed-text").textContent = `P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) is fully staffed. Add ${unitId} anyway?`;
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("#staffed-cancel").focus();
+}
+
+function enterAssign() {
+  askIfStaffed(S.rec?.candidates?.[S.pick]?.unit_id);
+}
+
+function onStaffedClose() {
+  const unitId = staffedUnit;
+  staffedUnit = null;
+  if ($("#staffed-dialog").returnValue === "assign" && unitId) assign([unitId]);
+}
+
 function assignPlan() {
   const inc = selectedIncident();
   if (inc && S.rec && !$("#rec-panel").hidden) assign(planTodo(inc, S.rec));
@@ -931,7 +974,8 @@ function typing(target) {
 }
 
 function onKey(e) {
-  if (e.ctrlKey || e.metaKey || e.altKey || $("#command-dialog").open) return;
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if ($("#command-dialog").open || $("#staffed-dialog").open) return; // dialogs handle their own keys
   if (e.key === "Escape") {
     if (S.newMode) closeNew();
     else if (typing(e.target)) e.target.blur();
@@ -953,7 +997,7 @@ function onKey(e) {
     if (e.target.closest?.("button, a, summary, [role=button]")) return; // the focused control (a map marker too) handles it
     e.preventDefault();
     if (command.onKey("s", e)) return; // a unit's row: set its status
-    assignPicked();
+    enterAssign();
     return;
   }
   const lower = k.length === 1 ? k.toLowerCase() : k;
@@ -1018,12 +1062,13 @@ async function main() {
   });
   $("#rec-body").addEventListener("click", (e) => {
     const b = e.target.closest(".assign-one");
-    if (b) return assign([b.dataset.unit]);
+    if (b) return e.detail === 0 ? askIfStaffed(b.dataset.unit) : assign([b.dataset.unit]);
     const row = e.target.closest("tr[data-n]");
     if (row) pick(Number(row.dataset.n));
   });
-  $("#assign-top").addEventListener("click", assignPicked);
+  $("#assign-top").addEventListener("click", (e) => (e.detail === 0 ? enterAssign() : assignPicked()));
   $("#assign-plan").addEventListener("click", assignPlan);
+  $("#staffed-dialog").addEventListener("close", onStaffedClose);
   $("#new-incident-btn").addEventListener("click", () => openNew());
   $("#new-cancel").addEventListener("click", closeNew);
   $("#new-form").addEventListener("submit", submitNew);
