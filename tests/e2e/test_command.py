@@ -80,6 +80,7 @@ def test_a_supervisor_overrides_a_sharing_rule_with_a_reason(
 
     page = open_page("supervisor")
     select(page, inc)
+    expect(page.locator("#rec-excluded-list .override-one").first).to_be_attached()
     page.keyboard.press("o")
     button = page.locator("#rec-excluded-list .override-one").first
     expect(button).to_be_focused()

@@ -22,6 +22,7 @@ const $ = (sel) => document.querySelector(sel);
 let C = null; // the console: { S, putIncident, putUnit, renderAll, loadRec, selectedIncident, callTypeName }
 let pending = null; // what the open dialog will do on submit
 let opener = null; // the control that opened the dialog, focused again when it closes
+let focusedOverride = null; // the unit whose Override button has the focus
 
 export function init(console) {
   C = console;
@@ -59,6 +60,14 @@ export function init(console) {
   $("#rec-excluded-list").addEventListener("click", (e) => {
     const b = e.target.closest(".override-one");
     if (b) openOverride(b.dataset.unit, b);
+  });
+  // A live change redraws the recommendation: the focused Override button is replaced by
+  // its new copy, and the focus goes with it (see renderRecExtras).
+  $("#rec-excluded-list").addEventListener("focusin", (e) => {
+    focusedOverride = e.target.closest(".override-one")?.dataset.unit ?? null;
+  });
+  $("#rec-excluded-list").addEventListener("focusout", (e) => {
+    if (e.relatedTarget) focusedOverride = null;
   });
   $("#incident-detail").addEventListener("click", (e) => {
     const b = e.target.closest(".recall-one");
@@ -101,10 +110,13 @@ export function renderRecExtras(rec) {
       ),
     ),
   );
+  const lost = !document.activeElement || document.activeElement === document.body;
   for (const li of $("#rec-excluded-list").children) {
     const e = rec.excluded.find((x) => x.unit_id === li.dataset.unit);
     if (e && rec.may_override && OVERRIDABLE.has(e.code)) {
-      li.append(" ", h("button", { type: "button", class: "btn btn-xs btn-warn override-one", dataset: { unit: e.unit_id }, "aria-label": `Override for ${e.unit_id}` }, "Override…"));
+      const b = h("button", { type: "button", class: "btn btn-xs btn-warn override-one", dataset: { unit: e.unit_id }, "aria-label": `Override for ${e.unit_id}` }, "Override…");
+      li.append(" ", b);
+      if (lost && focusedOverride === e.unit_id && !$("#command-dialog").open) b.focus();
     }
   }
 }
