@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -52,5 +53,8 @@ class CollectiveSpec:
     call_types: tuple[CallType, ...] = ()
     policies: tuple[SharingPolicy, ...] = ()
     users: tuple[UserSpec, ...] = ()
+    #: The closing rules (dispositions, what the last unit's clear does); None: the
+    #: defaults.
+    closing: ClosingRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

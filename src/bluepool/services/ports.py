@@ -17,8 +17,10 @@ from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.units import Unit, UnitStatus
@@ -311,6 +313,9 @@ class UnitOfWork(Protocol):
     agencies: Repository[AgencyId, Agency]
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
+    premise_notes: Repository[str, PremiseNote]
+    #: The collective's closing rules, under ``closing.CLOSING_KEY`` (none: the defaults).
+    closing: Repository[str, ClosingRules]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -374,6 +379,7 @@ class Standing:
 
     collective: Collective
     call_types: Mapping[CallTypeCode, CallType]
+    closing: ClosingRules = field(default_factory=ClosingRules)
 
 
 class StandingFacts(Protocol):

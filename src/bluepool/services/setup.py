@@ -33,6 +33,7 @@ from bluepool.domain.collective.records import (
     JurisdictionRecord,
     StationRecord,
 )
+from bluepool.domain.dispatch.closing import CLOSING_KEY
 from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.units import UnitStatus
@@ -101,6 +102,8 @@ def load_collective(
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
+    if spec.closing is not None:
+        uow.closing.add(spec.closing)
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -147,6 +150,8 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
+    if spec.closing is not None and uow.closing.get(CLOSING_KEY) is not None:
+        taken.append("closing rules")
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -167,4 +172,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         units=tuple(uow.units.list()),
         call_types=tuple(uow.call_types.list()),
         policies=tuple(uow.policies.list()),
+        closing=uow.closing.get(CLOSING_KEY),
     )

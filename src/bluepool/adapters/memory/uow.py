@@ -8,6 +8,8 @@ from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
+from bluepool.domain.dispatch.closing import ClosingRules
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -52,6 +54,8 @@ class MemoryUnitOfWork:
     agencies: Repository[AgencyId, Agency]
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
+    premise_notes: Repository[str, PremiseNote]
+    closing: Repository[str, ClosingRules]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -73,6 +77,8 @@ class MemoryUnitOfWork:
             agencies := repos.agency_repository(self.store),
             jurisdictions := repos.jurisdiction_repository(self.store),
             stations := repos.station_repository(self.store),
+            premise_notes := repos.premise_note_repository(self.store),
+            closing := repos.closing_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             policies := repos.policy_repository(self.store),
             users := repos.user_repository(self.store),
@@ -90,6 +96,8 @@ class MemoryUnitOfWork:
         self.agencies = agencies
         self.jurisdictions = jurisdictions
         self.stations = stations
+        self.premise_notes = premise_notes
+        self.closing = closing
         self.call_types = call_types
         self.policies = policies
         self.users = users

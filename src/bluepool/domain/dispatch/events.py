@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bluepool.domain.dispatch.incidents import TimelineEntry
 from bluepool.domain.dispatch.positions import UnitPosition
-from bluepool.domain.dispatch.records import IncidentRecord, UnitRecord
+from bluepool.domain.dispatch.records import IncidentRecord, PremiseNoteRecord, UnitRecord
 from bluepool.domain.shared.events import Event, RecordChanged
 
 
@@ -79,3 +80,40 @@ class UnitChanged(RecordChanged):
 
     unit: UnitRecord | None = None
     entity: ClassVar[str] = "unit"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEdited(Event):
+    """Dispatch changed the call (call type, priority, location, address, the caller's
+    details): ``fields`` names what changed."""
+
+    incident: IncidentRecord
+    fields: tuple[str, ...]
+    name: ClassVar[str] = "incident.edited"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentNoted(Event):
+    """A dispatcher or officer added a narrative note to the call's timeline."""
+
+    incident: IncidentRecord
+    note: TimelineEntry
+    name: ClassVar[str] = "incident.noted"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRequeued(Event):
+    """An alert: the call's last unit was freed before it got there (recalled, or an
+    early clear confirmed), and the call is back in the queue with no unit on it."""
+
+    incident: IncidentRecord
+    unit_id: str
+    name: ClassVar[str] = "incident.requeued"
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseNoteChanged(RecordChanged):
+    """A premise or hazard note was added, edited or removed."""
+
+    premise_note: PremiseNoteRecord | None = None
+    entity: ClassVar[str] = "premise_note"

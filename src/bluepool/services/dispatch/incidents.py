@@ -10,13 +10,14 @@ import uuid
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.dispatch.closing import ClosingRules, check_report_number
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
     UnitAssigned,
     UnitReleased,
 )
-from bluepool.domain.dispatch.incidents import Incident
+from bluepool.domain.dispatch.incidents import Incident, IncidentChange
 from bluepool.domain.dispatch.recommend import (
     Collective,
     IncidentView,
@@ -38,7 +39,7 @@ from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, Juris
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import geocode, policy
+from bluepool.services.dispatch import closing, geocode, policy
 from bluepool.services.lookup import found, not_found
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
@@ -52,6 +53,8 @@ def create_incident(
     priority: int | None = None,
     description: str = "",
     address: str | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
 ) -> IncidentRecord:
     """Receive a call: the jurisdiction comes from the location. A call outside every
     jurisdiction is taken only when the collective accepts such calls (it is then marked
@@ -59,13 +62,8 @@ def create_incident(
     the gazetteer's nearest address to the location is the incident's (when one is
     loaded)."""
     policy.dispatch(user)
-    jurisdiction = ctx.locator().locate(location)
-    if jurisdiction is None and not ctx.accept_outside_incidents:
-        raise Invalid(
-            f"({location.lat:g}, {location.lon:g}) lies outside every jurisdiction of the "
-            "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
-            code="outside_jurisdictions",
-        )
+    caller = IncidentChange(caller_name=caller_name, caller_phone=caller_phone)
+    jurisdiction = located(ctx, location)
     address = " ".join(address.split()) if address else geocode.address_of(ctx, location)
     with ctx.uow() as uow:
         ct = _call_type(ctx, uow, CallTypeCode(call_type))
@@ -81,11 +79,28 @@ def create_incident(
             description,
             address,
         )
+        incident.caller_name, incident.caller_phone = (
+            caller.caller_name or "",
+            caller.caller_phone or "",
+        )
         uow.incidents.add(incident)
         record = IncidentRecord.of(incident)
         uow.raise_event(IncidentReceived(now, user.username, record))
         uow.commit()
     return record
+
+
+def located(ctx: Context, location: Location) -> JurisdictionId | None:
+    """The jurisdiction a call at ``location`` lies in; a call outside every jurisdiction
+    is taken only when the collective accepts such calls, otherwise refused."""
+    jurisdiction = ctx.locator().locate(location)
+    if jurisdiction is None and not ctx.accept_outside_incidents:
+        raise Invalid(
+            f"({location.lat:g}, {location.lon:g}) lies outside every jurisdiction of the "
+            "collective, which takes no calls there (BLUEPOOL_OUTSIDE_INCIDENTS=refuse)",
+            code="outside_jurisdictions",
+        )
+    return jurisdiction
 
 
 def get_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
@@ -180,14 +195,24 @@ def _refusal(code: RuleCode | None, detail: str) -> Exception:
 
 
 @refusal_recorded
-def close_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
-    """Close an incident and free every unit still on it."""
+def close_incident(
+    ctx: Context, user: User, incident_id: str, disposition: str, report_number: str = ""
+) -> IncidentRecord:
+    """Close an incident with a disposition the collective's closing rules allow for its
+    call type (and a report number, if one was written), and free every unit still on it."""
     policy.dispatch(user)
+    number = check_report_number(report_number)
     with ctx.uow() as uow:
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
+        if not incident.is_open:
+            raise Conflict(
+                f"incident {incident.id} is already {incident.status.value}",
+                code="incident_closed",
+            )
+        chosen = closing_rules(ctx, uow).disposition(disposition, incident.call_type)
         units = {uid: u for uid in incident.active_units() if (u := uow.units.get(uid))}
         now = ctx.clock.now()
-        incident.close(now, user.username, units)
+        incident.close(now, user.username, units, chosen.code, number)
         for u in units.values():
             uow.units.update(u)
         uow.incidents.update(incident)
@@ -210,7 +235,13 @@ def collective(uow: UnitOfWork) -> Collective:
 
 def standing(uow: UnitOfWork) -> Standing:
     """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
-    return Standing(collective(uow), {c.code: c for c in uow.call_types.list()})
+    call_types = {c.code: c for c in uow.call_types.list()}
+    return Standing(collective(uow), call_types, closing.rules(uow))
+
+
+def closing_rules(ctx: Context, uow: UnitOfWork) -> ClosingRules:
+    """The collective's closing rules (cached with the standing facts)."""
+    return _standing(ctx, uow).closing
 
 
 def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
@@ -246,3 +277,8 @@ def _call_type(
         known = ", ".join(sorted(c.code for c in uow.call_types.list()))
         raise Invalid(f"no call type {code!r}; known: {known}", code="unknown_call_type")
     return ct
+
+
+def known_call_type(ctx: Context, uow: UnitOfWork, code: CallTypeCode) -> CallType:
+    """The call type ``code``; raise Invalid (naming the known ones) when there is none."""
+    return _call_type(ctx, uow, code)

@@ -8,7 +8,18 @@ from pydantic import ConfigDict, Field
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
 from bluepool.services.dispatch.positions import MAX_BATCH
-from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Slug, Strict, Tag
+from bluepool.web.schemas.common import (
+    Flag,
+    Integer,
+    Moment,
+    Name,
+    Number,
+    Point,
+    Slug,
+    Strict,
+    Tag,
+)
+from bluepool.web.schemas.incidents import CallbackNumber, CallerName
 
 
 class IncidentCreate(Strict):
@@ -41,6 +52,8 @@ class IncidentCreate(Strict):
         description="where it is, as the caller said it; default: the nearest address to "
         "the location (from the gazetteer)",
     )
+    caller_name: CallerName = ""
+    caller_phone: CallbackNumber = ""
 
 
 class AssignmentCreate(Strict):
@@ -53,6 +66,10 @@ class StatusUpdate(Strict):
     status: UnitStatus
     at: Moment | None = Field(default=None, description="when the device saw it")
     idempotency_key: str | None = Field(default=None, max_length=128)
+    confirm: Flag = Field(
+        default=False,
+        description="clear a unit that has not reached its call yet (without: 409 confirm_clear)",
+    )
 
 
 class PositionUpdate(Strict):
