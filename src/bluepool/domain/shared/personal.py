@@ -22,7 +22,7 @@ REDACTED = "[personal]"
 MAX_NAME = 200
 #: A callback number as people write it: digits, spaces, + - ( ) / and a few letters
 #: for an extension ("+423 236 71 11 ext 4").
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()/.\-]{1,30}(?: ?(?:ext|x)\.? ?[0-9]{1,6})?$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()/.\-]{2,30}(?: ?(?:ext|x)\.? ?[0-9]{1,6})?$")
 
 
 def is_personal(name: str) -> bool:
