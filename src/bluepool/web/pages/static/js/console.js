@@ -798,6 +798,8 @@ async function submitNew(e) {
         location: { lat, lon },
         description: $("#new-description").value.trim(),
         ...(address ? { address } : {}),
+        caller_name: $("#new-caller-name").value.trim(),
+        caller_phone: $("#new-caller-phone").value.trim(),
       },
     });
     putIncident(inc);
