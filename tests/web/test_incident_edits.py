@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bluepool.bootstrap import Runtime
+from bluepool.domain.dispatch.closing import ClosingRules, Disposition
+from bluepool.domain.shared.ids import CallTypeCode
 from tests.web.conftest import centre, login
 
 pytestmark = pytest.mark.usefixtures("runtime")
@@ -238,3 +240,45 @@ def test_a_clear_before_arrival_asks_for_confirmation_and_requeues(
     back = client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()
     assert back["status"] == "received"
     assert back["timeline"][-1]["kind"] == "requeued"
+
+
+def test_the_collective_s_closing_rules_hold_on_its_database(
+    client: TestClient, runtime: Runtime, as_dispatcher: dict[str, str]
+) -> None:
+    rules = ClosingRules(
+        (
+            Disposition("arrest", "Arrest made"),
+            Disposition("stolen_goods_found", "Goods found", frozenset({CallTypeCode("burglary")})),
+        ),
+        last_unit_clear_closes=False,
+    )
+    with runtime.context.uow() as uow:
+        uow.closing.add(rules)
+        uow.commit()
+    # The closing rules are cached with the standing facts: drop them, as a load's events do.
+    runtime.context.standing.invalidate()  # type: ignore[union-attr]
+    shown = client.get("/api/v1/closing?call_type=burglary", headers=as_dispatcher).json()
+    assert [d["code"] for d in shown["dispositions"]] == ["arrest", "stolen_goods_found"]
+    assert shown["dispositions"][1]["call_types"] == ["burglary"]
+    assert shown["last_unit_clear_closes"] is False
+
+    # The last unit's clear leaves the call for dispatch to close.
+    inc = new_incident(client, as_dispatcher)
+    client.post(
+        f"/api/v1/incidents/{inc['id']}/assignments",
+        json={"unit_id": "west-p1"},
+        headers=as_dispatcher,
+    )
+    for status in ("on_scene", "available"):
+        r = client.post(
+            "/api/v1/units/west-p1/status", json={"status": status}, headers=as_dispatcher
+        )
+        assert r.status_code == 200, r.text
+    waiting = client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()
+    assert waiting["status"] == "on_scene"
+    assert waiting["timeline"][-1]["kind"] == "awaiting_close"
+    url = f"/api/v1/incidents/{inc['id']}/close"
+    refused = client.post(url, json={"disposition": "no_report"}, headers=as_dispatcher)
+    assert refused.status_code == 422
+    closed = client.post(url, json={"disposition": "stolen_goods_found"}, headers=as_dispatcher)
+    assert closed.json()["disposition"] == "stolen_goods_found"
