@@ -168,6 +168,13 @@ def test_an_early_clear_is_confirmed_and_the_requeued_p1_alerts_dispatch(
     )
     expect(officer.locator("#unit-status")).to_have_text("dispatched")
 
+    # Olivia's note reaches Dana's card live.
+    officer.get_by_label("Note for the call's timeline").fill("Back door open, nobody inside")
+    officer.get_by_role("button", name="Add note").click()
+    desk.locator(f'#queue-list [data-id="{incident}"]').click()
+    expect(desk.locator("#narrative-list")).to_contain_text("Back door open, nobody inside")
+    expect(desk.locator("#narrative-list")).to_contain_text("officer")
+
     # An accidental tap on Clear: asked, and keeping the assignment changes nothing.
     officer.get_by_role("button", name="Clear").click()
     expect(officer.locator("#confirm-clear")).to_contain_text("You have not arrived yet")

@@ -63,6 +63,7 @@ function renderAssignment() {
   const box = $("#assignment-body");
   const i = S.incident;
   const open = i && !["closed", "cancelled"].includes(i.status);
+  $("#note-card").hidden = !i || !open;
   if (!i || !open) {
     fill(box, h("p", { class: "empty" }, i ? `Incident #${i.id} is ${statusText(i.status)}. ` : "", "No current assignment."));
     return;
@@ -326,6 +327,20 @@ async function main() {
   }
   for (const b of document.querySelectorAll(".st-btn")) b.addEventListener("click", () => setStatus(b.dataset.status));
   $("#gps-toggle").addEventListener("click", () => (watchId === null ? startGps() : stopGps()));
+  $("#note-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("#note-text").value.trim();
+    if (!text || !S.incident) return;
+    try {
+      const r = await api(`/incidents/${encodeURIComponent(S.incident.id)}/notes`, { method: "POST", body: { text } });
+      S.incident = r.incident;
+      $("#note-text").value = "";
+      showError($("#note-error"), "");
+      announce("Note added.");
+    } catch (err) {
+      showError($("#note-error"), err.message);
+    }
+  });
   $("#pos-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const lat = parseCoord($("#pos-lat").value, 90);
