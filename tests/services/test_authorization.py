@@ -431,7 +431,6 @@ NOT_ACTING = {
     "bluepool.services.dispatch.incidents.closing_rules": "a read inside a use case",
     "bluepool.services.dispatch.incidents.known_call_type": "a read inside a use case",
     "bluepool.services.dispatch.incidents.located": "a location's jurisdiction, in a use case",
-    "bluepool.services.dispatch.units.follow_unit": "an incident following its unit, in set_status",
     "bluepool.services.dispatch.geocode.address_of": "an incident's address, in create_incident",
     "bluepool.services.dispatch.geocode.whereabouts": "a read inside a geocoding use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",

@@ -120,11 +120,12 @@ def test_bad_report_numbers(number: str) -> None:
 def test_a_clear_before_arrival_is_early_and_after_arrival_is_not() -> None:
     incident, unit = an_incident(), a_unit("u1")
     incident.assign(unit, at(1), "dana")
-    assert clears_early(unit, S.AVAILABLE)
-    assert not clears_early(unit, S.EN_ROUTE)
+    assert clears_early(unit, S.AVAILABLE, at(2))
+    assert not clears_early(unit, S.AVAILABLE, at(0))  # older than the dispatch: ignored
+    assert not clears_early(unit, S.EN_ROUTE, at(2))
     unit.change_status(S.ON_SCENE, at(2))
-    assert not clears_early(unit, S.AVAILABLE)
-    assert not clears_early(a_unit("free"), S.AVAILABLE)
+    assert not clears_early(unit, S.AVAILABLE, at(3))
+    assert not clears_early(a_unit("free"), S.AVAILABLE, at(3))
 
 
 def test_the_last_recalled_unit_requeues_the_call() -> None:

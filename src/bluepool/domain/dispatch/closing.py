@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
@@ -86,12 +87,14 @@ def check_report_number(value: str) -> str:
     return number
 
 
-def clears_early(unit: Unit, new: UnitStatus) -> bool:
-    """True when ``new`` would free ``unit`` from its incident before it got there (an
-    accidental clear recalls the unit, and a call left without a unit is requeued):
-    such a clear must be confirmed."""
+def clears_early(unit: Unit, new: UnitStatus, at: datetime) -> bool:
+    """True when ``new``, seen at ``at``, would free ``unit`` from its incident before it
+    got there (an accidental clear recalls the unit, and a call left without a unit is
+    requeued): such a clear must be confirmed. An update older than the unit's status
+    changes nothing, so it needs no confirming."""
     return (
-        unit.incident_id is not None
+        (unit.status_at is None or at >= unit.status_at)
+        and unit.incident_id is not None
         and unit.status in (UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE)
         and new is UnitStatus.AVAILABLE
     )

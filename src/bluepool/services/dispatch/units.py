@@ -95,15 +95,15 @@ def _set_status(
         policy.update_unit(user, unit)
         if _replayed(uow, idempotency_key, unit.id):
             return UnitUpdateResult.after(unit, applied=False)
-        if not confirm and clears_early(unit, status):
-            raise early_clear(unit)
+        if not confirm and clears_early(unit, status, at):
+            raise _early_clear(unit)
         incident = uow.incidents.get(unit.incident_id) if unit.incident_id else None
         applied = unit.change_status(status, at)
         if applied:
             uow.units.update(unit)
             uow.raise_event(UnitStatusChanged(now, user.username, UnitRecord.of(unit)))
             if incident is not None:
-                follow_unit(ctx, uow, incident, unit, (at, now), user.username)
+                _follow_unit(ctx, uow, incident, unit, (at, now), user.username)
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
         uow.commit()
@@ -167,7 +167,7 @@ def _report_position(
         return UnitUpdateResult.after(unit, applied)
 
 
-def follow_unit(
+def _follow_unit(
     ctx: Context,
     uow: UnitOfWork,
     incident: Incident,
@@ -189,7 +189,7 @@ def follow_unit(
         uow.raise_event(IncidentRequeued(now, actor, record, unit.id))
 
 
-def early_clear(unit: Unit) -> Conflict:
+def _early_clear(unit: Unit) -> Conflict:
     return Conflict(
         f"unit {unit.id} is {unit.status.value} and has not reached incident "
         f"{unit.incident_id}: clearing now recalls it, and a call left without a unit goes "
