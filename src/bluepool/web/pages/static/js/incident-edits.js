@@ -205,6 +205,11 @@ export async function openClose(inc, ctx) {
   form.querySelector("input[name=disposition]")?.focus();
   form.addEventListener("keydown", (e) => {
     if (e.target.id === "close-report" || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "Enter" && e.target.name === "disposition") {
+      e.preventDefault(); // Enter on the picked disposition closes, as in the report field
+      form.requestSubmit();
+      return;
+    }
     const pick = form.querySelector(`input[name=disposition][data-n="${CSS.escape(e.key)}"]`);
     if (pick) {
       e.preventDefault();
