@@ -152,6 +152,16 @@ def test_the_dispatcher_closes_with_a_disposition_from_the_keyboard(
     )
     expect(page.locator(f'#queue-list [data-id="{incident}"]')).to_have_count(0)
 
+    # Keys only: C, 2 (the second disposition for a burglary: "Arrest made"), Enter.
+    second = an_incident(server, GEWERBEWEG, priority=5)
+    select(page, second)
+    page.keyboard.press("c")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    assert call_api(server, "dispatcher", "GET", f"/incidents/{second}")["disposition"] == "arrest"
+
 
 def test_an_early_clear_is_confirmed_and_the_requeued_p1_alerts_dispatch(
     open_page: Callable[..., Any], server: LiveServer
