@@ -78,7 +78,7 @@ def service_cycles(runtime: bootstrap.Runtime, where: list[Location]) -> float:
         inc = incidents.create_incident(ctx, user, "burglary", loc, 3)
         rec = incidents.recommendation(ctx, user, inc.id)
         incidents.assign(ctx, user, inc.id, rec.candidates[0].unit_id)
-        incidents.close_incident(ctx, user, inc.id)
+        incidents.close_incident(ctx, user, inc.id, "no_report")
     return len(where) / (time.perf_counter() - t0)
 
 
@@ -111,7 +111,7 @@ def http_cycles(runtime: bootstrap.Runtime, where: list[Location]) -> float:
                 unit = rec["candidates"][0]["unit_id"]
                 r = http.post(f"/incidents/{inc['id']}/assignments", json={"unit_id": unit})
                 assert r.status_code == 201, r.text
-                http.post(f"/incidents/{inc['id']}/close")
+                http.post(f"/incidents/{inc['id']}/close", json={"disposition": "no_report"})
             return len(where) / (time.perf_counter() - t0)
     finally:
         server.should_exit = True
@@ -161,7 +161,7 @@ def concurrent_cycles(url: str, where: list[Location], clients: int = 4) -> floa
                         if r.status_code == 201:
                             break
                         assert r.status_code == 409, r.text
-                    http.post(f"/incidents/{inc['id']}/close")
+                    http.post(f"/incidents/{inc['id']}/close", json={"disposition": "no_report"})
 
         threads = [threading.Thread(target=work, args=(where[i::clients],)) for i in range(clients)]
         t0 = time.perf_counter()

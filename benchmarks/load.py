@@ -150,7 +150,7 @@ async def _dispatch(
             result.latencies_ms.append(elapsed)
         else:
             result.errors += 1
-        await http.post(f"/incidents/{incident}/close")
+        await http.post(f"/incidents/{incident}/close", json={"disposition": "no_report"})
 
 
 def _fix_time(n: int, me: int, tasks: int) -> str:
@@ -443,7 +443,7 @@ def statements_per_op(url: str) -> dict[str, int]:
             incidents.assign(ctx, user, inc.id, rec.candidates[0].unit_id)
             counts["assign"] = len(seen)
             seen.clear()
-            incidents.close_incident(ctx, user, inc.id)
+            incidents.close_incident(ctx, user, inc.id, "no_report")
             counts["close"] = len(seen)
     finally:
         rt.engine.dispose()

@@ -31,6 +31,11 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 #: Somewhere in the collective's area.
 HQ = Location(48.8566, 2.3522)
 
+#: What the tests close calls with: a disposition in the default list and the demo's.
+DISPOSITION = "no_report"
+#: The body of ``POST /incidents/{id}/close`` the tests send.
+CLOSE = {"disposition": DISPOSITION}
+
 _serial = itertools.count(1)
 
 

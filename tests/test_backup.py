@@ -26,6 +26,7 @@ from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.geo import Location
 from bluepool.services.access import users
 from bluepool.services.dispatch import incidents, units
+from tests.builders import DISPOSITION
 from tests.conftest import _database
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
@@ -76,7 +77,7 @@ def with_incidents(url: str) -> None:
         units.set_status(ctx, dispatcher, unit, UnitStatus.EN_ROUTE, at, f"k{n}")
         units.report_position(ctx, dispatcher, unit, Location(lat, lon), at, f"p{n}")
         if n == 0:
-            incidents.close_incident(ctx, dispatcher, inc.id)
+            incidents.close_incident(ctx, dispatcher, inc.id, DISPOSITION)
     runtime.engine.dispose()
 
 

@@ -25,6 +25,7 @@ from bluepool import bootstrap
 from bluepool.adapters.db.migrate import upgrade
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.config import Settings
+from tests.builders import CLOSE
 from tests.conftest import _postgres_database
 from tests.scaleout import (
     nats_server,
@@ -261,7 +262,10 @@ def test_ten_thousand_racing_assignments_never_double_book(database: str) -> Non
                 assert doubles == []
                 won.update(round_won)
                 for incident in incidents:  # free the units for the next round
-                    assert http.post(f"/api/v1/incidents/{incident}/close").status_code == 200
+                    assert (
+                        http.post(f"/api/v1/incidents/{incident}/close", json=CLOSE).status_code
+                        == 200
+                    )
     engine.dispose()
     assert sum(answers.values()) == ROUNDS * RACERS * (ATTEMPTS // ROUNDS // RACERS)
     assert sum(answers.values()) >= 9_900

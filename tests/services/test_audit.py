@@ -26,6 +26,7 @@ from bluepool.services.collective import stations
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents, units
 from bluepool.services.ports import AuditFilter, Page
+from tests.builders import DISPOSITION
 from tests.services.test_authorization import (
     EVERYONE,
     HERE,
@@ -76,7 +77,7 @@ def test_a_failed_transaction_leaves_no_entry() -> None:
     ctx = audited()
     before = len(entries(ctx))
     incident = incidents.create_incident(ctx, DORA, "theft", HERE)
-    incidents.close_incident(ctx, DORA, incident.id)
+    incidents.close_incident(ctx, DORA, incident.id, DISPOSITION)
     count = len(entries(ctx))
     with pytest.raises(Conflict):  # closed: nothing changes, nothing is recorded
         incidents.assign(ctx, DORA, incident.id, "a-1")

@@ -24,6 +24,7 @@ from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.premises import NoteKind
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import DomainError, Forbidden
@@ -44,18 +45,21 @@ from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
 from bluepool.services.dispatch import (
+    closing,
     command,
+    edits,
     field,
     fleet,
     geocode,
     incidents,
     maps,
     positions,
+    premises,
     units,
 )
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
-from tests.builders import T0, a_square
+from tests.builders import DISPOSITION, T0, a_square
 
 HERE = Location(47.0, 9.0)
 A, B = AgencyId("a"), AgencyId("b")
@@ -141,6 +145,21 @@ def an_incident(ctx: Context) -> str:
     return incidents.create_incident(ctx, USERS[Role.DISPATCHER], "theft", HERE).id
 
 
+def an_assigned_incident(ctx: Context) -> str:
+    """An incident the officer's unit (a-1) is on."""
+    incident = an_incident(ctx)
+    incidents.assign(ctx, USERS[Role.DISPATCHER], incident, "a-1")
+    return incident
+
+
+def a_note_draft() -> premises.NoteDraft:
+    return premises.NoteDraft(NoteKind.HAZARD, "dog on premises", HERE, 30, agency_id=A)
+
+
+def a_note(ctx: Context) -> str:
+    return premises.create_note(ctx, USERS[Role.DISPATCHER], a_note_draft()).id
+
+
 def a_jurisdiction(id: str = "ja") -> Jurisdiction:
     return Jurisdiction(JurisdictionId(id), "J", A, a_square(HERE.lat, HERE.lon, 0.1))
 
@@ -178,7 +197,7 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
     (incidents.assign, lambda c, u: incidents.assign(c, u, an_incident(c), "a-1"), DISPATCH),
     (
         incidents.close_incident,
-        lambda c, u: incidents.close_incident(c, u, an_incident(c)),
+        lambda c, u: incidents.close_incident(c, u, an_incident(c), DISPOSITION),
         DISPATCH,
     ),
     # dispatch in command: an override (agency b lends nothing), a diversion, a recall
@@ -189,6 +208,40 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
     ),
     (command.divert, lambda c, u: command.divert(c, u, an_incident(c), "a-1"), DISPATCH),
     (command.recall, lambda c, u: command.recall(c, u, an_incident(c), "a-1"), DISPATCH),
+    (
+        edits.edit_incident,
+        lambda c, u: edits.edit_incident(c, u, an_incident(c), 1, edits.Edit(priority=1)),
+        DISPATCH,
+    ),
+    (
+        edits.add_note,
+        lambda c, u: edits.add_note(c, u, an_assigned_incident(c), "seen leaving"),
+        DISPATCH | {R.OFFICER},
+    ),
+    (closing.closing_rules, lambda c, u: closing.closing_rules(c, u, "theft"), EVERYONE),
+    # dispatch: premise and hazard notes
+    (
+        premises.create_note,
+        lambda c, u: premises.create_note(c, u, a_note_draft()),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (
+        premises.update_note,
+        lambda c, u: premises.update_note(c, u, a_note(c), text="two dogs"),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (
+        premises.delete_note,
+        lambda c, u: premises.delete_note(c, u, a_note(c)),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (premises.list_notes, lambda c, u: premises.list_notes(c, u), EVERYONE),
+    (premises.get_note, lambda c, u: premises.get_note(c, u, a_note(c)), EVERYONE),
+    (
+        premises.for_incident,
+        lambda c, u: premises.for_incident(c, u, an_incident(c)),
+        EVERYONE,
+    ),
     # dispatch: units
     (units.get_unit, lambda c, u: units.get_unit(c, u, "a-1"), EVERYONE),
     (units.list_units, lambda c, u: units.list_units(c, u, UnitFilter(), Page()), EVERYONE),
@@ -406,11 +459,13 @@ NOT_ACTING = {
         "checked by the same policy (test_positions)"
     ),
     "bluepool.services.dispatch.incidents.collective": "a read inside a use case",
-    "bluepool.services.dispatch.incidents.jurisdiction_of": (
-        "the jurisdiction rule for a new incident, inside create_incident and self_initiate"
-    ),
     "bluepool.services.dispatch.incidents.standing_facts": "a read inside a use case",
     "bluepool.services.dispatch.incidents.call_type_of": "a read inside a use case",
+    "bluepool.services.dispatch.incidents.closing_rules": "a read inside a use case",
+    "bluepool.services.dispatch.incidents.known_call_type": "a read inside a use case",
+    "bluepool.services.dispatch.incidents.located": (
+        "a location's jurisdiction, in create_incident, edit_incident and self_initiate"
+    ),
     "bluepool.services.dispatch.geocode.address_of": "an incident's address, in create_incident",
     "bluepool.services.dispatch.geocode.whereabouts": "a read inside a geocoding use case",
     "bluepool.services.audit.reads.note": "records a read inside a read use case",

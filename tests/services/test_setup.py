@@ -256,7 +256,12 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + 1
+    closing = 1  # the demo's closing rules
+    dispatch = 1  # the demo's dispatch setting
+    total = (
+        4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
+        + dispatch + closing
+    )  # fmt: skip
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 

@@ -29,6 +29,7 @@ from bluepool.services.dispatch import incidents
 from bluepool.services.ports import Standing, UnitOfWork
 from bluepool.services.setup import load_collective
 from bluepool.services.sharing import policies
+from tests.builders import DISPOSITION
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
 DISPATCHER = User(Username("dora"), Role.DISPATCHER)
@@ -86,7 +87,7 @@ def test_a_dispatch_cycle_stays_within_its_statements(runtime: bootstrap.Runtime
         incidents.assign(ctx, DISPATCHER, inc.id, rec.candidates[0].unit_id)
         step["assign"] = len(seen)
         seen.clear()
-        incidents.close_incident(ctx, DISPATCHER, inc.id)
+        incidents.close_incident(ctx, DISPATCHER, inc.id, DISPOSITION)
         step["close"] = len(seen)
         counts.append(step)
     ceiling = CEILINGS[runtime.engine.dialect.name]

@@ -780,7 +780,13 @@ def test_recalled_unit_puts_the_call_back_in_the_queue(
         json={"unit_id": "east-p2"},
         headers=as_dispatcher,
     )
-    client.post("/api/v1/units/east-p2/status", json={"status": "available"}, headers=as_dispatcher)
+    # A recall before arrival is confirmed (without: 409 confirm_clear, see
+    # test_incident_edits), then the call goes back to the queue.
+    client.post(
+        "/api/v1/units/east-p2/status",
+        json={"status": "available", "confirm": True},
+        headers=as_dispatcher,
+    )
     back = client.get(f"/api/v1/incidents/{inc['id']}", headers=as_dispatcher).json()
     assert back["status"] == "received"
     assert back["timeline"][-1]["kind"] == "requeued"

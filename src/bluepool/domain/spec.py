@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
@@ -55,5 +56,8 @@ class CollectiveSpec:
     users: tuple[UserSpec, ...] = ()
     #: How the collective runs its dispatch floor (None: the defaults, not stored).
     floor: FloorRules | None = None
+    #: The closing rules (dispositions, what the last unit's clear does); None: the
+    #: defaults.
+    closing: ClosingRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

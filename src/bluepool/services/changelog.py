@@ -14,6 +14,8 @@ from typing import Any
 from bluepool.domain.access.roles import User
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
+    IncidentEdited,
+    IncidentNoted,
     IncidentReceived,
     UnitAssigned,
     UnitRecalled,
@@ -65,7 +67,15 @@ def entry(event: Event) -> ChangeRecord | None:
             data["diverted_to"] = event.diverted_to
         return ChangeRecord(event.at, event.actor, "recall", "incident", event.incident.id, data)
     if isinstance(event, IncidentClosed):
-        return ChangeRecord(event.at, event.actor, "close", "incident", event.incident.id)
+        i = event.incident
+        closed = {"disposition": i.disposition, "report_number": i.report_number}
+        return ChangeRecord(event.at, event.actor, "close", "incident", i.id, closed)
+    if isinstance(event, IncidentEdited):
+        # The names of what changed, never the values (a caller's number is personal).
+        edited = {"fields": list(event.fields)}
+        return ChangeRecord(event.at, event.actor, "edit", "incident", event.incident.id, edited)
+    if isinstance(event, IncidentNoted):
+        return ChangeRecord(event.at, event.actor, "note", "incident", event.incident.id)
     return None
 
 

@@ -18,9 +18,11 @@ from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.units import Unit, UnitStatus
@@ -317,6 +319,9 @@ class UnitOfWork(Protocol):
     agencies: Repository[AgencyId, Agency]
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
+    premise_notes: Repository[str, PremiseNote]
+    #: The collective's closing rules, under ``closing.CLOSING_KEY`` (none: the defaults).
+    closing: Repository[str, ClosingRules]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
@@ -384,6 +389,7 @@ class Standing:
     call_types: Mapping[CallTypeCode, CallType]
     #: How the collective runs its floor (who may override a sharing rule).
     floor: FloorRules = field(default_factory=FloorRules)
+    closing: ClosingRules = field(default_factory=ClosingRules)
 
 
 class StandingFacts(Protocol):

@@ -35,6 +35,7 @@ from bluepool.domain.collective.records import (
     StationRecord,
 )
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import CLOSING_KEY
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
@@ -108,6 +109,8 @@ def load_collective(
         setting = Setting(FloorRules.SETTING, spec.floor.value())
         uow.settings.add(setting)
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
+    if spec.closing is not None:
+        uow.closing.add(spec.closing)
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -156,6 +159,8 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     if spec.floor is not None:
         taken += _existing("setting", uow.settings.get, [FloorRules.SETTING])
+    if spec.closing is not None and uow.closing.get(CLOSING_KEY) is not None:
+        taken.append("closing rules")
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -179,4 +184,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         floor=FloorRules.of(floor.value)
         if (floor := uow.settings.get(FloorRules.SETTING))
         else None,
+        closing=uow.closing.get(CLOSING_KEY),
     )

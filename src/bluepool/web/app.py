@@ -28,6 +28,7 @@ from bluepool.web.api import (
     events,
     field,
     geocode,
+    incident_edits,
     sharing,
 )
 from bluepool.web.auth import RecentUsers
@@ -96,7 +97,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1", responses=errors.EVERY_OPERATION)
-    routers = (access, dispatch, command, field, geocode, collective, sharing, changes, audit)
+    routers = (
+        access,
+        dispatch,
+        command,
+        field,
+        incident_edits,
+        geocode,
+        collective,
+        sharing,
+        changes,
+        audit,
+    )
     for module in (*routers, events):
         api.include_router(module.router)
     app.include_router(api)

@@ -17,6 +17,7 @@ from bluepool.adapters.files.collective import CollectiveFileError, read_collect
 from bluepool.domain.access.roles import Role
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.ids import CallTypeCode
 from bluepool.geo.jurisdictions import MIN_OVERLAP_M2, JurisdictionIndex
 
 DEMO = Path(__file__).parents[3] / "src/bluepool/demo/collective.yaml"
@@ -762,3 +763,39 @@ def test_a_bad_dispatch_section_is_refused(tmp_path: Path, dispatch: Any, reason
         read_collective(write(tmp_path, {**a_collective(), "dispatch": dispatch}))
 
     assert any(reason in str(p) for p in err.value.problems), err.value.problems
+
+
+def test_the_demo_closes_with_its_own_dispositions(demo: Any) -> None:
+    closing = demo.closing
+    assert closing is not None
+    assert closing.last_unit_clear_closes is True
+    codes = [d.code for d in closing.for_call_type(CallTypeCode("traffic_collision"))]
+    assert "citation" in codes
+    assert "citation" not in [d.code for d in closing.for_call_type(CallTypeCode("burglary"))]
+
+
+def test_a_closing_section_is_read_and_checked(tmp_path: Path) -> None:
+    data = a_collective()
+    code = data["call_types"][0]["code"]
+    data["closing"] = {
+        "last_unit_clear_closes": False,
+        "dispositions": [
+            {"code": "arrest", "name": "Arrest made"},
+            {"code": "citation", "name": "Citation", "call_types": [code]},
+        ],
+    }
+    spec = read_collective(write(tmp_path, data))
+    assert spec.closing is not None
+    assert spec.closing.last_unit_clear_closes is False
+    assert [d.code for d in spec.closing.dispositions] == ["arrest", "citation"]
+
+    data["closing"]["dispositions"].append(
+        {"code": "arrest", "name": "Again", "call_types": ["nope"]}
+    )
+    message = str(error_of(tmp_path, data))
+    assert 'duplicate code "arrest"' in message
+    assert 'closing.dispositions[2].call_types[0]: no call type "nope"' in message
+
+
+def test_without_a_closing_section_the_defaults_hold(tmp_path: Path) -> None:
+    assert read_collective(write(tmp_path, a_collective())).closing is None

@@ -58,11 +58,13 @@ from bluepool.adapters.db.tables import (
     Base,
     CallTypeRow,
     ChangeLogRow,
+    ClosingRulesRow,
     CollectiveSettingRow,
     IdempotencyKeyRow,
     IncidentRow,
     JurisdictionRow,
     OutboxRow,
+    PremiseNoteRow,
     SessionRow,
     SharingPolicyRow,
     StationRow,
@@ -87,6 +89,7 @@ from bluepool.domain.collective.agencies import (
     Station,
 )
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules, Disposition
 from bluepool.domain.dispatch.incidents import (
     OPEN,
     Assignment,
@@ -95,6 +98,7 @@ from bluepool.domain.dispatch.incidents import (
     TimelineEntry,
 )
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.premises import NoteKind, PremiseNote
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
@@ -533,6 +537,10 @@ def incident_values(i: Incident) -> dict[str, Any]:
         "closed_at": i.closed_at,
         "version": i.version,
         "address": i.address,
+        "caller_name": i.caller_name,
+        "caller_phone": i.caller_phone,
+        "disposition": i.disposition,
+        "report_number": i.report_number,
     }
 
 
@@ -598,6 +606,10 @@ def incident_from_rows(
         closed_at=r.closed_at,
         version=r.version,
         address=r.address,
+        caller_name=r.caller_name,
+        caller_phone=r.caller_phone,
+        disposition=r.disposition,
+        report_number=r.report_number,
     )
 
 
@@ -1432,6 +1444,82 @@ def setting_repository(
         lambda r: Setting(r.name, dict(r.value)),
         lambda s: {"name": s.name, "value": dict(s.value)},
         "setting",
+    )
+
+
+def premise_note_values(n: PremiseNote) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind.value,
+        "text": n.text,
+        "lat": n.location.lat,
+        "lon": n.location.lon,
+        "radius_m": n.radius_m,
+        "address": n.address,
+        "agency_id": n.agency_id,
+        "expires_at": n.expires_at,
+        "created_by": n.created_by,
+        "created_at": n.created_at,
+    }
+
+
+def premise_note_from_row(r: PremiseNoteRow) -> PremiseNote:
+    return PremiseNote(
+        id=r.id,
+        kind=NoteKind(r.kind),
+        text=r.text,
+        location=Location(r.lat, r.lon),
+        radius_m=r.radius_m,
+        created_by=r.created_by,
+        created_at=r.created_at,
+        address=r.address,
+        agency_id=AgencyId(r.agency_id) if r.agency_id is not None else None,
+        expires_at=r.expires_at,
+    )
+
+
+def premise_note_repository(session: Session) -> SqlRepository[str, PremiseNote, PremiseNoteRow]:
+    return SqlRepository(
+        session,
+        PremiseNoteRow,
+        PremiseNoteRow.id,
+        lambda n: n.id,
+        premise_note_from_row,
+        premise_note_values,
+        "premise note",
+    )
+
+
+def closing_values(r: ClosingRules) -> dict[str, Any]:
+    return {
+        "id": CLOSING_KEY,
+        "dispositions": [
+            {"code": d.code, "name": d.name, "call_types": sorted(d.call_types)}
+            for d in r.dispositions
+        ],
+        "last_unit_clear_closes": r.last_unit_clear_closes,
+    }
+
+
+def closing_from_row(r: ClosingRulesRow) -> ClosingRules:
+    return ClosingRules(
+        tuple(
+            Disposition(d["code"], d["name"], frozenset(CallTypeCode(c) for c in d["call_types"]))
+            for d in r.dispositions
+        ),
+        r.last_unit_clear_closes,
+    )
+
+
+def closing_repository(session: Session) -> SqlRepository[str, ClosingRules, ClosingRulesRow]:
+    return SqlRepository(
+        session,
+        ClosingRulesRow,
+        ClosingRulesRow.id,
+        lambda _: CLOSING_KEY,
+        closing_from_row,
+        closing_values,
+        "closing rules",
     )
 
 

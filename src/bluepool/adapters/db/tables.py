@@ -171,6 +171,42 @@ class IncidentRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Personal data (domain.shared.personal): the caller's name and callback number.
+    caller_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    caller_phone: Mapped[str] = mapped_column(String, default="", server_default="")
+    disposition: Mapped[str] = mapped_column(String, default="", server_default="")
+    report_number: Mapped[str] = mapped_column(String, default="", server_default="")
+
+
+class PremiseNoteRow(Base):
+    """A premise or hazard note: a circle (centre, radius) and, when made for one, the
+    address. Few enough to be read whole and matched in Python."""
+
+    __tablename__ = "premise_notes"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    text: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    radius_m: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(Text)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClosingRulesRow(Base):
+    """The collective's closing rules (its file's ``closing:`` section): one row, or none
+    for the defaults."""
+
+    __tablename__ = "closing_rules"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    #: [{"code", "name", "call_types": [...]}, ...] in the file's order.
+    dispositions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    last_unit_clear_closes: Mapped[bool]
 
 
 class AssignmentRow(Base):

@@ -15,6 +15,8 @@ from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import ClosingRules
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -62,6 +64,8 @@ class SqlUnitOfWork:
     agencies: Repository[AgencyId, Agency]
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
+    premise_notes: Repository[str, PremiseNote]
+    closing: Repository[str, ClosingRules]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -108,6 +112,8 @@ class SqlUnitOfWork:
         self.agencies = repos.agency_repository(session)
         self.jurisdictions = repos.jurisdiction_repository(session)
         self.stations = repos.station_repository(session)
+        self.premise_notes = repos.premise_note_repository(session)
+        self.closing = repos.closing_repository(session)
         self.call_types = repos.call_type_repository(session)
         self.policies = repos.policy_repository(session)
         self.users = repos.user_repository(session)

@@ -47,6 +47,7 @@ from bluepool.domain.collective.agencies import (
     Station,
     emergency_clash,
 )
+from bluepool.domain.dispatch.closing import ClosingRules, Disposition
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
@@ -245,6 +246,19 @@ class CallTypeModel(_Model):
     emergency: StrictBool = False
 
 
+class DispositionModel(_Model):
+    code: Slug
+    name: Name
+    #: Omitted: it closes every call type.
+    call_types: Slugs | None = None
+
+
+class ClosingModel(_Model):
+    #: Omitted: the default list (docs/collective-file.md).
+    dispositions: Annotated[list[DispositionModel], Field(min_length=1)] | None = None
+    last_unit_clear_closes: Annotated[bool, Field(strict=True)] = True
+
+
 class UserModel(_Model):
     username: Annotated[str, _checked_id("username")]
     role: Role
@@ -271,6 +285,8 @@ class CollectiveFile(_Model):
     units: list[UnitModel] = []
     call_types: list[CallTypeModel] = []
     users: list[UserModel] = []
+    #: Omitted: the default dispositions, and the last unit's clear closes the call.
+    closing: ClosingModel | None = None
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -287,6 +303,8 @@ _MODELS: tuple[type[BaseModel], ...] = (
     CallTypeModel,
     RequirementModel,
     UserModel,
+    ClosingModel,
+    DispositionModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -451,6 +469,7 @@ class _Checker:
         self._check_units(agencies, stations)
         self._check_plans(capabilities)
         self._check_policies(juris, codes, capabilities)
+        self._check_closing(codes)
         users = self._users(agencies, units)
 
         if self.problems:
@@ -500,6 +519,15 @@ class _Checker:
                     self._exists((*at, "call_types", n), code, codes, "call type")
                 for n, cap in enumerate(rule.capabilities or []):
                     self._capability((*at, "capabilities", n), cap, capabilities)
+
+    def _check_closing(self, codes: Mapping[str, int]) -> None:
+        closing = self.model.closing
+        dispositions = closing.dispositions if closing and closing.dispositions else []
+        section = ("closing", "dispositions")
+        self._unique(".".join(section), "code", [d.code for d in dispositions])
+        for i, d in enumerate(dispositions):
+            for n, code in enumerate(d.call_types or []):
+                self._exists((*section, i, "call_types", n), code, codes, "call type")
 
     # -- references
 
@@ -736,8 +764,21 @@ class _Checker:
             floor=FloorRules(m.dispatch.dispatchers_may_override, m.dispatch.specialist_margin_s)
             if m.dispatch
             else None,
+            closing=_closing(m.closing),
             warnings=tuple(self.warnings),
         )
+
+
+def _closing(c: ClosingModel | None) -> ClosingRules | None:
+    if c is None:
+        return None
+    if c.dispositions is None:
+        return ClosingRules(last_unit_clear_closes=c.last_unit_clear_closes)
+    dispositions = tuple(
+        Disposition(d.code, d.name, frozenset(CallTypeCode(t) for t in d.call_types or []))
+        for d in c.dispositions
+    )
+    return ClosingRules(dispositions, c.last_unit_clear_closes)
 
 
 def _rule(r: RuleModel) -> SharingRule:

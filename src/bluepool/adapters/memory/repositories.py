@@ -29,8 +29,10 @@ from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules
 from bluepool.domain.dispatch.incidents import OPEN, Incident
 from bluepool.domain.dispatch.positions import PositionFix
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
 from bluepool.domain.shared.ids import (
@@ -571,6 +573,15 @@ def jurisdiction_repository(store: MemoryStore) -> MemoryJurisdictionRepository:
 
 def station_repository(store: MemoryStore) -> MemoryRepository[StationId, Station]:
     return MemoryRepository(store, "stations", lambda s: s.id, copy.copy, "station")
+
+
+def premise_note_repository(store: MemoryStore) -> MemoryRepository[str, PremiseNote]:
+    return MemoryRepository(store, "premise_notes", lambda n: n.id, copy.copy, "premise note")
+
+
+def closing_repository(store: MemoryStore) -> MemoryRepository[str, ClosingRules]:
+    # Frozen: nothing to copy.
+    return MemoryRepository(store, "closing", lambda _: CLOSING_KEY, _same, "closing rules")
 
 
 def call_type_repository(

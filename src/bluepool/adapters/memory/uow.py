@@ -9,6 +9,8 @@ from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.collective.settings import Setting
+from bluepool.domain.dispatch.closing import ClosingRules
+from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -53,6 +55,8 @@ class MemoryUnitOfWork:
     agencies: Repository[AgencyId, Agency]
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
+    premise_notes: Repository[str, PremiseNote]
+    closing: Repository[str, ClosingRules]
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -75,6 +79,8 @@ class MemoryUnitOfWork:
             agencies := repos.agency_repository(self.store),
             jurisdictions := repos.jurisdiction_repository(self.store),
             stations := repos.station_repository(self.store),
+            premise_notes := repos.premise_note_repository(self.store),
+            closing := repos.closing_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             policies := repos.policy_repository(self.store),
             users := repos.user_repository(self.store),
@@ -93,6 +99,8 @@ class MemoryUnitOfWork:
         self.agencies = agencies
         self.jurisdictions = jurisdictions
         self.stations = stations
+        self.premise_notes = premise_notes
+        self.closing = closing
         self.call_types = call_types
         self.policies = policies
         self.users = users

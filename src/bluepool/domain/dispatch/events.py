@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bluepool.domain.dispatch.command import Override
+from bluepool.domain.dispatch.incidents import TimelineEntry
 from bluepool.domain.dispatch.positions import UnitPosition
-from bluepool.domain.dispatch.records import IncidentRecord, UnitRecord
+from bluepool.domain.dispatch.records import IncidentRecord, PremiseNoteRecord, UnitRecord
 from bluepool.domain.shared.events import Event, RecordChanged
 from bluepool.domain.shared.ids import IncidentId
 
@@ -122,6 +123,25 @@ class UnitRecalled(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentEdited(Event):
+    """Dispatch changed the call (call type, priority, location, address, the caller's
+    details): ``fields`` names what changed."""
+
+    incident: IncidentRecord
+    fields: tuple[str, ...]
+    name: ClassVar[str] = "incident.edited"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentNoted(Event):
+    """A dispatcher or officer added a narrative note to the call's timeline."""
+
+    incident: IncidentRecord
+    note: TimelineEntry
+    name: ClassVar[str] = "incident.noted"
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentRequeued(Event):
     """An incident went back to the queue: no unit is left on it and it was not served (its
     units were recalled, diverted, or went out of service on the way). An alert for the
@@ -130,3 +150,11 @@ class IncidentRequeued(Event):
     incident: IncidentRecord
     reason: str
     name: ClassVar[str] = "incident.requeued"
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseNoteChanged(RecordChanged):
+    """A premise or hazard note was added, edited or removed."""
+
+    premise_note: PremiseNoteRecord | None = None
+    entity: ClassVar[str] = "premise_note"

@@ -10,7 +10,10 @@ dispatched, en route, on scene, cleared, closed) with the time and the actor.
         └──────────┴──────────────┴─────────────┴─────────> closed (by dispatch)
 
 The incident's status follows its most advanced assigned unit; it closes when its last unit
-clears after serving it, or when a dispatcher closes it.
+clears after serving it (when the collective's closing rules say so), or when a dispatcher
+closes it with a disposition. While it is open, dispatch edits it as the call develops (call
+type, priority, location, the caller's details) and anyone working it adds notes: each
+change is a timeline entry.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared import personal
 from bluepool.domain.shared.errors import Conflict, Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import CallTypeCode, IncidentId, JurisdictionId, UnitId
 
 PRIORITIES = (1, 2, 3, 4, 5)
+MAX_NOTE = 4000
 
 
 class IncidentStatus(StrEnum):
@@ -67,6 +72,27 @@ class TimelineEntry:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentChange:
+    """What an edit changes; None: left as it is. A new location comes with the
+    jurisdiction it lies in (the caller locates it)."""
+
+    call_type: CallTypeCode | None = None
+    priority: int | None = None
+    location: Location | None = None
+    jurisdiction_id: JurisdictionId | None = None
+    address: str | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.caller_name is not None:
+            object.__setattr__(self, "caller_name", personal.check_caller_name(self.caller_name))
+        if self.caller_phone is not None:
+            number = personal.check_callback_number(self.caller_phone)
+            object.__setattr__(self, "caller_phone", number)
+
+
 @dataclass(slots=True)
 class Assignment:
     unit_id: UnitId
@@ -96,6 +122,12 @@ class Incident:
     #: Where it is, as a person reads it ("Städtle 38, Vaduz"): as the caller gave it, or
     #: the gazetteer's nearest address to the location.
     address: str = ""
+    #: The caller's name and callback number: personal data (``domain.shared.personal``).
+    caller_name: str = ""
+    caller_phone: str = ""
+    #: How it was closed (a disposition's code) and the report written, if any.
+    disposition: str = ""
+    report_number: str = ""
 
     def __post_init__(self) -> None:
         if self.priority not in PRIORITIES:
@@ -148,13 +180,65 @@ class Incident:
         self.timeline.append(TimelineEntry(at, "dispatched", actor, unit.id, detail))
         self._follow_units()
 
-    def unit_moved(self, unit: Unit, at: datetime, actor: str) -> None:
-        """Record that an assigned unit changed status (en route, on scene, cleared).
+    def edit(self, at: datetime, actor: str, change: IncidentChange) -> tuple[str, ...]:
+        """Apply what changed of the call; return the names of the fields that changed
+        (each a timeline entry; personal values never written there)."""
+        if not self.is_open:
+            raise Conflict(f"incident {self.id} is {self.status.value}", code="incident_closed")
+        changed: list[str] = []
+
+        def entry(name: str, detail: str) -> None:
+            changed.append(name)
+            self.timeline.append(TimelineEntry(at, "edited", actor, detail=detail))
+
+        if change.call_type is not None and change.call_type != self.call_type:
+            entry("call_type", f"call type {self.call_type} → {change.call_type}")
+            self.call_type = change.call_type
+        if change.priority is not None and change.priority != self.priority:
+            if change.priority not in PRIORITIES:
+                raise Invalid(f"priority {change.priority} is not one of {PRIORITIES}")
+            entry("priority", f"priority P{self.priority} → P{change.priority}")
+            self.priority = change.priority
+        if change.location is not None and change.location != self.location:
+            where = change.jurisdiction_id or "outside every jurisdiction"
+            entry(
+                "location",
+                f"moved to ({change.location.lat:.5f}, {change.location.lon:.5f}) in {where}",
+            )
+            self.location, self.jurisdiction_id = change.location, change.jurisdiction_id
+        if change.address is not None and change.address != self.address:
+            entry("address", f"address {change.address or '(none)'}")
+            self.address = change.address
+        for name, label in (("caller_name", "caller's name"), ("caller_phone", "callback number")):
+            new = getattr(change, name)
+            old = getattr(self, name)
+            if new is not None and new != old:
+                verb = "removed" if not new else "changed" if old else "given"
+                entry(name, f"{label} {verb}")
+                setattr(self, name, new)
+        return tuple(changed)
+
+    def add_note(self, at: datetime, actor: str, text: str) -> TimelineEntry:
+        """A narrative entry by someone working the call (open or closed)."""
+        text = text.strip()
+        if not text or len(text) > MAX_NOTE:
+            raise Invalid(f"a note has 1 to {MAX_NOTE} characters", code="bad_note")
+        note = TimelineEntry(at, "note", actor, detail=text)
+        self.timeline.append(note)
+        return note
+
+    def unit_moved(
+        self, unit: Unit, at: datetime, actor: str, last_clear_closes: bool = True
+    ) -> bool:
+        """Record that an assigned unit changed status (en route, on scene, cleared);
+        return True when that put the call back in the queue.
 
         A unit that clears after reaching the scene has served the call: when it was the
-        last, the incident closes. A unit freed before it got there was recalled: when no
-        unit is left, the call goes back to the queue (received) for another unit.
+        last, the incident closes (``last_clear_closes``) or waits for dispatch to close
+        it. A unit freed before it got there was recalled: when no unit is left, the call
+        goes back to the queue (received) for another unit.
         """
+        requeued = False
         for a in self.assignments:
             if a.unit_id == unit.id and a.active:
                 if unit.incident_id == self.id:
@@ -167,13 +251,19 @@ class Incident:
                     self.timeline.append(TimelineEntry(at, kind, actor, unit.id))
         if self.is_open and self.assignments and not self.active_units():
             if any(a.status in (UnitStatus.ON_SCENE, UnitStatus.BUSY) for a in self.assignments):
-                self._close(at, actor, "last unit cleared")
+                if last_clear_closes:
+                    self._close(at, actor, "last unit cleared")
+                else:
+                    detail = "every unit cleared; waiting for dispatch to close it"
+                    self.timeline.append(TimelineEntry(at, "awaiting_close", actor, detail=detail))
             else:
                 self.status = IncidentStatus.RECEIVED
+                requeued = True
                 self.timeline.append(
                     TimelineEntry(at, "requeued", actor, detail="no unit left on the call")
                 )
         self._follow_units()
+        return requeued
 
     def acknowledge(self, unit_id: UnitId, at: datetime, actor: str) -> bool:
         """The crew of ``unit_id`` acknowledged its assignment; False when it already had
@@ -227,8 +317,16 @@ class Incident:
         self.timeline.append(TimelineEntry(at, "requeued", actor, detail=f"{unit.id} {kind}"))
         return True
 
-    def close(self, at: datetime, actor: str, units: dict[UnitId, Unit]) -> None:
-        """Close the incident and free every unit still on it."""
+    def close(
+        self,
+        at: datetime,
+        actor: str,
+        units: dict[UnitId, Unit],
+        disposition: str = "",
+        report_number: str = "",
+    ) -> None:
+        """Close the incident and free every unit still on it (the disposition was
+        checked against the closing rules by the caller)."""
         if not self.is_open:
             raise Conflict(
                 f"incident {self.id} is already {self.status.value}",
@@ -240,7 +338,9 @@ class Incident:
                 unit = units.get(a.unit_id)
                 if unit is not None and unit.incident_id == self.id:
                     unit.release(at)
-        self._close(at, actor, "closed by dispatch")
+        self.disposition, self.report_number = disposition, report_number
+        detail = "closed by dispatch" + (f": {disposition}" if disposition else "")
+        self._close(at, actor, detail + (f", report {report_number}" if report_number else ""))
 
     def _close(self, at: datetime, actor: str, detail: str) -> None:
         self.status = IncidentStatus.CLOSED

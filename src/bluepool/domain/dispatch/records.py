@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bluepool.domain.dispatch.closing import REPORT_NUMBER, ClosingRules, Disposition
 from bluepool.domain.dispatch.command import DiversionOffer, Override
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus, TimelineEntry
+from bluepool.domain.dispatch.premises import NoteKind, PremiseNote
 from bluepool.domain.dispatch.recommend import Candidate, Exclusion, Recommendation, Shortfall
 from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.dispatch.units import Unit, UnitStatus
@@ -123,6 +125,14 @@ class IncidentRecord:
     outside: bool
     #: Where it is, as a person reads it ("" when no address is known).
     address: str = ""
+    #: The caller's name and callback number: personal data, never logged nor audited
+    #: (``domain.shared.personal``).
+    caller_name: str = ""
+    caller_phone: str = ""
+    #: How it was closed (a disposition's code, "" while open or closed by its last
+    #: unit's clear) and the report number given.
+    disposition: str = ""
+    report_number: str = ""
 
     @classmethod
     def of(cls, i: Incident) -> IncidentRecord:
@@ -144,6 +154,10 @@ class IncidentRecord:
             i.version,
             i.jurisdiction_id is None,
             i.address,
+            i.caller_name,
+            i.caller_phone,
+            i.disposition,
+            i.report_number,
         )
 
 
@@ -314,3 +328,71 @@ class PositionHistory:
     unit_id: UnitId
     #: Oldest first.
     items: tuple[PositionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteResult:
+    """A note added to an incident's timeline, and the incident after it."""
+
+    note: TimelineEntry
+    incident: IncidentRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRecord:
+    code: str
+    name: str
+    #: The call types it closes; empty: every call type.
+    call_types: tuple[CallTypeCode, ...]
+
+    @classmethod
+    def of(cls, d: Disposition) -> DispositionRecord:
+        return cls(d.code, d.name, tuple(sorted(d.call_types)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingRecord:
+    """The collective's closing rules (for one call type, when asked for one)."""
+
+    dispositions: tuple[DispositionRecord, ...]
+    last_unit_clear_closes: bool
+    #: The report number's format, as a regular expression.
+    report_number_pattern: str
+
+    @classmethod
+    def of(cls, r: ClosingRules, call_type: CallTypeCode | None = None) -> ClosingRecord:
+        shown = r.dispositions if call_type is None else r.for_call_type(call_type)
+        return cls(
+            tuple(DispositionRecord.of(d) for d in shown),
+            r.last_unit_clear_closes,
+            REPORT_NUMBER.pattern,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseNoteRecord:
+    id: str
+    kind: NoteKind
+    text: str
+    location: Location
+    radius_m: int
+    address: str
+    agency: AgencyId | None
+    expires_at: datetime | None
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, n: PremiseNote) -> PremiseNoteRecord:
+        return cls(
+            n.id,
+            n.kind,
+            n.text,
+            n.location,
+            n.radius_m,
+            n.address,
+            n.agency_id,
+            n.expires_at,
+            n.created_by,
+            n.created_at,
+        )

@@ -2,7 +2,8 @@
 transaction, for every event, so an entry commits with what it records or not at all.
 
 Access facts (sign-in, failed sign-in, sign-out, refused write, read across agencies)
-have their own kinds; every other event is a change, kept with its payload.
+have their own kinds; every other event is a change, kept with its payload (personal data
+redacted).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bluepool.domain.access.events import (
 )
 from bluepool.domain.audit.entries import AuditDraft, Kind
 from bluepool.domain.shared.events import Event, RecordChanged
+from bluepool.domain.shared.personal import redact
 from bluepool.services.plain import plain
 from bluepool.services.ports import UnitOfWork
 
@@ -48,7 +50,9 @@ def draft(event: Event) -> AuditDraft:
             subject=subject,
             data={"entity": event.entity, "ids": list(event.ids)},
         )
-    data: dict[str, Any] = plain(event)
+    # Personal data (a caller's name and number) is kept out of the log for good: the
+    # entry says a value was there, never what it was (domain.shared.personal).
+    data: dict[str, Any] = redact(plain(event))
     del data["at"], data["actor"]
     return AuditDraft(
         event.at,

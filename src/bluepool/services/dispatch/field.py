@@ -170,7 +170,7 @@ def self_initiate(
                 f"the position of unit {unit.id} is unknown: share GPS or give lat and lon",
                 code="no_position",
             )
-        jurisdiction = incidents.jurisdiction_of(ctx, where)
+        jurisdiction = incidents.located(ctx, where)
         if unit.status is not UnitStatus.AVAILABLE or unit.incident_id is not None:
             on = f" on incident {unit.incident_id}" if unit.incident_id else ""
             raise Conflict(

@@ -12,6 +12,7 @@ from collections import Counter
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.dispatch.closing import ClosingRules, check_report_number
 from bluepool.domain.dispatch.command import MAX_OFFERS, OVERRIDABLE, FloorRules, Override
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
@@ -19,8 +20,12 @@ from bluepool.domain.dispatch.events import (
     UnitAssigned,
     UnitReleased,
 )
-from bluepool.domain.dispatch.incidents import Incident
-from bluepool.domain.dispatch.recommend import Collective, Recommendation, recommend
+from bluepool.domain.dispatch.incidents import Incident, IncidentChange
+from bluepool.domain.dispatch.recommend import (
+    Collective,
+    Recommendation,
+    recommend,
+)
 from bluepool.domain.dispatch.records import (
     AssignResult,
     IncidentPage,
@@ -36,7 +41,7 @@ from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, Juris
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import diversions, geocode, policy
+from bluepool.services.dispatch import closing, diversions, geocode, policy
 from bluepool.services.lookup import found, not_found
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
@@ -50,6 +55,8 @@ def create_incident(
     priority: int | None = None,
     description: str = "",
     address: str | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
 ) -> IncidentRecord:
     """Receive a call: the jurisdiction comes from the location. A call outside every
     jurisdiction is taken only when the collective accepts such calls (it is then marked
@@ -57,7 +64,8 @@ def create_incident(
     the gazetteer's nearest address to the location is the incident's (when one is
     loaded)."""
     policy.dispatch(user)
-    jurisdiction = jurisdiction_of(ctx, location)
+    caller = IncidentChange(caller_name=caller_name, caller_phone=caller_phone)
+    jurisdiction = located(ctx, location)
     address = " ".join(address.split()) if address else geocode.address_of(ctx, location)
     with ctx.uow() as uow:
         ct = _call_type(ctx, uow, CallTypeCode(call_type))
@@ -73,6 +81,10 @@ def create_incident(
             description,
             address,
         )
+        incident.caller_name, incident.caller_phone = (
+            caller.caller_name or "",
+            caller.caller_phone or "",
+        )
         uow.incidents.add(incident)
         record = IncidentRecord.of(incident)
         uow.raise_event(IncidentReceived(now, user.username, record))
@@ -80,9 +92,9 @@ def create_incident(
     return record
 
 
-def jurisdiction_of(ctx: Context, location: Location) -> JurisdictionId | None:
-    """The jurisdiction a new incident at ``location`` belongs to; None (outside every
-    jurisdiction) only when the collective takes such calls, else the call is refused."""
+def located(ctx: Context, location: Location) -> JurisdictionId | None:
+    """The jurisdiction a call at ``location`` lies in; a call outside every jurisdiction
+    is taken only when the collective accepts such calls, otherwise refused."""
     jurisdiction = ctx.locator().locate(location)
     if jurisdiction is None and not ctx.accept_outside_incidents:
         raise Invalid(
@@ -235,14 +247,24 @@ def _refusal(code: RuleCode | None, detail: str) -> Exception:
 
 
 @refusal_recorded
-def close_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
-    """Close an incident and free every unit still on it."""
+def close_incident(
+    ctx: Context, user: User, incident_id: str, disposition: str, report_number: str = ""
+) -> IncidentRecord:
+    """Close an incident with a disposition the collective's closing rules allow for its
+    call type (and a report number, if one was written), and free every unit still on it."""
     policy.dispatch(user)
+    number = check_report_number(report_number)
     with ctx.uow() as uow:
         incident = found(uow.incidents, IncidentId(incident_id), "incident")
+        if not incident.is_open:
+            raise Conflict(
+                f"incident {incident.id} is already {incident.status.value}",
+                code="incident_closed",
+            )
+        chosen = closing_rules(ctx, uow).disposition(disposition, incident.call_type)
         units = {uid: u for uid in incident.active_units() if (u := uow.units.get(uid))}
         now = ctx.clock.now()
-        incident.close(now, user.username, units)
+        incident.close(now, user.username, units, chosen.code, number)
         for u in units.values():
             uow.units.update(u)
         uow.incidents.update(incident)
@@ -273,7 +295,13 @@ def collective(uow: UnitOfWork, floor: FloorRules | None = None) -> Collective:
 def standing(uow: UnitOfWork) -> Standing:
     """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
     floor = floor_rules(uow)
-    return Standing(collective(uow, floor), {c.code: c for c in uow.call_types.list()}, floor)
+    call_types = {c.code: c for c in uow.call_types.list()}
+    return Standing(collective(uow, floor), call_types, floor, closing.rules(uow))
+
+
+def closing_rules(ctx: Context, uow: UnitOfWork) -> ClosingRules:
+    """The collective's closing rules (cached with the standing facts)."""
+    return _standing(ctx, uow).closing
 
 
 def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
@@ -314,3 +342,8 @@ def standing_facts(ctx: Context, uow: UnitOfWork) -> Standing:
 def call_type_of(ctx: Context, uow: UnitOfWork, incident: Incident, facts: Standing) -> CallType:
     """The incident's call type (with its response plan)."""
     return _call_type(ctx, uow, incident.call_type, facts)
+
+
+def known_call_type(ctx: Context, uow: UnitOfWork, code: CallTypeCode) -> CallType:
+    """The call type ``code``; raise Invalid (naming the known ones) when there is none."""
+    return _call_type(ctx, uow, code)

@@ -11,6 +11,8 @@ agency's admin keeps its fleet's records.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bluepool.domain.access import roles
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.dispatch.command import FloorRules
@@ -77,3 +79,29 @@ def override(user: User, floor: FloorRules) -> None:
             "collective lets only supervisors do it (dispatch.dispatchers_may_override)",
             rule="override",
         )
+
+
+def edit_incident(user: User) -> None:
+    """Change a call's type, priority, location or caller details: central dispatch."""
+    roles.require_dispatch(user)
+
+
+def add_note(user: User, units_on_it: Collection[UnitId]) -> None:
+    """Add a narrative note to a call: central dispatch, or an officer whose unit is or
+    was on it."""
+    if user.role is Role.OFFICER and user.unit_id is not None and user.unit_id in units_on_it:
+        roles.require_active(user)
+        return
+    roles.require_dispatch(user)
+
+
+def keep_premise_notes(user: User, agency_id: AgencyId | None) -> None:
+    """Add, edit or remove a premise or hazard note: central dispatch (any note), an
+    agency admin (their agency's notes)."""
+    if user.role in roles.DISPATCH_ROLES:
+        roles.require_active(user)
+        return
+    if agency_id is None:
+        roles.require_dispatch(user)
+    else:
+        roles.require_agency_admin(user, agency_id)

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.dispatch.events import IncidentUpdated, UnitMoved, UnitStatusChanged
+from bluepool.domain.dispatch.closing import clears_early
+from bluepool.domain.dispatch.events import (
+    IncidentRequeued,
+    IncidentUpdated,
+    UnitMoved,
+    UnitStatusChanged,
+)
+from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.records import (
     IncidentRecord,
@@ -20,14 +27,14 @@ from bluepool.domain.dispatch.records import (
     UnitRecord,
     UnitUpdateResult,
 )
-from bluepool.domain.dispatch.units import UnitStatus
-from bluepool.domain.shared.errors import ConcurrentUpdate, Invalid
+from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.shared.errors import ConcurrentUpdate, Conflict, Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import UnitId
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
-from bluepool.services.dispatch import command, policy, positions
+from bluepool.services.dispatch import incidents, policy, positions
 from bluepool.services.lookup import found
 from bluepool.services.ports import LatestPosition, Page, PendingFix, UnitFilter, UnitOfWork
 
@@ -66,12 +73,16 @@ def set_status(
     at: datetime | None = None,
     idempotency_key: str | None = None,
     reason: str = "",
+    confirm: bool = False,
 ) -> UnitUpdateResult:
     """Move a unit to a new status; its incident's timeline follows. Out of service needs
-    a ``reason`` (kept with the unit until it leaves that status). A call whose last unit
-    is freed before it was served goes back to the queue with an alert
-    (``incident.requeued``)."""
-    return _retrying(lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key, reason))
+    a ``reason`` (kept with the unit until it leaves that status). Clearing a unit before
+    it reached its call must be confirmed (``confirm``): otherwise 409 ``confirm_clear``
+    and nothing changes. A call whose last unit is freed before it was served goes back
+    to the queue with an alert (``incident.requeued``)."""
+    return _retrying(
+        lambda: _set_status(ctx, user, unit_id, status, at, idempotency_key, reason, confirm)
+    )
 
 
 def _set_status(
@@ -82,6 +93,7 @@ def _set_status(
     at: datetime | None,
     idempotency_key: str | None,
     reason: str,
+    confirm: bool = False,
 ) -> UnitUpdateResult:
     now, at = _device_time(ctx, at)
     with ctx.uow() as uow:
@@ -89,20 +101,18 @@ def _set_status(
         policy.update_unit(user, unit)
         if _replayed(uow, idempotency_key, unit.id):
             return UnitUpdateResult.after(unit, applied=False)
+        if not confirm and clears_early(unit, status, at):
+            raise _early_clear(unit)
         incident = uow.incidents.get(unit.incident_id) if unit.incident_id else None
         applied = unit.change_status(status, at, reason)
         if applied:
             uow.units.update(unit)
             uow.raise_event(UnitStatusChanged(now, user.username, UnitRecord.of(unit)))
             if incident is not None:
-                had_units = bool(incident.active_units())
-                incident.unit_moved(unit, at, user.username)
-                uow.incidents.update(incident)
-                uow.raise_event(IncidentUpdated(now, user.username, IncidentRecord.of(incident)))
                 why = f"{unit.id} {status.value}" + (
                     f": {unit.status_reason}" if unit.status_reason else ""
                 )
-                command.alert_if_requeued(uow, user, now, had_units, incident, why)
+                _follow_unit(ctx, uow, incident, unit, (at, now), user.username, why)
         if idempotency_key:
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
         uow.commit()
@@ -164,6 +174,38 @@ def _report_position(
             uow.idempotency.record(_key(idempotency_key, unit.id), now)
         uow.commit()
         return UnitUpdateResult.after(unit, applied)
+
+
+def _follow_unit(
+    ctx: Context,
+    uow: UnitOfWork,
+    incident: Incident,
+    unit: Unit,
+    when: tuple[datetime, datetime],
+    actor: str,
+    why: str,
+) -> None:
+    """The incident follows its unit's new status (closing on the last clear as the
+    closing rules say); a call put back in the queue raises the ``incident.requeued``
+    alert, saying ``why``. ``when``: the device's time of the change, and the server's."""
+    at, now = when
+    freed = unit.incident_id is None
+    last_clear_closes = incidents.closing_rules(ctx, uow).last_unit_clear_closes if freed else True
+    requeued = incident.unit_moved(unit, at, actor, last_clear_closes)
+    uow.incidents.update(incident)
+    record = IncidentRecord.of(incident)
+    uow.raise_event(IncidentUpdated(now, actor, record))
+    if requeued:
+        uow.raise_event(IncidentRequeued(now, actor, record, why))
+
+
+def _early_clear(unit: Unit) -> Conflict:
+    return Conflict(
+        f"unit {unit.id} is {unit.status.value} and has not reached incident "
+        f"{unit.incident_id}: clearing now recalls it, and a call left without a unit goes "
+        "back to the queue. Confirm the clear (confirm: true) to go ahead",
+        code="confirm_clear",
+    )
 
 
 def _device_time(ctx: Context, at: datetime | None) -> tuple[datetime, datetime]:

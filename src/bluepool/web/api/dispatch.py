@@ -39,6 +39,7 @@ from bluepool.web.schemas.dispatch import (
     UnitCreate,
     UnitUpdate,
 )
+from bluepool.web.schemas.incidents import IncidentClose
 
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409)}
@@ -62,6 +63,8 @@ def create_incident(body: IncidentCreate, ctx: ContextDep, user: CurrentUser) ->
         body.priority,
         body.description,
         body.address,
+        body.caller_name,
+        body.caller_phone,
     )
 
 
@@ -138,9 +141,13 @@ def assign_unit(
     tags=INCIDENTS,
     responses=ERRORS,
 )
-def close_incident(incident_id: str, ctx: ContextDep, user: CurrentUser) -> IncidentRecord:
-    """Close the incident and free every unit still on it."""
-    return incidents.close_incident(ctx, user, incident_id)
+def close_incident(
+    incident_id: str, body: IncidentClose, ctx: ContextDep, user: CurrentUser
+) -> IncidentRecord:
+    """Close the incident with a disposition (``GET /closing`` lists them; another, or
+    none: 422 ``bad_disposition``) and an optional report number, and free every unit
+    still on it."""
+    return incidents.close_incident(ctx, user, incident_id, body.disposition, body.report_number)
 
 
 # GeoJSON is passed through as it is (response_model=None): a standard format, and a
@@ -233,10 +240,19 @@ def set_status(
     """Set a unit's status (available, en_route, on_scene, busy, out_of_service, off_duty);
     out_of_service needs a ``reason`` (422 without one).
 
-    Officers set only their own unit. A replay (same idempotency key) or an update older
-    than the last applied changes nothing and answers ``applied: false``."""
+    Officers set only their own unit. Clearing a unit
+    (available) before it reached its call needs ``confirm: true`` (else 409
+    ``confirm_clear``). A replay (same idempotency key) or an update older than the last
+    applied changes nothing and answers ``applied: false``."""
     return units.set_status(
-        ctx, user, unit_id, body.status, body.at, body.idempotency_key, body.reason
+        ctx,
+        user,
+        unit_id,
+        body.status,
+        body.at,
+        body.idempotency_key,
+        body.reason,
+        body.confirm,
     )
 
 

@@ -8,7 +8,18 @@ from pydantic import ConfigDict, Field
 from bluepool.domain.dispatch.units import MAX_REASON, UnitStatus
 from bluepool.domain.shared.ids import MAX_ID_LENGTH
 from bluepool.services.dispatch.positions import MAX_BATCH
-from bluepool.web.schemas.common import Integer, Moment, Name, Number, Point, Slug, Strict, Tag
+from bluepool.web.schemas.common import (
+    Flag,
+    Integer,
+    Moment,
+    Name,
+    Number,
+    Point,
+    Slug,
+    Strict,
+    Tag,
+)
+from bluepool.web.schemas.incidents import CallbackNumber, CallerName
 
 
 class IncidentCreate(Strict):
@@ -41,6 +52,8 @@ class IncidentCreate(Strict):
         description="where it is, as the caller said it; default: the nearest address to "
         "the location (from the gazetteer)",
     )
+    caller_name: CallerName = ""
+    caller_phone: CallbackNumber = ""
 
 
 class OverrideRequest(Strict):
@@ -85,6 +98,10 @@ class StatusUpdate(Strict):
         default="",
         max_length=MAX_REASON,
         description="why the unit is out of service (required for out_of_service)",
+    )
+    confirm: Flag = Field(
+        default=False,
+        description="clear a unit that has not reached its call yet (without: 409 confirm_clear)",
     )
 
 

@@ -146,7 +146,7 @@ export function onEvent(type, data) {
   if (type !== "incident.requeued" || !data.incident) return;
   const i = data.incident;
   const msg = `Back in the queue: P${i.priority} ${C.callTypeName(i.call_type)} (#${i.id}) — ${data.reason}`;
-  toast(msg, "warn", 10000);
+  if (i.priority !== 1) toast(msg, "warn", 10000); // a P1 stays on screen (incident-edits.js)
   announce(msg);
   C.S.fresh.add(i.id);
   setTimeout(() => {

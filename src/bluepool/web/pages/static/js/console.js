@@ -15,6 +15,7 @@ import { showFieldAlert } from "./alerts.js";
 import { backupWanted } from "./timeline.js";
 import * as command from "./command.js";
 import { staffing } from "./staffing.js";
+import { callerFields, closedFields, narrative, openClose, openEdit, openNote, premiseNotesChanged, requeueAlert, showPremiseNotes } from "./incident-edits.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -321,17 +322,23 @@ function renderDetail() {
       field("Location", null, coords(inc.location)),
       field("Received", null, clock(inc.received_at), " ", h("span", { class: "muted", dataset: { age: open ? inc.received_at : "" } }, open ? age(inc.received_at) : "")),
       inc.closed_at ? field("Closed", null, clock(inc.closed_at)) : null,
+      ...closedFields(inc, field),
+      ...callerFields(inc, field),
       inc.description ? field("Notes", "wide", inc.description) : null,
     ),
+    h("div", { id: "premise-notes", class: "premise-box" }),
+    narrative(inc),
     h("h3", { class: "sub" }, "Units on it"),
     assigned.length ? h("ul", { class: "assigned", id: "assigned-list" }, assigned) : h("p", { class: "muted small" }, "None yet."),
     open
       ? h(
           "div",
           { class: "actions" },
+          h("button", { type: "button", class: "btn btn-sm", id: "edit-incident", "aria-keyshortcuts": "E" }, "Edit ", kbd("E")),
+          h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T")),
           h("button", { type: "button", class: "btn btn-sm btn-danger", id: "close-incident", "aria-keyshortcuts": "C" }, "Close incident ", kbd("C")),
         )
-      : null,
+      : h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T"))),
     h(
       "details",
       { class: "timeline", open: timelineOpen },
@@ -354,6 +361,9 @@ function renderDetail() {
     ),
   );
   box.querySelector("#close-incident")?.addEventListener("click", closeSelected);
+  box.querySelector("#edit-incident")?.addEventListener("click", editSelected);
+  box.querySelector("#note-incident")?.addEventListener("click", noteSelected);
+  showPremiseNotes(box.querySelector("#premise-notes"), inc);
   updateRouteKinds();
 }
 
@@ -734,17 +744,22 @@ function assignPlan() {
   if (inc && S.rec && !$("#rec-panel").hidden) assign(planTodo(inc, S.rec));
 }
 
-async function closeSelected() {
+// Edit, note and close open dialogs (incident-edits.js); what they change comes back here.
+const editing = { put: (i) => (putIncident(i), renderAll()) };
+
+function closeSelected() {
   const inc = selectedIncident();
-  if (!inc || !OPEN.has(inc.status)) return;
-  if (!confirm(`Close P${inc.priority} ${callTypeName(inc.call_type)} (#${inc.id}) and free its units?`)) return;
-  try {
-    putIncident(await api(`/incidents/${encodeURIComponent(inc.id)}/close`, { method: "POST" }));
-    toast(`Closed #${inc.id}`, "ok", 3000);
-  } catch (e) {
-    toast(`Could not close the incident: ${e.message}`);
-  }
-  renderAll();
+  if (inc && OPEN.has(inc.status)) openClose(inc, editing).catch((e) => toast(`Could not close the incident: ${e.message}`));
+}
+
+function editSelected() {
+  const inc = selectedIncident();
+  if (inc && OPEN.has(inc.status)) openEdit(inc, { ...editing, callTypes: S.callTypes });
+}
+
+function noteSelected() {
+  const inc = selectedIncident();
+  if (inc) openNote(inc, editing);
 }
 
 function move(step) {
@@ -886,6 +901,8 @@ async function submitNew(e) {
         location: { lat, lon },
         description: $("#new-description").value.trim(),
         ...(address ? { address } : {}),
+        caller_name: $("#new-caller-name").value.trim(),
+        caller_phone: $("#new-caller-phone").value.trim(),
       },
     });
     putIncident(inc);
@@ -943,6 +960,11 @@ function onEvent(type, data) {
       placeName,
     });
   }
+  if (type.startsWith("premise_note.")) {
+    premiseNotesChanged();
+    detailShown = "";
+  }
+  if (type === "incident.requeued" && data.incident) requeueAlert(data, callTypeName, (id) => select(id));
   if (type === "unit.deleted" && data.id) S.units.delete(data.id);
   if (type === "unit.created" || type === "unit.deleted") fillUnitFilters();
   if (type.startsWith("jurisdiction.")) refreshJurisdictions();
@@ -976,6 +998,7 @@ function typing(target) {
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if ($("#command-dialog").open || $("#staffed-dialog").open) return; // dialogs handle their own keys
+  if (e.target.closest?.("dialog")) return; // so does a dialog with the focus
   if (e.key === "Escape") {
     if (S.newMode) closeNew();
     else if (typing(e.target)) e.target.blur();
@@ -1008,6 +1031,8 @@ function onKey(e) {
     a: assignPicked,
     p: assignPlan,
     c: closeSelected,
+    e: editSelected,
+    t: noteSelected,
     "/": () => $("#queue-filter").focus(),
     u: () => $("#unit-filter").focus(),
   };

@@ -8,6 +8,7 @@ import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { acknowledged, backupWanted } from "./timeline.js";
 import { announce, showError, toast } from "./ui.js";
+import { premiseNotesChanged, showPremiseNotes } from "./incident-edits.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -64,6 +65,7 @@ function renderAssignment() {
   const box = $("#assignment-body");
   const i = S.incident;
   const open = i && !["closed", "cancelled"].includes(i.status);
+  $("#note-card").hidden = !i || !open;
   if (!i || !open) {
     fill(box, h("p", { class: "empty" }, i ? `Incident #${i.id} is ${statusText(i.status)}. ` : "", "No current assignment."));
     return;
@@ -98,8 +100,10 @@ function renderAssignment() {
       others.length ? field("With", "wide", others.join(", ")) : null,
       i.description ? field("Notes", "wide", i.description) : null,
     ),
+    h("div", { id: "premise-notes", class: "premise-box" }),
     h("p", { class: "muted small", id: "route-note" }),
   );
+  showPremiseNotes(box.querySelector("#premise-notes"), i);
 }
 
 // The crew's own actions on its assignment: acknowledge it (once), ask for backup.
@@ -258,28 +262,60 @@ async function renderMap() {
   else fitArea();
 }
 
-async function setStatus(status) {
+async function setStatus(status, { confirm = false } = {}) {
   if (busy || !S.unit) return;
   busy = true;
   render();
   showError($("#status-error"), "");
+  askToConfirm(null);
   try {
     const r = await api(`/units/${encodeURIComponent(S.unit.id)}/status`, {
       method: "POST",
       // A button pressed online is stamped by the server on arrival: a phone whose clock
       // runs a few seconds behind would otherwise look older than the dispatch it answers.
-      body: { status, idempotency_key: newKey() },
+      body: { status, idempotency_key: newKey(), ...(confirm ? { confirm: true } : {}) },
     });
     S.unit = r;
     if (r.incident_id && (!S.incident || S.incident.id !== r.incident_id)) S.incident = await api(`/incidents/${encodeURIComponent(r.incident_id)}`);
     else if (S.incident) S.incident = await api(`/incidents/${encodeURIComponent(S.incident.id)}`);
     announce(`Status: ${BUTTON_LABEL[status] ?? statusText(status)}.`);
   } catch (e) {
-    showError($("#status-error"), e.message);
+    // A clear before arrival (an accidental tap?) is asked about, never done silently.
+    if (e.code === "confirm_clear") askToConfirm(status);
+    else showError($("#status-error"), e.message);
   } finally {
     busy = false;
     render();
   }
+}
+
+/** Ask whether a clear before arrival is meant (``status``; null: take the question away). */
+function askToConfirm(status) {
+  const box = $("#confirm-clear");
+  if (!status) {
+    box.hidden = true;
+    return;
+  }
+  const i = S.incident;
+  const what = i ? `P${i.priority} ${callTypeName(i.call_type)}` : "this call";
+  fill(
+    box,
+    h("p", { id: "confirm-clear-text" }, h("b", {}, "You have not arrived yet. "), `Clear anyway? You leave ${what}; with no other unit on it, it goes back to the dispatch queue.`),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "btn btn-danger", id: "confirm-clear-yes" }, "Yes, clear"),
+      h("button", { type: "button", class: "btn", id: "confirm-clear-no" }, "Keep the assignment"),
+    ),
+  );
+  box.hidden = false;
+  box.querySelector("#confirm-clear-yes").addEventListener("click", () => setStatus(status, { confirm: true }));
+  box.querySelector("#confirm-clear-no").addEventListener("click", () => {
+    askToConfirm(null);
+    announce("Assignment kept.");
+  });
+  box.querySelector("#confirm-clear-no").focus();
+  announce("You have not arrived yet: confirm the clear or keep the assignment.");
 }
 
 async function sendPosition(lat, lon, at, { quiet = false } = {}) {
@@ -344,6 +380,11 @@ function stopGps(resetText = true) {
 
 function onEvent(type, data) {
   if (!S.unit) return;
+  if (type.startsWith("premise_note.")) {
+    premiseNotesChanged();
+    render();
+    return;
+  }
   if (type === "unit.positions" && Array.isArray(data.positions)) {
     // A batch (or grouped fixes): only the moved units' latest positions.
     const p = data.positions.find((x) => x.id === S.unit.id);
@@ -417,6 +458,20 @@ async function main() {
   $("#backup-btn").addEventListener("click", requestBackup);
   $("#start-form").addEventListener("submit", startIncident);
   $("#gps-toggle").addEventListener("click", () => (watchId === null ? startGps() : stopGps()));
+  $("#note-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("#note-text").value.trim();
+    if (!text || !S.incident) return;
+    try {
+      const r = await api(`/incidents/${encodeURIComponent(S.incident.id)}/notes`, { method: "POST", body: { text } });
+      S.incident = r.incident;
+      $("#note-text").value = "";
+      showError($("#note-error"), "");
+      announce("Note added.");
+    } catch (err) {
+      showError($("#note-error"), err.message);
+    }
+  });
   $("#pos-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const lat = parseCoord($("#pos-lat").value, 90);
