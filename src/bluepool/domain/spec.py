@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -52,5 +53,7 @@ class CollectiveSpec:
     call_types: tuple[CallType, ...] = ()
     policies: tuple[SharingPolicy, ...] = ()
     users: tuple[UserSpec, ...] = ()
+    #: The dispatch floor's timers, per priority (``domain.dispatch.timers``).
+    timers: tuple[TimerLimits, ...] = ()
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

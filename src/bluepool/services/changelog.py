@@ -15,6 +15,7 @@ from bluepool.domain.access.roles import User
 from bluepool.domain.dispatch.events import (
     IncidentClosed,
     IncidentReceived,
+    TimerAcknowledged,
     UnitAssigned,
     UnitStatusChanged,
 )
@@ -53,6 +54,11 @@ def entry(event: Event) -> ChangeRecord | None:
     if isinstance(event, UnitAssigned):
         data = {"unit_id": event.unit.id, "eta_seconds": event.eta_seconds}
         return ChangeRecord(event.at, event.actor, "assign", "incident", event.incident.id, data)
+    if isinstance(event, TimerAcknowledged):
+        data = {"timer": event.timer, "unit_id": event.unit_id}
+        return ChangeRecord(
+            event.at, event.actor, "acknowledge", "incident", event.incident.id, data
+        )
     if isinstance(event, IncidentClosed):
         return ChangeRecord(event.at, event.actor, "close", "incident", event.incident.id)
     return None

@@ -101,6 +101,8 @@ def load_collective(
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
+    if spec.timers:
+        uow.timers.put(spec.timers)
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -110,6 +112,7 @@ def load_collective(
         "call_types": len(spec.call_types),
         "policies": len(spec.policies),
         "users": len(users),
+        "timers": len(spec.timers),
     }
 
 
@@ -147,13 +150,15 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
+    stored = uow.timers.get() if spec.timers else {}
+    taken += _existing("timers of priority", stored.get, [t.priority for t in spec.timers])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
         raise Duplicate(f"already in the database, nothing loaded: {named}{more}")
 
 
-def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str]) -> list[str]:
+def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[Any]) -> list[str]:
     return [f'{what} "{k}"' for k in keys if get(k) is not None]
 
 
@@ -167,4 +172,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         units=tuple(uow.units.list()),
         call_types=tuple(uow.call_types.list()),
         policies=tuple(uow.policies.list()),
+        timers=tuple(uow.timers.get().values()),
     )

@@ -18,7 +18,17 @@ from bluepool import bootstrap
 from bluepool.bootstrap import Runtime
 from bluepool.config import Settings
 from bluepool.web import errors, logs
-from bluepool.web.api import access, audit, changes, collective, dispatch, events, geocode, sharing
+from bluepool.web.api import (
+    access,
+    audit,
+    changes,
+    collective,
+    dispatch,
+    events,
+    floor,
+    geocode,
+    sharing,
+)
 from bluepool.web.auth import RecentUsers
 from bluepool.web.headers import ASGIApp, SecurityHeaders
 from bluepool.web.limits import Limits
@@ -85,7 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1", responses=errors.EVERY_OPERATION)
-    for module in (access, dispatch, geocode, collective, sharing, changes, audit, events):
+    for module in (access, dispatch, floor, geocode, collective, sharing, changes, audit, events):
         api.include_router(module.router)
     app.include_router(api)
     console.mount(app)

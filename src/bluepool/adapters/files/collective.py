@@ -45,6 +45,7 @@ from bluepool.domain.collective.agencies import (
     Requirement,
     Station,
 )
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
@@ -250,6 +251,18 @@ class UserModel(_Model):
     password_hash: Annotated[str, Field(min_length=1)] | None = None
 
 
+Seconds = Annotated[int, Field(strict=True, ge=1)]
+
+
+class TimersModel(_Model):
+    """One priority's timers; an omitted timer does not run for it."""
+
+    priority: Priority
+    unassigned_s: Seconds | None = None
+    dispatched_not_enroute_s: Seconds | None = None
+    welfare_check_s: Seconds | None = None
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     agencies: Annotated[list[AgencyModel], Field(min_length=1)]
@@ -258,6 +271,7 @@ class CollectiveFile(_Model):
     units: list[UnitModel] = []
     call_types: list[CallTypeModel] = []
     users: list[UserModel] = []
+    timers: list[TimersModel] = []
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -273,6 +287,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     CallTypeModel,
     RequirementModel,
     UserModel,
+    TimersModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -429,6 +444,7 @@ class _Checker:
         units = self._unique("units", "id", [u.id for u in m.units])
         codes = self._unique("call_types", "code", [c.code for c in m.call_types])
         self._unique("users", "username", [u.username for u in m.users])
+        self._unique("timers", "priority", [str(t.priority) for t in m.timers])
         capabilities = {c for u in m.units for c in (u.capabilities or [u.kind])}
 
         jurisdictions = self._jurisdictions(agencies)
@@ -704,6 +720,12 @@ class _Checker:
                 if a.sharing is not None
             ),
             users=tuple(users),
+            timers=tuple(
+                TimerLimits(
+                    t.priority, t.unassigned_s, t.dispatched_not_enroute_s, t.welfare_check_s
+                )
+                for t in m.timers
+            ),
             warnings=tuple(self.warnings),
         )
 

@@ -246,3 +246,11 @@ def _call_type(
         known = ", ".join(sorted(c.code for c in uow.call_types.list()))
         raise Invalid(f"no call type {code!r}; known: {known}", code="unknown_call_type")
     return ct
+
+
+def recommend_for(
+    ctx: Context, uow: UnitOfWork, incident: Incident, fleet: list[Unit] | None = None
+) -> Recommendation:
+    """The recommendation for ``incident`` within an open unit of work (``fleet``: the
+    units, when the caller has read them already)."""
+    return _recommend(ctx, uow, incident, fleet)
