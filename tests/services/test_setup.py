@@ -85,6 +85,7 @@ def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
         "call_types": len(demo.call_types),
         "policies": 4,
         "users": len(demo.users),
+        "timers": 5,
     }
     state = snapshot(store)
     assert len(state["units"]) == len(demo.units)
@@ -250,6 +251,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
         load(store, demo)
 
     total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
+    total += len(demo.timers)
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 

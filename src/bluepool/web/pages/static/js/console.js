@@ -8,6 +8,7 @@ import { connectLive, showState } from "./live.js";
 import { createMap, drawJurisdictions, drawRoads, incidentIcon, newIcon, routeLayer, textTip, unitMarker, STATUS_COLOUR } from "./map.js";
 import { announce, showError, showUser, toast } from "./ui.js";
 import { addressSearch, reverseGeocode } from "./geocode.js";
+import { watchFloor } from "./timers.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -34,6 +35,10 @@ const S = {
 };
 
 const me = requireSession();
+// The roles that dispatch (from the server's one list, DISPATCH_ROLES): they get the
+// re-offer prompt and acknowledge timers.
+const DISPATCHERS = new Set(JSON.parse(document.getElementById("dispatch-roles").textContent));
+let floor = null; // the floor watch (timers.js), once the page is up
 
 // --------------------------------------------------------------------------------------
 // state
@@ -240,7 +245,7 @@ function renderStats() {
   $("#stat-unassigned").textContent = String(unassigned);
   $("#stat-unassigned").closest("div").classList.toggle("alert", unassigned > 0);
   $("#stat-available").textContent = String([...S.units.values()].filter((u) => u.status === "available").length);
-  document.title = `${unassigned ? `(${unassigned}) ` : ""}Dispatch · bluepool`;
+  document.title = floor ? floor.title(unassigned) : document.title;
 }
 
 let timelineOpen = false;
@@ -803,6 +808,7 @@ async function submitNew(e) {
 // events and keys
 
 function onEvent(type, data) {
+  floor?.beforeEvent(type, data);
   if (data.incident && typeof data.incident === "object") {
     const isNew = type === "incident.created" && !S.incidents.has(data.incident.id);
     if (putIncident(data.incident) && isNew) {
@@ -910,9 +916,15 @@ function onKey(e) {
 async function main() {
   showUser(me);
   $("#signout").addEventListener("click", signOut);
-  // The audit log's page, for the roles the server lets read it (the page asks again).
-  const auditReaders = JSON.parse($("#audit-readers").textContent);
-  $("#topnav").hidden = !auditReaders.includes(me.role);
+  floor = watchFloor({
+    state: S,
+    select,
+    describe: (id) => {
+      const i = S.incidents.get(id);
+      return i ? `${callTypeName(i.call_type)} in ${placeName(i.jurisdiction)}` : `#${id.slice(0, 6)}`;
+    },
+    canDispatch: DISPATCHERS.has(me.role),
+  });
   const tileUrl = $("#app").dataset.tileUrl || null;
   map = createMap($("#map"), { tileUrl, onClick: (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll)) });
   routeGroup = L.layerGroup().addTo(map);
@@ -987,6 +999,7 @@ async function main() {
     // Every (re)connection re-reads the state: nothing missed while offline stays missing.
     onSync: (resync) => {
       loadState().catch((e) => toast(`${resync ? "Refresh after reconnecting" : "Loading"} failed: ${e.message}`));
+      floor.sync();
     },
   });
   try {
