@@ -3,7 +3,6 @@ acknowledgement does; and the supervisor's figures (reserves, workload)."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from bluepool.domain.dispatch.floor import reserves, waiting_order, workload
@@ -156,5 +155,3 @@ def test_workload_counts_calls_taken_and_units_assigned_in_the_shift() -> None:
         ("dispatcher", 1, 0),
         ("sam", 0, 1),
     ]
-
-
