@@ -104,7 +104,8 @@ def test_acknowledging_no_running_timer_is_409_and_changes_nothing(
         headers=as_dispatcher,
     )
 
-    assert r.status_code == 409 and r.json()["code"] == "no_timer"
+    assert r.status_code == 409
+    assert r.json()["code"] == "no_timer"
     after = client.get(f"/api/v1/incidents/{call['id']}", headers=as_dispatcher).json()
     assert after["version"] == call["version"]
 
@@ -208,7 +209,8 @@ def test_search_by_address_unit_text_and_date_range(
     assert set(ids(f"received_from={received}")) == {first["id"], second["id"]}
     assert ids(f"received_until={received}") == []
     page = client.get("/api/v1/incidents?limit=1&offset=1", headers=analyst).json()
-    assert page["total"] == 2 and [i["id"] for i in page["items"]] == [first["id"]]
+    assert page["total"] == 2
+    assert [i["id"] for i in page["items"]] == [first["id"]]
 
 
 def test_search_refuses_a_bad_filter(client: TestClient, as_dispatcher: dict[str, str]) -> None:

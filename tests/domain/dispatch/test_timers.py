@@ -31,7 +31,8 @@ def test_a_waiting_call_falls_due_after_its_priority_s_unassigned_limit() -> Non
 
     (timer,) = running([call], LIMITS)
 
-    assert timer.kind is TimerKind.UNASSIGNED and timer.unit_id is None
+    assert timer.kind is TimerKind.UNASSIGNED
+    assert timer.unit_id is None
     assert timer.due_at == at(1)
     assert due([timer], at(0.99)) == []
     assert due([timer], at(1)) == [timer]
@@ -76,7 +77,8 @@ def test_acknowledging_writes_the_timeline_and_restarts_the_timer() -> None:
 
     again = acknowledge(call, LIMITS, TimerKind.WELFARE_CHECK, UnitId("u1"), at(12), "dana")
 
-    assert again.started_at == at(12) and again.due_at == at(22)
+    assert again.started_at == at(12)
+    assert again.due_at == at(22)
     last = call.timeline[-1]
     assert (last.kind, last.actor, last.unit_id, last.detail) == (
         ACKNOWLEDGED,
@@ -101,7 +103,8 @@ def test_a_requeued_call_waits_again_from_when_it_went_back() -> None:
     call.unit_moved(unit, at(3), "officer")
 
     (timer,) = running([call], LIMITS)
-    assert timer.kind is TimerKind.UNASSIGNED and timer.started_at == at(3)
+    assert timer.kind is TimerKind.UNASSIGNED
+    assert timer.started_at == at(3)
 
 
 def test_due_timers_come_most_urgent_first() -> None:
@@ -139,7 +142,8 @@ def test_reserves_count_available_units_at_home_against_the_reserve() -> None:
     north = next(r for r in reserves(units, collective) if r.agency == "north")
 
     assert (north.units, north.available, north.available_at_home) == (3, 2, 2)
-    assert north.home_reserve == 2 and north.at_reserve
+    assert north.home_reserve == 2
+    assert north.at_reserve
 
 
 def test_workload_counts_calls_taken_and_units_assigned_in_the_shift() -> None:

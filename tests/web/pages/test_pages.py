@@ -207,7 +207,8 @@ def test_the_audit_page_has_filters_entries_chain_detail_and_a_download(
 def test_every_screen_has_the_one_screen_navigation(client: TestClient, path: str) -> None:
     html = client.get(path).text
     assert html.count('aria-label="Screens"') == 1
-    assert 'class="topnav"' not in html and 'aria-label="Pages"' not in html
+    assert 'class="topnav"' not in html
+    assert 'aria-label="Pages"' not in html
 
 
 def test_the_screens_list_gives_the_audit_log_to_its_readers() -> None:
