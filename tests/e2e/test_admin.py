@@ -2,9 +2,10 @@
 
 Story: each demo user signs in and lands where their work is (dispatchers and supervisors on
 the console, analysts on the incident search, an officer on their unit, admins on /admin);
-Alex (collective admin) adds a station and a unit and changes a call type's response plan; Vera (agency admin of Vaduz)
-sees edit controls only on her own agency's records, and when the server refuses her (a
-station still has units, a password the rule refuses) she reads why.
+Alex (collective admin) adds a station and a unit and changes a call type's response plan;
+Vera (agency admin of Vaduz) sees edit controls only on her own agency's records, and when
+the server refuses her (a station still has units, a password the rule refuses) she reads
+why.
 """
 
 from __future__ import annotations
