@@ -72,7 +72,7 @@ function render() {
         h("td", { class: "num" }, String(r.available)),
         h("td", { class: "num" }, String(r.available_at_home)),
         h("td", { class: "num" }, String(r.home_reserve)),
-        h("td", {}, r.at_reserve ? "at its reserve: lends no more from home" : r.home_reserve ? "above its reserve" : "no reserve"),
+        h("td", {}, r.at_reserve ? "at reserve" : r.home_reserve ? "above" : "none"),
       ),
     ),
   );
