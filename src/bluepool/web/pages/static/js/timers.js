@@ -19,6 +19,7 @@ export const TIMER_LABEL = {
   welfare_check: "welfare check due",
 };
 const SOUND_KEY = "bluepool.sound";
+const typing = (el) => Boolean(el) && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
 const timerKey = (t) => `${t.incident_id}|${t.kind}|${t.unit_id ?? ""}`;
 
 /** The timers as the server last served them, and its clock. */
@@ -228,7 +229,8 @@ export function watchFloor({ state, select, describe, canDispatch }) {
       `Unit ${offer.unit} is available for P${i.priority} ${describe(i.id)} (waiting ${age(i.received_at, clock.now())}) — assign?`,
     );
     document.getElementById("offer-error").hidden = true;
-    document.getElementById("offer-assign").focus();
+    // Someone typing (a new call) keeps the focus and their keys; otherwise the offer takes them.
+    if (!typing(document.activeElement)) document.getElementById("offer-assign").focus();
     announce(`Unit ${offer.unit} is available for a waiting call. Enter assigns, Escape dismisses.`);
   }
 
@@ -254,6 +256,7 @@ export function watchFloor({ state, select, describe, canDispatch }) {
     "keydown",
     (e) => {
       if (!offer || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (typing(e.target) && !e.target.closest("#offer")) return;
       if (e.key === "Enter" && !e.target.closest?.("#offer-dismiss")) {
         e.preventDefault();
         e.stopImmediatePropagation();
