@@ -185,6 +185,18 @@ def test_a_unit_that_comes_free_is_offered_the_waiting_call_it_may_take(
     expect(offer).to_be_hidden()
     assert dispatch("GET", f"/incidents/{again['id']}")["assignments"] == []
 
+    # Someone typing keeps the focus and their keys; the offer waits for its buttons.
+    page.keyboard.press("n")
+    address = page.get_by_label("Address", exact=True)
+    address.fill("stadtle")
+    dispatch.status("vaduz-p4", "off_duty")
+    dispatch.status("vaduz-p4", "available")
+    expect(offer).to_contain_text("Unit vaduz-p4 is available")
+    expect(address).to_be_focused()
+    offer.get_by_role("button", name="Not now").click()
+    expect(offer).to_be_hidden()
+    assert dispatch("GET", f"/incidents/{again['id']}")["assignments"] == []
+
 
 def test_the_supervisor_panel_follows_the_floor_live(
     open_page: Callable[..., Any], dispatch: Api
