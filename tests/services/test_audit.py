@@ -111,6 +111,7 @@ READS = {
     "list_users",
     "changes",
     "position_history",
+    "floor",
 }
 
 

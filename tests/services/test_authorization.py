@@ -43,7 +43,7 @@ from bluepool.services.access import sessions, users
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
-from bluepool.services.dispatch import fleet, geocode, incidents, maps, positions, units
+from bluepool.services.dispatch import fleet, floor, geocode, incidents, maps, positions, units
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.sharing import policies
 from tests.builders import T0, a_square
@@ -172,6 +172,15 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: incidents.close_incident(c, u, an_incident(c)),
         DISPATCH,
     ),
+    # dispatch: the floor's watch
+    (floor.running_timers, lambda c, u: floor.running_timers(c, u), EVERYONE),
+    (
+        floor.acknowledge,
+        lambda c, u: floor.acknowledge(c, u, an_incident(c), "unassigned", None),
+        DISPATCH,
+    ),
+    (floor.pending, lambda c, u: floor.pending(c, u, "a-1"), EVERYONE),
+    (floor.floor, lambda c, u: floor.floor(c, u), frozenset({R.SUPERVISOR, R.COLLECTIVE_ADMIN})),
     # dispatch: units
     (units.get_unit, lambda c, u: units.get_unit(c, u, "a-1"), EVERYONE),
     (units.list_units, lambda c, u: units.list_units(c, u, UnitFilter(), Page()), EVERYONE),
@@ -363,6 +372,10 @@ NOT_ACTING = {
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",
+    "bluepool.services.dispatch.incidents.note_reads": "notes the reads of another use case",
+    "bluepool.services.dispatch.incidents.recommend_for": (
+        "the recommender inside another use case's unit of work (floor.pending)"
+    ),
     "bluepool.services.dispatch.positions.commit_fixes": (
         "the group commit of units.report_position: each fix carries its acting user, "
         "checked by the same policy (test_positions)"

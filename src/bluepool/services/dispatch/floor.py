@@ -24,6 +24,8 @@ from bluepool.domain.dispatch.records import IncidentRecord
 from bluepool.domain.dispatch.timers import TimerKind, TimersView
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.ids import IncidentId, UnitId
+from bluepool.services.audit import reads
+from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents, policy
 from bluepool.services.lookup import found, not_found
@@ -47,6 +49,7 @@ def running_timers(ctx: Context, user: User) -> TimersView:
     return TimersView(now, tuple(limits.values()), tuple(timers.running(open_incidents, limits)))
 
 
+@refusal_recorded
 def acknowledge(
     ctx: Context, user: User, incident_id: str, kind: str, unit_id: str | None
 ) -> IncidentRecord:
@@ -89,7 +92,10 @@ def pending(ctx: Context, user: User, unit_id: str | None = None) -> PendingCall
                     for c in incidents.recommend_for(ctx, uow, i, fleet).candidates
                 )
             ]
-    return PendingCalls(tuple(IncidentRecord.of(i) for i in waiting))
+        records = tuple(IncidentRecord.of(i) for i in waiting)
+        owners = reads.owners(uow, user)
+    incidents.note_reads(ctx, user, "dispatch.floor.pending", records, owners)
+    return PendingCalls(records)
 
 
 def floor(ctx: Context, user: User, since: datetime | None = None) -> FloorView:

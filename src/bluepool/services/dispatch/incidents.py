@@ -93,7 +93,7 @@ def get_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
     with ctx.reader() as uow:
         record = IncidentRecord.of(found(uow.incidents, IncidentId(incident_id), "incident"))
         owners = reads.owners(uow, user)
-    _note_reads(ctx, user, "dispatch.incidents.get_incident", (record,), owners)
+    note_reads(ctx, user, "dispatch.incidents.get_incident", (record,), owners)
     return record
 
 
@@ -104,11 +104,11 @@ def list_incidents(ctx: Context, user: User, where: IncidentFilter, page: Page) 
         items, total = uow.incidents.find(where, page)
         records = tuple(IncidentRecord.of(i) for i in items)
         owners = reads.owners(uow, user)
-    _note_reads(ctx, user, "dispatch.incidents.list_incidents", records, owners)
+    note_reads(ctx, user, "dispatch.incidents.list_incidents", records, owners)
     return IncidentPage(records, total, page.limit, page.offset)
 
 
-def _note_reads(
+def note_reads(
     ctx: Context,
     user: User,
     action: str,
