@@ -1,10 +1,11 @@
 """Every role on its own screen, and the admin screens (/admin) in a real browser.
 
 Story: each demo user signs in and lands where their work is (dispatchers and supervisors on
-the console, an officer on their unit, admins on /admin); Alex (collective admin) adds a
-station and a unit and changes a call type's response plan; Vera (agency admin of Vaduz)
-sees edit controls only on her own agency's records, and when the server refuses her (a
-station still has units, a password the rule refuses) she reads why.
+the console, analysts on the incident search, an officer on their unit, admins on /admin);
+Alex (collective admin) adds a station and a unit and changes a call type's response plan;
+Vera (agency admin of Vaduz) sees edit controls only on her own agency's records, and when
+the server refuses her (a station still has units, a password the rule refuses) she reads
+why.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ expect = pytest.importorskip(
 
 LANDING = {
     "dispatcher": ("/", ["Dispatch"]),
-    "supervisor": ("/", ["Dispatch"]),
-    "analyst": ("/", ["Dispatch"]),
+    "supervisor": ("/", ["Dispatch", "Supervisor"]),
+    "analyst": ("/analyst", ["Incidents", "Audit log"]),
     "officer": ("/officer", ["My unit"]),
-    "admin": ("/admin", ["Dispatch", "Admin"]),
+    "admin": ("/admin", ["Dispatch", "Supervisor", "Incidents", "Admin", "Audit log"]),
     "admin-vaduz": ("/admin", ["Admin"]),
 }
 
@@ -81,7 +82,12 @@ DESTINATIONS = [
     # role, ?next=, where the sign-in page sends them
     ("dispatcher", None, "/"),
     ("supervisor", None, "/"),
-    ("analyst", None, "/"),
+    ("analyst", None, "/analyst"),
+    ("analyst", "/", "/analyst"),
+    ("analyst", "/audit?kind=change", "/audit?kind=change"),
+    ("supervisor", "/supervisor", "/supervisor"),
+    ("dispatcher", "/supervisor", "/"),
+    ("dispatcher", "/audit", "/"),
     ("officer", None, "/officer"),
     ("agency_admin", None, "/admin"),
     ("collective_admin", None, "/admin"),

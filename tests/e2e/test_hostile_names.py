@@ -254,6 +254,26 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(v)
 
 
+def test_the_analyst_view_and_the_supervisor_panel_show_hostile_names_as_text(
+    open_watched: Callable[..., Any], hostile_records: dict[str, str], server: LiveServer
+) -> None:
+    analyst = open_watched("analyst", DESK, "analyst")
+    analyst.goto(f"{server.url}/analyst?call_type=hostile_call")
+    analyst.wait_for_selector("body[data-ready=true]")
+    expect(analyst.locator('#s-call_type option[value="hostile_call"]')).to_have_text(CALL_TYPE)
+    row = analyst.locator(f'#results-body tr[data-id="{hostile_records["incident"]}"]')
+    expect(row.locator("td").nth(2)).to_have_text(CALL_TYPE)
+    row.click()
+    expect(analyst.locator("#incident-body")).to_contain_text(DESCRIPTION)
+    assert_nothing_ran(analyst)
+
+    supervisor = open_watched("supervisor", DESK, "supervisor")
+    supervisor.goto(f"{server.url}/supervisor")
+    supervisor.wait_for_selector("body[data-ready=true]")
+    expect(supervisor.locator('#reserve-body tr[data-agency="hostile"] th')).to_have_text(AGENCY)
+    assert_nothing_ran(supervisor)
+
+
 def test_the_audit_log_shows_hostile_names_as_text(
     open_watched: Callable[..., Any], hostile_records: dict[str, str], server: LiveServer
 ) -> None:

@@ -112,6 +112,7 @@ READS = {
     "list_users",
     "changes",
     "position_history",
+    "floor",
 }
 
 

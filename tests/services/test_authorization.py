@@ -50,6 +50,7 @@ from bluepool.services.dispatch import (
     edits,
     field,
     fleet,
+    floor,
     geocode,
     incidents,
     maps,
@@ -242,6 +243,15 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: premises.for_incident(c, u, an_incident(c)),
         EVERYONE,
     ),
+    # dispatch: the floor's watch
+    (floor.running_timers, lambda c, u: floor.running_timers(c, u), EVERYONE),
+    (
+        floor.acknowledge,
+        lambda c, u: floor.acknowledge(c, u, an_incident(c), "unassigned", None),
+        DISPATCH,
+    ),
+    (floor.pending, lambda c, u: floor.pending(c, u, "a-1"), EVERYONE),
+    (floor.floor, lambda c, u: floor.floor(c, u), frozenset({R.SUPERVISOR, R.COLLECTIVE_ADMIN})),
     # dispatch: units
     (units.get_unit, lambda c, u: units.get_unit(c, u, "a-1"), EVERYONE),
     (units.list_units, lambda c, u: units.list_units(c, u, UnitFilter(), Page()), EVERYONE),
@@ -454,6 +464,10 @@ NOT_ACTING = {
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",
+    "bluepool.services.dispatch.incidents.note_reads": "notes the reads of another use case",
+    "bluepool.services.dispatch.incidents.recommend_for": (
+        "the recommender inside another use case's unit of work (floor.pending)"
+    ),
     "bluepool.services.dispatch.positions.commit_fixes": (
         "the group commit of units.report_position: each fix carries its acting user, "
         "checked by the same policy (test_positions)"

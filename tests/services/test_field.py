@@ -252,7 +252,7 @@ def test_an_assignment_is_acknowledged_once(ctx: Context, publisher: RecordingPu
     first = field.acknowledge(ctx, OFFICER, "a-1")
     published = len(publisher.events)
     again = field.acknowledge(ctx, OFFICER, "a-1")
-    assert [e.kind for e in first.timeline].count("acknowledged") == 1
+    assert [e.kind for e in first.timeline].count("assignment_acknowledged") == 1
     assert again.timeline == first.timeline
     assert len(publisher.events) == published  # nothing new happened
 

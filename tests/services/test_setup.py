@@ -90,6 +90,7 @@ def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
         "call_types": len(demo.call_types),
         "policies": 4,
         "users": len(demo.users),
+        "timers": 5,
     }
     state = snapshot(store)
     assert len(state["units"]) == len(demo.units)
@@ -260,7 +261,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     dispatch = 1  # the demo's dispatch setting
     total = (
         4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
-        + dispatch + closing
+        + dispatch + closing + len(demo.timers)
     )  # fmt: skip
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20

@@ -88,7 +88,7 @@ def test_an_officer_starts_a_traffic_stop_and_acknowledges_and_asks_for_backup(
     assert r.json()["timeline"][-1]["kind"] == "backup_requested"
     r = client.post("/api/v1/units/east-p1/acknowledge", headers=officer)
     assert r.status_code == 200
-    assert [e["kind"] for e in r.json()["timeline"]].count("acknowledged") == 1
+    assert [e["kind"] for e in r.json()["timeline"]].count("assignment_acknowledged") == 1
 
 
 def test_field_actions_refuse_clearly_and_change_nothing(

@@ -16,6 +16,7 @@ from bluepool.domain.access.roles import Role
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.sharing.policies import SharingPolicy
@@ -59,5 +60,7 @@ class CollectiveSpec:
     #: The closing rules (dispositions, what the last unit's clear does); None: the
     #: defaults.
     closing: ClosingRules | None = None
+    #: The dispatch floor's timers, per priority (``domain.dispatch.timers``).
+    timers: tuple[TimerLimits, ...] = ()
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from bluepool.domain.dispatch.events import (
     IncidentEdited,
     IncidentNoted,
     IncidentReceived,
+    TimerAcknowledged,
     UnitAssigned,
     UnitRecalled,
     UnitStatusChanged,
@@ -66,6 +67,11 @@ def entry(event: Event) -> ChangeRecord | None:
         if event.diverted_to is not None:
             data["diverted_to"] = event.diverted_to
         return ChangeRecord(event.at, event.actor, "recall", "incident", event.incident.id, data)
+    if isinstance(event, TimerAcknowledged):
+        data = {"timer": event.timer, "unit_id": event.unit_id}
+        return ChangeRecord(
+            event.at, event.actor, "acknowledge", "incident", event.incident.id, data
+        )
     if isinstance(event, IncidentClosed):
         i = event.incident
         closed = {"disposition": i.disposition, "report_number": i.report_number}

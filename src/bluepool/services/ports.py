@@ -20,11 +20,12 @@ from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, 
 from bluepool.domain.collective.settings import Setting
 from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
-from bluepool.domain.dispatch.incidents import Incident, IncidentStatus
+from bluepool.domain.dispatch.incidents import OPEN, Incident, IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.records import UnitUpdateResult
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
@@ -62,6 +63,41 @@ class IncidentFilter:
     jurisdiction_id: JurisdictionId | None = None
     priority: int | None = None
     call_type: CallTypeCode | None = None
+    #: Received in [received_from, received_until).
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+    #: The address contains this (any case).
+    address: str | None = None
+    #: A unit was assigned to it (at any time).
+    unit_id: UnitId | None = None
+    #: Free text: every word appears (any case) in the id, call type, address or
+    #: description. The one place a new searchable text (a disposition, the notes) joins
+    #: is ``searched_text`` here and ``SEARCHED_COLUMNS`` in ``adapters.db.repositories``.
+    text: str | None = None
+
+    def words(self) -> list[str]:
+        return self.text.lower().split() if self.text else []
+
+    def matches(self, i: Incident) -> bool:
+        """The filter as plain Python (the memory store; the database says it in SQL)."""
+        text = " ".join(searched_text(i)).lower()
+        return (
+            (self.status is None or i.status is self.status)
+            and (self.open is None or (i.status in OPEN) == self.open)
+            and (self.jurisdiction_id is None or i.jurisdiction_id == self.jurisdiction_id)
+            and (self.priority is None or i.priority == self.priority)
+            and (self.call_type is None or i.call_type == self.call_type)
+            and (self.received_from is None or i.received_at >= self.received_from)
+            and (self.received_until is None or i.received_at < self.received_until)
+            and (self.address is None or self.address.lower() in i.address.lower())
+            and (self.unit_id is None or any(a.unit_id == self.unit_id for a in i.assignments))
+            and all(w in text for w in self.words())
+        )
+
+
+def searched_text(i: Incident) -> tuple[str, ...]:
+    """What the free-text search looks in (a disposition or notes join here)."""
+    return (i.id, i.call_type, i.address, i.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +349,18 @@ class FixQueue(Protocol):
         ...
 
 
+class TimerSettings(Protocol):
+    """The collective's timers, one ``TimerLimits`` per priority that has any."""
+
+    def get(self) -> dict[int, TimerLimits]:
+        """Every priority's timers, by priority."""
+        ...
+
+    def put(self, limits: Sequence[TimerLimits]) -> None:
+        """Replace the timers with ``limits`` (one per priority)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: everything done through it commits together or not at all."""
 
@@ -336,6 +384,7 @@ class UnitOfWork(Protocol):
     stream_tickets: StreamTickets
     audit: AuditLog
     positions: Positions
+    timers: TimerSettings
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

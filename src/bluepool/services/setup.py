@@ -111,6 +111,8 @@ def load_collective(
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
     if spec.closing is not None:
         uow.closing.add(spec.closing)
+    if spec.timers:
+        uow.timers.put(spec.timers)
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -120,6 +122,7 @@ def load_collective(
         "call_types": len(spec.call_types),
         "policies": len(spec.policies),
         "users": len(users),
+        "timers": len(spec.timers),
     }
 
 
@@ -161,13 +164,15 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         taken += _existing("setting", uow.settings.get, [FloorRules.SETTING])
     if spec.closing is not None and uow.closing.get(CLOSING_KEY) is not None:
         taken.append("closing rules")
+    stored = uow.timers.get() if spec.timers else {}
+    taken += _existing("timers of priority", stored.get, [t.priority for t in spec.timers])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
         raise Duplicate(f"already in the database, nothing loaded: {named}{more}")
 
 
-def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[str]) -> list[str]:
+def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[Any]) -> list[str]:
     return [f'{what} "{k}"' for k in keys if get(k) is not None]
 
 
@@ -185,4 +190,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         if (floor := uow.settings.get(FloorRules.SETTING))
         else None,
         closing=uow.closing.get(CLOSING_KEY),
+        timers=tuple(uow.timers.get().values()),
     )

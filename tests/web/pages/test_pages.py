@@ -17,7 +17,7 @@ from bluepool.config import Settings
 from bluepool.web.app import create_app
 from bluepool.web.pages import views
 
-PAGES = ["/", "/login", "/officer", "/audit", "/admin"]
+PAGES = ["/", "/login", "/officer", "/audit", "/admin", "/supervisor", "/analyst"]
 TEMPLATES = Path(views.__file__).parent / "templates"
 STATIC = views.STATIC
 ASSET = re.compile(r"""(?:src|href)="(/static/[^"?#]+)""")
@@ -173,7 +173,7 @@ def test_scripts_parse_as_es_modules(script: str) -> None:
 EVENT_TYPES = re.compile(r'<script type="application/json" id="event-types">(.*?)</script>')
 
 
-@pytest.mark.parametrize("path", ["/", "/officer", "/admin"])
+@pytest.mark.parametrize("path", ["/", "/officer", "/admin", "/supervisor", "/analyst"])
 def test_live_pages_get_the_stream_event_names_from_the_one_list(
     client: TestClient, path: str
 ) -> None:
@@ -214,17 +214,29 @@ def test_the_audit_page_has_filters_entries_chain_detail_and_a_download(
     assert re.findall(r'<option value="(\w+)"', options) == [k.value for k in Kind]
 
 
-def test_the_console_links_to_the_audit_page_for_the_roles_that_may_read_it(
-    client: TestClient,
-) -> None:
-    import json
+@pytest.mark.parametrize("path", ["/", "/audit", "/supervisor", "/analyst", "/admin"])
+def test_every_screen_has_the_one_screen_navigation(client: TestClient, path: str) -> None:
+    html = client.get(path).text
+    assert html.count('aria-label="Screens"') == 1
+    assert 'class="topnav"' not in html
+    assert 'aria-label="Pages"' not in html
 
+
+def test_the_screens_list_gives_the_audit_log_to_its_readers() -> None:
     from bluepool.services.audit.policy import READERS
 
+    screens = (STATIC / "js" / "screens.js").read_text(encoding="utf-8")
+    (roles,) = re.findall(r'path: "/audit", label: "Audit log", roles: \[(.*?)\]', screens)
+    assert {r.strip(' "') for r in roles.split(",")} == {r.value for r in READERS}
+
+
+def test_the_console_gets_the_dispatch_roles_from_the_one_list(client: TestClient) -> None:
+    import json
+
+    from bluepool.domain.access.roles import DISPATCH_ROLES
+
     html = client.get("/").text
-    assert '<nav id="topnav" class="topnav" aria-label="Pages" hidden>' in html
-    assert '<a href="/audit">Audit log</a>' in html
-    (readers,) = re.findall(
-        r'<script type="application/json" id="audit-readers">(.*?)</script>', html
+    (roles,) = re.findall(
+        r'<script type="application/json" id="dispatch-roles">(.*?)</script>', html
     )
-    assert set(json.loads(readers)) == {r.value for r in READERS}
+    assert set(json.loads(roles)) == {r.value for r in DISPATCH_ROLES}

@@ -36,6 +36,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     text,
     true,
@@ -70,6 +71,7 @@ from bluepool.adapters.db.tables import (
     StationRow,
     StreamTicketRow,
     TimelineEntryRow,
+    TimerLimitsRow,
     UnitPositionRow,
     UnitRow,
     UserRow,
@@ -99,6 +101,7 @@ from bluepool.domain.dispatch.incidents import (
 )
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind, PremiseNote
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
@@ -725,6 +728,22 @@ class _Children:
 _StoredAssignment = tuple[str, datetime, str, datetime | None]
 
 
+#: What the free-text search looks in: ``services.ports.searched_text`` in SQL (a
+#: disposition or the notes join here).
+SEARCHED_COLUMNS = (
+    IncidentRow.id,
+    IncidentRow.call_type,
+    IncidentRow.address,
+    IncidentRow.description,
+)
+
+
+def _contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, any case, ``%`` and ``_`` taken as themselves."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
 class SqlIncidentRepository(_Base):
     """Incidents with their assignments and timeline (child rows keyed by position).
 
@@ -912,6 +931,23 @@ class SqlIncidentRepository(_Base):
             conditions.append(IncidentRow.priority == where.priority)
         if where.call_type is not None:
             conditions.append(IncidentRow.call_type == where.call_type)
+        if where.received_from is not None:
+            conditions.append(IncidentRow.received_at >= where.received_from)
+        if where.received_until is not None:
+            conditions.append(IncidentRow.received_at < where.received_until)
+        if where.address is not None:
+            conditions.append(_contains(IncidentRow.address, where.address))
+        if where.unit_id is not None:
+            conditions.append(
+                select(AssignmentRow.seq)
+                .where(
+                    AssignmentRow.incident_id == IncidentRow.id,
+                    AssignmentRow.unit_id == where.unit_id,
+                )
+                .exists()
+            )
+        for word in where.words():
+            conditions.append(or_(*(_contains(c, word) for c in SEARCHED_COLUMNS)))
         query = select(IncidentRow).where(*conditions)
         total = self._count(query)
         rows = self._rows(
@@ -1533,6 +1569,36 @@ def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
         user_values,
         "user",
     )
+
+
+# -- timers -----------------------------------------------------------------------------
+
+
+class SqlTimers(_Base):
+    """The collective's timers (``services.ports.TimerSettings``): a row per priority."""
+
+    def get(self) -> dict[int, TimerLimits]:
+        rows = self._rows(select(TimerLimitsRow).order_by(TimerLimitsRow.priority))
+        return {
+            r.priority: TimerLimits(
+                r.priority, r.unassigned_s, r.dispatched_not_enroute_s, r.welfare_check_s
+            )
+            for r in rows
+        }
+
+    def put(self, limits: Sequence[TimerLimits]) -> None:
+        self._execute(delete(TimerLimitsRow))
+        rows = [
+            {
+                "priority": t.priority,
+                "unassigned_s": t.unassigned_s,
+                "dispatched_not_enroute_s": t.dispatched_not_enroute_s,
+                "welfare_check_s": t.welfare_check_s,
+            }
+            for t in limits
+        ]
+        if rows:
+            self._execute(insert(TimerLimitsRow), rows)
 
 
 # -- sign-in sessions and stream tickets -------------------------------------------------

@@ -427,3 +427,15 @@ class UnitPositionRow(Base):
     speed: Mapped[float | None] = mapped_column(Double)
     heading: Mapped[float | None] = mapped_column(Double)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TimerLimitsRow(Base):
+    """One priority's timers (``domain.dispatch.timers.TimerLimits``), in seconds; NULL:
+    that timer does not run for the priority."""
+
+    __tablename__ = "dispatch_timers"
+
+    priority: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unassigned_s: Mapped[int | None] = mapped_column(Integer)
+    dispatched_not_enroute_s: Mapped[int | None] = mapped_column(Integer)
+    welfare_check_s: Mapped[int | None] = mapped_column(Integer)

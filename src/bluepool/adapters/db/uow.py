@@ -38,6 +38,7 @@ from bluepool.services.ports import (
     Repository,
     SessionRepository,
     StreamTickets,
+    TimerSettings,
     UnitRepository,
 )
 
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     _audit: repos.SqlAuditLog
     positions: Positions
+    timers: TimerSettings
 
     def __init__(
         self,
@@ -127,6 +129,7 @@ class SqlUnitOfWork:
         self.stream_tickets = repos.SqlStreamTickets(session)
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
         self.positions = repos.SqlPositions(session)
+        self.timers = repos.SqlTimers(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -49,6 +49,7 @@ from bluepool.domain.collective.agencies import (
 )
 from bluepool.domain.dispatch.closing import ClosingRules, Disposition
 from bluepool.domain.dispatch.command import FloorRules
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
@@ -276,6 +277,18 @@ class DispatchModel(_Model):
     specialist_margin_s: Annotated[int, Field(strict=True, ge=0, le=3600)] = 120
 
 
+Seconds = Annotated[int, Field(strict=True, ge=1)]
+
+
+class TimersModel(_Model):
+    """One priority's timers; an omitted timer does not run for it."""
+
+    priority: Priority
+    unassigned_s: Seconds | None = None
+    dispatched_not_enroute_s: Seconds | None = None
+    welfare_check_s: Seconds | None = None
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -287,6 +300,7 @@ class CollectiveFile(_Model):
     users: list[UserModel] = []
     #: Omitted: the default dispositions, and the last unit's clear closes the call.
     closing: ClosingModel | None = None
+    timers: list[TimersModel] = []
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -305,6 +319,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     UserModel,
     ClosingModel,
     DispositionModel,
+    TimersModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -461,6 +476,7 @@ class _Checker:
         units = self._unique("units", "id", [u.id for u in m.units])
         codes = self._unique("call_types", "code", [c.code for c in m.call_types])
         self._unique("users", "username", [u.username for u in m.users])
+        self._unique("timers", "priority", [str(t.priority) for t in m.timers])
         capabilities = {c for u in m.units for c in (u.capabilities or [u.kind])}
 
         jurisdictions = self._jurisdictions(agencies)
@@ -765,6 +781,12 @@ class _Checker:
             if m.dispatch
             else None,
             closing=_closing(m.closing),
+            timers=tuple(
+                TimerLimits(
+                    t.priority, t.unassigned_s, t.dispatched_not_enroute_s, t.welfare_check_s
+                )
+                for t in m.timers
+            ),
             warnings=tuple(self.warnings),
         )
 

@@ -30,9 +30,10 @@ from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.collective.settings import Setting
 from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules
-from bluepool.domain.dispatch.incidents import OPEN, Incident
+from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import PremiseNote
+from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
 from bluepool.domain.shared.ids import (
@@ -274,6 +275,34 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
         super().apply()
 
 
+class MemoryTimers:
+    """The collective's timers in memory (``services.ports.TimerSettings``)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.waiting: dict[int, TimerLimits] | None = None
+
+    def get(self) -> dict[int, TimerLimits]:
+        if self.waiting is not None:
+            return dict(self.waiting)
+        return {int(k): v for k, v in self.store.table("timers").copy().items()}
+
+    def put(self, limits: Sequence[TimerLimits]) -> None:
+        self.waiting = {t.priority: t for t in limits}
+
+    def validate(self) -> None:
+        pass
+
+    def apply(self) -> None:
+        if self.waiting is not None:
+            table = self.store.table("timers")
+            table.clear()
+            table.update({str(k): v for k, v in self.waiting.items()})
+
+    def reset(self) -> None:
+        self.waiting = None
+
+
 class MemoryPositions:
     """The position history in memory; latest positions move on the stored units in place
     (no version change, as in the database)."""
@@ -344,15 +373,7 @@ class MemoryIncidentRepository(MemoryRepository[IncidentId, Incident]):
         return sorted(items, key=lambda i: (i.received_at, i.id), reverse=True)
 
     def find(self, where: IncidentFilter, page: Page) -> tuple[list[Incident], int]:
-        found = self._newest_first(
-            i
-            for i in self._items()
-            if (where.status is None or i.status is where.status)
-            and (where.open is None or (i.status in OPEN) == where.open)
-            and (where.jurisdiction_id is None or i.jurisdiction_id == where.jurisdiction_id)
-            and (where.priority is None or i.priority == where.priority)
-            and (where.call_type is None or i.call_type == where.call_type)
-        )
+        found = self._newest_first(i for i in self._items() if where.matches(i))
         return [copy_incident(i) for i in _page(found, page)], len(found)
 
     def list(self) -> list[Incident]:

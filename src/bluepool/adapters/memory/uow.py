@@ -32,6 +32,7 @@ from bluepool.services.ports import (
     Repository,
     SessionRepository,
     StreamTickets,
+    TimerSettings,
     UnitRepository,
 )
 
@@ -70,6 +71,7 @@ class MemoryUnitOfWork:
     stream_tickets: StreamTickets
     audit: AuditLog
     positions: Positions
+    timers: TimerSettings
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -94,6 +96,7 @@ class MemoryUnitOfWork:
             stream_tickets := repos.MemoryStreamTickets(self.store),
             audit := repos.MemoryAuditLog(self.store),
             positions := repos.MemoryPositions(self.store),
+            timers := repos.MemoryTimers(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -114,6 +117,7 @@ class MemoryUnitOfWork:
         self.stream_tickets = stream_tickets
         self.audit = audit
         self.positions = positions
+        self.timers = timers
         self.committed = False
 
     def __enter__(self) -> Self:

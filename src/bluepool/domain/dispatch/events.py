@@ -74,6 +74,17 @@ class IncidentUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TimerAcknowledged(Event):
+    """A dispatcher acknowledged a due timer (``domain.dispatch.timers``): the incident's
+    timeline has the acknowledgement and the timer runs again from it."""
+
+    incident: IncidentRecord
+    timer: str
+    unit_id: str | None
+    name: ClassVar[str] = "incident.updated"
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentClosed(Event):
     incident: IncidentRecord
     name: ClassVar[str] = "incident.closed"

@@ -29,6 +29,9 @@ from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import CallTypeCode, IncidentId, JurisdictionId, UnitId
 
 PRIORITIES = (1, 2, 3, 4, 5)
+#: The timeline kind of a crew's acknowledgement of its assignment (a floor timer's
+#: acknowledgement is ``timers.ACKNOWLEDGED``).
+ASSIGNMENT_ACKNOWLEDGED = "assignment_acknowledged"
 MAX_NOTE = 4000
 
 
@@ -270,11 +273,11 @@ class Incident:
         (acknowledging twice changes nothing)."""
         assignment = self._active_assignment(unit_id)
         if any(
-            e.kind == "acknowledged" and e.unit_id == unit_id and e.at >= assignment.assigned_at
+            e.kind == ASSIGNMENT_ACKNOWLEDGED and e.unit_id == unit_id and e.at >= assignment.assigned_at
             for e in self.timeline
         ):
             return False
-        self.timeline.append(TimelineEntry(at, "acknowledged", actor, unit_id))
+        self.timeline.append(TimelineEntry(at, ASSIGNMENT_ACKNOWLEDGED, actor, unit_id))
         return True
 
     def request_backup(self, unit_id: UnitId, at: datetime, actor: str, detail: str = "") -> None:

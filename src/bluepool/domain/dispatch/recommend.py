@@ -284,7 +284,7 @@ def recommend(
         assert policy is not None
         if home and policy.home_reserve:
             if at_home is None:
-                at_home = _available_at_home(units, collective)
+                at_home = available_at_home(units, collective)
             if at_home.get(u.agency_id, 0) - 1 < policy.home_reserve:
                 excluded.append(
                     Exclusion(u.id, u.agency_id, _RESERVE_KEPT, _reserve_reason(collective, policy))
@@ -409,7 +409,9 @@ def _spare_specialists(
     return out, notes
 
 
-def _available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
+def available_at_home(units: Sequence[Unit], collective: Collective) -> dict[AgencyId, int]:
+    """How many available units each agency has in its own jurisdictions: what its home
+    reserve counts."""
     counts: dict[AgencyId, int] = {}
     owners = collective.jurisdiction_agency
     for u in units:

@@ -110,7 +110,7 @@ def get_incident(ctx: Context, user: User, incident_id: str) -> IncidentRecord:
     with ctx.reader() as uow:
         record = IncidentRecord.of(found(uow.incidents, IncidentId(incident_id), "incident"))
         owners = reads.owners(uow, user)
-    _note_reads(ctx, user, "dispatch.incidents.get_incident", (record,), owners)
+    note_reads(ctx, user, "dispatch.incidents.get_incident", (record,), owners)
     return record
 
 
@@ -121,11 +121,11 @@ def list_incidents(ctx: Context, user: User, where: IncidentFilter, page: Page) 
         items, total = uow.incidents.find(where, page)
         records = tuple(IncidentRecord.of(i) for i in items)
         owners = reads.owners(uow, user)
-    _note_reads(ctx, user, "dispatch.incidents.list_incidents", records, owners)
+    note_reads(ctx, user, "dispatch.incidents.list_incidents", records, owners)
     return IncidentPage(records, total, page.limit, page.offset)
 
 
-def _note_reads(
+def note_reads(
     ctx: Context,
     user: User,
     action: str,
@@ -347,3 +347,11 @@ def call_type_of(ctx: Context, uow: UnitOfWork, incident: Incident, facts: Stand
 def known_call_type(ctx: Context, uow: UnitOfWork, code: CallTypeCode) -> CallType:
     """The call type ``code``; raise Invalid (naming the known ones) when there is none."""
     return _call_type(ctx, uow, code)
+
+
+def recommend_for(
+    ctx: Context, uow: UnitOfWork, incident: Incident, fleet: list[Unit] | None = None
+) -> Recommendation:
+    """The recommendation for ``incident`` within an open unit of work (``fleet``: the
+    units, when the caller has read them already)."""
+    return _recommend(ctx, uow, incident, fleet)

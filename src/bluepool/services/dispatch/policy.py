@@ -2,11 +2,12 @@
 
 Every signed-in user reads the fleet and the incidents (an officer sees the calls around
 them); central dispatch (dispatchers, supervisors, the collective admin) takes calls,
-assigns, diverts, recalls and closes; supervisors, and dispatchers when the collective
-allows it, assign over a sharing rule (an override); a unit's status and position are set
-by dispatch, by its own agency's admin, or by the officer who crews it (one fix or a
-gateway's batch alike); a unit's position history is read by those and by the analysts; an
-agency's admin keeps its fleet's records.
+assigns, diverts, recalls, closes and acknowledges timers; supervisors, and dispatchers
+when the collective allows it, assign over a sharing rule (an override); supervisors (and
+the collective admin) read the supervisor panel; a unit's status and position are set by
+dispatch, by its own agency's admin, or by the officer who crews it (one fix or a gateway's
+batch alike); a unit's position history is read by those and by the analysts; an agency's
+admin keeps its fleet's records.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ def read(user: User) -> None:
 def dispatch(user: User) -> None:
     """Take a call, assign a unit, close an incident."""
     roles.require_dispatch(user)
+
+
+def supervise(user: User) -> None:
+    """Read the supervisor panel (reserves, each dispatcher's workload): supervisors and
+    the collective admin."""
+    roles.require_active(user)
+    if user.role not in (Role.SUPERVISOR, Role.COLLECTIVE_ADMIN):
+        raise Forbidden(
+            f"{user.role.value} {user.username} cannot read the supervisor panel",
+            rule="supervise",
+        )
 
 
 def update_unit(user: User, unit: Unit) -> None:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from bluepool.domain.dispatch.incidents import IncidentStatus
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.records import (
     AssignResult,
@@ -25,11 +24,11 @@ from bluepool.domain.dispatch.records import (
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.geojson import Feature
-from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
+from bluepool.domain.shared.ids import AgencyId, StationId, UnitId
 from bluepool.services.dispatch import fleet, incidents, maps, positions, units
-from bluepool.services.ports import IncidentFilter, UnitFilter
+from bluepool.services.ports import UnitFilter
 from bluepool.web.deps import ContextDep, CurrentUser, PageDep
-from bluepool.web.schemas.common import Problem, QueryFlag
+from bluepool.web.schemas.common import Problem
 from bluepool.web.schemas.dispatch import (
     AssignmentCreate,
     IncidentCreate,
@@ -39,6 +38,7 @@ from bluepool.web.schemas.dispatch import (
     UnitCreate,
     UnitUpdate,
 )
+from bluepool.web.schemas.floor import IncidentSearch
 from bluepool.web.schemas.incidents import IncidentClose
 
 router = APIRouter()
@@ -70,25 +70,10 @@ def create_incident(body: IncidentCreate, ctx: ContextDep, user: CurrentUser) ->
 
 @router.get("/incidents", response_model=IncidentPage, tags=INCIDENTS, responses=ERRORS)
 def list_incidents(
-    ctx: ContextDep,
-    user: CurrentUser,
-    page: PageDep,
-    status: IncidentStatus | None = None,
-    open: Annotated[
-        QueryFlag | None, Query(description="only open (true) or closed (false)")
-    ] = None,
-    jurisdiction: str | None = None,
-    priority: Annotated[int | None, Query(ge=1, le=5)] = None,
-    call_type: str | None = None,
+    ctx: ContextDep, user: CurrentUser, page: PageDep, where: IncidentSearch
 ) -> IncidentPage:
-    """Incidents, newest first, with filters and pagination."""
-    where = IncidentFilter(
-        status,
-        open,
-        JurisdictionId(jurisdiction) if jurisdiction else None,
-        priority,
-        CallTypeCode(call_type) if call_type else None,
-    )
+    """Incidents, newest first, with filters (the search: status, jurisdiction, priority,
+    call type, received between, address, unit, free text) and pagination."""
     return incidents.list_incidents(ctx, user, where, page)
 
 

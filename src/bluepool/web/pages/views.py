@@ -1,6 +1,7 @@
-"""The console's pages: ``/`` (dispatcher), ``/officer``, ``/admin`` (agency and collective
-admins), ``/audit`` (the audit log, for analysts and collective admins), ``/login``, and the
-API explorer ``/docs``.
+"""The console's pages: ``/`` (dispatcher), ``/supervisor`` (the supervisor panel),
+``/analyst`` (the incident search), ``/officer``, ``/admin`` (agency and collective admins),
+``/audit`` (the audit log, for analysts and collective admins), ``/login``, and the API
+explorer ``/docs``.
 
 The pages are shells: the browser signs in against ``/api/v1/auth/token``, keeps the token
 in ``sessionStorage`` and reads everything else from the public API and its event stream.
@@ -19,8 +20,9 @@ from fastapi.templating import Jinja2Templates
 
 import bluepool
 from bluepool.domain import events
+from bluepool.domain.access.roles import DISPATCH_ROLES
 from bluepool.domain.audit.entries import Kind
-from bluepool.services.audit import policy as audit_policy
+from bluepool.domain.dispatch.incidents import IncidentStatus
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -39,8 +41,9 @@ class PageContext(TypedDict):
     tile_url: str | None
     environment: str
     event_types: list[str]
-    #: The roles that may read the audit log: the console links to /audit for these.
-    audit_readers: list[str]
+    #: The roles that dispatch: the console offers them waiting calls and timers to
+    #: acknowledge (``domain.access.roles.DISPATCH_ROLES``; the API decides).
+    dispatch_roles: list[str]
 
 
 def _context(request: Request, page: str) -> PageContext:
@@ -52,7 +55,7 @@ def _context(request: Request, page: str) -> PageContext:
         "environment": settings.environment,
         #: The live stream's event names, from the one list of them.
         "event_types": list(events.NAMES),
-        "audit_readers": sorted(role.value for role in audit_policy.READERS),
+        "dispatch_roles": sorted(role.value for role in DISPATCH_ROLES),
     }
 
 
@@ -74,6 +77,21 @@ def audit(request: Request) -> HTMLResponse:
     state and a CSV download (the API decides who may read it)."""
     context = {**_context(request, "audit"), "audit_kinds": [k.value for k in Kind]}
     return templates.TemplateResponse(request, "audit.html", context)
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+def supervisor(request: Request) -> HTMLResponse:
+    """The supervisor panel: the calls waiting, the timers due, each agency's units
+    against its home reserve, each dispatcher's workload this shift."""
+    context = dict(_context(request, "supervisor"))
+    return templates.TemplateResponse(request, "supervisor.html", context)
+
+
+@router.get("/analyst", response_class=HTMLResponse)
+def analyst(request: Request) -> HTMLResponse:
+    """The analyst's read-only view: the incident search and each incident's timeline."""
+    context = {**_context(request, "analyst"), "statuses": [s.value for s in IncidentStatus]}
+    return templates.TemplateResponse(request, "analyst.html", context)
 
 
 @router.get("/admin", response_class=HTMLResponse)

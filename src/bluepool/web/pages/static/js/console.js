@@ -16,6 +16,7 @@ import { backupWanted } from "./timeline.js";
 import * as command from "./command.js";
 import { staffing } from "./staffing.js";
 import { callerFields, closedFields, narrative, openClose, openEdit, openNote, premiseNotesChanged, requeueAlert, showPremiseNotes } from "./incident-edits.js";
+import { watchFloor } from "./timers.js";
 
 const L = window.L;
 const $ = (sel) => document.querySelector(sel);
@@ -42,6 +43,10 @@ const S = {
 };
 
 const me = requireSession();
+// The roles that dispatch (from the server's one list, DISPATCH_ROLES): they get the
+// re-offer prompt and acknowledge timers.
+const DISPATCHERS = new Set(JSON.parse(document.getElementById("dispatch-roles").textContent));
+let floor = null; // the floor watch (timers.js), once the page is up
 
 // --------------------------------------------------------------------------------------
 // state
@@ -271,7 +276,7 @@ function renderStats() {
   $("#stat-unassigned").textContent = String(unassigned);
   $("#stat-unassigned").closest("div").classList.toggle("alert", unassigned > 0);
   $("#stat-available").textContent = String([...S.units.values()].filter((u) => u.status === "available").length);
-  document.title = `${unassigned ? `(${unassigned}) ` : ""}${windowTitle()}`;
+  document.title = floor ? floor.title(unassigned, windowTitle()) : `${unassigned ? `(${unassigned}) ` : ""}${windowTitle()}`;
 }
 
 let timelineOpen = false;
@@ -924,6 +929,7 @@ async function submitNew(e) {
 
 function onEvent(type, data) {
   command.onEvent(type, data);
+  floor?.beforeEvent(type, data);
   if (data.incident && typeof data.incident === "object") {
     const isNew = type === "incident.created" && !S.incidents.has(data.incident.id);
     if (putIncident(data.incident) && isNew) {
@@ -1059,9 +1065,15 @@ async function main() {
   });
   showUser(me);
   $("#signout").addEventListener("click", signOut);
-  // The audit log's page, for the roles the server lets read it (the page asks again).
-  const auditReaders = JSON.parse($("#audit-readers").textContent);
-  $("#topnav").hidden = !auditReaders.includes(me.role);
+  floor = watchFloor({
+    state: S,
+    select,
+    describe: (id) => {
+      const i = S.incidents.get(id);
+      return i ? `${callTypeName(i.call_type)} in ${placeName(i.jurisdiction)}` : `#${id.slice(0, 6)}`;
+    },
+    canDispatch: DISPATCHERS.has(me.role),
+  });
   const tileUrl = $("#app").dataset.tileUrl || null;
   const onMapClick = (ll) => (S.newMode ? setNewLocation(ll.lat, ll.lng, { lookup: true }) : openNew(ll));
   map = createMap($("#map"), { tileUrl, onClick: view ? null : onMapClick }); // new incidents: in the console
@@ -1140,6 +1152,7 @@ async function main() {
     // Every (re)connection re-reads the state: nothing missed while offline stays missing.
     onSync: (resync) => {
       loadState().catch((e) => toast(`${resync ? "Refresh after reconnecting" : "Loading"} failed: ${e.message}`));
+      floor.sync();
     },
   });
   try {

@@ -6,16 +6,20 @@ import { localPath } from "./redirect.js";
 
 /** Every screen: its path, its name in the header, and the roles it is made for. */
 export const SCREENS = [
-  { path: "/", label: "Dispatch", roles: ["dispatcher", "supervisor", "collective_admin", "analyst"] },
+  { path: "/", label: "Dispatch", roles: ["dispatcher", "supervisor", "collective_admin"] },
+  { path: "/supervisor", label: "Supervisor", roles: ["supervisor", "collective_admin"] },
+  { path: "/analyst", label: "Incidents", roles: ["analyst", "collective_admin"] },
   { path: "/officer", label: "My unit", roles: ["officer"] },
   { path: "/admin", label: "Admin", roles: ["agency_admin", "collective_admin"] },
+  // The server's audit readers (services/audit/policy.READERS).
+  { path: "/audit", label: "Audit log", roles: ["analyst", "collective_admin"] },
 ];
 
 /** Where each role lands after signing in (when no page of its own is asked for). */
 export const HOME = {
   dispatcher: "/",
   supervisor: "/",
-  analyst: "/",
+  analyst: "/analyst",
   officer: "/officer",
   agency_admin: "/admin",
   collective_admin: "/admin",

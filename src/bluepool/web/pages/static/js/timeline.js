@@ -14,5 +14,5 @@ export function backupWanted(incident) {
 /** Whether ``unitId``'s crew acknowledged its current assignment to ``incident``. */
 export function acknowledged(incident, unitId) {
   const since = incident.assignments.find((a) => a.unit_id === unitId && !a.cleared_at)?.assigned_at;
-  return incident.timeline.some((e) => e.kind === "acknowledged" && e.unit_id === unitId && (!since || e.at >= since));
+  return incident.timeline.some((e) => e.kind === "assignment_acknowledged" && e.unit_id === unitId && (!since || e.at >= since));
 }
