@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from bluepool.domain.dispatch.timers import TimerLimits
+from tests.builders import CLOSE
 from tests.e2e.harness import LiveServer, live_server
 
 pytestmark = pytest.mark.e2e
@@ -73,12 +74,13 @@ class Api:
         self("POST", f"/incidents/{incident_id}/assignments", json={"unit_id": unit_id})
 
     def status(self, unit_id: str, status: str) -> None:
-        self("POST", f"/units/{unit_id}/status", json={"status": status})
+        # confirm: a clear before arrival is meant here (the floor's tests free units)
+        self("POST", f"/units/{unit_id}/status", json={"status": status, "confirm": True})
 
     def clear_floor(self) -> None:
         """Close every open call, so each test starts on a quiet floor."""
         for i in self("GET", "/incidents?open=true&limit=1000")["items"]:
-            self("POST", f"/incidents/{i['id']}/close")
+            self("POST", f"/incidents/{i['id']}/close", json=CLOSE)
 
 
 @pytest.fixture

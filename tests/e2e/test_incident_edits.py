@@ -196,7 +196,7 @@ def test_an_early_clear_is_confirmed_and_the_requeued_p1_alerts_dispatch(
     officer.get_by_role("button", name="Clear").click()
     officer.get_by_role("button", name="Yes, clear").click()
     expect(officer.locator("#unit-status")).to_have_text("available")
-    alert = desk.locator(f'#alerts [data-incident="{incident}"]')
+    alert = desk.locator(f'#field-alerts [data-incident="{incident}"]')
     expect(alert).to_contain_text("Requeued P1")
     expect(alert).to_contain_text("vaduz-p1")
     expect(desk.locator(f'#queue-list [data-id="{incident}"]')).to_contain_text("unassigned")

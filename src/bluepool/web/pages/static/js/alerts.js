@@ -1,4 +1,4 @@
-// Alerts from the field that a dispatcher must not miss: an officer in distress (the
+// Alerts that a dispatcher must not miss, stacked at the top of the console. From the field: an officer in distress (the
 // phone's emergency button) and a request for backup. Each stays on screen until a
 // dispatcher acknowledges it on this console; an emergency also sounds (whatever the sound
 // setting: it is the one alert that must be heard) and takes the keyboard focus.
@@ -10,7 +10,9 @@ import { announce } from "./ui.js";
 let box = null;
 let audio = null;
 
-function container() {
+/** The one place on screen for alerts that stay until dismissed (this module's, and the
+ * requeued P1 of incident-edits.js). */
+export function container() {
   if (!box) {
     box = h("section", { id: "field-alerts", class: "field-alerts", "aria-label": "Alerts from the field" });
     document.body.append(box);

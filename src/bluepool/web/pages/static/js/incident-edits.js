@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { h, fill, kbd } from "./dom.js";
 import { clock } from "./format.js";
+import { container as alertBox } from "./alerts.js";
 import { announce, toast } from "./ui.js";
 
 const enc = encodeURIComponent;
@@ -295,15 +296,11 @@ export function requeueAlert(data, callTypeName, onShow) {
   const msg = `P${i.priority} ${callTypeName(i.call_type)} #${i.id} is back in the queue with no unit on it (${data.reason}).`;
   // Every priority gets command.js's toast and announcement; a P1 also stays on screen.
   if (i.priority !== 1) return;
-  let box = document.getElementById("alerts");
-  if (!box) {
-    box = h("div", { id: "alerts", class: "alerts", role: "alert", "aria-live": "assertive" });
-    document.body.append(box);
-  }
+  const box = alertBox();
   box.querySelector(`[data-incident="${CSS.escape(i.id)}"]`)?.remove();
   const show = h("button", { type: "button", class: "btn btn-sm" }, "Show");
   const dismiss = h("button", { type: "button", class: "btn btn-sm btn-ghost", "aria-label": "Dismiss the alert" }, "Dismiss");
-  const item = h("div", { class: "alert-item", dataset: { incident: i.id } }, h("b", {}, "Requeued P1 "), msg.slice(msg.indexOf(" ") + 1), " ", show, dismiss);
+  const item = h("div", { class: "requeue-alert", role: "alert", dataset: { incident: i.id } }, h("b", {}, "Requeued P1 "), msg.slice(msg.indexOf(" ") + 1), " ", show, dismiss);
   show.addEventListener("click", () => onShow(i.id));
   dismiss.addEventListener("click", () => item.remove());
   box.append(item);
