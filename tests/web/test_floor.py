@@ -213,7 +213,31 @@ def test_search_by_address_unit_text_and_date_range(
     assert [i["id"] for i in page["items"]] == [first["id"]]
 
 
+def test_search_by_disposition_and_its_words(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    report, gone, still_open = (new_incident(client, as_dispatcher) for _ in range(3))
+    for incident, disposition in ((report, "report_taken"), (gone, "gone_on_arrival")):
+        r = client.post(
+            f"/api/v1/incidents/{incident['id']}/close",
+            json={"disposition": disposition},
+            headers=as_dispatcher,
+        )
+        assert r.status_code == 200, r.text
+    analyst = login(client, "analyst")
+
+    def ids(query: str) -> set[str]:
+        r = client.get(f"/api/v1/incidents?{query}", headers=analyst)
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    assert ids("disposition=report_taken") == {report["id"]}
+    assert ids("q=gone_on") == {gone["id"]}
+    assert ids("disposition=unfounded") == set()
+    assert still_open["id"] in ids("open=true")
+
+
 def test_search_refuses_a_bad_filter(client: TestClient, as_dispatcher: dict[str, str]) -> None:
-    for query in ("received_from=yesterday", "q=", "priority=9"):
+    for query in ("received_from=yesterday", "q=", "priority=9", "disposition="):
         r = client.get(f"/api/v1/incidents?{query}", headers=as_dispatcher)
         assert r.status_code == 422, query

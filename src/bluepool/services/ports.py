@@ -70,10 +70,12 @@ class IncidentFilter:
     address: str | None = None
     #: A unit was assigned to it (at any time).
     unit_id: UnitId | None = None
-    #: Free text: every word appears (any case) in the id, call type, address or
-    #: description. The one place a new searchable text (a disposition, the notes) joins
-    #: is ``searched_text`` here and ``SEARCHED_COLUMNS`` in ``adapters.db.repositories``.
+    #: Free text: every word appears (any case) in the id, call type, address,
+    #: description or disposition. A new searchable text joins ``searched_text`` here and
+    #: ``SEARCHED_COLUMNS`` in ``adapters.db.repositories``.
     text: str | None = None
+    #: Closed with this disposition (its code).
+    disposition: str | None = None
 
     def words(self) -> list[str]:
         return self.text.lower().split() if self.text else []
@@ -91,13 +93,14 @@ class IncidentFilter:
             and (self.received_until is None or i.received_at < self.received_until)
             and (self.address is None or self.address.lower() in i.address.lower())
             and (self.unit_id is None or any(a.unit_id == self.unit_id for a in i.assignments))
+            and (self.disposition is None or i.disposition == self.disposition)
             and all(w in text for w in self.words())
         )
 
 
 def searched_text(i: Incident) -> tuple[str, ...]:
-    """What the free-text search looks in (a disposition or notes join here)."""
-    return (i.id, i.call_type, i.address, i.description)
+    """What the free-text search looks in."""
+    return (i.id, i.call_type, i.address, i.description, i.disposition)
 
 
 @dataclass(frozen=True, slots=True)

@@ -735,6 +735,7 @@ SEARCHED_COLUMNS = (
     IncidentRow.call_type,
     IncidentRow.address,
     IncidentRow.description,
+    IncidentRow.disposition,
 )
 
 
@@ -946,6 +947,8 @@ class SqlIncidentRepository(_Base):
                 )
                 .exists()
             )
+        if where.disposition is not None:
+            conditions.append(IncidentRow.disposition == where.disposition)
         for word in where.words():
             conditions.append(or_(*(_contains(c, word) for c in SEARCHED_COLUMNS)))
         query = select(IncidentRow).where(*conditions)

@@ -273,7 +273,9 @@ class Incident:
         (acknowledging twice changes nothing)."""
         assignment = self._active_assignment(unit_id)
         if any(
-            e.kind == ASSIGNMENT_ACKNOWLEDGED and e.unit_id == unit_id and e.at >= assignment.assigned_at
+            e.kind == ASSIGNMENT_ACKNOWLEDGED
+            and e.unit_id == unit_id
+            and e.at >= assignment.assigned_at
             for e in self.timeline
         ):
             return False

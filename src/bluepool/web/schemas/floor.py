@@ -57,8 +57,13 @@ async def _incident_filter(
         Query(
             min_length=1,
             max_length=200,
-            description="free text: every word in the id, call type, address or description",
+            description="free text: every word in the id, call type, address, description "
+            "or disposition",
         ),
+    ] = None,
+    disposition: Annotated[
+        str | None,
+        Query(min_length=1, max_length=MAX_ID_LENGTH, description="closed with this disposition"),
     ] = None,
 ) -> IncidentFilter:
     return IncidentFilter(
@@ -72,6 +77,7 @@ async def _incident_filter(
         address,
         UnitId(unit_id) if unit_id else None,
         q,
+        disposition,
     )
 
 

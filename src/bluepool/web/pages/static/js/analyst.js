@@ -4,8 +4,8 @@
 // shared link shows the same search. The first page follows the event stream: a call
 // taken or changed anywhere shows in it (a later page stays put while you read it).
 //
-// FILTERS is the one list of the search's fields: a filter the API gains (a disposition,
-// the notes' text) is one more line here and one more field in analyst.html.
+// FILTERS is the one list of the search's fields: a filter the API gains is one more line
+// here and one more field in analyst.html.
 
 import { api, requireSession, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
@@ -22,6 +22,7 @@ const FILTERS = [
   { key: "address" },
   { key: "unit_id" },
   { key: "call_type" },
+  { key: "disposition" },
   { key: "status" },
   { key: "priority" },
   { key: "q" },
@@ -142,10 +143,11 @@ async function main() {
   showUser(me);
   $("#signout").addEventListener("click", signOut);
   try {
-    const [callTypes, places] = await Promise.all([api("/call-types"), api("/jurisdictions")]);
+    const [callTypes, places, closing] = await Promise.all([api("/call-types"), api("/jurisdictions"), api("/closing")]);
     S.callTypes = new Map(callTypes.map((c) => [c.code, c.name]));
     S.places = new Map(places.map((j) => [j.id, j.name]));
     for (const c of callTypes) $("#s-call_type").append(h("option", { value: c.code }, c.name));
+    for (const d of closing.dispositions) $("#s-disposition").append(h("option", { value: d.code }, d.name));
   } catch (e) {
     toast(`Loading the call types failed: ${e.message}`);
   }
