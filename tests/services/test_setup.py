@@ -289,7 +289,7 @@ def test_the_floor_rules_are_kept_and_read_back(demo: CollectiveSpec) -> None:
         assert read_back(uow).floor == FloorRules(dispatchers_may_override=True)
 
 
-def test_the_dispatch_rules_load_and_reach_the_recommender(demo: CollectiveSpec) -> None:
+def test_the_dispatch_setting_loads_and_reaches_the_recommender(demo: CollectiveSpec) -> None:
     store = MemoryStore()
     load(store, replace(demo, floor=FloorRules(specialist_margin_s=45)))
 
@@ -298,7 +298,7 @@ def test_the_dispatch_rules_load_and_reach_the_recommender(demo: CollectiveSpec)
         assert setup.snapshot(uow).floor == FloorRules(specialist_margin_s=45)
 
 
-def test_without_dispatch_rules_the_default_margin_applies(demo: CollectiveSpec) -> None:
+def test_without_a_dispatch_setting_the_default_margin_applies(demo: CollectiveSpec) -> None:
     store = MemoryStore()
     load(store, replace(demo, floor=None))
 
