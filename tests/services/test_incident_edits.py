@@ -89,7 +89,7 @@ def test_an_officer_notes_only_a_call_their_unit_is_on(
 
 def test_close_takes_the_collective_s_dispositions(ctx: Context, store: MemoryStore) -> None:
     with MemoryUnitOfWork(store) as uow:
-        uow.closing.add(ClosingRules((Disposition("arrest", "Arrest made"),)))
+        uow.closing.put(ClosingRules((Disposition("arrest", "Arrest made"),)))
         uow.commit()
     incident = a_call(ctx)
     with pytest.raises(Invalid) as e:
@@ -109,7 +109,7 @@ def test_the_last_clear_leaves_the_call_open_when_the_collective_says_so(
     ctx: Context, store: MemoryStore
 ) -> None:
     with MemoryUnitOfWork(store) as uow:
-        uow.closing.add(ClosingRules(last_unit_clear_closes=False))
+        uow.closing.put(ClosingRules(last_unit_clear_closes=False))
         uow.commit()
     incident = a_call(ctx)
     incidents.assign(ctx, DISPATCHER, incident, "a-1")

@@ -163,7 +163,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.call_types)
         + len(demo.policies)
         + len(demo.users)
-        + 1  # the dispatch setting
+        + 3  # the settings: dispatch, closing, timers
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -175,7 +175,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "sharing_policy": 4,
         "user": len(demo.users),
-        "setting": 1,
+        "setting": 3,
     }
     assert not any("password" in str(c.data) for c in changes)
 
@@ -257,12 +257,10 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    closing = 1  # the demo's closing rules
-    dispatch = 1  # the demo's dispatch setting
+    settings = 3  # the demo's dispatch, closing and timers sections
     total = (
-        4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users)
-        + dispatch + closing + len(demo.timers)
-    )  # fmt: skip
+        4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + settings
+    )
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 

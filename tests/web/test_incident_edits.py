@@ -253,7 +253,7 @@ def test_the_collective_s_closing_rules_hold_on_its_database(
         last_unit_clear_closes=False,
     )
     with runtime.context.uow() as uow:
-        uow.closing.add(rules)
+        uow.closing.put(rules)
         uow.commit()
     # The closing rules are cached with the standing facts: drop them, as a load's events do.
     runtime.context.standing.invalidate()  # type: ignore[union-attr]

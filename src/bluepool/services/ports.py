@@ -352,6 +352,14 @@ class FixQueue(Protocol):
         ...
 
 
+class ClosingSettings(Protocol):
+    """The collective's closing rules: a section of its settings."""
+
+    def get(self) -> ClosingRules | None: ...
+
+    def put(self, rules: ClosingRules) -> None: ...
+
+
 class TimerSettings(Protocol):
     """The collective's timers, one ``TimerLimits`` per priority that has any."""
 
@@ -371,8 +379,8 @@ class UnitOfWork(Protocol):
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     premise_notes: Repository[str, PremiseNote]
-    #: The collective's closing rules, under ``closing.CLOSING_KEY`` (none: the defaults).
-    closing: Repository[str, ClosingRules]
+    #: The collective's closing rules (none stored: the defaults).
+    closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).

@@ -35,16 +35,17 @@ from bluepool.domain.collective.records import (
     StationRecord,
 )
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.closing import CLOSING_KEY
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
+from bluepool.domain.dispatch.timers import timers_value
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.sharing.events import PolicyChanged
 from bluepool.domain.sharing.records import PolicyRecord
 from bluepool.domain.spec import CollectiveSpec, UserSpec
+from bluepool.services import settings
 from bluepool.services.ports import (
     Clock,
     JurisdictionLocator,
@@ -105,14 +106,9 @@ def load_collective(
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
-    if spec.floor is not None:
-        setting = Setting(FloorRules.SETTING, spec.floor.value())
+    for setting in _settings(spec):
         uow.settings.add(setting)
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
-    if spec.closing is not None:
-        uow.closing.add(spec.closing)
-    if spec.timers:
-        uow.timers.put(spec.timers)
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -160,16 +156,23 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
         [p.agency_id for p in spec.policies],
     )
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
-    if spec.floor is not None:
-        taken += _existing("setting", uow.settings.get, [FloorRules.SETTING])
-    if spec.closing is not None and uow.closing.get(CLOSING_KEY) is not None:
-        taken.append("closing rules")
-    stored = uow.timers.get() if spec.timers else {}
-    taken += _existing("timers of priority", stored.get, [t.priority for t in spec.timers])
+    taken += _existing("setting", uow.settings.get, [st.name for st in _settings(spec)])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
         raise Duplicate(f"already in the database, nothing loaded: {named}{more}")
+
+
+def _settings(spec: CollectiveSpec) -> list[Setting]:
+    """The sections of the collective's settings the file gives (``services.settings``)."""
+    found = []
+    if spec.floor is not None:
+        found.append(Setting(FloorRules.SETTING, spec.floor.value()))
+    if spec.closing is not None:
+        found.append(Setting(settings.CLOSING, spec.closing.value()))
+    if spec.timers:
+        found.append(Setting(settings.TIMERS, timers_value(spec.timers)))
+    return found
 
 
 def _existing(what: str, get: Callable[[Any], object | None], keys: Sequence[Any]) -> list[str]:
@@ -189,6 +192,6 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         floor=FloorRules.of(floor.value)
         if (floor := uow.settings.get(FloorRules.SETTING))
         else None,
-        closing=uow.closing.get(CLOSING_KEY),
+        closing=uow.closing.get(),
         timers=tuple(uow.timers.get().values()),
     )

@@ -59,7 +59,6 @@ from bluepool.adapters.db.tables import (
     Base,
     CallTypeRow,
     ChangeLogRow,
-    ClosingRulesRow,
     CollectiveSettingRow,
     IdempotencyKeyRow,
     IncidentRow,
@@ -71,7 +70,6 @@ from bluepool.adapters.db.tables import (
     StationRow,
     StreamTicketRow,
     TimelineEntryRow,
-    TimerLimitsRow,
     UnitPositionRow,
     UnitRow,
     UserRow,
@@ -91,7 +89,6 @@ from bluepool.domain.collective.agencies import (
     Station,
 )
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules, Disposition
 from bluepool.domain.dispatch.incidents import (
     OPEN,
     Assignment,
@@ -101,7 +98,6 @@ from bluepool.domain.dispatch.incidents import (
 )
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind, PremiseNote
-from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
@@ -1529,39 +1525,6 @@ def premise_note_repository(session: Session) -> SqlRepository[str, PremiseNote,
     )
 
 
-def closing_values(r: ClosingRules) -> dict[str, Any]:
-    return {
-        "id": CLOSING_KEY,
-        "dispositions": [
-            {"code": d.code, "name": d.name, "call_types": sorted(d.call_types)}
-            for d in r.dispositions
-        ],
-        "last_unit_clear_closes": r.last_unit_clear_closes,
-    }
-
-
-def closing_from_row(r: ClosingRulesRow) -> ClosingRules:
-    return ClosingRules(
-        tuple(
-            Disposition(d["code"], d["name"], frozenset(CallTypeCode(c) for c in d["call_types"]))
-            for d in r.dispositions
-        ),
-        r.last_unit_clear_closes,
-    )
-
-
-def closing_repository(session: Session) -> SqlRepository[str, ClosingRules, ClosingRulesRow]:
-    return SqlRepository(
-        session,
-        ClosingRulesRow,
-        ClosingRulesRow.id,
-        lambda _: CLOSING_KEY,
-        closing_from_row,
-        closing_values,
-        "closing rules",
-    )
-
-
 def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
     return SqlRepository(
         session,
@@ -1572,36 +1535,6 @@ def user_repository(session: Session) -> SqlRepository[Username, User, UserRow]:
         user_values,
         "user",
     )
-
-
-# -- timers -----------------------------------------------------------------------------
-
-
-class SqlTimers(_Base):
-    """The collective's timers (``services.ports.TimerSettings``): a row per priority."""
-
-    def get(self) -> dict[int, TimerLimits]:
-        rows = self._rows(select(TimerLimitsRow).order_by(TimerLimitsRow.priority))
-        return {
-            r.priority: TimerLimits(
-                r.priority, r.unassigned_s, r.dispatched_not_enroute_s, r.welfare_check_s
-            )
-            for r in rows
-        }
-
-    def put(self, limits: Sequence[TimerLimits]) -> None:
-        self._execute(delete(TimerLimitsRow))
-        rows = [
-            {
-                "priority": t.priority,
-                "unassigned_s": t.unassigned_s,
-                "dispatched_not_enroute_s": t.dispatched_not_enroute_s,
-                "welfare_check_s": t.welfare_check_s,
-            }
-            for t in limits
-        ]
-        if rows:
-            self._execute(insert(TimerLimitsRow), rows)
 
 
 # -- sign-in sessions and stream tickets -------------------------------------------------

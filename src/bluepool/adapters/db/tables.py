@@ -197,18 +197,6 @@ class PremiseNoteRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ClosingRulesRow(Base):
-    """The collective's closing rules (its file's ``closing:`` section): one row, or none
-    for the defaults."""
-
-    __tablename__ = "closing_rules"
-
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    #: [{"code", "name", "call_types": [...]}, ...] in the file's order.
-    dispositions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
-    last_unit_clear_closes: Mapped[bool]
-
-
 class AssignmentRow(Base):
     __tablename__ = "assignments"
     __table_args__ = (
@@ -427,15 +415,3 @@ class UnitPositionRow(Base):
     speed: Mapped[float | None] = mapped_column(Double)
     heading: Mapped[float | None] = mapped_column(Double)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TimerLimitsRow(Base):
-    """One priority's timers (``domain.dispatch.timers.TimerLimits``), in seconds; NULL:
-    that timer does not run for the priority."""
-
-    __tablename__ = "dispatch_timers"
-
-    priority: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    unassigned_s: Mapped[int | None] = mapped_column(Integer)
-    dispatched_not_enroute_s: Mapped[int | None] = mapped_column(Integer)
-    welfare_check_s: Mapped[int | None] = mapped_column(Integer)

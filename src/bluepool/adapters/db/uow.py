@@ -15,7 +15,6 @@ from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
@@ -30,6 +29,7 @@ from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
     AuditLog,
     ChangeLog,
+    ClosingSettings,
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
@@ -41,6 +41,7 @@ from bluepool.services.ports import (
     TimerSettings,
     UnitRepository,
 )
+from bluepool.services.settings import ClosingSection, TimerSection
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class SqlUnitOfWork:
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     premise_notes: Repository[str, PremiseNote]
-    closing: Repository[str, ClosingRules]
+    closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -115,11 +116,11 @@ class SqlUnitOfWork:
         self.jurisdictions = repos.jurisdiction_repository(session)
         self.stations = repos.station_repository(session)
         self.premise_notes = repos.premise_note_repository(session)
-        self.closing = repos.closing_repository(session)
         self.call_types = repos.call_type_repository(session)
         self.policies = repos.policy_repository(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
+        self.closing = ClosingSection(self.settings)
         self.units = repos.SqlUnitRepository(session)
         self.incidents = self._incidents = repos.SqlIncidentRepository(session)
         self.changes = self._changes = repos.SqlChangeLog(session)
@@ -129,7 +130,7 @@ class SqlUnitOfWork:
         self.stream_tickets = repos.SqlStreamTickets(session)
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
         self.positions = repos.SqlPositions(session)
-        self.timers = repos.SqlTimers(session)
+        self.timers = TimerSection(self.settings)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -29,11 +29,9 @@ from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import PremiseNote
-from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
 from bluepool.domain.shared.ids import (
@@ -273,34 +271,6 @@ class MemoryUnitRepository(MemoryRepository[UnitId, Unit]):
                 item.location, item.position_at = current.location, current.position_at
                 item.jurisdiction_id = current.jurisdiction_id
         super().apply()
-
-
-class MemoryTimers:
-    """The collective's timers in memory (``services.ports.TimerSettings``)."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.waiting: dict[int, TimerLimits] | None = None
-
-    def get(self) -> dict[int, TimerLimits]:
-        if self.waiting is not None:
-            return dict(self.waiting)
-        return {int(k): v for k, v in self.store.table("timers").copy().items()}
-
-    def put(self, limits: Sequence[TimerLimits]) -> None:
-        self.waiting = {t.priority: t for t in limits}
-
-    def validate(self) -> None:
-        pass
-
-    def apply(self) -> None:
-        if self.waiting is not None:
-            table = self.store.table("timers")
-            table.clear()
-            table.update({str(k): v for k, v in self.waiting.items()})
-
-    def reset(self) -> None:
-        self.waiting = None
 
 
 class MemoryPositions:
@@ -598,11 +568,6 @@ def station_repository(store: MemoryStore) -> MemoryRepository[StationId, Statio
 
 def premise_note_repository(store: MemoryStore) -> MemoryRepository[str, PremiseNote]:
     return MemoryRepository(store, "premise_notes", lambda n: n.id, copy.copy, "premise note")
-
-
-def closing_repository(store: MemoryStore) -> MemoryRepository[str, ClosingRules]:
-    # Frozen: nothing to copy.
-    return MemoryRepository(store, "closing", lambda _: CLOSING_KEY, _same, "closing rules")
 
 
 def call_type_repository(

@@ -9,7 +9,6 @@ from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.ids import (
@@ -24,6 +23,7 @@ from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
     AuditLog,
     ChangeLog,
+    ClosingSettings,
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
@@ -35,6 +35,7 @@ from bluepool.services.ports import (
     TimerSettings,
     UnitRepository,
 )
+from bluepool.services.settings import ClosingSection, TimerSection
 
 
 class _Transactional(Protocol):
@@ -57,7 +58,7 @@ class MemoryUnitOfWork:
     jurisdictions: JurisdictionRepository
     stations: Repository[StationId, Station]
     premise_notes: Repository[str, PremiseNote]
-    closing: Repository[str, ClosingRules]
+    closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     policies: Repository[AgencyId, SharingPolicy]
     users: Repository[Username, User]
@@ -82,7 +83,6 @@ class MemoryUnitOfWork:
             jurisdictions := repos.jurisdiction_repository(self.store),
             stations := repos.station_repository(self.store),
             premise_notes := repos.premise_note_repository(self.store),
-            closing := repos.closing_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             policies := repos.policy_repository(self.store),
             users := repos.user_repository(self.store),
@@ -96,18 +96,17 @@ class MemoryUnitOfWork:
             stream_tickets := repos.MemoryStreamTickets(self.store),
             audit := repos.MemoryAuditLog(self.store),
             positions := repos.MemoryPositions(self.store),
-            timers := repos.MemoryTimers(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
         self.jurisdictions = jurisdictions
         self.stations = stations
         self.premise_notes = premise_notes
-        self.closing = closing
         self.call_types = call_types
         self.policies = policies
         self.users = users
         self.settings = settings
+        self.closing = ClosingSection(settings)
         self.units = units
         self.incidents = incidents
         self.changes = changes
@@ -117,7 +116,7 @@ class MemoryUnitOfWork:
         self.stream_tickets = stream_tickets
         self.audit = audit
         self.positions = positions
-        self.timers = timers
+        self.timers = TimerSection(settings)
         self.committed = False
 
     def __enter__(self) -> Self:

@@ -9,8 +9,10 @@ closing the call, as before. A disposition may be limited to some call types.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Invalid
@@ -27,9 +29,6 @@ class Disposition:
     def applies_to(self, call_type: CallTypeCode) -> bool:
         return not self.call_types or call_type in self.call_types
 
-
-#: The key the one set of closing rules is stored under.
-CLOSING_KEY = "collective"
 
 DEFAULT_DISPOSITIONS = (
     Disposition("report_taken", "Report taken"),
@@ -57,6 +56,28 @@ class ClosingRules:
         codes = [d.code for d in self.dispositions]
         if len(set(codes)) != len(codes):
             raise Invalid("a disposition's code is given twice", code="bad_disposition")
+
+    def value(self) -> dict[str, Any]:
+        """The rules as plain values (how the collective's settings keep them)."""
+        return {
+            "dispositions": [
+                {"code": d.code, "name": d.name, "call_types": sorted(d.call_types)}
+                for d in self.dispositions
+            ],
+            "last_unit_clear_closes": self.last_unit_clear_closes,
+        }
+
+    @classmethod
+    def of(cls, value: Mapping[str, Any]) -> ClosingRules:
+        return cls(
+            tuple(
+                Disposition(
+                    d["code"], d["name"], frozenset(CallTypeCode(c) for c in d["call_types"])
+                )
+                for d in value["dispositions"]
+            ),
+            bool(value["last_unit_clear_closes"]),
+        )
 
     def for_call_type(self, call_type: CallTypeCode) -> tuple[Disposition, ...]:
         return tuple(d for d in self.dispositions if d.applies_to(call_type))

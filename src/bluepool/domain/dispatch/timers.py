@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bluepool.domain.dispatch.incidents import Incident, IncidentStatus, TimelineEntry
 from bluepool.domain.dispatch.units import UnitStatus
@@ -187,3 +188,28 @@ class TimersView:
     now: datetime
     limits: tuple[TimerLimits, ...]
     timers: tuple[Timer, ...]
+
+
+def timers_value(limits: Iterable[TimerLimits]) -> dict[str, Any]:
+    """The timers as plain values, by priority (how the collective's settings keep them)."""
+    return {
+        str(t.priority): {
+            "unassigned_s": t.unassigned_s,
+            "dispatched_not_enroute_s": t.dispatched_not_enroute_s,
+            "welfare_check_s": t.welfare_check_s,
+        }
+        for t in sorted(limits, key=lambda t: t.priority)
+    }
+
+
+def timers_of(value: Mapping[str, Any]) -> dict[int, TimerLimits]:
+    """The timers kept by ``timers_value``, by priority."""
+    return {
+        int(p): TimerLimits(
+            int(p),
+            v.get("unassigned_s"),
+            v.get("dispatched_not_enroute_s"),
+            v.get("welfare_check_s"),
+        )
+        for p, v in sorted(value.items(), key=lambda kv: int(kv[0]))
+    }

@@ -4,7 +4,7 @@ closed with, the report number, whether the last unit's clear closes the call.""
 from __future__ import annotations
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.dispatch.closing import CLOSING_KEY, ClosingRules
+from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.records import ClosingRecord
 from bluepool.domain.shared.ids import CallTypeCode
 from bluepool.services.context import Context
@@ -14,7 +14,7 @@ from bluepool.services.ports import UnitOfWork
 
 def rules(uow: UnitOfWork) -> ClosingRules:
     """The closing rules the collective file set, or the defaults."""
-    return uow.closing.get(CLOSING_KEY) or ClosingRules()
+    return uow.closing.get() or ClosingRules()
 
 
 def closing_rules(ctx: Context, user: User, call_type: str | None = None) -> ClosingRecord:

@@ -1,6 +1,6 @@
 """Incidents change as calls do, and close properly: the caller's name and callback number
 (personal data), the disposition and report number an incident is closed with; premise and
-hazard notes; the collective's closing rules.
+hazard notes. (The collective's closing rules are a section of its settings, 0009.)
 
 Revision ID: 0010
 Revises: 0009
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -23,7 +22,6 @@ depends_on: str | Sequence[str] | None = None
 # Frozen copies of the column types in tables.py; a migration must not change when the
 # application code does.
 UTC_DATETIME = sa.DateTime(timezone=True)
-JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 _INCIDENT_COLUMNS = (
     ("caller_name", sa.Text()),
     ("caller_phone", sa.String()),
@@ -33,13 +31,6 @@ _INCIDENT_COLUMNS = (
 
 
 def upgrade() -> None:
-    op.create_table(
-        "closing_rules",
-        sa.Column("id", sa.String(), nullable=False),
-        sa.Column("dispositions", JSON_DOCUMENT, nullable=False),
-        sa.Column("last_unit_clear_closes", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_closing_rules")),
-    )
     op.create_table(
         "premise_notes",
         sa.Column("id", sa.String(), nullable=False),
@@ -70,4 +61,3 @@ def downgrade() -> None:
         for name, _ in reversed(_INCIDENT_COLUMNS):
             batch.drop_column(name)
     op.drop_table("premise_notes")
-    op.drop_table("closing_rules")
