@@ -258,9 +258,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
         load(store, demo)
 
     settings = 3  # the demo's dispatch, closing and timers sections
-    total = (
-        4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + settings
-    )
+    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + settings
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 
