@@ -65,8 +65,16 @@ def test_a_short_plan_is_partially_staffed_and_enter_on_a_staffed_call_asks_firs
     expect(selected.locator(".tag-partial")).to_have_count(0)
     expect(page.locator("#assign-plan")).to_be_disabled()
 
-    # Enter on the staffed call asks; Escape cancels and nothing is assigned.
-    expect(page.locator('#rec-body tr.cand[data-n="0"]').first).to_be_visible()
+    # Enter on the staffed call asks; Escape cancels and nothing is assigned. (Wait until the
+    # recommendation has followed the plan's assignments: its top unit is a free one.)
+    page.wait_for_function(
+        """() => {
+          const c = document.querySelector('#rec-body tr.cand[data-n="0"]');
+          const row = c && `#units-body tr[data-id="${c.dataset.unit}"] .pill`;
+          const u = row && document.querySelector(row);
+          return Boolean(u) && u.textContent.trim() === "available";
+        }"""
+    )
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Call already staffed")
     expect(dialog).to_be_visible()
