@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -351,3 +352,57 @@ def test_positions_prune_deletes_the_history_past_the_retention(
     left = positions.position_history(runtime.context, admin, unit)
     assert [p.at for p in left.items] == [fixes[0].at]
     runtime.engine.dispose()
+
+
+DRAFT = """\
+agreements:
+  - id: unterland-collective
+    title: Unterland lends its patrol cars to the whole collective
+    parties: [unterland, collective]
+    valid_from: 2027-01-01
+    clauses:
+      - lender: unterland
+        capabilities: [patrol]
+        home_reserve: 2
+"""
+
+
+def test_simulate_a_draft_agreement_against_the_agreements_in_force(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    scenario = TESTS.parent / "scenarios" / "demo-week.toml"
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(DRAFT, encoding="utf-8")
+
+    result = runner.invoke(
+        main,
+        [
+            *("simulate", str(scenario), "--agreements", str(draft), "--out", str(tmp_path)),
+            *("--quiet", "--workers", "1"),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "as configured, agreements in force:" in result.output
+    assert "as configured, with draft.yaml:" in result.output
+    in_force = json.loads((tmp_path / "in-force" / "report.json").read_text())
+    tried = json.loads((tmp_path / "with-draft" / "report.json").read_text())
+    (before,) = [p for p in in_force["policies"] if p["policy"] == "configured"]
+    (after,) = [p for p in tried["policies"] if p["policy"] == "configured"]
+    # Unterland lending its patrol cars everywhere (not only to Schaan and Planken) serves
+    # more calls across the lines: the draft changed who may be sent.
+    assert after["cross_boundary_dispatches"] > before["cross_boundary_dispatches"]
+    assert after["queued_share"] < before["queued_share"]
+
+
+def test_simulate_a_draft_naming_an_unknown_agency_is_a_clear_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    scenario = TESTS.parent / "scenarios" / "demo-week.toml"
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(DRAFT.replace("[unterland, collective]", "[unterland, nowhere]"))
+
+    result = runner.invoke(main, ["simulate", str(scenario), "--agreements", str(draft), "--quiet"])
+
+    assert result.exit_code != 0
+    assert "draft.yaml: agreements[0].parties: no agency 'nowhere'" in result.output

@@ -6,6 +6,7 @@ collective the scenario names (or take the database's snapshot) and hand it over
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
     is_flag=True,
     help="simulate the collective as it stands in the database, not the scenario's file",
 )
+@click.option(
+    "--agreements",
+    "agreements_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="draft agreements (YAML) to try: the collective as configured is simulated with "
+    "and without them, on the same calls",
+)
 @database_option
 @exit_messages()
 def simulate(
@@ -45,19 +53,74 @@ def simulate(
     quiet: bool,
     from_database: bool,
     database_url: str | None,
+    agreements_file: Path | None,
 ) -> None:
     """Simulate a collective on a call stream and compare dispatch policies (siloed, pooled,
-    pooled with home reserves) against a lower bound; print a summary, write a report."""
+    pooled with home reserves) against a lower bound; print a summary, write a report.
+
+    With --agreements, compare the collective as configured (the agreements in force)
+    with the same collective once the draft agreements are signed."""
     from bluepool.sim import load_scenario, run, summary_table, write_report
 
     collective = database_collective(database_url) if from_database else None
     plan = load_scenario(scenario)
     if collective is None:
         collective = scenario_collective(plan)
+    out = out_dir or Path("reports") / scenario.stem
+    if agreements_file is not None:
+        tried = with_drafts(collective, agreements_file)
+        plan = dataclasses.replace(
+            plan, policies=dataclasses.replace(plan.policies, compare=("configured",))
+        )
+        for title, spec, folder in (
+            ("agreements in force", collective, out / "in-force"),
+            (f"with {agreements_file.name}", tried, out / "with-draft"),
+        ):
+            click.echo(f"as configured, {title}:")
+            report = run(plan, spec, seed, progress=not quiet, workers=workers)
+            click.echo(summary_table(report))
+            for path in write_report(report, folder):
+                click.echo(f"wrote {path}")
+        return
     report = run(plan, collective, seed, progress=not quiet, workers=workers)
     click.echo(summary_table(report))
-    for path in write_report(report, out_dir or Path("reports") / scenario.stem):
+    for path in write_report(report, out):
         click.echo(f"wrote {path}")
+
+
+def with_drafts(collective: CollectiveSpec, path: Path) -> CollectiveSpec:
+    """The collective once the draft agreements in ``path`` are signed: they join the
+    agreements in force (a draft with the id of one in force replaces it). Agencies, call
+    types and jurisdictions the drafts name must be the collective's."""
+    from datetime import UTC, datetime
+
+    from bluepool.adapters.files.agreements import AgreementsFileError, read_agreements
+    from bluepool.adapters.files.collective import Problem
+    from bluepool.domain.sharing.agreements import COLLECTIVE
+    from bluepool.domain.sharing.lending import from_policy, lending_of
+
+    drafts = read_agreements(path)
+    agencies = {a.id for a in collective.agencies} | {COLLECTIVE}
+    codes = {c.code for c in collective.call_types}
+    owners = {j.id: j.agency_id for j in collective.jurisdictions}
+    problems = []
+    for i, d in enumerate(drafts):
+        for party in d.parties:
+            if party not in agencies:
+                problems.append(Problem(f"agreements[{i}].parties", f"no agency {party!r}"))
+        for k, c in enumerate(d.clauses):
+            at = f"agreements[{i}].clauses[{k}]"
+            for code in sorted((c.call_types or frozenset()) - codes):
+                problems.append(Problem(f"{at}.call_types", f"no call type {code!r}"))
+            for j in sorted((c.jurisdictions or frozenset()) - owners.keys()):
+                problems.append(Problem(f"{at}.jurisdictions", f"no jurisdiction {j!r}"))
+    if problems:
+        raise AgreementsFileError.of(path, problems)
+    now = datetime.now(UTC)
+    in_force = [a for p in collective.policies if (a := from_policy(p, now, "in force"))]
+    named = {d.id for d in drafts}
+    agreements = [a for a in in_force if a.id not in named] + list(drafts)
+    return dataclasses.replace(collective, policies=tuple(lending_of(agreements, owners).values()))
 
 
 def database_collective(database_url: str | None) -> CollectiveSpec:

@@ -67,9 +67,17 @@ def lending_at(
 ) -> dict[AgencyId, SharingPolicy]:
     """Each lender's lending for an incident received at ``at``, asked at ``now``; an agency
     that lends nothing then is absent (and lends nothing)."""
+    return lending_of(in_force(agreements, at, now), owners)
+
+
+def lending_of(
+    agreements: Iterable[Agreement], owners: Mapping[JurisdictionId, AgencyId]
+) -> dict[AgencyId, SharingPolicy]:
+    """Each lender's lending as if every one of ``agreements`` were in force: what a draft
+    would lend once signed (``bluepool simulate --agreements``)."""
     rules: dict[AgencyId, list[SharingRule]] = {}
     reserve: dict[AgencyId, int] = {}
-    for agreement in in_force(agreements, at, now):
+    for agreement in agreements:
         for clause in agreement.clauses:
             where = _jurisdictions(agreement, clause, owners)
             if where is not None and not where:
