@@ -127,9 +127,7 @@ class Clause:
 
     def describe(self) -> str:
         parts = [
-            "any capability"
-            if self.capabilities is None
-            else ", ".join(sorted(self.capabilities)),
+            "any capability" if self.capabilities is None else ", ".join(sorted(self.capabilities)),
             "anywhere"
             if self.jurisdictions is None
             else "to " + ", ".join(sorted(self.jurisdictions)),
@@ -184,8 +182,7 @@ class Agreement:
         for n, c in enumerate(self.clauses, start=1):
             if c.lender not in self.parties or c.lender == COLLECTIVE:
                 raise Invalid(
-                    f"clause {n}: the lender {c.lender!r} must be an agency party to the "
-                    "agreement",
+                    f"clause {n}: the lender {c.lender!r} must be an agency party to the agreement",
                     code="bad_lender",
                 )
 
@@ -240,9 +237,7 @@ class Agreement:
         unknown = set(terms) - allowed
         if unknown:
             raise Invalid(f"cannot amend {', '.join(sorted(unknown))}")
-        return replace(
-            self, **terms, stage=Stage.DRAFT, signatures=(), version=self.version + 1
-        )  # type: ignore[arg-type]
+        return replace(self, **terms, stage=Stage.DRAFT, signatures=(), version=self.version + 1)  # type: ignore[arg-type]
 
     def propose(self) -> Agreement:
         if self.stage is not Stage.DRAFT:
@@ -262,9 +257,7 @@ class Agreement:
         if self.stage is not Stage.PROPOSED:
             raise Conflict(f"agreement {self.id} is already {self.stage.value}", code="signed")
         if party not in self.parties:
-            raise Forbidden(
-                f"{party} is not a party to agreement {self.id}", code="not_a_party"
-            )
+            raise Forbidden(f"{party} is not a party to agreement {self.id}", code="not_a_party")
         if self.signed_by(party):
             raise Conflict(f"{party} has already signed agreement {self.id}", code="signed")
         signatures = (*self.signatures, Signature(party, by, at))
