@@ -1,0 +1,1 @@
+"""The cost ledger: accounts, double entries, usage pricing, settlement and statements."""

@@ -1,0 +1,71 @@
+"""Ledger accounts: four per agency, and named funds of the whole collective.
+
+An account's string form (``"vaduz:receivable"``, ``"collective:fund:training"``) is stable:
+it is what statements print and what storage will key on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.ids import AgencyId, check_id
+from bluepool.domain.sharing.agreements import COLLECTIVE
+
+
+class AccountKind(StrEnum):
+    RECEIVABLE = "receivable"
+    PAYABLE = "payable"
+    REVENUE = "revenue"
+    EXPENSE = "expense"
+    FUND = "fund"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Account:
+    """An agency's account of ``kind``, or a collective fund named ``name``."""
+
+    owner: AgencyId
+    kind: AccountKind
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind is AccountKind.FUND:
+            if self.owner != COLLECTIVE:
+                raise Invalid("only the collective holds funds", code="bad_account")
+            check_id("fund name", self.name)
+        else:
+            if self.owner == COLLECTIVE:
+                raise Invalid(
+                    f"the collective holds funds, not a {self.kind.value} account",
+                    code="bad_account",
+                )
+            check_id("agency id", self.owner)
+            if self.name:
+                raise Invalid("only a fund has a name", code="bad_account")
+
+    def __str__(self) -> str:
+        if self.kind is AccountKind.FUND:
+            return f"{self.owner}:fund:{self.name}"
+        return f"{self.owner}:{self.kind.value}"
+
+
+def receivable(agency: AgencyId) -> Account:
+    return Account(agency, AccountKind.RECEIVABLE)
+
+
+def payable(agency: AgencyId) -> Account:
+    return Account(agency, AccountKind.PAYABLE)
+
+
+def revenue(agency: AgencyId) -> Account:
+    return Account(agency, AccountKind.REVENUE)
+
+
+def expense(agency: AgencyId) -> Account:
+    return Account(agency, AccountKind.EXPENSE)
+
+
+def fund(name: str) -> Account:
+    return Account(COLLECTIVE, AccountKind.FUND, name)
