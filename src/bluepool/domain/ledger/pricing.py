@@ -60,6 +60,11 @@ class Usage:
         return int((self.ended - self.started).total_seconds())
 
     @property
+    def minutes(self) -> int:
+        """Minutes to the nearest, for words (the price is to the second)."""
+        return _minutes(self.seconds)
+
+    @property
     def days(self) -> int:
         """Days started: any part of a day counts as a day."""
         return -(-self.seconds // _DAY)
@@ -94,8 +99,7 @@ def price(usage: Usage, rates: Rates) -> Price:
         rate = rates.hourly(usage.kind)
         amount = price_for(rate, usage.seconds, 3600)
         lines.append(
-            f"{who} lent {_minutes(usage.seconds)} min at {format_amount(rate)}/h "
-            f"under {usage.cite()}"
+            f"{who} lent {usage.minutes} min at {format_amount(rate)}/h under {usage.cite()}"
         )
         if usage.standby_seconds:
             srate = rates.standby(usage.kind)

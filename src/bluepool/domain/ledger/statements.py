@@ -81,7 +81,7 @@ def statement(
                 source_key=usage.source_key,
                 direction=direction,
                 counterparty=other,
-                minutes=0 if usage.equipment else (usage.seconds + 30) // 60,
+                minutes=0 if usage.equipment else usage.minutes,
                 days=usage.days if usage.equipment else 0,
                 citation=usage.cite(),
                 rate=rate,

@@ -32,6 +32,7 @@ from typing import NewType
 from bluepool.domain.shared.errors import Conflict, Forbidden, Invalid
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, check_id
 from bluepool.domain.shared.money import check_amount
+from bluepool.domain.sharing.policies import SharingRule
 
 AgreementId = NewType("AgreementId", str)
 
@@ -89,10 +90,6 @@ class Rates:
     def daily(self, resource_type: str) -> int:
         return _rate(self.per_day, resource_type)
 
-    @property
-    def free(self) -> bool:
-        return not (self.per_hour or self.standby_per_hour or self.per_day or self.minimum)
-
 
 def _rate(card: Mapping[str, int], key: str) -> int:
     return card.get(key, card.get("*", 0))
@@ -125,21 +122,13 @@ class Clause:
         if self.max_loan_hours is not None and self.max_loan_hours <= 0:
             raise Invalid(f"max_loan_hours must be more than 0, not {self.max_loan_hours}")
 
+    def as_rule(self, jurisdictions: frozenset[JurisdictionId] | None) -> SharingRule:
+        """The clause as a lending rule aimed at ``jurisdictions`` (None: anywhere)."""
+        return SharingRule(jurisdictions, self.call_types, self.capabilities, self.max_priority)
+
     def describe(self) -> str:
-        parts = [
-            "any capability" if self.capabilities is None else ", ".join(sorted(self.capabilities)),
-            "anywhere"
-            if self.jurisdictions is None
-            else "to " + ", ".join(sorted(self.jurisdictions)),
-            "any call type"
-            if self.call_types is None
-            else "for " + ", ".join(sorted(self.call_types)),
-        ]
-        if self.max_priority < 5:
-            parts.append(f"priority 1-{self.max_priority}")
-        if self.home_reserve:
-            parts.append(f"keeping {self.home_reserve} at home")
-        return " ".join(parts)
+        words = self.as_rule(self.jurisdictions).describe()
+        return f"{words} keeping {self.home_reserve} at home" if self.home_reserve else words
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,9 +82,7 @@ def lending_of(
             where = _jurisdictions(agreement, clause, owners)
             if where is not None and not where:
                 continue  # lends to an agency that answers for nothing (or nothing of it)
-            rules.setdefault(clause.lender, []).append(
-                SharingRule(where, clause.call_types, clause.capabilities, clause.max_priority)
-            )
+            rules.setdefault(clause.lender, []).append(clause.as_rule(where))
             reserve[clause.lender] = max(reserve.get(clause.lender, 0), clause.home_reserve)
     return {
         lender: SharingPolicy(lender, reserve[lender], tuple(lender_rules))
@@ -109,8 +107,7 @@ def lending_clause(
         for number, clause in enumerate(agreement.clauses, start=1):
             if clause.lender != lender:
                 continue
-            where = _jurisdictions(agreement, clause, owners)
-            rule = SharingRule(where, clause.call_types, clause.capabilities, clause.max_priority)
+            rule = clause.as_rule(_jurisdictions(agreement, clause, owners))
             if rule.lends(jurisdiction_id, call_type, priority, capabilities):
                 return LendingClause(agreement, number)
     return None
