@@ -24,6 +24,15 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
+from bluepool.domain.sharing.agreements import (
+    Agreement,
+    AgreementId,
+    Clause,
+    Rates,
+    Signature,
+    Stage,
+)
+from bluepool.domain.sharing.lending import from_policy
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 #: A fixed instant the tests count from.
@@ -149,6 +158,50 @@ def a_policy(**overrides: Any) -> SharingPolicy:
     }
     fields.update(overrides)
     return SharingPolicy(**fields)
+
+
+def an_agreement(**overrides: Any) -> Agreement:
+    """A signed agreement with every field set (a full rate card, a clause each way)."""
+    a1, a2 = AgencyId("A-1"), AgencyId("A-2")
+    fields: dict[str, Any] = {
+        "id": AgreementId("A1-A2-2027-01"),
+        "title": "A-1 lends A-2 its dog teams; A-2 lends anything",
+        "parties": (a1, a2),
+        "clauses": (
+            Clause(
+                a1,
+                capabilities=frozenset({"k9"}),
+                resource_types=frozenset({"k9-detection"}),
+                call_types=frozenset({CallTypeCode("riot")}),
+                jurisdictions=frozenset({JurisdictionId("J-2")}),
+                max_priority=2,
+                home_reserve=1,
+                max_loan_hours=12,
+                rates=Rates({"k9": 12050, "*": 9000}, {"*": 4000}, {"drone": 25000}, 5000),
+            ),
+            Clause(a2),
+        ),
+        "valid_from": T0,
+        "valid_until": T0 + timedelta(days=365),
+        "stage": Stage.SIGNED,
+        "signatures": (Signature(a1, "admin-a1", T0), Signature(a2, "admin-a2", T0)),
+        "version": 3,
+    }
+    fields.update(overrides)
+    return Agreement(**fields)
+
+
+#: When the agreements ``lend`` stores were signed and came into force.
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def lend(uow: Any, policy: SharingPolicy) -> Agreement | None:
+    """Store what ``policy`` lends: the agreement between its agency and the collective,
+    signed and in force since ``SINCE`` (nothing for a policy that lends nothing)."""
+    agreement = from_policy(policy, SINCE, "test")
+    if agreement is not None:
+        uow.agreements.add(agreement, "test", SINCE)
+    return agreement
 
 
 def a_user(**overrides: Any) -> User:

@@ -33,7 +33,7 @@ from bluepool.domain.collective.events import (
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import Flight, StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
-from bluepool.domain.sharing.events import PolicyChanged
+from bluepool.domain.sharing.events import AgreementChanged
 from bluepool.geo.gazetteer import OfflineGazetteer, demo_gazetteer_path
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.routing.network import DEMO_NETWORK
@@ -149,7 +149,7 @@ class CachedStanding:
 STANDING_EVENTS: tuple[type[Event], ...] = (
     AgencyChanged,
     JurisdictionChanged,
-    PolicyChanged,
+    AgreementChanged,
     CallTypeChanged,
     SettingChanged,
 )

@@ -31,7 +31,7 @@ ADMIN_SECTIONS = (
     "Stations",
     "Units",
     "Call types",
-    "Sharing policies",
+    "Agreements",
     "Users",
 )
 

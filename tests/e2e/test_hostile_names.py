@@ -106,6 +106,19 @@ def hostile_records(server: LiveServer) -> dict[str, str]:
         server,
         admin,
         "POST",
+        "/agreements",
+        {
+            "id": "HOSTILE-collective",
+            "title": AGENCY,
+            "parties": ["hostile", "collective"],
+            "valid_from": "2026-01-01T00:00:00Z",
+            "clauses": [{"lender": "hostile"}],
+        },
+    )
+    api(
+        server,
+        admin,
+        "POST",
         "/call-types",
         {
             "code": "hostile_call",

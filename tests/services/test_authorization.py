@@ -37,7 +37,7 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementId, Clause
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
@@ -59,7 +59,7 @@ from bluepool.services.dispatch import (
     units,
 )
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
-from bluepool.services.sharing import policies
+from bluepool.services.sharing import agreements
 from tests.builders import DISPOSITION, T0, a_square
 
 HERE = Location(47.0, 9.0)
@@ -125,7 +125,8 @@ def collective() -> Context:
                         jurisdiction_id=JurisdictionId("ja"),
                     )
                 )
-        uow.policies.add(SharingPolicy(B))
+        uow.agreements.add(an_agreement_between(A, B), "ada", T0)
+        uow.agreements.add(an_agreement_between(A, B, "A-B-P").propose(), "ada", T0)
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
         officer = USERS[Role.OFFICER]
         uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
@@ -384,11 +385,37 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         COLLECTIVE_ADMIN,
     ),
     # sharing
-    (policies.list_policies, lambda c, u: policies.list_policies(c, u), EVERYONE),
-    (policies.get_policy, lambda c, u: policies.get_policy(c, u, "a"), EVERYONE),
+    (agreements.list_agreements, lambda c, u: agreements.list_agreements(c, u), EVERYONE),
+    (agreements.get_agreement, lambda c, u: agreements.get_agreement(c, u, "A-B"), EVERYONE),
     (
-        policies.save_policy,
-        lambda c, u: policies.save_policy(c, u, SharingPolicy(A, 1)),
+        agreements.agreement_versions,
+        lambda c, u: agreements.agreement_versions(c, u, "A-B"),
+        EVERYONE,
+    ),
+    (
+        agreements.draft_agreement,
+        lambda c, u: agreements.draft_agreement(c, u, an_agreement_between(A, B, "A-B-2")),
+        KEEPERS_OF_A,
+    ),
+    (
+        agreements.amend_agreement,
+        lambda c, u: agreements.amend_agreement(c, u, "A-B", 1, an_agreement_between(A, B)),
+        KEEPERS_OF_A,
+    ),
+    (
+        agreements.propose_agreement,
+        lambda c, u: agreements.propose_agreement(c, u, "A-B"),
+        KEEPERS_OF_A,
+    ),
+    # Only A's own admin signs for A (a collective admin signs for the collective alone).
+    (
+        agreements.sign_agreement,
+        lambda c, u: agreements.sign_agreement(c, u, "A-B-P"),
+        frozenset({R.AGENCY_ADMIN}),
+    ),
+    (
+        agreements.terminate_agreement,
+        lambda c, u: agreements.terminate_agreement(c, u, "A-B", "no longer needed"),
         KEEPERS_OF_A,
     ),
     # access
@@ -487,6 +514,17 @@ NOT_ACTING = {
 }
 
 
+def an_agreement_between(lender: AgencyId, other: AgencyId, id_: str = "") -> Agreement:
+    """A draft: ``lender`` lends ``other`` anything."""
+    return Agreement(
+        AgreementId(id_ or f"{lender.upper()}-{other.upper()}"),
+        f"{lender} lends {other}",
+        (lender, other),
+        (Clause(lender),),
+        T0,
+    )
+
+
 def _id(row: tuple[Callable[..., object], UseCase, frozenset[Role]]) -> str:
     return f"{row[0].__module__.removeprefix('bluepool.services.')}.{row[0].__name__}"
 
@@ -515,7 +553,7 @@ def test_an_agency_admin_keeps_only_their_own_agency() -> None:
     for run in (
         lambda: fleet.update_unit(ctx, admin_a, "b-1", name="B"),
         lambda: stations.delete_station(ctx, admin_a, "sb"),
-        lambda: policies.save_policy(ctx, admin_a, SharingPolicy(B)),
+        lambda: agreements.draft_agreement(ctx, admin_a, an_agreement_between(B, COLLECTIVE)),
         lambda: agencies.save_agency(ctx, admin_a, Agency(B, "Bravo"), create=False),
         lambda: units.set_status(ctx, admin_a, "b-1", UnitStatus.BUSY),
     ):

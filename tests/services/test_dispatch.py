@@ -31,7 +31,7 @@ from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents, units
 from bluepool.services.ports import Page
-from tests.builders import T0, a_square
+from tests.builders import T0, a_square, lend
 
 HERE = Location(47.0, 9.0)
 
@@ -76,7 +76,7 @@ def store() -> MemoryStore:
                 JurisdictionId("ja"), "A-town", AgencyId("a"), a_square(HERE.lat, HERE.lon, 0.1)
             )
         )
-        uow.policies.add(SharingPolicy(AgencyId("b")))  # lends nothing
+        lend(uow, SharingPolicy(AgencyId("b")))  # lends nothing: no agreement
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
         for uid, agency in (("a-1", "a"), ("a-2", "a"), ("b-1", "b")):
             uow.units.add(

@@ -71,7 +71,7 @@ def snapshot(store: MemoryStore) -> dict[str, list[str]]:
             "stations": sorted(s.id for s in uow.stations.list()),
             "units": sorted(u.id for u in uow.units.list()),
             "call_types": sorted(c.code for c in uow.call_types.list()),
-            "policies": sorted(p.agency_id for p in uow.policies.list()),
+            "agreements": sorted(a.id for a in uow.agreements.list()),
             "users": sorted(u.username for u in uow.users.list()),
             "changes": sorted(f"{c.entity}:{c.entity_id}" for c in changes),
         }
@@ -88,7 +88,7 @@ def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
         "stations": 14,
         "units": len(demo.units),
         "call_types": len(demo.call_types),
-        "policies": 4,
+        "agreements": 5,
         "users": len(demo.users),
         "timers": 5,
     }
@@ -161,7 +161,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.stations)
         + len(demo.units)
         + len(demo.call_types)
-        + len(demo.policies)
+        + len(demo.agreements)
         + len(demo.users)
         + 3  # the settings: dispatch, closing, timers
     )
@@ -173,7 +173,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "station": 14,
         "unit": len(demo.units),
         "call_type": len(demo.call_types),
-        "sharing_policy": 4,
+        "agreement": 5,
         "user": len(demo.users),
         "setting": 3,
     }
@@ -258,7 +258,16 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
         load(store, demo)
 
     settings = 3  # the demo's dispatch, closing and timers sections
-    total = 4 + 11 + 14 + len(demo.units) + len(demo.call_types) + 4 + len(demo.users) + settings
+    total = (
+        4
+        + 11
+        + 14
+        + len(demo.units)
+        + len(demo.call_types)
+        + len(demo.agreements)
+        + len(demo.users)
+        + settings
+    )
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
 

@@ -22,13 +22,13 @@ from bluepool.bootstrap import CachedStanding
 from bluepool.config import Settings
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.shared.geo import Location
-from bluepool.domain.shared.ids import AgencyId, Username
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.shared.ids import Username
+from bluepool.domain.sharing.agreements import State
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.dispatch import incidents
 from bluepool.services.ports import Standing, UnitOfWork
 from bluepool.services.setup import load_collective
-from bluepool.services.sharing import policies
+from bluepool.services.sharing import agreements
 from tests.builders import DISPOSITION
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
@@ -95,15 +95,18 @@ def test_a_dispatch_cycle_stays_within_its_statements(runtime: bootstrap.Runtime
         assert all(step[k] <= ceiling[k] for k in ceiling), (step, ceiling)
 
 
-def test_a_changed_policy_is_seen_by_the_next_recommendation(runtime: bootstrap.Runtime) -> None:
+def test_a_terminated_agreement_is_seen_by_the_next_recommendation(
+    runtime: bootstrap.Runtime,
+) -> None:
     ctx = runtime.context
     inc = incidents.create_incident(ctx, DISPATCHER, "burglary", a_place(runtime), 1)
     before = incidents.recommendation(ctx, DISPATCHER, inc.id)
     lenders = {c.agency for c in before.candidates}
     assert len(lenders) > 1  # the demo's agencies lend each other patrol cars for a P1
     home = before.candidates[0].agency
-    for agency in lenders - {home}:
-        policies.save_policy(ctx, ADMIN, SharingPolicy(AgencyId(agency)))  # lends nothing
+    for a in agreements.list_agreements(ctx, ADMIN):
+        if {c.lender for c in a.clauses} & (lenders - {home}) and a.state is State.ACTIVE:
+            agreements.terminate_agreement(ctx, ADMIN, a.id, "lends nothing any more")
     after = incidents.recommendation(ctx, DISPATCHER, inc.id)
     assert {c.agency for c in after.candidates} == {home}
 

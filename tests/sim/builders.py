@@ -12,9 +12,11 @@ from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, 
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, StationId, UnitId
+from bluepool.domain.sharing.lending import from_policy
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim import Report, Scenario, run
+from tests.builders import SINCE
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,12 @@ def collective(
         stations=tuple(stations),
         units=tuple(units),
         call_types=tuple(call_types),
-        policies=tuple(d.policy for d in districts if d.policy is not None),
+        agreements=tuple(
+            a
+            for d in districts
+            if d.policy is not None
+            if (a := from_policy(d.policy, SINCE, "test")) is not None
+        ),
     )
 
 

@@ -37,6 +37,7 @@ from bluepool.domain.shared.ids import (
 )
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.web.app import create_app
+from tests.builders import lend
 
 # Three side-by-side square jurisdictions along a line of longitude 9.50..9.53 at lat 47.1.
 AGENCIES = {"west": 9.50, "middle": 9.51, "east": 9.52}
@@ -81,13 +82,14 @@ def seed(runtime: Runtime) -> None:
             uow.stations.add(
                 Station(StationId(f"{name}-hq"), a, f"{name.title()} HQ", centre(name))
             )
-        uow.policies.add(SharingPolicy(AgencyId("west"), 1, (SharingRule(),)))
-        uow.policies.add(
+        lend(uow, SharingPolicy(AgencyId("west"), 1, (SharingRule(),)))
+        lend(
+            uow,
             SharingPolicy(
                 AgencyId("middle"),
                 0,
                 (SharingRule(capabilities=frozenset({"k9"}), max_priority=2),),
-            )
+            ),
         )
         for name in AGENCIES:
             for n in (1, 2):

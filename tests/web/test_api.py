@@ -489,22 +489,10 @@ def test_agency_admin_manages_only_their_agency(client: TestClient) -> None:
         headers=west,
     )
     assert r.status_code == 403
-    assert (
-        client.put(
-            "/api/v1/agencies/west/policy",
-            json={"home_reserve": 2, "rules": []},
-            headers=west,
-        ).status_code
-        == 200
-    )
-    assert (
-        client.put(
-            "/api/v1/agencies/middle/policy",
-            json={"home_reserve": 0, "rules": []},
-            headers=west,
-        ).status_code
-        == 403
-    )
+    r = client.post("/api/v1/agreements", json=an_agreement("WEST-1", "west"), headers=west)
+    assert r.status_code == 201, r.text
+    r = client.post("/api/v1/agreements", json=an_agreement("MID-1", "middle"), headers=west)
+    assert r.status_code == 403
 
 
 def test_duplicate_unit_is_409(client: TestClient, as_admin: dict[str, str]) -> None:
@@ -519,16 +507,25 @@ def test_duplicate_unit_is_409(client: TestClient, as_admin: dict[str, str]) -> 
     assert r.json()["code"] == "duplicate"
 
 
-def test_policy_with_unknown_jurisdiction_is_422(
+def an_agreement(agreement_id: str, lender: str, **clause: Any) -> dict[str, Any]:
+    """An agreements API body: ``lender`` lends the collective (``clause``: its terms)."""
+    return {
+        "id": agreement_id,
+        "title": f"{lender} lends the collective",
+        "parties": [lender, "collective"],
+        "valid_from": "2024-01-01T00:00:00Z",
+        "clauses": [{"lender": lender, **clause}],
+    }
+
+
+def test_an_agreement_with_unknown_jurisdiction_is_422_and_keeps_nothing(
     client: TestClient, as_admin: dict[str, str]
 ) -> None:
-    r = client.put(
-        "/api/v1/agencies/west/policy",
-        headers=as_admin,
-        json={"home_reserve": 1, "rules": [{"jurisdictions": ["atlantis"]}]},
-    )
+    body = an_agreement("WEST-2", "west", jurisdictions=["atlantis"])
+    r = client.post("/api/v1/agreements", headers=as_admin, json=body)
     assert r.status_code == 422
-    assert client.get("/api/v1/agencies/west/policy", headers=as_admin).json()["home_reserve"] == 1
+    assert r.json()["code"] == "unknown_jurisdiction"
+    assert client.get("/api/v1/agreements/WEST-2", headers=as_admin).status_code == 404
 
 
 def test_collective_admin_manages_agencies_call_types_and_jurisdictions(
@@ -695,13 +692,11 @@ def test_records_in_use_cannot_be_deleted(client: TestClient, as_admin: dict[str
     r = client.delete("/api/v1/call-types/burglary", headers=as_admin)
     assert r.status_code == 409
     assert r.json()["code"] == "in_use"
-    client.put(
-        "/api/v1/agencies/west/policy",
-        headers=as_admin,
-        json={"home_reserve": 1, "rules": [{"jurisdictions": ["east-town"]}]},
-    )
+    body = an_agreement("WEST-3", "west", jurisdictions=["east-town"])
+    assert client.post("/api/v1/agreements", headers=as_admin, json=body).status_code == 201
     r = client.delete("/api/v1/jurisdictions/east-town", headers=as_admin)
     assert r.status_code == 409
+    assert "WEST-3" in r.json()["detail"]
     r = client.delete("/api/v1/units/east-p1", headers=as_admin)
     assert r.status_code == 409
     assert "east-officer" in r.json()["detail"]

@@ -81,10 +81,16 @@ BODIES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "plan": [{"capability": "patrol", "count": 1}],
         },
     ),
-    "policy": (
-        "PUT",
-        "/api/v1/agencies/west/policy",
-        {"home_reserve": 1, "rules": [{"max_priority": 3}]},
+    "agreement": (
+        "POST",
+        "/api/v1/agreements",
+        {
+            "id": "WEST-EAST-1",
+            "title": "West lends East",
+            "parties": ["west", "east"],
+            "valid_from": "2026-01-01T00:00:00Z",
+            "clauses": [{"lender": "west", "max_priority": 3, "rates": {"per_hour": {"*": 9000}}}],
+        },
     ),
 }
 
@@ -117,8 +123,10 @@ BAD: list[tuple[str, str, Any]] = [
     ("jurisdiction", "geometry", {"type": "Polygon", "coordinates": [[[True, 47.0]]]}),
     ("call type", "default_priority", True),
     ("call type", "plan.0.count", "2"),
-    ("policy", "home_reserve", "1"),
-    ("policy", "rules.0.max_priority", False),
+    ("agreement", "clauses.0.home_reserve", "1"),
+    ("agreement", "clauses.0.max_priority", False),
+    ("agreement", "clauses.0.rates.per_hour.*", 90.5),
+    ("agreement", "valid_from", 1767225600),
 ]
 
 

@@ -92,12 +92,10 @@ def with_drafts(collective: CollectiveSpec, path: Path) -> CollectiveSpec:
     """The collective once the draft agreements in ``path`` are signed: they join the
     agreements in force (a draft with the id of one in force replaces it). Agencies, call
     types and jurisdictions the drafts name must be the collective's."""
-    from datetime import UTC, datetime
-
     from bluepool.adapters.files.agreements import AgreementsFileError, read_agreements
     from bluepool.adapters.files.collective import Problem
-    from bluepool.domain.sharing.agreements import COLLECTIVE
-    from bluepool.domain.sharing.lending import from_policy, lending_of
+    from bluepool.domain.sharing.agreements import COLLECTIVE, Stage
+    from bluepool.domain.sharing.lending import in_effect
 
     drafts = read_agreements(path)
     agencies = {a.id for a in collective.agencies} | {COLLECTIVE}
@@ -116,11 +114,10 @@ def with_drafts(collective: CollectiveSpec, path: Path) -> CollectiveSpec:
                 problems.append(Problem(f"{at}.jurisdictions", f"no jurisdiction {j!r}"))
     if problems:
         raise AgreementsFileError.of(path, problems)
-    now = datetime.now(UTC)
-    in_force = [a for p in collective.policies if (a := from_policy(p, now, "in force"))]
     named = {d.id for d in drafts}
-    agreements = [a for a in in_force if a.id not in named] + list(drafts)
-    return dataclasses.replace(collective, policies=tuple(lending_of(agreements, owners).values()))
+    signed = [dataclasses.replace(d, stage=Stage.SIGNED) for d in drafts]
+    kept = [a for a in in_effect(collective.agreements) if a.id not in named]
+    return dataclasses.replace(collective, agreements=(*kept, *signed))
 
 
 def database_collective(database_url: str | None) -> CollectiveSpec:

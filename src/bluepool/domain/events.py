@@ -42,7 +42,7 @@ from bluepool.domain.dispatch.events import (
     UnitStatusChanged,
 )
 from bluepool.domain.shared.events import Event
-from bluepool.domain.sharing.events import PolicyChanged
+from bluepool.domain.sharing.events import AgreementChanged
 
 EVENTS: tuple[type[Event], ...] = (
     IncidentReceived,
@@ -67,7 +67,7 @@ EVENTS: tuple[type[Event], ...] = (
     StationChanged,
     CallTypeChanged,
     SettingChanged,
-    PolicyChanged,
+    AgreementChanged,
     UserChanged,
     SignedIn,
     SignInFailed,

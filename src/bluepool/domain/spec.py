@@ -3,7 +3,7 @@
 The collective file reader (``adapters.files.collective.read_collective``) builds a
 ``CollectiveSpec``; ``services.setup.load_collective`` writes one to the store and
 ``services.setup.snapshot`` reads one back; the simulator runs on one. It spans the
-contexts (agencies, units, sharing policies, users), so it sits at the top of the domain,
+contexts (agencies, units, sharing agreements, users), so it sits at the top of the domain,
 beside ``events``.
 """
 
@@ -19,7 +19,7 @@ from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.sharing.agreements import Agreement
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,8 @@ class CollectiveSpec:
     stations: tuple[Station, ...] = ()
     units: tuple[Unit, ...] = ()
     call_types: tuple[CallType, ...] = ()
-    policies: tuple[SharingPolicy, ...] = ()
+    #: The sharing agreements (signed by both parties as the file gives them).
+    agreements: tuple[Agreement, ...] = ()
     users: tuple[UserSpec, ...] = ()
     #: How the collective runs its dispatch floor (None: the defaults, not stored).
     floor: FloorRules | None = None

@@ -7,6 +7,7 @@ tests' fakes), ``adapters.bus`` (event fan-out), ``geo`` (jurisdiction lookup) a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +40,8 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.sharing.agreements import Agreement, AgreementId
+from bluepool.domain.sharing.lending import lending_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,40 @@ class Repository(Protocol[K, T]):
     def delete(self, key: K) -> None: ...
     def list(self) -> list[T]:
         """Return every item, ordered by key."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementVersion:
+    """One kept version of an agreement: who made it, and when."""
+
+    agreement: Agreement
+    changed_at: datetime
+    changed_by: str
+
+
+class AgreementRepository(Protocol):
+    """The sharing agreements, every version kept (``domain.sharing.agreements``)."""
+
+    def get(self, agreement_id: AgreementId) -> Agreement | None:
+        """The latest version (None: no such agreement)."""
+        ...
+
+    def list(self) -> list[Agreement]:
+        """The latest version of every agreement, by id."""
+        ...
+
+    def add(self, agreement: Agreement, by: str, at: datetime) -> None:
+        """Keep a new agreement's first version; Duplicate if the id is taken."""
+        ...
+
+    def update(self, agreement: Agreement, by: str, at: datetime) -> None:
+        """Keep the next version: ``agreement.version`` must follow the stored one
+        (ConcurrentUpdate otherwise: someone else moved it on first)."""
+        ...
+
+    def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
+        """Every version, oldest first (empty: no such agreement)."""
         ...
 
 
@@ -382,7 +418,7 @@ class UnitOfWork(Protocol):
     #: The collective's closing rules (none stored: the defaults).
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
-    policies: Repository[AgencyId, SharingPolicy]
+    agreements: AgreementRepository
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]
@@ -442,14 +478,28 @@ class AuditKeys(Protocol):
 @dataclass(frozen=True, slots=True)
 class Standing:
     """The standing facts dispatch works within (agencies, jurisdictions' owners, sharing
-    policies, call types): read on every recommendation, changed by an admin now and then,
-    so kept in a cache (``Context.standing``). Never units: those are read fresh."""
+    agreements, call types): read on every recommendation, changed by an admin now and
+    then, so kept in a cache (``Context.standing``). Never units: those are read fresh.
+
+    ``collective`` lends nothing by itself: what each agency lends depends on the incident's
+    time, so ``services.dispatch.incidents.lending`` derives it from ``agreements``."""
 
     collective: Collective
     call_types: Mapping[CallTypeCode, CallType]
+    #: Every agreement (the latest versions; which lend depends on the time).
+    agreements: tuple[Agreement, ...] = ()
     #: How the collective runs its floor (who may override a sharing rule).
     floor: FloorRules = field(default_factory=FloorRules)
     closing: ClosingRules = field(default_factory=ClosingRules)
+
+    def lending(self, at: datetime, now: datetime) -> Collective:
+        """The collective with what each agency lends for an incident received at ``at``,
+        asked at ``now``: the clauses of the agreements active then and not terminated
+        since (``domain.sharing.lending``)."""
+        c = self.collective
+        return dataclasses.replace(
+            c, policies=lending_at(self.agreements, at, now, c.jurisdiction_agency)
+        )
 
 
 class StandingFacts(Protocol):

@@ -3,7 +3,7 @@
 A collective file (see docs/collective-file.md) is read and checked by
 ``adapters.files.collective.read_collective`` into a ``CollectiveSpec`` of plain domain
 objects. ``load_collective`` writes that spec through ONE open unit of work, with one
-commit: every agency, jurisdiction, station, unit, call type, sharing policy and user,
+commit: every agency, jurisdiction, station, unit, call type, sharing agreement and user,
 and the dispatch rules when the file has them, and one event for each (so one change-log
 line and one outbox row each), or nothing at all.
 
@@ -42,8 +42,8 @@ from bluepool.domain.dispatch.timers import timers_value
 from bluepool.domain.dispatch.units import UnitStatus
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.events import Action
-from bluepool.domain.sharing.events import PolicyChanged
-from bluepool.domain.sharing.records import PolicyRecord
+from bluepool.domain.sharing.events import AgreementChanged
+from bluepool.domain.sharing.records import AgreementRecord
 from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.services import settings
 from bluepool.services.ports import (
@@ -100,9 +100,9 @@ def load_collective(
     for c in spec.call_types:
         uow.call_types.add(c)
         uow.raise_event(CallTypeChanged(now, actor, new, c.code, CallTypeRecord.of(c)))
-    for p in spec.policies:
-        uow.policies.add(p)
-        uow.raise_event(PolicyChanged(now, actor, new, p.agency_id, PolicyRecord.of(p)))
+    for g in spec.agreements:
+        uow.agreements.add(g, actor, now)
+        uow.raise_event(AgreementChanged(now, actor, new, g.id, AgreementRecord.of(g, now)))
     for user in users:
         uow.users.add(user)
         uow.raise_event(UserChanged(now, actor, new, user.username, UserRecord.of(user)))
@@ -116,7 +116,7 @@ def load_collective(
         "stations": len(spec.stations),
         "units": len(units),
         "call_types": len(spec.call_types),
-        "policies": len(spec.policies),
+        "agreements": len(spec.agreements),
         "users": len(users),
         "timers": len(spec.timers),
     }
@@ -150,11 +150,7 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     taken += _existing("station", uow.stations.get, [s.id for s in spec.stations])
     taken += _existing("unit", uow.units.get, [u.id for u in spec.units])
     taken += _existing("call type", uow.call_types.get, [c.code for c in spec.call_types])
-    taken += _existing(
-        "sharing policy of agency",
-        uow.policies.get,
-        [p.agency_id for p in spec.policies],
-    )
+    taken += _existing("agreement", uow.agreements.get, [g.id for g in spec.agreements])
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     taken += _existing("setting", uow.settings.get, [st.name for st in _settings(spec)])
     if taken:
@@ -188,7 +184,7 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         stations=tuple(uow.stations.list()),
         units=tuple(uow.units.list()),
         call_types=tuple(uow.call_types.list()),
-        policies=tuple(uow.policies.list()),
+        agreements=tuple(uow.agreements.list()),
         floor=FloorRules.of(floor.value)
         if (floor := uow.settings.get(FloorRules.SETTING))
         else None,

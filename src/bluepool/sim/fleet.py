@@ -20,6 +20,7 @@ from bluepool.domain.collective.agencies import CallType, Jurisdiction
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import EARTH_RADIUS_M, Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
+from bluepool.domain.sharing.lending import in_effect, lending_of
 from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.domain.spec import CollectiveSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
@@ -34,7 +35,8 @@ class Fleet:
     agency_names: Mapping[AgencyId, str]
     jurisdictions: tuple[Jurisdiction, ...]
     jurisdiction_agency: Mapping[JurisdictionId, AgencyId]
-    #: The collective's own sharing policies (policy "configured").
+    #: What each agency lends under the collective's agreements in effect (policy
+    #: "configured"; ``domain.sharing.lending.in_effect``).
     policies: Mapping[AgencyId, SharingPolicy]
     call_types: Mapping[CallTypeCode, CallType]
     #: The units as they start: available, at their post.
@@ -99,7 +101,7 @@ def build_fleet(spec: CollectiveSpec) -> Fleet:
         agency_names={a.id: a.name for a in spec.agencies},
         jurisdictions=tuple(spec.jurisdictions),
         jurisdiction_agency=jurisdiction_agency,
-        policies={p.agency_id: p for p in spec.policies},
+        policies=lending_of(in_effect(spec.agreements), jurisdiction_agency),
         call_types={c.code: c for c in spec.call_types},
         units=tuple(placed),
         posts=tuple(posts),

@@ -38,7 +38,10 @@ from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.tables import OPEN_ASSIGNMENT_INDEX, metadata
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.passwords import Argon2Hasher
-from bluepool.domain.shared.ids import Username
+from bluepool.domain.shared.ids import AgencyId, Username
+from bluepool.domain.sharing.agreements import AgreementId
+from bluepool.domain.sharing.lending import lending_of
+from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 from bluepool.services.ports import ChangeRecord, OutboxMessage, Page, UnitFilter
 from tests.builders import T0
 
@@ -63,6 +66,10 @@ DEMO_COUNTS = {
     "users": 14,
     "change_log": 107,
 }
+
+
+def _frozen(values: list[str] | None) -> frozenset[Any] | None:
+    return None if values is None else frozenset(values)
 
 
 def revisions() -> list[Script]:
@@ -304,7 +311,10 @@ def load_at_0001(url: str, demo: dict[str, list[dict[str, Any]]]) -> None:
 ADDED_SINCE_0001: dict[str, dict[str, Any]] = {
     "units": {"status_reason": ""},
     "call_types": {"self_initiated": False, "emergency": False},
+    "assignments": {"agreement_id": None, "clause": None},
 }
+#: Tables later revisions replaced: the sharing policies became agreements (0011).
+DROPPED_SINCE_0001 = {"sharing_policies"}
 
 
 def test_the_demo_collective_survives_the_upgrade_from_0001(db_url: str) -> None:
@@ -322,6 +332,9 @@ def test_the_demo_collective_survives_the_upgrade_from_0001(db_url: str) -> None
         now.reflect(engine)
         with engine.connect() as conn:
             for name, rows in demo.items():
+                if name in DROPPED_SINCE_0001:
+                    assert name not in now.tables
+                    continue
                 table = now.tables[name]
                 stored = [
                     {k: as_read(v) for k, v in row.items()}
@@ -341,11 +354,33 @@ def test_the_demo_collective_survives_the_upgrade_from_0001(db_url: str) -> None
                 "stations": len(uow.stations.list()),
                 "units": len(uow.units.list()),
                 "call_types": len(uow.call_types.list()),
-                "sharing_policies": len(uow.policies.list()),
+                "sharing_policies": len(uow.agreements.list()),
                 "users": len(uow.users.list()),
                 "change_log": uow.changes.find(None, None, Page(limit=1))[1],
             }
             assert counts == DEMO_COUNTS
+            # Each policy became the agreement with the collective that lends the same,
+            # in force since before any incident.
+            owners = uow.jurisdictions.owners()
+            for row in demo["sharing_policies"]:
+                policy = SharingPolicy(
+                    AgencyId(row["agency_id"]),
+                    row["home_reserve"],
+                    tuple(
+                        SharingRule(
+                            jurisdictions=_frozen(r.get("jurisdictions")),
+                            call_types=_frozen(r.get("call_types")),
+                            capabilities=_frozen(r.get("capabilities")),
+                            max_priority=r.get("max_priority", 5),
+                        )
+                        for r in row["rules"]
+                    ),
+                )
+                agreement = uow.agreements.get(AgreementId(f"{policy.agency_id}-collective"))
+                assert agreement is not None
+                assert agreement.lends_at(T0)
+                assert lending_of([agreement], owners) == {policy.agency_id: policy}
+                assert len(uow.agreements.versions(agreement.id)) == 1
             assert {j.id for j in uow.jurisdictions.list()} == {
                 r["id"] for r in demo["jurisdictions"]
             }

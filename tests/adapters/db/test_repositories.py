@@ -33,6 +33,7 @@ from bluepool.domain.shared.ids import (
     StationId,
     UnitId,
 )
+from bluepool.domain.sharing.agreements import AgreementId, Stage
 from bluepool.services.ports import (
     ChangeRecord,
     IncidentFilter,
@@ -44,11 +45,11 @@ from tests.builders import (
     T0,
     a_call_type,
     a_jurisdiction,
-    a_policy,
     a_station,
     a_unit,
     a_user,
     an_agency,
+    an_agreement,
     an_incident,
     at,
 )
@@ -101,12 +102,11 @@ def test_agency_round_trip_update_list_delete(uows: UowFactory) -> None:
         assert uow.agencies.get(agency.id) is None
 
 
-def test_jurisdiction_station_call_type_policy_user_round_trip(uows: UowFactory) -> None:
+def test_jurisdiction_station_call_type_agreement_user_round_trip(uows: UowFactory) -> None:
     jurisdiction = a_jurisdiction(agency_id=A1)
     station = a_station(agency_id=A2, location=Location(-33.5, 151.25))
     call_type = a_call_type(plan=(Requirement("patrol", 2), Requirement("k9", 1)))
-    policy = a_policy(agency_id=A1)
-    bare_policy = a_policy(agency_id=A2, home_reserve=0, rules=())
+    agreement = an_agreement()
     unit = a_unit(agency_id=A1)
     officer = a_user(role=Role.OFFICER, agency_id=A1, unit_id=unit.id, active=False)
     admin = a_user(role=Role.COLLECTIVE_ADMIN)
@@ -115,8 +115,7 @@ def test_jurisdiction_station_call_type_policy_user_round_trip(uows: UowFactory)
         uow.jurisdictions.add(jurisdiction)
         uow.stations.add(station)
         uow.call_types.add(call_type)
-        uow.policies.add(policy)
-        uow.policies.add(bare_policy)
+        uow.agreements.add(agreement, "admin-a1", T0)
         uow.users.add(officer)
         uow.users.add(admin)
         uow.commit()
@@ -124,12 +123,36 @@ def test_jurisdiction_station_call_type_policy_user_round_trip(uows: UowFactory)
         assert uow.jurisdictions.get(jurisdiction.id) == jurisdiction
         assert uow.stations.get(station.id) == station
         assert uow.call_types.get(call_type.code) == call_type
-        assert uow.policies.get(A1) == policy
-        assert uow.policies.get(A2) == bare_policy
+        assert uow.agreements.get(agreement.id) == agreement
         assert uow.users.get(officer.username) == officer
         assert uow.users.get(admin.username) == admin
         assert uow.call_types.list() == [call_type]
-        assert {p.agency_id for p in uow.policies.list()} == {A1, A2}
+        assert uow.agreements.list() == [agreement]
+
+
+def test_every_version_of_an_agreement_is_kept(uows: UowFactory) -> None:
+    draft = an_agreement(stage=Stage.DRAFT, signatures=())
+    proposed = draft.propose()
+    half = proposed.sign(A1, "admin-a1", T0 + timedelta(hours=1))
+    signed = half.sign(A2, "admin-a2", T0 + timedelta(hours=2))
+    with uows() as uow:
+        uow.agreements.add(draft, "admin-a1", T0)
+        uow.commit()
+    for n, version in enumerate((proposed, half, signed), start=1):
+        with uows() as uow:
+            uow.agreements.update(version, f"user-{n}", T0 + timedelta(hours=n))
+            uow.commit()
+    with uows() as uow:
+        assert uow.agreements.get(draft.id) == signed
+        kept = uow.agreements.versions(draft.id)
+        assert [v.agreement for v in kept] == [draft, proposed, half, signed]
+        assert [v.changed_by for v in kept] == ["admin-a1", "user-1", "user-2", "user-3"]
+        assert uow.agreements.versions(AgreementId("none")) == ()
+        # Someone who read the proposal cannot write over the signed agreement.
+        with pytest.raises(ConcurrentUpdate):
+            uow.agreements.update(proposed.sign(A1, "late", T0), "late", T0)
+        with pytest.raises(Duplicate):
+            uow.agreements.add(draft, "again", T0)
 
 
 def test_update_and_delete_of_unknown_key_raise_not_found(uows: UowFactory) -> None:

@@ -17,7 +17,8 @@ from bluepool.adapters.files.collective import CollectiveFileError, read_collect
 from bluepool.domain.access.roles import Role
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.shared.errors import Invalid
-from bluepool.domain.shared.ids import CallTypeCode
+from bluepool.domain.shared.ids import AgencyId, CallTypeCode
+from bluepool.domain.sharing.agreements import COLLECTIVE, Stage
 from bluepool.geo.jurisdictions import MIN_OVERLAP_M2, JurisdictionIndex
 
 DEMO = Path(__file__).parents[3] / "src/bluepool/demo/collective.yaml"
@@ -36,12 +37,17 @@ def a_collective() -> dict[str, Any]:
     """A small valid collective: two agencies, each with jurisdiction and station."""
     return {
         "agencies": [
-            {
-                "id": "east",
-                "name": "East PD",
-                "sharing": {"home_reserve": 1, "rules": [{}]},
-            },
+            {"id": "east", "name": "East PD"},
             {"id": "west", "name": "West PD"},
+        ],
+        "agreements": [
+            {
+                "id": "EAST-collective",
+                "title": "East lends anything, keeping 1 at home",
+                "parties": ["east", "collective"],
+                "valid_from": "2026-01-01",
+                "clauses": [{"lender": "east", "home_reserve": 1}],
+            }
         ],
         "jurisdictions": [
             {
@@ -147,10 +153,15 @@ def test_demo_response_plans_can_be_filled(demo: Any) -> None:
             assert have[req.capability] >= req.count, (call_type.code, req.capability)
 
 
-def test_demo_sharing_policies_differ(demo: Any) -> None:
-    policies = {p.agency_id: p for p in demo.policies}
-    assert len(policies) == 4
-    assert len({(p.home_reserve, p.rules) for p in policies.values()}) == 4
+def test_demo_agreements_lend_differently_and_one_awaits_signatures(demo: Any) -> None:
+    signed = [a for a in demo.agreements if a.stage is Stage.SIGNED]
+    lenders = {c.lender for a in signed for c in a.clauses}
+    assert lenders == {a.id for a in demo.agencies}
+    assert len({str(a.clauses) for a in signed}) == len(signed)
+    assert all(a.signed_by(p) for a in signed for p in a.parties)
+    (proposal,) = (a for a in demo.agreements if a.stage is Stage.PROPOSED)
+    assert proposal.signatures == ()
+    assert any(c.rates.per_hour for a in signed for c in a.clauses)  # rate cards priced
 
 
 def test_demo_has_a_user_for_every_role(demo: Any) -> None:
@@ -184,9 +195,13 @@ def test_a_valid_file_becomes_domain_objects(tmp_path: Path) -> None:
     assert (east_1.location.lat, east_1.location.lon) == (47.13, 9.53)
     officer = next(u for u in spec.users if u.username == "officer")
     assert officer.agency_id == "east"  # taken from the unit
-    (policy,) = spec.policies
-    assert policy.agency_id == "east"
-    assert policy.rules[0].capabilities is None  # omitted means any
+    (agreement,) = spec.agreements
+    assert agreement.parties == ("east", "collective")
+    assert agreement.stage is Stage.SIGNED  # in a collective file: signed unless said
+    assert agreement.signed_by(AgencyId("east"))
+    assert agreement.signed_by(COLLECTIVE)
+    assert agreement.clauses[0].capabilities is None  # omitted means any
+    assert agreement.clauses[0].home_reserve == 1
     assert spec.warnings == ()
 
 
@@ -251,8 +266,8 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
             "Input should be",
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"][0].update(call_types=[]),
-            "agencies[0].sharing.rules[0].call_types",
+            lambda d: d["agreements"][0]["clauses"][0].update(call_types=[]),
+            "agreements[0].clauses[0].call_types",
             "List should have at least 1 item",
         ),
         (
@@ -333,21 +348,55 @@ def test_ids_the_api_accepts_read_from_the_file(tmp_path: Path) -> None:
             '"patrol" is already in this plan',
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"].append(
-                {"jurisdictions": ["west-town", "south-town"]}
+            lambda d: d["agreements"][0]["clauses"].append(
+                {"lender": "east", "jurisdictions": ["west-town", "south-town"]}
             ),
-            "agencies[0].sharing.rules[1].jurisdictions[1]",
+            "agreements[0].clauses[1].jurisdictions[1]",
             'no jurisdiction "south-town"',
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"].append({"call_types": ["arson"]}),
-            "agencies[0].sharing.rules[1].call_types[0]",
+            lambda d: d["agreements"][0]["clauses"].append(
+                {"lender": "east", "call_types": ["arson"]}
+            ),
+            "agreements[0].clauses[1].call_types[0]",
             'no call type "arson"',
         ),
         (
-            lambda d: d["agencies"][0]["sharing"]["rules"].append({"capabilities": ["swat"]}),
-            "agencies[0].sharing.rules[1].capabilities[0]",
+            lambda d: d["agreements"][0]["clauses"].append(
+                {"lender": "east", "capabilities": ["swat"]}
+            ),
+            "agreements[0].clauses[1].capabilities[0]",
             'no unit has capability "swat"',
+        ),
+        (
+            lambda d: d["agreements"][0].update(parties=["east", "south"]),
+            "agreements[0].parties[1]",
+            'no agency "south"',
+        ),
+        (
+            lambda d: d["agreements"][0]["clauses"][0].update(lender="west"),
+            "agreements[0]",
+            "clause 1: the lender 'west' must be an agency party to the agreement",
+        ),
+        (
+            lambda d: d["agreements"][0].update(valid_until="2025-12-31"),
+            "agreements[0]",
+            "valid_until (2025-12-31T00:00:00+00:00) must be after valid_from",
+        ),
+        (
+            lambda d: d["agreements"][0]["clauses"][0].update(rates={"per_hour": {"k9": -5}}),
+            "agreements[0].clauses[0].rates.per_hour.k9",
+            "-5 is below zero",
+        ),
+        (
+            lambda d: d["agreements"].append(dict(d["agreements"][0])),
+            "agreements[1].id",
+            'duplicate id "EAST-collective"',
+        ),
+        (
+            lambda d: d["agencies"][0].update(sharing={"home_reserve": 1}),
+            "agencies[0].sharing",
+            "sharing policies were replaced by agreements",
         ),
         (
             lambda d: d["users"][1].pop("unit"),
@@ -666,7 +715,7 @@ def test_overlapping_jurisdictions_are_a_warning(tmp_path: Path) -> None:
     [overlap] = JurisdictionIndex(spec.jurisdictions).overlaps()
     assert spec.warnings == (
         f'jurisdictions[1]: overlaps jurisdiction "east-town" by {overlap.area_m2:,.0f} m2: '
-        "a call there goes to the one listed first (line 27)",
+        "a call there goes to the one listed first (line 33)",
     )
 
 

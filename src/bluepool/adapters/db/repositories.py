@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 import zlib
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     CursorResult,
     Engine,
     Executable,
+    Integer,
     Result,
     Select,
     String,
@@ -51,6 +52,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from bluepool.adapters.db.tables import (
     OPEN_ASSIGNMENT_INDEX,
     AgencyRow,
+    AgreementRow,
+    AgreementVersionRow,
     AssignmentRow,
     AuditCheckpointRow,
     AuditEntryRow,
@@ -66,7 +69,6 @@ from bluepool.adapters.db.tables import (
     OutboxRow,
     PremiseNoteRow,
     SessionRow,
-    SharingPolicyRow,
     StationRow,
     StreamTicketRow,
     TimelineEntryRow,
@@ -116,8 +118,16 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
+from bluepool.domain.sharing.agreements import (
+    Agreement,
+    AgreementId,
+    Clause,
+    Rates,
+    Signature,
+    Stage,
+)
 from bluepool.services.ports import (
+    AgreementVersion,
     AuditFilter,
     ChangeRecord,
     IncidentFilter,
@@ -332,35 +342,83 @@ def _frozen_or_none(values: list[str] | None) -> frozenset[Any] | None:
     return None if values is None else frozenset(values)
 
 
-def policy_values(p: SharingPolicy) -> dict[str, Any]:
+def agreement_document(a: Agreement) -> dict[str, Any]:
+    """An agreement as plain JSON data (amounts as integer minor units)."""
+
+    def rates(r: Rates) -> dict[str, Any]:
+        return {
+            "per_hour": dict(sorted(r.per_hour.items())),
+            "standby_per_hour": dict(sorted(r.standby_per_hour.items())),
+            "per_day": dict(sorted(r.per_day.items())),
+            "minimum": r.minimum,
+        }
+
     return {
-        "agency_id": p.agency_id,
-        "home_reserve": p.home_reserve,
-        "rules": [
+        "id": a.id,
+        "title": a.title,
+        "parties": list(a.parties),
+        "clauses": [
             {
-                "jurisdictions": _sorted_or_none(rule.jurisdictions),
-                "call_types": _sorted_or_none(rule.call_types),
-                "capabilities": _sorted_or_none(rule.capabilities),
-                "max_priority": rule.max_priority,
+                "lender": c.lender,
+                "capabilities": _sorted_or_none(c.capabilities),
+                "resource_types": _sorted_or_none(c.resource_types),
+                "call_types": _sorted_or_none(c.call_types),
+                "jurisdictions": _sorted_or_none(c.jurisdictions),
+                "max_priority": c.max_priority,
+                "home_reserve": c.home_reserve,
+                "max_loan_hours": c.max_loan_hours,
+                "rates": rates(c.rates),
             }
-            for rule in p.rules
+            for c in a.clauses
         ],
+        "valid_from": _utc_text(a.valid_from),
+        "valid_until": _utc_text(a.valid_until),
+        "stage": a.stage.value,
+        "signatures": [{"party": s.party, "by": s.by, "at": _utc_text(s.at)} for s in a.signatures],
+        "terminated_at": _utc_text(a.terminated_at),
+        "termination_reason": a.termination_reason,
+        "version": a.version,
     }
 
 
-def policy_from_row(r: SharingPolicyRow) -> SharingPolicy:
-    return SharingPolicy(
-        agency_id=AgencyId(r.agency_id),
-        home_reserve=r.home_reserve,
-        rules=tuple(
-            SharingRule(
-                jurisdictions=_frozen_or_none(rule.get("jurisdictions")),
-                call_types=_frozen_or_none(rule.get("call_types")),
-                capabilities=_frozen_or_none(rule.get("capabilities")),
-                max_priority=int(rule.get("max_priority", 5)),
+def agreement_from_document(d: Mapping[str, Any]) -> Agreement:
+    def moment(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text)
+
+    def rates(r: Mapping[str, Any]) -> Rates:
+        return Rates(r["per_hour"], r["standby_per_hour"], r["per_day"], r["minimum"])
+
+    a, b = d["parties"]
+    valid_from = moment(d["valid_from"])
+    assert valid_from is not None
+    return Agreement(
+        AgreementId(d["id"]),
+        d["title"],
+        (AgencyId(a), AgencyId(b)),
+        tuple(
+            Clause(
+                AgencyId(c["lender"]),
+                capabilities=_frozen_or_none(c["capabilities"]),
+                resource_types=_frozen_or_none(c["resource_types"]),
+                call_types=_frozen_or_none(c["call_types"]),
+                jurisdictions=_frozen_or_none(c["jurisdictions"]),
+                max_priority=c["max_priority"],
+                home_reserve=c["home_reserve"],
+                max_loan_hours=c["max_loan_hours"],
+                rates=rates(c["rates"]),
             )
-            for rule in r.rules
+            for c in d["clauses"]
         ),
+        valid_from,
+        moment(d["valid_until"]),
+        stage=Stage(d["stage"]),
+        signatures=tuple(
+            Signature(AgencyId(s["party"]), s["by"], datetime.fromisoformat(s["at"]))
+            for s in d["signatures"]
+        ),
+        terminated_at=moment(d["terminated_at"]),
+        termination_reason=d["termination_reason"],
+        version=d["version"],
     )
 
 
@@ -551,6 +609,8 @@ def assignment_values(incident_id: str, seq: int, a: Assignment) -> dict[str, An
         "assigned_at": a.assigned_at,
         "status": a.status.value,
         "cleared_at": a.cleared_at,
+        "agreement_id": a.agreement or None,
+        "clause": a.clause or None,
     }
 
 
@@ -572,6 +632,8 @@ def assignment_from_row(r: Any) -> Assignment:
         assigned_at=r.assigned_at,
         status=UnitStatus(r.status),
         cleared_at=r.cleared_at,
+        agreement=r.agreement_id or "",
+        clause=r.clause or 0,
     )
 
 
@@ -634,6 +696,8 @@ def _children(match: Callable[[Table], ColumnElement[bool]]) -> Subquery:
             a.cleared_at.label("c_cleared_at"),
             type_coerce(null(), String).label("c_actor"),
             type_coerce(null(), Text).label("c_detail"),
+            a.agreement_id.label("c_agreement"),
+            a.clause.label("c_clause"),
         ).where(match(_ASSIGNMENTS)),
         select(
             literal(_ENTRY),
@@ -645,6 +709,8 @@ def _children(match: Callable[[Table], ColumnElement[bool]]) -> Subquery:
             null(),
             t.actor,
             t.detail,
+            type_coerce(null(), String),
+            type_coerce(null(), Integer),
         ).where(match(_TIMELINE)),
     ).subquery("c")
 
@@ -705,8 +771,9 @@ class _Children:
     def add(self, r: Any) -> None:
         if r.c_part == _ASSIGNMENT:
             status = UnitStatus(r.c_what)
+            lent = r.c_agreement or "", r.c_clause or 0
             self.assignments.append(
-                (r.c_seq, Assignment(UnitId(r.c_unit_id), r.c_at, status, r.c_cleared_at))
+                (r.c_seq, Assignment(UnitId(r.c_unit_id), r.c_at, status, r.c_cleared_at, *lent))
             )
         elif r.c_part == _ENTRY:
             unit = UnitId(r.c_unit_id) if r.c_unit_id is not None else None
@@ -1454,18 +1521,63 @@ def call_type_repository(
     )
 
 
-def policy_repository(
-    session: Session,
-) -> SqlRepository[AgencyId, SharingPolicy, SharingPolicyRow]:
-    return SqlRepository(
-        session,
-        SharingPolicyRow,
-        SharingPolicyRow.agency_id,
-        lambda p: p.agency_id,
-        policy_from_row,
-        policy_values,
-        "sharing policy for",
-    )
+class SqlAgreements(_Base):
+    """The agreements: the latest version in ``agreements``, every one in
+    ``agreement_versions`` (written together, in the same transaction)."""
+
+    def get(self, agreement_id: AgreementId) -> Agreement | None:
+        row = self.session.get(AgreementRow, agreement_id, populate_existing=True)
+        return None if row is None else agreement_from_document(row.document)
+
+    def list(self) -> list[Agreement]:
+        rows = self._rows(select(AgreementRow).order_by(AgreementRow.id))
+        return [agreement_from_document(r.document) for r in rows]
+
+    def add(self, agreement: Agreement, by: str, at: datetime) -> None:
+        if self.session.get(AgreementRow, agreement.id) is not None:
+            raise Duplicate(f"agreement {agreement.id} already exists")
+        doc = agreement_document(agreement)
+        self._execute(
+            insert(AgreementRow).values(id=agreement.id, version=agreement.version, document=doc)
+        )
+        self._keep(agreement, doc, by, at)
+
+    def update(self, agreement: Agreement, by: str, at: datetime) -> None:
+        doc = agreement_document(agreement)
+        moved = self._write(
+            update(AgreementRow)
+            .where(AgreementRow.id == agreement.id, AgreementRow.version == agreement.version - 1)
+            .values(version=agreement.version, document=doc)
+        )
+        if not moved:
+            if self.session.get(AgreementRow, agreement.id) is None:
+                raise NotFound(f"no agreement {agreement.id}")
+            raise ConcurrentUpdate(
+                f"agreement {agreement.id} was changed by someone else; reload and retry"
+            )
+        self._keep(agreement, doc, by, at)
+
+    def _keep(self, agreement: Agreement, doc: dict[str, Any], by: str, at: datetime) -> None:
+        self._execute(
+            insert(AgreementVersionRow).values(
+                agreement_id=agreement.id,
+                version=agreement.version,
+                changed_at=at,
+                changed_by=by,
+                document=doc,
+            )
+        )
+
+    def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
+        rows = self._rows(
+            select(AgreementVersionRow)
+            .where(AgreementVersionRow.agreement_id == agreement_id)
+            .order_by(AgreementVersionRow.version)
+        )
+        return tuple(
+            AgreementVersion(agreement_from_document(r.document), r.changed_at, r.changed_by)
+            for r in rows
+        )
 
 
 def setting_repository(

@@ -120,16 +120,30 @@ class CallTypeRow(Base):
     emergency: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
-class SharingPolicyRow(Base):
-    __tablename__ = "sharing_policies"
+class AgreementRow(Base):
+    """A sharing agreement as it now stands: its latest version (``domain.sharing``)."""
 
-    agency_id: Mapped[str] = mapped_column(
-        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    #: The latest version whole: parties, clauses and rate cards (integer minor units),
+    #: validity, stage, signatures, termination.
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class AgreementVersionRow(Base):
+    """Every version of every agreement, as it was made: never changed nor deleted."""
+
+    __tablename__ = "agreement_versions"
+
+    agreement_id: Mapped[str] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
     )
-    home_reserve: Mapped[int] = mapped_column(Integer)
-    #: [{"jurisdictions": [...] | null, "call_types": ..., "capabilities": ...,
-    #:   "max_priority": 5}, ...]
-    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
 
 
 class CollectiveSettingRow(Base):
@@ -218,6 +232,9 @@ class AssignmentRow(Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The agreement and clause that lent the unit (None: an own unit, or sent over a rule).
+    agreement_id: Mapped[str | None] = mapped_column(String)
+    clause: Mapped[int | None] = mapped_column(Integer)
 
 
 class TimelineEntryRow(Base):

@@ -24,9 +24,9 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AgreementRepository,
     AuditLog,
     ChangeLog,
     ClosingSettings,
@@ -69,7 +69,7 @@ class SqlUnitOfWork:
     premise_notes: Repository[str, PremiseNote]
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
-    policies: Repository[AgencyId, SharingPolicy]
+    agreements: AgreementRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -117,7 +117,7 @@ class SqlUnitOfWork:
         self.stations = repos.station_repository(session)
         self.premise_notes = repos.premise_note_repository(session)
         self.call_types = repos.call_type_repository(session)
-        self.policies = repos.policy_repository(session)
+        self.agreements = repos.SqlAgreements(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
         self.closing = ClosingSection(self.settings)

@@ -10,7 +10,7 @@ domain objects for ``services.setup.load_collective``. Any problem raises
 
 The format is documented in docs/collective-file.md. Two checks are errors on purpose,
 because in a file written by hand they are nearly always typos: a capability named in a
-response plan or sharing rule that no unit has, and a reference to an id that does not
+response plan or agreement clause that no unit has, and a reference to an id that does not
 exist. Things that load fine but look wrong (a station outside its agency's
 jurisdictions, two jurisdictions that overlap) are ``CollectiveSpec.warnings``.
 """
@@ -21,6 +21,7 @@ import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -51,7 +53,7 @@ from bluepool.domain.dispatch.closing import ClosingRules, Disposition
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
-from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.errors import DomainError, Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -62,7 +64,16 @@ from bluepool.domain.shared.ids import (
     Username,
     check_id,
 )
-from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
+from bluepool.domain.shared.money import parse_amount
+from bluepool.domain.sharing.agreements import (
+    COLLECTIVE,
+    Agreement,
+    AgreementId,
+    Clause,
+    Rates,
+    Signature,
+    Stage,
+)
 from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.geo.shapes import BadGeometry, polygonal
@@ -156,25 +167,112 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RuleModel(_Model):
-    """One lending rule; an omitted list means any."""
-
-    jurisdictions: Slugs | None = None
-    call_types: Slugs | None = None
-    capabilities: Slugs | None = None
-    max_priority: Priority = 5
-
-
-class SharingModel(_Model):
-    home_reserve: Annotated[int, Field(strict=True, ge=0)] = 0
-    rules: list[RuleModel] = []
-
-
 class AgencyModel(_Model):
     id: Slug
     name: Name
-    #: Omitted: the agency lends nothing.
-    sharing: SharingModel | None = None
+    #: What agencies lent before agreements: refused, with a pointer to ``agreements``.
+    sharing: Any = None
+
+
+# -- agreements (also the whole of an agreements file, ``adapters.files.agreements``) ------
+
+
+def _amount(value: Any) -> int:
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"{value!r} is not exact: write whole units (120) or a string ('120.50')")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"{value} is below zero")
+        return value * 100
+    if isinstance(value, str):
+        try:
+            minor = parse_amount("amount", value)
+        except DomainError:
+            raise ValueError(f"{value!r} is not an amount such as 120 or '120.50'") from None
+        if minor < 0:
+            raise ValueError(f"{value!r} is below zero")
+        return minor
+    raise ValueError(f"{value!r} is not an amount")
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{value.isoformat()} has no time zone offset")
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            if len(value) == len("2027-01-01"):
+                return _moment(date.fromisoformat(value))
+            return _moment(datetime.fromisoformat(value))
+        except ValueError as exc:
+            if "time zone" in str(exc):
+                raise
+            raise ValueError(f"{value!r} is not an ISO date or time") from None
+    raise ValueError(f"{value!r} is not a date")
+
+
+Amount = Annotated[int, BeforeValidator(_amount)]
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+
+
+class RatesModel(_Model):
+    per_hour: dict[str, Amount] = Field(default_factory=dict)
+    standby_per_hour: dict[str, Amount] = Field(default_factory=dict)
+    per_day: dict[str, Amount] = Field(default_factory=dict)
+    minimum: Amount = 0
+
+
+class ClauseModel(_Model):
+    lender: Slug
+    capabilities: Slugs | None = None
+    resource_types: Slugs | None = None
+    call_types: Slugs | None = None
+    jurisdictions: Slugs | None = None
+    max_priority: Priority = 5
+    home_reserve: Annotated[int, Field(strict=True, ge=0)] = 0
+    max_loan_hours: Annotated[int, Field(strict=True, gt=0)] | None = None
+    rates: RatesModel = RatesModel()
+
+
+class AgreementModel(_Model):
+    id: Slug
+    title: Name
+    parties: Annotated[list[Slug], Field(min_length=2, max_length=2)]
+    valid_from: Moment
+    valid_until: Moment | None = None
+    clauses: Annotated[list[ClauseModel], Field(min_length=1)]
+    #: In a collective file: signed (by both parties, in force as written) unless given
+    #: as a draft or a proposal. An agreements file's are drafts whatever this says.
+    stage: Literal["draft", "proposed", "signed"] = "signed"
+
+
+def agreement_of(a: AgreementModel, stage: Stage = Stage.DRAFT) -> Agreement:
+    """The agreement a checked model describes, at ``stage`` (signed: by both parties, by
+    "collective file", on its first day)."""
+    parties = (AgencyId(a.parties[0]), AgencyId(a.parties[1]))
+    signed = stage is Stage.SIGNED
+    return Agreement(
+        AgreementId(a.id),
+        a.title,
+        parties,
+        tuple(
+            Clause.of(**c.model_dump(exclude={"rates"}), rates=Rates(**c.rates.model_dump()))
+            for c in a.clauses
+        ),
+        a.valid_from,
+        a.valid_until,
+        stage=stage,
+        signatures=tuple(Signature(p, SIGNED_BY_FILE, a.valid_from) for p in parties)
+        if signed
+        else (),
+    )
+
+
+#: Who signed the agreements a collective file gives as signed.
+SIGNED_BY_FILE = "collective file"
 
 
 class InlineGeometry(_Model):
@@ -297,6 +395,7 @@ class CollectiveFile(_Model):
     stations: list[StationModel] = []
     units: list[UnitModel] = []
     call_types: list[CallTypeModel] = []
+    agreements: list[AgreementModel] = []
     users: list[UserModel] = []
     #: Omitted: the default dispositions, and the last unit's clear closes the call.
     closing: ClosingModel | None = None
@@ -307,8 +406,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
     CollectiveFile,
     DispatchModel,
     AgencyModel,
-    SharingModel,
-    RuleModel,
+    AgreementModel,
+    ClauseModel,
+    RatesModel,
     JurisdictionModel,
     InlineGeometry,
     GeometryFile,
@@ -484,7 +584,8 @@ class _Checker:
             self._exists(("stations", i, "agency"), s.agency, agencies, "agency")
         self._check_units(agencies, stations)
         self._check_plans(capabilities)
-        self._check_policies(juris, codes, capabilities)
+        self._check_agreements(agencies, juris, codes, capabilities)
+        self._unique("agreements", "id", [g.id for g in m.agreements])
         self._check_closing(codes)
         users = self._users(agencies, units)
 
@@ -523,18 +624,38 @@ class _Checker:
                     )
                 seen.add(req.capability)
 
-    def _check_policies(
-        self, juris: Mapping[str, int], codes: Mapping[str, int], capabilities: set[str]
+    def _check_agreements(
+        self,
+        agencies: Mapping[str, int],
+        juris: Mapping[str, int],
+        codes: Mapping[str, int],
+        capabilities: set[str],
     ) -> None:
         for i, a in enumerate(self.model.agencies):
-            for k, rule in enumerate(a.sharing.rules if a.sharing else []):
-                at: Loc = ("agencies", i, "sharing", "rules", k)
-                for n, jid in enumerate(rule.jurisdictions or []):
-                    self._exists((*at, "jurisdictions", n), jid, juris, "jurisdiction")
-                for n, code in enumerate(rule.call_types or []):
-                    self._exists((*at, "call_types", n), code, codes, "call type")
-                for n, cap in enumerate(rule.capabilities or []):
-                    self._capability((*at, "capabilities", n), cap, capabilities)
+            if a.sharing is not None:
+                self.fail(
+                    ("agencies", i, "sharing"),
+                    "sharing policies were replaced by agreements: give what the agency "
+                    f"lends as an agreement between {a.id} and collective under "
+                    "`agreements:` (docs/agreements.md)",
+                )
+        parties = {**agencies, COLLECTIVE: -1}
+        for i, g in enumerate(self.model.agreements):
+            at: Loc = ("agreements", i)
+            for n, party in enumerate(g.parties):
+                self._exists((*at, "parties", n), party, parties, "agency")
+            for k, c in enumerate(g.clauses):
+                cl: Loc = (*at, "clauses", k)
+                for n, jid in enumerate(c.jurisdictions or []):
+                    self._exists((*cl, "jurisdictions", n), jid, juris, "jurisdiction")
+                for n, code in enumerate(c.call_types or []):
+                    self._exists((*cl, "call_types", n), code, codes, "call type")
+                for n, cap in enumerate(c.capabilities or []):
+                    self._capability((*cl, "capabilities", n), cap, capabilities)
+            try:
+                agreement_of(g)
+            except DomainError as exc:
+                self.fail(at, exc.detail)
 
     def _check_closing(self, codes: Mapping[str, int]) -> None:
         closing = self.model.closing
@@ -767,15 +888,7 @@ class _Checker:
                 for u in m.units
             ),
             call_types=tuple(call_types),
-            policies=tuple(
-                SharingPolicy(
-                    AgencyId(a.id),
-                    a.sharing.home_reserve,
-                    tuple(_rule(r) for r in a.sharing.rules),
-                )
-                for a in m.agencies
-                if a.sharing is not None
-            ),
+            agreements=tuple(agreement_of(g, Stage(g.stage)) for g in m.agreements),
             users=tuple(users),
             floor=FloorRules(m.dispatch.dispatchers_may_override, m.dispatch.specialist_margin_s)
             if m.dispatch
@@ -801,21 +914,6 @@ def _closing(c: ClosingModel | None) -> ClosingRules | None:
         for d in c.dispositions
     )
     return ClosingRules(dispositions, c.last_unit_clear_closes)
-
-
-def _rule(r: RuleModel) -> SharingRule:
-    return SharingRule(
-        jurisdictions=(
-            frozenset(JurisdictionId(j) for j in r.jurisdictions)
-            if r.jurisdictions is not None
-            else None
-        ),
-        call_types=(
-            frozenset(CallTypeCode(c) for c in r.call_types) if r.call_types is not None else None
-        ),
-        capabilities=frozenset(r.capabilities) if r.capabilities is not None else None,
-        max_priority=r.max_priority,
-    )
 
 
 def _property(feature: Mapping[str, Any], key: str) -> Any:

@@ -43,8 +43,9 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy
+from bluepool.domain.sharing.agreements import Agreement, AgreementId
 from bluepool.services.ports import (
+    AgreementVersion,
     AuditFilter,
     ChangeRecord,
     IncidentFilter,
@@ -576,9 +577,45 @@ def call_type_repository(
     return MemoryRepository(store, "call_types", lambda c: c.code, copy.copy, "call type")
 
 
-def policy_repository(store: MemoryStore) -> MemoryRepository[AgencyId, SharingPolicy]:
-    # Frozen all the way down: nothing to copy.
-    return MemoryRepository(store, "policies", lambda p: p.agency_id, _same, "sharing policy for")
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """An agreement's versions, oldest first (frozen: a new version is a new ``_Kept``)."""
+
+    id: AgreementId
+    versions: tuple[AgreementVersion, ...]
+
+
+class MemoryAgreements:
+    """The agreements, every version kept, over one table of the store."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.kept: MemoryRepository[AgreementId, _Kept] = MemoryRepository(
+            store, "agreements", lambda k: k.id, _same, "agreement"
+        )
+
+    def get(self, agreement_id: AgreementId) -> Agreement | None:
+        kept = self.kept.get(agreement_id)
+        return None if kept is None else kept.versions[-1].agreement
+
+    def list(self) -> list[Agreement]:
+        return [k.versions[-1].agreement for k in self.kept.list()]
+
+    def add(self, agreement: Agreement, by: str, at: datetime) -> None:
+        self.kept.add(_Kept(agreement.id, (AgreementVersion(agreement, at, by),)))
+
+    def update(self, agreement: Agreement, by: str, at: datetime) -> None:
+        kept = self.kept.get(agreement.id)
+        if kept is None:
+            raise NotFound(f"no agreement {agreement.id}")
+        if kept.versions[-1].agreement.version != agreement.version - 1:
+            raise ConcurrentUpdate(
+                f"agreement {agreement.id} was changed by someone else; reload and retry"
+            )
+        self.kept.update(_Kept(agreement.id, (*kept.versions, AgreementVersion(agreement, at, by))))
+
+    def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
+        kept = self.kept.get(agreement_id)
+        return () if kept is None else kept.versions
 
 
 def setting_repository(store: MemoryStore) -> MemoryRepository[str, Setting]:

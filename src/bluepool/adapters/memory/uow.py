@@ -18,9 +18,9 @@ from bluepool.domain.shared.ids import (
     UnitId,
     Username,
 )
-from bluepool.domain.sharing.policies import SharingPolicy
 from bluepool.services.messagebus import MessageBus, before_commit
 from bluepool.services.ports import (
+    AgreementRepository,
     AuditLog,
     ChangeLog,
     ClosingSettings,
@@ -60,7 +60,7 @@ class MemoryUnitOfWork:
     premise_notes: Repository[str, PremiseNote]
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
-    policies: Repository[AgencyId, SharingPolicy]
+    agreements: AgreementRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -84,7 +84,7 @@ class MemoryUnitOfWork:
             stations := repos.station_repository(self.store),
             premise_notes := repos.premise_note_repository(self.store),
             call_types := repos.call_type_repository(self.store),
-            policies := repos.policy_repository(self.store),
+            (agreements := repos.MemoryAgreements(self.store)).kept,
             users := repos.user_repository(self.store),
             settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
@@ -103,7 +103,7 @@ class MemoryUnitOfWork:
         self.stations = stations
         self.premise_notes = premise_notes
         self.call_types = call_types
-        self.policies = policies
+        self.agreements = agreements
         self.users = users
         self.settings = settings
         self.closing = ClosingSection(settings)

@@ -102,6 +102,15 @@ class Assignment:
     assigned_at: datetime
     status: UnitStatus = UnitStatus.DISPATCHED
     cleared_at: datetime | None = None
+    #: The agreement and clause that lent the unit to this incident (another agency's unit
+    #: sent under a sharing agreement; ``domain.sharing.lending``): the ledger prices the
+    #: loan at that clause's rates. Empty and 0 for an own unit, or one sent over a rule.
+    agreement: str = ""
+    clause: int = 0
+
+    @property
+    def lent(self) -> bool:
+        return bool(self.agreement)
 
     @property
     def active(self) -> bool:
@@ -169,15 +178,22 @@ class Incident:
         return [a.unit_id for a in self.assignments if a.active]
 
     def assign(
-        self, unit: Unit, at: datetime, actor: str, detail: str = "", override: str = ""
+        self,
+        unit: Unit,
+        at: datetime,
+        actor: str,
+        detail: str = "",
+        override: str = "",
+        lent: tuple[str, int] = ("", 0),
     ) -> None:
         """Dispatch ``unit`` to this incident; the unit must be available. ``override``
         says which sharing rule dispatch set aside for it, and why (an ``override`` entry
-        on the timeline, just before the dispatch)."""
+        on the timeline, just before the dispatch); ``lent``, the agreement and clause
+        number that lend it."""
         if not self.is_open:
             raise Conflict(f"incident {self.id} is {self.status.value}", code="incident_closed")
         unit.dispatch_to(self.id, at)
-        self.assignments.append(Assignment(unit.id, at))
+        self.assignments.append(Assignment(unit.id, at, agreement=lent[0], clause=lent[1]))
         if override:
             self.timeline.append(TimelineEntry(at, "override", actor, unit.id, override))
         self.timeline.append(TimelineEntry(at, "dispatched", actor, unit.id, detail))

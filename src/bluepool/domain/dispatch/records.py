@@ -8,6 +8,7 @@ the HTTP layer uses them as its response schemas. Field names are the wire names
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,8 @@ from bluepool.domain.shared.ids import (
     StationId,
     UnitId,
 )
+from bluepool.domain.shared.money import format_amount
+from bluepool.domain.sharing.lending import LendingClause
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,9 @@ class AssignmentRecord:
     status: UnitStatus
     assigned_at: datetime
     cleared_at: datetime | None
+    #: The agreement and clause that lent the unit ("" and 0: an own unit).
+    agreement: str = ""
+    clause: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +153,9 @@ class IncidentRecord:
             i.received_at,
             i.closed_at,
             tuple(
-                AssignmentRecord(a.unit_id, a.status, a.assigned_at, a.cleared_at)
+                AssignmentRecord(
+                    a.unit_id, a.status, a.assigned_at, a.cleared_at, a.agreement, a.clause
+                )
                 for a in i.assignments
             ),
             tuple(i.timeline),
@@ -159,6 +167,26 @@ class IncidentRecord:
             i.disposition,
             i.report_number,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LendingRecord:
+    """The agreement clause that lends a candidate of another agency, and its rate."""
+
+    agreement: str
+    clause: int
+    #: "agreement VAD-SCH-2027-01 clause 2".
+    citation: str
+    #: The clause's rate for the unit's kind, per hour, in minor units (0: lent free) ...
+    per_hour: int
+    #: ... in words ("CHF 120.00 an hour", "free").
+    rate: str
+
+    @classmethod
+    def of(cls, lent: LendingClause, kind: str) -> LendingRecord:
+        per_hour = lent.clause.rates.hourly(kind)
+        rate = f"{format_amount(per_hour)} an hour" if per_hour else "free"
+        return cls(lent.agreement.id, lent.number, lent.citation, per_hour, rate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +205,11 @@ class CandidateRecord:
     offroad_m: float
     #: ... which makes the ETA approximate.
     approximate: bool
+    #: The clause that lends a unit of another agency (None: an own unit).
+    lent_under: LendingRecord | None = None
 
     @classmethod
-    def of(cls, c: Candidate) -> CandidateRecord:
+    def of(cls, c: Candidate, lent_under: LendingRecord | None = None) -> CandidateRecord:
         return cls(
             c.unit_id,
             c.agency_id,
@@ -191,6 +221,7 @@ class CandidateRecord:
             c.method,
             round(c.offroad_m),
             c.approximate,
+            lent_under,
         )
 
 
@@ -235,11 +266,13 @@ class RecommendationRecord:
         r: Recommendation,
         diversions: tuple[DiversionOffer, ...] = (),
         may_override: bool = False,
+        lent: Mapping[UnitId, LendingRecord] | None = None,
     ) -> RecommendationRecord:
+        lent = lent or {}
         return cls(
             r.incident_id,
             r.method,
-            tuple(CandidateRecord.of(c) for c in r.candidates),
+            tuple(CandidateRecord.of(c, lent.get(c.unit_id)) for c in r.candidates),
             tuple(ProposedRecord(cap, uid) for cap, uid in r.proposed),
             r.shortfalls,
             tuple(ExclusionRecord.of(e) for e in r.excluded),

@@ -23,11 +23,11 @@ one never does. Every version of an agreement is kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType
 
 from bluepool.domain.shared.errors import Conflict, Forbidden, Invalid
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, check_id
@@ -122,12 +122,48 @@ class Clause:
         if self.max_loan_hours is not None and self.max_loan_hours <= 0:
             raise Invalid(f"max_loan_hours must be more than 0, not {self.max_loan_hours}")
 
+    @classmethod
+    def of(
+        cls,
+        lender: str,
+        *,
+        capabilities: Iterable[str] | None = None,
+        resource_types: Iterable[str] | None = None,
+        call_types: Iterable[str] | None = None,
+        jurisdictions: Iterable[str] | None = None,
+        max_priority: int = 5,
+        home_reserve: int = 0,
+        max_loan_hours: int | None = None,
+        rates: Rates | None = None,
+    ) -> Clause:
+        """A clause from plain values (lists for the sets; None: any), as a file or a
+        request gives them."""
+
+        def opt(values: Iterable[str] | None) -> frozenset[Any] | None:
+            return None if values is None else frozenset(values)
+
+        return cls(
+            AgencyId(lender),
+            capabilities=opt(capabilities),
+            resource_types=opt(resource_types),
+            call_types=opt(call_types),
+            jurisdictions=opt(jurisdictions),
+            max_priority=max_priority,
+            home_reserve=home_reserve,
+            max_loan_hours=max_loan_hours,
+            rates=rates if rates is not None else Rates(),
+        )
+
     def as_rule(self, jurisdictions: frozenset[JurisdictionId] | None) -> SharingRule:
         """The clause as a lending rule aimed at ``jurisdictions`` (None: anywhere)."""
         return SharingRule(jurisdictions, self.call_types, self.capabilities, self.max_priority)
 
-    def describe(self) -> str:
+    def describe(self, borrower: AgencyId = COLLECTIVE) -> str:
+        """The clause in words; lent to an agency ``borrower``, "anywhere" is that agency's
+        jurisdictions."""
         words = self.as_rule(self.jurisdictions).describe()
+        if borrower != COLLECTIVE and self.jurisdictions is None:
+            words = words.replace(" anywhere ", f" in {borrower}'s jurisdictions ", 1)
         return f"{words} keeping {self.home_reserve} at home" if self.home_reserve else words
 
 

@@ -1,4 +1,4 @@
-"""Changes to what agencies lend."""
+"""Changes to what agencies lend: the agreements."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bluepool.domain.shared.events import Action, RecordChanged
-from bluepool.domain.sharing.records import PolicyRecord
+from bluepool.domain.sharing.records import AgreementRecord
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyChanged(RecordChanged):
-    """An agency's sharing policy was loaded or set (never deleted: an empty one lends
-    nothing)."""
+class AgreementChanged(RecordChanged):
+    """An agreement was drafted, or moved on: amended, proposed, signed, terminated (each a
+    new version; an agreement is never deleted)."""
 
-    sharing_policy: PolicyRecord | None = None
-    entity: ClassVar[str] = "sharing_policy"
+    agreement: AgreementRecord | None = None
+    entity: ClassVar[str] = "agreement"
     actions: ClassVar[tuple[Action, ...]] = (Action.CREATED, Action.UPDATED)

@@ -70,6 +70,12 @@ def lending_at(
     return lending_of(in_force(agreements, at, now), owners)
 
 
+def in_effect(agreements: Iterable[Agreement]) -> list[Agreement]:
+    """The agreements signed by every party and not terminated, whatever their dates: what
+    the simulator runs a collective under (its calls' times are not the calendar's)."""
+    return [a for a in agreements if a.stage is Stage.SIGNED]
+
+
 def lending_of(
     agreements: Iterable[Agreement], owners: Mapping[JurisdictionId, AgencyId]
 ) -> dict[AgencyId, SharingPolicy]:
@@ -150,3 +156,23 @@ def from_policy(policy: SharingPolicy, since: datetime, signed_by: str) -> Agree
         stage=Stage.SIGNED,
         signatures=tuple(Signature(p, signed_by, since) for p in (policy.agency_id, COLLECTIVE)),
     )
+
+
+def naming(
+    agreements: Iterable[Agreement],
+    *,
+    call_type: CallTypeCode | None = None,
+    jurisdiction: JurisdictionId | None = None,
+) -> list[AgreementId]:
+    """The agreements not terminated with a clause naming ``call_type`` or
+    ``jurisdiction``: while one does, neither may be retired."""
+    return [
+        a.id
+        for a in agreements
+        if a.stage is not Stage.TERMINATED
+        and any(
+            (call_type is not None and call_type in (c.call_types or ()))
+            or (jurisdiction is not None and jurisdiction in (c.jurisdictions or ()))
+            for c in a.clauses
+        )
+    ]

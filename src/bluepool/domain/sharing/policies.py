@@ -60,7 +60,9 @@ class SharingRule:
             if self.call_types is None
             else "for " + ", ".join(sorted(self.call_types))
         )
-        if self.max_priority < 5:
+        if self.max_priority == 1:
+            parts.append("priority 1 only")
+        elif self.max_priority < 5:
             parts.append(f"priority 1-{self.max_priority}")
         return " ".join(parts)
 

@@ -9,6 +9,7 @@ from bluepool.domain.collective.records import CallTypeRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import CallTypeCode
+from bluepool.domain.sharing.lending import naming
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
@@ -53,7 +54,7 @@ def save_call_type(ctx: Context, user: User, call_type: CallType, create: bool) 
 
 @refusal_recorded
 def delete_call_type(ctx: Context, user: User, code: str) -> None:
-    """Retire a call type no open incident and no sharing policy uses."""
+    """Retire a call type no open incident and no agreement in effect names."""
     policy.keep_members(user)
     with ctx.uow() as uow:
         found(uow.call_types, code, "call type")
@@ -62,15 +63,9 @@ def delete_call_type(ctx: Context, user: User, code: str) -> None:
         )
         if open_calls:
             raise Conflict(f"call type {code} has {open_calls} open incident(s)", code="in_use")
-        lenders = [
-            p.agency_id
-            for p in uow.policies.list()
-            if any(r.call_types and code in r.call_types for r in p.rules)
-        ]
-        if lenders:
-            raise Conflict(
-                f"the sharing policies of {', '.join(lenders)} name call type {code}", code="in_use"
-            )
+        named = naming(uow.agreements.list(), call_type=CallTypeCode(code))
+        if named:
+            raise Conflict(f"agreement(s) {', '.join(named)} name call type {code}", code="in_use")
         uow.call_types.delete(CallTypeCode(code))
         uow.raise_event(CallTypeChanged(ctx.clock.now(), user.username, Action.DELETED, code))
         uow.commit()

@@ -15,6 +15,7 @@ from bluepool.domain.collective.records import JurisdictionRecord
 from bluepool.domain.shared.errors import Conflict, Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import JurisdictionId
+from bluepool.domain.sharing.lending import naming
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.collective import policy
 from bluepool.services.context import Context
@@ -93,18 +94,14 @@ def _save(
 
 @refusal_recorded
 def delete_jurisdiction(ctx: Context, user: User, jurisdiction_id: str) -> None:
-    """Remove a jurisdiction no sharing policy names."""
+    """Remove a jurisdiction no agreement in effect names."""
     policy.keep_members(user)
     with ctx.uow() as uow:
         found(uow.jurisdictions, jurisdiction_id, "jurisdiction")
-        lenders = [
-            p.agency_id
-            for p in uow.policies.list()
-            if any(r.jurisdictions and jurisdiction_id in r.jurisdictions for r in p.rules)
-        ]
-        if lenders:
+        named = naming(uow.agreements.list(), jurisdiction=JurisdictionId(jurisdiction_id))
+        if named:
             raise Conflict(
-                f"the sharing policies of {', '.join(lenders)} name jurisdiction {jurisdiction_id}",
+                f"agreement(s) {', '.join(named)} name jurisdiction {jurisdiction_id}",
                 code="in_use",
             )
         uow.jurisdictions.delete(JurisdictionId(jurisdiction_id))

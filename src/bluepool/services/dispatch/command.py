@@ -51,7 +51,9 @@ def divert(ctx: Context, user: User, incident_id: str, unit_id: str) -> AssignRe
         offer = next(
             (
                 d
-                for d in diversions.diversions(uow, incident, ct, fleet, facts, ctx.travel)
+                for d in diversions.diversions(
+                    uow, incident, ct, fleet, facts, ctx.travel, ctx.clock.now()
+                )
                 if d.candidate.unit_id == unit.id
             ),
             None,

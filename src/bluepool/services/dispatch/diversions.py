@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bluepool.domain.collective.agencies import CallType
 from bluepool.domain.dispatch.command import Committed, DiversionOffer, divertable
@@ -48,8 +49,10 @@ def diversions(
     fleet: Sequence[Unit],
     facts: Standing,
     travel: TravelTimes,
+    now: datetime,
 ) -> list[Diversion]:
-    """Every unit that could be diverted to ``incident``, nearest first."""
+    """Every unit that could be diverted to ``incident``, nearest first (lent by the
+    agreements in force for it at ``now``)."""
     if not incident.is_open or incident.priority >= max(PRIORITIES):
         return []
     needed = {r.capability for r in call_type.plan}
@@ -73,7 +76,8 @@ def diversions(
     if not free:
         return []
     was_on = {u.id: u.incident_id for u in fleet}
-    rec = recommend(view_of(incident), call_type.plan, free, facts.collective, travel)
+    collective = facts.lending(incident.received_at, now)
+    rec = recommend(view_of(incident), call_type.plan, free, collective, travel)
     return [
         Diversion(c, on[incident_id])
         for c in rec.candidates

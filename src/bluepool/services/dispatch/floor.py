@@ -107,7 +107,7 @@ def floor(ctx: Context, user: User, since: datetime | None = None) -> FloorView:
     start = since if since is not None else now - SHIFT
     with ctx.reader() as uow:
         fleet = uow.units.list()
-        collective = incidents.collective(uow)
+        collective = incidents.standing_facts(ctx, uow).lending(now, now)
         # Incidents received in the shift, and older ones still open (assigned in it).
         recent, _ = uow.incidents.find(IncidentFilter(received_from=start), _ALL)
         still_open, _ = uow.incidents.find(_OPEN, _ALL)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import CallType
@@ -30,6 +32,7 @@ from bluepool.domain.dispatch.records import (
     AssignResult,
     IncidentPage,
     IncidentRecord,
+    LendingRecord,
     RecommendationRecord,
     UnitRecord,
 )
@@ -38,6 +41,7 @@ from bluepool.domain.dispatch.units import Unit, reason_given
 from bluepool.domain.shared.errors import Conflict, Invalid, PolicyForbids, UnitUnavailable
 from bluepool.domain.shared.geo import Location, format_duration
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.sharing.lending import LendingClause, lending_clause
 from bluepool.services.audit import reads
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
@@ -147,9 +151,11 @@ def recommendation(ctx: Context, user: User, incident_id: str) -> Recommendation
         facts = _standing(ctx, uow)
         rec = _recommend(ctx, uow, incident, fleet)
         ct = _call_type(ctx, uow, incident.call_type, facts)
-        found_ = diversions.diversions(uow, incident, ct, fleet, facts, ctx.travel)
+        now = ctx.clock.now()
+        found_ = diversions.diversions(uow, incident, ct, fleet, facts, ctx.travel, now)
         offers = diversions.offers(found_, facts, MAX_OFFERS)
-        return RecommendationRecord.of(rec, offers, policy.may_override(user, facts.floor))
+        lent = lending_records(facts, incident, rec, fleet, now)
+        return RecommendationRecord.of(rec, offers, policy.may_override(user, facts.floor), lent)
 
 
 @refusal_recorded
@@ -203,8 +209,17 @@ def assign(
         else:
             eta_s, reasons = candidate.eta_seconds, candidate.reasons
         now = ctx.clock.now()
+        fills = frozenset(candidate.fills) if candidate is not None else frozenset()
+        clause = lent_under(_standing(ctx, uow), incident, unit, fills, now)
+        if clause is not None:
+            reasons = (*reasons, f"lent under {clause.citation}")
         incident.assign(
-            unit, now, user.username, "; ".join(reasons), override.detail if override else ""
+            unit,
+            now,
+            user.username,
+            "; ".join(reasons),
+            override.detail if override else "",
+            (clause.agreement.id, clause.number) if clause is not None else ("", 0),
         )
         uow.units.update(unit)
         uow.incidents.update(incident)
@@ -283,10 +298,11 @@ def floor_rules(uow: UnitOfWork) -> FloorRules:
 
 
 def collective(uow: UnitOfWork, floor: FloorRules | None = None) -> Collective:
-    """Read the standing facts the recommender works within."""
+    """Read the standing facts the recommender works within; what each agency lends
+    depends on the time, and ``lending`` adds it."""
     return Collective(
         jurisdiction_agency=uow.jurisdictions.owners(),
-        policies={p.agency_id: p for p in uow.policies.list()},
+        policies={},
         agency_names={a.id: a.name for a in uow.agencies.list()},
         specialist_margin_s=(floor or floor_rules(uow)).specialist_margin_s,
     )
@@ -296,7 +312,45 @@ def standing(uow: UnitOfWork) -> Standing:
     """Read every standing fact dispatch needs (what ``Context.standing`` caches)."""
     floor = floor_rules(uow)
     call_types = {c.code: c for c in uow.call_types.list()}
-    return Standing(collective(uow, floor), call_types, floor, closing.rules(uow))
+    agreements = tuple(uow.agreements.list())
+    return Standing(collective(uow, floor), call_types, agreements, floor, closing.rules(uow))
+
+
+def lent_under(
+    facts: Standing, incident: Incident, unit: Unit, fills: frozenset[str], now: datetime
+) -> LendingClause | None:
+    """The agreement clause that lends ``unit`` (of another agency than the incident's) to
+    ``incident``; None for an own unit, or one no clause lends (sent over a rule)."""
+    owner = facts.collective.agency_of(incident.jurisdiction_id)
+    if unit.agency_id == owner:
+        return None
+    return lending_clause(
+        facts.agreements,
+        incident.received_at,
+        now,
+        facts.collective.jurisdiction_agency,
+        unit.agency_id,
+        incident.jurisdiction_id,
+        incident.call_type,
+        incident.priority,
+        fills or unit.capabilities,
+    )
+
+
+def lending_records(
+    facts: Standing, incident: Incident, rec: Recommendation, fleet: Sequence[Unit], now: datetime
+) -> dict[UnitId, LendingRecord]:
+    """For each candidate another agency lends: the clause that lends it, and its rate."""
+    units = {u.id: u for u in fleet}
+    out: dict[UnitId, LendingRecord] = {}
+    for c in rec.candidates:
+        unit = units.get(c.unit_id)
+        if c.own_agency or unit is None:
+            continue
+        found_ = lent_under(facts, incident, unit, frozenset(c.fills), now)
+        if found_ is not None:
+            out[unit.id] = LendingRecord.of(found_, unit.kind)
+    return out
 
 
 def closing_rules(ctx: Context, uow: UnitOfWork) -> ClosingRules:
@@ -316,7 +370,10 @@ def _recommend(
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
-    collective = dataclasses.replace(facts.collective, kind_counts=Counter(u.kind for u in units))
+    collective = dataclasses.replace(
+        facts.lending(incident.received_at, ctx.clock.now()),
+        kind_counts=Counter(u.kind for u in units),
+    )
     view = diversions.view_of(incident)
     return recommend(view, ct.plan, units, collective, ctx.travel, on_scene, ctx.air)
 

@@ -96,8 +96,8 @@ def analyst(request: Request) -> HTMLResponse:
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> HTMLResponse:
-    """The admin screens: agencies, jurisdictions, stations, units, call types, sharing
-    policies and users, kept through the API (which decides what each admin may change)."""
+    """The admin screens: agencies, jurisdictions, stations, units, call types, agreements
+    and users, kept through the API (which decides what each admin may change)."""
     return templates.TemplateResponse(request, "admin.html", dict(_context(request, "admin")))
 
 

@@ -1,9 +1,9 @@
 // The admin screens (/admin): the collective's standing records kept through the public API.
 // One section per kind of record (agencies, jurisdictions, stations, units, call types with
-// their response plans, sharing policies, users), each a list with the forms its rows need.
+// their response plans, agreements, users), each a list with the forms its rows need.
 //
 // What a section shows follows the signed-in user (GET /auth/me): a collective admin keeps
-// everything; an agency admin keeps their own agency's stations, units, sharing policy and
+// everything; an agency admin keeps their own agency's stations, units, agreements and
 // users, and reads the rest. Controls the user may not use are left out, not disabled; the
 // server stays the authority and its refusals are shown as it words them.
 
@@ -22,7 +22,7 @@ const ROLES = ["dispatcher", "supervisor", "officer", "agency_admin", "analyst",
 const AGENCY_ROLES = ["officer", "agency_admin"];
 const PRIORITIES = [1, 2, 3, 4, 5];
 
-const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], policies: [], users: [] };
+const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], agreements: [], users: [] };
 
 // who may do what (mirrors the server's rules; the server decides) ------------------------
 
@@ -342,57 +342,104 @@ const SECTIONS = [
     ],
   },
   {
-    key: "sharing",
-    title: "Sharing policies",
-    noun: "sharing policy",
-    intro: () => "What each agency lends to the collective, to whom, and how many units it keeps at home.",
-    load: async () => (S.policies = await api("/policies")),
-    // Every agency has a policy: one never set lends nothing.
-    rows: () => S.agencies.map((a) => S.policies.find((p) => p.agency === a.id) ?? { agency: a.id, home_reserve: 0, rules: [] }),
-    id: (r) => r.agency,
+    key: "agreements",
+    title: "Agreements",
+    noun: "agreement",
+    intro: () =>
+      "What the agencies lend each other, or the whole collective: for what, how long, at what rate. " +
+      "Each party's admin signs (the collective admin for the collective); only an active agreement lends, and a lent unit's time is priced at its clause's rate.",
+    load: async () => (S.agreements = await api("/agreements")),
+    rows: () => S.agreements,
+    id: (r) => r.id,
     columns: [
-      ["Agency", (r) => agencyName(r.agency)],
-      ["Home reserve", (r) => r.home_reserve, "num"],
-      ["Lends", (r) => (r.rules.length ? h("ul", { class: "plain" }, r.rules.map((x) => h("li", {}, x.summary))) : "nothing")],
+      ["ID", (r) => code(r.id)],
+      ["Title", (r) => r.title],
+      ["Parties", (r) => r.parties.map(partyName).join(" · ")],
+      ["State", (r) => h("span", { class: `pill agr-${r.state}` }, r.state), null],
+      ["Valid", (r) => `${day(r.valid_from)} – ${r.valid_until ? day(r.valid_until) : "open-ended"}`],
+      [
+        "Clauses",
+        (r) =>
+          h(
+            "ol",
+            { class: "plain" },
+            r.clauses.map((c) => h("li", {}, `${agencyName(c.lender)} lends ${c.summary}`, h("br"), h("small", {}, rateWords(c.rates)))),
+          ),
+      ],
+      ["Awaiting", (r) => r.awaiting.map(partyName).join(", ")],
     ],
-    create: null,
+    create: {
+      allowed: () => isCollective() || keptAgencies().length > 0,
+      title: "New agreement",
+      fields: () => agreementFields(),
+      save: (v) => api("/agreements", { method: "POST", body: { id: v.id, ...agreementBody(v), propose: v.propose === "yes" } }),
+    },
     actions: [
       {
         ...edit(
-          (r) => `Sharing policy of ${agencyName(r.agency)}`,
-          (r) => [
-            { name: "home_reserve", label: "Home reserve (units kept at home)", type: "number", value: r.home_reserve, min: 0 },
-            {
-              name: "rules",
-              label: "Rules (leave a list empty for any)",
-              type: "rows",
-              item: "rule",
-              value: r.rules.map((x) => ({
-                jurisdictions: (x.jurisdictions ?? []).join(", "),
-                call_types: (x.call_types ?? []).join(", "),
-                capabilities: (x.capabilities ?? []).join(", "),
-                max_priority: String(x.max_priority),
-              })),
-              columns: [
-                { name: "jurisdictions", label: "Jurisdictions" },
-                { name: "call_types", label: "Call types" },
-                { name: "capabilities", label: "Capabilities" },
-                { name: "max_priority", label: "Up to priority", type: "select", options: priorityOptions(), value: "5" },
-              ],
-            },
-          ],
-          (v, r) => {
-            const any = (text) => (list(text).length ? list(text) : null);
-            const rules = v.rules.map((x) => ({
-              jurisdictions: any(x.jurisdictions),
-              call_types: any(x.call_types),
-              capabilities: any(x.capabilities),
-              max_priority: Number(x.max_priority),
-            }));
-            return api(`/agencies/${enc(r.agency)}/policy`, { method: "PUT", body: { home_reserve: number(v.home_reserve, "Home reserve"), rules } });
-          },
+          (r) => `Amend agreement ${r.id} (back to draft, signatures dropped)`,
+          (r) => agreementFields(r),
+          (v, r) => api(`/agreements/${enc(r.id)}`, { method: "PUT", body: { ...agreementBody(v), version: r.version } }),
         ),
-        allowed: (r) => keeps(r.agency),
+        label: "Amend",
+        allowed: (r) => (r.state === "draft" || r.state === "proposed") && keepsParty(r),
+      },
+      {
+        act: "propose",
+        label: "Propose",
+        allowed: (r) => r.state === "draft" && keepsParty(r),
+        confirm: (r) => `Propose agreement ${r.id} to ${r.parties.map(partyName).join(" and ")} for signature?`,
+        run: (r) => api(`/agreements/${enc(r.id)}/propose`, { method: "POST", body: { version: r.version } }),
+      },
+      {
+        act: "sign",
+        label: "Sign",
+        allowed: (r) => r.state === "proposed" && signsFor(r) !== null && r.awaiting.includes(signsFor(r)),
+        confirm: (r) =>
+          `Sign agreement ${r.id} for ${partyName(signsFor(r))}? Once every party has signed it lends from ${day(r.valid_from)} at the rates shown.`,
+        run: (r) => api(`/agreements/${enc(r.id)}/sign`, { method: "POST", body: { version: r.version } }),
+      },
+      {
+        act: "terminate",
+        label: "Terminate",
+        danger: true,
+        allowed: (r) => r.state !== "terminated" && r.state !== "expired" && keepsParty(r),
+        form: {
+          title: (r) => `Terminate agreement ${r.id}: it lends to no incident from now on`,
+          fields: () => [{ name: "reason", label: "Reason", required: true }],
+          save: (v, r) => api(`/agreements/${enc(r.id)}/terminate`, { method: "POST", body: { reason: v.reason, version: r.version } }),
+        },
+      },
+      {
+        act: "view",
+        label: "Versions",
+        allowed: () => true,
+        view: async (r) => {
+          const versions = await api(`/agreements/${enc(r.id)}/versions`);
+          return [
+            h("h3", {}, `${r.title} (${r.id})`),
+            h(
+              "table",
+              { class: "data" },
+              h("thead", {}, h("tr", {}, ["Version", "When", "By", "State", "Signed by"].map((t) => h("th", { scope: "col" }, t)))),
+              h(
+                "tbody",
+                {},
+                versions.map((v) =>
+                  h(
+                    "tr",
+                    {},
+                    h("td", { class: "num" }, String(v.version)),
+                    h("td", {}, new Date(v.changed_at).toLocaleString()),
+                    h("td", {}, v.changed_by),
+                    h("td", {}, v.agreement.state),
+                    h("td", {}, v.agreement.signatures.map((x) => `${partyName(x.party)} (${x.by})`).join(", ")),
+                  ),
+                ),
+              ),
+            ),
+          ];
+        },
       },
     ],
   },
@@ -539,6 +586,104 @@ function callTypeBody(v, code_) {
 
 function stationBody(v, id, agency) {
   return { id, agency, name: v.name, location: { lat: number(v.lat, "Latitude"), lon: number(v.lon, "Longitude") } };
+}
+
+// agreements ---------------------------------------------------------------------------
+
+const partyName = (id) => (id === "collective" ? "the collective" : agencyName(id));
+const keepsParty = (r) => r.parties.some((p) => (p === "collective" ? isCollective() : keeps(p)));
+// The party the signed-in admin signs for: a collective admin for the collective, an agency
+// admin for their agency (services/sharing/policy.py).
+const signsFor = (r) => {
+  const party = isCollective() ? "collective" : S.me?.role === "agency_admin" ? S.me.agency : null;
+  return party && r.parties.includes(party) ? party : null;
+};
+const day = (iso) => iso.slice(0, 10);
+const chf = (minor) => `CHF ${(minor / 100).toFixed(2)}`;
+
+function rateWords(rates) {
+  const card = (m, unit) => Object.entries(m).map(([k, v]) => `${k === "*" ? "any" : k} ${chf(v)}${unit}`);
+  const parts = [...card(rates.per_hour, "/h"), ...card(rates.standby_per_hour, "/h standby"), ...card(rates.per_day, "/day")];
+  if (rates.minimum) parts.push(`minimum ${chf(rates.minimum)}`);
+  return parts.length ? parts.join(" · ") : "free";
+}
+
+// "120.50" francs to 12050 minor units: exact, never through a float.
+function cents(text, label) {
+  const t = String(text).trim().replace(",", ".");
+  if (t === "") return null;
+  const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(t);
+  if (!m) throw new Error(`${label}: enter an amount such as 120 or 120.50 (CHF).`);
+  return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
+}
+
+// The other party: any agency, or the collective.
+const partyOptions = () => [["collective", "The collective (every other agency)"], ...agencyOptions(S.agencies).filter(([id]) => id)];
+
+function agreementFields(r) {
+  const c = r?.clauses ?? [];
+  const plain = (x) => (x ?? []).join(", ");
+  return [
+    ...(r ? [] : [{ name: "id", label: "ID", required: true, hint: "Such as VAD-SCH-2027-01" }]),
+    { name: "title", label: "Title", required: true, value: r?.title },
+    { name: "party_a", label: "Party", type: "select", value: r?.parties[0], options: agencyOptions(isCollective() ? S.agencies : keptAgencies()) },
+    { name: "party_b", label: "Other party", type: "select", value: r?.parties[1] ?? "collective", options: partyOptions() },
+    { name: "valid_from", label: "Valid from (date)", required: true, value: r ? day(r.valid_from) : new Date().toISOString().slice(0, 10), hint: "YYYY-MM-DD, from midnight UTC" },
+    { name: "valid_until", label: "Valid until (date, optional)", value: r?.valid_until ? day(r.valid_until) : "" },
+    ...(r ? [] : [{ name: "propose", label: "Propose at once", type: "select", value: "no", options: [["no", "No: keep as a draft"], ["yes", "Yes: put it to the parties"]] }]),
+    {
+      name: "clauses",
+      label: "Clauses (leave a list empty for any)",
+      type: "rows",
+      item: "clause",
+      value: c.map((x) => ({
+        lender: x.lender,
+        capabilities: plain(x.capabilities),
+        call_types: plain(x.call_types),
+        jurisdictions: plain(x.jurisdictions),
+        max_priority: String(x.max_priority),
+        home_reserve: String(x.home_reserve),
+        per_hour: x.rates.per_hour["*"] !== undefined ? (x.rates.per_hour["*"] / 100).toFixed(2) : "",
+        minimum: x.rates.minimum ? (x.rates.minimum / 100).toFixed(2) : "",
+      })),
+      columns: [
+        { name: "lender", label: "Lender (agency id)" },
+        { name: "capabilities", label: "Capabilities" },
+        { name: "call_types", label: "Call types" },
+        { name: "jurisdictions", label: "Jurisdictions" },
+        { name: "max_priority", label: "Up to priority", type: "select", options: priorityOptions(), value: "5" },
+        { name: "home_reserve", label: "Home reserve", type: "number", value: "0" },
+        { name: "per_hour", label: "CHF an hour" },
+        { name: "minimum", label: "Minimum CHF" },
+      ],
+    },
+  ];
+}
+
+function agreementBody(v) {
+  const any = (text) => (list(text).length ? list(text) : null);
+  const moment = (d, label) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`${label}: enter a date as YYYY-MM-DD.`);
+    return `${d}T00:00:00Z`;
+  };
+  return {
+    title: v.title,
+    parties: [v.party_a, v.party_b],
+    valid_from: moment(v.valid_from, "Valid from"),
+    valid_until: v.valid_until ? moment(v.valid_until, "Valid until") : null,
+    clauses: v.clauses.map((x, n) => {
+      const hourly = cents(x.per_hour, `Clause ${n + 1}: CHF an hour`);
+      return {
+        lender: x.lender.trim() || v.party_a,
+        capabilities: any(x.capabilities),
+        call_types: any(x.call_types),
+        jurisdictions: any(x.jurisdictions),
+        max_priority: Number(x.max_priority),
+        home_reserve: number(x.home_reserve || "0", `Clause ${n + 1}: home reserve`),
+        rates: { per_hour: hourly === null ? {} : { "*": hourly }, minimum: cents(x.minimum, `Clause ${n + 1}: minimum`) ?? 0 },
+      };
+    }),
+  };
 }
 
 function number(text, label) {
@@ -748,7 +893,7 @@ function renderTabs() {
   const me = S.me;
   $("#admin-scope").textContent = isCollective()
     ? "Collective admin: you keep every agency's records."
-    : `Agency admin of ${agencyName(me.agency)}: you keep your agency's stations, units, sharing policy and users.`;
+    : `Agency admin of ${agencyName(me.agency)}: you keep your agency's stations, units, agreements and users.`;
 }
 
 function show(sec, focus) {
@@ -878,12 +1023,12 @@ async function reload(sec) {
 
 // Live: a change made elsewhere reloads the records it touches (the open form stays open).
 const BY_ENTITY = {
-  agency: ["agencies", "sharing"],
+  agency: ["agencies", "agreements"],
   jurisdiction: ["jurisdictions"],
   station: ["stations"],
   unit: ["units"],
   call_type: ["call-types"],
-  sharing_policy: ["sharing"],
+  agreement: ["agreements"],
   user: ["users"],
 };
 const LIVE_TYPES = new Set(["created", "updated", "deleted"]);

@@ -420,7 +420,17 @@ function renderRec() {
             h("button", { type: "button", class: "btn btn-xs assign-one", dataset: { unit: c.unit_id }, "aria-label": `Assign ${c.unit_id}` }, "Assign"),
           ),
         ),
-        h("tr", { class: `${cls} reasons-row`, dataset: data }, h("td", { colSpan: 3, class: "reasons" }, reasons.join(" · "))),
+        h(
+          "tr",
+          { class: `${cls} reasons-row`, dataset: data },
+          h(
+            "td",
+            { colSpan: 3, class: "reasons" },
+            reasons.join(" · "),
+            // Which agreement lends another agency's unit, and what an hour of it costs.
+            c.lent_under ? [h("br"), h("span", { class: "lent", title: c.lent_under.citation }, `${c.lent_under.citation} · ${c.lent_under.rate}`)] : null,
+          ),
+        ),
       ];
     }),
   );
@@ -976,7 +986,7 @@ function onEvent(type, data) {
   if (type.startsWith("jurisdiction.")) refreshJurisdictions();
   if (type.startsWith("call_type.") || type.startsWith("agency.")) loadStatic().then(renderAll).catch(() => {});
   if (S.selected) {
-    const touches = data.unit || data.incident?.id === S.selected || type.startsWith("sharing_policy.");
+    const touches = data.unit || data.incident?.id === S.selected || type.startsWith("agreement.");
     if (touches) scheduleRec(type === "unit.moved" ? 1500 : 100);
     else if (type === "unit.positions") scheduleRec(1500);
   }

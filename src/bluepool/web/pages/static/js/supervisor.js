@@ -114,7 +114,7 @@ async function main() {
     onState: showState,
     onSync: reload,
     onEvent: (type) => {
-      if (type.startsWith("incident.") || type === "unit.updated" || type === "unit.assigned" || type.startsWith("sharing_policy.")) reload();
+      if (type.startsWith("incident.") || type === "unit.updated" || type === "unit.assigned" || type.startsWith("agreement.")) reload();
     },
   });
   try {
