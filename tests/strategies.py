@@ -18,6 +18,7 @@ from bluepool.domain.dispatch.recommend import Collective, IncidentView
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
+from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementId, Clause
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 CAPABILITIES = ("patrol", "k9", "swat", "negotiator", "air", "crime_scene")
@@ -176,3 +177,49 @@ def incidents(id: str = "i1") -> st.SearchStrategy[Incident]:
         at=st.integers(0, 86_400).map(lambda s: T0 + timedelta(seconds=s)),
         actor=st.just("dispatcher"),
     )
+
+
+# -- agreements --------------------------------------------------------------------------
+
+#: The first day an agreement drawn here may start.
+START = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def moments() -> st.SearchStrategy[datetime]:
+    return st.integers(0, 40).map(lambda d: START + timedelta(days=d))
+
+
+@st.composite
+def agreements(draw: st.DrawFn, n: int = 0) -> Agreement:
+    """An agreement at any point of its lifecycle: a draft, a proposal signed by none or one
+    party, signed, or terminated from any of those."""
+    lender = draw(st.sampled_from(AGENCIES))
+    other = draw(st.sampled_from([a for a in (*AGENCIES, COLLECTIVE) if a != lender]))
+    clauses = tuple(
+        Clause(
+            lender,
+            capabilities=draw(st.none() | capability_sets(min_size=1)),
+            call_types=draw(st.none() | st.frozensets(st.sampled_from(CALL_TYPES), min_size=1)),
+            max_priority=draw(st.integers(1, 5)),
+            home_reserve=draw(st.integers(0, 2)),
+        )
+        for _ in range(draw(st.integers(1, 2)))
+    )
+    start = draw(moments())
+    until = draw(st.none() | st.integers(1, 30).map(lambda d: start + timedelta(days=d)))
+    a = Agreement(
+        AgreementId(f"A-{n}-{draw(st.integers(0, 999))}"),
+        "drawn",
+        (lender, other),
+        clauses,
+        start,
+        until,
+    )
+    steps = draw(st.integers(0, 4))  # 0 draft, 1 proposed, 2 one signature, 3+ signed
+    if steps >= 1:
+        a = a.propose()
+    for party in a.parties[: min(steps - 1, 2)] if steps >= 2 else ():
+        a = a.sign(party, "someone", START)
+    if draw(st.booleans()):
+        a = a.terminate(draw(moments()), "drawn")
+    return a

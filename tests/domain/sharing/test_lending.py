@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,57 +18,18 @@ from bluepool.domain.sharing.agreements import (
 from bluepool.domain.sharing.lending import from_policy, lending_at, lending_clause
 from bluepool.domain.sharing.policies import SharingPolicy
 from tests.strategies import (
-    AGENCIES,
     CALL_TYPES,
     JURISDICTION_AGENCY,
+    START,
+    agreements,
     capability_sets,
     jurisdiction_ids,
+    moments,
     sharing_policies,
 )
 
-START = datetime(2027, 1, 1, tzinfo=UTC)
 J = JurisdictionId
 NORTH, SOUTH = AgencyId("north"), AgencyId("south")
-
-
-def moments() -> st.SearchStrategy[datetime]:
-    return st.integers(0, 40).map(lambda d: START + timedelta(days=d))
-
-
-@st.composite
-def agreements(draw: st.DrawFn, n: int = 0) -> Agreement:
-    """An agreement at any point of its lifecycle: a draft, a proposal signed by none or one
-    party, signed, or terminated from any of those."""
-    lender = draw(st.sampled_from(AGENCIES))
-    other = draw(st.sampled_from([a for a in (*AGENCIES, COLLECTIVE) if a != lender]))
-    clauses = tuple(
-        Clause(
-            lender,
-            capabilities=draw(st.none() | capability_sets(min_size=1)),
-            call_types=draw(st.none() | st.frozensets(st.sampled_from(CALL_TYPES), min_size=1)),
-            max_priority=draw(st.integers(1, 5)),
-            home_reserve=draw(st.integers(0, 2)),
-        )
-        for _ in range(draw(st.integers(1, 2)))
-    )
-    start = draw(moments())
-    until = draw(st.none() | st.integers(1, 30).map(lambda d: start + timedelta(days=d)))
-    a = Agreement(
-        AgreementId(f"A-{n}-{draw(st.integers(0, 999))}"),
-        "drawn",
-        (lender, other),
-        clauses,
-        start,
-        until,
-    )
-    steps = draw(st.integers(0, 4))  # 0 draft, 1 proposed, 2 one signature, 3+ signed
-    if steps >= 1:
-        a = a.propose()
-    for party in a.parties[: min(steps - 1, 2)] if steps >= 2 else ():
-        a = a.sign(party, "someone", START)
-    if draw(st.booleans()):
-        a = a.terminate(draw(moments()), "drawn")
-    return a
 
 
 @given(
