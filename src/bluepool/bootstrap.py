@@ -193,7 +193,7 @@ def message_bus(
     Inside the transaction: every event's line in the change log and its entry in the
     audit log. After the commit: every published event to the live stream (``publish``;
     sign-ins and other access facts are for the audit log only), a changed jurisdiction
-    rebuilds the jurisdiction locator, and a changed agency, jurisdiction, sharing policy or
+    rebuilds the jurisdiction locator, and a changed agency, jurisdiction, agreement or
     call type drops the cached standing facts (``standing_changed``). (Every published
     event also goes to the outbox, written by the unit of work itself.)
     """
