@@ -24,7 +24,7 @@ serve: install
 	$(BIN)/bluepool serve
 
 test: install            ## every test (PostgreSQL too when BLUEPOOL_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 check: install           ## format, lint, types, layer contracts
 	$(BIN)/ruff format --check src tests benchmarks

@@ -163,7 +163,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.call_types)
         + len(demo.agreements)
         + len(demo.users)
-        + 3  # the settings: dispatch, closing, timers
+        + 4  # the settings: dispatch, closing, timers, board
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -175,7 +175,7 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "agreement": 5,
         "user": len(demo.users),
-        "setting": 3,
+        "setting": 4,
     }
     assert not any("password" in str(c.data) for c in changes)
 
@@ -257,7 +257,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    settings = 3  # the demo's dispatch, closing and timers sections
+    settings = 4  # the demo's dispatch, closing, timers and board sections
     total = (
         4
         + 11

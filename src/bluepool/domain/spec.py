@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
@@ -63,5 +64,7 @@ class CollectiveSpec:
     closing: ClosingRules | None = None
     #: The dispatch floor's timers, per priority (``domain.dispatch.timers``).
     timers: tuple[TimerLimits, ...] = ()
+    #: How the board report judges the fleet; None: the defaults.
+    board: BoardRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

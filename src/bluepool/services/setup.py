@@ -21,6 +21,7 @@ from typing import Any
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import User
+from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
@@ -168,6 +169,8 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(settings.CLOSING, spec.closing.value()))
     if spec.timers:
         found.append(Setting(settings.TIMERS, timers_value(spec.timers)))
+    if spec.board is not None:
+        found.append(Setting(BoardRules.SETTING, spec.board.value()))
     return found
 
 

@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -58,6 +59,8 @@ WARN_EVERY_S = 60.0
 PUBLISH_TIMEOUT_S = 2.0
 #: How soon a relay looks again when another one had the turn.
 CONTENDED_S = 0.05
+#: How the description of a stream this module made begins: then the mark of its making.
+_EPOCH_MARK = "bluepool events, epoch "
 
 
 def subject_prefix(stream: str) -> str:
@@ -73,6 +76,7 @@ async def ensure_stream(js: JetStreamContext, stream: str, max_age: timedelta) -
         pass
     config = StreamConfig(
         name=stream,
+        description=f"{_EPOCH_MARK}{uuid.uuid4().hex}",
         subjects=[f"{subject_prefix(stream)}.>"],
         storage=StorageType.FILE,
         max_age=max_age.total_seconds(),
@@ -85,9 +89,18 @@ async def ensure_stream(js: JetStreamContext, stream: str, max_age: timedelta) -
 
 def epoch_of(info: StreamInfo) -> str:
     """A name for this stream's numbering: the same in every worker, new if the stream is
-    ever created again (its sequence numbers would start over)."""
-    created = info.created.isoformat() if info.created else info.config.name or ""
-    return "js" + hashlib.sha256(f"{info.config.name}|{created}".encode()).hexdigest()[:8]
+    ever created again (its sequence numbers would start over).
+
+    It is the random mark the stream was made with, kept in its description (its
+    configuration, stored with it): the creation time the server reports is not stable
+    across a restart of nats-server 2.9. A stream made before the mark falls back to it.
+    """
+    description = info.config.description or ""
+    if description.startswith(_EPOCH_MARK):
+        made = description
+    else:
+        made = info.created.isoformat() if info.created else ""
+    return "js" + hashlib.sha256(f"{info.config.name}|{made}".encode()).hexdigest()[:8]
 
 
 async def _connect(url: str, name: str, **callbacks: Any) -> NATS:

@@ -41,6 +41,7 @@ from pydantic import (
 from shapely.geometry import shape
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
@@ -387,6 +388,16 @@ class TimersModel(_Model):
     welfare_check_s: Seconds | None = None
 
 
+class BoardModel(_Model):
+    """How the board report judges the fleet (``domain.analytics.utilisation.BoardRules``)."""
+
+    idle_below: Annotated[float, Field(gt=0, le=1)] = 0.05
+    within_minutes: Annotated[float, Field(gt=0, le=240)] = 15.0
+    target_share: Annotated[float, Field(gt=0, le=1)] = 0.3
+    #: What keeping one unit of a kind costs a year (CHF: whole francs, or a string).
+    yearly_cost: dict[str, Amount] = Field(default_factory=dict)
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -400,11 +411,13 @@ class CollectiveFile(_Model):
     #: Omitted: the default dispositions, and the last unit's clear closes the call.
     closing: ClosingModel | None = None
     timers: list[TimersModel] = []
+    board: BoardModel | None = None
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
     CollectiveFile,
     DispatchModel,
+    BoardModel,
     AgencyModel,
     AgreementModel,
     ClauseModel,
@@ -900,6 +913,7 @@ class _Checker:
                 )
                 for t in m.timers
             ),
+            board=BoardRules(**m.board.model_dump()) if m.board is not None else None,
             warnings=tuple(self.warnings),
         )
 

@@ -94,6 +94,13 @@ def analyst(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "analyst.html", context)
 
 
+@router.get("/board", response_class=HTMLResponse)
+def board(request: Request) -> HTMLResponse:
+    """The board report: utilisation, idle specialised units, duplicated resources and the
+    saving of pooling them, unit-hours lent and borrowed (the API decides who reads it)."""
+    return templates.TemplateResponse(request, "board.html", dict(_context(request, "board")))
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> HTMLResponse:
     """The admin screens: agencies, jurisdictions, stations, units, call types, agreements

@@ -11,6 +11,8 @@ export const SCREENS = [
   { path: "/analyst", label: "Incidents", roles: ["analyst", "collective_admin"] },
   { path: "/officer", label: "My unit", roles: ["officer"] },
   { path: "/admin", label: "Admin", roles: ["agency_admin", "collective_admin"] },
+  // The server's board readers (services/analytics/policy.READERS).
+  { path: "/board", label: "Board", roles: ["analyst", "supervisor", "agency_admin", "collective_admin"] },
   // The server's audit readers (services/audit/policy.READERS).
   { path: "/audit", label: "Audit log", roles: ["analyst", "collective_admin"] },
 ];

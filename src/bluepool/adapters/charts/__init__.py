@@ -1,0 +1,1 @@
+"""Figures drawn with matplotlib, off-screen, as SVG the same bytes for the same data."""

@@ -1,0 +1,1 @@
+"""Reports on the collective's history for its board and analysts."""

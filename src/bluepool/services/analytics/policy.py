@@ -1,0 +1,19 @@
+"""Who reads the board's reports: those who answer for the fleet (analysts, supervisors,
+agency and collective admins). The report counts units and hours, never people."""
+
+from __future__ import annotations
+
+from bluepool.domain.access import roles
+from bluepool.domain.access.roles import Role, User
+from bluepool.domain.shared.errors import Forbidden
+
+READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.AGENCY_ADMIN, Role.COLLECTIVE_ADMIN})
+
+
+def read(user: User) -> None:
+    roles.require_active(user)
+    if user.role not in READERS:
+        raise Forbidden(
+            f"{user.role.value} {user.username} may not read the board's reports",
+            rule="board_reader",
+        )

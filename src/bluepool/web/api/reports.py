@@ -1,0 +1,82 @@
+"""The board's reports: how the pooled fleet is used, what lies idle, what is owned twice
+within a short drive and what pooling it would save, and the hours agencies lend each other
+(docs/board-reports.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from bluepool.adapters.charts import board as charts
+from bluepool.domain.shared.errors import Invalid
+from bluepool.services.analytics import board
+from bluepool.services.analytics.board import BoardReport
+from bluepool.services.lookup import not_found
+from bluepool.web.deps import ContextDep, CurrentUser
+from bluepool.web.schemas.common import Problem
+
+router = APIRouter(tags=["reports"])
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 422)}
+#: A report without a period covers the last 30 days.
+DEFAULT_SPAN = timedelta(days=30)
+
+From = Annotated[
+    datetime | None, Query(alias="from", description="start (default: 30 days before until)")
+]
+Until = Annotated[datetime | None, Query(description="end, not included (default: now)")]
+IdleBelow = Annotated[float | None, Query(gt=0, le=1, description="idle below this share")]
+Within = Annotated[float | None, Query(gt=0, le=240, description="duplicates within minutes")]
+
+
+def _report(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: datetime | None,
+    until: datetime | None,
+    idle_below: float | None,
+    within_minutes: float | None,
+) -> BoardReport:
+    end = until or ctx.clock.now()
+    begin = start or end - DEFAULT_SPAN
+    if begin.tzinfo is None or end.tzinfo is None:
+        raise Invalid("give the period's times with a UTC offset", code="naive_time")
+    return board.board_report(ctx, user, begin, end, idle_below, within_minutes)
+
+
+@router.get("/reports/board", response_model=BoardReport, responses=ERRORS)
+def board_report(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    idle_below: IdleBelow = None,
+    within_minutes: Within = None,
+) -> BoardReport:
+    """Utilisation by agency and kind, idle specialised units, duplicated resources with
+    the yearly saving of pooling them, and unit-hours lent and borrowed per month."""
+    return _report(ctx, user, start, until, idle_below, within_minutes)
+
+
+@router.get(
+    "/reports/board/{figure}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+)
+def board_figure(
+    figure: str,
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    idle_below: IdleBelow = None,
+    within_minutes: Within = None,
+) -> Response:
+    """One figure of the board report (utilisation, idle, lent-borrowed) as SVG."""
+    draw = charts.FIGURES.get(figure)
+    if draw is None:
+        raise not_found("figure", f"{figure} (the figures are {', '.join(charts.FIGURES)})")
+    report = _report(ctx, user, start, until, idle_below, within_minutes)
+    return Response(charts.svg(draw(report)), media_type="image/svg+xml")

@@ -1,0 +1,101 @@
+// The board report: how the pooled fleet is used, the idle specialised units, the
+// resources several agencies keep a short drive apart and what pooling them would save, and
+// the hours agencies lend each other. Everything comes from /api/v1/reports/board, which
+// decides who may read it; its figures are SVG from the same report.
+
+import { ApiError, api, download, requireSession, signOut } from "./api.js";
+import { h, fill } from "./dom.js";
+import { announce, showUser, toast } from "./ui.js";
+
+const $ = (sel) => document.querySelector(sel);
+const FIGURES = ["utilisation", "idle", "lent-borrowed"];
+const me = requireSession();
+
+const hours = (x) => `${x.toFixed(1)} h`;
+const pct = (x) => `${(100 * x).toFixed(1)} %`;
+const money = (minor) =>
+  `CHF ${(minor / 100).toLocaleString("de-CH", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const day = (d) => d.toISOString().slice(0, 10);
+const row = (...cells) => h("tr", {}, ...cells.map(([text, cls]) => h("td", cls ? { class: cls } : {}, text)));
+const none = (cols) => h("tr", {}, h("td", { colspan: String(cols), class: "muted" }, "none"));
+
+function query() {
+  const q = new URLSearchParams({
+    from: `${$("#b-from").value}T00:00:00Z`,
+    until: `${$("#b-until").value}T00:00:00Z`,
+  });
+  if ($("#b-idle").value) q.set("idle_below", String(Number($("#b-idle").value) / 100));
+  if ($("#b-within").value) q.set("within_minutes", $("#b-within").value);
+  return q.toString();
+}
+
+function asDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+function show(r) {
+  $("#b-idle").placeholder = String(100 * r.rules.idle_below);
+  $("#b-within").placeholder = String(r.rules.within_minutes);
+  $("#board-summary").textContent =
+    `${r.incidents} incidents · specialised units idle below ${pct(r.rules.idle_below)} of the time · ` +
+    `duplicates within ${r.rules.within_minutes} minutes' drive · yearly saving of pooling: ${money(r.saving)}`;
+  fill($("#util-body"), ...(r.utilisation.length ? r.utilisation.map((u) =>
+    row([u.agency_id], [u.kind], [String(u.units), "num"], [hours(u.busy_hours), "num"], [pct(u.share), "num"])) : [none(5)]));
+  fill($("#idle-body"), ...(r.idle.length ? r.idle.map((i) =>
+    row([i.unit_id], [i.agency_id], [i.kind], [hours(i.busy_hours), "num"])) : [none(4)]));
+  fill($("#dup-body"), ...(r.duplication.length ? r.duplication.map((d) =>
+    row([d.kind], [d.units.join(", ")], [d.agencies.join(", ")], [`${Math.round(d.spread_minutes)} min`, "num"],
+      [String(d.needed), "num"], [money(d.saving), "num"])) : [none(6)]));
+  $("#dup-saving").textContent = r.duplication.length ? money(r.saving) + " a year" : "";
+  fill($("#lent-body"), ...(r.lent_borrowed.length ? r.lent_borrowed.map((l) =>
+    row([l.month], [l.agency_id], [hours(l.lent_hours), "num"], [hours(l.borrowed_hours), "num"])) : [none(4)]));
+}
+
+async function load() {
+  const q = query();
+  history.replaceState(null, "", `/board?${q}`);
+  try {
+    const report = await api(`/reports/board?${q}`);
+    $("#denied").hidden = true;
+    $("#board-main").hidden = false;
+    show(report);
+    announce("Board report updated");
+    await Promise.all(FIGURES.map(async (name) => {
+      $(`#fig-${name}`).src = await asDataUrl(await download(`/reports/board/${name}.svg?${q}`));
+    }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 403) {
+      $("#board-main").hidden = true;
+      $("#denied").hidden = false;
+    } else {
+      toast(e.message || String(e));
+    }
+  }
+}
+
+function start() {
+  if (!me) return;
+  showUser(me);
+  $("#signout").addEventListener("click", () => signOut());
+  const q = new URLSearchParams(location.search);
+  const until = q.get("until") ? new Date(q.get("until")) : new Date(Date.now() + 86400000);
+  const from = q.get("from") ? new Date(q.get("from")) : new Date(until.getTime() - 30 * 86400000);
+  $("#b-until").value = day(until);
+  $("#b-from").value = day(from);
+  if (q.get("idle_below")) $("#b-idle").value = String(100 * Number(q.get("idle_below")));
+  if (q.get("within_minutes")) $("#b-within").value = q.get("within_minutes");
+  $("#board-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    load();
+  });
+  load().finally(() => {
+    document.body.dataset.ready = "true";
+  });
+}
+
+start();

@@ -1,0 +1,71 @@
+"""The board report in a real browser.
+
+Story: a Vaduz car is lent to a burglary in Schaan. Andrea (analyst) opens the Board
+screen from the header: she sees the utilisation by agency and kind, the idle K-9 teams
+and negotiators, the duplicated ones with the yearly saving of pooling them, and the hours
+Vaduz lent and Schaan borrowed, each with its figure; the page passes axe. Dana
+(dispatcher) has no link to it, and opening it sends her back to her console.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bluepool.domain.shared.geo import Location
+from bluepool.services.access import users
+from bluepool.services.dispatch import incidents
+from tests.builders import DISPOSITION
+from tests.e2e.axe import assert_accessible
+from tests.e2e.harness import LiveServer
+
+pytestmark = pytest.mark.e2e
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="end-to-end tests need Playwright for Python"
+).expect
+
+SCHAAN = Location(47.1650, 9.5090)
+
+
+def lent_call(server: LiveServer) -> None:
+    ctx = server.app.state.runtime.context
+    user = users.signed_in(ctx, "dispatcher2")
+    assert user is not None
+    made = incidents.create_incident(ctx, user, "burglary", SCHAAN, 2, "")
+    incidents.assign(ctx, user, made.id, "vaduz-p1")
+    incidents.close_incident(ctx, user, made.id, DISPOSITION)
+
+
+def test_an_analyst_reads_the_board_report_with_its_figures(
+    open_page: Callable[..., Any], server: LiveServer
+) -> None:
+    lent_call(server)
+    page = open_page("analyst")
+    link = page.get_by_role("link", name="Board")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/board"))
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#util-body tr").first).to_contain_text("oberland-sued")
+    expect(page.locator("#idle-body")).to_contain_text("schaan-swat-1")
+    expect(page.locator("#dup-body")).to_contain_text("k9")
+    expect(page.locator("#dup-saving")).to_contain_text("CHF")
+    lent = page.locator("#lent-body tr", has_text="vaduz")
+    expect(lent).to_contain_text("h")
+    expect(page.locator("#lent-body tr", has_text="schaan-planken")).to_be_visible()
+    for figure in ("utilisation", "idle", "lent-borrowed"):
+        src = page.locator(f"#fig-{figure}").get_attribute("src") or ""
+        assert src.startswith("data:image/svg+xml"), figure
+    assert_accessible(page, "board report")
+
+
+def test_a_dispatcher_has_no_link_and_is_sent_back_to_her_console(
+    open_page: Callable[..., Any], server: LiveServer
+) -> None:
+    page = open_page("dispatcher")
+    expect(page.get_by_role("link", name="Board")).to_have_count(0)
+    page.goto(f"{server.url}/board")
+    expect(page).to_have_url(re.compile(r"/$"))

@@ -1,0 +1,85 @@
+"""The board report over the API: a West car lent to an East call shows in West's
+utilisation and as hours West lent and East borrowed; the figures are SVG; who may read
+it, and bad input refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.builders import CLOSE
+from tests.web.conftest import login
+from tests.web.test_api import new_incident
+
+API = "/api/v1/reports/board"
+
+
+def lent_call(client: TestClient, headers: dict[str, str]) -> str:
+    """A burglary in East served by West's first car, lent under West's agreement."""
+    incident = new_incident(client, headers, "east")["id"]
+    r = client.post(
+        f"/api/v1/incidents/{incident}/assignments", headers=headers, json={"unit_id": "west-p1"}
+    )
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/v1/incidents/{incident}/close", headers=headers, json=CLOSE)
+    assert r.status_code == 200, r.text
+    return incident
+
+
+def rows(report: dict[str, Any], key: str, agency: str) -> list[dict[str, Any]]:
+    return [r for r in report[key] if r["agency_id"] == agency]
+
+
+def test_a_lent_car_shows_in_utilisation_and_as_hours_lent_and_borrowed(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    lent_call(client, as_dispatcher)
+    r = client.get(API, headers=login(client, "analyst"))
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["incidents"] == 1
+    (west_patrol,) = [r for r in rows(report, "utilisation", "west") if r["kind"] == "patrol"]
+    assert west_patrol["units"] == 2
+    assert west_patrol["busy_hours"] > 0
+    (lent,) = rows(report, "lent_borrowed", "west")
+    (borrowed,) = rows(report, "lent_borrowed", "east")
+    assert lent["lent_hours"] == borrowed["borrowed_hours"] > 0
+    assert lent["borrowed_hours"] == borrowed["lent_hours"] == 0
+    # The K-9 never went out: an idle specialised unit.
+    assert [i["unit_id"] for i in report["idle"]] == ["middle-k9"]
+    assert report["rules"]["idle_below"] == 0.05
+
+
+def test_the_figures_are_svg_the_same_bytes_twice(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    lent_call(client, as_dispatcher)
+    analyst = login(client, "analyst")
+    period = {"from": "2020-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}
+    for figure in ("utilisation", "idle", "lent-borrowed"):
+        first = client.get(f"{API}/{figure}.svg", headers=analyst, params=period)
+        assert first.status_code == 200, first.text
+        assert first.headers["content-type"] == "image/svg+xml"
+        assert first.content.lstrip().startswith(b"<?xml")
+        assert b"<svg" in first.content
+        again = client.get(f"{API}/{figure}.svg", headers=analyst, params=period)
+        assert again.content == first.content
+
+
+def test_who_may_read_it_and_bad_input(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+    assert client.get(API, headers=as_dispatcher).status_code == 403
+    assert client.get(API, headers=login(client, "west-admin")).status_code == 200
+    analyst = login(client, "analyst")
+    assert client.get(f"{API}/pie.svg", headers=analyst).status_code == 404
+    bad = [
+        {"idle_below": "0"},
+        {"idle_below": "2"},
+        {"within_minutes": "-5"},
+        {"from": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        {"from": "yesterday"},
+        {"from": "2026-01-01T00:00:00"},
+    ]
+    for params in bad:
+        r = client.get(API, headers=analyst, params=params)
+        assert r.status_code == 422, (params, r.text)
