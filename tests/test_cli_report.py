@@ -63,3 +63,19 @@ def test_a_bad_date_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["report", "board", "--from", "soon", "--database-url", url])
     assert result.exit_code != 0
     assert "'soon' is not a date" in result.output
+
+
+def test_the_kpis_of_the_demo_as_csv_and_json(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    assert runner.invoke(main, ["load", str(DEMO), "--database-url", url]).exit_code == 0
+    result = runner.invoke(
+        main, ["report", "kpis", "--by", "priority", "--format", "csv", "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0]
+    assert header == "self_initiated,priority,kpi,count,median_s,p90_s,missing,doubtful"
+    result = runner.invoke(main, ["report", "kpis", "--format", "json", "--database-url", url])
+    assert json.loads(result.output)["calls"] == 0
+    result = runner.invoke(main, ["report", "kpis", "--tz", "Mars/Olympus", "--database-url", url])
+    assert result.exit_code != 0
+    assert "unknown time zone 'Mars/Olympus'" in result.output

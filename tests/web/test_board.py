@@ -83,3 +83,27 @@ def test_who_may_read_it_and_bad_input(client: TestClient, as_dispatcher: dict[s
     for params in bad:
         r = client.get(API, headers=analyst, params=params)
         assert r.status_code == 422, (params, r.text)
+
+
+def test_the_kpis_of_live_dispatch_by_priority_with_assistance(
+    client: TestClient, as_dispatcher: dict[str, str]
+) -> None:
+    lent_call(client, as_dispatcher)
+    analyst = login(client, "analyst")
+    r = client.get(
+        "/api/v1/kpis", headers=analyst, params={"by": ["priority"], "tz": "Europe/Vaduz"}
+    )
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["by"] == ["self_initiated", "priority"]
+    assert (report["calls"], report["self_initiated"]) == (1, 0)
+    rows = {row["kpi"]: row for row in report["rows"]}
+    assert rows["call_processing"]["group"] == {"self_initiated": "public", "priority": "2"}
+    assert rows["call_processing"]["count"] == 1
+    assert rows["call_processing"]["median_s"] >= 0
+    assert rows["total_response"]["missing"] == 1  # never on scene: left out, not assumed
+    (east,) = [a for a in report["assistance"] if a["agency"] == "east"]
+    assert (east["calls"], east["received"]) == (1, 1)
+    for bad in ({"by": "colour"}, {"tz": "Mars/Olympus"}, {"from": "2026-01-01T00:00:00"}):
+        assert client.get("/api/v1/kpis", headers=analyst, params=bad).status_code == 422, bad
+    assert client.get("/api/v1/kpis", headers=as_dispatcher).status_code == 403

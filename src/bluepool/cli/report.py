@@ -1,8 +1,14 @@
 """``bluepool report board``: the board report of a period as a page with its figures and
-their data, for the board's papers (the same report as ``GET /api/v1/reports/board``)."""
+their data, for the board's papers (the same report as ``GET /api/v1/reports/board``).
+``bluepool report kpis``: the KPIs of a period as a table, CSV or JSON (``GET
+/api/v1/kpis``)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,3 +66,67 @@ def board(
         made = board_report(runtime.context, operator(), begin, until, idle_below, within_minutes)
     for path in charts.write(made, out):
         click.echo(path)
+
+
+DIMENSIONS = ["priority", "call_type", "jurisdiction", "agency", "unit_kind", "hour_of_week"]
+
+
+@report.command("kpis")
+@click.option("--from", "start", help="start (YYYY-MM-DD, UTC) [default: 30 days before --to]")
+@click.option("--to", "end", help="end, not included (YYYY-MM-DD, UTC) [default: now]")
+@click.option("--by", multiple=True, type=click.Choice(DIMENSIONS), help="group by (repeat)")
+@click.option("--tz", default="UTC", show_default=True, help="time zone of the hour of week")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@database_option
+@exit_messages()
+def kpis(
+    start: str | None,
+    end: str | None,
+    by: tuple[str, ...],
+    tz: str,
+    fmt: str,
+    database_url: str | None,
+) -> None:
+    """Call processing, queue, turnout, travel, on scene and total response (median,
+    90th percentile, count) of the calls received in the period, self-initiated apart."""
+    from bluepool.domain.analytics.kpis import Dimension
+    from bluepool.services.analytics.kpis import kpi_report
+
+    until = _moment(end) or datetime.now(UTC)
+    begin = _moment(start) or until - timedelta(days=30)
+    dims = tuple(Dimension(d) for d in by)
+    with open_runtime(settings_from(database_url=database_url)) as runtime:
+        made = kpi_report(runtime.context, operator(), begin, until, dims, tz)
+    if fmt == "json":
+        click.echo(json.dumps(asdict(made), default=str, indent=2))
+        return
+    names = [d.value for d in made.by]
+    header = [*names, "kpi", "count", "median_s", "p90_s", "missing", "doubtful"]
+    lines = [
+        [
+            *(r.group[n] for n in names),
+            r.kpi,
+            str(r.count),
+            "" if r.median_s is None else f"{r.median_s:.0f}",
+            "" if r.p90_s is None else f"{r.p90_s:.0f}",
+            str(r.missing),
+            str(r.doubtful),
+        ]
+        for r in made.rows
+    ]
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *lines])
+        click.echo(out.getvalue(), nl=False)
+        return
+    counted = f"{made.calls} calls ({made.self_initiated} self-initiated)"
+    click.echo(f"{counted}, {begin:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
+    widths = [max(len(x) for x in col) for col in zip(header, *lines, strict=True)]
+    for line in [header, *lines]:
+        click.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from bluepool.adapters.charts import board as charts
+from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
-from bluepool.services.analytics import board
+from bluepool.services.analytics import board, kpis
 from bluepool.services.analytics.board import BoardReport
+from bluepool.services.analytics.kpis import KpiReport
 from bluepool.services.lookup import not_found
 from bluepool.web.deps import ContextDep, CurrentUser
 from bluepool.web.schemas.common import Problem
@@ -31,6 +33,16 @@ IdleBelow = Annotated[float | None, Query(gt=0, le=1, description="idle below th
 Within = Annotated[float | None, Query(gt=0, le=240, description="duplicates within minutes")]
 
 
+def _period(
+    ctx: ContextDep, start: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime]:
+    end = until or ctx.clock.now()
+    begin = start or end - DEFAULT_SPAN
+    if begin.tzinfo is None or end.tzinfo is None:
+        raise Invalid("give the period's times with a UTC offset", code="naive_time")
+    return begin, end
+
+
 def _report(
     ctx: ContextDep,
     user: CurrentUser,
@@ -39,10 +51,7 @@ def _report(
     idle_below: float | None,
     within_minutes: float | None,
 ) -> BoardReport:
-    end = until or ctx.clock.now()
-    begin = start or end - DEFAULT_SPAN
-    if begin.tzinfo is None or end.tzinfo is None:
-        raise Invalid("give the period's times with a UTC offset", code="naive_time")
+    begin, end = _period(ctx, start, until)
     return board.board_report(ctx, user, begin, end, idle_below, within_minutes)
 
 
@@ -80,3 +89,19 @@ def board_figure(
         raise not_found("figure", f"{figure} (the figures are {', '.join(charts.FIGURES)})")
     report = _report(ctx, user, start, until, idle_below, within_minutes)
     return Response(charts.svg(draw(report)), media_type="image/svg+xml")
+
+
+@router.get("/kpis", response_model=KpiReport, responses=ERRORS)
+def kpi_report(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    by: Annotated[list[Dimension] | None, Query(description="group by (repeat)")] = None,
+    tz: Annotated[str, Query(max_length=64, description="IANA time zone")] = "UTC",
+) -> KpiReport:
+    """The KPIs of the incidents received in the period (call processing, queue, turnout,
+    travel, on scene, total response: median, 90th percentile, count, missing, doubtful)
+    by the dimensions given, self-initiated calls apart; and cross-boundary assistance."""
+    begin, end = _period(ctx, start, until)
+    return kpis.kpi_report(ctx, user, begin, end, tuple(by or ()), tz)

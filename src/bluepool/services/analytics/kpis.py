@@ -1,0 +1,73 @@
+"""The KPIs of a period of live dispatch, by the dimensions asked for, with self-initiated
+calls always apart (``domain.analytics.kpis``; docs/kpis.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bluepool.domain.access.roles import User
+from bluepool.domain.analytics import kpis
+from bluepool.domain.analytics.kpis import Assistance, Dimension, KpiRow
+from bluepool.domain.analytics.utilisation import Period
+from bluepool.domain.shared.errors import Invalid
+from bluepool.services.analytics import policy
+from bluepool.services.context import Context
+from bluepool.services.ports import IncidentFilter, Page
+
+_ALL = Page(limit=10_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    start: datetime
+    end: datetime
+    #: The dimensions the rows are grouped by (``self_initiated`` first, always).
+    by: tuple[Dimension, ...]
+    time_zone: str
+    calls: int
+    self_initiated: int
+    rows: tuple[KpiRow, ...]
+    assistance: tuple[Assistance, ...]
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)") from exc
+
+
+def kpi_report(
+    ctx: Context,
+    user: User,
+    start: datetime,
+    end: datetime,
+    by: tuple[Dimension, ...] = (),
+    time_zone: str = "UTC",
+) -> KpiReport:
+    """The KPIs of the incidents received in ``[start, end)``."""
+    policy.read(user)
+    Period(start, end)
+    zone = zone_of(time_zone)
+    dims = (
+        Dimension.SELF_INITIATED,
+        *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
+    )
+    with ctx.reader() as uow:
+        found, _ = uow.incidents.find(IncidentFilter(received_from=start, received_until=end), _ALL)
+        units = {u.id: (u.agency_id, u.kind) for u in uow.units.list()}
+        owners = uow.jurisdictions.owners()
+        crew_started = {c.code for c in uow.call_types.list() if c.self_initiated}
+    calls = [kpis.call_of(i, owners, units, i.call_type in crew_started) for i in found]
+    return KpiReport(
+        start,
+        end,
+        dims,
+        time_zone,
+        len(calls),
+        sum(1 for c in calls if c.self_initiated),
+        tuple(kpis.summarise(calls, dims, zone)),
+        tuple(kpis.assistance(c for c in calls if not c.self_initiated)),
+    )
