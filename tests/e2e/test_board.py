@@ -1,7 +1,8 @@
 """The board report in a real browser.
 
-Story: a Vaduz car is lent to a burglary in Schaan. Andrea (analyst) opens the Board
-screen from the header: she sees the utilisation by agency and kind, the idle K-9 teams
+Story: the collective wants Schaan's calls dispatched within 5 minutes, and a Vaduz car
+is lent to a burglary in Schaan. Andrea (analyst) opens the Board screen from the header:
+she sees the goal met, and the utilisation by agency and kind, the idle K-9 teams
 and negotiators, the duplicated ones with the yearly saving of pooling them, and the hours
 Vaduz lent and Schaan borrowed, each with its figure; the page passes axe. Dana
 (dispatcher) has no link to it, and opening it sends her back to her console.
@@ -15,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from bluepool.domain.analytics.goals import Goal, Statistic
 from bluepool.domain.shared.geo import Location
 from bluepool.services.access import users
+from bluepool.services.analytics import goals
 from bluepool.services.dispatch import incidents
 from tests.builders import DISPOSITION
 from tests.e2e.axe import assert_accessible
@@ -32,6 +35,9 @@ SCHAAN = Location(47.1650, 9.5090)
 
 def lent_call(server: LiveServer) -> None:
     ctx = server.app.state.runtime.context
+    admin = users.signed_in(ctx, "admin")
+    assert admin is not None
+    goals.set_goal(ctx, admin, Goal("call_processing", Statistic.P90, 300, "schaan"))
     user = users.signed_in(ctx, "dispatcher2")
     assert user is not None
     made = incidents.create_incident(ctx, user, "burglary", SCHAAN, 2, "")
@@ -56,7 +62,9 @@ def test_an_analyst_reads_the_board_report_with_its_figures(
     lent = page.locator("#lent-body tr", has_text="vaduz")
     expect(lent).to_contain_text("h")
     expect(page.locator("#lent-body tr", has_text="schaan-planken")).to_be_visible()
-    for figure in ("utilisation", "idle", "lent-borrowed"):
+    expect(page.locator("#goals-body")).to_contain_text("p90 call processing at most 5 min")
+    expect(page.locator("#goals-body .goal")).to_have_text("met")
+    for figure in ("goals", "utilisation", "idle", "lent-borrowed"):
         src = page.locator(f"#fig-{figure}").get_attribute("src") or ""
         assert src.startswith("data:image/svg+xml"), figure
     assert_accessible(page, "board report")

@@ -107,3 +107,47 @@ def test_the_kpis_of_live_dispatch_by_priority_with_assistance(
     for bad in ({"by": "colour"}, {"tz": "Mars/Olympus"}, {"from": "2026-01-01T00:00:00"}):
         assert client.get("/api/v1/kpis", headers=analyst, params=bad).status_code == 422, bad
     assert client.get("/api/v1/kpis", headers=as_dispatcher).status_code == 403
+
+
+def test_goals_set_by_admins_judged_over_the_period_and_week_by_week(
+    client: TestClient, as_dispatcher: dict[str, str], as_admin: dict[str, str]
+) -> None:
+    lent_call(client, as_dispatcher)
+    west_admin = login(client, "west-admin")
+    goal = {"kpi": "call_processing", "statistic": "median", "target_s": 600}
+    # A goal for every jurisdiction is the collective's; West's admin sets West's only.
+    assert client.post("/api/v1/goals", headers=west_admin, json=goal).status_code == 403
+    r = client.post("/api/v1/goals", headers=west_admin, json={**goal, "jurisdiction": "west-town"})
+    assert r.status_code == 201, r.text
+    assert client.post("/api/v1/goals", headers=as_admin, json=goal).status_code == 201
+    again = client.post("/api/v1/goals", headers=as_admin, json=goal)
+    assert again.status_code == 409
+    assert again.json()["code"] == "goal_exists"
+    analyst = login(client, "analyst")
+    r = client.get("/api/v1/goals", headers=analyst)
+    assert r.status_code == 200, r.text
+    by_id = {x["id"]: x for x in r.json()}
+    assert set(by_id) == {"all:any:call_processing:median", "west-town:any:call_processing:median"}
+    everywhere = by_id["all:any:call_processing:median"]
+    assert everywhere["period"]["count"] == 1
+    assert everywhere["period"]["status"] == "met"  # dispatched within seconds
+    assert len(everywhere["trend"]) == 5  # 30 days: four weeks and two days
+    assert by_id["west-town:any:call_processing:median"]["period"]["status"] == "no_data"
+    for bad in (
+        {**goal, "kpi": "happiness"},
+        {**goal, "target_s": 0},
+        {**goal, "jurisdiction": "atlantis"},
+        {**goal, "statistic": "mean"},
+        {**goal, "colour": "blue"},
+    ):
+        assert client.post("/api/v1/goals", headers=as_admin, json=bad).status_code == 422, bad
+    gone = client.delete("/api/v1/goals/west-town:any:call_processing:median", headers=west_admin)
+    assert gone.status_code == 204
+    assert client.delete("/api/v1/goals/nope", headers=as_admin).status_code == 404
+    assert [x["id"] for x in client.get("/api/v1/goals", headers=analyst).json()] == [
+        "all:any:call_processing:median"
+    ]
+    figure = client.get("/api/v1/reports/goals.svg", headers=analyst)
+    assert figure.status_code == 200
+    assert figure.headers["content-type"] == "image/svg+xml"
+    assert b"Goals week by week" in figure.content

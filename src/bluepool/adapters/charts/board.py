@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bluepool.domain.shared.money import format_amount
 from bluepool.services.analytics.board import BoardReport
+from bluepool.services.analytics.goals import GoalRecord
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 BAR = "#229954"
 IDLE = "#7f8c8d"
+MISSED = "#c0392b"
+AT_RISK = "#d68910"
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Axes]:
@@ -182,3 +185,27 @@ def write(report: BoardReport, folder: Path) -> list[Path]:
     data = folder / "board.json"
     data.write_text(json.dumps(asdict(report), default=str, indent=2) + "\n", encoding="utf-8")
     return [page, data, *written]
+
+
+def goals(records: Sequence[GoalRecord]) -> Figure:
+    """Each goal's statistic over its target, week by week: below 1 the target is met."""
+    fig, ax = _figure(7, 3.5)
+    shown = [r for r in records if any(w.value_s is not None for w in r.trend)]
+    if not shown:
+        _empty(ax, "no goal has data in the period")
+        return fig
+    for r in shown:
+        points = [
+            (n, w.value_s / r.target_s) for n, w in enumerate(r.trend) if w.value_s is not None
+        ]
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=r.description)
+    weeks = [f"{w.start:%d %b}" for w in shown[0].trend]
+    ax.set_xticks(range(len(weeks)), weeks)
+    ax.axhline(1.0, color=MISSED, linewidth=1, linestyle="--", label="target")
+    ax.axhline(0.9, color=AT_RISK, linewidth=1, linestyle=":", label="at risk above")
+    ax.set_ylabel("statistic / target")
+    ax.set_title("Goals week by week")
+    ax.legend(fontsize="x-small")
+    ax.set_xlabel("week from")
+    ax.grid(alpha=0.3)
+    return fig

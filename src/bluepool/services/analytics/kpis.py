@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import kpis
-from bluepool.domain.analytics.kpis import Assistance, Dimension, KpiRow
+from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.analytics.utilisation import Period
 from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import policy
@@ -39,6 +39,16 @@ def zone_of(name: str) -> ZoneInfo:
         raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)") from exc
 
 
+def live_calls(ctx: Context, start: datetime, end: datetime) -> list[Call]:
+    """The incidents received in ``[start, end)`` as the KPIs see them."""
+    with ctx.reader() as uow:
+        found, _ = uow.incidents.find(IncidentFilter(received_from=start, received_until=end), _ALL)
+        units = {u.id: (u.agency_id, u.kind) for u in uow.units.list()}
+        owners = uow.jurisdictions.owners()
+        crew_started = {c.code for c in uow.call_types.list() if c.self_initiated}
+    return [kpis.call_of(i, owners, units, i.call_type in crew_started) for i in found]
+
+
 def kpi_report(
     ctx: Context,
     user: User,
@@ -55,12 +65,7 @@ def kpi_report(
         Dimension.SELF_INITIATED,
         *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
     )
-    with ctx.reader() as uow:
-        found, _ = uow.incidents.find(IncidentFilter(received_from=start, received_until=end), _ALL)
-        units = {u.id: (u.agency_id, u.kind) for u in uow.units.list()}
-        owners = uow.jurisdictions.owners()
-        crew_started = {c.code for c in uow.call_types.list() if c.self_initiated}
-    calls = [kpis.call_of(i, owners, units, i.call_type in crew_started) for i in found]
+    calls = live_calls(ctx, start, end)
     return KpiReport(
         start,
         end,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bluepool.domain.access import roles
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.shared.errors import Forbidden
+from bluepool.domain.shared.ids import AgencyId
 
 READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.AGENCY_ADMIN, Role.COLLECTIVE_ADMIN})
 
@@ -17,3 +18,12 @@ def read(user: User) -> None:
             f"{user.role.value} {user.username} may not read the board's reports",
             rule="board_reader",
         )
+
+
+def set_goals(user: User, owner: AgencyId | None) -> None:
+    """Set or drop a goal: a collective admin for any; an agency admin for one in a
+    jurisdiction of their agency (``owner``; None: a goal for every jurisdiction)."""
+    if owner is None:
+        roles.require_collective_admin(user)
+    else:
+        roles.require_agency_admin(user, owner)

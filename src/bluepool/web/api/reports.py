@@ -13,15 +13,17 @@ from fastapi.responses import Response
 from bluepool.adapters.charts import board as charts
 from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
-from bluepool.services.analytics import board, kpis
+from bluepool.services.analytics import board, goals, kpis
 from bluepool.services.analytics.board import BoardReport
+from bluepool.services.analytics.goals import GoalRecord
 from bluepool.services.analytics.kpis import KpiReport
 from bluepool.services.lookup import not_found
 from bluepool.web.deps import ContextDep, CurrentUser
+from bluepool.web.schemas.analytics import GoalIn
 from bluepool.web.schemas.common import Problem
 
 router = APIRouter(tags=["reports"])
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409, 422)}
 #: A report without a period covers the last 30 days.
 DEFAULT_SPAN = timedelta(days=30)
 
@@ -105,3 +107,44 @@ def kpi_report(
     by the dimensions given, self-initiated calls apart; and cross-boundary assistance."""
     begin, end = _period(ctx, start, until)
     return kpis.kpi_report(ctx, user, begin, end, tuple(by or ()), tz)
+
+
+@router.get("/goals", response_model=tuple[GoalRecord, ...], responses=ERRORS)
+def goal_status(
+    ctx: ContextDep, user: CurrentUser, start: From = None, until: Until = None
+) -> tuple[GoalRecord, ...]:
+    """Every goal judged over the period (default the last 30 days) and week by week:
+    its statistic, the calls it rests on, and met, at risk, missed or no data."""
+    begin, end = _period(ctx, start, until)
+    return goals.goal_status(ctx, user, begin, end)
+
+
+@router.post("/goals", status_code=201, response_model=GoalIn, responses=ERRORS)
+def set_goal(body: GoalIn, ctx: ContextDep, user: CurrentUser) -> GoalIn:
+    """Set a target for a KPI statistic in a jurisdiction (or all) at a priority (or any):
+    a collective admin for any, an agency admin in their agency's jurisdictions; one per
+    jurisdiction, priority, KPI and statistic (409 for a second)."""
+    goals.set_goal(ctx, user, body.goal())
+    return body
+
+
+@router.delete("/goals/{goal_id}", status_code=204, responses=ERRORS)
+def drop_goal(goal_id: str, ctx: ContextDep, user: CurrentUser) -> None:
+    """Drop a goal (its id, as ``GET /goals`` gives it: ``vaduz:p1:total_response:median``)."""
+    goals.drop_goal(ctx, user, goal_id)
+
+
+@router.get(
+    "/reports/goals.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+)
+def goals_figure(
+    ctx: ContextDep, user: CurrentUser, start: From = None, until: Until = None
+) -> Response:
+    """Each goal's statistic over its target, week by week, as SVG."""
+    begin, end = _period(ctx, start, until)
+    return Response(
+        charts.svg(charts.goals(goals.goal_status(ctx, user, begin, end))),
+        media_type="image/svg+xml",
+    )

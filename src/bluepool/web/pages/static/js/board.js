@@ -56,18 +56,35 @@ function show(r) {
     row([l.month], [l.agency_id], [hours(l.lent_hours), "num"], [hours(l.borrowed_hours), "num"])) : [none(4)]));
 }
 
+const STATUS = { met: "met", at_risk: "at risk", missed: "missed", no_data: "no data" };
+const mmss = (s) => `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, "0")} s`;
+
+function showGoals(goals) {
+  fill($("#goals-body"), ...(goals.length ? goals.map((g) => h("tr", {},
+    h("td", {}, g.description),
+    h("td", { class: "num" }, g.period.value_s === null ? "–" : mmss(g.period.value_s)),
+    h("td", { class: "num" }, String(g.period.count)),
+    h("td", {}, h("span", { class: `goal goal-${g.period.status}` }, STATUS[g.period.status])),
+  )) : [none(4)]));
+}
+
 async function load() {
   const q = query();
+  const period = new URLSearchParams(q);
+  period.delete("idle_below");
+  period.delete("within_minutes");
   history.replaceState(null, "", `/board?${q}`);
   try {
     const report = await api(`/reports/board?${q}`);
     $("#denied").hidden = true;
     $("#board-main").hidden = false;
     show(report);
+    showGoals(await api(`/goals?${period}`));
     announce("Board report updated");
     await Promise.all(FIGURES.map(async (name) => {
       $(`#fig-${name}`).src = await asDataUrl(await download(`/reports/board/${name}.svg?${q}`));
     }));
+    $("#fig-goals").src = await asDataUrl(await download(`/reports/goals.svg?${period}`));
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) {
       $("#board-main").hidden = true;

@@ -1,0 +1,120 @@
+"""The collective's goals: set and dropped by admins, judged over a period and week by
+week from the live KPIs (``domain.analytics.goals``; docs/kpis.md#goals). The goals are one
+section of the settings (``goals``), each change an audited ``setting`` event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bluepool.domain.access.roles import User
+from bluepool.domain.analytics import goals as g
+from bluepool.domain.analytics.goals import Goal, Judged
+from bluepool.domain.analytics.utilisation import Period
+from bluepool.domain.collective.events import SettingChanged
+from bluepool.domain.collective.settings import Setting
+from bluepool.domain.shared.errors import Duplicate, Invalid
+from bluepool.domain.shared.events import Action
+from bluepool.domain.shared.ids import AgencyId, JurisdictionId
+from bluepool.services.analytics import kpis, policy
+from bluepool.services.audit.refusals import refusal_recorded
+from bluepool.services.context import Context
+from bluepool.services.lookup import not_found
+from bluepool.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRecord:
+    id: str
+    description: str
+    kpi: str
+    statistic: g.Statistic
+    target_s: int
+    jurisdiction: str | None
+    priority: int | None
+    #: Over the whole period.
+    period: Judged
+    #: Week by week, from the period's start.
+    trend: tuple[Judged, ...]
+
+
+def _stored(uow: UnitOfWork) -> tuple[Goal, ...]:
+    setting = uow.settings.get(Goal.SETTING)
+    return g.goals_of(setting.value) if setting is not None else ()
+
+
+def goal_status(ctx: Context, user: User, start: datetime, end: datetime) -> tuple[GoalRecord, ...]:
+    """Every goal judged over ``[start, end)`` and week by week."""
+    policy.read(user)
+    Period(start, end)
+    with ctx.reader() as uow:
+        goals = _stored(uow)
+    if not goals:
+        return ()
+    calls = kpis.live_calls(ctx, start, end)
+    weeks = g.weeks(start, end)
+    records = []
+    for goal in goals:
+        trend = tuple(
+            g.judge(goal, [c for c in calls if a <= g.received(c) < b], a, b) for a, b in weeks
+        )
+        records.append(
+            GoalRecord(
+                goal.id,
+                goal.describe(),
+                goal.kpi,
+                goal.statistic,
+                goal.target_s,
+                goal.jurisdiction,
+                goal.priority,
+                g.judge(goal, calls, start, end),
+                trend,
+            )
+        )
+    return tuple(records)
+
+
+def _owner(uow: UnitOfWork, goal: Goal) -> AgencyId | None:
+    if goal.jurisdiction is None:
+        return None
+    owner = uow.jurisdictions.owners().get(JurisdictionId(goal.jurisdiction))
+    if owner is None:
+        raise Invalid(f"no jurisdiction {goal.jurisdiction}", code="unknown_jurisdiction")
+    return owner
+
+
+def _store(uow: UnitOfWork, goals: tuple[Goal, ...], actor: str, at: datetime) -> None:
+    setting = Setting(Goal.SETTING, g.goals_value(goals))
+    if uow.settings.get(Goal.SETTING) is None:
+        uow.settings.add(setting)
+        action = Action.CREATED
+    else:
+        uow.settings.update(setting)
+        action = Action.UPDATED
+    uow.raise_event(SettingChanged(at, actor, action, setting.name, setting))
+    uow.commit()
+
+
+@refusal_recorded
+def set_goal(ctx: Context, user: User, goal: Goal) -> Goal:
+    """Add a goal (one per jurisdiction, priority, KPI and statistic: 409 for a second)."""
+    with ctx.uow() as uow:
+        policy.set_goals(user, _owner(uow, goal))
+        goals = _stored(uow)
+        if any(x.id == goal.id for x in goals):
+            raise Duplicate(f"goal {goal.id} is set already; drop it first", code="goal_exists")
+        if len(goals) >= g.MAX_GOALS:
+            raise Invalid(f"a collective keeps at most {g.MAX_GOALS} goals", code="too_many")
+        _store(uow, (*goals, goal), user.username, ctx.clock.now())
+    return goal
+
+
+@refusal_recorded
+def drop_goal(ctx: Context, user: User, goal_id: str) -> None:
+    with ctx.uow() as uow:
+        goals = _stored(uow)
+        found = next((x for x in goals if x.id == goal_id), None)
+        if found is None:
+            raise not_found("goal", goal_id)
+        policy.set_goals(user, _owner(uow, found))
+        _store(uow, tuple(x for x in goals if x.id != goal_id), user.username, ctx.clock.now())

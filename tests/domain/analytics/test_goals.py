@@ -1,0 +1,88 @@
+"""Goals: one per jurisdiction, priority, KPI and statistic (the id says which), judged
+from the KPI definitions on the public calls it covers: met, at risk, missed, no data."""
+
+from __future__ import annotations
+
+import pytest
+
+from bluepool.domain.analytics import goals as g
+from bluepool.domain.analytics.goals import Goal, Statistic, Status
+from bluepool.domain.analytics.kpis import Call, Stage
+from bluepool.domain.shared.errors import Invalid
+from tests.builders import at
+
+
+def call(
+    n: int, on_scene_min: float, priority: int = 1, where: str = "vaduz", crew: bool = False
+) -> Call:
+    stages = {
+        Stage.RECEIVED: at(n),
+        Stage.DISPATCHED: at(n + 1),
+        Stage.ON_SCENE: at(n + on_scene_min),
+    }
+    return Call(f"c{n}", priority, "burglary", where, where, "patrol", crew, stages)
+
+
+P1_VADUZ = Goal("total_response", Statistic.MEDIAN, 360, "vaduz", 1)
+
+
+def test_a_goal_is_named_and_described_by_what_it_targets() -> None:
+    assert P1_VADUZ.id == "vaduz:p1:total_response:median"
+    assert P1_VADUZ.describe() == "P1 median total response at most 6 min 0 s in vaduz"
+    anywhere = Goal("turnout", Statistic.P90, 90)
+    assert anywhere.id == "all:any:turnout:p90"
+    assert Goal.of(P1_VADUZ.value()) == P1_VADUZ
+    assert g.goals_of(g.goals_value([anywhere, P1_VADUZ])) == (anywhere, P1_VADUZ)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (None, Status.NO_DATA),
+        (300, Status.MET),
+        (324, Status.MET),
+        (330, Status.AT_RISK),
+        (360, Status.AT_RISK),
+        (361, Status.MISSED),
+    ],
+)
+def test_met_at_risk_missed(value: float | None, status: Status) -> None:
+    assert g.status_of(360, value) is status
+
+
+def test_judged_on_the_public_calls_it_covers() -> None:
+    calls = [
+        call(0, 4),
+        call(10, 8),
+        call(20, 9),
+        call(30, 30, priority=2),  # another priority
+        call(40, 30, where="schaan"),  # another jurisdiction
+        call(50, 30, crew=True),  # self-initiated
+    ]
+    judged = g.judge(P1_VADUZ, calls, at(0), at(60))
+    assert (judged.value_s, judged.count, judged.status) == (480, 3, Status.MISSED)
+    p90 = g.judge(Goal("total_response", Statistic.P90, 570, "vaduz", 1), calls, at(0), at(60))
+    assert p90.value_s == pytest.approx(528)  # 240, 480, 540 s: linear
+    assert p90.status is Status.AT_RISK  # above 90 % of 570 s, not above it
+    assert g.judge(P1_VADUZ, [], at(0), at(60)).status is Status.NO_DATA
+
+
+def test_bad_goals_are_refused() -> None:
+    for bad in (
+        {"kpi": "happiness"},
+        {"target_s": 0},
+        {"target_s": 90_000},
+        {"target_s": 12.5},
+        {"priority": 6},
+    ):
+        fields = {"kpi": "turnout", "statistic": Statistic.P90, "target_s": 60, **bad}
+        with pytest.raises(Invalid):
+            Goal(**fields)  # type: ignore[arg-type]
+
+
+def test_weeks_cut_a_period_from_its_start() -> None:
+    spans = g.weeks(at(0), at(60 * 24 * 10))
+    assert [(a, b) for a, b in spans] == [
+        (at(0), at(60 * 24 * 7)),
+        (at(60 * 24 * 7), at(60 * 24 * 10)),
+    ]
