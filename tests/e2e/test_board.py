@@ -64,8 +64,11 @@ def test_an_analyst_reads_the_board_report_with_its_figures(
     expect(page.locator("#lent-body tr", has_text="schaan-planken")).to_be_visible()
     expect(page.locator("#goals-body")).to_contain_text("p90 call processing at most 5 min")
     expect(page.locator("#goals-body .goal")).to_have_text("met")
-    for figure in ("goals", "utilisation", "idle", "lent-borrowed"):
-        src = page.locator(f"#fig-{figure}").get_attribute("src") or ""
+    expect(page.locator("#kpis-body tr", has_text="call processing")).to_contain_text("P2")
+    figures = ["fig-goals", "fig-utilisation", "fig-idle", "fig-lent-borrowed"]
+    figures += ["kfig-by-priority", "kfig-time-of-week", "kfig-by-jurisdiction"]
+    for figure in figures:
+        src = page.locator(f"#{figure}").get_attribute("src") or ""
         assert src.startswith("data:image/svg+xml"), figure
     assert_accessible(page, "board report")
 

@@ -151,3 +151,19 @@ def test_goals_set_by_admins_judged_over_the_period_and_week_by_week(
     assert figure.status_code == 200
     assert figure.headers["content-type"] == "image/svg+xml"
     assert b"Goals week by week" in figure.content
+
+
+def test_the_kpi_figures_are_svg(client: TestClient, as_dispatcher: dict[str, str]) -> None:
+    lent_call(client, as_dispatcher)
+    analyst = login(client, "analyst")
+    for figure, title in (
+        ("by-priority", b"no call reached the scene"),  # the lent car never got there
+        ("time-of-week", b"Calls by hour of week"),
+        ("by-jurisdiction", b"Median total response by jurisdiction"),
+    ):
+        r = client.get(
+            f"/api/v1/reports/kpis/{figure}.svg", headers=analyst, params={"tz": "Europe/Vaduz"}
+        )
+        assert r.status_code == 200, (figure, r.text)
+        assert title in r.content, figure
+    assert client.get("/api/v1/reports/kpis/pie.svg", headers=analyst).status_code == 404

@@ -3,7 +3,6 @@ and the unit-hours lent and borrowed per agency and month."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -11,12 +10,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bluepool.adapters.charts import empty, figure, svg
 from bluepool.domain.shared.money import format_amount
 from bluepool.services.analytics.board import BoardReport
 from bluepool.services.analytics.goals import GoalRecord
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 BAR = "#229954"
@@ -25,36 +24,11 @@ MISSED = "#c0392b"
 AT_RISK = "#d68910"
 
 
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
-    return fig, fig.add_subplot()
-
-
-def svg(fig: Figure) -> bytes:
-    """The figure as SVG, with no date and fixed ids: the same data gives the same bytes."""
-    import matplotlib
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "bluepool", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buf.getvalue()
-
-
-def _empty(ax: Axes, what: str) -> None:
-    ax.text(0.5, 0.5, what, ha="center", va="center", transform=ax.transAxes, color="#555")
-    ax.set_axis_off()
-
-
 def utilisation(report: BoardReport) -> Figure:
     rows = report.utilisation
-    fig, ax = _figure(7, max(2.0, 0.35 * len(rows) + 1))
+    fig, ax = figure(7, max(2.0, 0.35 * len(rows) + 1))
     if not rows:
-        _empty(ax, "no units")
+        empty(ax, "no units")
         return fig
     labels = [f"{r.agency_id} · {r.kind} ({r.units})" for r in rows]
     shares = [100 * r.share for r in rows]
@@ -68,9 +42,9 @@ def utilisation(report: BoardReport) -> Figure:
 
 def idle(report: BoardReport) -> Figure:
     rows = report.idle
-    fig, ax = _figure(7, max(2.0, 0.35 * len(rows) + 1))
+    fig, ax = figure(7, max(2.0, 0.35 * len(rows) + 1))
     if not rows:
-        _empty(ax, f"no specialised unit below {100 * report.rules.idle_below:g}% use")
+        empty(ax, f"no specialised unit below {100 * report.rules.idle_below:g}% use")
         return fig
     ax.barh([f"{r.unit_id} ({r.kind})" for r in rows], [r.busy_hours for r in rows], color=IDLE)
     ax.invert_yaxis()
@@ -82,9 +56,9 @@ def idle(report: BoardReport) -> Figure:
 
 def lent_borrowed(report: BoardReport) -> Figure:
     rows = report.lent_borrowed
-    fig, ax = _figure(7, 3.5)
+    fig, ax = figure(7, 3.5)
     if not rows:
-        _empty(ax, "nothing lent or borrowed under an agreement")
+        empty(ax, "nothing lent or borrowed under an agreement")
         return fig
     months = sorted({r.month for r in rows})
     lent: dict[str, dict[str, float]] = defaultdict(dict)
@@ -189,10 +163,10 @@ def write(report: BoardReport, folder: Path) -> list[Path]:
 
 def goals(records: Sequence[GoalRecord]) -> Figure:
     """Each goal's statistic over its target, week by week: below 1 the target is met."""
-    fig, ax = _figure(7, 3.5)
+    fig, ax = figure(7, 3.5)
     shown = [r for r in records if any(w.value_s is not None for w in r.trend)]
     if not shown:
-        _empty(ax, "no goal has data in the period")
+        empty(ax, "no goal has data in the period")
         return fig
     for r in shown:
         points = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
@@ -76,3 +77,15 @@ def kpi_report(
         tuple(kpis.summarise(calls, dims, zone)),
         tuple(kpis.assistance(c for c in calls if not c.self_initiated)),
     )
+
+
+def calls_and_shapes(
+    ctx: Context, user: User, start: datetime, end: datetime
+) -> tuple[list[Call], list[tuple[str, dict[str, Any]]]]:
+    """The period's calls, and each jurisdiction's geometry (GeoJSON), for the figures."""
+    policy.read(user)
+    Period(start, end)
+    calls = live_calls(ctx, start, end)
+    with ctx.reader() as uow:
+        shapes = [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
+    return calls, shapes

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from bluepool.adapters.charts import board as charts
+from bluepool.adapters.charts import kpis as kpi_charts
+from bluepool.adapters.charts import svg
 from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import board, goals, kpis
@@ -90,7 +92,7 @@ def board_figure(
     if draw is None:
         raise not_found("figure", f"{figure} (the figures are {', '.join(charts.FIGURES)})")
     report = _report(ctx, user, start, until, idle_below, within_minutes)
-    return Response(charts.svg(draw(report)), media_type="image/svg+xml")
+    return Response(svg(draw(report)), media_type="image/svg+xml")
 
 
 @router.get("/kpis", response_model=KpiReport, responses=ERRORS)
@@ -145,6 +147,30 @@ def goals_figure(
     """Each goal's statistic over its target, week by week, as SVG."""
     begin, end = _period(ctx, start, until)
     return Response(
-        charts.svg(charts.goals(goals.goal_status(ctx, user, begin, end))),
+        svg(charts.goals(goals.goal_status(ctx, user, begin, end))),
         media_type="image/svg+xml",
     )
+
+
+@router.get(
+    "/reports/kpis/{figure}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+)
+def kpi_figure(
+    figure: str,
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    tz: Annotated[str, Query(max_length=64, description="IANA time zone")] = "UTC",
+) -> Response:
+    """One figure of the KPI report as SVG: ``by-priority`` (total response's
+    distribution), ``time-of-week`` (calls by day and hour) or ``by-jurisdiction`` (the
+    median total response on a map)."""
+    draw = kpi_charts.FIGURES.get(figure)
+    if draw is None:
+        raise not_found("figure", f"{figure} (the figures are {', '.join(kpi_charts.FIGURES)})")
+    begin, end = _period(ctx, start, until)
+    calls, shapes = kpis.calls_and_shapes(ctx, user, begin, end)
+    return Response(svg(draw(calls, kpis.zone_of(tz), shapes)), media_type="image/svg+xml")

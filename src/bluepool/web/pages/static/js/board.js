@@ -68,6 +68,18 @@ function showGoals(goals) {
   )) : [none(4)]));
 }
 
+const KPI_FIGURES = ["by-priority", "time-of-week", "by-jurisdiction"];
+const KPI_SHOWN = ["call_processing", "travel", "total_response"];
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
+function showKpis(report) {
+  const rows = report.rows.filter((r) => r.group.self_initiated === "public" && KPI_SHOWN.includes(r.kpi));
+  const time = (s) => (s === null ? "–" : mmss(s));
+  fill($("#kpis-body"), ...(rows.length ? rows.map((r) =>
+    row([`P${r.group.priority}`], [r.kpi.replace(/_/g, " ")], [time(r.median_s), "num"], [time(r.p90_s), "num"],
+      [String(r.count), "num"], [String(r.missing), "num"])) : [none(6)]));
+}
+
 async function load() {
   const q = query();
   const period = new URLSearchParams(q);
@@ -80,11 +92,17 @@ async function load() {
     $("#board-main").hidden = false;
     show(report);
     showGoals(await api(`/goals?${period}`));
+    const zoned = new URLSearchParams(period);
+    zoned.set("tz", ZONE);
+    showKpis(await api(`/kpis?${zoned}&by=priority`));
     announce("Board report updated");
     await Promise.all(FIGURES.map(async (name) => {
       $(`#fig-${name}`).src = await asDataUrl(await download(`/reports/board/${name}.svg?${q}`));
     }));
     $("#fig-goals").src = await asDataUrl(await download(`/reports/goals.svg?${period}`));
+    await Promise.all(KPI_FIGURES.map(async (name) => {
+      $(`#kfig-${name}`).src = await asDataUrl(await download(`/reports/kpis/${name}.svg?${zoned}`));
+    }));
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) {
       $("#board-main").hidden = true;
