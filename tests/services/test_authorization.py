@@ -27,6 +27,7 @@ from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.resources import Condition, Resource, ResourceId
 from bluepool.domain.shared.errors import DomainError, Forbidden
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
@@ -59,6 +60,7 @@ from bluepool.services.dispatch import (
     units,
 )
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
+from bluepool.services.resources import catalogue, loans
 from bluepool.services.sharing import agreements
 from tests.builders import DISPOSITION, T0, a_square
 
@@ -128,6 +130,7 @@ def collective() -> Context:
         uow.agreements.add(an_agreement_between(A, B), "ada", T0)
         uow.agreements.add(an_agreement_between(A, B, "A-B-P").propose(), "ada", T0)
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
+        uow.resources.add(Resource(ResourceId("drone-a"), "drone", "Drone A", A))
         officer = USERS[Role.OFFICER]
         uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
         uow.commit()
@@ -167,6 +170,13 @@ def a_jurisdiction(id: str = "ja") -> Jurisdiction:
 
 
 HOUR = timedelta(hours=1)
+
+
+def a_loan(ctx: Context) -> str:
+    """A's drone, out to an incident in A's jurisdiction (no agreement needed)."""
+    incident = an_incident(ctx)
+    due = T0 + timedelta(days=1)
+    return loans.check_out(ctx, USERS[Role.COLLECTIVE_ADMIN], "drone-a", due, incident=incident).id
 
 
 def an_officers_session(ctx: Context) -> str:
@@ -418,6 +428,37 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: agreements.terminate_agreement(c, u, "A-B", "no longer needed"),
         KEEPERS_OF_A,
     ),
+    # resources
+    (catalogue.list_types, lambda c, u: catalogue.list_types(c, u), EVERYONE),
+    (catalogue.list_resources, lambda c, u: catalogue.list_resources(c, u), EVERYONE),
+    (catalogue.get_resource, lambda c, u: catalogue.get_resource(c, u, "drone-a"), EVERYONE),
+    (
+        catalogue.add_resource,
+        lambda c, u: catalogue.add_resource(c, u, Resource(ResourceId("kit-a"), "drone", "K", A)),
+        KEEPERS_OF_A,
+    ),
+    (
+        catalogue.change_resource,
+        lambda c, u: catalogue.change_resource(
+            c, u, "drone-a", 1, Resource(ResourceId("drone-a"), "drone", "Drone 1", A)
+        ),
+        KEEPERS_OF_A,
+    ),
+    (
+        loans.check_out,
+        lambda c, u: loans.check_out(
+            c, u, "drone-a", T0 + timedelta(days=1), incident=an_incident(c)
+        ),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (loans.list_loans, lambda c, u: loans.list_loans(c, u), EVERYONE),
+    (loans.get_loan, lambda c, u: loans.get_loan(c, u, a_loan(c)), EVERYONE),
+    (
+        loans.return_loan,
+        lambda c, u: loans.return_loan(c, u, a_loan(c), Condition.SERVICEABLE),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (loans.notice_overdue, lambda c, u: loans.notice_overdue(c, u), DISPATCH | KEEPERS_OF_A),
     # access
     (users.list_users, lambda c, u: users.list_users(c, u, None), READ_ALL | {R.AGENCY_ADMIN}),
     (

@@ -19,31 +19,37 @@ class ResourceChanged(RecordChanged):
     actions: ClassVar[tuple[Action, ...]] = (Action.CREATED, Action.UPDATED)
 
 
+# Each loan event carries ``loan``, the loan as it now stands: lender, borrower, agreement
+# and clause, out and returned times (what the ledger prices by the day).
+
+
 @dataclass(frozen=True, slots=True)
-class LoanEvent(Event):
-    """Something happened to a loan; ``loan`` is it as it now stands (lender, borrower,
-    agreement and clause, out and returned times: what the ledger prices)."""
+class LoanOut(Event):
+    """Equipment was checked out."""
 
     loan: LoanRecord
-    #: The change log's verb.
-    verb: ClassVar[str] = ""
-
-
-@dataclass(frozen=True, slots=True)
-class LoanOut(LoanEvent):
     name: ClassVar[str] = "loan.created"
-    verb: ClassVar[str] = "check_out"
 
 
 @dataclass(frozen=True, slots=True)
-class LoanReturned(LoanEvent):
+class LoanReturned(Event):
+    """Equipment was checked back in (``loan.condition_in`` says how)."""
+
+    loan: LoanRecord
     name: ClassVar[str] = "loan.returned"
-    verb: ClassVar[str] = "return"
 
 
 @dataclass(frozen=True, slots=True)
-class LoanOverdue(LoanEvent):
+class LoanOverdue(Event):
     """A loan was first noticed past its due time (once a loan)."""
 
+    loan: LoanRecord
     name: ClassVar[str] = "loan.overdue"
-    verb: ClassVar[str] = "overdue"
+
+
+#: The change log's verb for each loan event.
+LOAN_VERBS: dict[type[Event], str] = {
+    LoanOut: "check_out",
+    LoanReturned: "return",
+    LoanOverdue: "overdue",
+}
