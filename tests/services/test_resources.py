@@ -124,7 +124,11 @@ def loans_in(store: MemoryStore) -> int:
 def test_an_admin_adds_a_resource_to_the_catalogue(ctx: Context, published: Published) -> None:
     heli = Resource(ResourceId("heli-a"), "helicopter", "Helicopter 1", A, StationId("sa"))
     record = catalogue.add_resource(ctx, ADMIN_A, heli)
-    assert (record.type_name, record.kind.value, record.available) == ("Helicopter", "equipment", True)
+    assert (record.type_name, record.kind.value, record.available) == (
+        "Helicopter",
+        "equipment",
+        True,
+    )
     assert published.types == ["resource.created"]
     assert [r.id for r in catalogue.list_resources(ctx, OFFICER, type="helicopter")] == ["heli-a"]
 
@@ -171,7 +175,11 @@ def test_the_collective_adds_its_own_types(ctx: Context, store: MemoryStore) -> 
 def test_a_change_written_against_an_old_version_is_refused(ctx: Context) -> None:
     terms = Resource(ResourceId("drone-a"), "drone", "Drone 1", A, condition=Condition.NEEDS_REPAIR)
     changed = catalogue.change_resource(ctx, ADMIN_A, "drone-a", 1, terms)
-    assert (changed.version, changed.condition, changed.available) == (2, Condition.NEEDS_REPAIR, False)
+    assert (changed.version, changed.condition, changed.available) == (
+        2,
+        Condition.NEEDS_REPAIR,
+        False,
+    )
     with pytest.raises(ConcurrentUpdate):
         catalogue.change_resource(ctx, ADMIN_A, "drone-a", 1, terms)
     with pytest.raises(Forbidden):
@@ -192,7 +200,11 @@ def test_a_loan_by_agreement_goes_out_and_comes_back(
 
     clock.at = T0 + timedelta(hours=20)
     back = loans.return_loan(ctx, ADMIN_B, loan.id, Condition.NEEDS_REPAIR, "prop cracked")
-    assert (back.open, back.returned_at, back.condition_in) == (False, clock.at, Condition.NEEDS_REPAIR)
+    assert (back.open, back.returned_at, back.condition_in) == (
+        False,
+        clock.at,
+        Condition.NEEDS_REPAIR,
+    )
     assert catalogue.get_resource(ctx, OFFICER, "drone-a").condition is Condition.NEEDS_REPAIR
     assert published.types == ["loan.created", "loan.returned", "resource.updated"]
     returned = published.events[1]

@@ -97,4 +97,3 @@ def test_the_store_refuses_an_item_on_two_open_loans(uows: UowFactory) -> None:
         uow.commit()
     with uows() as uow:
         assert [loan.id for loan in uow.loans.find(LoanFilter())] == ["loan-1"]
-

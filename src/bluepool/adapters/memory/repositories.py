@@ -630,7 +630,9 @@ class MemoryResources(MemoryRepository[ResourceId, Resource]):
     def update(self, item: Resource) -> None:
         current = self._visible(item.id)
         if current is not None and current.version != item.version - 1:
-            raise ConcurrentUpdate(f"resource {item.id} was changed by someone else; reload and retry")
+            raise ConcurrentUpdate(
+                f"resource {item.id} was changed by someone else; reload and retry"
+            )
         super().update(item)
 
     def validate(self) -> None:
@@ -638,7 +640,9 @@ class MemoryResources(MemoryRepository[ResourceId, Resource]):
         table = self.store.table(self.name)
         for key, base in self.based_on.items():
             if base is not None and table.get(key) is not base:
-                raise ConcurrentUpdate(f"resource {key} was changed by someone else; reload and retry")
+                raise ConcurrentUpdate(
+                    f"resource {key} was changed by someone else; reload and retry"
+                )
 
 
 class MemoryLoans(MemoryRepository[LoanId, Loan]):

@@ -79,8 +79,7 @@ def types_of(value: Mapping[str, Any]) -> tuple[ResourceType, ...]:
         except ValueError:
             kinds = ", ".join(k.value for k in ResourceKind)
             raise Invalid(
-                f"resource type {type_id}: kind must be one of {kinds}, "
-                f"not {body.get('kind')!r}",
+                f"resource type {type_id}: kind must be one of {kinds}, not {body.get('kind')!r}",
                 code="bad_resource_type",
             ) from None
         found.append(ResourceType(type_id, str(body.get("name", "")), kind))

@@ -138,8 +138,7 @@ def check_checkout(
         )
     if due_at <= out_at:
         raise Invalid(
-            f"due_at ({due_at.isoformat()}) must be after the loan goes out "
-            f"({out_at.isoformat()})",
+            f"due_at ({due_at.isoformat()}) must be after the loan goes out ({out_at.isoformat()})",
             code="bad_dates",
         )
     if not resource.lendable_between(out_at, due_at):

@@ -183,4 +183,3 @@ def _keep(
     uow.raise_event(ResourceChanged(now, user.username, action, resource.id, record))
     uow.commit()
     return record
-

@@ -150,9 +150,7 @@ def return_loan(
             changed = resource.changed(condition=after)
             uow.resources.update(changed)
             item = record_of(uow, changed, now)
-            uow.raise_event(
-                ResourceChanged(now, user.username, Action.UPDATED, changed.id, item)
-            )
+            uow.raise_event(ResourceChanged(now, user.username, Action.UPDATED, changed.id, item))
         uow.commit()
     return record
 
