@@ -195,7 +195,9 @@ def test_a_loan_by_agreement_goes_out_and_comes_back(
     loan = loans.check_out(ctx, ADMIN_A, "drone-a", T0 + DAY, agency="b", notes="2 batteries")
     assert (loan.lender, loan.borrower, loan.agreement, loan.clause) == (A, B, "A-B", 1)
     item = catalogue.get_resource(ctx, OFFICER, "drone-a")
-    assert item.loan is not None and item.loan.borrower == B and not item.available
+    assert item.loan is not None
+    assert item.loan.borrower == B
+    assert not item.available
     assert [r.id for r in catalogue.list_resources(ctx, OFFICER, available=True)] == ["kit-a"]
 
     clock.at = T0 + timedelta(hours=20)

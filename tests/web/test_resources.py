@@ -62,7 +62,9 @@ def test_the_catalogue_lists_types_and_resources_by_filter(
         "kind": "equipment",
         "loanable": True,
     } in types
-    assert drone["available"] and drone["loan"] is None and drone["kind"] == "equipment"
+    assert drone["available"]
+    assert drone["loan"] is None
+    assert drone["kind"] == "equipment"
     assert resources(client, as_dispatcher) == ["west-drone-1"]
     assert resources(client, as_dispatcher, "?type=drone&owner=west&available=true") == [
         "west-drone-1"
@@ -91,14 +93,16 @@ def test_a_drone_is_lent_by_agreement_and_comes_back_needing_repair(
         1,
     )
     item = client.get(f"{API}/resources/west-drone-1", headers=as_dispatcher).json()
-    assert item["loan"]["id"] == loan["id"] and not item["available"]
+    assert item["loan"]["id"] == loan["id"]
+    assert not item["available"]
 
     again = client.post(
         f"{API}/resources/west-drone-1/loans",
         headers=as_west,
         json={"agency": "east", "due_at": soon()},
     )
-    assert again.status_code == 409 and again.json()["code"] == "on_loan"
+    assert again.status_code == 409
+    assert again.json()["code"] == "on_loan"
 
     back = client.post(
         f"{API}/loans/{loan['id']}/return",
@@ -113,7 +117,8 @@ def test_a_drone_is_lent_by_agreement_and_comes_back_needing_repair(
     twice = client.post(
         f"{API}/loans/{loan['id']}/return", headers=as_west, json={"condition": "serviceable"}
     )
-    assert twice.status_code == 409 and twice.json()["code"] == "already_returned"
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "already_returned"
     listed = client.get(f"{API}/loans?open=false&agency=east", headers=as_dispatcher).json()
     assert [x["id"] for x in listed] == [loan["id"]]
     assert client.get(f"{API}/loans?overdue=true", headers=as_dispatcher).json() == []
@@ -131,7 +136,8 @@ def test_dispatch_checks_equipment_out_to_an_incident(
     assert r.status_code == 201, r.text
     assert (r.json()["borrower"], r.json()["incident"]) == ("east", incident["id"])
     alerts = client.post(f"{API}/loans/overdue-alerts", headers=as_dispatcher)
-    assert alerts.status_code == 200 and alerts.json() == []
+    assert alerts.status_code == 200
+    assert alerts.json() == []
 
 
 def test_a_resource_is_changed_against_its_version(
@@ -178,7 +184,8 @@ def test_an_unknown_owner_is_refused(client: TestClient, as_admin: dict[str, str
     r = client.post(
         f"{API}/resources", headers=as_admin, json=west_drone(owner="nowhere", home_station=None)
     )
-    assert r.status_code == 422 and r.json()["code"] == "unknown_agency"
+    assert r.status_code == 422
+    assert r.json()["code"] == "unknown_agency"
     assert resources(client, as_admin) == []
 
 
@@ -223,7 +230,8 @@ def test_a_loan_no_agreement_covers_is_refused(
         headers=as_admin,
         json={"agency": "east", "due_at": soon()},
     )
-    assert r.status_code == 409 and r.json()["code"] == "no_agreement"
+    assert r.status_code == 409
+    assert r.json()["code"] == "no_agreement"
     assert "no agreement in force" in r.json()["detail"]
     assert client.get(f"{API}/loans", headers=as_admin).json() == []
 
@@ -231,4 +239,5 @@ def test_a_loan_no_agreement_covers_is_refused(
 def test_unknown_resources_and_loans_are_404(client: TestClient, as_admin: dict[str, str]) -> None:
     assert client.get(f"{API}/resources/none", headers=as_admin).status_code == 404
     r = client.post(f"{API}/loans/none/return", headers=as_admin, json={"condition": "serviceable"})
-    assert r.status_code == 404 and r.json()["code"] == "loan_not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "loan_not_found"

@@ -92,8 +92,9 @@ def test_the_store_refuses_an_item_on_two_open_loans(uows: UowFactory) -> None:
     with uows() as uow:
         uow.loans.add(a_loan(id=LoanId("loan-1"), resource=DRONE))
         uow.commit()
-    with uows() as uow, pytest.raises(ConcurrentUpdate):
-        uow.loans.add(a_loan(id=LoanId("loan-2"), resource=DRONE))
+    with uows() as uow:
+        with pytest.raises(ConcurrentUpdate):
+            uow.loans.add(a_loan(id=LoanId("loan-2"), resource=DRONE))
         uow.commit()
     with uows() as uow:
         assert [loan.id for loan in uow.loans.find(LoanFilter())] == ["loan-1"]

@@ -8,6 +8,7 @@ the intervals when the owner lends it (none: whenever it is serviceable and not 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -54,7 +55,7 @@ class Window:
 def check_windows(windows: Iterable[Window]) -> tuple[Window, ...]:
     """The windows in start order; ``Invalid`` when two overlap (say it once)."""
     ordered = tuple(sorted(windows, key=lambda w: w.start))
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b.start < a.end:
             raise Invalid(
                 f"availability windows overlap: {a.start.isoformat()} to {a.end.isoformat()} "
