@@ -299,3 +299,35 @@ def test_a_collective_clause_lends_to_every_agency(ctx: Context, store: MemorySt
         uow.commit()
     loan = loans.check_out(ctx, ADMIN_A, "drone-a", T0 + 30 * DAY, agency="c")
     assert (loan.borrower, loan.agreement) == (C, "A-ALL")
+
+
+# -- the demo collective ---------------------------------------------------------------------
+
+
+def test_the_demos_equipment_goes_out_under_its_agreements(clock: Clock) -> None:
+    from bluepool.adapters.files.collective import read_collective
+    from tests.services.test_setup import DEMO, load
+
+    demo_store = MemoryStore()
+    load(demo_store, read_collective(DEMO))
+    clock.at = datetime(2026, 3, 2, 8, 0, tzinfo=T0.tzinfo)
+    ctx = Context(
+        uow=lambda: MemoryUnitOfWork(demo_store),
+        clock=clock,
+        locator=lambda: None,  # type: ignore[arg-type,return-value]
+        travel=StraightLine(),
+        hasher=None,  # type: ignore[arg-type]
+    )
+    root = User(Username("cole"), Role.COLLECTIVE_ADMIN)
+    kit = loans.check_out(ctx, root, "unt-surv-1", clock.at + 3 * DAY, agency="schaan-planken")
+    assert (kit.agreement, kit.clause, kit.borrower) == ("UNT-SCH-2026-01", 1, "schaan-planken")
+    drone = loans.check_out(ctx, root, "vaduz-drone-1", clock.at + DAY / 4, agency="unterland")
+    assert drone.agreement == "VAD-collective-2026"
+    with pytest.raises(Conflict) as e:
+        loans.check_out(ctx, root, "vaduz-drone-2", clock.at + DAY / 4, agency="unterland")
+    assert e.value.code == "not_serviceable"
+    with pytest.raises(PolicyForbids):  # Unterland lends its kits to Schaan-Planken only
+        loans.check_out(ctx, root, "unt-surv-2", clock.at + DAY, agency="vaduz")
+    with pytest.raises(Invalid) as e:
+        loans.check_out(ctx, root, "sch-swat-1", clock.at + DAY, agency="vaduz")
+    assert e.value.code == "not_loanable"

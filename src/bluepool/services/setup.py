@@ -40,6 +40,9 @@ from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.timers import timers_value
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.resources import catalogue
+from bluepool.domain.resources.events import ResourceChanged
+from bluepool.domain.resources.records import ResourceRecord
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.sharing.events import AgreementChanged
@@ -109,6 +112,11 @@ def load_collective(
     for setting in _settings(spec):
         uow.settings.add(setting)
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
+    types = catalogue.catalogue(spec.resource_types)
+    for r in spec.resources:
+        uow.resources.add(r)
+        record = ResourceRecord.of(r, types[r.type], None, now)
+        uow.raise_event(ResourceChanged(now, actor, new, r.id, record))
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -119,6 +127,8 @@ def load_collective(
         "agreements": len(spec.agreements),
         "users": len(users),
         "timers": len(spec.timers),
+        "resource_types": len(spec.resource_types),
+        "resources": len(spec.resources),
     }
 
 
@@ -153,6 +163,7 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     taken += _existing("agreement", uow.agreements.get, [g.id for g in spec.agreements])
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     taken += _existing("setting", uow.settings.get, [st.name for st in _settings(spec)])
+    taken += _existing("resource", uow.resources.get, [r.id for r in spec.resources])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -168,6 +179,8 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(settings.CLOSING, spec.closing.value()))
     if spec.timers:
         found.append(Setting(settings.TIMERS, timers_value(spec.timers)))
+    if spec.resource_types:
+        found.append(Setting(catalogue.SETTING, catalogue.setting_value(spec.resource_types)))
     return found
 
 

@@ -106,6 +106,16 @@ def condition_after_return(resource: Resource, condition_in: Condition) -> Condi
     return condition_in
 
 
+def check_loanable(resource: Resource, rtype: ResourceType) -> None:
+    """Only equipment is checked out; a typed unit is lent through dispatch."""
+    if not rtype.loanable:
+        raise Invalid(
+            f"resource {resource.id} is a {rtype.name} ({rtype.kind.value}): units are lent "
+            "through dispatch, only equipment is checked out",
+            code="not_loanable",
+        )
+
+
 def check_checkout(
     resource: Resource,
     rtype: ResourceType,
@@ -117,12 +127,7 @@ def check_checkout(
     """Refuse a loan of ``resource`` from ``out_at`` to ``due_at`` that breaks a rule;
     ``open_loans`` are the loans not returned yet (of any resource); ``max_hours`` the
     covering clause's limit."""
-    if not rtype.loanable:
-        raise Invalid(
-            f"resource {resource.id} is a {rtype.name} ({rtype.kind.value}): units are lent "
-            "through dispatch, only equipment is checked out",
-            code="not_loanable",
-        )
+    check_loanable(resource, rtype)
     out = next((loan for loan in open_loans if loan.resource == resource.id), None)
     if out is not None:
         raise Conflict(

@@ -19,6 +19,7 @@ from bluepool.domain.resources.loans import (
     Loan,
     LoanId,
     check_checkout,
+    check_loanable,
     condition_after_return,
     covering_clause,
 )
@@ -84,6 +85,7 @@ def check_out(
     with ctx.uow() as uow:
         resource = found(uow, resource_id)
         rtype = type_of(uow, resource.type)
+        check_loanable(resource, rtype)
         policy.lend(user, resource.owner, to_incident=incident is not None)
         borrower, facts = _borrower(uow, agency, incident)
         if borrower == resource.owner and incident is None:
