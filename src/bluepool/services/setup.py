@@ -115,8 +115,8 @@ def load_collective(
     types = catalogue.catalogue(spec.resource_types)
     for r in spec.resources:
         uow.resources.add(r)
-        record = ResourceRecord.of(r, types[r.type], None, now)
-        uow.raise_event(ResourceChanged(now, actor, new, r.id, record))
+        item = ResourceRecord.of(r, types[r.type], None, now)
+        uow.raise_event(ResourceChanged(now, actor, new, r.id, item))
     uow.commit()
     return {
         "agencies": len(spec.agencies),

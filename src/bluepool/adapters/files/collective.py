@@ -783,7 +783,7 @@ class _Checker:
         m = self.model
         self._unique("resource_types", "id", [t.id for t in m.resource_types])
         self._unique("resources", "id", [r.id for r in m.resources])
-        types = catalogue(self._resource_types())
+        types = dict.fromkeys(catalogue(self._resource_types()), 0)
         stations = {s.id: s.agency for s in m.stations}
         out: list[Resource] = []
         for i, r in enumerate(m.resources):
