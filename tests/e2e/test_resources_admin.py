@@ -51,3 +51,39 @@ def test_an_admin_lends_a_kit_and_takes_it_back_needing_repair(
     main.get_by_role("button", name="New resource").click()
     expect(main.locator("form")).to_be_visible()
     assert_accessible(page, "admin, new-resource form")
+
+
+def test_the_console_says_when_a_loan_is_overdue(
+    open_page: Callable[..., Any], server: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bluepool.domain.resources.loans import LoanId
+    from bluepool.domain.resources.resources import ResourceId
+    from bluepool.domain.shared.ids import AgencyId
+    from bluepool.services.access import users
+    from bluepool.services.resources import loans
+    from tests.builders import a_loan
+
+    page = open_page("dispatcher")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    ctx = server.app.state.runtime.context
+    now = datetime.now(UTC)
+    late = a_loan(
+        id=LoanId("loan-late-e2e"),
+        resource=ResourceId("obs-heli-1"),
+        resource_type="helicopter",
+        lender=AgencyId("oberland-sued"),
+        borrower=AgencyId("vaduz"),
+        out_at=now - timedelta(hours=5),
+        due_at=now - timedelta(minutes=5),
+    )
+    with ctx.uow() as uow:
+        uow.loans.add(late)
+        uow.commit()
+    dispatcher = users.signed_in(ctx, "dispatcher")
+    assert dispatcher is not None
+    assert [r.id for r in loans.notice_overdue(ctx, dispatcher)] == ["loan-late-e2e"]
+    expect(page.locator("#toasts")).to_contain_text(
+        "Loan overdue: obs-heli-1 of oberland-sued, with vaduz"
+    )

@@ -51,7 +51,7 @@ def open_loans(uow: UnitOfWork) -> dict[ResourceId, Loan]:
 
 def record_of(uow: UnitOfWork, resource: Resource, now: datetime) -> ResourceRecord:
     loan = uow.loans.find(LoanFilter(resource=resource.id, open=True))
-    return ResourceRecord.of(resource, type_of(uow, resource.type), next(iter(loan), None), now)
+    return _record(resource, types_in(uow), next(iter(loan), None), now)
 
 
 def list_types(ctx: Context, user: User) -> tuple[ResourceTypeRecord, ...]:
