@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
@@ -19,6 +21,7 @@ from bluepool.domain.resources.resources import Condition, Resource, ResourceId,
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
     Conflict,
+    DomainError,
     Duplicate,
     Forbidden,
     Invalid,
@@ -67,6 +70,10 @@ class Published:
 
 @pytest.fixture
 def store() -> MemoryStore:
+    return a_store()
+
+
+def a_store() -> MemoryStore:
     """Agencies a, b (b answers for jurisdiction jb) and c; a lends b drones and kits by
     agreement A-B (at most 48 hours, 250.00 a day); a's drone and kit, kept at station sa."""
     store = MemoryStore()
@@ -101,6 +108,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 def ctx(store: MemoryStore, published: Published, clock: Clock) -> Context:
+    return a_context(store, published, clock)
+
+
+def a_context(store: MemoryStore, published: Published, clock: Clock) -> Context:
     with MemoryUnitOfWork(store) as uow:
         index = JurisdictionIndex(uow.jurisdictions.list())
     bus = message_bus(published, lambda: None)
@@ -331,3 +342,63 @@ def test_the_demos_equipment_goes_out_under_its_agreements(clock: Clock) -> None
     with pytest.raises(Invalid) as e:
         loans.check_out(ctx, root, "sch-swat-1", clock.at + DAY, agency="vaduz")
     assert e.value.code == "not_loanable"
+
+
+# -- property: over random check-outs, returns and time, an item is out once at most ----------
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("out"),
+            st.sampled_from(["drone-a", "kit-a"]),
+            st.sampled_from(["b", "c"]),
+            st.integers(1, 60),
+        ),
+        st.tuples(
+            st.just("back"),
+            st.sampled_from(["drone-a", "kit-a"]),
+            st.sampled_from(list(Condition)),
+            st.just(0),
+        ),
+        st.tuples(st.just("tick"), st.just(""), st.just(""), st.integers(1, 30)),
+    ),
+    max_size=25,
+)
+
+
+def state(store: MemoryStore) -> tuple[object, ...]:
+    with MemoryUnitOfWork(store) as uow:
+        return (tuple(uow.loans.find(loans.LoanFilter())), tuple(uow.resources.list()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(OPS)
+def test_no_item_is_ever_out_twice_and_a_refusal_changes_nothing(ops: list) -> None:
+    store, clock = a_store(), Clock()
+    ctx = a_context(store, Published(), clock)
+    for op, item, arg, hours in ops:
+        if op == "tick":
+            clock.at += timedelta(hours=hours)
+            continue
+        before = state(store)
+        item_then = catalogue.get_resource(ctx, OFFICER, item)
+        try:
+            if op == "out":
+                due = clock.at + timedelta(hours=hours)
+                loans.check_out(ctx, ADMIN_A, item, due, agency=arg)
+                assert item_then.loan is None
+                assert item_then.condition is Condition.SERVICEABLE
+                assert arg == "b"
+                assert hours <= 48
+            else:
+                open_loan = item_then.loan
+                if open_loan is None:
+                    continue
+                loans.return_loan(ctx, ADMIN_A, open_loan.id, arg)
+                after = catalogue.get_resource(ctx, OFFICER, item).condition
+                assert after is (item_then.condition if arg is Condition.SERVICEABLE else arg)
+        except DomainError:
+            assert state(store) == before
+        with MemoryUnitOfWork(store) as uow:
+            out = [loan.resource for loan in uow.loans.find(loans.LoanFilter(open=True))]
+        assert len(out) == len(set(out))
