@@ -98,3 +98,22 @@ def test_the_store_refuses_an_item_on_two_open_loans(uows: UowFactory) -> None:
         uow.commit()
     with uows() as uow:
         assert [loan.id for loan in uow.loans.find(LoanFilter())] == ["loan-1"]
+
+
+def test_the_memory_store_refuses_the_second_of_two_racing_loans() -> None:
+    """Two units of work each see the drone in and lend it; the second to commit loses,
+    as the database's partial unique index makes it lose (here one thread cannot hold two
+    database transactions on one row without waiting for itself)."""
+    from bluepool.adapters.memory.repositories import MemoryStore
+    from bluepool.adapters.memory.uow import MemoryUnitOfWork
+
+    store = MemoryStore()
+    first, second = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+    with first, second:
+        first.loans.add(a_loan(id=LoanId("loan-1"), resource=DRONE))
+        second.loans.add(a_loan(id=LoanId("loan-2"), resource=DRONE))
+        first.commit()
+        with pytest.raises(ConcurrentUpdate):
+            second.commit()
+    with MemoryUnitOfWork(store) as uow:
+        assert [loan.id for loan in uow.loans.find(LoanFilter())] == ["loan-1"]
