@@ -48,6 +48,14 @@ def test_an_admin_lends_a_kit_and_takes_it_back_needing_repair(
     # Not serviceable: not offered for loan until its owner says it is again.
     expect(row(page, "unt-surv-1").get_by_role("button", name="Check out")).to_have_count(0)
 
+    # Its history: out to Schaan-Planken under the agreement, back needing repair.
+    row(page, "unt-surv-1").get_by_role("button", name="Loans").click()
+    history = page.locator("#view-slot")
+    expect(history).to_contain_text("UNT-SCH-2026-01 clause 1")
+    expect(history).to_contain_text("needs repair")
+    assert_accessible(page, "admin, a resource's loans")
+    history.get_by_role("button", name="Close").click()
+
     main.get_by_role("button", name="New resource").click()
     expect(main.locator("form")).to_be_visible()
     assert_accessible(page, "admin, new-resource form")

@@ -121,6 +121,9 @@ def test_a_drone_is_lent_by_agreement_and_comes_back_needing_repair(
     assert twice.json()["code"] == "already_returned"
     listed = client.get(f"{API}/loans?open=false&agency=east", headers=as_dispatcher).json()
     assert [x["id"] for x in listed] == [loan["id"]]
+    of_drone = client.get(f"{API}/loans?resource=west-drone-1", headers=as_dispatcher).json()
+    assert [x["id"] for x in of_drone] == [loan["id"]]
+    assert client.get(f"{API}/loans?resource=other", headers=as_dispatcher).json() == []
     assert client.get(f"{API}/loans?overdue=true", headers=as_dispatcher).json() == []
 
 

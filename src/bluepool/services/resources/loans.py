@@ -24,7 +24,7 @@ from bluepool.domain.resources.loans import (
     covering_clause,
 )
 from bluepool.domain.resources.records import LoanRecord
-from bluepool.domain.resources.resources import Condition
+from bluepool.domain.resources.resources import Condition, ResourceId
 from bluepool.domain.shared.errors import Conflict, Invalid, PolicyForbids
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import AgencyId, IncidentId
@@ -43,12 +43,17 @@ def list_loans(
     open: bool | None = None,
     overdue: bool | None = None,
     agency: str | None = None,
+    resource: str | None = None,
 ) -> tuple[LoanRecord, ...]:
-    """The loans (open or returned; overdue now or not; lent by or to ``agency``), newest
-    first."""
+    """The loans (open or returned; overdue now or not; lent by or to ``agency``; of
+    ``resource``), newest first."""
     policy.read(user)
     now = ctx.clock.now()
-    where = LoanFilter(open=open, agency=AgencyId(agency) if agency else None)
+    where = LoanFilter(
+        resource=ResourceId(resource) if resource else None,
+        open=open,
+        agency=AgencyId(agency) if agency else None,
+    )
     with ctx.reader() as uow:
         loans = uow.loans.find(where)
     return tuple(

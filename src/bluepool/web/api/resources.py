@@ -75,10 +75,11 @@ def list_loans(
     open: QueryFlag | None = None,
     overdue: QueryFlag | None = None,
     agency: str | None = None,
+    resource: str | None = None,
 ) -> tuple[LoanRecord, ...]:
-    """The loans (``open`` or returned; ``overdue`` now; lent by or to ``agency``), newest
-    first."""
-    return loans.list_loans(ctx, user, open, overdue, agency)
+    """The loans (``open`` or returned; ``overdue`` now; lent by or to ``agency``; of
+    ``resource``), newest first."""
+    return loans.list_loans(ctx, user, open, overdue, agency, resource)
 
 
 @router.post("/loans/overdue-alerts", response_model=tuple[LoanRecord, ...], responses=ERRORS)

@@ -474,6 +474,42 @@ const SECTIONS = [
     },
     actions: [
       {
+        act: "view",
+        label: "Loans",
+        allowed: () => true,
+        view: async (r) => {
+          const history = await api(`/loans?resource=${enc(r.id)}`);
+          return [
+            h("h3", {}, `${r.name}: loans`),
+            r.maintenance_notes ? h("p", {}, `Maintenance: ${r.maintenance_notes}`) : null,
+            history.length
+              ? h(
+                  "table",
+                  { class: "grid" },
+                  h("caption", { class: "sr-only" }, `Loans of ${r.id}, newest first`),
+                  h("thead", {}, h("tr", {}, ["Out", "To", "Due", "Back", "Condition back", "Agreement"].map((t) => h("th", { scope: "col" }, t)))),
+                  h(
+                    "tbody",
+                    {},
+                    history.map((l) =>
+                      h(
+                        "tr",
+                        {},
+                        h("td", {}, minutes(l.out_at)),
+                        h("td", {}, `${partyName(l.borrower)}${l.incident ? ` · incident ${l.incident}` : ""}`),
+                        h("td", {}, l.overdue ? [h("span", { class: "pill res-overdue" }, "overdue"), " ", minutes(l.due_at)] : minutes(l.due_at)),
+                        h("td", {}, l.returned_at ? minutes(l.returned_at) : "out"),
+                        h("td", {}, l.condition_in ? words(l.condition_in) : ""),
+                        h("td", {}, l.agreement ? `${l.agreement} clause ${l.clause}` : "own use"),
+                      ),
+                    ),
+                  ),
+                )
+              : h("p", { class: "muted" }, "Never lent."),
+          ];
+        },
+      },
+      {
         ...edit(
           (r) => `Edit resource ${r.id}`,
           (r) => resourceFields(r),
