@@ -14,6 +14,8 @@ from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.resources.loans import Loan, LoanId
+from bluepool.domain.resources.resources import Condition, Resource, ResourceId
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -213,3 +215,31 @@ def a_user(**overrides: Any) -> User:
     }
     fields.update(overrides)
     return User(**fields)
+
+
+def a_resource(**overrides: Any) -> Resource:
+    """A serviceable drone of A-1, lendable at any time."""
+    fields: dict[str, Any] = {
+        "id": ResourceId(_next("R")),
+        "type": "drone",
+        "name": "Drone",
+        "owner": AgencyId("A-1"),
+    }
+    fields.update(overrides)
+    return Resource(**fields)
+
+
+def a_loan(**overrides: Any) -> Loan:
+    """An open loan of a drone from A-1 to A-2, out at T0 for a day."""
+    fields: dict[str, Any] = {
+        "id": LoanId(_next("loan")),
+        "resource": ResourceId("R-1"),
+        "resource_type": "drone",
+        "lender": AgencyId("A-1"),
+        "borrower": AgencyId("A-2"),
+        "out_at": T0,
+        "due_at": T0 + timedelta(days=1),
+        "condition_out": Condition.SERVICEABLE,
+    }
+    fields.update(overrides)
+    return Loan(**fields)

@@ -22,11 +22,13 @@ from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.analytics.goals import Goal, Statistic
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.resources import Condition, Resource, ResourceId
 from bluepool.domain.shared.errors import DomainError, Forbidden
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
@@ -41,6 +43,7 @@ from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementI
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
+from bluepool.services.analytics import board, goals, kpis
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
@@ -59,6 +62,7 @@ from bluepool.services.dispatch import (
     units,
 )
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
+from bluepool.services.resources import catalogue, loans
 from bluepool.services.sharing import agreements
 from tests.builders import DISPOSITION, T0, a_square
 
@@ -80,6 +84,7 @@ KEEPERS_OF_A = frozenset({R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 COLLECTIVE_ADMIN = frozenset({R.COLLECTIVE_ADMIN})
 READ_ALL = frozenset({R.SUPERVISOR, R.ANALYST, R.COLLECTIVE_ADMIN})
 AUDIT_READERS = frozenset({R.ANALYST, R.COLLECTIVE_ADMIN})
+BOARD_READERS = frozenset({R.SUPERVISOR, R.ANALYST, R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 
 
 class Clock:
@@ -128,6 +133,7 @@ def collective() -> Context:
         uow.agreements.add(an_agreement_between(A, B), "ada", T0)
         uow.agreements.add(an_agreement_between(A, B, "A-B-P").propose(), "ada", T0)
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
+        uow.resources.add(Resource(ResourceId("drone-a"), "drone", "Drone A", A))
         officer = USERS[Role.OFFICER]
         uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
         uow.commit()
@@ -167,6 +173,21 @@ def a_jurisdiction(id: str = "ja") -> Jurisdiction:
 
 
 HOUR = timedelta(hours=1)
+
+
+def a_loan(ctx: Context) -> str:
+    """A's drone, out to an incident in A's jurisdiction (no agreement needed)."""
+    incident = an_incident(ctx)
+    due = T0 + timedelta(days=1)
+    return loans.check_out(ctx, USERS[Role.COLLECTIVE_ADMIN], "drone-a", due, incident=incident).id
+
+
+#: A goal in A's jurisdiction: A's admin or the collective's sets it.
+A_GOAL = Goal("turnout", Statistic.P90, 60, "ja")
+
+
+def a_goal(ctx: Context) -> str:
+    return goals.set_goal(ctx, USERS[Role.COLLECTIVE_ADMIN], A_GOAL).id
 
 
 def an_officers_session(ctx: Context) -> str:
@@ -385,6 +406,17 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         COLLECTIVE_ADMIN,
     ),
     # sharing
+    # analytics: the board report, KPIs, goals
+    (board.board_report, lambda c, u: board.board_report(c, u, T0, T0 + HOUR), BOARD_READERS),
+    (kpis.kpi_report, lambda c, u: kpis.kpi_report(c, u, T0, T0 + HOUR), BOARD_READERS),
+    (
+        kpis.calls_and_shapes,
+        lambda c, u: kpis.calls_and_shapes(c, u, T0, T0 + HOUR),
+        BOARD_READERS,
+    ),
+    (goals.goal_status, lambda c, u: goals.goal_status(c, u, T0, T0 + HOUR), BOARD_READERS),
+    (goals.set_goal, lambda c, u: goals.set_goal(c, u, A_GOAL), KEEPERS_OF_A),
+    (goals.drop_goal, lambda c, u: goals.drop_goal(c, u, a_goal(c)), KEEPERS_OF_A),
     (agreements.list_agreements, lambda c, u: agreements.list_agreements(c, u), EVERYONE),
     (agreements.get_agreement, lambda c, u: agreements.get_agreement(c, u, "A-B"), EVERYONE),
     (
@@ -418,6 +450,37 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: agreements.terminate_agreement(c, u, "A-B", "no longer needed"),
         KEEPERS_OF_A,
     ),
+    # resources
+    (catalogue.list_types, lambda c, u: catalogue.list_types(c, u), EVERYONE),
+    (catalogue.list_resources, lambda c, u: catalogue.list_resources(c, u), EVERYONE),
+    (catalogue.get_resource, lambda c, u: catalogue.get_resource(c, u, "drone-a"), EVERYONE),
+    (
+        catalogue.add_resource,
+        lambda c, u: catalogue.add_resource(c, u, Resource(ResourceId("kit-a"), "drone", "K", A)),
+        KEEPERS_OF_A,
+    ),
+    (
+        catalogue.change_resource,
+        lambda c, u: catalogue.change_resource(
+            c, u, "drone-a", 1, Resource(ResourceId("drone-a"), "drone", "Drone 1", A)
+        ),
+        KEEPERS_OF_A,
+    ),
+    (
+        loans.check_out,
+        lambda c, u: loans.check_out(
+            c, u, "drone-a", T0 + timedelta(days=1), incident=an_incident(c)
+        ),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (loans.list_loans, lambda c, u: loans.list_loans(c, u), EVERYONE),
+    (loans.get_loan, lambda c, u: loans.get_loan(c, u, a_loan(c)), EVERYONE),
+    (
+        loans.return_loan,
+        lambda c, u: loans.return_loan(c, u, a_loan(c), Condition.SERVICEABLE),
+        DISPATCH | KEEPERS_OF_A,
+    ),
+    (loans.notice_overdue, lambda c, u: loans.notice_overdue(c, u), DISPATCH | KEEPERS_OF_A),
     # access
     (users.list_users, lambda c, u: users.list_users(c, u, None), READ_ALL | {R.AGENCY_ADMIN}),
     (
@@ -488,6 +551,8 @@ NOT_ACTING = {
     "bluepool.services.access.sessions.redeem_stream_ticket": "a ticket names its user",
     "bluepool.services.access.users.users_with_default_passwords": "a start-up check",
     "bluepool.services.setup.load_collective": "the operator's load, named as its actor",
+    "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
+    "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",

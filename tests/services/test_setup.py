@@ -91,6 +91,8 @@ def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
         "agreements": 5,
         "users": len(demo.users),
         "timers": 5,
+        "resource_types": 1,
+        "resources": len(demo.resources),
     }
     state = snapshot(store)
     assert len(state["units"]) == len(demo.units)
@@ -163,7 +165,8 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.call_types)
         + len(demo.agreements)
         + len(demo.users)
-        + 4  # the settings: dispatch, closing, timers, board
+        + len(demo.resources)
+        + 5  # the settings: dispatch, closing, timers, board, resource types
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -175,7 +178,8 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "agreement": 5,
         "user": len(demo.users),
-        "setting": 4,
+        "setting": 5,
+        "resource": len(demo.resources),
     }
     assert not any("password" in str(c.data) for c in changes)
 
@@ -257,7 +261,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    settings = 4  # the demo's dispatch, closing, timers and board sections
+    settings = 5  # the demo's dispatch, closing, timers, board and resource types sections
     total = (
         4
         + 11
@@ -266,6 +270,7 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
         + len(demo.call_types)
         + len(demo.agreements)
         + len(demo.users)
+        + len(demo.resources)
         + settings
     )
     assert raised.value.detail.endswith(f" and {total - 10} more")

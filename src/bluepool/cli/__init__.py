@@ -2,8 +2,9 @@
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
 ``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
-(serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint) and
-``positions`` (positions prune) and ``report`` (report board).
+(serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint),
+``positions`` (positions prune), ``report`` (report board, kpis) and ``resources``
+(resources overdue, list).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -19,6 +20,7 @@ from bluepool.cli.imports import import_
 from bluepool.cli.load import load
 from bluepool.cli.positions import positions
 from bluepool.cli.report import report
+from bluepool.cli.resources import resources
 from bluepool.cli.serve import demo, serve
 from bluepool.cli.simulate import calibrate, simulate
 from bluepool.cli.users import users
@@ -45,3 +47,4 @@ main.add_command(restore)
 main.add_command(audit)
 main.add_command(positions)
 main.add_command(report)
+main.add_command(resources)

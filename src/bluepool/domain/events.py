@@ -41,6 +41,7 @@ from bluepool.domain.dispatch.events import (
     UnitReleased,
     UnitStatusChanged,
 )
+from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import AgreementChanged
 
@@ -68,6 +69,10 @@ EVENTS: tuple[type[Event], ...] = (
     CallTypeChanged,
     SettingChanged,
     AgreementChanged,
+    ResourceChanged,
+    LoanOut,
+    LoanReturned,
+    LoanOverdue,
     UserChanged,
     SignedIn,
     SignInFailed,

@@ -19,6 +19,8 @@ from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.resources.catalogue import ResourceType
+from bluepool.domain.resources.resources import Resource
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.sharing.agreements import Agreement
 
@@ -66,5 +68,9 @@ class CollectiveSpec:
     timers: tuple[TimerLimits, ...] = ()
     #: How the board report judges the fleet; None: the defaults.
     board: BoardRules | None = None
+    #: The collective's own resource types (beside the built-in ones) and its resources:
+    #: each agency's typed units and loanable equipment (``domain.resources``).
+    resource_types: tuple[ResourceType, ...] = ()
+    resources: tuple[Resource, ...] = ()
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

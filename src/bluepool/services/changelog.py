@@ -22,6 +22,7 @@ from bluepool.domain.dispatch.events import (
     UnitRecalled,
     UnitStatusChanged,
 )
+from bluepool.domain.resources.events import LOAN_VERBS, LoanOut, LoanOverdue, LoanReturned
 from bluepool.domain.shared.events import Action, Event, RecordChanged
 from bluepool.services.access import policy
 from bluepool.services.context import Context
@@ -39,6 +40,9 @@ def entry(event: Event) -> ChangeRecord | None:
         return ChangeRecord(
             event.at, event.actor, _VERB[event.action], event.entity, event.id, data
         )
+    if isinstance(event, LoanOut | LoanReturned | LoanOverdue):
+        verb = LOAN_VERBS[type(event)]
+        return ChangeRecord(event.at, event.actor, verb, "loan", event.loan.id, plain(event.loan))
     if isinstance(event, UnitStatusChanged):
         u = event.unit
         at = u.status_at.isoformat() if u.status_at else None

@@ -28,6 +28,8 @@ from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.loans import Loan, LoanId
+from bluepool.domain.resources.resources import Resource, ResourceId
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.geojson import Feature
@@ -170,6 +172,45 @@ class AgreementRepository(Protocol):
 
     def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
         """Every version, oldest first (empty: no such agreement)."""
+        ...
+
+
+class ResourceRepository(Repository[ResourceId, Resource], Protocol):
+    """The resource catalogue (``domain.resources``). ``update`` keeps the next version:
+    ``resource.version`` must follow the stored one (ConcurrentUpdate otherwise)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFilter:
+    resource: ResourceId | None = None
+    #: True: not returned yet; False: returned.
+    open: bool | None = None
+    #: Lent by or to this agency.
+    agency: AgencyId | None = None
+    #: Open and due before this moment (the overdue loans, given now).
+    overdue_at: datetime | None = None
+
+    def matches(self, loan: Loan) -> bool:
+        return (
+            (self.resource is None or loan.resource == self.resource)
+            and (self.open is None or loan.is_open == self.open)
+            and (self.agency is None or self.agency in (loan.lender, loan.borrower))
+            and (self.overdue_at is None or loan.overdue_at(self.overdue_at))
+        )
+
+
+class LoanRepository(Protocol):
+    """The equipment loans; an item is on at most one open loan (the store refuses a
+    second with ConcurrentUpdate, whoever wrote first)."""
+
+    def get(self, loan_id: LoanId) -> Loan | None: ...
+    def add(self, loan: Loan) -> None: ...
+    def update(self, loan: Loan) -> None:
+        """Keep a loan's return or its overdue notice."""
+        ...
+
+    def find(self, where: LoanFilter) -> list[Loan]:
+        """The loans that match, newest first (by out time, then id)."""
         ...
 
 
@@ -419,6 +460,8 @@ class UnitOfWork(Protocol):
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    resources: ResourceRepository
+    loans: LoanRepository
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]

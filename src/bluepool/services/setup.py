@@ -41,6 +41,9 @@ from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.timers import timers_value
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.resources import catalogue
+from bluepool.domain.resources.events import ResourceChanged
+from bluepool.domain.resources.records import ResourceRecord
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.events import Action
 from bluepool.domain.sharing.events import AgreementChanged
@@ -110,6 +113,11 @@ def load_collective(
     for setting in _settings(spec):
         uow.settings.add(setting)
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
+    types = catalogue.catalogue(spec.resource_types)
+    for r in spec.resources:
+        uow.resources.add(r)
+        item = ResourceRecord.of(r, types[r.type], None, now)
+        uow.raise_event(ResourceChanged(now, actor, new, r.id, item))
     uow.commit()
     return {
         "agencies": len(spec.agencies),
@@ -120,6 +128,8 @@ def load_collective(
         "agreements": len(spec.agreements),
         "users": len(users),
         "timers": len(spec.timers),
+        "resource_types": len(spec.resource_types),
+        "resources": len(spec.resources),
     }
 
 
@@ -154,6 +164,7 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     taken += _existing("agreement", uow.agreements.get, [g.id for g in spec.agreements])
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     taken += _existing("setting", uow.settings.get, [st.name for st in _settings(spec)])
+    taken += _existing("resource", uow.resources.get, [r.id for r in spec.resources])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -171,6 +182,8 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(settings.TIMERS, timers_value(spec.timers)))
     if spec.board is not None:
         found.append(Setting(BoardRules.SETTING, spec.board.value()))
+    if spec.resource_types:
+        found.append(Setting(catalogue.SETTING, catalogue.setting_value(spec.resource_types)))
     return found
 
 

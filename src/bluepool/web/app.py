@@ -31,6 +31,7 @@ from bluepool.web.api import (
     geocode,
     incident_edits,
     reports,
+    resources,
     sharing,
 )
 from bluepool.web.auth import RecentUsers
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         collective,
         sharing,
         reports,
+        resources,
         changes,
         audit,
     )

@@ -201,6 +201,7 @@ def assert_schema_is_tables_py(engine: Engine) -> None:
         assert {i.where for i in declared if i.where} == {
             "cleared_at IS NULL",
             "published_at IS NULL",
+            "returned_at IS NULL",
             "seq IS NULL",
             "seq IS NOT NULL",
         }

@@ -51,6 +51,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bluepool.adapters.db.tables import (
     OPEN_ASSIGNMENT_INDEX,
+    OPEN_LOAN_INDEX,
     AgencyRow,
     AgreementRow,
     AgreementVersionRow,
@@ -66,8 +67,10 @@ from bluepool.adapters.db.tables import (
     IdempotencyKeyRow,
     IncidentRow,
     JurisdictionRow,
+    LoanRow,
     OutboxRow,
     PremiseNoteRow,
+    ResourceRow,
     SessionRow,
     StationRow,
     StreamTicketRow,
@@ -101,6 +104,8 @@ from bluepool.domain.dispatch.incidents import (
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind, PremiseNote
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.loans import Loan, LoanId
+from bluepool.domain.resources.resources import Condition, Resource, ResourceId, Window
 from bluepool.domain.shared.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -132,6 +137,7 @@ from bluepool.services.ports import (
     ChangeRecord,
     IncidentFilter,
     LatestPosition,
+    LoanFilter,
     OutboxMessage,
     Page,
     UnitFilter,
@@ -169,6 +175,10 @@ def integrity_error(exc: IntegrityError) -> DomainError:
         if constraint == OPEN_ASSIGNMENT_INDEX or "assignments.unit_id" in message:
             return ConcurrentUpdate(
                 "the unit is already on another open incident; reload and retry"
+            )
+        if constraint == OPEN_LOAN_INDEX or "loans.resource_id" in message:
+            return ConcurrentUpdate(
+                "the item was lent by someone else meanwhile; reload and retry", code="on_loan"
             )
         if table in _CONCURRENT_TABLES or any(f"{t}." in message for t in _CONCURRENT_TABLES):
             return ConcurrentUpdate("the incident was changed by someone else; reload and retry")
@@ -1578,6 +1588,138 @@ class SqlAgreements(_Base):
             AgreementVersion(agreement_from_document(r.document), r.changed_at, r.changed_by)
             for r in rows
         )
+
+
+def resource_values(r: Resource) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "type": r.type,
+        "name": r.name,
+        "owner_id": r.owner,
+        "home_station_id": r.home_station,
+        "condition": r.condition.value,
+        "maintenance_notes": r.maintenance_notes,
+        "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in r.windows],
+        "version": r.version,
+    }
+
+
+def resource_from_row(r: ResourceRow) -> Resource:
+    return Resource(
+        ResourceId(r.id),
+        r.type,
+        r.name,
+        AgencyId(r.owner_id),
+        StationId(r.home_station_id) if r.home_station_id else None,
+        Condition(r.condition),
+        r.maintenance_notes,
+        tuple(
+            Window(datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
+            for w in r.windows
+        ),
+        r.version,
+    )
+
+
+class SqlResources(SqlRepository[ResourceId, Resource, ResourceRow]):
+    """The catalogue; ``update`` moves a resource on from the version before only."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(
+            session,
+            ResourceRow,
+            ResourceRow.id,
+            lambda r: r.id,
+            resource_from_row,
+            resource_values,
+            "resource",
+        )
+
+    def update(self, item: Resource) -> None:
+        values = resource_values(item)
+        values.pop("id")
+        moved = self._write(
+            update(ResourceRow)
+            .where(ResourceRow.id == item.id, ResourceRow.version == item.version - 1)
+            .values(**values)
+        )
+        if not moved:
+            if not self._exists(item.id):
+                raise NotFound(f"no resource {item.id}")
+            raise ConcurrentUpdate(
+                f"resource {item.id} was changed by someone else; reload and retry"
+            )
+
+
+def loan_values(loan: Loan) -> dict[str, Any]:
+    return {
+        "id": loan.id,
+        "resource_id": loan.resource,
+        "resource_type": loan.resource_type,
+        "lender_id": loan.lender,
+        "borrower_id": loan.borrower,
+        "incident_id": loan.incident,
+        "agreement_id": loan.agreement,
+        "clause": loan.clause,
+        "out_at": loan.out_at,
+        "due_at": loan.due_at,
+        "condition_out": loan.condition_out.value,
+        "out_by": loan.out_by,
+        "notes": loan.notes,
+        "returned_at": loan.returned_at,
+        "condition_in": loan.condition_in.value if loan.condition_in else None,
+        "returned_by": loan.returned_by,
+        "return_notes": loan.return_notes,
+        "overdue_noticed_at": loan.overdue_noticed_at,
+    }
+
+
+def loan_from_row(r: LoanRow) -> Loan:
+    return Loan(
+        LoanId(r.id),
+        ResourceId(r.resource_id),
+        r.resource_type,
+        AgencyId(r.lender_id),
+        AgencyId(r.borrower_id),
+        r.out_at,
+        r.due_at,
+        Condition(r.condition_out),
+        IncidentId(r.incident_id) if r.incident_id else None,
+        AgreementId(r.agreement_id) if r.agreement_id else None,
+        r.clause,
+        r.out_by,
+        r.notes,
+        r.returned_at,
+        Condition(r.condition_in) if r.condition_in else None,
+        r.returned_by,
+        r.return_notes,
+        r.overdue_noticed_at,
+    )
+
+
+class SqlLoans(SqlRepository[LoanId, Loan, LoanRow]):
+    """The loans; the partial unique index refuses an item on two open loans."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(
+            session, LoanRow, LoanRow.id, lambda loan: loan.id, loan_from_row, loan_values, "loan"
+        )
+
+    def find(self, where: LoanFilter) -> list[Loan]:
+        query = select(LoanRow)
+        if where.resource is not None:
+            query = query.where(LoanRow.resource_id == where.resource)
+        if where.open is not None:
+            returned = LoanRow.returned_at.is_(None)
+            query = query.where(returned if where.open else ~returned)
+        if where.agency is not None:
+            query = query.where(
+                or_(LoanRow.lender_id == where.agency, LoanRow.borrower_id == where.agency)
+            )
+        if where.overdue_at is not None:
+            query = query.where(LoanRow.returned_at.is_(None), LoanRow.due_at < where.overdue_at)
+        rows = self._rows(query.order_by(LoanRow.out_at.desc(), LoanRow.id.desc()))
+        return [loan_from_row(r) for r in rows]
 
 
 def setting_repository(

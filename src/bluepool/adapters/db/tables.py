@@ -52,6 +52,8 @@ WAITING_AUDIT_INDEX = "ix_audit_entries_waiting"
 #: entry after each entry (no fork).
 AUDIT_SEQ_INDEX = "uq_audit_entries_seq"
 AUDIT_PREV_HASH_INDEX = "uq_audit_entries_prev_hash"
+#: The partial unique index that makes the database refuse an item on two open loans.
+OPEN_LOAN_INDEX = "uq_loans_open_resource"
 #: The index the retention sweep deletes by (fixes older than the retention).
 POSITION_AGE_INDEX = "ix_unit_positions_fix_at"
 
@@ -144,6 +146,60 @@ class AgreementVersionRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     changed_by: Mapped[str] = mapped_column(String)
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class ResourceRow(Base):
+    """A resource of the catalogue (``domain.resources``): a typed unit capability or a
+    piece of equipment, its owner, home station, condition and availability windows."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    type: Mapped[str] = mapped_column(String, index=True)
+    name: Mapped[str] = mapped_column(String)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    home_station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))
+    condition: Mapped[str] = mapped_column(String)
+    maintenance_notes: Mapped[str] = mapped_column(Text)
+    #: [{"start": ISO 8601, "end": ISO 8601}, ...] in start order; []: at any time.
+    windows: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class LoanRow(Base):
+    """An equipment loan: out to an agency or an incident, and back (``domain.resources``)."""
+
+    __tablename__ = "loans"
+    __table_args__ = (
+        Index(
+            OPEN_LOAN_INDEX,
+            "resource_id",
+            unique=True,
+            sqlite_where=text("returned_at IS NULL"),
+            postgresql_where=text("returned_at IS NULL"),
+        ),
+        Index(None, "returned_at", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id"), index=True)
+    resource_type: Mapped[str] = mapped_column(String)
+    lender_id: Mapped[str] = mapped_column(String, index=True)
+    borrower_id: Mapped[str] = mapped_column(String, index=True)
+    # No foreign keys to incidents or agreements: a loan is history, as an incident is.
+    incident_id: Mapped[str | None] = mapped_column(String)
+    agreement_id: Mapped[str | None] = mapped_column(String)
+    clause: Mapped[int | None] = mapped_column(Integer)
+    out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    condition_out: Mapped[str] = mapped_column(String)
+    out_by: Mapped[str] = mapped_column(String)
+    notes: Mapped[str] = mapped_column(Text)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    condition_in: Mapped[str | None] = mapped_column(String)
+    returned_by: Mapped[str] = mapped_column(String)
+    return_notes: Mapped[str] = mapped_column(Text)
+    overdue_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CollectiveSettingRow(Base):

@@ -33,9 +33,11 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    LoanRepository,
     Outbox,
     Positions,
     Repository,
+    ResourceRepository,
     SessionRepository,
     StreamTickets,
     TimerSettings,
@@ -70,6 +72,8 @@ class SqlUnitOfWork:
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    resources: ResourceRepository
+    loans: LoanRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -118,6 +122,8 @@ class SqlUnitOfWork:
         self.premise_notes = repos.premise_note_repository(session)
         self.call_types = repos.call_type_repository(session)
         self.agreements = repos.SqlAgreements(session)
+        self.resources = repos.SqlResources(session)
+        self.loans = repos.SqlLoans(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
         self.closing = ClosingSection(self.settings)

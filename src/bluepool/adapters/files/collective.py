@@ -17,6 +17,7 @@ jurisdictions, two jurisdictions that overlap) are ``CollectiveSpec.warnings``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,6 +55,8 @@ from bluepool.domain.dispatch.closing import ClosingRules, Disposition
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.catalogue import ResourceKind, ResourceType, catalogue
+from bluepool.domain.resources.resources import MAX_NOTES, Condition, Resource, ResourceId, Window
 from bluepool.domain.shared.errors import DomainError, Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
@@ -398,6 +401,30 @@ class BoardModel(_Model):
     yearly_cost: dict[str, Amount] = Field(default_factory=dict)
 
 
+class ResourceTypeModel(_Model):
+    id: Slug
+    name: Name
+    kind: ResourceKind
+
+
+class WindowModel(_Model):
+    start: Moment
+    end: Moment
+
+
+class ResourceModel(_Model):
+    id: Slug
+    type: Slug
+    name: Name
+    owner: Slug
+    #: The owner's station it is kept at (omitted: none).
+    station: Slug | None = None
+    condition: Condition = Condition.SERVICEABLE
+    maintenance_notes: Annotated[str, Field(max_length=MAX_NOTES)] = ""
+    #: When it may be lent (omitted: at any time).
+    windows: list[WindowModel] = []
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -412,6 +439,9 @@ class CollectiveFile(_Model):
     closing: ClosingModel | None = None
     timers: list[TimersModel] = []
     board: BoardModel | None = None
+    #: The collective's own resource types, beside the built-in ones (docs/resources.md).
+    resource_types: list[ResourceTypeModel] = []
+    resources: list[ResourceModel] = []
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -433,6 +463,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ClosingModel,
     DispositionModel,
     TimersModel,
+    ResourceTypeModel,
+    ResourceModel,
+    WindowModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -601,11 +634,16 @@ class _Checker:
         self._unique("agreements", "id", [g.id for g in m.agreements])
         self._check_closing(codes)
         users = self._users(agencies, units)
+        resources = self._resources(agencies)
 
         if self.problems:
             raise CollectiveFileError.of(self.path, self.problems)
         self._look_for_oddities(jurisdictions)
-        return self._build(jurisdictions, users)
+        return dataclasses.replace(
+            self._build(jurisdictions, users),
+            resource_types=self._resource_types(),
+            resources=tuple(resources),
+        )
 
     def _check_units(self, agencies: Mapping[str, int], stations: Mapping[str, int]) -> None:
         m = self.model
@@ -747,6 +785,55 @@ class _Checker:
                     password_hash=u.password_hash,
                 )
             )
+        return out
+
+    # -- resources
+
+    def _resource_types(self) -> tuple[ResourceType, ...]:
+        return tuple(ResourceType(t.id, t.name, t.kind) for t in self.model.resource_types)
+
+    def _resources(self, agencies: Mapping[str, int]) -> list[Resource]:
+        m = self.model
+        self._unique("resource_types", "id", [t.id for t in m.resource_types])
+        self._unique("resources", "id", [r.id for r in m.resources])
+        types = dict.fromkeys(catalogue(self._resource_types()), 0)
+        stations = {s.id: s.agency for s in m.stations}
+        out: list[Resource] = []
+        for i, r in enumerate(m.resources):
+            at: Loc = ("resources", i)
+            self._exists((*at, "type"), r.type, types, "resource type")
+            self._exists((*at, "owner"), r.owner, agencies, "agency")
+            if r.station is not None:
+                if r.station not in stations:
+                    own = [s for s, agency in stations.items() if agency == r.owner]
+                    self._missing((*at, "station"), r.station, own or stations, "station")
+                elif stations[r.station] != r.owner:
+                    self.fail(
+                        (*at, "station"),
+                        f'no station "{r.station}" in agency "{r.owner}" '
+                        f'(it belongs to "{stations[r.station]}")',
+                    )
+            windows = []
+            for n, w in enumerate(r.windows):
+                try:
+                    windows.append(Window(w.start, w.end))
+                except DomainError as exc:
+                    self.fail((*at, "windows", n), exc.detail)
+            try:
+                out.append(
+                    Resource(
+                        ResourceId(r.id),
+                        r.type,
+                        r.name,
+                        AgencyId(r.owner),
+                        StationId(r.station) if r.station else None,
+                        r.condition,
+                        r.maintenance_notes,
+                        tuple(windows),
+                    )
+                )
+            except DomainError as exc:
+                self.fail((*at, "windows"), exc.detail)
         return out
 
     # -- geometry

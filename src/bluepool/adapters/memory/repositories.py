@@ -17,7 +17,7 @@ import copy
 import itertools
 import json
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -33,6 +33,8 @@ from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import PremiseNote
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.resources.loans import Loan, LoanId
+from bluepool.domain.resources.resources import Resource, ResourceId
 from bluepool.domain.shared.errors import ConcurrentUpdate, Duplicate, NotFound
 from bluepool.domain.shared.ids import (
     AgencyId,
@@ -50,6 +52,7 @@ from bluepool.services.ports import (
     ChangeRecord,
     IncidentFilter,
     LatestPosition,
+    LoanFilter,
     OutboxMessage,
     Page,
     UnitFilter,
@@ -616,6 +619,59 @@ class MemoryAgreements:
     def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
         kept = self.kept.get(agreement_id)
         return () if kept is None else kept.versions
+
+
+class MemoryResources(MemoryRepository[ResourceId, Resource]):
+    """The catalogue; a resource is frozen, each change the next version."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store, "resources", lambda r: r.id, _same, "resource")
+
+    def update(self, item: Resource) -> None:
+        current = self._visible(item.id)
+        if current is not None and current.version != item.version - 1:
+            raise ConcurrentUpdate(
+                f"resource {item.id} was changed by someone else; reload and retry"
+            )
+        super().update(item)
+
+    def validate(self) -> None:
+        super().validate()
+        table = self.store.table(self.name)
+        for key, base in self.based_on.items():
+            if base is not None and table.get(key) is not base:
+                raise ConcurrentUpdate(
+                    f"resource {key} was changed by someone else; reload and retry"
+                )
+
+
+class MemoryLoans(MemoryRepository[LoanId, Loan]):
+    """The loans; an item on two open loans is refused, as the database's index does."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store, "loans", lambda loan: loan.id, _same, "loan")
+
+    def add(self, item: Loan) -> None:
+        if item.is_open and self._open_elsewhere(item, self._items()):
+            raise ConcurrentUpdate(f"resource {item.resource} is already out on loan")
+        super().add(item)
+
+    def find(self, where: LoanFilter) -> list[Loan]:
+        found = [loan for loan in self._items() if where.matches(loan)]
+        return sorted(found, key=lambda loan: (loan.out_at, loan.id), reverse=True)
+
+    def validate(self) -> None:
+        super().validate()
+        committed = list(self.store.table(self.name).values())
+        for item in self.pending.values():
+            if isinstance(item, Loan) and item.is_open and self._open_elsewhere(item, committed):
+                raise ConcurrentUpdate(
+                    f"resource {item.resource} was lent by someone else meanwhile; reload and retry"
+                )
+
+    @staticmethod
+    def _open_elsewhere(item: Loan, loans: Iterable[Loan]) -> bool:
+        return any(o.is_open and o.resource == item.resource and o.id != item.id for o in loans)
 
 
 def setting_repository(store: MemoryStore) -> MemoryRepository[str, Setting]:

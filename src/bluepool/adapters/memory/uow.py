@@ -27,9 +27,11 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    LoanRepository,
     Outbox,
     Positions,
     Repository,
+    ResourceRepository,
     SessionRepository,
     StreamTickets,
     TimerSettings,
@@ -61,6 +63,8 @@ class MemoryUnitOfWork:
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    resources: ResourceRepository
+    loans: LoanRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -85,6 +89,8 @@ class MemoryUnitOfWork:
             premise_notes := repos.premise_note_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             (agreements := repos.MemoryAgreements(self.store)).kept,
+            resources := repos.MemoryResources(self.store),
+            loans := repos.MemoryLoans(self.store),
             users := repos.user_repository(self.store),
             settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
@@ -104,6 +110,8 @@ class MemoryUnitOfWork:
         self.premise_notes = premise_notes
         self.call_types = call_types
         self.agreements = agreements
+        self.resources = resources
+        self.loans = loans
         self.users = users
         self.settings = settings
         self.closing = ClosingSection(settings)

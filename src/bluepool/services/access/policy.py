@@ -16,8 +16,16 @@ from typing import Any
 from bluepool.domain.access import roles
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.roles import READ_ALL, Role, User
+from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId
+
+#: The catalogue's and the loans' events: for everyone signed in and active, as the
+#: catalogue and the loans are (``services.resources.policy.read``); they carry no
+#: personal data.
+RESOURCE_EVENTS = frozenset(
+    (*ResourceChanged.types(), *LoanOut.types(), *LoanReturned.types(), *LoanOverdue.types())
+)
 
 #: Roles an agency admin may grant within their own agency.
 AGENCY_ROLES = frozenset({Role.OFFICER, Role.AGENCY_ADMIN})
@@ -63,7 +71,10 @@ def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
     ``services.plain.payload``, as the in-process broker and JetStream both carry it).
 
     The one place the stream decides: user records go only to those who may read them
-    (``may_see_user``); everything else to everyone signed in."""
+    (``may_see_user``); the catalogue and its loans to every active user; everything else
+    to everyone signed in."""
+    if data.get("type") in RESOURCE_EVENTS:
+        return viewer.active
     if str(data.get("type", "")).startswith(f"{UserChanged.entity}."):
         record = data.get(UserChanged.entity)
         if isinstance(record, Mapping):

@@ -1,6 +1,7 @@
 // The admin screens (/admin): the collective's standing records kept through the public API.
 // One section per kind of record (agencies, jurisdictions, stations, units, call types with
-// their response plans, agreements, users), each a list with the forms its rows need.
+// their response plans, agreements, resources and their loans, users), each a list with the
+// forms its rows need.
 //
 // What a section shows follows the signed-in user (GET /auth/me): a collective admin keeps
 // everything; an agency admin keeps their own agency's stations, units, agreements and
@@ -9,7 +10,7 @@
 
 import { api, requireSession, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
-import { coords } from "./format.js";
+import { coords, dateTime } from "./format.js";
 import { connectLive, showState } from "./live.js";
 import { announce, showError, toast } from "./ui.js";
 
@@ -22,7 +23,7 @@ const ROLES = ["dispatcher", "supervisor", "officer", "agency_admin", "analyst",
 const AGENCY_ROLES = ["officer", "agency_admin"];
 const PRIORITIES = [1, 2, 3, 4, 5];
 
-const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], agreements: [], users: [] };
+const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], agreements: [], resources: [], resourceTypes: [], users: [] };
 
 // who may do what (mirrors the server's rules; the server decides) ------------------------
 
@@ -444,6 +445,116 @@ const SECTIONS = [
     ],
   },
   {
+    key: "resources",
+    agencyOf: (r) => r.owner,
+    title: "Resources",
+    noun: "resource",
+    intro: () =>
+      "The catalogue: each agency's typed units and loanable equipment, their condition and who has them. " +
+      "Equipment is checked out to an agency or an incident and back in; across agencies an agreement in force must cover its type. Overdue loans are marked.",
+    load: async () => {
+      [S.resources, S.resourceTypes] = await Promise.all([api("/resources"), api("/resource-types")]);
+    },
+    rows: () => S.resources,
+    id: (r) => r.id,
+    columns: [
+      ["ID", (r) => code(r.id)],
+      ["Name", (r) => r.name],
+      ["Type", (r) => r.type_name],
+      ["Owner", (r) => agencyName(r.owner)],
+      ["Station", (r) => stationName(r.home_station)],
+      ["Condition", (r) => h("span", { class: `pill res-${r.condition}` }, words(r.condition))],
+      ["Who has it", (r) => holder(r)],
+    ],
+    create: {
+      allowed: () => keptAgencies().length > 0,
+      title: "New resource",
+      fields: () => [{ name: "id", label: "ID", required: true, hint: SLUG_HINT }, ...resourceFields(null)],
+      save: (v) => api("/resources", { method: "POST", body: { id: v.id, ...resourceBody(v, v.agency) } }),
+    },
+    actions: [
+      {
+        act: "view",
+        label: "Loans",
+        allowed: () => true,
+        view: async (r) => {
+          const history = await api(`/loans?resource=${enc(r.id)}`);
+          return [
+            h("h3", {}, `${r.name}: loans`),
+            r.maintenance_notes ? h("p", {}, `Maintenance: ${r.maintenance_notes}`) : null,
+            history.length
+              ? h(
+                  "table",
+                  { class: "grid" },
+                  h("caption", { class: "sr-only" }, `Loans of ${r.id}, newest first`),
+                  h("thead", {}, h("tr", {}, ["Out", "To", "Due", "Back", "Condition back", "Agreement"].map((t) => h("th", { scope: "col" }, t)))),
+                  h(
+                    "tbody",
+                    {},
+                    history.map((l) =>
+                      h(
+                        "tr",
+                        {},
+                        h("td", {}, minutes(l.out_at)),
+                        h("td", {}, `${partyName(l.borrower)}${l.incident ? ` · incident ${l.incident}` : ""}`),
+                        h("td", {}, l.overdue ? [h("span", { class: "pill res-overdue" }, "overdue"), " ", minutes(l.due_at)] : minutes(l.due_at)),
+                        h("td", {}, l.returned_at ? minutes(l.returned_at) : "out"),
+                        h("td", {}, l.condition_in ? words(l.condition_in) : ""),
+                        h("td", {}, l.agreement ? `${l.agreement} clause ${l.clause}` : "own use"),
+                      ),
+                    ),
+                  ),
+                )
+              : h("p", { class: "muted" }, "Never lent."),
+          ];
+        },
+      },
+      {
+        ...edit(
+          (r) => `Edit resource ${r.id}`,
+          (r) => resourceFields(r),
+          (v, r) => api(`/resources/${enc(r.id)}`, { method: "PUT", body: { ...resourceBody(v, r.owner), version: r.version } }),
+        ),
+        allowed: (r) => keeps(r.owner),
+      },
+      {
+        act: "lend",
+        label: "Check out",
+        allowed: (r) => r.kind === "equipment" && !r.loan && r.condition === "serviceable" && keeps(r.owner),
+        form: {
+          title: (r) => `Check out ${r.name} (${r.id})`,
+          fields: () => [
+            { name: "agency", label: "To agency", type: "select", options: [["", "— an incident instead —"], ...agencyOptions(S.agencies)] },
+            { name: "incident", label: "Or to incident", hint: "The incident's id; the borrower is the agency of its jurisdiction." },
+            { name: "due_at", label: "Due back", required: true, value: dueDefault(), hint: "YYYY-MM-DD HH:MM, your local time" },
+            { name: "notes", label: "Notes" },
+          ],
+          save: (v, r) => {
+            const body = { due_at: moment(v.due_at, "Due back"), notes: v.notes };
+            if (v.agency) body.agency = v.agency;
+            if (v.incident) body.incident = v.incident;
+            return api(`/resources/${enc(r.id)}/loans`, { method: "POST", body });
+          },
+          done: (r) => `Checked out ${r.id}.`,
+        },
+      },
+      {
+        act: "return",
+        label: "Return",
+        allowed: (r) => Boolean(r.loan) && (keeps(r.owner) || keeps(r.loan.borrower)),
+        form: {
+          title: (r) => `Check in ${r.name} (${r.id}) from ${partyName(r.loan.borrower)}`,
+          fields: () => [
+            { name: "condition", label: "Condition back", type: "select", options: CONDITIONS.map((c) => [c, words(c)]), hint: "Not serviceable: the item needs repair." },
+            { name: "notes", label: "Notes" },
+          ],
+          save: (v, r) => api(`/loans/${enc(r.loan.id)}/return`, { method: "POST", body: { condition: v.condition, notes: v.notes } }),
+          done: (r) => `Checked in ${r.id}.`,
+        },
+      },
+    ],
+  },
+  {
     key: "users",
     agencyOf: (r) => r.agency,
     title: "Users",
@@ -686,6 +797,67 @@ function agreementBody(v) {
   };
 }
 
+// resources ----------------------------------------------------------------------------
+
+const CONDITIONS = ["serviceable", "needs_repair", "out_of_service"];
+
+/** Who has a resource: the open loan's borrower and due time (overdue marked), or in. */
+function holder(r) {
+  const loan = r.loan;
+  if (!loan) return r.available ? "in, available" : "in";
+  const to = `${partyName(loan.borrower)}${loan.incident ? ` · incident ${loan.incident}` : ""}`;
+  const due = `until ${dateTime(loan.due_at).slice(0, 16)}`;
+  return loan.overdue ? [h("span", { class: "pill res-overdue" }, "overdue"), " ", to, " ", due] : `${to} ${due}`;
+}
+
+const minutes = (iso) => dateTime(iso).slice(0, 16);
+const dueDefault = () => minutes(new Date(Date.now() + 24 * 3600 * 1000).toISOString());
+
+// "2027-01-05 14:30" in local time, or "2027-01-05", to ISO 8601 with its zone.
+function moment(text, label) {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?$/.exec(String(text).trim());
+  const when = m ? new Date(`${m[1]}T${m[2] ?? "00:00"}`) : null;
+  if (!when || Number.isNaN(when.getTime())) throw new Error(`${label}: enter a date and time as YYYY-MM-DD HH:MM.`);
+  return when.toISOString();
+}
+
+function resourceFields(r) {
+  const typeOptions = S.resourceTypes.map((t) => [t.id, `${t.name} (${t.kind})`]);
+  return [
+    { name: "name", label: "Name", value: r?.name, required: true },
+    { name: "type", label: "Type", type: "select", value: r?.type, options: typeOptions },
+    // The owner is chosen once (the form then offers only its stations).
+    r ? null : { name: "agency", label: "Owner", type: "select", options: agencyOptions(keptAgencies()) },
+    { name: "home_station", label: "Home station", type: "select", value: r?.home_station ?? "", options: stationOptions(r?.owner) },
+    { name: "condition", label: "Condition", type: "select", value: r?.condition, options: CONDITIONS.map((c) => [c, words(c)]) },
+    { name: "maintenance_notes", label: "Maintenance notes", value: r?.maintenance_notes },
+    {
+      name: "windows",
+      label: "Availability windows (none: lendable any time)",
+      type: "rows",
+      item: "window",
+      min: 0,
+      value: (r?.windows ?? []).map((w) => ({ start: minutes(w.start), end: minutes(w.end) })),
+      columns: [
+        { name: "start", label: "From", hint: "YYYY-MM-DD HH:MM" },
+        { name: "end", label: "Until", hint: "YYYY-MM-DD HH:MM" },
+      ],
+    },
+  ].filter(Boolean);
+}
+
+function resourceBody(v, owner) {
+  return {
+    name: v.name,
+    type: v.type,
+    owner,
+    home_station: v.home_station || null,
+    condition: v.condition,
+    maintenance_notes: v.maintenance_notes,
+    windows: v.windows.map((w, n) => ({ start: moment(w.start, `Window ${n + 1}: from`), end: moment(w.end, `Window ${n + 1}: until`) })),
+  };
+}
+
 function number(text, label) {
   const n = Number(String(text).trim().replace(",", "."));
   if (String(text).trim() === "" || !Number.isFinite(n)) throw new Error(`${label}: enter a number.`);
@@ -893,7 +1065,7 @@ function renderTabs() {
   const me = S.me;
   $("#admin-scope").textContent = isCollective()
     ? "Collective admin: you keep every agency's records."
-    : `Agency admin of ${agencyName(me.agency)}: you keep your agency's stations, units, agreements and users.`;
+    : `Agency admin of ${agencyName(me.agency)}: you keep your agency's stations, units, agreements, resources and users.`;
 }
 
 function show(sec, focus) {
@@ -1029,9 +1201,11 @@ const BY_ENTITY = {
   unit: ["units"],
   call_type: ["call-types"],
   agreement: ["agreements"],
+  resource: ["resources"],
+  loan: ["resources"],
   user: ["users"],
 };
-const LIVE_TYPES = new Set(["created", "updated", "deleted"]);
+const LIVE_TYPES = new Set(["created", "updated", "deleted", "returned", "overdue"]);
 const pending = new Set();
 let timer = null;
 

@@ -981,6 +981,7 @@ function onEvent(type, data) {
     detailShown = "";
   }
   if (type === "incident.requeued" && data.incident) requeueAlert(data, callTypeName, (id) => select(id));
+  if (type === "loan.overdue" && data.loan) overdueAlert(data.loan);
   if (type === "unit.deleted" && data.id) S.units.delete(data.id);
   if (type === "unit.created" || type === "unit.deleted") fillUnitFilters();
   if (type.startsWith("jurisdiction.")) refreshJurisdictions();
@@ -994,6 +995,14 @@ function onEvent(type, data) {
     render("map");
     renderSoon("units", 1000);
   } else renderAll();
+}
+
+/** A piece of equipment is past due (``bluepool resources overdue``): say who has it. */
+function overdueAlert(loan) {
+  const where = loan.incident ? ` for incident ${loan.incident}` : "";
+  const text = `Loan overdue: ${loan.resource} of ${loan.lender}, with ${loan.borrower}${where}, was due at ${clock(loan.due_at)}.`;
+  toast(text, "warn", 12000);
+  announce(text);
 }
 
 async function refreshJurisdictions() {
