@@ -7,6 +7,7 @@ here.
 
 from __future__ import annotations
 
+from bluepool.domain.aid.events import EVENTS as AID_EVENTS
 from bluepool.domain.access.events import (
     RecordsRead,
     SignedIn,
@@ -68,6 +69,7 @@ EVENTS: tuple[type[Event], ...] = (
     CallTypeChanged,
     SettingChanged,
     AgreementChanged,
+    *AID_EVENTS,
     UserChanged,
     SignedIn,
     SignInFailed,
