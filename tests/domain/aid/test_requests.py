@@ -41,8 +41,10 @@ def test_the_steps_are_approved_in_order_and_the_supplier_is_the_approving_agenc
         r.approve(Step.FINANCE, "admin", AgencyId("collective"), LATER)
     assert out.value.code == "out_of_order"
     r = approved()
-    assert r.state is State.APPROVED and r.next_step is None
-    assert r.supplier == A1 and r.order_number == "A1-77"
+    assert r.state is State.APPROVED
+    assert r.next_step is None
+    assert r.supplier == A1
+    assert r.order_number == "A1-77"
     assert [a.step for a in r.approvals] == list(DEFAULT_STEPS)
     with pytest.raises(Conflict):
         r.approve(Step.FINANCE, "admin", AgencyId("collective"), LATER)
@@ -74,7 +76,8 @@ def test_fulfilment_waits_for_approval_and_never_exceeds_the_quantity() -> None:
     with pytest.raises(Conflict):
         r.fulfil(1, "K9-1", "disp", LATER)  # already out
     r = r.fulfil(1, "K9-2", "disp", LATER)
-    assert r.state is State.FULFILLED and r.fulfilled(1) == 2
+    assert r.state is State.FULFILLED
+    assert r.fulfilled(1) == 2
     with pytest.raises(Conflict) as out:
         r.fulfil(1, "K9-3", "disp", LATER)
     assert out.value.code == "over_fulfilled"
@@ -85,7 +88,8 @@ def test_fulfilment_waits_for_approval_and_never_exceeds_the_quantity() -> None:
 def test_release_frees_each_resource_once_and_the_last_releases_the_request() -> None:
     r = approved().fulfil(1, "K9-1", "disp", LATER).fulfil(1, "K9-2", "disp", LATER)
     r = r.release(["K9-1"], "disp", LATER)
-    assert r.state is State.FULFILLED and [f.resource for f in r.active()] == ["K9-2"]
+    assert r.state is State.FULFILLED
+    assert [f.resource for f in r.active()] == ["K9-2"]
     with pytest.raises(Conflict) as out:
         r.release(["K9-1"], "disp", LATER)
     assert out.value.code == "already_released"
@@ -116,7 +120,8 @@ def test_bad_requests_are_refused() -> None:
 
 def test_decline_and_cancel_end_the_request() -> None:
     declined = an_aid_request().decline("sup", LATER, "we manage")
-    assert declined.state is State.DECLINED and declined.closed_reason == "we manage"
+    assert declined.state is State.DECLINED
+    assert declined.closed_reason == "we manage"
     with pytest.raises(Conflict):
         declined.approve(Step.REQUESTING_SUPERVISOR, "sup", A2, LATER)
     with pytest.raises(Conflict):

@@ -32,7 +32,8 @@ def test_routes_to_every_agency_whose_clauses_lend_the_kind_ordered_by_agreement
     routes = route(agreements, NOW, NOW, OWNERS, A2, J2, RIOT, 1, [K9])
     assert [r.agency for r in routes] == [A1, A3]
     assert routes[0].terms[0].citation == "agreement A1-A2-2027-01 clause 1"
-    assert routes[0].terms[0].rate == 12050 and routes[0].terms[0].minimum == 5000
+    assert routes[0].terms[0].rate == 12050
+    assert routes[0].terms[0].minimum == 5000
     assert routes[1].terms[0].rate == 9000
 
 
