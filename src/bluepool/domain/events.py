@@ -7,7 +7,6 @@ here.
 
 from __future__ import annotations
 
-from bluepool.domain.aid.events import EVENTS as AID_EVENTS
 from bluepool.domain.access.events import (
     RecordsRead,
     SignedIn,
@@ -16,6 +15,7 @@ from bluepool.domain.access.events import (
     UserChanged,
     WriteRefused,
 )
+from bluepool.domain.aid.events import EVENTS as AID_EVENTS
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,

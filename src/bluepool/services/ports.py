@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
+from bluepool.domain.aid.requests import Request as AidRequest
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
@@ -170,6 +171,29 @@ class AgreementRepository(Protocol):
 
     def versions(self, agreement_id: AgreementId) -> tuple[AgreementVersion, ...]:
         """Every version, oldest first (empty: no such agreement)."""
+        ...
+
+
+class MutualAidRepository(Protocol):
+    """The mutual-aid requests (``domain.aid``), each as it now stands."""
+
+    def get(self, request_id: str) -> AidRequest | None: ...
+
+    def list(self, incident_id: IncidentId | None = None) -> list[AidRequest]:
+        """Every request (of ``incident_id``), newest first."""
+        ...
+
+    def add(self, request: AidRequest) -> None:
+        """Keep a new request; Duplicate if its number is taken."""
+        ...
+
+    def update(self, request: AidRequest) -> None:
+        """Keep its next version: ``request.version`` must follow the stored one
+        (ConcurrentUpdate otherwise)."""
+        ...
+
+    def last_sequence(self, year: int) -> int:
+        """The highest sequence number given in ``year`` (0: none yet)."""
         ...
 
 
@@ -419,6 +443,7 @@ class UnitOfWork(Protocol):
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    mutual_aid: MutualAidRepository
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]

@@ -33,6 +33,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    MutualAidRepository,
     Outbox,
     Positions,
     Repository,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    mutual_aid: MutualAidRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -118,6 +120,7 @@ class SqlUnitOfWork:
         self.premise_notes = repos.premise_note_repository(session)
         self.call_types = repos.call_type_repository(session)
         self.agreements = repos.SqlAgreements(session)
+        self.mutual_aid = repos.SqlMutualAid(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
         self.closing = ClosingSection(self.settings)

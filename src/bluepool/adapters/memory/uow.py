@@ -27,6 +27,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    MutualAidRepository,
     Outbox,
     Positions,
     Repository,
@@ -61,6 +62,7 @@ class MemoryUnitOfWork:
     closing: ClosingSettings
     call_types: Repository[CallTypeCode, CallType]
     agreements: AgreementRepository
+    mutual_aid: MutualAidRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -85,6 +87,7 @@ class MemoryUnitOfWork:
             premise_notes := repos.premise_note_repository(self.store),
             call_types := repos.call_type_repository(self.store),
             (agreements := repos.MemoryAgreements(self.store)).kept,
+            (mutual_aid := repos.MemoryMutualAid(self.store)).kept,
             users := repos.user_repository(self.store),
             settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
@@ -104,6 +107,7 @@ class MemoryUnitOfWork:
         self.premise_notes = premise_notes
         self.call_types = call_types
         self.agreements = agreements
+        self.mutual_aid = mutual_aid
         self.users = users
         self.settings = settings
         self.closing = ClosingSection(settings)
