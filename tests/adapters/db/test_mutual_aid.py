@@ -65,10 +65,8 @@ def test_a_stale_version_or_a_taken_number_is_refused(uow_factory: UowFactory) -
         uow.commit()
     with uow_factory() as uow, pytest.raises(ConcurrentUpdate):
         uow.mutual_aid.update(request.cancel("sup", LATER, "no"))
-        uow.commit()
     with uow_factory() as uow, pytest.raises(Duplicate):
         uow.mutual_aid.add(request)
-        uow.commit()
 
 
 def test_newest_first(uow_factory: UowFactory) -> None:
