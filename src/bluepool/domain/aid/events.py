@@ -14,48 +14,71 @@ PREFIX = "mutual_aid."
 
 
 @dataclass(frozen=True, slots=True)
-class MutualAidEvent(Event):
+class AidRequested(Event):
     request: RequestRecord
     #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
     detail: str = ""
-    name: ClassVar[str] = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AidRequested(MutualAidEvent):
     name: ClassVar[str] = "mutual_aid.requested"
 
 
 @dataclass(frozen=True, slots=True)
-class AidApproved(MutualAidEvent):
+class AidApproved(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.approved"
 
 
 @dataclass(frozen=True, slots=True)
-class AidDeclined(MutualAidEvent):
+class AidDeclined(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.declined"
 
 
 @dataclass(frozen=True, slots=True)
-class AidCancelled(MutualAidEvent):
+class AidCancelled(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.cancelled"
 
 
 @dataclass(frozen=True, slots=True)
-class AidFulfilled(MutualAidEvent):
+class AidFulfilled(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.fulfilled"
 
 
 @dataclass(frozen=True, slots=True)
-class AidReleased(MutualAidEvent):
+class AidReleased(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.released"
 
 
 @dataclass(frozen=True, slots=True)
-class AidExtended(MutualAidEvent):
+class AidExtended(Event):
+    request: RequestRecord
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    detail: str = ""
     name: ClassVar[str] = "mutual_aid.extended"
 
 
+#: Every mutual-aid event (each carries ``request`` and ``detail``).
+MutualAidEvent = (
+    AidRequested
+    | AidApproved
+    | AidDeclined
+    | AidCancelled
+    | AidFulfilled
+    | AidReleased
+    | AidExtended
+)
 EVENTS: tuple[type[MutualAidEvent], ...] = (
     AidRequested,
     AidApproved,
