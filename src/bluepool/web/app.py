@@ -20,6 +20,7 @@ from bluepool.config import Settings
 from bluepool.web import errors, logs
 from bluepool.web.api import (
     access,
+    aid,
     audit,
     changes,
     collective,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         geocode,
         collective,
         sharing,
+        aid,
         changes,
         audit,
     )

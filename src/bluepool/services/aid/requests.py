@@ -229,17 +229,25 @@ def fulfil_request(
     request_id: str,
     item: int,
     resource: str,
+    category: Category | None = None,
     version: int | None = None,
 ) -> RequestRecord:
     """Send ``resource`` for item ``item`` (1-based) of an approved request: a unit of the
     supplier, assigned to the incident by dispatch's own rules in this transaction (so it
     appears there with the agreement and clause that lend it), or a piece of equipment by
-    its id (noted on the incident's timeline)."""
+    its id (noted on the incident's timeline). ``category``, when given, must be the
+    item's."""
     with ctx.uow() as uow:
         current = _current(uow, request_id, version)
         now = ctx.clock.now()
         sent = current.fulfil(item, resource.strip(), user.username, now)
         wanted = current.items[item - 1]
+        if category is not None and category is not wanted.category:
+            raise Invalid(
+                f"item {item} of request {current.id} asks for {wanted.category.value}, "
+                f"not {category.value}",
+                code="wrong_category",
+            )
         if wanted.category is Category.UNIT:
             policy.request(user)
             unit = found(uow.units, UnitId(resource.strip()), "unit")
