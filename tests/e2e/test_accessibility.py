@@ -32,6 +32,7 @@ ADMIN_SECTIONS = (
     "Units",
     "Call types",
     "Agreements",
+    "Mutual aid",
     "Users",
 )
 

@@ -15,6 +15,7 @@ import { showFieldAlert } from "./alerts.js";
 import { backupWanted } from "./timeline.js";
 import * as command from "./command.js";
 import { staffing } from "./staffing.js";
+import { openAidRequest } from "./mutual-aid.js";
 import { callerFields, closedFields, narrative, openClose, openEdit, openNote, premiseNotesChanged, requeueAlert, showPremiseNotes } from "./incident-edits.js";
 import { watchFloor } from "./timers.js";
 
@@ -341,6 +342,7 @@ function renderDetail() {
           { class: "actions" },
           h("button", { type: "button", class: "btn btn-sm", id: "edit-incident", "aria-keyshortcuts": "E" }, "Edit ", kbd("E")),
           h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T")),
+          h("button", { type: "button", class: "btn btn-sm", id: "aid-incident" }, "Mutual aid…"),
           h("button", { type: "button", class: "btn btn-sm btn-danger", id: "close-incident", "aria-keyshortcuts": "C" }, "Close incident ", kbd("C")),
         )
       : h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T"))),
@@ -368,6 +370,7 @@ function renderDetail() {
   box.querySelector("#close-incident")?.addEventListener("click", closeSelected);
   box.querySelector("#edit-incident")?.addEventListener("click", editSelected);
   box.querySelector("#note-incident")?.addEventListener("click", noteSelected);
+  box.querySelector("#aid-incident")?.addEventListener("click", () => openAidRequest(inc));
   showPremiseNotes(box.querySelector("#premise-notes"), inc);
   updateRouteKinds();
 }
