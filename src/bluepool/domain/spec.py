@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.aid.requests import AidRules
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
@@ -63,5 +64,7 @@ class CollectiveSpec:
     closing: ClosingRules | None = None
     #: The dispatch floor's timers, per priority (``domain.dispatch.timers``).
     timers: tuple[TimerLimits, ...] = ()
+    #: The mutual-aid approval steps (``domain.aid.requests``; None: the defaults).
+    mutual_aid: AidRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

@@ -21,6 +21,7 @@ from typing import Any
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import User
+from bluepool.domain.aid.requests import AidRules
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
@@ -168,6 +169,8 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(settings.CLOSING, spec.closing.value()))
     if spec.timers:
         found.append(Setting(settings.TIMERS, timers_value(spec.timers)))
+    if spec.mutual_aid is not None:
+        found.append(Setting(AidRules.SETTING, spec.mutual_aid.value()))
     return found
 
 
@@ -190,4 +193,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         else None,
         closing=uow.closing.get(),
         timers=tuple(uow.timers.get().values()),
+        mutual_aid=AidRules.of(aid.value) if (aid := uow.settings.get(AidRules.SETTING)) else None,
     )

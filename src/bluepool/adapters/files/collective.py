@@ -41,6 +41,7 @@ from pydantic import (
 from shapely.geometry import shape
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.aid.requests import AidRules, Step
 from bluepool.domain.collective.agencies import (
     Agency,
     CallType,
@@ -387,6 +388,20 @@ class TimersModel(_Model):
     welfare_check_s: Seconds | None = None
 
 
+def _each_once(steps: list[Step]) -> list[Step]:
+    if len(set(steps)) != len(steps):
+        raise ValueError("a step is named twice")
+    return steps
+
+
+class MutualAidModel(_Model):
+    """How the collective approves mutual-aid requests: the steps, in order."""
+
+    approval_steps: Annotated[
+        list[Step], Field(min_length=1, max_length=len(Step)), AfterValidator(_each_once)
+    ]
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -400,6 +415,7 @@ class CollectiveFile(_Model):
     #: Omitted: the default dispositions, and the last unit's clear closes the call.
     closing: ClosingModel | None = None
     timers: list[TimersModel] = []
+    mutual_aid: MutualAidModel | None = None
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -420,6 +436,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ClosingModel,
     DispositionModel,
     TimersModel,
+    MutualAidModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -900,6 +917,7 @@ class _Checker:
                 )
                 for t in m.timers
             ),
+            mutual_aid=AidRules(tuple(m.mutual_aid.approval_steps)) if m.mutual_aid else None,
             warnings=tuple(self.warnings),
         )
 

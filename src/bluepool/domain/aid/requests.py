@@ -84,6 +84,8 @@ class AidRules:
     SETTING: ClassVar[str] = "mutual_aid"
 
     def __post_init__(self) -> None:
+        if not self.steps:
+            raise Invalid("mutual_aid.approval_steps: name at least one step", code="bad_steps")
         if len(set(self.steps)) != len(self.steps):
             raise Invalid("mutual_aid.approval_steps: a step is named twice", code="bad_steps")
 

@@ -129,4 +129,3 @@ def extend_request(
 ) -> RequestRecord:
     """Keep the resources longer: a new end of the need, with a reason."""
     return requests.extend_request(ctx, user, request_id, body.until, body.reason, body.version)
-
