@@ -2,8 +2,8 @@
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
 ``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
-(serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint) and
-``positions`` (positions prune).
+(serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint),
+``positions`` (positions prune) and ``aid`` (mutual-aid list, form).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import click
 
+from bluepool.cli.aid import mutual_aid
 from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
@@ -43,3 +44,4 @@ main.add_command(backup)
 main.add_command(restore)
 main.add_command(audit)
 main.add_command(positions)
+main.add_command(mutual_aid)
