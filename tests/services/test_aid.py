@@ -11,12 +11,10 @@ import pytest
 
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
-from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.aid.requests import Category, Item, State, Step
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement
 from bluepool.domain.collective.settings import Setting
-from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.shared.errors import Conflict, Forbidden, Invalid, NotFound
 from bluepool.domain.shared.geo import Location
@@ -30,14 +28,17 @@ from bluepool.domain.shared.ids import (
 )
 from bluepool.domain.shared.money import price_for
 from bluepool.domain.sharing.agreements import AgreementId, Clause, Rates
-from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.access.policy import may_see_event
 from bluepool.services.aid import requests as aid
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents
 from bluepool.services.plain import payload
 from tests.builders import T0, a_square, an_agreement
-from tests.services.test_dispatch import FakeClock, PlainHasher, RecordingPublisher
+
+# The dispatch tests' context (over this module's store) and recording publisher.
+from tests.services.test_dispatch import RecordingPublisher, ctx, publisher
+
+__all__ = ["ctx", "publisher"]  # fixtures
 
 HERE = Location(47.0, 9.0)
 A, B, C = AgencyId("a"), AgencyId("b"), AgencyId("c")
@@ -91,25 +92,6 @@ def store() -> MemoryStore:
             )
         uow.commit()
     return store
-
-
-@pytest.fixture
-def publisher() -> RecordingPublisher:
-    return RecordingPublisher()
-
-
-@pytest.fixture
-def ctx(store: MemoryStore, publisher: RecordingPublisher) -> Context:
-    with MemoryUnitOfWork(store) as uow:
-        index = JurisdictionIndex(uow.jurisdictions.list())
-    bus = message_bus(publisher.publish, lambda: None)
-    return Context(
-        uow=lambda: MemoryUnitOfWork(store, bus),
-        clock=FakeClock(),
-        locator=lambda: index,
-        travel=StraightLine(),
-        hasher=PlainHasher(),
-    )
 
 
 def hourly(r: aid.RequestRecord, rate: int) -> int:

@@ -15,7 +15,7 @@ from bluepool.domain.access.events import (
     UserChanged,
     WriteRefused,
 )
-from bluepool.domain.aid.events import EVENTS as AID_EVENTS
+from bluepool.domain.aid.events import MutualAidChanged
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
@@ -69,7 +69,7 @@ EVENTS: tuple[type[Event], ...] = (
     CallTypeChanged,
     SettingChanged,
     AgreementChanged,
-    *AID_EVENTS,
+    MutualAidChanged,
     UserChanged,
     SignedIn,
     SignInFailed,

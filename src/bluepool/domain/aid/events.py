@@ -4,7 +4,7 @@ now stands (the change log, the audit log, the live stream)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from enum import StrEnum
 
 from bluepool.domain.aid.records import RequestRecord
 from bluepool.domain.shared.events import Event
@@ -13,78 +13,31 @@ from bluepool.domain.shared.events import Event
 PREFIX = "mutual_aid."
 
 
-@dataclass(frozen=True, slots=True)
-class AidRequested(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.requested"
+class AidStep(StrEnum):
+    """What a request went through: ``mutual_aid.requested``, ``mutual_aid.approved``, ..."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    FULFILLED = "fulfilled"
+    RELEASED = "released"
+    EXTENDED = "extended"
 
 
 @dataclass(frozen=True, slots=True)
-class AidApproved(Event):
+class MutualAidChanged(Event):
+    """A request was made or moved on; ``step`` names what happened (its wire name)."""
+
+    step: AidStep
     request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
+    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1, ...").
     detail: str = ""
-    name: ClassVar[str] = "mutual_aid.approved"
 
+    @property
+    def type(self) -> str:
+        return f"{PREFIX}{self.step.value}"
 
-@dataclass(frozen=True, slots=True)
-class AidDeclined(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.declined"
-
-
-@dataclass(frozen=True, slots=True)
-class AidCancelled(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class AidFulfilled(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.fulfilled"
-
-
-@dataclass(frozen=True, slots=True)
-class AidReleased(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.released"
-
-
-@dataclass(frozen=True, slots=True)
-class AidExtended(Event):
-    request: RequestRecord
-    #: What the step did, in words ("MA-2027-0001: unit PAT-3 sent for item 1").
-    detail: str = ""
-    name: ClassVar[str] = "mutual_aid.extended"
-
-
-#: Every mutual-aid event (each carries ``request`` and ``detail``).
-MutualAidEvent = (
-    AidRequested
-    | AidApproved
-    | AidDeclined
-    | AidCancelled
-    | AidFulfilled
-    | AidReleased
-    | AidExtended
-)
-EVENTS: tuple[type[MutualAidEvent], ...] = (
-    AidRequested,
-    AidApproved,
-    AidDeclined,
-    AidCancelled,
-    AidFulfilled,
-    AidReleased,
-    AidExtended,
-)
+    @classmethod
+    def types(cls) -> tuple[str, ...]:
+        return tuple(f"{PREFIX}{s.value}" for s in AidStep)

@@ -15,20 +15,11 @@ appears on the incident's timeline as a note.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.aid.events import (
-    AidApproved,
-    AidCancelled,
-    AidDeclined,
-    AidExtended,
-    AidFulfilled,
-    AidReleased,
-    AidRequested,
-    MutualAidEvent,
-)
+from bluepool.domain.aid.events import AidStep, MutualAidChanged
 from bluepool.domain.aid.records import RequestRecord
 from bluepool.domain.aid.requests import (
     AidRules,
@@ -162,7 +153,7 @@ def create_request(
             uow,
             user,
             request,
-            AidRequested,
+            AidStep.REQUESTED,
             f"{request.id} for {request.incident_name}, routed to {', '.join(request.routed_to)}",
             now,
             added=True,
@@ -190,7 +181,7 @@ def approve_request(
         now = ctx.clock.now()
         approved = current.approve(chosen, user.username, acting, now, comment, order_number, eta)
         return _keep(
-            uow, user, approved, AidApproved, f"{approved.id}: {chosen.value} approved", now
+            uow, user, approved, AidStep.APPROVED, f"{approved.id}: {chosen.value} approved", now
         )
 
 
@@ -206,7 +197,7 @@ def decline_request(
         now = ctx.clock.now()
         declined = current.decline(user.username, now, reason)
         detail = f"{declined.id}: {waiting.value} declined"
-        return _keep(uow, user, declined, AidDeclined, detail, now)
+        return _keep(uow, user, declined, AidStep.DECLINED, detail, now)
 
 
 @refusal_recorded
@@ -219,7 +210,7 @@ def cancel_request(
         current = _current(uow, request_id, version)
         now = ctx.clock.now()
         cancelled = current.cancel(user.username, now, reason)
-        return _keep(uow, user, cancelled, AidCancelled, f"{cancelled.id} cancelled", now)
+        return _keep(uow, user, cancelled, AidStep.CANCELLED, f"{cancelled.id} cancelled", now)
 
 
 @refusal_recorded
@@ -278,7 +269,7 @@ def fulfil_request(
                 f"by {current.supplier}"
             )
             _note(uow, user, incident, now, detail)
-        return _keep(uow, user, sent, AidFulfilled, detail, now)
+        return _keep(uow, user, sent, AidStep.FULFILLED, detail, now)
 
 
 @refusal_recorded
@@ -306,7 +297,7 @@ def release_request(
             _note(uow, user, incident, now, f"{released.id}: released {', '.join(equipment)}")
         on_it = set(incident.active_units())
         detail = f"{released.id}: released {', '.join(names)}"
-        record = _keep(uow, user, released, AidReleased, detail, now)
+        record = _keep(uow, user, released, AidStep.RELEASED, detail, now)
     for unit_id in freed:
         if UnitId(unit_id) in on_it:
             _clear(ctx, user, released, unit_id)
@@ -330,7 +321,7 @@ def extend_request(
         now = ctx.clock.now()
         extended = current.extend(until, reason, user.username, now)
         detail = f"{extended.id}: extended to {until.isoformat()}"
-        return _keep(uow, user, extended, AidExtended, detail, now)
+        return _keep(uow, user, extended, AidStep.EXTENDED, detail, now)
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -399,7 +390,7 @@ def _keep(
     uow: UnitOfWork,
     user: User,
     request: Request,
-    event: Callable[[datetime, str, RequestRecord, str], MutualAidEvent],
+    step: AidStep,
     detail: str,
     at: datetime,
     added: bool = False,
@@ -409,6 +400,6 @@ def _keep(
     if not added:
         uow.mutual_aid.update(request)
     record = RequestRecord.of(request)
-    uow.raise_event(event(at, user.username, record, detail))
+    uow.raise_event(MutualAidChanged(at, user.username, step, record, detail))
     uow.commit()
     return record
