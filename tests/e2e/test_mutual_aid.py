@@ -1,7 +1,7 @@
 """Mutual aid in a real browser: a dispatcher requests it from the incident open in the
-console; the admin screen's Mutual aid section lists it, approves each step, sends a unit
-of the supplier (which then stands on the incident) and releases it; every state passes
-axe."""
+console, whose card then lists it and follows it live; the admin screen's Mutual aid
+section lists it, approves each step, sends a unit of the supplier (which then stands on
+the incident) and releases it; every state passes axe."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def test_a_request_from_the_console_is_approved_sent_and_released_on_the_admin_s
     dialog.get_by_role("button", name="Request").click()
     expect(console.locator("body")).to_contain_text(re.compile(r"Requested MA-\d{4}-\d{4}"))
     expect(dialog).to_be_hidden()
+    aid_list = console.locator("#aid-requests-list")
+    expect(aid_list).to_contain_text("waiting for requesting supervisor")
 
     admin = open_page("admin")
     admin.get_by_role("navigation", name="Admin sections").get_by_role(
@@ -72,6 +74,11 @@ def test_a_request_from_the_console_is_approved_sent_and_released_on_the_admin_s
     form.get_by_role("button", name="Save").click()
     expect(row).to_contain_text("fulfilled")
     expect(row).to_contain_text("schaan-k9-1")
+    expect(aid_list).to_contain_text("fulfilled")  # the console follows, live
+    expect(aid_list).to_contain_text("1/1 k9")
+    expect(console.locator("#assigned-list")).to_contain_text("schaan-k9-1")
+    expect(console.locator(".toast")).to_have_count(0, timeout=10000)
+    assert_accessible(console, "console, incident with a mutual-aid request fulfilled")
     got = incidents.get_incident(ctx, user, inc.id)
     (lent,) = [a for a in got.assignments if a.unit_id == "schaan-k9-1"]
     assert lent.agreement == "SCH-collective-2026"

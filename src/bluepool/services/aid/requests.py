@@ -368,8 +368,9 @@ def _note(uow: UnitOfWork, user: User, incident: Incident, at: datetime, text: s
 
 
 def _released(before: Request, after: Request) -> list[str]:
-    out = {f.resource for f in before.active()}
-    return [f.resource for f in after.fulfilments if f.resource in out and not f.out]
+    """The resources out before and not after (each once, though sent more than once)."""
+    still = {f.resource for f in after.active()}
+    return [f.resource for f in before.active() if f.resource not in still]
 
 
 def _clear(ctx: Context, user: User, request: Request, unit_id: str) -> None:

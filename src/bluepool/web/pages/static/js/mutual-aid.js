@@ -83,3 +83,52 @@ export function openAidRequest(inc, onDone = () => {}) {
     },
   });
 }
+
+// The incident card's requests: read once per incident, again after a mutual_aid.* event.
+let epoch = 0;
+const cache = new Map();
+const words = (s) => String(s ?? "").replace(/_/g, " ");
+
+export function aidChanged() {
+  epoch += 1;
+  cache.clear();
+}
+
+/** Fill ``box`` with the incident's mutual-aid requests (nothing when it has none). */
+export async function showAidRequests(box, inc, agencyName = (id) => id) {
+  let known = cache.get(inc.id);
+  if (!known || known.epoch !== epoch) {
+    try {
+      known = { epoch, requests: await api(`/mutual-aid-requests?incident_id=${encodeURIComponent(inc.id)}`) };
+    } catch (e) {
+      box.replaceChildren(h("p", { class: "muted small" }, `Mutual aid: ${e.message}`));
+      return;
+    }
+    cache.set(inc.id, known);
+  }
+  if (!document.contains(box)) return;
+  if (!known.requests.length) return box.replaceChildren();
+  box.replaceChildren(
+    h(
+      "section",
+      { class: "aid-requests", "aria-labelledby": "aid-requests-h" },
+      h("h3", { class: "sub", id: "aid-requests-h" }, `Mutual aid (${known.requests.length})`),
+      h(
+        "ul",
+        { id: "aid-requests-list" },
+        known.requests.map((r) =>
+          h(
+            "li",
+            {},
+            h("span", { class: "u-id" }, r.id),
+            " ",
+            h("b", {}, words(r.state)),
+            r.next_step ? ` · waiting for ${words(r.next_step)}` : "",
+            ` · ${r.items.map((i) => `${i.fulfilled}/${i.quantity} ${i.kind}`).join(", ")}`,
+            r.supplier ? ` · from ${agencyName(r.supplier)}` : ` · routed to ${r.routed_to.map(agencyName).join(", ")}`,
+          ),
+        ),
+      ),
+    ),
+  );
+}
