@@ -3,13 +3,33 @@ for the incident's jurisdiction, call type and priority."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bluepool.domain.aid.requests import Category, Item
 from bluepool.domain.aid.routing import route
+from bluepool.domain.dispatch.recommend import IncidentView
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
-from bluepool.domain.sharing.agreements import COLLECTIVE, AgreementId, Clause, Rates, Stage
+from bluepool.domain.sharing.agreements import (
+    COLLECTIVE,
+    Agreement,
+    AgreementId,
+    Clause,
+    Rates,
+    Stage,
+)
+from bluepool.domain.sharing.lending import LendingClause, lending_clause
 from tests.builders import T0, an_agreement
+from tests.strategies import (
+    AGENCIES,
+    JURISDICTION_AGENCY,
+    agreements,
+    capabilities,
+    incident_views,
+    moments,
+)
 
 A1, A2, A3 = AgencyId("A-1"), AgencyId("A-2"), AgencyId("A-3")
 OWNERS = {JurisdictionId("J-1"): A1, JurisdictionId("J-2"): A2, JurisdictionId("J-3"): A3}
@@ -67,3 +87,42 @@ def test_every_item_must_be_lent_and_equipment_goes_by_resource_type() -> None:
     assert [r.agency for r in routes] == [A1, A3]
     drone = Item(1, Category.EQUIPMENT, "drone")
     assert [r.agency for r in route(agreements, NOW, NOW, OWNERS, A2, J2, RIOT, 1, [drone])] == [A3]
+
+
+@given(
+    st.lists(st.integers(0, 999).flatmap(agreements), max_size=6),
+    moments(),
+    st.integers(0, 20),
+    incident_views(),
+    st.lists(capabilities(), min_size=1, max_size=3),
+    st.sampled_from(AGENCIES),
+)
+def test_a_request_goes_exactly_where_dispatch_would_lend_every_item(
+    drawn: list[Agreement],
+    at: datetime,
+    later: int,
+    incident: IncidentView,
+    kinds: list[str],
+    requesting: AgencyId,
+) -> None:
+    """Routing and dispatch's lending agree: an agency is routed to exactly when, for each
+    item, dispatch finds a clause of it lending that kind for the incident, and the terms
+    cite that very clause; the requesting agency never is."""
+    found = list({a.id: a for a in drawn}.values())
+    now = at + timedelta(days=later)
+    items = [Item(1, Category.UNIT, k) for k in kinds]
+    where = (incident.jurisdiction_id, incident.call_type, incident.priority)
+    routes = route(found, at, now, JURISDICTION_AGENCY, requesting, *where, items)
+
+    def lends(agency: AgencyId, kind: str) -> LendingClause | None:
+        return lending_clause(
+            found, at, now, JURISDICTION_AGENCY, agency, *where, frozenset({kind})
+        )
+
+    expected = [a for a in AGENCIES if a != requesting and all(lends(a, k) for k in kinds)]
+    assert sorted(r.agency for r in routes) == sorted(expected)
+    for r in routes:
+        for kind, terms in zip(kinds, r.terms, strict=True):
+            clause = lends(r.agency, kind)
+            assert clause is not None
+            assert (terms.agreement, terms.clause) == (clause.agreement.id, clause.number)
