@@ -155,6 +155,9 @@ def test_the_steps_are_approved_in_order_by_their_own_approvers(
     assert out.value.code == "out_of_order"
     with pytest.raises(Forbidden):
         aid.approve_request(ctx, DISPATCHER, r.id)  # a dispatcher is not a supervisor
+    other_supervisor = User(Username("sue"), Role.SUPERVISOR, agency_id=C)
+    with pytest.raises(Forbidden):
+        aid.approve_request(ctx, other_supervisor, r.id)  # c's supervisor, a asks
     aid.approve_request(ctx, SUPERVISOR, r.id)
     with pytest.raises(Forbidden) as refused:
         aid.approve_request(ctx, ADMIN_C, r.id)  # c is not routed to
