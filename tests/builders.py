@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.aid.requests import DEFAULT_STEPS, Category, Route, Terms
+from bluepool.domain.aid.requests import Item as AidItem
+from bluepool.domain.aid.requests import Request as AidRequest
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.units import Unit
@@ -243,3 +246,25 @@ def a_loan(**overrides: Any) -> Loan:
     }
     fields.update(overrides)
     return Loan(**fields)
+
+
+def an_aid_request(**overrides: Any) -> AidRequest:
+    """A mutual-aid request from A-2 for two k9 units, routed to A-1 (rate 12050 per hour)
+    and A-3, waiting for its first approval (the default steps)."""
+    fields: dict[str, Any] = {
+        "id": "MA-2025-0001",
+        "incident_id": IncidentId("I-aid"),
+        "incident_name": "Riot, Städtle 1",
+        "requested_at": T0,
+        "requested_by": "dispatcher-1",
+        "requesting_agency": AgencyId("A-2"),
+        "items": (AidItem(2, Category.UNIT, "k9", requested_arrival=T0 + timedelta(minutes=30)),),
+        "needed_until": T0 + timedelta(hours=4, minutes=30),
+        "steps": DEFAULT_STEPS,
+        "routes": (
+            Route(AgencyId("A-1"), (Terms("A1-A2-2027-01", 1, 12050, 5000),)),
+            Route(AgencyId("A-3"), (Terms("A3-collective", 1, 9000),)),
+        ),
+    }
+    fields.update(overrides)
+    return AidRequest(**fields)

@@ -33,6 +33,7 @@ ADMIN_SECTIONS = (
     "Call types",
     "Agreements",
     "Resources",
+    "Mutual aid",
     "Users",
 )
 

@@ -113,6 +113,11 @@ READS = {
     "changes",
     "position_history",
     "floor",
+    # the board's reports, KPIs and goals
+    "board_report",
+    "kpi_report",
+    "calls_and_shapes",
+    "goal_status",
 }
 
 

@@ -22,6 +22,7 @@ from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
+from bluepool.domain.aid.requests import Category, Item, Route, Terms
 from bluepool.domain.analytics.goals import Goal, Statistic
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.positions import PositionFix
@@ -43,6 +44,7 @@ from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementI
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
+from bluepool.services.aid import requests as aid
 from bluepool.services.analytics import board, goals, kpis
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
@@ -64,7 +66,7 @@ from bluepool.services.dispatch import (
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.resources import catalogue, loans
 from bluepool.services.sharing import agreements
-from tests.builders import DISPOSITION, T0, a_square
+from tests.builders import DISPOSITION, T0, a_square, an_aid_request
 
 HERE = Location(47.0, 9.0)
 A, B = AgencyId("a"), AgencyId("b")
@@ -134,6 +136,7 @@ def collective() -> Context:
         uow.agreements.add(an_agreement_between(A, B, "A-B-P").propose(), "ada", T0)
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
         uow.resources.add(Resource(ResourceId("drone-a"), "drone", "Drone A", A))
+        uow.mutual_aid.add(AID_REQUEST)
         officer = USERS[Role.OFFICER]
         uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
         uow.commit()
@@ -180,6 +183,15 @@ def a_loan(ctx: Context) -> str:
     incident = an_incident(ctx)
     due = T0 + timedelta(days=1)
     return loans.check_out(ctx, USERS[Role.COLLECTIVE_ADMIN], "drone-a", due, incident=incident).id
+
+
+#: A asks B for a K-9 team; its first step waits for a supervisor.
+AID_REQUEST = an_aid_request(
+    id="MA-2025-0001", requesting_agency=A, routes=(Route(B, (Terms("B-A", 1, 9000),)),)
+)
+AID = AID_REQUEST.id
+#: Central dispatch's supervisor (of no agency) or a collective admin approve the first step.
+FIRST_STEP = frozenset({R.SUPERVISOR, R.COLLECTIVE_ADMIN})
 
 
 #: A goal in A's jurisdiction: A's admin or the collective's sets it.
@@ -406,6 +418,32 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         COLLECTIVE_ADMIN,
     ),
     # sharing
+    # mutual aid
+    (aid.list_requests, lambda c, u: aid.list_requests(c, u), EVERYONE),
+    # Those who may not read a request are told it is not there (404), not refused.
+    (aid.get_request, lambda c, u: aid.get_request(c, u, AID), EVERYONE),
+    (
+        aid.get_request_and_incident,
+        lambda c, u: aid.get_request_and_incident(c, u, AID),
+        EVERYONE,
+    ),
+    (
+        aid.create_request,
+        lambda c, u: aid.create_request(
+            c, u, an_incident(c), (Item(1, Category.UNIT, "patrol"),), T0 + HOUR
+        ),
+        DISPATCH,
+    ),
+    (aid.approve_request, lambda c, u: aid.approve_request(c, u, AID), FIRST_STEP),
+    (aid.decline_request, lambda c, u: aid.decline_request(c, u, AID, "not needed"), FIRST_STEP),
+    (aid.cancel_request, lambda c, u: aid.cancel_request(c, u, AID, "not needed"), DISPATCH),
+    (aid.fulfil_request, lambda c, u: aid.fulfil_request(c, u, AID, 1, "b-1"), DISPATCH),
+    (aid.release_request, lambda c, u: aid.release_request(c, u, AID), DISPATCH),
+    (
+        aid.extend_request,
+        lambda c, u: aid.extend_request(c, u, AID, T0 + 9 * HOUR, "longer"),
+        DISPATCH,
+    ),
     # analytics: the board report, KPIs, goals
     (board.board_report, lambda c, u: board.board_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (kpis.kpi_report, lambda c, u: kpis.kpi_report(c, u, T0, T0 + HOUR), BOARD_READERS),
@@ -553,6 +591,7 @@ NOT_ACTING = {
     "bluepool.services.setup.load_collective": "the operator's load, named as its actor",
     "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
     "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
+    "bluepool.services.dispatch.incidents.assign_in": "assign's body, in a caller's transaction",
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",

@@ -3,8 +3,8 @@
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
 ``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
 (serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint),
-``positions`` (positions prune), ``report`` (report board, kpis) and ``resources``
-(resources overdue, list).
+``positions`` (positions prune), ``report`` (report board, kpis), ``resources``
+(resources overdue, list) and ``aid`` (mutual-aid list, form).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 
+from bluepool.cli.aid import mutual_aid
 from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
@@ -48,3 +49,4 @@ main.add_command(audit)
 main.add_command(positions)
 main.add_command(report)
 main.add_command(resources)
+main.add_command(mutual_aid)

@@ -15,6 +15,7 @@ from bluepool.domain.access.events import (
     UserChanged,
     WriteRefused,
 )
+from bluepool.domain.aid.events import MutualAidChanged
 from bluepool.domain.collective.events import (
     AgencyChanged,
     CallTypeChanged,
@@ -73,6 +74,7 @@ EVENTS: tuple[type[Event], ...] = (
     LoanOut,
     LoanReturned,
     LoanOverdue,
+    MutualAidChanged,
     UserChanged,
     SignedIn,
     SignInFailed,

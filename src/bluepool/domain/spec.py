@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.aid.requests import AidRules
 from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
 from bluepool.domain.dispatch.closing import ClosingRules
@@ -72,5 +73,7 @@ class CollectiveSpec:
     #: each agency's typed units and loanable equipment (``domain.resources``).
     resource_types: tuple[ResourceType, ...] = ()
     resources: tuple[Resource, ...] = ()
+    #: The mutual-aid approval steps (``domain.aid.requests``; None: the defaults).
+    mutual_aid: AidRules | None = None
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

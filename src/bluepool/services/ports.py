@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
+from bluepool.domain.aid.requests import Request as AidRequest
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
@@ -211,6 +212,28 @@ class LoanRepository(Protocol):
 
     def find(self, where: LoanFilter) -> list[Loan]:
         """The loans that match, newest first (by out time, then id)."""
+
+
+class MutualAidRepository(Protocol):
+    """The mutual-aid requests (``domain.aid``), each as it now stands."""
+
+    def get(self, request_id: str) -> AidRequest | None: ...
+
+    def list(self, incident_id: IncidentId | None = None) -> list[AidRequest]:
+        """Every request (of ``incident_id``), newest first."""
+        ...
+
+    def add(self, request: AidRequest) -> None:
+        """Keep a new request; Duplicate if its number is taken."""
+        ...
+
+    def update(self, request: AidRequest) -> None:
+        """Keep its next version: ``request.version`` must follow the stored one
+        (ConcurrentUpdate otherwise)."""
+        ...
+
+    def last_sequence(self, year: int) -> int:
+        """The highest sequence number given in ``year`` (0: none yet)."""
         ...
 
 
@@ -462,6 +485,7 @@ class UnitOfWork(Protocol):
     agreements: AgreementRepository
     resources: ResourceRepository
     loans: LoanRepository
+    mutual_aid: MutualAidRepository
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]

@@ -21,6 +21,7 @@ from typing import Any
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.records import UserRecord
 from bluepool.domain.access.roles import User
+from bluepool.domain.aid.requests import AidRules
 from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.events import (
     AgencyChanged,
@@ -184,6 +185,8 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(BoardRules.SETTING, spec.board.value()))
     if spec.resource_types:
         found.append(Setting(catalogue.SETTING, catalogue.setting_value(spec.resource_types)))
+    if spec.mutual_aid is not None:
+        found.append(Setting(AidRules.SETTING, spec.mutual_aid.value()))
     return found
 
 
@@ -206,4 +209,5 @@ def snapshot(uow: UnitOfWork) -> CollectiveSpec:
         else None,
         closing=uow.closing.get(),
         timers=tuple(uow.timers.get().values()),
+        mutual_aid=AidRules.of(aid.value) if (aid := uow.settings.get(AidRules.SETTING)) else None,
     )

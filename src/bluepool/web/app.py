@@ -20,6 +20,7 @@ from bluepool.config import Settings
 from bluepool.web import errors, logs
 from bluepool.web.api import (
     access,
+    aid,
     audit,
     changes,
     collective,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sharing,
         reports,
         resources,
+        aid,
         changes,
         audit,
     )

@@ -68,6 +68,7 @@ from bluepool.adapters.db.tables import (
     IncidentRow,
     JurisdictionRow,
     LoanRow,
+    MutualAidRequestRow,
     OutboxRow,
     PremiseNoteRow,
     ResourceRow,
@@ -83,6 +84,19 @@ from bluepool.adapters.db.types import UTCDateTime
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.access.sessions import Session as DomainSession
 from bluepool.domain.access.sessions import StreamTicket
+from bluepool.domain.aid.requests import (
+    Approval,
+    Category,
+    Extension,
+    Fulfilment,
+    Item,
+    Route,
+    Step,
+    Terms,
+    sequence_of,
+)
+from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.aid.requests import State as AidState
 from bluepool.domain.audit.chain import digest, link
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
@@ -131,6 +145,7 @@ from bluepool.domain.sharing.agreements import (
     Signature,
     Stage,
 )
+from bluepool.services.plain import plain
 from bluepool.services.ports import (
     AgreementVersion,
     AuditFilter,
@@ -1720,6 +1735,144 @@ class SqlLoans(SqlRepository[LoanId, Loan, LoanRow]):
             query = query.where(LoanRow.returned_at.is_(None), LoanRow.due_at < where.overdue_at)
         rows = self._rows(query.order_by(LoanRow.out_at.desc(), LoanRow.id.desc()))
         return [loan_from_row(r) for r in rows]
+
+
+class SqlMutualAid(_Base):
+    """The mutual-aid requests, one row each (the request whole in ``document``)."""
+
+    def get(self, request_id: str) -> AidRequest | None:
+        row = self.session.get(MutualAidRequestRow, request_id, populate_existing=True)
+        return None if row is None else aid_request_from_document(row.document)
+
+    def list(self, incident_id: IncidentId | None = None) -> list[AidRequest]:
+        query = select(MutualAidRequestRow).order_by(
+            MutualAidRequestRow.requested_at.desc(), MutualAidRequestRow.id.desc()
+        )
+        if incident_id is not None:
+            query = query.where(MutualAidRequestRow.incident_id == incident_id)
+        return [aid_request_from_document(r.document) for r in self._rows(query)]
+
+    def add(self, request: AidRequest) -> None:
+        if self.session.get(MutualAidRequestRow, request.id) is not None:
+            raise Duplicate(f"mutual-aid request {request.id} already exists")
+        year = int(request.id.split("-")[1])
+        self._execute(
+            insert(MutualAidRequestRow).values(
+                id=request.id,
+                year=year,
+                sequence=sequence_of(request.id),
+                incident_id=request.incident_id,
+                **self._values(request),
+            )
+        )
+
+    def update(self, request: AidRequest) -> None:
+        moved = self._write(
+            update(MutualAidRequestRow)
+            .where(
+                MutualAidRequestRow.id == request.id,
+                MutualAidRequestRow.version == request.version - 1,
+            )
+            .values(**self._values(request))
+        )
+        if not moved:
+            if self.session.get(MutualAidRequestRow, request.id) is None:
+                raise NotFound(f"no mutual-aid request {request.id}")
+            raise ConcurrentUpdate(
+                f"mutual-aid request {request.id} was changed by someone else; reload and retry"
+            )
+
+    def last_sequence(self, year: int) -> int:
+        found = self.session.scalar(
+            select(func.max(MutualAidRequestRow.sequence)).where(MutualAidRequestRow.year == year)
+        )
+        return int(found or 0)
+
+    @staticmethod
+    def _values(request: AidRequest) -> dict[str, Any]:
+        return {
+            "requesting_agency": request.requesting_agency,
+            "state": request.state.value,
+            "requested_at": request.requested_at,
+            "version": request.version,
+            "document": aid_request_document(request),
+        }
+
+
+def aid_request_document(r: AidRequest) -> dict[str, Any]:
+    """A mutual-aid request as plain JSON data (rates and amounts in integer minor units)."""
+    doc: dict[str, Any] = plain(r)
+    for name in ("requested_at", "needed_until", "eta"):  # naive times refused
+        doc[name] = _utc_text(getattr(r, name))
+    return doc
+
+
+def aid_request_from_document(d: Mapping[str, Any]) -> AidRequest:
+    def moment(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text)
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    return AidRequest(
+        id=d["id"],
+        incident_id=IncidentId(d["incident_id"]),
+        incident_name=d["incident_name"],
+        requested_at=at(d["requested_at"]),
+        requested_by=d["requested_by"],
+        requesting_agency=AgencyId(d["requesting_agency"]),
+        items=tuple(
+            Item(
+                i["quantity"],
+                Category(i["category"]),
+                i["kind"],
+                i["type"],
+                i["priority"],
+                i["description"],
+                moment(i["requested_arrival"]),
+                i["reporting_location"],
+                i["substitutes"],
+            )
+            for i in d["items"]
+        ),
+        needed_until=at(d["needed_until"]),
+        steps=tuple(Step(s) for s in d["steps"]),
+        routes=tuple(
+            Route(
+                AgencyId(r["agency"]),
+                tuple(
+                    Terms(t["agreement"], t["clause"], t["rate"], t["minimum"]) for t in r["terms"]
+                ),
+            )
+            for r in d["routes"]
+        ),
+        approvals=tuple(
+            Approval(Step(a["step"]), a["by"], AgencyId(a["agency"]), at(a["at"]), a["comment"])
+            for a in d["approvals"]
+        ),
+        supplier=AgencyId(d["supplier"]) if d["supplier"] is not None else None,
+        order_number=d["order_number"],
+        eta=moment(d["eta"]),
+        fulfilments=tuple(
+            Fulfilment(
+                f["item"],
+                f["resource"],
+                Category(f["category"]),
+                at(f["at"]),
+                f["by"],
+                moment(f["released_at"]),
+                f["released_by"],
+            )
+            for f in d["fulfilments"]
+        ),
+        extensions=tuple(
+            Extension(at(e["until"]), e["reason"], at(e["at"]), e["by"]) for e in d["extensions"]
+        ),
+        state=AidState(d["state"]),
+        closed_reason=d["closed_reason"],
+        closed_by=d["closed_by"],
+        version=d["version"],
+    )
 
 
 def setting_repository(

@@ -202,6 +202,26 @@ class LoanRow(Base):
     overdue_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class MutualAidRequestRow(Base):
+    """A mutual-aid request as it now stands (``domain.aid``): the columns it is found by,
+    and the request whole (items, approvals, routes and their rates in integer minor units,
+    fulfilments, releases, extensions) as a document."""
+
+    __tablename__ = "mutual_aid_requests"
+    __table_args__ = (Index(None, "year", "sequence", unique=True),)
+
+    #: "MA-2027-0001".
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    requesting_agency: Mapped[str] = mapped_column(String, index=True)
+    state: Mapped[str] = mapped_column(String)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
 class CollectiveSettingRow(Base):
     """The collective's settings, one row a section (``domain.collective.settings``)."""
 

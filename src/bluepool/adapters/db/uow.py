@@ -34,6 +34,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     LoanRepository,
+    MutualAidRepository,
     Outbox,
     Positions,
     Repository,
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
     agreements: AgreementRepository
     resources: ResourceRepository
     loans: LoanRepository
+    mutual_aid: MutualAidRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -124,6 +126,7 @@ class SqlUnitOfWork:
         self.agreements = repos.SqlAgreements(session)
         self.resources = repos.SqlResources(session)
         self.loans = repos.SqlLoans(session)
+        self.mutual_aid = repos.SqlMutualAid(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
         self.closing = ClosingSection(self.settings)

@@ -42,6 +42,7 @@ from pydantic import (
 from shapely.geometry import shape
 
 from bluepool.domain.access.roles import Role
+from bluepool.domain.aid.requests import AidRules, Step
 from bluepool.domain.analytics.utilisation import BoardRules
 from bluepool.domain.collective.agencies import (
     Agency,
@@ -425,6 +426,20 @@ class ResourceModel(_Model):
     windows: list[WindowModel] = []
 
 
+def _each_once(steps: list[Step]) -> list[Step]:
+    if len(set(steps)) != len(steps):
+        raise ValueError("a step is named twice")
+    return steps
+
+
+class MutualAidModel(_Model):
+    """How the collective approves mutual-aid requests: the steps, in order."""
+
+    approval_steps: Annotated[
+        list[Step], Field(min_length=1, max_length=len(Step)), AfterValidator(_each_once)
+    ]
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -442,6 +457,7 @@ class CollectiveFile(_Model):
     #: The collective's own resource types, beside the built-in ones (docs/resources.md).
     resource_types: list[ResourceTypeModel] = []
     resources: list[ResourceModel] = []
+    mutual_aid: MutualAidModel | None = None
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -466,6 +482,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ResourceTypeModel,
     ResourceModel,
     WindowModel,
+    MutualAidModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -1001,6 +1018,7 @@ class _Checker:
                 for t in m.timers
             ),
             board=BoardRules(**m.board.model_dump()) if m.board is not None else None,
+            mutual_aid=AidRules(tuple(m.mutual_aid.approval_steps)) if m.mutual_aid else None,
             warnings=tuple(self.warnings),
         )
 

@@ -24,6 +24,8 @@ from typing import Any, Generic, TypeVar
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
+from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.aid.requests import sequence_of
 from bluepool.domain.audit.chain import link
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import GENESIS, AuditDraft, AuditEntry
@@ -672,6 +674,41 @@ class MemoryLoans(MemoryRepository[LoanId, Loan]):
     @staticmethod
     def _open_elsewhere(item: Loan, loans: Iterable[Loan]) -> bool:
         return any(o.is_open and o.resource == item.resource and o.id != item.id for o in loans)
+
+
+class MemoryMutualAid:
+    """The mutual-aid requests, over one table of the store (each frozen: kept as given)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.kept: MemoryRepository[str, AidRequest] = MemoryRepository(
+            store, "mutual_aid_requests", lambda r: r.id, _same, "mutual-aid request"
+        )
+
+    def get(self, request_id: str) -> AidRequest | None:
+        return self.kept.get(request_id)
+
+    def list(self, incident_id: IncidentId | None = None) -> list[AidRequest]:
+        found = (r for r in self.kept.list() if incident_id is None or r.incident_id == incident_id)
+        return sorted(found, key=lambda r: (r.requested_at, r.id), reverse=True)
+
+    def add(self, request: AidRequest) -> None:
+        self.kept.add(request)
+
+    def update(self, request: AidRequest) -> None:
+        current = self.kept.get(request.id)
+        if current is None:
+            raise NotFound(f"no mutual-aid request {request.id}")
+        if current.version != request.version - 1:
+            raise ConcurrentUpdate(
+                f"mutual-aid request {request.id} was changed by someone else; reload and retry"
+            )
+        self.kept.update(request)
+
+    def last_sequence(self, year: int) -> int:
+        prefix = f"MA-{year:04d}-"
+        return max(
+            (sequence_of(r.id) for r in self.kept.list() if r.id.startswith(prefix)), default=0
+        )
 
 
 def setting_repository(store: MemoryStore) -> MemoryRepository[str, Setting]:

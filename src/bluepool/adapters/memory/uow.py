@@ -28,6 +28,7 @@ from bluepool.services.ports import (
     IncidentRepository,
     JurisdictionRepository,
     LoanRepository,
+    MutualAidRepository,
     Outbox,
     Positions,
     Repository,
@@ -65,6 +66,7 @@ class MemoryUnitOfWork:
     agreements: AgreementRepository
     resources: ResourceRepository
     loans: LoanRepository
+    mutual_aid: MutualAidRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -91,6 +93,7 @@ class MemoryUnitOfWork:
             (agreements := repos.MemoryAgreements(self.store)).kept,
             resources := repos.MemoryResources(self.store),
             loans := repos.MemoryLoans(self.store),
+            (mutual_aid := repos.MemoryMutualAid(self.store)).kept,
             users := repos.user_repository(self.store),
             settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
@@ -112,6 +115,7 @@ class MemoryUnitOfWork:
         self.agreements = agreements
         self.resources = resources
         self.loans = loans
+        self.mutual_aid = mutual_aid
         self.users = users
         self.settings = settings
         self.closing = ClosingSection(settings)

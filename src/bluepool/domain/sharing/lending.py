@@ -18,7 +18,7 @@ the agreement between that agency and the collective that lends the same.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
@@ -109,14 +109,42 @@ def lending_clause(
 ) -> LendingClause | None:
     """The first clause (by agreement id, then clause number) of ``lender`` in force that
     lends any of ``capabilities`` for such an incident; None when none does."""
+    for found in clauses_lending(
+        agreements, at, now, owners, jurisdiction_id, call_type, priority, capabilities
+    ):
+        if found.clause.lender == lender:
+            return found
+    return None
+
+
+def clauses_lending(
+    agreements: Iterable[Agreement],
+    at: datetime,
+    now: datetime,
+    owners: Mapping[JurisdictionId, AgencyId],
+    jurisdiction_id: JurisdictionId | None,
+    call_type: CallTypeCode,
+    priority: int,
+    capabilities: frozenset[str] = frozenset(),
+    resource_type: str | None = None,
+) -> list[LendingClause]:
+    """Every clause in force (by agreement id, then clause number), of any lender, that
+    lends any of ``capabilities`` (or, given ``resource_type``, that resource type) for such
+    an incident: whom a mutual-aid request can go to (``domain.aid.routing``)."""
+    out: list[LendingClause] = []
     for agreement in sorted(in_force(agreements, at, now), key=lambda a: a.id):
         for number, clause in enumerate(agreement.clauses, start=1):
-            if clause.lender != lender:
-                continue
             rule = clause.as_rule(_jurisdictions(agreement, clause, owners))
-            if rule.lends(jurisdiction_id, call_type, priority, capabilities):
-                return LendingClause(agreement, number)
-    return None
+            if resource_type is not None:
+                kinds = frozenset({resource_type})
+                if clause.resource_types is not None and resource_type not in clause.resource_types:
+                    continue
+                rule = replace(rule, capabilities=None)
+            else:
+                kinds = capabilities
+            if rule.lends(jurisdiction_id, call_type, priority, kinds):
+                out.append(LendingClause(agreement, number))
+    return out
 
 
 def _jurisdictions(

@@ -16,9 +16,11 @@ from typing import Any
 from bluepool.domain.access import roles
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.roles import READ_ALL, Role, User
+from bluepool.domain.aid import events as aid_events
 from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId
+from bluepool.services.aid import policy as aid_policy
 
 #: The catalogue's and the loans' events: for everyone signed in and active, as the
 #: catalogue and the loans are (``services.resources.policy.read``); they carry no
@@ -71,10 +73,20 @@ def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
     ``services.plain.payload``, as the in-process broker and JetStream both carry it).
 
     The one place the stream decides: user records go only to those who may read them
-    (``may_see_user``); the catalogue and its loans to every active user; everything else
-    to everyone signed in."""
+    (``may_see_user``); the catalogue and its loans to every active user; mutual-aid
+    requests to those who work for the whole collective and to the agencies a request
+    involves (``services.aid.policy``); everything else to everyone signed in."""
     if data.get("type") in RESOURCE_EVENTS:
         return viewer.active
+    if str(data.get("type", "")).startswith(aid_events.PREFIX):
+        if viewer.role in aid_policy.READ_EVERY:
+            return viewer.active
+        request = data.get("request")
+        if not isinstance(request, Mapping):
+            return False
+        involved = {request.get("requesting_agency"), request.get("supplier")}
+        involved.update(request.get("routed_to") or ())
+        return viewer.active and viewer.agency_id is not None and viewer.agency_id in involved
     if str(data.get("type", "")).startswith(f"{UserChanged.entity}."):
         record = data.get(UserChanged.entity)
         if isinstance(record, Mapping):

@@ -17,6 +17,7 @@ from bluepool.domain.access.events import (
     SignInFailed,
     WriteRefused,
 )
+from bluepool.domain.aid.events import MutualAidChanged
 from bluepool.domain.audit.entries import AuditDraft, Kind
 from bluepool.domain.shared.events import Event, RecordChanged
 from bluepool.domain.shared.personal import redact
@@ -71,6 +72,8 @@ def record(uow: UnitOfWork, event: Event) -> None:
 
 
 def _subject(event: Event) -> str | None:
+    if isinstance(event, MutualAidChanged):
+        return f"mutual_aid_request/{event.request.id}"
     if isinstance(event, RecordChanged):
         return f"{event.entity}/{event.id}"
     for name in ("incident", "unit"):
@@ -82,7 +85,9 @@ def _subject(event: Event) -> str | None:
 
 def _agency(event: Event) -> str | None:
     """The agency whose record it is (an incident belongs to its jurisdiction, not an
-    agency: None)."""
+    agency: None; a mutual-aid request is its requesting agency's)."""
+    if isinstance(event, MutualAidChanged):
+        return event.request.requesting_agency
     if isinstance(event, RecordChanged):
         if event.entity == "agency":
             return event.id

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bluepool.domain.access.roles import User
-from bluepool.domain.collective.agencies import CallType
+from bluepool.domain.collective.agencies import CallType, Requirement
 from bluepool.domain.dispatch.closing import ClosingRules, check_report_number
 from bluepool.domain.dispatch.command import MAX_OFFERS, OVERRIDABLE, FloorRules, Override
 from bluepool.domain.dispatch.events import (
@@ -179,56 +179,71 @@ def assign(
     """
     policy.dispatch(user)
     with ctx.uow() as uow:
-        if override_reason is not None:
-            policy.override(user, _standing(ctx, uow).floor)
-            override_reason = reason_given(override_reason, "an override")
-        incident = found(uow.incidents, IncidentId(incident_id), "incident")
-        # Lending agencies' reserves are fleet-wide: decide with the unit's agency held, on
-        # a fresh read of its units (the fleet, read after the lock; the standing facts may
-        # come from the cache, the units never do).
-        if uow.lock_agency_of(UnitId(unit_id)) is None:
-            raise not_found("unit", unit_id)
-        fleet = uow.units.list()
-        unit = next((u for u in fleet if u.id == unit_id), None)
-        if unit is None:  # removed since the lock (removing a unit takes no agency lock)
-            raise not_found("unit", unit_id)
-        rec = _recommend(ctx, uow, incident, fleet)
-        candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
-        override: Override | None = None
-        if candidate is None:
-            exclusion = next((e for e in rec.excluded if e.unit_id == unit.id), None)
-            if override_reason is not None and exclusion and exclusion.code in OVERRIDABLE:
-                override = Override.of(exclusion, override_reason)
-                eta_s, reasons = _overridden_eta(ctx, incident, unit, override)
-            else:
-                reason = exclusion.reason if exclusion else "not eligible"
-                raise _refusal(
-                    exclusion.code if exclusion else None,
-                    f"unit {unit.id} cannot take incident {incident.id}: {reason}",
-                )
-        else:
-            eta_s, reasons = candidate.eta_seconds, candidate.reasons
-        now = ctx.clock.now()
-        fills = frozenset(candidate.fills) if candidate is not None else frozenset()
-        clause = lent_under(_standing(ctx, uow), incident, unit, fills, now)
-        if clause is not None:
-            reasons = (*reasons, f"lent under {clause.citation}")
-        incident.assign(
-            unit,
-            now,
-            user.username,
-            "; ".join(reasons),
-            override.detail if override else "",
-            (clause.agreement.id, clause.number) if clause is not None else ("", 0),
-        )
-        uow.units.update(unit)
-        uow.incidents.update(incident)
-        eta = round(eta_s, 1)
-        incident_record, unit_record = IncidentRecord.of(incident), UnitRecord.of(unit)
-        uow.raise_event(
-            UnitAssigned(now, user.username, incident_record, unit_record, eta, override)
-        )
+        result = assign_in(ctx, uow, user, incident_id, unit_id, override_reason)
         uow.commit()
+    return result
+
+
+def assign_in(
+    ctx: Context,
+    uow: UnitOfWork,
+    user: User,
+    incident_id: str,
+    unit_id: str,
+    override_reason: str | None = None,
+    wanted: frozenset[str] = frozenset(),
+) -> AssignResult:
+    """``assign`` within an open unit of work, which the caller commits (a mutual-aid
+    fulfilment sends the unit and records it in one transaction); the caller checked
+    ``policy.dispatch``. ``wanted``: capabilities needed beyond the call type's response
+    plan (what an approved mutual-aid request asks for)."""
+    if override_reason is not None:
+        policy.override(user, _standing(ctx, uow).floor)
+        override_reason = reason_given(override_reason, "an override")
+    incident = found(uow.incidents, IncidentId(incident_id), "incident")
+    # Lending agencies' reserves are fleet-wide: decide with the unit's agency held, on
+    # a fresh read of its units (the fleet, read after the lock; the standing facts may
+    # come from the cache, the units never do).
+    if uow.lock_agency_of(UnitId(unit_id)) is None:
+        raise not_found("unit", unit_id)
+    fleet = uow.units.list()
+    unit = next((u for u in fleet if u.id == unit_id), None)
+    if unit is None:  # removed since the lock (removing a unit takes no agency lock)
+        raise not_found("unit", unit_id)
+    rec = _recommend(ctx, uow, incident, fleet, wanted)
+    candidate = next((c for c in rec.candidates if c.unit_id == unit.id), None)
+    override: Override | None = None
+    if candidate is None:
+        exclusion = next((e for e in rec.excluded if e.unit_id == unit.id), None)
+        if override_reason is not None and exclusion and exclusion.code in OVERRIDABLE:
+            override = Override.of(exclusion, override_reason)
+            eta_s, reasons = _overridden_eta(ctx, incident, unit, override)
+        else:
+            reason = exclusion.reason if exclusion else "not eligible"
+            raise _refusal(
+                exclusion.code if exclusion else None,
+                f"unit {unit.id} cannot take incident {incident.id}: {reason}",
+            )
+    else:
+        eta_s, reasons = candidate.eta_seconds, candidate.reasons
+    now = ctx.clock.now()
+    fills = frozenset(candidate.fills) if candidate is not None else frozenset()
+    clause = lent_under(_standing(ctx, uow), incident, unit, fills, now)
+    if clause is not None:
+        reasons = (*reasons, f"lent under {clause.citation}")
+    incident.assign(
+        unit,
+        now,
+        user.username,
+        "; ".join(reasons),
+        override.detail if override else "",
+        (clause.agreement.id, clause.number) if clause is not None else ("", 0),
+    )
+    uow.units.update(unit)
+    uow.incidents.update(incident)
+    eta = round(eta_s, 1)
+    incident_record, unit_record = IncidentRecord.of(incident), UnitRecord.of(unit)
+    uow.raise_event(UnitAssigned(now, user.username, incident_record, unit_record, eta, override))
     return AssignResult(incident.id, unit.id, eta, reasons, incident_record, unit_record, override)
 
 
@@ -363,10 +378,16 @@ def _standing(ctx: Context, uow: UnitOfWork) -> Standing:
 
 
 def _recommend(
-    ctx: Context, uow: UnitOfWork, incident: Incident, fleet: list[Unit] | None = None
+    ctx: Context,
+    uow: UnitOfWork,
+    incident: Incident,
+    fleet: list[Unit] | None = None,
+    wanted: frozenset[str] = frozenset(),
 ) -> Recommendation:
     facts = _standing(ctx, uow)
     ct = _call_type(ctx, uow, incident.call_type, facts)
+    planned = {r.capability for r in ct.plan}
+    plan = (*ct.plan, *(Requirement(c) for c in sorted(wanted - planned)))
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
@@ -375,7 +396,7 @@ def _recommend(
         kind_counts=Counter(u.kind for u in units),
     )
     view = diversions.view_of(incident)
-    return recommend(view, ct.plan, units, collective, ctx.travel, on_scene, ctx.air)
+    return recommend(view, plan, units, collective, ctx.travel, on_scene, ctx.air)
 
 
 def _call_type(

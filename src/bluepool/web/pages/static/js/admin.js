@@ -8,7 +8,7 @@
 // users, and reads the rest. Controls the user may not use are left out, not disabled; the
 // server stays the authority and its refusals are shown as it words them.
 
-import { api, requireSession, signOut } from "./api.js";
+import { api, download, requireSession, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { coords, dateTime } from "./format.js";
 import { connectLive, showState } from "./live.js";
@@ -23,7 +23,7 @@ const ROLES = ["dispatcher", "supervisor", "officer", "agency_admin", "analyst",
 const AGENCY_ROLES = ["officer", "agency_admin"];
 const PRIORITIES = [1, 2, 3, 4, 5];
 
-const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], agreements: [], resources: [], resourceTypes: [], users: [] };
+const S = { me: null, agencies: [], jurisdictions: [], stations: [], units: [], callTypes: [], agreements: [], resources: [], resourceTypes: [], aid: [], users: [] };
 
 // who may do what (mirrors the server's rules; the server decides) ------------------------
 
@@ -550,6 +550,150 @@ const SECTIONS = [
           ],
           save: (v, r) => api(`/loans/${enc(r.loan.id)}/return`, { method: "POST", body: { condition: v.condition, notes: v.notes } }),
           done: (r) => `Checked in ${r.id}.`,
+    key: "mutual-aid",
+    title: "Mutual aid",
+    noun: "request",
+    intro: () =>
+      "Resource requests (ICS-213RR) made from incidents, routed to the agencies whose agreements lend what they ask for. " +
+      "Each step is approved in turn: the requesting supervisor, the supplying agency's admin, finance (a collective admin), as the collective configures; then the supplier's units or equipment are sent, and released.",
+    load: async () => (S.aid = await api("/mutual-aid-requests")),
+    rows: () => S.aid,
+    id: (r) => r.id,
+    columns: [
+      ["Number", (r) => code(r.id)],
+      ["Incident", (r) => r.incident_name],
+      ["Requested by", (r) => `${agencyName(r.requesting_agency)} (${r.requested_by})`],
+      ["Order", (r) => h("ul", { class: "plain" }, r.items.map((i) => h("li", {}, itemWords(i))))],
+      ["State", (r) => h("span", { class: `pill aid-${r.state}` }, words(r.state))],
+      ["Waiting for", (r) => (r.next_step ? words(r.next_step) : "")],
+      ["Routed to", (r) => r.routed_to.map(agencyName).join(", ")],
+      ["Supplier", (r) => (r.supplier ? `${agencyName(r.supplier)}${r.order_number ? " · " + r.order_number : ""}` : "")],
+      ["Cost (est.)", (r) => chf(r.cost), "num"],
+      ["Out", (r) => r.fulfilments.filter((f) => !f.released_at).map((f) => f.resource).join(", ")],
+    ],
+    actions: [
+      {
+        act: "approve",
+        label: (r) => `Approve ${words(r.next_step ?? "")}`,
+        allowed: (r) => r.state === "requested" && approvesStep(r),
+        form: {
+          title: (r) => `Approve the ${words(r.next_step)} step of ${r.id}`,
+          fields: (r) => [
+            ...(r.next_step === "supplying_agency" && isCollective()
+              ? [{ name: "agency", label: "Supplying agency", type: "select", options: r.routed_to.map((a) => [a, agencyName(a)]) }]
+              : []),
+            ...(r.next_step === "supplying_agency"
+              ? [
+                  { name: "order_number", label: "Order number" },
+                  { name: "eta", label: "ETA", type: "datetime" },
+                ]
+              : []),
+            { name: "comment", label: "Comment" },
+          ],
+          save: (v, r) =>
+            api(`/mutual-aid-requests/${enc(r.id)}/approve`, {
+              method: "POST",
+              body: {
+                step: r.next_step,
+                version: r.version,
+                comment: v.comment,
+                ...(v.order_number ? { order_number: v.order_number } : {}),
+                ...(v.eta ? { eta: new Date(v.eta).toISOString() } : {}),
+                ...(v.agency ? { agency: v.agency } : {}),
+              },
+            }),
+          done: (r) => `${r.id}: ${words(r.next_step)} approved.`,
+        },
+      },
+      {
+        act: "decline",
+        label: "Decline",
+        danger: true,
+        allowed: (r) => r.state === "requested" && approvesStep(r),
+        form: {
+          title: (r) => `Decline ${r.id}: the request ends`,
+          fields: () => [{ name: "reason", label: "Reason", required: true }],
+          save: (v, r) => api(`/mutual-aid-requests/${enc(r.id)}/decline`, { method: "POST", body: { reason: v.reason, version: r.version } }),
+          done: (r) => `${r.id} declined.`,
+        },
+      },
+      {
+        act: "fulfil",
+        label: "Send",
+        allowed: (r) => (r.state === "approved" || r.state === "partly_fulfilled") && sendable(r).length > 0,
+        form: {
+          title: (r) => `Send a resource for ${r.id} (supplied by ${agencyName(r.supplier)})`,
+          fields: (r) => [
+            {
+              // Not "item": form.elements.item is the collection's own method.
+              name: "line",
+              label: "Item",
+              type: "select",
+              options: sendable(r).map((i) => [String(i.number), `${i.number}: ${itemWords(i)} (${i.fulfilled} of ${i.quantity} sent)`]),
+            },
+            ...(sendable(r).some((i) => i.category === "unit")
+              ? [
+                  {
+                    name: "unit_id",
+                    label: "Unit (for a unit item)",
+                    type: "select",
+                    options: [["", "— none —"], ...S.units.filter((u) => u.agency === r.supplier && u.status === "available").map((u) => [u.id, `${u.id} · ${u.capabilities.join(", ")}`])],
+                  },
+                ]
+              : []),
+            ...(sendable(r).some((i) => i.category === "equipment")
+              ? [{ name: "equipment_id", label: "Equipment id (for an equipment item)", hint: "The equipment's id as written on it." }]
+              : []),
+          ],
+          save: (v, r) => {
+            const item = r.items.find((i) => String(i.number) === v.line);
+            const body = { item: Number(v.line), version: r.version };
+            if (item.category === "unit") {
+              if (!v.unit_id) throw new Error("Choose the unit to send.");
+              body.unit_id = v.unit_id;
+            } else {
+              if (!v.equipment_id) throw new Error("Enter the equipment's id.");
+              body.equipment_id = v.equipment_id;
+            }
+            return api(`/mutual-aid-requests/${enc(r.id)}/fulfil`, { method: "POST", body });
+          },
+          done: (r) => `Sent for ${r.id}.`,
+        },
+      },
+      {
+        act: "release",
+        label: "Release",
+        allowed: (r) => r.fulfilments.some((f) => !f.released_at) && (isCollective() || S.me?.agency === r.supplier),
+        form: {
+          title: (r) => `Release resources of ${r.id}`,
+          fields: (r) => [
+            {
+              name: "resource",
+              label: "Release",
+              type: "select",
+              options: [["", "— every one still out —"], ...r.fulfilments.filter((f) => !f.released_at).map((f) => [f.resource, `${f.resource} (item ${f.item})`])],
+            },
+          ],
+          save: (v, r) =>
+            api(`/mutual-aid-requests/${enc(r.id)}/release`, {
+              method: "POST",
+              body: { version: r.version, ...(v.resource ? { resources: [v.resource] } : {}) },
+            }),
+          done: (r) => `Released for ${r.id}.`,
+        },
+      },
+      {
+        act: "form",
+        label: "Form (PDF)",
+        allowed: () => true,
+        run: async (r) => {
+          const blob = await download(`/mutual-aid-requests/${enc(r.id)}/form.pdf`);
+          const url = URL.createObjectURL(blob);
+          const a = h("a", { href: url, download: `${r.id}.pdf` });
+          document.body.append(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10000);
         },
       },
     ],
@@ -697,6 +841,27 @@ function callTypeBody(v, code_) {
 
 function stationBody(v, id, agency) {
   return { id, agency, name: v.name, location: { lat: number(v.lat, "Latitude"), lon: number(v.lon, "Longitude") } };
+}
+
+// mutual aid ---------------------------------------------------------------------------
+
+const itemWords = (i) => `${i.quantity} × ${i.kind}${i.type ? " " + i.type : ""}${i.category === "equipment" ? " (equipment)" : ""}, P${i.priority}`;
+// Who approves the waiting step (services/aid/policy.py; the server decides).
+function approvesStep(r) {
+  const me = S.me;
+  if (!me) return false;
+  if (me.role === "collective_admin") return true;
+  if (r.next_step === "requesting_supervisor") return me.role === "supervisor" && (!me.agency || me.agency === r.requesting_agency);
+  if (r.next_step === "supplying_agency") return me.role === "agency_admin" && r.routed_to.includes(me.agency);
+  return false;
+}
+// The items still short that the signed-in user may send for: central dispatch sends units
+// and equipment, the supplier's admin its equipment.
+function sendable(r) {
+  const me = S.me;
+  const dispatch = ["dispatcher", "supervisor", "collective_admin"].includes(me?.role);
+  const supplier = me?.role === "agency_admin" && me.agency === r.supplier;
+  return r.items.filter((i) => i.fulfilled < i.quantity && (dispatch || (supplier && i.category === "equipment")));
 }
 
 // agreements ---------------------------------------------------------------------------
@@ -891,6 +1056,8 @@ function control(f, prefix) {
     );
   } else if (f.type === "file") {
     input = h("input", { ...common, type: "file", accept: f.accept });
+  } else if (f.type === "datetime") {
+    input = h("input", { ...common, type: "datetime-local", value: f.value ?? "" });
   } else {
     input = h("input", {
       ...common,
@@ -1211,8 +1378,9 @@ let timer = null;
 
 function onEvent(type) {
   const [entity, what] = type.split(".");
-  if (!LIVE_TYPES.has(what) || !BY_ENTITY[entity]) return;
-  for (const key of BY_ENTITY[entity]) pending.add(key);
+  if (entity === "mutual_aid") pending.add("mutual-aid");
+  else if (!LIVE_TYPES.has(what) || !BY_ENTITY[entity]) return;
+  else for (const key of BY_ENTITY[entity]) pending.add(key);
   clearTimeout(timer);
   timer = setTimeout(() => {
     const keys = [...pending];

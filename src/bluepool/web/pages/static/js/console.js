@@ -15,6 +15,7 @@ import { showFieldAlert } from "./alerts.js";
 import { backupWanted } from "./timeline.js";
 import * as command from "./command.js";
 import { staffing } from "./staffing.js";
+import { aidChanged, openAidRequest, showAidRequests } from "./mutual-aid.js";
 import { callerFields, closedFields, narrative, openClose, openEdit, openNote, premiseNotesChanged, requeueAlert, showPremiseNotes } from "./incident-edits.js";
 import { watchFloor } from "./timers.js";
 
@@ -332,6 +333,7 @@ function renderDetail() {
       inc.description ? field("Notes", "wide", inc.description) : null,
     ),
     h("div", { id: "premise-notes", class: "premise-box" }),
+    h("div", { id: "aid-requests", class: "aid-box" }),
     narrative(inc),
     h("h3", { class: "sub" }, "Units on it"),
     assigned.length ? h("ul", { class: "assigned", id: "assigned-list" }, assigned) : h("p", { class: "muted small" }, "None yet."),
@@ -341,6 +343,7 @@ function renderDetail() {
           { class: "actions" },
           h("button", { type: "button", class: "btn btn-sm", id: "edit-incident", "aria-keyshortcuts": "E" }, "Edit ", kbd("E")),
           h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T")),
+          h("button", { type: "button", class: "btn btn-sm", id: "aid-incident" }, "Mutual aid…"),
           h("button", { type: "button", class: "btn btn-sm btn-danger", id: "close-incident", "aria-keyshortcuts": "C" }, "Close incident ", kbd("C")),
         )
       : h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-sm", id: "note-incident", "aria-keyshortcuts": "T" }, "Note ", kbd("T"))),
@@ -368,7 +371,15 @@ function renderDetail() {
   box.querySelector("#close-incident")?.addEventListener("click", closeSelected);
   box.querySelector("#edit-incident")?.addEventListener("click", editSelected);
   box.querySelector("#note-incident")?.addEventListener("click", noteSelected);
+  box.querySelector("#aid-incident")?.addEventListener("click", () =>
+    openAidRequest(inc, () => {
+      aidChanged();
+      detailShown = "";
+      renderDetail();
+    }),
+  );
   showPremiseNotes(box.querySelector("#premise-notes"), inc);
+  showAidRequests(box.querySelector("#aid-requests"), inc, agencyName);
   updateRouteKinds();
 }
 
@@ -975,6 +986,10 @@ function onEvent(type, data) {
       unitName: (u) => (u.name && u.name !== u.id ? `${u.name} (${u.id})` : u.id),
       placeName,
     });
+  }
+  if (type.startsWith("mutual_aid.")) {
+    aidChanged();
+    detailShown = "";
   }
   if (type.startsWith("premise_note.")) {
     premiseNotesChanged();

@@ -15,7 +15,7 @@ const enc = encodeURIComponent;
 // dialogs
 
 /** A modal dialog with a form; ``onSubmit(form)`` returns true to close it. */
-function dialog(id, title, fields, { submitLabel, onSubmit }) {
+export function dialog(id, title, fields, { submitLabel, onSubmit }) {
   const before = document.activeElement;
   const error = h("p", { class: "form-error", role: "alert", id: `${id}-error`, hidden: true });
   const form = h(
@@ -69,7 +69,7 @@ function dialog(id, title, fields, { submitLabel, onSubmit }) {
   return { box, form, error };
 }
 
-const labelled = (id, label, control) => [h("label", { for: id }, label), control];
+export const labelled = (id, label, control) => [h("label", { for: id }, label), control];
 
 // --------------------------------------------------------------------------------------
 // edit

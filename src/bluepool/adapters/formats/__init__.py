@@ -1,0 +1,1 @@
+"""Writers of the documents bluepool hands out: the printed forms."""
