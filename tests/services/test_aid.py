@@ -16,6 +16,7 @@ from bluepool.domain.aid.requests import Category, Item, State, Step
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement
 from bluepool.domain.collective.settings import Setting
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.resources.resources import Resource, ResourceId
 from bluepool.domain.shared.errors import Conflict, Forbidden, Invalid, NotFound
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import (
@@ -33,6 +34,7 @@ from bluepool.services.aid import requests as aid
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents
 from bluepool.services.plain import payload
+from bluepool.services.ports import LoanFilter
 from tests.builders import T0, a_square, an_agreement
 
 # The dispatch tests' context (over this module's store) and recording publisher.
@@ -69,7 +71,8 @@ def store() -> MemoryStore:
                     Clause(
                         B,
                         capabilities=frozenset({"k9"}),
-                        rates=Rates({"k9": 12000}),
+                        resource_types=frozenset({"drone"}),
+                        rates=Rates({"k9": 12000}, per_day={"drone": 25000}),
                         home_reserve=0,
                     ),
                 ),
@@ -79,6 +82,7 @@ def store() -> MemoryStore:
             "test",
             T0,
         )
+        uow.resources.add(Resource(ResourceId("DRONE-7"), "drone", "Drone 7", B))
         for uid, agency, caps in (("a-1", A, {"patrol"}), ("b-k9", B, {"k9"}), ("c-k9", C, {"k9"})):
             uow.units.add(
                 Unit(
@@ -233,7 +237,9 @@ def test_a_unit_sent_appears_on_the_incident_lent_under_its_clause_and_is_releas
     assert types[-3:] == ["mutual_aid.fulfilled", "mutual_aid.extended", "mutual_aid.released"]
 
 
-def test_equipment_is_noted_on_the_incident(ctx: Context, store: MemoryStore) -> None:
+def test_equipment_goes_out_on_a_loan_to_the_incident_and_back(
+    ctx: Context, store: MemoryStore
+) -> None:
     with MemoryUnitOfWork(store) as uow:
         kept = uow.agreements.get(AgreementId("B-A-2025"))
         assert kept is not None
@@ -243,13 +249,23 @@ def test_equipment_is_noted_on_the_incident(ctx: Context, store: MemoryStore) ->
     aid.approve_request(ctx, SUPERVISOR, r.id)
     aid.approve_request(ctx, ADMIN_B, r.id)
     aid.approve_request(ctx, FINANCE, r.id)
+    with pytest.raises(NotFound):
+        aid.fulfil_request(ctx, ADMIN_B, r.id, 1, "DRONE-9")  # not in the catalogue
     sent = aid.fulfil_request(ctx, ADMIN_B, r.id, 1, "DRONE-7")
     assert sent.state is State.PARTLY_FULFILLED
+    with MemoryUnitOfWork(store) as uow:
+        (loan,) = uow.loans.find(LoanFilter(resource=ResourceId("DRONE-7")))
+    assert (loan.incident, loan.lender, loan.borrower) == (incident.id, B, A)
+    assert (loan.agreement, loan.clause, loan.due_at) == ("B-A-2025", 1, sent.needed_until)
+    assert loan.is_open
     with pytest.raises(Forbidden):
         aid.fulfil_request(ctx, ADMIN_C, r.id, 1, "DRONE-8")
     aid.release_request(ctx, ADMIN_B, r.id, ["DRONE-7"])
     with MemoryUnitOfWork(store) as uow:
         found = uow.incidents.get(incident.id)
+        back = uow.loans.get(loan.id)
+    assert back is not None
+    assert not back.is_open
     assert found is not None
     notes = [t.detail for t in found.timeline if t.kind == "note"]
     assert any("DRONE-7" in n and "sent" in n for n in notes)

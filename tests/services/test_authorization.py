@@ -592,6 +592,8 @@ NOT_ACTING = {
     "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
     "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
     "bluepool.services.dispatch.incidents.assign_in": "assign's body, in a caller's transaction",
+    "bluepool.services.resources.loans.lend_in": "check_out's body, in a caller's transaction",
+    "bluepool.services.resources.loans.take_back_in": "return_loan's body, likewise",
     "bluepool.services.setup.snapshot": "the operator's simulation input",
     "bluepool.services.changelog.record": "the change log's event handler",
     "bluepool.services.changelog.entry": "the change log's words for an event",

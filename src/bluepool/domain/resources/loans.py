@@ -169,15 +169,6 @@ class IncidentFacts:
     priority: int
 
 
-def covers_equipment(clause: Clause, resource_type: str) -> bool:
-    """A clause lends equipment of ``resource_type`` when it names that type, or names
-    neither types nor capabilities (it lends anything); a clause that names only
-    capabilities lends units, not equipment."""
-    if clause.resource_types is not None:
-        return resource_type in clause.resource_types
-    return clause.capabilities is None
-
-
 def covering_clause(
     agreements: Iterable[Agreement],
     lender: AgencyId,
@@ -193,7 +184,7 @@ def covering_clause(
         if not agreement.lends_at(at):
             continue
         for number, clause in enumerate(agreement.clauses, start=1):
-            if clause.lender != lender or not covers_equipment(clause, resource_type):
+            if clause.lender != lender or not clause.covers_equipment(resource_type):
                 continue
             to = agreement.borrower(clause)
             if to != borrower and not (to == COLLECTIVE and borrower != lender):

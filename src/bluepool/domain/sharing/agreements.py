@@ -158,6 +158,14 @@ class Clause:
         """The clause as a lending rule aimed at ``jurisdictions`` (None: anywhere)."""
         return SharingRule(jurisdictions, self.call_types, self.capabilities, self.max_priority)
 
+    def covers_equipment(self, resource_type: str) -> bool:
+        """The clause lends equipment of ``resource_type`` when it names that type, or
+        names neither types nor capabilities (it lends anything); a clause that names only
+        capabilities lends units, not equipment (decision 0028)."""
+        if self.resource_types is not None:
+            return resource_type in self.resource_types
+        return self.capabilities is None
+
     def describe(self, borrower: AgencyId = COLLECTIVE) -> str:
         """The clause in words; lent to an agency ``borrower``, "anywhere" is that agency's
         jurisdictions."""

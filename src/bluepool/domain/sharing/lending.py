@@ -137,7 +137,7 @@ def clauses_lending(
             rule = clause.as_rule(_jurisdictions(agreement, clause, owners))
             if resource_type is not None:
                 kinds = frozenset({resource_type})
-                if clause.resource_types is not None and resource_type not in clause.resource_types:
+                if not clause.covers_equipment(resource_type):
                     continue
                 rule = replace(rule, capabilities=None)
             else:

@@ -35,6 +35,8 @@ from bluepool.domain.dispatch.events import IncidentNoted
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.records import IncidentRecord
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.resources.records import LoanRecord
+from bluepool.domain.resources.resources import Condition, ResourceId
 from bluepool.domain.shared.errors import ConcurrentUpdate, Conflict, DomainError, Invalid
 from bluepool.domain.shared.ids import IncidentId, UnitId
 from bluepool.services.aid import policy
@@ -43,6 +45,7 @@ from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents, units
 from bluepool.services.lookup import found, not_found
 from bluepool.services.ports import UnitOfWork
+from bluepool.services.resources import loans
 
 log = logging.getLogger(__name__)
 
@@ -269,9 +272,11 @@ def fulfil_request(
                 raise Conflict(
                     f"incident {incident.id} is {incident.status.value}", code="incident_closed"
                 )
+            loan = _lend(ctx, uow, user, current, resource.strip(), wanted.kind, item)
             detail = (
                 f"{sent.id}: equipment {resource.strip()} ({wanted.kind}) sent for item {item} "
-                f"by {current.supplier}"
+                f"by {current.supplier} on loan {loan.id}"
+                + (f" under {loan.agreement} clause {loan.clause}" if loan.agreement else "")
             )
             _note(uow, user, incident, now, detail)
         return _keep(uow, user, sent, AidStep.FULFILLED, detail, now)
@@ -298,6 +303,10 @@ def release_request(
         freed = [r for r in names if kinds[r] is Category.UNIT]
         incident = found(uow.incidents, current.incident_id, "incident")
         equipment = [r for r in names if kinds[r] is Category.EQUIPMENT]
+        for item_id in equipment:  # back from the incident: its loan is returned
+            out = loans.open_loan_of(uow, ResourceId(item_id))
+            if out is not None and out.incident == current.incident_id:
+                loans.take_back_in(ctx, uow, user, out.id, Condition.SERVICEABLE, released.id)
         if equipment and incident.is_open:
             _note(uow, user, incident, now, f"{released.id}: released {', '.join(equipment)}")
         on_it = set(incident.active_units())
@@ -330,6 +339,27 @@ def extend_request(
 
 
 # -- helpers --------------------------------------------------------------------------
+
+
+def _lend(
+    ctx: Context, uow: UnitOfWork, user: User, r: Request, item_id: str, kind: str, item: int
+) -> LoanRecord:
+    """Check the supplier's piece of equipment out to the request's incident until it is
+    needed no more (``services.resources.loans``: its agreement clause, its rules)."""
+    piece = uow.resources.get(ResourceId(item_id))
+    if piece is None:
+        raise not_found("resource", item_id)
+    if piece.owner != r.supplier:
+        raise Conflict(
+            f"resource {piece.id} is {piece.owner}'s; request {r.id} is supplied by {r.supplier}",
+            code="not_supplier",
+        )
+    if piece.type != kind:
+        raise Conflict(f"resource {piece.id} is a {piece.type}, not a {kind}", code="wrong_type")
+    notes = f"mutual aid {r.id} item {item}"
+    return loans.lend_in(
+        ctx, uow, user, piece.id, r.needed_until, incident=r.incident_id, notes=notes
+    )
 
 
 def _found(uow: UnitOfWork, request_id: str) -> Request:

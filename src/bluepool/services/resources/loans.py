@@ -84,56 +84,73 @@ def check_out(
     ``incident`` (then the borrower is the agency that answers for its jurisdiction).
     Refused when it is out already, not serviceable, outside its availability windows,
     for longer than allowed, or across agencies with no agreement covering it."""
+    with ctx.uow() as uow:
+        record = lend_in(ctx, uow, user, resource_id, due_at, agency, incident, notes)
+        uow.commit()
+    return record
+
+
+def lend_in(
+    ctx: Context,
+    uow: UnitOfWork,
+    user: User,
+    resource_id: str,
+    due_at: datetime,
+    agency: str | None = None,
+    incident: str | None = None,
+    notes: str = "",
+) -> LoanRecord:
+    """``check_out``'s body, in a transaction the caller commits (mutual aid sends
+    equipment to an incident with its fulfilment)."""
     if (agency is None) == (incident is None):
         raise Invalid("a loan goes to an agency or to an incident: name one", code="no_borrower")
     now = ctx.clock.now()
-    with ctx.uow() as uow:
-        resource = found(uow, resource_id)
-        rtype = type_of(uow, resource.type)
-        check_loanable(resource, rtype)
-        policy.lend(user, resource.owner, to_incident=incident is not None)
-        borrower, facts = _borrower(uow, agency, incident)
-        if borrower == resource.owner and incident is None:
-            raise Invalid(
-                f"resource {resource.id} is {borrower}'s own: a loan goes to another agency "
-                "or to an incident",
-                code="own_agency",
-            )
-        agreement, clause, max_hours = None, None, None
-        if borrower != resource.owner:
-            cover = covering_clause(
-                uow.agreements.list(), resource.owner, borrower, resource.type, now, facts
-            )
-            if cover is None:
-                raise PolicyForbids(
-                    f"no agreement in force lets {resource.owner} lend {rtype.name} "
-                    f"({resource.type}) to {borrower}"
-                    + (f" for incident {incident}" if incident else ""),
-                    code="no_agreement",
-                )
-            agreement, clause = cover[0].id, cover[1]
-            max_hours = cover[0].clauses[clause - 1].max_loan_hours
-        open_loans = uow.loans.find(LoanFilter(resource=resource.id, open=True))
-        check_checkout(resource, rtype, open_loans, now, due_at, max_hours)
-        loan = Loan(
-            LoanId(f"loan-{uuid.uuid4().hex[:12]}"),
-            resource.id,
-            resource.type,
-            resource.owner,
-            borrower,
-            now,
-            due_at,
-            resource.condition,
-            incident=IncidentId(incident) if incident else None,
-            agreement=agreement,
-            clause=clause,
-            out_by=user.username,
-            notes=notes,
+    resource = found(uow, resource_id)
+    rtype = type_of(uow, resource.type)
+    check_loanable(resource, rtype)
+    policy.lend(user, resource.owner, to_incident=incident is not None)
+    borrower, facts = _borrower(uow, agency, incident)
+    if borrower == resource.owner and incident is None:
+        raise Invalid(
+            f"resource {resource.id} is {borrower}'s own: a loan goes to another agency "
+            "or to an incident",
+            code="own_agency",
         )
-        uow.loans.add(loan)
-        record = LoanRecord.of(loan, now)
-        uow.raise_event(LoanOut(now, user.username, record))
-        uow.commit()
+    agreement, clause, max_hours = None, None, None
+    if borrower != resource.owner:
+        cover = covering_clause(
+            uow.agreements.list(), resource.owner, borrower, resource.type, now, facts
+        )
+        if cover is None:
+            raise PolicyForbids(
+                f"no agreement in force lets {resource.owner} lend {rtype.name} "
+                f"({resource.type}) to {borrower}"
+                + (f" for incident {incident}" if incident else ""),
+                code="no_agreement",
+            )
+        agreement, clause = cover[0].id, cover[1]
+        max_hours = cover[0].clauses[clause - 1].max_loan_hours
+    open_loans = uow.loans.find(LoanFilter(resource=resource.id, open=True))
+    check_checkout(resource, rtype, open_loans, now, due_at, max_hours)
+    loan = Loan(
+        LoanId(f"loan-{uuid.uuid4().hex[:12]}"),
+        resource.id,
+        resource.type,
+        resource.owner,
+        borrower,
+        now,
+        due_at,
+        resource.condition,
+        incident=IncidentId(incident) if incident else None,
+        agreement=agreement,
+        clause=clause,
+        out_by=user.username,
+        notes=notes,
+    )
+    uow.loans.add(loan)
+    record = LoanRecord.of(loan, now)
+    uow.raise_event(LoanOut(now, user.username, record))
+    uow.commit()
     return record
 
 
@@ -143,23 +160,37 @@ def return_loan(
 ) -> LoanRecord:
     """Check a loan back in, in ``condition``: an item back in bad condition needs repair
     (or is out of service) until its owner says otherwise."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
-        loan = _found(uow, loan_id)
-        policy.take_back(user, loan)
-        back = loan.returned(now, condition, user.username, notes)
-        uow.loans.update(back)
-        record = LoanRecord.of(back, now)
-        uow.raise_event(LoanReturned(now, user.username, record))
-        resource = found(uow, loan.resource)
-        after = condition_after_return(resource, condition)
-        if after is not resource.condition:
-            changed = resource.changed(condition=after)
-            uow.resources.update(changed)
-            item = record_of(uow, changed, now)
-            uow.raise_event(ResourceChanged(now, user.username, Action.UPDATED, changed.id, item))
+        record = take_back_in(ctx, uow, user, loan_id, condition, notes)
         uow.commit()
     return record
+
+
+def take_back_in(
+    ctx: Context, uow: UnitOfWork, user: User, loan_id: str, condition: Condition, notes: str = ""
+) -> LoanRecord:
+    """``return_loan``'s body, in a transaction the caller commits."""
+    now = ctx.clock.now()
+    loan = _found(uow, loan_id)
+    policy.take_back(user, loan)
+    back = loan.returned(now, condition, user.username, notes)
+    uow.loans.update(back)
+    record = LoanRecord.of(back, now)
+    uow.raise_event(LoanReturned(now, user.username, record))
+    resource = found(uow, loan.resource)
+    after = condition_after_return(resource, condition)
+    if after is not resource.condition:
+        changed = resource.changed(condition=after)
+        uow.resources.update(changed)
+        item = record_of(uow, changed, now)
+        uow.raise_event(ResourceChanged(now, user.username, Action.UPDATED, changed.id, item))
+    return record
+
+
+def open_loan_of(uow: UnitOfWork, resource_id: ResourceId) -> Loan | None:
+    """The loan an item is out on now, if any."""
+    found_ = uow.loans.find(LoanFilter(resource=resource_id, open=True))
+    return found_[0] if found_ else None
 
 
 @refusal_recorded
