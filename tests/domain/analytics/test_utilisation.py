@@ -4,6 +4,7 @@ saving of pooling them, and unit-hours lent and borrowed."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -12,10 +13,12 @@ from bluepool.domain.analytics import utilisation as u
 from bluepool.domain.analytics.utilisation import BoardRules, Period
 from bluepool.domain.dispatch.incidents import Assignment, Incident
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.resources.resources import ResourceId
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, JurisdictionId, UnitId
-from tests.builders import a_unit, an_incident, at
+from bluepool.domain.sharing.agreements import AgreementId
+from tests.builders import a_loan, a_unit, an_incident, at
 
 DAY = Period(at(0), at(24 * 60))
 WEST, EAST = AgencyId("west"), AgencyId("east")
@@ -151,3 +154,29 @@ def test_board_rules_from_a_setting_and_bad_ones_refused() -> None:
 def test_a_period_must_end_after_it_starts() -> None:
     with pytest.raises(Invalid):
         Period(at(10), at(10))
+
+
+def test_equipment_is_busy_while_out_on_loan_and_lent_under_its_agreement() -> None:
+    drone = u.Equipment("drone-1", WEST, "drone")
+    loan = a_loan(
+        resource=ResourceId("drone-1"),
+        lender=WEST,
+        borrower=EAST,
+        out_at=at(60),
+        due_at=at(600),
+        agreement=AgreementId("W-E"),
+        clause=1,
+    )
+    back = dataclasses.replace(loan, returned_at=at(240))
+    spans = u.loan_spans([back], DAY.end)
+    busy = u.busy_hours(spans, DAY)
+    assert busy == {"drone-1": 3.0}
+    (row,) = u.utilisation([drone], busy, DAY)
+    assert (row.agency_id, row.kind, row.units, row.share) == (WEST, "drone", 1, 0.125)
+    rows = u.lent_and_borrowed(spans, {}, {}, DAY)
+    assert [(r.agency_id, r.lent_hours, r.borrowed_hours) for r in rows] == [
+        (EAST, 0.0, 3.0),
+        (WEST, 3.0, 0.0),
+    ]
+    still_out = u.loan_spans([loan], at(120))
+    assert u.busy_hours(still_out, DAY) == {"drone-1": 1.0}

@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
+from typing import Protocol
 
 from bluepool.domain.dispatch.incidents import Incident
-from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.resources.loans import Loan
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.geo import Location
-from bluepool.domain.shared.ids import AgencyId, JurisdictionId, UnitId
+from bluepool.domain.shared.ids import AgencyId, JurisdictionId
 
 _HOUR = 3600.0
 #: The kinds every agency keeps many of: never idle "specialised" resources.
@@ -55,16 +56,39 @@ class Period:
         return max(0.0, (hi - lo).total_seconds() / _HOUR)
 
 
+class Asset(Protocol):
+    """What the board counts: a unit, or a piece of equipment of the catalogue."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def agency_id(self) -> AgencyId: ...
+    @property
+    def kind(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Equipment:
+    """A piece of equipment as the board counts it: its owner and its resource type."""
+
+    id: str
+    agency_id: AgencyId
+    kind: str
+
+
 @dataclass(frozen=True, slots=True)
 class Committed:
-    """One unit's time on one incident."""
+    """One unit's time on one incident, or one piece of equipment's time out on loan."""
 
-    unit_id: UnitId
-    incident: Incident
+    unit_id: str
+    incident: Incident | None
     start: datetime
     end: datetime
-    #: The agreement that lent the unit ("" for an own unit or one sent over a rule).
+    #: The agreement that lent it ("" for an own unit or one sent over a rule).
     agreement: str
+    #: A loan's lender and borrower (a unit's come from its agency and the incident).
+    lender: AgencyId | None = None
+    borrower: AgencyId | None = None
 
 
 def committed(incidents: Iterable[Incident], until: datetime) -> list[Committed]:
@@ -79,9 +103,29 @@ def committed(incidents: Iterable[Incident], until: datetime) -> list[Committed]
     return spans
 
 
-def busy_hours(spans: Iterable[Committed], period: Period) -> dict[UnitId, float]:
-    """Hours each unit was committed in the period."""
-    busy: dict[UnitId, float] = defaultdict(float)
+def loan_spans(loans: Iterable[Loan], until: datetime) -> list[Committed]:
+    """Every equipment loan as a time span (one still out ends at ``until``)."""
+    spans = []
+    for loan in loans:
+        end = loan.returned_at or until
+        if end > loan.out_at:
+            spans.append(
+                Committed(
+                    loan.resource,
+                    None,
+                    loan.out_at,
+                    end,
+                    loan.agreement or "",
+                    loan.lender,
+                    loan.borrower,
+                )
+            )
+    return spans
+
+
+def busy_hours(spans: Iterable[Committed], period: Period) -> dict[str, float]:
+    """Hours each unit or piece of equipment was committed (or out) in the period."""
+    busy: dict[str, float] = defaultdict(float)
     for s in spans:
         busy[s.unit_id] += period.clip(s.start, s.end)
     return dict(busy)
@@ -98,10 +142,11 @@ class UtilisationRow:
 
 
 def utilisation(
-    units: Sequence[Unit], busy: Mapping[UnitId, float], period: Period
+    units: Sequence[Asset], busy: Mapping[str, float], period: Period
 ) -> list[UtilisationRow]:
-    """Utilisation by agency and kind, ordered by agency then kind."""
-    groups: dict[tuple[AgencyId, str], list[Unit]] = defaultdict(list)
+    """Utilisation by agency and kind (a unit kind, or an equipment type), ordered by
+    agency then kind."""
+    groups: dict[tuple[AgencyId, str], list[Asset]] = defaultdict(list)
     for u in units:
         groups[(u.agency_id, u.kind)].append(u)
     rows = []
@@ -115,7 +160,7 @@ def utilisation(
 
 @dataclass(frozen=True, slots=True)
 class IdleUnit:
-    unit_id: UnitId
+    unit_id: str
     agency_id: AgencyId
     kind: str
     busy_hours: float
@@ -123,8 +168,8 @@ class IdleUnit:
 
 
 def idle_specialised(
-    units: Sequence[Unit],
-    busy: Mapping[UnitId, float],
+    units: Sequence[Asset],
+    busy: Mapping[str, float],
     period: Period,
     below: float,
     general: frozenset[str] = GENERAL_KINDS,
@@ -146,7 +191,7 @@ class Duplication:
     """Rarely used units of one kind, of several agencies, within a drive of each other."""
 
     kind: str
-    units: tuple[UnitId, ...]
+    units: tuple[str, ...]
     agencies: tuple[AgencyId, ...]
     #: The longest drive between two of their home stations, in minutes.
     spread_minutes: float
@@ -159,7 +204,7 @@ class Duplication:
 
 def duplication(
     idle: Sequence[IdleUnit],
-    home: Mapping[UnitId, Location],
+    home: Mapping[str, Location],
     drive_minutes: Callable[[Location, Location], float | None],
     within_minutes: float,
     period: Period,
@@ -222,18 +267,19 @@ class LentBorrowed:
 
 def lent_and_borrowed(
     spans: Iterable[Committed],
-    unit_agency: Mapping[UnitId, AgencyId],
+    unit_agency: Mapping[str, AgencyId],
     owners: Mapping[JurisdictionId, AgencyId],
     period: Period,
 ) -> list[LentBorrowed]:
-    """Unit-hours each agency lent (its units on another agency's incidents, under an
-    agreement) and borrowed (another's units on its incidents), by month of the start."""
+    """Hours each agency lent (its units on another agency's incidents, its equipment out
+    to another agency, under an agreement) and borrowed, by month of the start."""
     lent: dict[tuple[str, AgencyId], float] = defaultdict(float)
     borrowed: dict[tuple[str, AgencyId], float] = defaultdict(float)
     for s in spans:
-        lender = unit_agency.get(s.unit_id)
-        jurisdiction = s.incident.jurisdiction_id
-        borrower = owners.get(jurisdiction) if jurisdiction is not None else None
+        lender = s.lender or unit_agency.get(s.unit_id)
+        borrower = s.borrower
+        if borrower is None and s.incident is not None and s.incident.jurisdiction_id:
+            borrower = owners.get(s.incident.jurisdiction_id)
         if not s.agreement or lender is None or borrower is None or lender == borrower:
             continue
         hours = period.clip(s.start, s.end)

@@ -10,15 +10,18 @@ from datetime import datetime, timedelta
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import utilisation as u
 from bluepool.domain.analytics.utilisation import BoardRules, Period
+from bluepool.domain.resources.catalogue import ResourceKind, ResourceType
 from bluepool.domain.shared.geo import Location
-from bluepool.domain.shared.ids import UnitId
 from bluepool.services.analytics import policy
 from bluepool.services.context import Context
-from bluepool.services.ports import IncidentFilter, Page
+from bluepool.services.ports import IncidentFilter, LoanFilter, Page
+from bluepool.services.resources.catalogue import types_in
 
 #: An assignment is read if its incident was received this long before the period began.
 LOOKBACK = timedelta(days=2)
 _ALL = Page(limit=10_000_000)
+#: A resource of a type the catalogue no longer has counts as a unit (left out).
+_UNIT = ResourceType("unknown", "unknown", ResourceKind.UNIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +70,28 @@ def board_report(
         units = uow.units.list()
         stations = {s.id: s for s in uow.stations.list()}
         owners = uow.jurisdictions.owners()
-    spans = u.committed(incidents, end)
+        kinds = types_in(uow)
+        pieces = [
+            r
+            for r in uow.resources.list()
+            if kinds.get(r.type, _UNIT).kind is ResourceKind.EQUIPMENT
+        ]
+        loans = [x for x in uow.loans.find(LoanFilter()) if (x.returned_at or end) > start]
+    # Units and the catalogue's equipment (its typed units are the units themselves).
+    assets: list[u.Asset] = [*units, *(u.Equipment(r.id, r.owner, r.type) for r in pieces)]
+    spans = u.committed(incidents, end) + u.loan_spans(loans, end)
     busy = u.busy_hours(spans, period)
-    idle = u.idle_specialised(units, busy, period, rules.idle_below)
-    home: dict[UnitId, Location] = {
+    idle = u.idle_specialised(assets, busy, period, rules.idle_below)
+    home: dict[str, Location] = {
         unit.id: stations[unit.station_id].location
         for unit in units
         if unit.station_id is not None and unit.station_id in stations
     }
+    home.update(
+        (r.id, stations[r.home_station].location)
+        for r in pieces
+        if r.home_station is not None and r.home_station in stations
+    )
 
     def drive(a: Location, b: Location) -> float | None:
         seconds = ctx.travel.to_destination([a], b)[0]
@@ -88,7 +105,7 @@ def board_report(
         end,
         rules,
         sum(1 for i in incidents if i.received_at >= start),
-        tuple(u.utilisation(units, busy, period)),
+        tuple(u.utilisation(assets, busy, period)),
         tuple(idle),
         tuple(groups),
         tuple(u.lent_and_borrowed(spans, {x.id: x.agency_id for x in units}, owners, period)),
