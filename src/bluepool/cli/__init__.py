@@ -1,9 +1,10 @@
 """The ``bluepool`` command: serve the dispatch center, run the demo, load a collective.
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
-``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
+``imports`` (import roads, import jurisdictions, import calls), ``history``
+(history add-live), ``simulate`` (simulate, calibrate), ``serve``
 (serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint) and
-``positions`` (positions prune) and ``report`` (report board).
+``positions`` (positions prune) and ``report`` (report board, report kpis).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -15,6 +16,7 @@ import click
 from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
+from bluepool.cli.history import history
 from bluepool.cli.imports import import_
 from bluepool.cli.load import load
 from bluepool.cli.positions import positions
@@ -35,6 +37,7 @@ def main() -> None:
 main.add_command(db)
 main.add_command(load)
 main.add_command(import_)
+main.add_command(history)
 main.add_command(simulate)
 main.add_command(calibrate)
 main.add_command(serve)

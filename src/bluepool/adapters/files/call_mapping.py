@@ -179,10 +179,9 @@ def read_mapping(path: Path) -> CallMapping:
     try:
         m = _Mapping.model_validate(data)
     except ValidationError as exc:
-        problems = [_from_pydantic(e, lines) for e in exc.errors()]
-        first = problems[0]
+        found = [_from_pydantic(e, lines) for e in exc.errors()]
         raise MappingFileError(
-            path, first.field, first.reason, line=first.line, more=problems[1:]
+            path, found[0].field, found[0].reason, line=found[0].line, more=found[1:]
         ) from None
     problems: list[Problem] = []
     try:

@@ -454,7 +454,8 @@ class DuckHistory:
         if mapping.self_initiated_column is None:
             return "false AS self_initiated"
         values = ", ".join(_lit(v) for v in mapping.self_initiated_values)
-        return f"COALESCE({_text(mapping.self_initiated_column)} IN ({values}), false) AS self_initiated"
+        column = _text(mapping.self_initiated_column)
+        return f"COALESCE({column} IN ({values}), false) AS self_initiated"
 
     @staticmethod
     def _location(mapping: CallMapping) -> list[str]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import kpis
-from bluepool.domain.analytics.kpis import Assistance, Dimension, KpiRow
+from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.analytics.utilisation import Period
 from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import policy
 from bluepool.services.context import Context
-from bluepool.services.ports import IncidentFilter, Page
+from bluepool.services.ports import CallHistory, IncidentFilter, Page
 
 _ALL = Page(limit=10_000_000)
+Source = Literal["live", "history"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,8 @@ class KpiReport:
     self_initiated: int
     rows: tuple[KpiRow, ...]
     assistance: tuple[Assistance, ...]
+    #: Where the calls came from: the live incidents or the call history.
+    source: Source = "live"
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -46,8 +50,10 @@ def kpi_report(
     end: datetime,
     by: tuple[Dimension, ...] = (),
     time_zone: str = "UTC",
+    source: Source = "live",
 ) -> KpiReport:
-    """The KPIs of the incidents received in ``[start, end)``."""
+    """The KPIs of the incidents (``source`` live) or of the calls in the history
+    (``history``) received in ``[start, end)``, by the same definitions."""
     policy.read(user)
     Period(start, end)
     zone = zone_of(time_zone)
@@ -55,12 +61,20 @@ def kpi_report(
         Dimension.SELF_INITIATED,
         *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
     )
-    with ctx.reader() as uow:
-        found, _ = uow.incidents.find(IncidentFilter(received_from=start, received_until=end), _ALL)
-        units = {u.id: (u.agency_id, u.kind) for u in uow.units.list()}
-        owners = uow.jurisdictions.owners()
-        crew_started = {c.code for c in uow.call_types.list() if c.self_initiated}
-    calls = [kpis.call_of(i, owners, units, i.call_type in crew_started) for i in found]
+    if source == "history":
+        made = history_of(ctx).summarise(start, end, dims, time_zone)
+        return KpiReport(
+            start,
+            end,
+            dims,
+            time_zone,
+            made.calls,
+            made.self_initiated,
+            made.rows,
+            made.assistance,
+            "history",
+        )
+    calls = live_calls(ctx, start, end)
     return KpiReport(
         start,
         end,
@@ -71,3 +85,19 @@ def kpi_report(
         tuple(kpis.summarise(calls, dims, zone)),
         tuple(kpis.assistance(c for c in calls if not c.self_initiated)),
     )
+
+
+def history_of(ctx: Context) -> CallHistory:
+    if ctx.history is None:
+        raise Invalid("this runtime has no call history", code="no_history")
+    return ctx.history
+
+
+def live_calls(ctx: Context, start: datetime, end: datetime) -> list[Call]:
+    """The incidents received in ``[start, end)`` as the KPIs see them."""
+    with ctx.reader() as uow:
+        found, _ = uow.incidents.find(IncidentFilter(received_from=start, received_until=end), _ALL)
+        units = {u.id: (u.agency_id, u.kind) for u in uow.units.list()}
+        owners = uow.jurisdictions.owners()
+        crew_started = {c.code for c in uow.call_types.list() if c.self_initiated}
+    return [kpis.call_of(i, owners, units, i.call_type in crew_started) for i in found]

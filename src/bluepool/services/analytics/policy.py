@@ -17,3 +17,13 @@ def read(user: User) -> None:
             f"{user.role.value} {user.username} may not read the board's reports",
             rule="board_reader",
         )
+
+
+def keep_history(user: User) -> None:
+    """Only a collective admin adds to the call history (it is the collective's copy)."""
+    roles.require_active(user)
+    if user.role is not Role.COLLECTIVE_ADMIN:
+        raise Forbidden(
+            f"{user.role.value} {user.username} may not add to the call history",
+            rule="history_keeper",
+        )
