@@ -66,6 +66,8 @@ COLUMNS = (
 STAGES = tuple(Stage)
 #: How many unmapped values of a field the report names.
 UNMAPPED_SHOWN = 10
+#: The first unit came from another agency than the one that answers (``served_by_other``).
+OTHER = "NULLIF(unit_agency, '') <> NULLIF(agency, '')"
 _CODED = ("priority", "call_type", "agency", "jurisdiction", "unit_kind")
 
 
@@ -138,16 +140,13 @@ class DuckHistory:
                 f"SELECT count(*), count(*) FILTER (WHERE self_initiated) FROM calls {period}",
                 {"start": start, "end": end},
             ).fetchone()
+            public = f"FROM calls {period} AND NOT self_initiated AND agency IS NOT NULL"
             assisted = con.execute(
-                "SELECT agency, count(*), count(*) FILTER (WHERE NULLIF(unit_agency, '') "
-                f"<> agency) FROM calls {period} AND NOT self_initiated "
-                "AND NULLIF(agency, '') IS NOT NULL GROUP BY agency",
+                f"SELECT agency, count(*), count(*) FILTER (WHERE {OTHER}) {public} GROUP BY 1",
                 {"start": start, "end": end},
             ).fetchall()
             given = con.execute(
-                f"SELECT unit_agency, count(*) FROM calls {period} AND NOT self_initiated "
-                "AND NULLIF(agency, '') IS NOT NULL AND NULLIF(unit_agency, '') <> agency "
-                "GROUP BY unit_agency",
+                f"SELECT unit_agency, count(*) {public} AND {OTHER} GROUP BY 1",
                 {"start": start, "end": end},
             ).fetchall()
         calls, crew = (int(totals[0]), int(totals[1])) if totals else (0, 0)
@@ -185,14 +184,10 @@ class DuckHistory:
     # -- live calls ------------------------------------------------------------
 
     def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:
-        def epoch(call: Call, stage: Stage) -> float | None:
-            at = call.stages.get(stage)
-            return None if at is None else at.timestamp()
-
         records = [
             (
                 c.id,
-                *(epoch(c, s) for s in STAGES),
+                *(c.stages.get(s) for s in STAGES),
                 c.priority,
                 c.call_type,
                 c.jurisdiction,
@@ -205,7 +200,7 @@ class DuckHistory:
             for c in calls
             if Stage.RECEIVED in c.stages
         ]
-        stages = ", ".join(f"to_timestamp(${i + 2})" for i in range(len(STAGES)))
+        stages = ", ".join(f"${i + 2}" for i in range(len(STAGES)))
         rest = ", ".join(f"${i}" for i in range(len(STAGES) + 2, len(STAGES) + 10))
         insert = (
             "INSERT INTO calls (id, received, entered, dispatched, en_route, on_scene, cleared, "
