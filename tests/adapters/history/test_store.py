@@ -95,15 +95,37 @@ def test_only_the_period_counts_and_replacing_live_calls_keeps_the_others(
     assert store.count() == 1
 
 
-SF_LIKE = """\
-cad,received,dispatched,onscene,priority,type,agency,onview,point
-1,2026/01/15 07:18:10 AM,2026/01/15 07:20:10 AM,2026/01/15 07:30:10 AM,A,BURGLARY,Police,N,POINT (-122.4157 37.7826)
-2,2026/01/15 08:00:00 AM,2026/01/15 08:01:00 AM,2026/01/15 07:59:00 AM,Z,PASSING CALL,Police,Y,POINT (-122.4 99.5)
-2,2026/01/15 09:00:00 AM,,,B,BURGLARY,Police,N,
-3,,,,A,BURGLARY,Police,N,
-4,2026/01/15 10:00:00 AM,,,C,BURGLARY,Sheriff,N,garbage
-5,2025/12/30 10:00:00 PM,,,C,BURGLARY,Police,N,
-"""
+D = "2026/01/15 "
+ROWS = [
+    ("cad", "received", "dispatched", "onscene", "priority", "type", "agency", "onview", "point"),
+    (
+        "1",
+        D + "07:18:10 AM",
+        D + "07:20:10 AM",
+        D + "07:30:10 AM",
+        "A",
+        "BURGLARY",
+        "Police",
+        "N",
+        "POINT (-122.4157 37.7826)",
+    ),
+    (
+        "2",
+        D + "08:00:00 AM",
+        D + "08:01:00 AM",
+        D + "07:59:00 AM",
+        "Z",
+        "PASSING CALL",
+        "Police",
+        "Y",
+        "POINT (-122.4 99.5)",
+    ),
+    ("2", D + "09:00:00 AM", "", "", "B", "BURGLARY", "Police", "N", ""),
+    ("3", "", "", "", "A", "BURGLARY", "Police", "N", ""),
+    ("4", D + "10:00:00 AM", "", "", "C", "BURGLARY", "Sheriff", "N", "garbage"),
+    ("5", "2025/12/30 10:00:00 PM", "", "", "C", "BURGLARY", "Police", "N", ""),
+]
+SF_LIKE = "".join(",".join(row) + "\n" for row in ROWS)
 
 
 def sf_like(**changes: object) -> CallMapping:
@@ -273,7 +295,8 @@ def test_the_san_francisco_export_imports_with_its_mapping(store: DuckHistory) -
         and r.kpi == "call_processing"
     ]
     assert a.count == 381
-    assert a.median_s is not None and a.median_s / 60 == pytest.approx(2.4, abs=0.05)
+    assert a.median_s is not None
+    assert a.median_s / 60 == pytest.approx(2.4, abs=0.05)
 
 
 def test_the_san_diego_export_imports_with_its_mapping(store: DuckHistory) -> None:
