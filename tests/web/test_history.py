@@ -20,7 +20,6 @@ from bluepool.domain.access.roles import Role, User
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import Username
 from bluepool.services.analytics.history import add_live
-from bluepool.web.app import create_app
 from tests.web.conftest import login, seed
 from tests.web.test_board import lent_call
 
