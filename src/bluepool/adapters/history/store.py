@@ -313,8 +313,8 @@ class DuckHistory:
                 f"the file has {len(header)}: {', '.join(header[:30])}",
                 code="missing_column",
             )
-        self._check_times(con, path, mapping)
         con.execute(self._parse(path, mapping, start, end))
+        self._check_times(con, path, mapping)
         if isinstance(mapping.location, Projected):
             self._reproject(con, mapping.location.epsg)
         total = con.execute("SELECT count(*) FROM parsed").fetchone()
@@ -331,20 +331,24 @@ class DuckHistory:
 
     @staticmethod
     def _check_times(con: duckdb.DuckDBPyConnection, path: Path, mapping: CallMapping) -> None:
-        fmt = _lit(mapping.time_format)
-        for stage, column in mapping.stages.items():
-            text = _text(column)
-            bad = con.execute(
-                f"SELECT r.source_row, {text} FROM raw r WHERE {text} IS NOT NULL "
-                f"AND try_strptime({text}, {fmt}) IS NULL ORDER BY r.source_row LIMIT 1"
-            ).fetchone()
-            if bad is not None:
-                raise Invalid(
-                    f"{path}: row {bad[0]}, column {column!r} (stages.{stage.value}): "
-                    f"{bad[1]!r} is not a time in the format {mapping.time_format!r}; "
-                    "nothing was imported",
-                    code="bad_time",
-                )
+        """The first row with a time its format does not read: an error naming it."""
+        bad = con.execute(
+            "SELECT source_row, bad_time FROM parsed WHERE bad_time IS NOT NULL "
+            "ORDER BY source_row LIMIT 1"
+        ).fetchone()
+        if bad is None:
+            return
+        row, stage = int(bad[0]), Stage(bad[1])
+        column = mapping.stages[stage]
+        found = con.execute(
+            f"SELECT {_text(column)} FROM raw r WHERE r.source_row = $row", {"row": row}
+        ).fetchone()
+        value = found[0] if found else None
+        raise Invalid(
+            f"{path}: row {row}, column {column!r} (stages.{stage.value}): {value!r} is not "
+            f"a time in the format {mapping.time_format!r}; nothing was imported",
+            code="bad_time",
+        )
 
     @staticmethod
     def _field(name: str, coded: Coded) -> _Field:
@@ -360,15 +364,19 @@ class DuckHistory:
         self, path: Path, mapping: CallMapping, start: datetime | None, end: datetime | None
     ) -> str:
         f = {name: self._field(name, getattr(mapping, name)) for name in _CODED}
+        id_text = (
+            _text(mapping.id_column)
+            if mapping.id_column
+            else f"{_lit(path.name + ':')} || CAST(r.source_row AS VARCHAR)"
+        )
         selects = [
             "r.source_row",
-            f"{_text(mapping.id_column)} AS id"
-            if mapping.id_column
-            else f"{_lit(path.name + ':')} || CAST(r.source_row AS VARCHAR) AS id",
+            f"{id_text} AS id",
             *(
-                f"{self._time(mapping, _text(mapping.stages[s]))} AS {s.value}"
+                f"{self._time(mapping, _text(mapping.stages[s]))} AS {s.value}, "
+                f"{_text(mapping.stages[s])} AS {s.value}_text"
                 if s in mapping.stages
-                else f"CAST(NULL AS TIMESTAMPTZ) AS {s.value}"
+                else f"CAST(NULL AS TIMESTAMPTZ) AS {s.value}, NULL AS {s.value}_text"
                 for s in STAGES
             ),
             *(f"{f[n].raw} AS {n}_raw, {f[n].code} AS {n}_code" for n in _CODED),
@@ -395,13 +403,16 @@ class DuckHistory:
                 )
         if mapping.drop_unmapped_call_types and f["call_type"].mapped:
             drops.append(("call_type_unmapped", "t.call_type_code IS NULL"))
-        drops.append(
-            ("duplicate_id", "row_number() OVER (PARTITION BY t.id ORDER BY t.source_row) > 1")
-        )
+        drops.append(("duplicate_id", "t.source_row IN (SELECT source_row FROM repeated)"))
         drops.append(("already_imported", "t.id IN (SELECT id FROM calls)"))
         dropped = "CASE " + " ".join(f"WHEN {c} THEN {_lit(r)}" for r, c in drops) + " END"
         priority = "TRY_CAST(t.priority_code AS INTEGER)"
         return f"""
+        CREATE OR REPLACE TEMP TABLE repeated AS
+        SELECT source_row FROM (
+            SELECT source_row, row_number() OVER (PARTITION BY {id_text} ORDER BY source_row) AS n
+            FROM raw r
+        ) WHERE n > 1;
         CREATE OR REPLACE TEMP TABLE parsed AS
         WITH t AS (SELECT {", ".join(selects)} FROM raw r),
         u AS (
@@ -409,7 +420,8 @@ class DuckHistory:
                 CASE WHEN t.lat BETWEEN -90 AND 90 AND t.lon BETWEEN -180 AND 180
                      THEN true ELSE false END AS located,
                 COALESCE(t.jurisdiction_code, {area_jurisdiction}) AS jurisdiction_final,
-                {dropped} AS dropped
+                {dropped} AS dropped,
+                CASE {" ".join(f"WHEN t.{x.value}_text IS NOT NULL AND t.{x.value} IS NULL THEN {_lit(x.value)}" for x in STAGES)} END AS bad_time
             FROM t
         )
         SELECT u.id, u.received, u.entered, u.dispatched, u.en_route, u.on_scene, u.cleared,
@@ -422,7 +434,7 @@ class DuckHistory:
             u.self_initiated,
             CASE WHEN u.located THEN u.lat END AS lat,
             CASE WHEN u.located THEN u.lon END AS lon,
-            {_lit(path.name)} AS source, u.source_row, u.dropped,
+            {_lit(path.name)} AS source, u.source_row, u.dropped, u.bad_time,
             u.priority_raw IS NOT NULL AND {priority.replace("t.", "u.")} IS NULL
                 AS priority_unmapped,
             {self._unmapped_flags(f)},
