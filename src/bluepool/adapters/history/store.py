@@ -64,6 +64,8 @@ COLUMNS = (
     "jurisdiction, agency, unit_kind, unit_agency, self_initiated, lat, lon, source, source_row"
 )
 STAGES = tuple(Stage)
+#: The local hours whose UTC offset is looked up, not computed per value (others are).
+ZONE_HOURS = ("1990-01-01", "2045-01-01")
 #: How many unmapped values of a field the report names.
 UNMAPPED_SHOWN = 10
 #: The first unit came from another agency than the one that answers (``served_by_other``).
@@ -80,7 +82,10 @@ def _col(name: str) -> str:
 
 
 def _text(column: str) -> str:
-    return f"NULLIF(trim(r.{_col(column)}), '')"
+    """A column's text, NULL when empty. Not trimmed: trimming every value of a million
+    rows costs more than the rest of the import; a value with spaces around it is then
+    unmapped, and reported so."""
+    return f"NULLIF(r.{_col(column)}, '')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +278,12 @@ class DuckHistory:
             if coded.values:
                 con.executemany(f"INSERT INTO map_{name} VALUES (?, ?)", list(coded.values.items()))
         con.execute(
+            "CREATE OR REPLACE TEMP TABLE zone_hours AS SELECT h, epoch_us(h) - "
+            f"epoch_us(timezone({_lit(mapping.time_zone)}, h)) AS off FROM (SELECT unnest("
+            f"generate_series(TIMESTAMP '{ZONE_HOURS[0]}', TIMESTAMP '{ZONE_HOURS[1]}', "
+            "INTERVAL 1 HOUR)) AS h)"
+        )
+        con.execute(
             "CREATE OR REPLACE TEMP TABLE map_area "
             "(raw VARCHAR, jurisdiction VARCHAR, lat DOUBLE, lon DOUBLE)"
         )
@@ -324,10 +335,30 @@ class DuckHistory:
 
     @staticmethod
     def _time(mapping: CallMapping, text: str) -> str:
-        parsed = f"try_strptime({text}, {_lit(mapping.time_format)})"
-        if "%z" in mapping.time_format or "%Z" in mapping.time_format:
-            return parsed
-        return f"timezone({_lit(mapping.time_zone)}, {parsed})"
+        """The time of a text: read by the format, local (TIMESTAMP) unless it has an offset."""
+        return f"try_strptime({text}, {_lit(mapping.time_format)})"
+
+    @staticmethod
+    def _local(mapping: CallMapping) -> bool:
+        return "%z" not in mapping.time_format and "%Z" not in mapping.time_format
+
+    def _in_zone(self, mapping: CallMapping) -> tuple[str, str]:
+        """Local times to UTC: the select replacing each stage, and its joins. The offset of
+        each local hour comes from ``zone_hours`` (ICU once per hour, not once per value);
+        a time outside its years is converted by ICU itself."""
+        if not self._local(mapping):
+            return "n.*", ""
+        zone = _lit(mapping.time_zone)
+        replaced = ", ".join(
+            f"COALESCE(make_timestamptz(epoch_us(n.{s.value}) - z_{s.value}.off), "
+            f"timezone({zone}, n.{s.value})) AS {s.value}"
+            for s in STAGES
+        )
+        joins = " ".join(
+            f"LEFT JOIN zone_hours z_{s.value} ON z_{s.value}.h = date_trunc('hour', n.{s.value})"
+            for s in STAGES
+        )
+        return f"n.* REPLACE ({replaced})", joins
 
     @staticmethod
     def _check_times(con: duckdb.DuckDBPyConnection, path: Path, mapping: CallMapping) -> None:
@@ -358,7 +389,7 @@ class DuckHistory:
         raw = _text(coded.column)
         if not coded.values:
             return _Field(raw, raw, False)
-        return _Field(raw, f"(SELECT m.code FROM map_{name} m WHERE m.raw = {raw})", True)
+        return _Field(raw, f"m_{name}.code", True)
 
     def _parse(
         self, path: Path, mapping: CallMapping, start: datetime | None, end: datetime | None
@@ -376,7 +407,8 @@ class DuckHistory:
                 f"{self._time(mapping, _text(mapping.stages[s]))} AS {s.value}, "
                 f"{_text(mapping.stages[s])} AS {s.value}_text"
                 if s in mapping.stages
-                else f"CAST(NULL AS TIMESTAMPTZ) AS {s.value}, NULL AS {s.value}_text"
+                else f"CAST(NULL AS {'TIMESTAMP' if self._local(mapping) else 'TIMESTAMPTZ'}) "
+                f"AS {s.value}, NULL AS {s.value}_text"
                 for s in STAGES
             ),
             *(f"{f[n].raw} AS {n}_raw, {f[n].code} AS {n}_code" for n in _CODED),
@@ -384,11 +416,23 @@ class DuckHistory:
             *self._location(mapping),
         ]
         if isinstance(mapping.location, ByArea):
-            area_jurisdiction = (
-                "(SELECT a.jurisdiction FROM map_area a WHERE a.raw = t.location_raw)"
-            )
+            area_jurisdiction = "t.area_jurisdiction"
         else:
             area_jurisdiction = "NULL"
+        joins = " ".join(
+            f"LEFT JOIN map_{n} m_{n} ON m_{n}.raw = {f[n].raw}" for n in _CODED if f[n].mapped
+        )
+        if isinstance(mapping.location, ByArea):
+            joins += f" LEFT JOIN map_area m_area ON m_area.raw = {_text(mapping.location.column)}"
+        zoned, zone_joins = self._in_zone(mapping)
+        bad_time = (
+            "CASE "
+            + " ".join(
+                f"WHEN t.{x.value}_text IS NOT NULL AND t.{x.value} IS NULL THEN {_lit(x.value)}"
+                for x in STAGES
+            )
+            + " END"
+        )
         drops = [("no_received_time", "t.received IS NULL")]
         if start is not None:
             drops.append(("before_period", f"t.received < {_lit(start.isoformat())}::TIMESTAMPTZ"))
@@ -414,14 +458,15 @@ class DuckHistory:
             FROM raw r
         ) WHERE n > 1;
         CREATE OR REPLACE TEMP TABLE parsed AS
-        WITH t AS (SELECT {", ".join(selects)} FROM raw r),
+        WITH n AS (SELECT {", ".join(selects)} FROM raw r {joins}),
+        t AS (SELECT {zoned} FROM n {zone_joins}),
         u AS (
             SELECT t.*,
                 CASE WHEN t.lat BETWEEN -90 AND 90 AND t.lon BETWEEN -180 AND 180
                      THEN true ELSE false END AS located,
                 COALESCE(t.jurisdiction_code, {area_jurisdiction}) AS jurisdiction_final,
                 {dropped} AS dropped,
-                CASE {" ".join(f"WHEN t.{x.value}_text IS NOT NULL AND t.{x.value} IS NULL THEN {_lit(x.value)}" for x in STAGES)} END AS bad_time
+                {bad_time} AS bad_time
             FROM t
         )
         SELECT u.id, u.received, u.entered, u.dispatched, u.en_route, u.on_scene, u.cleared,
@@ -502,12 +547,13 @@ class DuckHistory:
         if isinstance(loc, ByArea):
             text = _text(loc.column)
             return [
-                f"(SELECT a.lat FROM map_area a WHERE a.raw = {text}) AS lat",
-                f"(SELECT a.lon FROM map_area a WHERE a.raw = {text}) AS lon",
+                "m_area.lat AS lat",
+                "m_area.lon AS lon",
                 f"{none} AS x",
                 f"{none} AS y",
                 f"{text} AS location_raw",
-                f"{text} IN (SELECT raw FROM map_area) AS area_known",
+                "m_area.raw IS NOT NULL AS area_known",
+                "m_area.jurisdiction AS area_jurisdiction",
             ]
         return [
             f"{none} AS lat",
