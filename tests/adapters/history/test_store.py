@@ -6,6 +6,8 @@ reprojects; the two real exports import with their shipped mappings."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +31,7 @@ from bluepool.domain.analytics.history import (
     WktPoint,
 )
 from bluepool.domain.analytics.kpis import Call, Dimension, KpiRow, Stage
-from bluepool.domain.shared.errors import Invalid
+from bluepool.domain.shared.errors import Conflict, Invalid
 from tests.strategies import START, kpi_calls
 
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
@@ -81,6 +83,33 @@ def test_the_same_calls_give_the_same_kpis_live_and_from_the_history(
     same(list(made.rows), kpis.summarise(calls, by, ZoneInfo(zone)))
     assert list(made.assistance) == kpis.assistance(c for c in calls if not c.self_initiated)
     assert (made.calls, made.self_initiated) == (len(calls), sum(c.self_initiated for c in calls))
+
+
+def test_a_history_another_process_writes_is_busy_not_broken(store: DuckHistory) -> None:
+    store.replace("live", *EVER, [])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(store.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(Conflict) as caught:
+            store.summarise(*EVER, [], "UTC")
+        assert caught.value.code == "history_busy"
+    finally:
+        holder.communicate("")
+    assert store.summarise(*EVER, [], "UTC").calls == 0
+
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+"""
 
 
 def test_only_the_period_counts_and_replacing_live_calls_keeps_the_others(

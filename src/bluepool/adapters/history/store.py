@@ -105,14 +105,11 @@ class DuckHistory:
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        if read_only and not self.path.exists():
-            with self._connect():
-                pass
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
             raise Conflict(
                 f"the call history {self.path} is in use by another process; try again",
                 code="history_busy",
@@ -128,6 +125,8 @@ class DuckHistory:
     # -- reading ---------------------------------------------------------------
 
     def count(self) -> int:
+        if not self.path.exists():
+            return 0
         with self._connect(read_only=True) as con:
             got = con.execute("SELECT count(*) FROM calls").fetchone()
         return int(got[0]) if got else 0
@@ -135,6 +134,8 @@ class DuckHistory:
     def summarise(
         self, start: datetime, end: datetime, by: Sequence[Dimension], time_zone: str
     ) -> HistorySummary:
+        if not self.path.exists():  # nothing imported yet: no file made by a report
+            return HistorySummary(0, 0, (), ())
         params: dict[str, Any] = {"start": start, "end": end}
         if Dimension.HOUR_OF_WEEK in by:
             params["zone"] = time_zone

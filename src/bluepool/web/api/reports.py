@@ -91,7 +91,7 @@ def board_figure(
     return Response(charts.svg(draw(report)), media_type="image/svg+xml")
 
 
-@router.get("/kpis", response_model=KpiReport, responses=ERRORS)
+@router.get("/kpis", response_model=KpiReport, responses={**ERRORS, 409: {"model": Problem}})
 def kpi_report(
     ctx: ContextDep,
     user: CurrentUser,
