@@ -11,7 +11,13 @@ import click
 
 from bluepool.cli.errors import exit_messages
 from bluepool.cli.report import moment
-from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
+from bluepool.cli.runtime import (
+    database_option,
+    history_option,
+    open_runtime,
+    operator,
+    settings_from,
+)
 
 
 @click.group()
@@ -22,13 +28,7 @@ def history() -> None:
 @history.command("add-live")
 @click.option("--from", "start", help="start (YYYY-MM-DD, UTC) [default: 1 day before --to]")
 @click.option("--to", "end", help="end, not included (YYYY-MM-DD, UTC) [default: now]")
-@click.option(
-    "--history",
-    "history_path",
-    envvar="BLUEPOOL_HISTORY_PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="the call history file [env BLUEPOOL_HISTORY_PATH]",
-)
+@history_option
 @database_option
 @exit_messages()
 def add_live(

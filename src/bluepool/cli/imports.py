@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from bluepool.cli.errors import exit_messages
-from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
+from bluepool.cli.runtime import (
+    database_option,
+    history_option,
+    open_runtime,
+    operator,
+    settings_from,
+)
 
 #: What to do when a jurisdiction to import exists already (the service says only that).
 REPLACE_HINT = "use --replace to redraw it"
@@ -179,13 +185,7 @@ def import_jurisdictions(
 )
 @click.option("--from", "start", help="only calls received from (YYYY-MM-DD, UTC)")
 @click.option("--to", "end", help="only calls received before (YYYY-MM-DD, UTC)")
-@click.option(
-    "--history",
-    "history_path",
-    envvar="BLUEPOOL_HISTORY_PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="the call history file [env BLUEPOOL_HISTORY_PATH; default: next to the database]",
-)
+@history_option
 @database_option
 @exit_messages()
 def import_calls(

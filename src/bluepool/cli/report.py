@@ -16,7 +16,13 @@ from typing import Literal
 import click
 
 from bluepool.cli.errors import exit_messages
-from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
+from bluepool.cli.runtime import (
+    database_option,
+    history_option,
+    open_runtime,
+    operator,
+    settings_from,
+)
 
 
 @click.group()
@@ -84,13 +90,7 @@ DIMENSIONS = ["priority", "call_type", "jurisdiction", "agency", "unit_kind", "h
     show_default=True,
     help="the live incidents, or the call history (bluepool import calls)",
 )
-@click.option(
-    "--history",
-    "history_path",
-    envvar="BLUEPOOL_HISTORY_PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="the call history file [env BLUEPOOL_HISTORY_PATH]",
-)
+@history_option
 @click.option(
     "--format",
     "fmt",

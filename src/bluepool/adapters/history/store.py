@@ -512,57 +512,37 @@ class DuckHistory:
 
     @staticmethod
     def _location(mapping: CallMapping) -> list[str]:
+        """lat, lon, x, y, the location's raw text and whether its area is known."""
         loc = mapping.location
         none = "CAST(NULL AS DOUBLE)"
+        lat = lon = x = y = none
+        raw, known, more = "CAST(NULL AS VARCHAR)", "false", []
         if isinstance(loc, LatLon):
-            lat, lon = _text(loc.lat), _text(loc.lon)
-            return [
-                f"TRY_CAST({lat} AS DOUBLE) AS lat",
-                f"TRY_CAST({lon} AS DOUBLE) AS lon",
-                f"{none} AS x",
-                f"{none} AS y",
-                f"COALESCE({lat}, {lon}) AS location_raw",
-                "false AS area_known",
-            ]
-        if isinstance(loc, WktPoint):
-            text = _text(loc.column)
+            lat, lon = (
+                f"TRY_CAST({_text(loc.lat)} AS DOUBLE)",
+                f"TRY_CAST({_text(loc.lon)} AS DOUBLE)",
+            )
+            raw = f"COALESCE({_text(loc.lat)}, {_text(loc.lon)})"
+        elif isinstance(loc, WktPoint):
+            raw = _text(loc.column)
             point = r"'^\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*$'"
-            return [
-                f"TRY_CAST(regexp_extract(upper({text}), {point}, 2) AS DOUBLE) AS lat",
-                f"TRY_CAST(regexp_extract(upper({text}), {point}, 1) AS DOUBLE) AS lon",
-                f"{none} AS x",
-                f"{none} AS y",
-                f"{text} AS location_raw",
-                "false AS area_known",
-            ]
-        if isinstance(loc, Projected):
-            x, y = _text(loc.x), _text(loc.y)
-            return [
-                f"{none} AS lat",
-                f"{none} AS lon",
-                f"TRY_CAST({x} AS DOUBLE) AS x",
-                f"TRY_CAST({y} AS DOUBLE) AS y",
-                f"COALESCE({x}, {y}) AS location_raw",
-                "false AS area_known",
-            ]
-        if isinstance(loc, ByArea):
-            text = _text(loc.column)
-            return [
-                "m_area.lat AS lat",
-                "m_area.lon AS lon",
-                f"{none} AS x",
-                f"{none} AS y",
-                f"{text} AS location_raw",
-                "m_area.raw IS NOT NULL AS area_known",
-                "m_area.jurisdiction AS area_jurisdiction",
-            ]
+            lat = f"TRY_CAST(regexp_extract(upper({raw}), {point}, 2) AS DOUBLE)"
+            lon = f"TRY_CAST(regexp_extract(upper({raw}), {point}, 1) AS DOUBLE)"
+        elif isinstance(loc, Projected):
+            x, y = f"TRY_CAST({_text(loc.x)} AS DOUBLE)", f"TRY_CAST({_text(loc.y)} AS DOUBLE)"
+            raw = f"COALESCE({_text(loc.x)}, {_text(loc.y)})"
+        elif isinstance(loc, ByArea):
+            lat, lon, raw = "m_area.lat", "m_area.lon", _text(loc.column)
+            known = "m_area.raw IS NOT NULL"
+            more = ["m_area.jurisdiction AS area_jurisdiction"]
         return [
-            f"{none} AS lat",
-            f"{none} AS lon",
-            f"{none} AS x",
-            f"{none} AS y",
-            "CAST(NULL AS VARCHAR) AS location_raw",
-            "false AS area_known",
+            f"{lat} AS lat",
+            f"{lon} AS lon",
+            f"{x} AS x",
+            f"{y} AS y",
+            f"{raw} AS location_raw",
+            f"{known} AS area_known",
+            *more,
         ]
 
     @staticmethod
