@@ -227,6 +227,45 @@ def test_times_are_read_in_the_mappings_zone(store: DuckHistory, tmp_path: Path)
     assert monday.calls == 1  # 07:18:10 PST is 15:18:10 UTC
 
 
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Europe/Vaduz", "Asia/Kolkata"])
+def test_local_times_become_utc_as_zoneinfo_says_around_dst_and_outside_the_hour_table(
+    store: DuckHistory, tmp_path: Path, zone: str
+) -> None:
+    local = [
+        "2026-03-08 01:59:59",
+        "2026-03-08 03:00:00",
+        "2026-03-29 03:30:00",
+        "2026-11-01 00:59:59",
+        "2026-11-01 03:00:01",
+        "2026-10-25 04:00:00",
+        "1985-07-01 12:00:00",  # before the hour table: converted per value
+        "2050-01-01 00:30:00",  # after it
+    ]
+    text = "id,t\n" + "".join(f"{i},{t}\n" for i, t in enumerate(local))
+    mapping = sf_like(
+        time_format="%Y-%m-%d %H:%M:%S",
+        time_zone=zone,
+        stages={Stage.RECEIVED: "t"},
+        id_column="id",
+        priority=Coded(),
+        call_type=Coded(),
+        agency=Coded(),
+        self_initiated_column=None,
+        location=None,
+        received_from=None,
+    )
+    store.import_files([write(tmp_path, text)], mapping)
+    import duckdb
+
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        got = dict(con.execute("SELECT CAST(id AS INTEGER), epoch(received) FROM calls").fetchall())
+    tz = ZoneInfo(zone)
+    want = {
+        i: datetime.fromisoformat(t).replace(tzinfo=tz).timestamp() for i, t in enumerate(local)
+    }
+    assert got == want
+
+
 def bad(store: DuckHistory, files: list[Path], mapping: CallMapping) -> str:
     before = store.count()
     with pytest.raises(Invalid) as caught:
