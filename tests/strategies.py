@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
+from bluepool.domain.analytics.kpis import Call, Stage
 from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.incidents import PRIORITIES, Incident
 from bluepool.domain.dispatch.recommend import Collective, IncidentView
@@ -223,3 +224,28 @@ def agreements(draw: st.DrawFn, n: int = 0) -> Agreement:
     if draw(st.booleans()):
         a = a.terminate(draw(moments()), "drawn")
     return a
+
+
+@st.composite
+def kpi_calls(draw: st.DrawFn, n: int = 0) -> Call:
+    """A call as the KPIs see it: any stage may be missing and any may come before the
+    one it should follow (clocks that disagree), times to the microsecond, received on
+    any hour of a fortnight; few values of each dimension, so groups have several calls."""
+    received = START + timedelta(seconds=draw(st.integers(0, 14 * 86400)))
+    stages = {Stage.RECEIVED: received}
+    for stage in list(Stage)[1:]:
+        offset = draw(st.none() | st.integers(-600_000_000, 7_200_000_000))
+        if offset is not None:
+            stages[stage] = received + timedelta(microseconds=offset)
+    agencies = st.none() | st.sampled_from(["east", "west", ""])
+    return Call(
+        f"c{n}",
+        draw(st.none() | st.integers(1, 3)),
+        draw(st.sampled_from(["burglary", "theft", ""])),
+        draw(st.none() | st.sampled_from(["east-town", "west-town"])),
+        draw(agencies),
+        draw(st.sampled_from(["patrol", "k9", ""])),
+        draw(st.booleans()),
+        stages,
+        draw(agencies),
+    )

@@ -21,6 +21,7 @@ from bluepool.adapters.clock import SystemClock
 from bluepool.adapters.db.chainer import AuditChainer, start_chainer
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
+from bluepool.adapters.history.store import DuckHistory
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.adapters.signing import Ed25519Keys
 from bluepool.config import Settings
@@ -292,6 +293,7 @@ def build(
         if settings.position_retention_hours
         else None,
         gazetteer=gazetteer(settings),
+        history=DuckHistory(settings.history_file()),
     )
     fixes.start(lambda items: positions.commit_fixes(context, items))
     return Runtime(settings, engine, broker, context, background, chainer)

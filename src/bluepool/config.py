@@ -92,8 +92,21 @@ class Settings(BaseSettings):
     outbox_retention_hours: float = Field(default=7 * 24, gt=0)
     #: The relay publishes on every commit; it also looks every this many seconds.
     relay_poll_s: float = Field(default=1.0, gt=0)
+    #: The call history (``bluepool import calls``, ``bluepool history add-live``): a DuckDB
+    #: file, an analytical copy (docs/history.md). Unset: ``history.duckdb`` next to a
+    #: SQLite database, or ``var/history.duckdb`` (docs/decisions/0029).
+    history_path: Path | None = None
     #: Optional map tile URL for deployments that have a tile server.
     tile_url: str | None = None
+
+    def history_file(self) -> Path:
+        """Where the call history lives: ``history_path``, or its default."""
+        if self.history_path is not None:
+            return self.history_path
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix)).with_name("history.duckdb")
+        return Path("var") / "history.duckdb"
 
     def as_environment(self) -> dict[str, str]:
         """These settings as the BLUEPOOL_* variables that would give them (for worker

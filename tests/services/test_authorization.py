@@ -45,7 +45,7 @@ from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
 from bluepool.services.aid import requests as aid
-from bluepool.services.analytics import board, goals, kpis
+from bluepool.services.analytics import board, goals, history, kpis
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
@@ -453,6 +453,7 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         BOARD_READERS,
     ),
     (goals.goal_status, lambda c, u: goals.goal_status(c, u, T0, T0 + HOUR), BOARD_READERS),
+    (history.add_live, lambda c, u: history.add_live(c, u, T0, T0 + HOUR), COLLECTIVE_ADMIN),
     (goals.set_goal, lambda c, u: goals.set_goal(c, u, A_GOAL), KEEPERS_OF_A),
     (goals.drop_goal, lambda c, u: goals.drop_goal(c, u, a_goal(c)), KEEPERS_OF_A),
     (agreements.list_agreements, lambda c, u: agreements.list_agreements(c, u), EVERYONE),
@@ -591,6 +592,7 @@ NOT_ACTING = {
     "bluepool.services.setup.load_collective": "the operator's load, named as its actor",
     "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
     "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
+    "bluepool.services.analytics.kpis.history_of": "the call history of a report allowed",
     "bluepool.services.dispatch.incidents.assign_in": "assign's body, in a caller's transaction",
     "bluepool.services.resources.loans.lend_in": "check_out's body, in a caller's transaction",
     "bluepool.services.resources.loans.take_back_in": "return_loan's body, likewise",

@@ -1,10 +1,11 @@
 """The ``bluepool`` command: serve the dispatch center, run the demo, load a collective.
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
-``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
-(serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint),
-``positions`` (positions prune), ``report`` (report board, kpis), ``resources``
-(resources overdue, list) and ``aid`` (mutual-aid list, form).
+``imports`` (import roads, import jurisdictions, import calls), ``history``
+(history add-live), ``simulate`` (simulate, calibrate), ``serve`` (serve, demo), ``users``,
+``audit`` (audit verify, checkpoint, export-checkpoint), ``positions`` (positions prune),
+``report`` (report board, kpis), ``resources`` (resources overdue, list) and ``aid``
+(mutual-aid list, form).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -17,6 +18,7 @@ from bluepool.cli.aid import mutual_aid
 from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
+from bluepool.cli.history import history
 from bluepool.cli.imports import import_
 from bluepool.cli.load import load
 from bluepool.cli.positions import positions
@@ -38,6 +40,7 @@ def main() -> None:
 main.add_command(db)
 main.add_command(load)
 main.add_command(import_)
+main.add_command(history)
 main.add_command(simulate)
 main.add_command(calibrate)
 main.add_command(serve)

@@ -1,14 +1,21 @@
 """``bluepool import``: road networks, gazetteers and jurisdictions from OpenStreetMap or
-GeoJSON."""
+GeoJSON; CAD call history from CSV exports."""
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import click
 
 from bluepool.cli.errors import exit_messages
-from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
+from bluepool.cli.runtime import (
+    database_option,
+    history_option,
+    open_runtime,
+    operator,
+    settings_from,
+)
 
 #: What to do when a jurisdiction to import exists already (the service says only that).
 REPLACE_HINT = "use --replace to redraw it"
@@ -16,7 +23,8 @@ REPLACE_HINT = "use --replace to redraw it"
 
 @click.group("import")
 def import_() -> None:
-    """Import road networks and jurisdictions from OpenStreetMap or GeoJSON."""
+    """Import road networks and jurisdictions from OpenStreetMap or GeoJSON, and CAD call
+    history from CSV."""
 
 
 @import_.command("roads")
@@ -165,3 +173,54 @@ def import_jurisdictions(
     with open_runtime(settings_from(database_url=database_url)) as runtime:
         result = save(runtime.context, operator(), chosen, replace)
     click.echo(f"{result.created} jurisdictions created, {result.updated} redrawn")
+
+
+@import_.command("calls")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--mapping",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the mapping file of the export's columns (YAML; docs/history.md)",
+)
+@click.option("--from", "start", help="only calls received from (YYYY-MM-DD, UTC)")
+@click.option("--to", "end", help="only calls received before (YYYY-MM-DD, UTC)")
+@history_option
+@database_option
+@exit_messages()
+def import_calls(
+    files: tuple[str, ...],
+    mapping: Path,
+    start: str | None,
+    end: str | None,
+    history_path: Path | None,
+    database_url: str | None,
+) -> None:
+    """Import CAD call history from CSV FILES (globs allowed) by a mapping file: every row
+    dropped or doubted is counted by reason, and a bad file imports nothing."""
+    from bluepool.adapters.files.call_mapping import read_mapping
+    from bluepool.adapters.history.store import DuckHistory
+    from bluepool.cli.report import moment
+
+    paths = expand(files)
+    spec = read_mapping(mapping)
+    settings = settings_from(database_url=database_url, history_path=history_path)
+    store = DuckHistory(settings.history_file())
+    made = store.import_files(paths, spec, moment(start), moment(end), progress=click.echo)
+    click.echo("\n".join(made.lines()))
+    click.echo(f"history: {store.path} ({store.count()} calls)")
+
+
+def expand(patterns: tuple[str, ...]) -> list[Path]:
+    """The files the arguments name, globs expanded in order, each once."""
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        matched = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else []
+        if glob.has_magic(pattern) and not matched:
+            raise click.BadParameter(f"no file matches {pattern!r}", param_hint="FILES")
+        for name in matched or [pattern]:
+            path = Path(name)
+            if not path.is_file():
+                raise click.BadParameter(f"{name}: no such file", param_hint="FILES")
+            found.setdefault(path)
+    return list(found)

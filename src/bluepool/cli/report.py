@@ -11,11 +11,18 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import click
 
 from bluepool.cli.errors import exit_messages
-from bluepool.cli.runtime import database_option, open_runtime, operator, settings_from
+from bluepool.cli.runtime import (
+    database_option,
+    history_option,
+    open_runtime,
+    operator,
+    settings_from,
+)
 
 
 @click.group()
@@ -23,14 +30,14 @@ def report() -> None:
     """Reports on the collective's history."""
 
 
-def _moment(value: str | None) -> datetime | None:
+def moment(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        at = datetime.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or time") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 @report.command("board")
@@ -60,8 +67,8 @@ def board(
     from bluepool.adapters.charts import board as charts
     from bluepool.services.analytics.board import board_report
 
-    until = _moment(end) or datetime.now(UTC)
-    begin = _moment(start) or until - timedelta(days=30)
+    until = moment(end) or datetime.now(UTC)
+    begin = moment(start) or until - timedelta(days=30)
     with open_runtime(settings_from(database_url=database_url)) as runtime:
         made = board_report(runtime.context, operator(), begin, until, idle_below, within_minutes)
     for path in charts.write(made, out):
@@ -77,6 +84,14 @@ DIMENSIONS = ["priority", "call_type", "jurisdiction", "agency", "unit_kind", "h
 @click.option("--by", multiple=True, type=click.Choice(DIMENSIONS), help="group by (repeat)")
 @click.option("--tz", default="UTC", show_default=True, help="time zone of the hour of week")
 @click.option(
+    "--source",
+    type=click.Choice(["live", "history"]),
+    default="live",
+    show_default=True,
+    help="the live incidents, or the call history (bluepool import calls)",
+)
+@history_option
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
@@ -90,6 +105,8 @@ def kpis(
     end: str | None,
     by: tuple[str, ...],
     tz: str,
+    source: Literal["live", "history"],
+    history_path: Path | None,
     fmt: str,
     database_url: str | None,
 ) -> None:
@@ -98,11 +115,12 @@ def kpis(
     from bluepool.domain.analytics.kpis import Dimension
     from bluepool.services.analytics.kpis import kpi_report
 
-    until = _moment(end) or datetime.now(UTC)
-    begin = _moment(start) or until - timedelta(days=30)
+    until = moment(end) or datetime.now(UTC)
+    begin = moment(start) or until - timedelta(days=30)
     dims = tuple(Dimension(d) for d in by)
-    with open_runtime(settings_from(database_url=database_url)) as runtime:
-        made = kpi_report(runtime.context, operator(), begin, until, dims, tz)
+    settings = settings_from(database_url=database_url, history_path=history_path)
+    with open_runtime(settings) as runtime:
+        made = kpi_report(runtime.context, operator(), begin, until, dims, tz, source)
     if fmt == "json":
         click.echo(json.dumps(asdict(made), default=str, indent=2))
         return
@@ -125,7 +143,7 @@ def kpis(
         csv.writer(out, lineterminator="\n").writerows([header, *lines])
         click.echo(out.getvalue(), nl=False)
         return
-    counted = f"{made.calls} calls ({made.self_initiated} self-initiated)"
+    counted = f"{made.calls} {source} calls ({made.self_initiated} self-initiated)"
     click.echo(f"{counted}, {begin:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
     widths = [max(len(x) for x in col) for col in zip(header, *lines, strict=True)]
     for line in [header, *lines]:

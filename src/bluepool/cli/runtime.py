@@ -21,6 +21,14 @@ database_option = click.option(
     help="SQLAlchemy URL, e.g. sqlite:///bluepool.db or postgresql://user@host/db "
     "[env BLUEPOOL_DATABASE_URL]",
 )
+history_option = click.option(
+    "--history",
+    "history_path",
+    envvar="BLUEPOOL_HISTORY_PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the call history file (DuckDB) [env BLUEPOOL_HISTORY_PATH; default: next to a "
+    "SQLite database, else var/history.duckdb]",
+)
 roads_option = click.option(
     "--roads",
     "road_network",

@@ -13,6 +13,7 @@ from datetime import timedelta
 from bluepool.domain.dispatch.travel import GROUNDED, Flight, TravelTimes
 from bluepool.services.ports import (
     AuditKeys,
+    CallHistory,
     Clock,
     FixQueue,
     Gazetteer,
@@ -53,6 +54,9 @@ class Context:
     position_retention: timedelta | None = None
     #: Addresses by text and by position; None without a gazetteer (docs/geocoding.md).
     gazetteer: Gazetteer | None = None
+    #: The call history (imported CAD calls, closed live incidents; docs/history.md); None:
+    #: reports on history answer that there is none.
+    history: CallHistory | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self, TypeVar
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Station
@@ -648,4 +649,31 @@ class Gazetteer(Protocol):
 
     def reverse(self, location: Location) -> GazetteerHit | None:
         """The nearest address near the point, else the nearest street; None: nothing near."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySummary:
+    """The KPIs of the calls in the history received in a period."""
+
+    calls: int
+    self_initiated: int
+    rows: tuple[KpiRow, ...]
+    assistance: tuple[Assistance, ...]
+
+
+class CallHistory(Protocol):
+    """The call history: imported CAD calls and closed live incidents, an analytical copy
+    (docs/history.md; ``adapters.history``)."""
+
+    def summarise(
+        self, start: datetime, end: datetime, by: Sequence[Dimension], time_zone: str
+    ) -> HistorySummary:
+        """The KPIs of the calls received in ``[start, end)``, as ``kpis.summarise`` and
+        ``kpis.assistance`` (the latter of public calls) give them."""
+        ...
+
+    def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:
+        """Put ``calls`` in place of the calls of ``source`` received in the period; how
+        many there are now."""
         ...

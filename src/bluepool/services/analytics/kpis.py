@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
@@ -15,9 +15,10 @@ from bluepool.domain.analytics.utilisation import Period
 from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import policy
 from bluepool.services.context import Context
-from bluepool.services.ports import IncidentFilter, Page
+from bluepool.services.ports import CallHistory, IncidentFilter, Page
 
 _ALL = Page(limit=10_000_000)
+Source = Literal["live", "history"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class KpiReport:
     self_initiated: int
     rows: tuple[KpiRow, ...]
     assistance: tuple[Assistance, ...]
+    #: Where the calls came from: the live incidents or the call history.
+    source: Source = "live"
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -57,8 +60,10 @@ def kpi_report(
     end: datetime,
     by: tuple[Dimension, ...] = (),
     time_zone: str = "UTC",
+    source: Source = "live",
 ) -> KpiReport:
-    """The KPIs of the incidents received in ``[start, end)``."""
+    """The KPIs of the incidents (``source`` live) or of the calls in the history
+    (``history``) received in ``[start, end)``, by the same definitions."""
     policy.read(user)
     Period(start, end)
     zone = zone_of(time_zone)
@@ -66,6 +71,19 @@ def kpi_report(
         Dimension.SELF_INITIATED,
         *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
     )
+    if source == "history":
+        made = history_of(ctx).summarise(start, end, dims, time_zone)
+        return KpiReport(
+            start,
+            end,
+            dims,
+            time_zone,
+            made.calls,
+            made.self_initiated,
+            made.rows,
+            made.assistance,
+            "history",
+        )
     calls = live_calls(ctx, start, end)
     return KpiReport(
         start,
@@ -89,3 +107,9 @@ def calls_and_shapes(
     with ctx.reader() as uow:
         shapes = [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
     return calls, shapes
+
+
+def history_of(ctx: Context) -> CallHistory:
+    if ctx.history is None:
+        raise Invalid("this runtime has no call history", code="no_history")
+    return ctx.history

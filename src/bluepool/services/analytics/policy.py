@@ -27,3 +27,13 @@ def set_goals(user: User, owner: AgencyId | None) -> None:
         roles.require_collective_admin(user)
     else:
         roles.require_agency_admin(user, owner)
+
+
+def keep_history(user: User) -> None:
+    """Only a collective admin adds to the call history (it is the collective's copy)."""
+    roles.require_active(user)
+    if user.role is not Role.COLLECTIVE_ADMIN:
+        raise Forbidden(
+            f"{user.role.value} {user.username} may not add to the call history",
+            rule="history_keeper",
+        )

@@ -18,7 +18,7 @@ from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import board, goals, kpis
 from bluepool.services.analytics.board import BoardReport
 from bluepool.services.analytics.goals import GoalRecord
-from bluepool.services.analytics.kpis import KpiReport
+from bluepool.services.analytics.kpis import KpiReport, Source
 from bluepool.services.lookup import not_found
 from bluepool.web.deps import ContextDep, CurrentUser
 from bluepool.web.schemas.analytics import GoalIn
@@ -95,7 +95,7 @@ def board_figure(
     return Response(svg(draw(report)), media_type="image/svg+xml")
 
 
-@router.get("/kpis", response_model=KpiReport, responses=ERRORS)
+@router.get("/kpis", response_model=KpiReport, responses={**ERRORS, 409: {"model": Problem}})
 def kpi_report(
     ctx: ContextDep,
     user: CurrentUser,
@@ -103,12 +103,16 @@ def kpi_report(
     until: Until = None,
     by: Annotated[list[Dimension] | None, Query(description="group by (repeat)")] = None,
     tz: Annotated[str, Query(max_length=64, description="IANA time zone")] = "UTC",
+    source: Annotated[
+        Source, Query(description="live incidents, or the call history (imported CAD calls)")
+    ] = "live",
 ) -> KpiReport:
     """The KPIs of the incidents received in the period (call processing, queue, turnout,
     travel, on scene, total response: median, 90th percentile, count, missing, doubtful)
-    by the dimensions given, self-initiated calls apart; and cross-boundary assistance."""
+    by the dimensions given, self-initiated calls apart; and cross-boundary assistance. The
+    same definitions on the live incidents or, with ``source=history``, on the history."""
     begin, end = _period(ctx, start, until)
-    return kpis.kpi_report(ctx, user, begin, end, tuple(by or ()), tz)
+    return kpis.kpi_report(ctx, user, begin, end, tuple(by or ()), tz, source)
 
 
 @router.get("/goals", response_model=tuple[GoalRecord, ...], responses=ERRORS)

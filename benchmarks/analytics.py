@@ -1,0 +1,213 @@
+"""Importing CAD history and reporting its KPIs (issue 13): the DuckDB store against a
+pandas baseline on the same file, in the same run.
+
+A generated export of ``--calls`` calls (1,000,000 by default) in the San Francisco
+format (times as ``2026/01/15 07:18:10 AM``, floating Pacific time; priorities A/B/C; call
+type descriptions; WKT points; an on-view flag), written once with DuckDB before anything
+is timed. Then:
+
+- **import**: ``DuckHistory.import_files`` with a mapping like the shipped SF one (times
+  parsed in the zone, priority and call type maps, agency, self-initiated, WKT points,
+  every dropped and doubtful row counted) into a fresh file, committed;
+- **KPI report**: ``DuckHistory.summarise`` of the whole period by self-initiated,
+  priority and call type (the six KPIs, median, 90th percentile, counts), best of 3;
+- **baseline**: pandas doing the same: ``read_csv``, ``to_datetime`` with the format,
+  ``tz_localize``, the maps, the six intervals, then ``groupby`` with the two quantiles
+  and counts (no drop or doubt counting, no store: less work than the import).
+
+Hot spots are not built yet (issue 13 item 4), so ``hotspots_s`` is null.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/analytics.py [--calls 1000000]
+
+The last line is the JSON result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import footer
+
+from bluepool.adapters.history.store import DuckHistory
+from bluepool.domain.analytics.history import CallMapping, Coded, WktPoint
+from bluepool.domain.analytics.kpis import KPIS, Dimension, Stage
+
+FORMAT = "%Y/%m/%d %I:%M:%S %p"
+ZONE = "America/Los_Angeles"
+TYPES = {
+    "BURGLARY": "burglary",
+    "PETTY THEFT": "theft",
+    "FIGHT NO WEAPON": "assault",
+    "SUSPICIOUS PERSON": "suspicious_person",
+    "TRAFFIC STOP": "traffic_stop",
+    "WELL BEING CHECK": "welfare_check",
+}
+PRIORITIES = {"A": "1", "B": "2", "C": "3"}
+COLUMNS = {
+    Stage.RECEIVED: "received_datetime",
+    Stage.ENTERED: "entry_datetime",
+    Stage.DISPATCHED: "dispatch_datetime",
+    Stage.EN_ROUTE: "enroute_datetime",
+    Stage.ON_SCENE: "onscene_datetime",
+    Stage.CLEARED: "close_datetime",
+}
+MAPPING = CallMapping(
+    name="benchmark.yaml",
+    time_format=FORMAT,
+    time_zone=ZONE,
+    stages=COLUMNS,
+    id_column="cad_number",
+    priority=Coded("priority_final", PRIORITIES),
+    call_type=Coded("call_type_final_desc", TYPES),
+    agency=Coded("agency", {"Police": "sfpd", "Sheriff": "sfso"}),
+    unit_kind=Coded(constant="patrol"),
+    self_initiated_column="onview_flag",
+    self_initiated_values=("Y",),
+    location=WktPoint("intersection_point"),
+)
+EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+BY = [Dimension.SELF_INITIATED, Dimension.PRIORITY, Dimension.CALL_TYPE]
+
+
+def generate(path: Path, n: int) -> None:
+    import duckdb
+
+    types = ", ".join(f"'{t}'" for t in TYPES)
+    seconds = {  # each stage after the one before, in seconds (NULL: never reached)
+        "entry": "received + to_seconds(CAST(random() * 90 AS BIGINT))",
+        "dispatch": "entry + to_seconds(CAST(-ln(random()) * 600 AS BIGINT))",
+        "enroute": "dispatch + to_seconds(CAST(random() * 120 AS BIGINT))",
+        "onscene": "CASE WHEN random() < 0.9 THEN enroute "
+        "+ to_seconds(CAST(60 + random() * 900 AS BIGINT)) END",
+        "close": "COALESCE(onscene, enroute) + to_seconds(CAST(random() * 3600 AS BIGINT))",
+    }
+    with duckdb.connect() as con:
+        con.execute("SELECT setseed(0.13)")
+        con.execute(
+            f"""
+            COPY (
+              WITH r AS (
+                SELECT i, TIMESTAMP '2025-01-01' + to_seconds(CAST(i * 31 AS BIGINT)) AS received
+                FROM range({n}) t(i)
+              ), e AS (SELECT *, {seconds["entry"]} AS entry FROM r),
+              d AS (SELECT *, {seconds["dispatch"]} AS dispatch FROM e),
+              w AS (SELECT *, {seconds["enroute"]} AS enroute FROM d),
+              s AS (SELECT *, {seconds["onscene"]} AS onscene FROM w),
+              c AS (SELECT *, {seconds["close"]} AS close FROM s)
+              SELECT 260000000 + i AS cad_number,
+                strftime(received, '{FORMAT}') AS received_datetime,
+                strftime(entry, '{FORMAT}') AS entry_datetime,
+                strftime(dispatch, '{FORMAT}') AS dispatch_datetime,
+                strftime(enroute, '{FORMAT}') AS enroute_datetime,
+                strftime(onscene, '{FORMAT}') AS onscene_datetime,
+                strftime(close, '{FORMAT}') AS close_datetime,
+                [{types}][1 + CAST(floor(random() * {len(TYPES)}) AS INTEGER)]
+                  AS call_type_final_desc,
+                ['A', 'B', 'B', 'C', 'C', 'C'][1 + CAST(floor(random() * 6) AS INTEGER)]
+                  AS priority_final,
+                CASE WHEN random() < 0.9 THEN 'Police' ELSE 'Sheriff' END AS agency,
+                CASE WHEN random() < 0.3 THEN 'Y' ELSE 'N' END AS onview_flag,
+                CASE WHEN random() < 0.7 THEN printf('POINT (%.4f %.4f)',
+                  -122.51 + random() * 0.14, 37.70 + random() * 0.12) END
+                  AS intersection_point
+              FROM c
+            ) TO '{path}' (HEADER, DELIMITER ',')
+            """
+        )
+
+
+def pandas_baseline(path: Path) -> tuple[float, int]:
+    """Read, parse, map and summarise with pandas; its time and the groups' row count."""
+    import numpy as np
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    at = {
+        s: pd.to_datetime(frame[c].replace("", None), format=FORMAT).dt.tz_localize(
+            ZONE, ambiguous="NaT", nonexistent="NaT"
+        )
+        for s, c in COLUMNS.items()
+    }
+    out = pd.DataFrame(
+        {
+            "self_initiated": np.where(frame["onview_flag"] == "Y", "self-initiated", "public"),
+            "priority": frame["priority_final"].map(PRIORITIES).fillna(""),
+            "call_type": frame["call_type_final_desc"]
+            .map(TYPES)
+            .fillna(frame["call_type_final_desc"]),
+        }
+    )
+    for kpi in KPIS:
+        start = at[kpi.start[0]]
+        for other in kpi.start[1:]:
+            start = start.fillna(at[other])
+        seconds = (at[kpi.end] - start).dt.total_seconds()
+        out[kpi.name] = seconds.where(seconds >= 0)
+    groups = out.groupby(["self_initiated", "priority", "call_type"])
+    names = [k.name for k in KPIS]
+    figures = pd.concat(
+        [groups[names].quantile(0.5), groups[names].quantile(0.9), groups[names].count()],
+        axis=1,
+    )
+    return time.perf_counter() - t0, len(figures) * len(KPIS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "calls.csv"
+        t0 = time.perf_counter()
+        generate(csv, args.calls)
+        size = csv.stat().st_size
+        took = time.perf_counter() - t0
+        print(f"generated {args.calls:,} calls ({size / 1e6:.0f} MB) in {took:.1f} s")
+
+        store = DuckHistory(Path(folder) / "history.duckdb")
+        t0 = time.perf_counter()
+        made = store.import_files([csv], MAPPING)
+        import_s = time.perf_counter() - t0
+        assert made.imported == args.calls, made.lines()
+        print(f"import: {import_s:.2f} s, {args.calls / import_s:,.0f} calls/s")
+        for line in made.lines()[2:]:
+            print(line)
+
+        report_times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            report = store.summarise(*EVER, BY, ZONE)
+            report_times.append(time.perf_counter() - t0)
+        report_s = min(report_times)
+        print(f"KPI report ({len(report.rows)} rows, {report.calls:,} calls): {report_s:.2f} s")
+
+        pandas_s, pandas_rows = pandas_baseline(csv)
+        print(f"pandas (read, parse, map, summarise; {pandas_rows} rows): {pandas_s:.2f} s")
+        duck_s = import_s + report_s
+        print(f"DuckDB import + report / pandas: {duck_s / pandas_s:.2f}x the time")
+        footer(
+            {
+                "benchmark": "analytics",
+                "calls": args.calls,
+                "csv_mb": round(size / 1e6, 1),
+                "import_s": round(import_s, 3),
+                "import_calls_per_s": round(args.calls / import_s),
+                "kpi_report_s": round(report_s, 3),
+                "pandas_s": round(pandas_s, 3),
+                "duckdb_over_pandas": round(duck_s / pandas_s, 3),
+                "hotspots_s": None,
+                "note": "hot spots are not built yet (issue 13 item 4)",
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()

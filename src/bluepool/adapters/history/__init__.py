@@ -1,0 +1,1 @@
+"""The call history: an embedded DuckDB store (docs/history.md)."""

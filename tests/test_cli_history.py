@@ -1,0 +1,132 @@
+"""``bluepool import calls`` (globs, several files, a mapping; dropped and doubtful rows
+and unmapped values reported; a bad file imports nothing and exits with its name, row and
+column), ``bluepool report kpis --source history`` and ``bluepool history add-live``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bluepool.cli import main
+from tests.test_cli import DEMO
+
+MAPPING = """\
+time_format: "%Y-%m-%d %H:%M:%S"
+time_zone: Europe/Vaduz
+id: nr
+stages: {received: t0, dispatched: t1, on_scene: t2}
+priority: {column: prio, values: {hoch: 1, tief: 3}}
+call_type: {column: art, values: {Einbruch: burglary}}
+agency: {value: vaduz}
+location: {lat: lat, lon: lon}
+"""
+JANUARY = """\
+nr,t0,t1,t2,prio,art,lat,lon
+1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,47.14,9.52
+2,2026-01-06 10:00:00,2026-01-06 10:03:00,,mittel,Lärm,47.14,9.52
+"""
+FEBRUARY = """\
+nr,t0,t1,t2,prio,art,lat,lon
+3,2026-02-05 10:00:00,2026-02-05 10:02:00,2026-02-05 10:12:00,tief,Einbruch,,
+1,2026-02-06 10:00:00,,,tief,Einbruch,47.14,9.52
+"""
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    for var in ("BLUEPOOL_DATABASE_URL", "BLUEPOOL_SECRET_KEY", "BLUEPOOL_HISTORY_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BLUEPOOL_ENVIRONMENT", "test")
+    monkeypatch.setenv("BLUEPOOL_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    return CliRunner()
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    folder = tmp_path / "cad"
+    folder.mkdir()
+    (folder / "2026-01.csv").write_text(JANUARY)
+    (folder / "2026-02.csv").write_text(FEBRUARY)
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    return folder
+
+
+def test_import_calls_then_report_on_the_history(
+    runner: CliRunner, tmp_path: Path, exports: Path
+) -> None:
+    mapping = ["--mapping", str(tmp_path / "m.yaml")]
+    result = runner.invoke(main, ["import", "calls", str(exports / "*.csv"), *mapping])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        f"{exports / '2026-01.csv'}: 2 rows, 2 imported",
+        f"{exports / '2026-02.csv'}: 2 rows, 1 imported",
+    ]
+    assert "4 rows read from 2 files" in lines
+    assert "3 calls imported" in lines
+    assert "  dropped: already_imported: 1" in lines
+    assert "  unmapped priority: 'mittel' (1)" in lines
+    assert "  unmapped call_type: 'Lärm' (1)" in lines
+    assert lines[-1] == f"history: {tmp_path / 'history.duckdb'} (3 calls)"
+
+    period = ["--from", "2026-01-01", "--to", "2026-03-01"]
+    result = runner.invoke(
+        main,
+        ["report", "kpis", *period, "--source", "history", "--by", "priority", "--format", "csv"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in result.output.splitlines()]
+    assert rows[0] == [
+        "self_initiated",
+        "priority",
+        "kpi",
+        "count",
+        "median_s",
+        "p90_s",
+        "missing",
+        "doubtful",
+    ]
+    assert ["public", "1", "call_processing", "1", "60", "60", "0", "0"] in rows
+    assert ["public", "3", "total_response", "1", "720", "720", "0", "0"] in rows
+    assert ["public", "", "total_response", "0", "", "", "1", "0"] in rows
+    live = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
+    assert json.loads(live.output)["calls"] == 0  # live stays the default
+
+    again = runner.invoke(
+        main, ["import", "calls", str(exports / "2026-0[12].csv"), *mapping, "--from", "2026-02-01"]
+    )
+    assert "  dropped: before_period: 2" in again.output
+    assert "  dropped: already_imported: 2" in again.output
+
+
+def test_a_bad_file_imports_nothing_and_says_where(
+    runner: CliRunner, tmp_path: Path, exports: Path
+) -> None:
+    (exports / "2026-03.csv").write_text(FEBRUARY.replace("2026-02-05 10:02:00", "gestern"))
+    mapping = ["--mapping", str(tmp_path / "m.yaml")]
+    result = runner.invoke(main, ["import", "calls", str(exports / "*.csv"), *mapping])
+    assert result.exit_code == 1
+    assert f"{exports / '2026-03.csv'}: row 1, column 't1' (stages.dispatched)" in result.output
+    history = tmp_path / "history.duckdb"
+    report = runner.invoke(
+        main,
+        ["report", "kpis", "--source", "history", "--history", str(history), "--format", "json"],
+    )
+    assert json.loads(report.output)["calls"] == 0
+    result = runner.invoke(main, ["import", "calls", str(tmp_path / "none-*.csv"), *mapping])
+    assert result.exit_code == 2
+    assert "no file matches" in result.output
+
+
+def test_history_add_live_copies_the_closed_incidents(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["load", str(DEMO)]).exit_code == 0
+    history = tmp_path / "elsewhere.duckdb"
+    result = runner.invoke(
+        main, ["history", "add-live", "--from", "2026-01-01", "--history", str(history)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 closed incidents received 2026-01-01 00:00 to")
+    assert history.is_file()
