@@ -550,6 +550,11 @@ const SECTIONS = [
           ],
           save: (v, r) => api(`/loans/${enc(r.loan.id)}/return`, { method: "POST", body: { condition: v.condition, notes: v.notes } }),
           done: (r) => `Checked in ${r.id}.`,
+        },
+      },
+    ],
+  },
+  {
     key: "mutual-aid",
     title: "Mutual aid",
     noun: "request",
