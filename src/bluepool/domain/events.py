@@ -41,6 +41,7 @@ from bluepool.domain.dispatch.events import (
     UnitReleased,
     UnitStatusChanged,
 )
+from bluepool.domain.ledger.events import LedgerPosted, PeriodClosed
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import AgreementChanged
 
@@ -68,6 +69,8 @@ EVENTS: tuple[type[Event], ...] = (
     CallTypeChanged,
     SettingChanged,
     AgreementChanged,
+    LedgerPosted,
+    PeriodClosed,
     UserChanged,
     SignedIn,
     SignInFailed,

@@ -45,6 +45,19 @@ class Account:
             if self.name:
                 raise Invalid("only a fund has a name", code="bad_account")
 
+    @classmethod
+    def parse(cls, text: str) -> Account:
+        """The account written ``text`` (``"vaduz:receivable"``, ``"collective:fund:x"``)."""
+        owner, _, rest = text.partition(":")
+        kind, _, name = rest.partition(":")
+        try:
+            account_kind = AccountKind(kind)
+        except ValueError:
+            raise Invalid(
+                f"{text!r} is not an account such as vaduz:receivable", code="bad_account"
+            ) from None
+        return cls(AgencyId(owner), account_kind, name)
+
     def __str__(self) -> str:
         if self.kind is AccountKind.FUND:
             return f"{self.owner}:fund:{self.name}"
