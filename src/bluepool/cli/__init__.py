@@ -3,7 +3,7 @@
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
 ``imports`` (import roads, import jurisdictions), ``simulate`` (simulate, calibrate), ``serve``
 (serve, demo), ``users``, ``audit`` (audit verify, checkpoint, export-checkpoint) and
-``positions`` (positions prune).
+``positions`` (positions prune) and ``ledger`` (ledger close, statement, replay).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -16,6 +16,7 @@ from bluepool.cli.audit import audit
 from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
 from bluepool.cli.imports import import_
+from bluepool.cli.ledger import ledger
 from bluepool.cli.load import load
 from bluepool.cli.positions import positions
 from bluepool.cli.serve import demo, serve
@@ -43,3 +44,4 @@ main.add_command(backup)
 main.add_command(restore)
 main.add_command(audit)
 main.add_command(positions)
+main.add_command(ledger)

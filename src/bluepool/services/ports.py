@@ -412,10 +412,11 @@ class TimerSettings(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LedgerFilter:
-    """Which ledger transactions to list: touching ``account`` (its string form), posted
-    in ``period``, pricing a use on ``incident``."""
+    """Which ledger transactions to list: touching ``account`` (its string form) or any
+    account of ``agency``, posted in ``period``, pricing a use on ``incident``."""
 
     account: str | None = None
+    agency: str | None = None
     period: str | None = None
     incident: str | None = None
 

@@ -30,6 +30,7 @@ from bluepool.web.api import (
     floor,
     geocode,
     incident_edits,
+    ledger,
     sharing,
 )
 from bluepool.web.auth import RecentUsers
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         geocode,
         collective,
         sharing,
+        ledger,
         changes,
         audit,
     )

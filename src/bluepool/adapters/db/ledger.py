@@ -184,6 +184,9 @@ class SqlLedger:
                     select(POSTINGS.c.transaction_id).where(POSTINGS.c.account == where.account)
                 )
             )
+        if where.agency is not None:
+            owned = POSTINGS.c.account.startswith(f"{where.agency}:", autoescape=True)
+            q = q.where(TX.c.id.in_(select(POSTINGS.c.transaction_id).where(owned)))
         total = self.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
         ids = (
             self.session.execute(q.order_by(TX.c.id).limit(page.limit).offset(page.offset))
@@ -254,7 +257,7 @@ class SqlLedger:
 
     def closed(self) -> dict[str, datetime]:
         rows = self.session.execute(select(PERIODS.c.period, PERIODS.c.closed_at))
-        return dict(rows.tuples().all())
+        return {row.period: row.closed_at for row in rows}
 
     def closing_balances(self, period: str) -> dict[str, int] | None:
         found = self.session.execute(

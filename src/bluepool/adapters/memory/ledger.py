@@ -80,6 +80,7 @@ class MemoryLedger:
                 or (priced is not None and priced.usage.incident == where.incident)
             )
             and (where.account is None or any(str(p.account) == where.account for p in tx.postings))
+            and (where.agency is None or any(p.account.owner == where.agency for p in tx.postings))
         ]
 
     def entries(self, where: LedgerFilter, page: Page) -> tuple[list[Transaction], int]:

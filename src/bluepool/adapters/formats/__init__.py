@@ -1,0 +1,1 @@
+"""Documents bluepool writes for people: statements as PDF."""
