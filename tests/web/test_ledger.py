@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from bluepool import bootstrap
 from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.bootstrap import Runtime
+from bluepool.cli.runtime import operator
 from bluepool.config import Settings
 from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.shared.ids import AgencyId, IncidentId
@@ -164,11 +165,8 @@ def test_a_lent_unit_is_charged_when_its_incident_closes_and_only_once(
         kinds = [m.type for m in uow.outbox.pending(1000)]
     assert kinds.count("ledger.posted") == 1
 
-    # Replaying every closed incident posts nothing again.
-    admin = runtime.context  # the shell's replay, as `bluepool ledger replay` runs it
-    from bluepool.cli.runtime import operator
-
-    assert posting.replay(admin, operator()) == 0
+    # Replaying every closed incident (as `bluepool ledger replay` does) posts nothing again.
+    assert posting.replay(runtime.context, operator()) == 0
     assert client.get("/api/v1/ledger/entries", headers=as_admin).json()["total"] == 1
 
 
@@ -244,13 +242,15 @@ def test_a_month_is_closed_once_then_its_statements_and_settlement_read_it(
 
     csv1 = client.get("/api/v1/statements/east/2025-03.csv", headers=east_admin)
     csv2 = client.get("/api/v1/statements/east/2025-03.csv", headers=as_admin)
-    assert csv1.status_code == 200 and csv1.headers["content-type"].startswith("text/csv")
+    assert csv1.status_code == 200
+    assert csv1.headers["content-type"].startswith("text/csv")
     assert csv1.content == csv2.content
     assert csv1.content.splitlines()[2].startswith(b"I-1,east-p1,assignment:I-1:1,lent,west,60")
     pdf1 = client.get("/api/v1/statements/east/2025-03.pdf", headers=east_admin)
     pdf2 = client.get("/api/v1/statements/east/2025-03.pdf", headers=east_admin)
     assert pdf1.headers["content-type"] == "application/pdf"
-    assert pdf1.content.startswith(b"%PDF-") and pdf1.content == pdf2.content
+    assert pdf1.content.startswith(b"%PDF-")
+    assert pdf1.content == pdf2.content
 
     r = client.get("/api/v1/settlements/2025-03", headers=as_admin)
     assert r.status_code == 200, r.text
