@@ -62,7 +62,9 @@ def post_usages(
             tx = dataclasses.replace(tx, period=period)
         items.append((tx, PricedUsage(usage, price, rate_words(usage, rates))))
     written = set(uow.ledger.post(items))
-    posted = [tx for tx, _ in items if tx.source_key in written]
+    # The ledger wrote the first of each source key: so say the same.
+    firsts = {tx.source_key: tx for tx, _ in reversed(items)}
+    posted = [tx for key, tx in reversed(firsts.items()) if key in written]
     if posted:
         entries = tuple(EntryRecord.of(tx) for tx in posted)
         parties = tuple(dict.fromkeys(p for e in entries for p in e.parties))
