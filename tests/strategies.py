@@ -16,9 +16,9 @@ from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.incidents import PRIORITIES, Incident
 from bluepool.domain.dispatch.recommend import Collective, IncidentView
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
-from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementId, Clause, Rates
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 

@@ -13,28 +13,28 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
-from bluepool.domain.ledger import pricing
-from bluepool.domain.ledger.pricing import Usage
-from bluepool.domain.sharing.agreements import Rates
-from bluepool.services.ledger import posting
 from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.dispatch.events import IncidentClosed
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.records import IncidentRecord
 from bluepool.domain.dispatch.travel import StraightLine
+from bluepool.domain.ledger import pricing
+from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId, JurisdictionId, UnitId, Username
+from bluepool.domain.sharing.agreements import Rates
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.context import Context
+from bluepool.services.ledger import posting
 from bluepool.services.messagebus import MessageBus
 from bluepool.services.ports import LedgerFilter, Page, UnitOfWork
 from tests.builders import T0, a_jurisdiction, a_unit, an_agency, an_agreement, an_incident
