@@ -1,9 +1,10 @@
 """The cost ledger in the database (``services.ports.Ledger``), in SQLAlchemy Core.
 
-A batch of transactions is written in three statements whatever its size: the
-transactions (``INSERT ... ON CONFLICT (source_key) DO NOTHING RETURNING``: one already
-kept, by this or a concurrent writer, is skipped, never an error), their postings (an
-executemany), and on SQLite the balance check. The double entry is the database's to keep:
+A batch of transactions is written in a few statements whatever its size: the source
+keys already kept, the transactions (``INSERT ... ON CONFLICT (source_key) DO NOTHING
+RETURNING``: one kept meanwhile by a concurrent writer is skipped, never an error), their
+postings (an executemany sent as multi-row INSERTs; a COPY on PostgreSQL), and on SQLite
+the balance check. The double entry is the database's to keep:
 on PostgreSQL a deferred constraint trigger sums each transaction's postings at commit; on
 SQLite the check runs here, in the same transaction, before the commit. Triggers on both
 refuse an UPDATE or DELETE of what is posted (migration 0013).
@@ -11,13 +12,14 @@ refuse an UPDATE or DELETE of what is posted (migration 0013).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from bluepool.adapters.db.tables import LedgerPeriodRow, LedgerPostingRow, LedgerTransactionRow
@@ -32,6 +34,17 @@ from bluepool.services.ports import LedgerFilter, Page, Posted
 TX = cast("Table", LedgerTransactionRow.__table__)
 POSTINGS = cast("Table", LedgerPostingRow.__table__)
 PERIODS = cast("Table", LedgerPeriodRow.__table__)
+_INSERT_ARRAYS = text(
+    "INSERT INTO ledger_transactions (source_key, at, period, memo, incident, usage) "
+    "SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:ats AS timestamptz[]), "
+    "CAST(:periods AS text[]), CAST(:memos AS text[]), CAST(:incidents AS text[]), "
+    "CAST(CAST(:usages AS text[]) AS jsonb[])) "
+    "ON CONFLICT (source_key) DO NOTHING RETURNING id, source_key"
+)
+_KEPT_ARRAY = text(
+    "SELECT source_key FROM ledger_transactions WHERE source_key = ANY(CAST(:keys AS text[]))"
+)
+_COPY_POSTINGS = "COPY ledger_postings (transaction_id, line, account, amount, period) FROM STDIN"
 #: Rows a statement carries at most (SQLite's and PostgreSQL's bound-parameter limits).
 CHUNK = 5000
 
@@ -99,7 +112,6 @@ class SqlLedger:
         return written
 
     def _insert(self, chunk: Sequence[tuple[Transaction, PricedUsage | None]]) -> list[str]:
-        dialect_insert = postgresql.insert if self._postgres else sqlite.insert
         rows = [
             {
                 "source_key": tx.source_key,
@@ -111,13 +123,17 @@ class SqlLedger:
             }
             for tx, priced in chunk
         ]
-        statement = (
-            dialect_insert(TX)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["source_key"])
-            .returning(TX.c.id, TX.c.source_key)
-        )
-        ids = {key: tid for tid, key in self.session.execute(statement)}
+        if self._postgres:
+            ids = self._insert_arrays(rows)
+        else:
+            # An executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues"),
+            # compiled once, with what each row returned.
+            statement = (
+                sqlite.insert(TX)
+                .on_conflict_do_nothing(index_elements=["source_key"])
+                .returning(TX.c.id, TX.c.source_key)
+            )
+            ids = {key: tid for tid, key in self.session.execute(statement, rows)}
         if not ids:
             return []
         postings = [
@@ -132,10 +148,38 @@ class SqlLedger:
             if tx.source_key in ids
             for n, p in enumerate(tx.postings, start=1)
         ]
-        self.session.execute(POSTINGS.insert(), postings)
+        if self._postgres:
+            self._copy_postings(postings)
+        else:
+            self.session.execute(POSTINGS.insert(), postings)
         if not self._postgres:
             self._check_balanced(min(ids.values()), max(ids.values()))
         return [tx.source_key for tx, _ in chunk if tx.source_key in ids]
+
+    def _insert_arrays(self, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """PostgreSQL: the transactions in one short statement whatever their number, each
+        column one array parameter (``unnest``), rows already kept skipped."""
+        params = {
+            "keys": [r["source_key"] for r in rows],
+            "ats": [r["at"] for r in rows],
+            "periods": [r["period"] for r in rows],
+            "memos": [r["memo"] for r in rows],
+            "incidents": [r["incident"] for r in rows],
+            "usages": [json.dumps(r["usage"]) if r["usage"] is not None else None for r in rows],
+        }
+        found = self.session.execute(_INSERT_ARRAYS, params)
+        return {row.source_key: row.id for row in found}
+
+    def _copy_postings(self, postings: list[dict[str, Any]]) -> None:
+        """PostgreSQL: the postings in one COPY, in this transaction (the deferred trigger
+        still checks each transaction's sum at commit)."""
+        driver = self.session.connection().connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(_COPY_POSTINGS) as copy:
+            for p in postings:
+                copy.write_row(
+                    (p["transaction_id"], p["line"], p["account"], p["amount"], p["period"])
+                )
 
     def _check_balanced(self, low: int, high: int) -> None:
         """SQLite's stand-in for PostgreSQL's deferred trigger: the transactions just
@@ -164,6 +208,9 @@ class SqlLedger:
     def posted(self, source_keys: Collection[str]) -> set[str]:
         keys = list(source_keys)
         out: set[str] = set()
+        if self._postgres:
+            found = self.session.execute(_KEPT_ARRAY, {"keys": keys}).scalars()
+            return set(found)
         for chunk in _chunks(keys):
             out.update(
                 self.session.execute(select(TX.c.source_key).where(TX.c.source_key.in_(chunk)))
