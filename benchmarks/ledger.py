@@ -29,17 +29,17 @@ import os
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from audit import drop, postgres_database
 from common import footer
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bluepool.adapters.db.engine import make_engine, make_session_factory, normalise_url
+from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.ledger import POSTINGS, TX, usage_document
 from bluepool.adapters.db.migrate import upgrade
 from bluepool.adapters.db.uow import SqlUnitOfWork
@@ -214,22 +214,6 @@ def measure(url: str, baseline_url: str, args: argparse.Namespace) -> dict[str, 
         "close_ratio": round(python_close_s / close_s, 1),
         "entries": entries,
     }
-
-
-def postgres_database(admin_url: str) -> tuple[str, str]:
-    name = f"bluepool_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return normalise_url(admin_url).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop(admin_url: str, name: str) -> None:
-    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def show(name: str, r: dict[str, Any]) -> None:

@@ -247,3 +247,26 @@ def a_posting(**overrides: Any) -> tuple[Transaction, PricedUsage]:
     tx = pricing.post(usage, price)
     assert tx is not None
     return tx, PricedUsage(usage, price, rate_words(usage, RATES))
+
+
+def lent_in_march(*incidents: str, hours: int = 1) -> list[tuple[Usage, Rates]]:
+    """The demo's Vaduz lent Schaan-Planken a patrol car for ``hours`` on each incident, on
+    10 March 2025, at CHF 90.00 an hour (``VAD-collective-2026`` clause 1)."""
+    started = datetime(2025, 3, 10, 8, tzinfo=UTC)
+    return [
+        (
+            a_usage(
+                source_key=f"assignment:{i}:1",
+                incident=IncidentId(i),
+                resource="vaduz-p1",
+                kind="patrol",
+                lender=AgencyId("vaduz"),
+                borrower=AgencyId("schaan-planken"),
+                agreement=AgreementId("VAD-collective-2026"),
+                started=started,
+                ended=started + timedelta(hours=hours),
+            ),
+            RATES,
+        )
+        for i in incidents
+    ]

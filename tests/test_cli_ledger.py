@@ -4,7 +4,6 @@ posted twice)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -14,21 +13,13 @@ from click.testing import CliRunner
 from bluepool.adapters.db.engine import make_engine, make_session_factory
 from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.cli import main
-from bluepool.domain.ledger.pricing import Usage
-from bluepool.domain.shared.ids import AgencyId, IncidentId
-from bluepool.domain.sharing.agreements import AgreementId, Rates
 from bluepool.services.ledger.posting import post_usages
+from tests import test_cli
+from tests.builders import lent_in_march
 
 DEMO = Path(str(resources.files("bluepool") / "demo" / "collective.yaml"))
-MARCH = datetime(2025, 3, 10, 8, tzinfo=UTC)
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for var in ("BLUEPOOL_DATABASE_URL", "BLUEPOOL_SECRET_KEY", "BLUEPOOL_ROAD_NETWORK"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("BLUEPOOL_ENVIRONMENT", "test")
-    return CliRunner()
+#: The CLI tests' runner (a fixture: the environment cleared, cheap password hashes).
+runner = test_cli.runner
 
 
 @pytest.fixture
@@ -39,26 +30,9 @@ def url(runner: CliRunner, tmp_path: Path) -> str:
     result = runner.invoke(main, ["load", str(DEMO), "--database-url", url])
     assert result.exit_code == 0, result.output
     engine = make_engine(url)
-    usages = [
-        (
-            Usage(
-                f"assignment:I-{n}:1",
-                IncidentId(f"I-{n}"),
-                "vaduz-p1",
-                "patrol",
-                AgencyId("vaduz"),
-                AgencyId("schaan-planken"),
-                AgreementId("VAD-collective-2026"),
-                1,
-                MARCH,
-                MARCH + timedelta(hours=1),
-            ),
-            Rates({"*": 9000}),
-        )
-        for n in (1, 2)
-    ]
+    usages = lent_in_march("I-1", "I-2")
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
-        post_usages(uow, usages, MARCH, "test")
+        post_usages(uow, usages, usages[0][0].started, "test")
         uow.commit()
     engine.dispose()
     return url

@@ -6,15 +6,12 @@ their own agency's statement, without the settlement."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bluepool.domain.ledger.pricing import Usage
-from bluepool.domain.shared.ids import AgencyId, IncidentId
-from bluepool.domain.sharing.agreements import AgreementId, Rates
 from bluepool.services.ledger.posting import post_usages
+from tests.builders import lent_in_march
 from tests.e2e.harness import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -22,32 +19,13 @@ expect = pytest.importorskip(
     "playwright.sync_api", reason="end-to-end tests need Playwright for Python"
 ).expect
 
-MARCH = datetime(2025, 3, 10, 8, tzinfo=UTC)
-
 
 @pytest.fixture(scope="module", autouse=True)
 def march(server: LiveServer) -> None:
     """Vaduz lent Schaan-Planken a patrol car for an hour, twice, in March 2025."""
-    usages = [
-        (
-            Usage(
-                f"assignment:E2E-{n}:1",
-                IncidentId(f"E2E-{n}"),
-                "vaduz-p1",
-                "patrol",
-                AgencyId("vaduz"),
-                AgencyId("schaan-planken"),
-                AgreementId("VAD-collective-2026"),
-                1,
-                MARCH,
-                MARCH + timedelta(hours=1),
-            ),
-            Rates({"*": 9000}),
-        )
-        for n in (1, 2)
-    ]
+    usages = lent_in_march("E2E-1", "E2E-2")
     with server.app.state.runtime.context.uow() as uow:
-        post_usages(uow, usages, MARCH, "e2e")
+        post_usages(uow, usages, usages[0][0].started, "e2e")
         uow.commit()
 
 

@@ -17,7 +17,6 @@ from bluepool.adapters.passwords import Argon2Hasher
 from bluepool.bootstrap import Runtime
 from bluepool.cli.runtime import operator
 from bluepool.config import Settings
-from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.shared.ids import AgencyId, IncidentId
 from bluepool.domain.sharing.agreements import (
     Agreement,
@@ -28,8 +27,8 @@ from bluepool.domain.sharing.agreements import (
     Stage,
 )
 from bluepool.services.ledger import posting
-from bluepool.web.app import create_app
-from tests.builders import CLOSE
+from tests.builders import CLOSE, a_usage
+from tests.web import test_agreements
 from tests.web.conftest import login, seed
 from tests.web.test_agreements import east_candidates
 from tests.web.test_api import new_incident
@@ -46,6 +45,10 @@ AGREEMENT = Agreement(
     stage=Stage.SIGNED,
     signatures=(Signature(AgencyId("east"), "e", SINCE), Signature(AgencyId("west"), "w", SINCE)),
 )
+
+
+#: East's admin, signed in (a fixture of the agreements' tests).
+east_admin = test_agreements.east_admin
 
 
 class LateClock:
@@ -74,28 +77,6 @@ def runtime(migrated_url: str, clock: LateClock) -> Iterator[Runtime]:
         uow.commit()
     yield rt
     rt.engine.dispose()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as c:
-        yield c
-
-
-@pytest.fixture
-def east_admin(client: TestClient, as_admin: dict[str, str]) -> dict[str, str]:
-    r = client.post(
-        "/api/v1/users",
-        headers=as_admin,
-        json={
-            "username": "east-admin",
-            "password": "east-admin-pw",
-            "role": "agency_admin",
-            "agency": "east",
-        },
-    )
-    assert r.status_code == 201, r.text
-    return login(client, "east-admin")
 
 
 def lend_and_close(
@@ -189,17 +170,16 @@ def test_an_incident_served_by_its_own_agency_costs_nothing(
 def post_march(runtime: Runtime, minutes: int = 60, n: int = 1) -> None:
     """East lent west a patrol car for ``minutes`` on incident I-n, in March 2025."""
     started = datetime(2025, 3, 10, 8, tzinfo=UTC)
-    usage = Usage(
-        f"assignment:I-{n}:1",
-        IncidentId(f"I-{n}"),
-        "east-p1",
-        "patrol",
-        AgencyId("east"),
-        AgencyId("west"),
-        AGREEMENT.id,
-        1,
-        started,
-        started + timedelta(minutes=minutes),
+    usage = a_usage(
+        source_key=f"assignment:I-{n}:1",
+        incident=IncidentId(f"I-{n}"),
+        resource="east-p1",
+        kind="patrol",
+        lender=AgencyId("east"),
+        borrower=AgencyId("west"),
+        agreement=AGREEMENT.id,
+        started=started,
+        ended=started + timedelta(minutes=minutes),
     )
     with runtime.context.uow() as uow:
         posting.post_usages(uow, [(usage, RATES)], started, "test")

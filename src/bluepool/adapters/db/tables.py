@@ -434,7 +434,8 @@ class UnitPositionRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-#: The index statements and the close read a month's postings by (period, account).
+#: The index a month's balances are summed from, alone (period, account, amount: it covers
+#: the query, so the close reads no table row).
 LEDGER_PERIOD_ACCOUNT_INDEX = "ix_ledger_postings_period_account"
 
 
@@ -463,7 +464,7 @@ class LedgerPostingRow(Base):
     deferred constraint trigger on PostgreSQL), and any update or delete (triggers)."""
 
     __tablename__ = "ledger_postings"
-    __table_args__ = (Index(LEDGER_PERIOD_ACCOUNT_INDEX, "period", "account"),)
+    __table_args__ = (Index(LEDGER_PERIOD_ACCOUNT_INDEX, "period", "account", "amount"),)
 
     transaction_id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"),

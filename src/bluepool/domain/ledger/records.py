@@ -10,7 +10,7 @@ from datetime import datetime
 from bluepool.domain.ledger.entries import Transaction
 from bluepool.domain.ledger.pricing import PricedUsage
 from bluepool.domain.ledger.settlement import Transfer
-from bluepool.domain.ledger.statements import Direction, Statement
+from bluepool.domain.ledger.statements import Row, Statement
 from bluepool.domain.shared.ids import AgencyId
 
 
@@ -74,25 +74,12 @@ class Balances:
 
 
 @dataclass(frozen=True, slots=True)
-class StatementRow:
-    incident: str
-    resource: str
-    source_key: str
-    direction: Direction
-    counterparty: AgencyId
-    minutes: int
-    days: int
-    citation: str
-    rate: str
-    amount: int
-
-
-@dataclass(frozen=True, slots=True)
 class StatementRecord:
     agency: AgencyId
     period: str
     closed: bool
-    rows: tuple[StatementRow, ...]
+    #: Each usage, as the statement lists it (``statements.Row``).
+    rows: tuple[Row, ...]
     lent: int
     borrowed: int
     #: Positive: the agency is owed.
@@ -100,22 +87,7 @@ class StatementRecord:
 
     @classmethod
     def of(cls, s: Statement, closed: bool) -> StatementRecord:
-        rows = tuple(
-            StatementRow(
-                r.incident,
-                r.resource,
-                r.source_key,
-                r.direction,
-                r.counterparty,
-                r.minutes,
-                r.days,
-                r.citation,
-                r.rate,
-                r.amount,
-            )
-            for r in s.rows
-        )
-        return cls(s.agency, s.period, closed, rows, s.lent, s.borrowed, s.net)
+        return cls(s.agency, s.period, closed, s.rows, s.lent, s.borrowed, s.net)
 
 
 @dataclass(frozen=True, slots=True)

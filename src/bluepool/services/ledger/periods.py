@@ -29,19 +29,24 @@ class ClosedPeriod:
 @refusal_recorded
 def close_period(ctx: Context, user: User, period: str) -> ClosedPeriod:
     """Freeze ``period`` (``"2027-01"``): a collective admin, once the month is over.
-    Closing it twice is a Conflict (409) and changes nothing; so is a month whose books do
-    not balance (something wrote around the ledger)."""
+    Closing it twice is a Conflict (409) and changes nothing; so is a month whose accounts
+    do not sum to zero (something wrote around the ledger).
+
+    Each transaction's own balance is not summed again here: the database refused an
+    unbalanced one when it was written (PostgreSQL's deferred trigger, SQLite's check in
+    the repository) and refuses any change since (the append-only triggers); the close
+    reads the month's balances in one pass of an index that covers them."""
     policy.keep(user)
     now = ctx.clock.now()
     with ctx.uow() as uow:
         month = str(check_closable(period, now, uow.ledger.closed()))
-        bad = uow.ledger.unbalanced(month)
-        if bad:
+        balances = uow.ledger.balances(month)
+        total = sum(balances.values())
+        if total:
             raise Conflict(
-                f"period {month} does not balance ({len(bad)} transactions, first {bad[0]})",
+                f"period {month} does not balance: its postings sum to {total}",
                 code="unbalanced",
             )
-        balances = uow.ledger.balances(month)
         _, count = uow.ledger.entries(LedgerFilter(period=month), Page(limit=0))
         uow.ledger.close(month, now, balances)
         uow.raise_event(PeriodClosed(now, user.username, month, count))

@@ -7,6 +7,7 @@ closes months and sees the settlement; everyone else gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -77,9 +78,21 @@ def close_period(period: PeriodPath, ctx: ContextDep, user: CurrentUser) -> Clos
     return periods.close_period(ctx, user, period)
 
 
-def _statement(ctx: ContextDep, user: CurrentUser, agency: str, period: str) -> Statement:
+def _document(ctx: ContextDep, user: CurrentUser, agency: str, period: str, kind: str) -> Response:
+    """The statement as a document of ``kind`` (csv, pdf): the same bytes for the same data."""
     found, _ = reads.agency_statement(ctx, user, agency, period)
-    return found
+    render, media_type = DOCUMENTS[kind]
+    return Response(
+        render(found),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{agency}-{period}.{kind}"'},
+    )
+
+
+DOCUMENTS: dict[str, tuple[Callable[[Statement], bytes], str]] = {
+    "csv": (to_csv, "text/csv; charset=utf-8"),
+    "pdf": (statement_pdf, "application/pdf"),
+}
 
 
 @router.get(
@@ -91,12 +104,7 @@ def statement_csv(
     agency: AgencyPath, period: PeriodPath, ctx: ContextDep, user: CurrentUser
 ) -> Response:
     """The statement as CSV: the same bytes for the same data."""
-    body = to_csv(_statement(ctx, user, agency, period))
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{agency}-{period}.csv"'},
-    )
+    return _document(ctx, user, agency, period, "csv")
 
 
 @router.get(
@@ -108,12 +116,7 @@ def statement_as_pdf(
     agency: AgencyPath, period: PeriodPath, ctx: ContextDep, user: CurrentUser
 ) -> Response:
     """The statement as PDF: the same bytes for the same data."""
-    body = statement_pdf(_statement(ctx, user, agency, period))
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{agency}-{period}.pdf"'},
-    )
+    return _document(ctx, user, agency, period, "pdf")
 
 
 @router.get("/statements/{agency}/{period}", response_model=StatementRecord, responses=ERRORS)

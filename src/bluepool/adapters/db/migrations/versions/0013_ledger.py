@@ -88,7 +88,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_ledger_postings_period_account",
         "ledger_postings",
-        ["period", "account"],
+        ["period", "account", "amount"],
         unique=False,
     )
     op.create_table(

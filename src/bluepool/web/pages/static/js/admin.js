@@ -8,7 +8,7 @@
 // users, and reads the rest. Controls the user may not use are left out, not disabled; the
 // server stays the authority and its refusals are shown as it words them.
 
-import { api, download, requireSession, signOut } from "./api.js";
+import { api, requireSession, saveDownload, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { coords } from "./format.js";
 import { connectLive, showState } from "./live.js";
@@ -909,13 +909,7 @@ async function loadLedger() {
 async function saveStatement(kind) {
   const name = `${ledgerAgency()}-${S.ledger.period}.${kind}`;
   try {
-    const blob = await download(`/statements/${enc(ledgerAgency())}/${enc(S.ledger.period)}.${kind}`);
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    await saveDownload(`/statements/${enc(ledgerAgency())}/${enc(S.ledger.period)}.${kind}`, name);
     announce(`Downloaded ${name}.`);
   } catch (e) {
     toast(`The download failed: ${e.message}`);
