@@ -43,6 +43,7 @@ bench: install           ## benchmarks, each against a baseline in the same run
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/call_time.py
 	$(BIN)/python benchmarks/analytics.py
+	$(BIN)/python benchmarks/ledger.py
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .hypothesis

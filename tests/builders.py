@@ -17,6 +17,9 @@ from bluepool.domain.aid.requests import Request as AidRequest
 from bluepool.domain.collective.agencies import Agency, CallType, Jurisdiction, Requirement, Station
 from bluepool.domain.dispatch.incidents import Incident
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.ledger import pricing
+from bluepool.domain.ledger.entries import Transaction
+from bluepool.domain.ledger.pricing import PricedUsage, Usage, rate_words
 from bluepool.domain.resources.loans import Loan, LoanId
 from bluepool.domain.resources.resources import Condition, Resource, ResourceId
 from bluepool.domain.shared.geo import Location
@@ -268,3 +271,57 @@ def an_aid_request(**overrides: Any) -> AidRequest:
     }
     fields.update(overrides)
     return AidRequest(**fields)
+
+
+def a_usage(**overrides: Any) -> Usage:
+    """A-1's dog team lent to A-2 for 42 minutes under clause 1 of ``an_agreement``."""
+    fields: dict[str, Any] = {
+        "source_key": _next("assignment:I-1"),
+        "incident": IncidentId("I-1"),
+        "resource": "A1-K9",
+        "kind": "k9",
+        "lender": AgencyId("A-1"),
+        "borrower": AgencyId("A-2"),
+        "agreement": AgreementId("A1-A2-2027-01"),
+        "clause": 1,
+        "started": T0,
+        "ended": T0 + timedelta(minutes=42),
+    }
+    fields.update(overrides)
+    return Usage(**fields)
+
+
+#: The rate card the ledger's tests price at: CHF 90.00 an hour for any kind.
+RATES = Rates({"*": 9000})
+
+
+def a_posting(**overrides: Any) -> tuple[Transaction, PricedUsage]:
+    """A priced usage (``a_usage(**overrides)`` at ``RATES``) and its transaction."""
+    usage = a_usage(**overrides)
+    price = pricing.price(usage, RATES)
+    tx = pricing.post(usage, price)
+    assert tx is not None
+    return tx, PricedUsage(usage, price, rate_words(usage, RATES))
+
+
+def lent_in_march(*incidents: str, hours: int = 1) -> list[tuple[Usage, Rates]]:
+    """The demo's Vaduz lent Schaan-Planken a patrol car for ``hours`` on each incident, on
+    10 March 2025, at CHF 90.00 an hour (``VAD-collective-2026`` clause 1)."""
+    started = datetime(2025, 3, 10, 8, tzinfo=UTC)
+    return [
+        (
+            a_usage(
+                source_key=f"assignment:{i}:1",
+                incident=IncidentId(i),
+                resource="vaduz-p1",
+                kind="patrol",
+                lender=AgencyId("vaduz"),
+                borrower=AgencyId("schaan-planken"),
+                agreement=AgreementId("VAD-collective-2026"),
+                started=started,
+                ended=started + timedelta(hours=hours),
+            ),
+            RATES,
+        )
+        for i in incidents
+    ]

@@ -17,9 +17,10 @@ from bluepool.domain.collective.agencies import Requirement
 from bluepool.domain.dispatch.incidents import PRIORITIES, Incident
 from bluepool.domain.dispatch.recommend import Collective, IncidentView
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.ledger.pricing import Usage
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, IncidentId, JurisdictionId, UnitId
-from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementId, Clause
+from bluepool.domain.sharing.agreements import COLLECTIVE, Agreement, AgreementId, Clause, Rates
 from bluepool.domain.sharing.policies import SharingPolicy, SharingRule
 
 CAPABILITIES = ("patrol", "k9", "swat", "negotiator", "air", "crime_scene")
@@ -248,4 +249,37 @@ def kpi_calls(draw: st.DrawFn, n: int = 0) -> Call:
         draw(st.booleans()),
         stages,
         draw(agencies),
+    )
+
+
+#: The months ledger usages fall in.
+LEDGER_START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@st.composite
+def usages(draw: st.DrawFn) -> Usage:
+    """A lent unit's use: one of a few source keys (so that some repeat), in the first
+    four months of 2025, from nothing to ten hours, between two of three agencies."""
+    lender, borrower = draw(st.permutations(AGENCIES))[:2]
+    started = LEDGER_START + timedelta(minutes=draw(st.integers(0, 4 * 30 * 24 * 60)))
+    n = draw(st.integers(1, 12))
+    return Usage(
+        f"assignment:I-{n}:1",
+        IncidentId(f"I-{n}"),
+        f"{lender}-p1",
+        draw(st.sampled_from(["patrol", "k9"])),
+        lender,
+        borrower,
+        AgreementId("DRAWN"),
+        1,
+        started,
+        started + timedelta(seconds=draw(st.integers(0, 10 * 3600))),
+    )
+
+
+def rate_cards() -> st.SearchStrategy[Rates]:
+    return st.builds(
+        Rates,
+        st.fixed_dictionaries({"patrol": st.integers(0, 20_000), "*": st.integers(0, 20_000)}),
+        minimum=st.integers(0, 5_000),
     )

@@ -31,6 +31,7 @@ from bluepool.domain.collective.events import (
     JurisdictionChanged,
     SettingChanged,
 )
+from bluepool.domain.dispatch.events import IncidentClosed, IncidentUpdated
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import Flight, StraightLine, TravelTimes
 from bluepool.domain.shared.events import Event
@@ -44,6 +45,7 @@ from bluepool.services.audit import recorder
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents, positions
 from bluepool.services.grouping import GroupCommit
+from bluepool.services.ledger import posting
 from bluepool.services.messagebus import MessageBus
 from bluepool.services.ports import (
     Clock,
@@ -192,15 +194,19 @@ def message_bus(
     """The one place events meet their handlers.
 
     Inside the transaction: every event's line in the change log and its entry in the
-    audit log. After the commit: every published event to the live stream (``publish``;
-    sign-ins and other access facts are for the audit log only), a changed jurisdiction
-    rebuilds the jurisdiction locator, and a changed agency, jurisdiction, agreement or
-    call type drops the cached standing facts (``standing_changed``). (Every published
-    event also goes to the outbox, written by the unit of work itself.)
+    audit log; a closed incident's cross-agency costs posted to the ledger (whose own
+    ``ledger.posted`` event is then logged and audited in turn). After the commit: every
+    published event to the live stream (``publish``; sign-ins and other access facts are
+    for the audit log only), a changed jurisdiction rebuilds the jurisdiction locator, and
+    a changed agency, jurisdiction, agreement or call type drops the cached standing facts
+    (``standing_changed``). (Every published event also goes to the outbox, written by the
+    unit of work itself.)
     """
     bus = MessageBus()
     bus.within(Event, changelog.record)
     bus.within(Event, recorder.record)
+    bus.within(IncidentClosed, posting.on_incident_closed)
+    bus.within(IncidentUpdated, posting.on_incident_closed)
 
     def publish_published(event: Event) -> None:
         if event.published:

@@ -4,8 +4,8 @@ One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore),
 ``imports`` (import roads, import jurisdictions, import calls), ``history``
 (history add-live), ``simulate`` (simulate, calibrate), ``serve`` (serve, demo), ``users``,
 ``audit`` (audit verify, checkpoint, export-checkpoint), ``positions`` (positions prune),
-``report`` (report board, kpis), ``resources`` (resources overdue, list) and ``aid``
-(mutual-aid list, form).
+``report`` (report board, kpis), ``resources`` (resources overdue, list), ``aid``
+(mutual-aid list, form) and ``ledger`` (ledger close, statement, replay).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
 command turns the errors it expects into its exit message through ``errors.exit_messages``.
 """
@@ -20,6 +20,7 @@ from bluepool.cli.backup import backup, restore
 from bluepool.cli.db import db
 from bluepool.cli.history import history
 from bluepool.cli.imports import import_
+from bluepool.cli.ledger import ledger
 from bluepool.cli.load import load
 from bluepool.cli.positions import positions
 from bluepool.cli.report import report
@@ -53,3 +54,4 @@ main.add_command(positions)
 main.add_command(report)
 main.add_command(resources)
 main.add_command(mutual_aid)
+main.add_command(ledger)

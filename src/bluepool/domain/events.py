@@ -42,6 +42,7 @@ from bluepool.domain.dispatch.events import (
     UnitReleased,
     UnitStatusChanged,
 )
+from bluepool.domain.ledger.events import LedgerPosted, PeriodClosed
 from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import AgreementChanged
@@ -75,6 +76,8 @@ EVENTS: tuple[type[Event], ...] = (
     LoanReturned,
     LoanOverdue,
     MutualAidChanged,
+    LedgerPosted,
+    PeriodClosed,
     UserChanged,
     SignedIn,
     SignInFailed,

@@ -77,15 +77,39 @@ def _registered(
     return found
 
 
-def before_commit(uow: UnitOfWork, bus: MessageBus | None, events: Sequence[Event]) -> None:
+#: How many rounds of events raised by in-transaction handlers a commit follows at most
+#: (a handler that raises an event for every event it is given would never end).
+MAX_ROUNDS = 10
+
+
+def before_commit(
+    uow: UnitOfWork, bus: MessageBus | None, take: Callable[[], list[Event]]
+) -> list[Event]:
     """What every unit of work does with its events just before it commits: the
     in-transaction handlers, then one outbox row per published event, both in its
-    transaction (an unpublished one, a sign-in say, is only for the audit log)."""
-    if bus is not None:
-        bus.handle_within(uow, events)
+    transaction (an unpublished one, a sign-in say, is only for the audit log).
+
+    ``take`` hands over (and forgets) the events raised so far. An in-transaction handler
+    may raise events of its own (the ledger posts a closed incident's costs and says so):
+    those are handled in turn, round after round until no new one comes. Returns every
+    event of the commit, for the after-commit handlers."""
+    events: list[Event] = []
+    batch = take()
+    rounds = 0
+    while batch:
+        rounds += 1
+        if rounds > MAX_ROUNDS:
+            raise RuntimeError(
+                f"in-transaction handlers still raise events after {MAX_ROUNDS} rounds"
+            )
+        events.extend(batch)
+        if bus is not None:
+            bus.handle_within(uow, batch)
+        batch = take()
     messages = [outbox_message(event) for event in events if event.published]
     if messages:
         uow.outbox.add_all(messages)
+    return events
 
 
 def outbox_message(event: Event) -> OutboxMessage:

@@ -30,6 +30,8 @@ from bluepool.domain.dispatch.recommend import Collective
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.ledger.entries import Transaction
+from bluepool.domain.ledger.pricing import PricedUsage
 from bluepool.domain.resources.loans import Loan, LoanId
 from bluepool.domain.resources.resources import Resource, ResourceId
 from bluepool.domain.shared.events import Event
@@ -473,6 +475,80 @@ class TimerSettings(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerFilter:
+    """Which ledger transactions to list: touching ``account`` (its string form) or any
+    account of ``agency``, posted in ``period``, pricing a use on ``incident``."""
+
+    account: str | None = None
+    agency: str | None = None
+    period: str | None = None
+    incident: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A priced usage as the ledger keeps it, with the period it was posted in (its own
+    month, or the next open one when that was closed: ``domain.ledger.periods``)."""
+
+    priced: PricedUsage
+    period: str
+
+
+class Ledger(Protocol):
+    """The cost ledger (``domain.ledger``): transactions that never change, each posted
+    once per source event; a month closed is frozen.
+
+    The database enforces the double entry: each transaction's postings sum to zero
+    (checked in the transaction that writes them) and nothing posted is ever updated or
+    deleted (``adapters.db.ledger``)."""
+
+    def post(self, items: Sequence[tuple[Transaction, PricedUsage | None]]) -> list[str]:
+        """Write each transaction (with the usage it prices, if any) in the current
+        transaction, in its own ``period`` (the caller chose an open one); one whose source
+        key is already kept, or twice in ``items``, is skipped. Returns the source keys
+        written: posting the same event again posts nothing."""
+        ...
+
+    def posted(self, source_keys: Collection[str]) -> set[str]:
+        """Those of ``source_keys`` already kept."""
+        ...
+
+    def entries(self, where: LedgerFilter, page: Page) -> tuple[list[Transaction], int]:
+        """One page of matching transactions, in posting order, and the total count."""
+        ...
+
+    def transactions(self, period: str) -> list[Transaction]:
+        """Every transaction posted in ``period``, in posting order."""
+        ...
+
+    def usages(self, period: str | None = None, incident: str | None = None) -> list[Posted]:
+        """The priced usages posted (in ``period``; on ``incident``), in posting order."""
+        ...
+
+    def balances(self, period: str | None = None) -> dict[str, int]:
+        """Each account's net (debits minus credits), by its string form: over ``period``,
+        or over the whole ledger."""
+        ...
+
+    def unbalanced(self, period: str) -> list[str]:
+        """The source keys of ``period``'s transactions whose postings do not sum to zero
+        (none, unless something wrote around the ledger)."""
+        ...
+
+    def closed(self) -> dict[str, datetime]:
+        """The closed periods, with when each was closed."""
+        ...
+
+    def close(self, period: str, at: datetime, balances: Mapping[str, int]) -> None:
+        """Freeze ``period`` with its accounts' balances; Duplicate if it is closed."""
+        ...
+
+    def closing_balances(self, period: str) -> dict[str, int] | None:
+        """The balances ``period`` was closed with (None: it is open)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: everything done through it commits together or not at all."""
 
@@ -500,6 +576,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     positions: Positions
     timers: TimerSettings
+    ledger: Ledger
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -31,6 +31,7 @@ from bluepool.web.api import (
     floor,
     geocode,
     incident_edits,
+    ledger,
     reports,
     resources,
     sharing,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         reports,
         resources,
         aid,
+        ledger,
         changes,
         audit,
     )

@@ -508,3 +508,59 @@ class UnitPositionRow(Base):
     speed: Mapped[float | None] = mapped_column(Double)
     heading: Mapped[float | None] = mapped_column(Double)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: The index a month's balances are summed from, alone (period, account, amount: it covers
+#: the query, so the close reads no table row).
+LEDGER_PERIOD_ACCOUNT_INDEX = "ix_ledger_postings_period_account"
+
+
+class LedgerTransactionRow(Base):
+    """A ledger transaction (``domain.ledger.entries``): never updated nor deleted (a
+    correction is a reversing transaction). ``source_key`` is unique: the event it posts
+    is posted once. ``usage`` is the priced usage it charges (for statements), if any."""
+
+    __tablename__ = "ledger_transactions"
+
+    # BIGINT on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    source_key: Mapped[str] = mapped_column(String, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    period: Mapped[str] = mapped_column(String, index=True)
+    memo: Mapped[str] = mapped_column(Text)
+    incident: Mapped[str | None] = mapped_column(String, index=True)
+    usage: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+
+
+class LedgerPostingRow(Base):
+    """One line of a transaction: ``amount`` minor units on ``account`` (a debit when
+    positive). The database refuses a transaction whose lines do not sum to zero (a
+    deferred constraint trigger on PostgreSQL), and any update or delete (triggers)."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (Index(LEDGER_PERIOD_ACCOUNT_INDEX, "period", "account", "amount"),)
+
+    transaction_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("ledger_transactions.id"),
+        primary_key=True,
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    #: The transaction's period, repeated so that a month's balances are one index range.
+    period: Mapped[str] = mapped_column(String)
+
+
+class LedgerPeriodRow(Base):
+    """A closed month: frozen, with its accounts' balances at the close."""
+
+    __tablename__ = "ledger_periods"
+
+    period: Mapped[str] = mapped_column(String, primary_key=True)
+    #: A month has a row once it is closed; true from then on.
+    closed: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    balances: Mapped[dict[str, Any]] = mapped_column(JSONDocument)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.chainer import AuditChainer
+from bluepool.adapters.db.ledger import SqlLedger
 from bluepool.adapters.db.tables import AgencyRow, UnitRow
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
@@ -33,6 +34,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Ledger,
     LoanRepository,
     MutualAidRepository,
     Outbox,
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
     _audit: repos.SqlAuditLog
     positions: Positions
     timers: TimerSettings
+    ledger: Ledger
 
     def __init__(
         self,
@@ -140,6 +143,7 @@ class SqlUnitOfWork:
         self.audit = self._audit = repos.SqlAuditLog(session, self.session_factory)
         self.positions = repos.SqlPositions(session)
         self.timers = TimerSection(self.settings)
+        self.ledger = SqlLedger(session)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -164,12 +168,14 @@ class SqlUnitOfWork:
     def raise_event(self, event: Event) -> None:
         self._events.append(event)
 
+    def _take_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
     def commit(self) -> None:
         """Commit the change with its events: their change-log lines and outbox rows go in
         the same transaction; the after-commit handlers run once it has committed."""
-        events, self._events = self._events, []
-        if events:
-            before_commit(self, self.bus, events)
+        events = before_commit(self, self.bus, self._take_events)
         self._changes.flush()  # the lines no outbox row took with it
         # Last: on SQLite the audit entries are chained here (the head held to the commit)
         waiting = self._audit.flush()

@@ -1,1 +1,1 @@
-"""Writers of the documents bluepool hands out: the printed forms."""
+"""Documents bluepool writes for people: the printed forms and the statements, as PDF."""

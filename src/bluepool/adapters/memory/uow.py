@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, Self
 
 from bluepool.adapters.memory import repositories as repos
+from bluepool.adapters.memory.ledger import MemoryLedger
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.domain.access.roles import User
 from bluepool.domain.collective.agencies import Agency, CallType, Station
@@ -27,6 +28,7 @@ from bluepool.services.ports import (
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
+    Ledger,
     LoanRepository,
     MutualAidRepository,
     Outbox,
@@ -79,6 +81,7 @@ class MemoryUnitOfWork:
     audit: AuditLog
     positions: Positions
     timers: TimerSettings
+    ledger: Ledger
 
     def __init__(self, store: MemoryStore | None = None, bus: MessageBus | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
@@ -105,6 +108,7 @@ class MemoryUnitOfWork:
             stream_tickets := repos.MemoryStreamTickets(self.store),
             audit := repos.MemoryAuditLog(self.store),
             positions := repos.MemoryPositions(self.store),
+            ledger := MemoryLedger(self.store),
         )
         self._transactional: tuple[_Transactional, ...] = parts
         self.agencies = agencies
@@ -129,6 +133,7 @@ class MemoryUnitOfWork:
         self.audit = audit
         self.positions = positions
         self.timers = TimerSection(settings)
+        self.ledger = ledger
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -146,14 +151,17 @@ class MemoryUnitOfWork:
     def raise_event(self, event: Event) -> None:
         self._events.append(event)
 
+    def _take_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
     def commit(self) -> None:
         """Land the changes, their change-log lines and their outbox messages at once; then
         run the after-commit handlers."""
-        events, self._events = self._events, []
         parts = self._transactional
+        events: list[Event] = []
         try:
-            if events:
-                before_commit(self, self.bus, events)
+            events = before_commit(self, self.bus, self._take_events)
             with self.store.lock:
                 for part in parts:
                     part.validate()

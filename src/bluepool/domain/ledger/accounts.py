@@ -6,7 +6,7 @@ it is what statements print and what storage will key on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bluepool.domain.shared.errors import Invalid
@@ -29,6 +29,8 @@ class Account:
     owner: AgencyId
     kind: AccountKind
     name: str = ""
+    #: The string form, made once (statements, storage and events ask for it often).
+    text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind is AccountKind.FUND:
@@ -44,11 +46,27 @@ class Account:
             check_id("agency id", self.owner)
             if self.name:
                 raise Invalid("only a fund has a name", code="bad_account")
+        if self.kind is AccountKind.FUND:
+            text = f"{self.owner}:fund:{self.name}"
+        else:
+            text = f"{self.owner}:{self.kind.value}"
+        object.__setattr__(self, "text", text)
+
+    @classmethod
+    def parse(cls, text: str) -> Account:
+        """The account written ``text`` (``"vaduz:receivable"``, ``"collective:fund:x"``)."""
+        owner, _, rest = text.partition(":")
+        kind, _, name = rest.partition(":")
+        try:
+            account_kind = AccountKind(kind)
+        except ValueError:
+            raise Invalid(
+                f"{text!r} is not an account such as vaduz:receivable", code="bad_account"
+            ) from None
+        return cls(AgencyId(owner), account_kind, name)
 
     def __str__(self) -> str:
-        if self.kind is AccountKind.FUND:
-            return f"{self.owner}:fund:{self.name}"
-        return f"{self.owner}:{self.kind.value}"
+        return self.text
 
 
 def receivable(agency: AgencyId) -> Account:

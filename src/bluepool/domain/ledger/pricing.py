@@ -132,3 +132,20 @@ def post(usage: Usage, priced: Price, at: datetime | None = None) -> Transaction
             Posting(accounts.revenue(usage.lender), -n),
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PricedUsage:
+    """A usage with its price and the words of its rate (``"CHF 90.00/h"``), as the ledger
+    keeps it beside its transaction: what statements list."""
+
+    usage: Usage
+    price: Price
+    rate: str
+
+
+def rate_words(usage: Usage, rates: Rates) -> str:
+    """The rate a usage is charged at, in words: ``"CHF 90.00/h"``, ``"CHF 400.00/day"``."""
+    if usage.equipment:
+        return f"{format_amount(rates.daily(usage.kind))}/day"
+    return f"{format_amount(rates.hourly(usage.kind))}/h"

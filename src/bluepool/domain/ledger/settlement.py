@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bluepool.domain.ledger.accounts import AccountKind
+from bluepool.domain.ledger.accounts import Account, AccountKind
 from bluepool.domain.ledger.entries import Transaction
 from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.ids import AgencyId
@@ -33,6 +33,16 @@ def net_balances(transactions: Iterable[Transaction]) -> dict[AgencyId, int]:
         for p in tx.postings:
             if p.account.kind in (AccountKind.RECEIVABLE, AccountKind.PAYABLE):
                 out[p.account.owner] = out.get(p.account.owner, 0) + p.amount
+    return out
+
+
+def nets_of(balances: Mapping[Account, int]) -> dict[AgencyId, int]:
+    """``net_balances`` from the accounts' balances (``entries.balances``, or the ledger's
+    sums) rather than from every transaction."""
+    out: dict[AgencyId, int] = {}
+    for account, amount in balances.items():
+        if account.kind in (AccountKind.RECEIVABLE, AccountKind.PAYABLE):
+            out[account.owner] = out.get(account.owner, 0) + amount
     return out
 
 

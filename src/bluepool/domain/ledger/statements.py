@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -58,15 +58,21 @@ class Statement:
 
 
 def statement(
-    agency: AgencyId, period: str, priced: Iterable[tuple[Usage, Price, str]]
+    agency: AgencyId,
+    period: str,
+    priced: Iterable[tuple[Usage, Price, str]],
+    posted_in: Mapping[str, str] | None = None,
 ) -> Statement:
     """The statement of ``agency`` for ``period`` from priced usages, each with the words of
     its rate (``"CHF 90.00/h"``). Usages the agency is not party to, outside the period
-    (by their end) or costing nothing are left out."""
+    or costing nothing are left out. A usage is in the period it ends in, or, given
+    ``posted_in`` (source key to period), the period the ledger posted it in (a late
+    usage lands in the next open month: ``periods.posting_period``)."""
     Period.parse(period)
     rows = []
     for usage, price, rate in priced:
-        if price.amount == 0 or period_of(usage.ended) != period:
+        in_period = (posted_in or {}).get(usage.source_key) or period_of(usage.ended)
+        if price.amount == 0 or in_period != period:
             continue
         if agency == usage.lender:
             direction, other = Direction.LENT, usage.borrower

@@ -17,6 +17,7 @@ from bluepool.domain.access import roles
 from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.roles import READ_ALL, Role, User
 from bluepool.domain.aid import events as aid_events
+from bluepool.domain.ledger.events import LedgerPosted, PeriodClosed
 from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId
@@ -68,6 +69,24 @@ def read_change_log(user: User) -> None:
         raise Forbidden(f"{user.role.value} cannot read the change log", rule="read_change_log")
 
 
+#: The ledger's events on the wire: money between agencies, not for the dispatch floor.
+LEDGER_EVENTS = frozenset({LedgerPosted.name, PeriodClosed.name})
+
+
+def may_see_ledger_event(viewer: User, data: Mapping[str, Any]) -> bool:
+    """A collective admin sees every ledger event; an agency admin a month's close and the
+    costs posted to their own agency's accounts; nobody else (dispatchers, officers,
+    supervisors, analysts) any."""
+    if viewer.role is Role.COLLECTIVE_ADMIN:
+        return True
+    if viewer.role is not Role.AGENCY_ADMIN or viewer.agency_id is None:
+        return False
+    if data.get("type") == PeriodClosed.name:
+        return True
+    parties = data.get("parties")
+    return isinstance(parties, list | tuple) and viewer.agency_id in parties
+
+
 def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
     """True when ``viewer`` may receive this event on the live stream (its wire data,
     ``services.plain.payload``, as the in-process broker and JetStream both carry it).
@@ -75,10 +94,15 @@ def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
     The one place the stream decides: user records go only to those who may read them
     (``may_see_user``); the catalogue and its loans to every active user; mutual-aid
     requests to those who work for the whole collective and to the agencies a request
-    involves (``services.aid.policy``); everything else to everyone signed in."""
-    if data.get("type") in RESOURCE_EVENTS:
+    involves (``services.aid.policy``); the ledger's events (costs posted, a month closed)
+    to collective admins and the admins of the agencies concerned
+    (``may_see_ledger_event``); everything else to everyone signed in."""
+    kind = str(data.get("type", ""))
+    if kind in LEDGER_EVENTS:
+        return may_see_ledger_event(viewer, data)
+    if kind in RESOURCE_EVENTS:
         return viewer.active
-    if str(data.get("type", "")).startswith(aid_events.PREFIX):
+    if kind.startswith(aid_events.PREFIX):
         if viewer.role in aid_policy.READ_EVERY:
             return viewer.active
         request = data.get("request")
@@ -87,7 +111,7 @@ def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
         involved = {request.get("requesting_agency"), request.get("supplier")}
         involved.update(request.get("routed_to") or ())
         return viewer.active and viewer.agency_id is not None and viewer.agency_id in involved
-    if str(data.get("type", "")).startswith(f"{UserChanged.entity}."):
+    if kind.startswith(f"{UserChanged.entity}."):
         record = data.get(UserChanged.entity)
         if isinstance(record, Mapping):
             agency = record.get("agency")

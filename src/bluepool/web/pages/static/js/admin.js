@@ -1,14 +1,15 @@
 // The admin screens (/admin): the collective's standing records kept through the public API.
 // One section per kind of record (agencies, jurisdictions, stations, units, call types with
-// their response plans, agreements, resources and their loans, users), each a list with the
-// forms its rows need.
+// their response plans, agreements, resources and their loans, mutual-aid requests, users),
+// each a list with the forms its rows need; and the ledger (a month's statement, and the
+// settlement for a collective admin).
 //
 // What a section shows follows the signed-in user (GET /auth/me): a collective admin keeps
 // everything; an agency admin keeps their own agency's stations, units, agreements and
 // users, and reads the rest. Controls the user may not use are left out, not disabled; the
 // server stays the authority and its refusals are shown as it words them.
 
-import { api, download, requireSession, signOut } from "./api.js";
+import { api, download, requireSession, saveDownload, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { coords, dateTime } from "./format.js";
 import { connectLive, showState } from "./live.js";
@@ -1222,6 +1223,121 @@ async function reloadAfterConflict(sec, close) {
   announce(`${sec.title} reloaded.`);
 }
 
+// the ledger ---------------------------------------------------------------------------
+// An agency's statement for a month (its admin, or a collective admin for any agency), with
+// the CSV and PDF the API gives; for a collective admin, the month's settlement too.
+
+const readsLedger = () => isCollective() || S.me?.role === "agency_admin";
+const lastMonth = () => {
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 7);
+};
+S.ledger = { period: lastMonth(), agency: "", statement: null, settlement: null, error: "" };
+const ledgerAgency = () => S.ledger.agency || S.me?.agency || S.agencies[0]?.id || "";
+
+async function loadLedger() {
+  S.ledger.statement = S.ledger.settlement = null;
+  S.ledger.error = "";
+  if (!readsLedger() || !ledgerAgency()) return;
+  const { period } = S.ledger;
+  try {
+    S.ledger.statement = await api(`/statements/${enc(ledgerAgency())}/${enc(period)}`);
+    if (isCollective()) S.ledger.settlement = await api(`/settlements/${enc(period)}`);
+  } catch (e) {
+    S.ledger.error = e.message;
+  }
+}
+
+async function saveStatement(kind) {
+  const name = `${ledgerAgency()}-${S.ledger.period}.${kind}`;
+  try {
+    await saveDownload(`/statements/${enc(ledgerAgency())}/${enc(S.ledger.period)}.${kind}`, name);
+    announce(`Downloaded ${name}.`);
+  } catch (e) {
+    toast(`The download failed: ${e.message}`);
+  }
+}
+
+function ledgerControls() {
+  const month = h("input", { id: "ledger-period", type: "month", value: S.ledger.period, required: true });
+  const agency = isCollective()
+    ? h("select", { id: "ledger-agency" }, S.agencies.map((a) => h("option", { value: a.id, selected: a.id === ledgerAgency() }, a.name)))
+    : null;
+  const form = h(
+    "form",
+    { class: "list-filter", "aria-label": "Statement to show" },
+    agency ? [h("label", { for: "ledger-agency" }, "Agency"), agency] : null,
+    h("label", { for: "ledger-period" }, "Month"),
+    month,
+    h("button", { type: "submit", class: "btn btn-sm" }, "Show"),
+    h("button", { type: "button", class: "btn btn-sm", id: "ledger-csv" }, "Download CSV"),
+    h("button", { type: "button", class: "btn btn-sm", id: "ledger-pdf" }, "Download PDF"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!/^\d{4}-\d{2}$/.test(month.value)) return;
+    S.ledger.period = month.value;
+    if (agency) S.ledger.agency = agency.value;
+    await loadLedger();
+    show(current, false);
+    $("#section-h").focus();
+  });
+  form.querySelector("#ledger-csv").addEventListener("click", () => saveStatement("csv"));
+  form.querySelector("#ledger-pdf").addEventListener("click", () => saveStatement("pdf"));
+  const st = S.ledger.statement;
+  const totals = st
+    ? h(
+        "p",
+        { id: "ledger-totals" },
+        `${agencyName(st.agency)}, ${st.period}${st.closed ? " (closed)" : " (open: may still change)"}: lent ${chf(st.lent)}, borrowed ${chf(st.borrowed)}, net ${chf(st.net)}.`,
+      )
+    : null;
+  const error = S.ledger.error ? h("p", { class: "form-error", role: "alert" }, S.ledger.error) : null;
+  return [form, error, totals, settlementView()];
+}
+
+function settlementView() {
+  const s = S.ledger.settlement;
+  if (!s) return null;
+  const pays = (t) => `${agencyName(t.payer)} pays ${agencyName(t.payee)} ${chf(t.amount)}`;
+  const owes = (b) => (b.amount > 0 ? `${agencyName(b.b)} owes ${agencyName(b.a)} ${chf(b.amount)}` : `${agencyName(b.a)} owes ${agencyName(b.b)} ${chf(-b.amount)}`);
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settlement-h" },
+    h("h3", { id: "settlement-h" }, `Settlement of ${s.period}`),
+    s.transfers.length ? h("ul", { id: "settlement-transfers" }, s.transfers.map((t) => h("li", {}, pays(t)))) : h("p", { class: "muted" }, "Nothing to settle."),
+    s.bilateral.length ? [h("h4", {}, "Bilateral balances"), h("ul", { id: "settlement-bilateral" }, s.bilateral.map((b) => h("li", {}, owes(b))))] : null,
+  );
+}
+
+SECTIONS.push({
+  key: "ledger",
+  title: "Ledger",
+  noun: "usage",
+  shown: readsLedger,
+  intro: () =>
+    "Each unit one agency lent another in a month, priced at its agreement clause's rate: the agency's statement" +
+    (isCollective() ? ", and who pays whom to settle the month." : "."),
+  load: loadLedger,
+  controls: ledgerControls,
+  empty: () => `No usage in ${S.ledger.period}.`,
+  rows: () => S.ledger.statement?.rows ?? [],
+  id: (r) => r.source_key,
+  columns: [
+    ["Incident", (r) => code(r.incident)],
+    ["Unit", (r) => code(r.resource)],
+    ["Direction", (r) => (r.direction === "lent" ? "lent to" : "borrowed from")],
+    ["Agency", (r) => agencyName(r.counterparty)],
+    ["Time", (r) => (r.days ? count(r.days, "day", "days") : `${r.minutes} min`), "num"],
+    ["Clause", (r) => r.citation],
+    ["Rate", (r) => r.rate],
+    ["Amount", (r) => chf(r.amount), "num"],
+  ],
+  actions: [],
+});
+
 // rendering ----------------------------------------------------------------------------
 
 let current = SECTIONS[0];
@@ -1232,7 +1348,7 @@ const shownAgency = (sec) => shown[sec.key] ?? (isCollective() ? "" : S.me.agenc
 function renderTabs() {
   fill(
     $("#admin-tabs"),
-    SECTIONS.map((s) => h("li", {}, h("a", { href: `#${s.key}`, "aria-current": s === current ? "page" : null }, s.title))),
+    SECTIONS.filter((s) => !s.shown || s.shown()).map((s) => h("li", {}, h("a", { href: `#${s.key}`, "aria-current": s === current ? "page" : null }, s.title))),
   );
   const me = S.me;
   $("#admin-scope").textContent = isCollective()
@@ -1253,6 +1369,7 @@ function show(sec, focus) {
     $("#admin-main"),
     head,
     h("p", { class: "muted" }, sec.intro()),
+    sec.controls ? sec.controls() : null,
     sec.agencyOf && (isCollective() || sec.key !== "users") ? agencyFilter(sec) : null,
     h("p", { id: "section-error", class: "form-error", role: "alert", hidden: true }),
     h("div", { id: "form-slot" }),
@@ -1319,7 +1436,7 @@ function renderRows() {
       );
     }),
   );
-  if (!rows.length) fill(table.tBodies[0], h("tr", {}, h("td", { colSpan: sec.columns.length + 1, class: "empty" }, `No ${sec.title.toLowerCase()} yet.`)));
+  if (!rows.length) fill(table.tBodies[0], h("tr", {}, h("td", { colSpan: sec.columns.length + 1, class: "empty" }, sec.empty ? sec.empty() : `No ${sec.title.toLowerCase()} yet.`)));
   if (focused && !focused.isConnected) refocus(focused);
 }
 
@@ -1404,7 +1521,7 @@ async function loadAll() {
 }
 
 function sectionOfHash() {
-  return SECTIONS.find((s) => `#${s.key}` === location.hash) ?? SECTIONS[0];
+  return SECTIONS.find((s) => `#${s.key}` === location.hash && (!s.shown || s.shown())) ?? SECTIONS[0];
 }
 
 async function main() {

@@ -195,6 +195,19 @@ export async function download(path, { signal } = {}) {
   return r.blob();
 }
 
+/** GET a file from the API and hand it to the browser as a download named ``name``. */
+export async function saveDownload(path, name) {
+  const url = URL.createObjectURL(await download(path));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** Send the request with the access token (refreshed as ``api`` says); null: signed out. */
 async function authorised(path, method, body, form, signal, retry) {
   const open = path === "/auth/token";

@@ -3,7 +3,7 @@
 // of the filtered entries. Everything comes from the public API (/api/v1/audit...), which
 // decides who may read: any other role gets the "not allowed" state from its 403.
 
-import { ApiError, api, download, requireSession, signOut } from "./api.js";
+import { ApiError, api, requireSession, saveDownload, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { dateTime, localInput, status as words } from "./format.js";
 import { announce, showUser, toast } from "./ui.js";
@@ -197,14 +197,8 @@ async function downloadCsv() {
   const button = $("#csv");
   button.disabled = true;
   try {
-    const blob = await download(`/audit.csv?${query()}`);
     const name = `bluepool-audit-${localInput(new Date()).replace(/[-:]/g, "").replace("T", "-")}.csv`;
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    await saveDownload(`/audit.csv?${query()}`, name);
     announce(`Downloaded ${name}.`);
   } catch (e) {
     toast(`The download failed: ${e.message}`);
