@@ -9,7 +9,7 @@
 // users, and reads the rest. Controls the user may not use are left out, not disabled; the
 // server stays the authority and its refusals are shown as it words them.
 
-import { api, download, requireSession, saveDownload, signOut } from "./api.js";
+import { api, requireSession, saveDownload, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { coords, dateTime } from "./format.js";
 import { connectLive, showState } from "./live.js";
@@ -692,15 +692,7 @@ const SECTIONS = [
         act: "form",
         label: "Form (PDF)",
         allowed: () => true,
-        run: async (r) => {
-          const blob = await download(`/mutual-aid-requests/${enc(r.id)}/form.pdf`);
-          const url = URL.createObjectURL(blob);
-          const a = h("a", { href: url, download: `${r.id}.pdf` });
-          document.body.append(a);
-          a.click();
-          a.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 10000);
-        },
+        run: (r) => saveDownload(`/mutual-aid-requests/${enc(r.id)}/form.pdf`, `${r.id}.pdf`),
       },
     ],
   },
