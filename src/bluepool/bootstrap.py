@@ -34,6 +34,7 @@ from bluepool.domain.collective.events import (
 from bluepool.domain.dispatch.events import IncidentClosed, IncidentUpdated
 from bluepool.domain.dispatch.records import UnitUpdateResult
 from bluepool.domain.dispatch.travel import Flight, StraightLine, TravelTimes
+from bluepool.domain.resources.events import LoanReturned
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import AgreementChanged
 from bluepool.geo.gazetteer import OfflineGazetteer, demo_gazetteer_path
@@ -207,6 +208,7 @@ def message_bus(
     bus.within(Event, recorder.record)
     bus.within(IncidentClosed, posting.on_incident_closed)
     bus.within(IncidentUpdated, posting.on_incident_closed)
+    bus.within(LoanReturned, posting.on_loan_returned)
 
     def publish_published(event: Event) -> None:
         if event.published:

@@ -35,6 +35,7 @@ from bluepool.domain.sharing.agreements import COLLECTIVE, Clause, Rates
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents
+from bluepool.services.ledger import posting
 from bluepool.services.ports import Page
 from bluepool.services.resources import catalogue, loans
 from tests.builders import T0, a_square, an_agreement
@@ -219,12 +220,38 @@ def test_a_loan_by_agreement_goes_out_and_comes_back(
         Condition.NEEDS_REPAIR,
     )
     assert catalogue.get_resource(ctx, OFFICER, "drone-a").condition is Condition.NEEDS_REPAIR
-    assert published.types == ["loan.created", "loan.returned", "resource.updated"]
+    assert published.types == ["loan.created", "loan.returned", "resource.updated", "ledger.posted"]
     returned = published.events[1]
     assert returned.loan == back  # type: ignore[attr-defined]
     with MemoryUnitOfWork(store) as uow:
         changes, _ = uow.changes.find("loan", loan.id, Page(10, 0))
+        (charged,) = uow.ledger.usages()
+        balances = uow.ledger.balances()
     assert [c.action for c in changes] == ["return", "check_out"]
+    # Back within a day: one day at the clause's 250.00, posted with the return.
+    assert (charged.priced.usage.source_key, charged.priced.price.amount) == (
+        f"loan:{loan.id}",
+        25000,
+    )
+    assert (balances["a:receivable"], balances["b:payable"]) == (25000, -25000)
+
+
+def test_a_returned_loan_is_charged_once_by_the_days_out_and_a_free_one_not_at_all(
+    ctx: Context, clock: Clock, store: MemoryStore
+) -> None:
+    lent = loans.check_out(ctx, ADMIN_A, "drone-a", T0 + 2 * DAY, agency="b")
+    theft = incidents.create_incident(ctx, DISPATCHER, "theft", HERE)
+    free = loans.check_out(ctx, DISPATCHER, "kit-a", T0 + DAY, incident=theft.id)  # no kit rate
+    clock.at = T0 + timedelta(hours=30)  # a day and a part: two days
+    loans.return_loan(ctx, ADMIN_B, lent.id, Condition.SERVICEABLE)
+    loans.return_loan(ctx, DISPATCHER, free.id, Condition.SERVICEABLE)
+    admin = User(Username("cole"), Role.COLLECTIVE_ADMIN)
+    assert posting.replay(ctx, admin) == 0  # nothing missed, nothing twice
+    with MemoryUnitOfWork(store) as uow:
+        charged = uow.ledger.usages()
+    assert [(u.priced.usage.source_key, u.priced.price.amount) for u in charged] == [
+        (f"loan:{lent.id}", 50000)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 ``on_incident_closed`` runs inside the transaction that closes an incident (registered in
 ``bootstrap``): the incident's lent assignments become usages (``domain.ledger.timeline``),
-priced at their clause's rates and posted with the close, or not at all. ``post_usages`` is
-the one way in for any usage (an equipment loan returned will call it too). Each usage is
+priced at their clause's rates and posted with the close, or not at all; ``on_loan_returned``
+likewise posts a piece of equipment back from a loan under an agreement, by the day.
+``post_usages`` is the one way in for any usage. Each usage is
 posted under its source key at most once, so replaying the closes (``replay``) posts
 nothing twice. A usage dated in a closed month goes to the next open one (decision 0025).
 """
@@ -25,12 +26,14 @@ from bluepool.domain.ledger.periods import posting_period
 from bluepool.domain.ledger.pricing import PricedUsage, Usage, rate_words
 from bluepool.domain.ledger.records import EntryRecord
 from bluepool.domain.ledger.timeline import usages_of
+from bluepool.domain.resources.events import LoanReturned
+from bluepool.domain.resources.records import LoanRecord
 from bluepool.domain.shared.ids import IncidentId
 from bluepool.domain.sharing.agreements import Agreement, AgreementId, Rates
 from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.ledger import policy
-from bluepool.services.ports import IncidentFilter, Page, UnitOfWork
+from bluepool.services.ports import IncidentFilter, LoanFilter, Page, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +120,49 @@ def on_incident_closed(uow: UnitOfWork, event: IncidentClosed | IncidentUpdated)
         post_incident(uow, incident, event.at, event.actor)
 
 
+def usage_of_loan(uow: UnitOfWork, loan: LoanRecord) -> tuple[Usage, Rates] | None:
+    """A returned loan of equipment under an agreement as a usage, priced by the days it
+    was out at its clause's daily rate (None: an own use, or not back yet)."""
+    if loan.agreement is None or loan.clause is None or loan.returned_at is None:
+        return None
+    if loan.lender == loan.borrower:
+        return None
+    agreement = agreement_at(uow, loan.agreement, loan.out_at)
+    if agreement is None or not 1 <= loan.clause <= len(agreement.clauses):
+        log.warning("ledger: loan %s not priced: its agreement clause is gone", loan.id)
+        return None
+    usage = Usage(
+        f"loan:{loan.id}",
+        loan.incident or IncidentId(""),
+        loan.resource,
+        loan.resource_type,
+        loan.lender,
+        loan.borrower,
+        agreement.id,
+        loan.clause,
+        loan.out_at,
+        loan.returned_at,
+        equipment=True,
+    )
+    return usage, agreement.clauses[loan.clause - 1].rates
+
+
+def on_loan_returned(uow: UnitOfWork, event: LoanReturned) -> None:
+    """The in-transaction handler: equipment back from a loan under an agreement is
+    charged by the day with its return, or not at all."""
+    priced = usage_of_loan(uow, event.loan)
+    if priced is not None:
+        post_usages(uow, [priced], event.at, event.actor, event.loan.incident or "")
+
+
 @refusal_recorded
 def replay(ctx: Context, user: User) -> int:
     """Derive the usages of every closed incident again and post them: what was posted is
     not posted again. Returns how many transactions were written (0 on a second run)."""
     policy.keep(user)
     now = ctx.clock.now()
-    written, offset = 0, 0
+    written = _replay_loans(ctx, now, user.username)
+    offset = 0
     while True:
         with ctx.reader() as uow:
             page, _ = uow.incidents.find(
@@ -135,6 +174,16 @@ def replay(ctx: Context, user: User) -> int:
         lent = [i.id for i in page if any(a.lent for a in i.assignments)]
         for incident_id in lent:
             written += _replay_one(ctx, incident_id, now, user.username)
+
+
+def _replay_loans(ctx: Context, now: datetime, actor: str) -> int:
+    with ctx.uow() as uow:
+        returned = uow.loans.find(LoanFilter(open=False))
+        usages = [u for loan in returned if (u := usage_of_loan(uow, LoanRecord.of(loan, now)))]
+        posted = post_usages(uow, usages, now, actor)
+        if posted:
+            uow.commit()
+        return len(posted)
 
 
 def _replay_one(ctx: Context, incident_id: IncidentId, now: datetime, actor: str) -> int:
