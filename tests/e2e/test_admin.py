@@ -41,11 +41,11 @@ expect = pytest.importorskip(
 
 LANDING = {
     "dispatcher": ("/", ["Dispatch"]),
-    "supervisor": ("/", ["Dispatch", "Supervisor"]),
-    "analyst": ("/analyst", ["Incidents", "Audit log"]),
+    "supervisor": ("/", ["Dispatch", "Supervisor", "Board"]),
+    "analyst": ("/analyst", ["Incidents", "Board", "Audit log"]),
     "officer": ("/officer", ["My unit"]),
-    "admin": ("/admin", ["Dispatch", "Supervisor", "Incidents", "Admin", "Audit log"]),
-    "admin-vaduz": ("/admin", ["Admin"]),
+    "admin": ("/admin", ["Dispatch", "Supervisor", "Incidents", "Admin", "Board", "Audit log"]),
+    "admin-vaduz": ("/admin", ["Admin", "Board"]),
 }
 
 

@@ -272,4 +272,4 @@ def test_each_role_sees_only_its_screens_and_controls(
     expect(andrea).to_have_url(re.compile(r"/analyst$"))
     andrea.wait_for_selector("body[data-ready=true]")
     nav = andrea.get_by_role("navigation", name="Screens")
-    expect(nav.get_by_role("link")).to_have_text(["Incidents", "Audit log"])
+    expect(nav.get_by_role("link")).to_have_text(["Incidents", "Board", "Audit log"])

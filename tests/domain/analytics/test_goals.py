@@ -86,3 +86,8 @@ def test_weeks_cut_a_period_from_its_start() -> None:
         (at(0), at(60 * 24 * 7)),
         (at(60 * 24 * 7), at(60 * 24 * 10)),
     ]
+
+
+def test_a_period_of_more_than_two_years_is_refused() -> None:
+    with pytest.raises(Invalid):
+        g.weeks(at(0), at(60 * 24 * 7 * 106))

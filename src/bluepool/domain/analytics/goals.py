@@ -27,6 +27,8 @@ from bluepool.domain.shared.errors import Invalid
 AT_RISK_FROM = 0.9
 #: The most goals a collective keeps (one settings row).
 MAX_GOALS = 500
+#: The longest period goals are followed over, week by week (two years).
+MAX_WEEKS = 105
 
 
 class Statistic(StrEnum):
@@ -150,7 +152,13 @@ def judge(goal: Goal, calls: Iterable[Call], start: datetime, end: datetime) -> 
 
 
 def weeks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """``[start, end)`` in weeks from ``start`` (the last one shorter)."""
+    """``[start, end)`` in weeks from ``start`` (the last one shorter); Invalid for a
+    period longer than ``MAX_WEEKS``."""
+    if end - start > timedelta(days=7 * MAX_WEEKS):
+        raise Invalid(
+            f"goals are followed over at most {MAX_WEEKS} weeks: ask for a shorter period",
+            code="period_too_long",
+        )
     spans, at = [], start
     while at < end:
         spans.append((at, min(at + timedelta(days=7), end)))

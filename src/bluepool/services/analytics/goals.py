@@ -47,12 +47,12 @@ def goal_status(ctx: Context, user: User, start: datetime, end: datetime) -> tup
     """Every goal judged over ``[start, end)`` and week by week."""
     policy.read(user)
     Period(start, end)
+    weeks = g.weeks(start, end)
     with ctx.reader() as uow:
         goals = _stored(uow)
     if not goals:
         return ()
     calls = kpis.live_calls(ctx, start, end)
-    weeks = g.weeks(start, end)
     records = []
     for goal in goals:
         trend = tuple(
