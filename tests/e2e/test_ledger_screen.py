@@ -34,6 +34,8 @@ def show_month(page: Any, month: str) -> Any:
     main = page.locator("#admin-main")
     main.get_by_label("Month").fill(month)
     main.get_by_role("button", name="Show").click()
+    # The section draws itself again with the month's statement: wait for it.
+    expect(main.locator("#ledger-totals")).to_contain_text(f", {month}")
     return main
 
 
@@ -44,6 +46,7 @@ def test_a_collective_admin_reads_a_statement_and_the_settlement(
     main = show_month(page, "2025-03")
     main.get_by_label("Agency").select_option("vaduz")
     main.get_by_role("button", name="Show").click()
+    expect(main.locator("#ledger-totals")).to_contain_text("Polizei Vaduz, 2025-03")
     rows = main.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("E2E-1")

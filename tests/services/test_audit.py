@@ -113,6 +113,13 @@ READS = {
     "changes",
     "position_history",
     "floor",
+    # the ledger's reads
+    "entries",
+    "balances",
+    "agency_statement",
+    "incident_costs",
+    "settlement",
+    "closed_periods",
     # the board's reports, KPIs and goals
     "board_report",
     "kpi_report",

@@ -63,6 +63,9 @@ from bluepool.services.dispatch import (
     premises,
     units,
 )
+from bluepool.services.ledger import periods as ledger_periods
+from bluepool.services.ledger import posting
+from bluepool.services.ledger import reads as ledger_reads
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.resources import catalogue, loans
 from bluepool.services.sharing import agreements
@@ -444,6 +447,31 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: aid.extend_request(c, u, AID, T0 + 9 * HOUR, "longer"),
         DISPATCH,
     ),
+    # the ledger: an agency admin reads their own agency's; a collective admin keeps it
+    (ledger_reads.entries, lambda c, u: ledger_reads.entries(c, u), KEEPERS_OF_A),
+    (ledger_reads.balances, lambda c, u: ledger_reads.balances(c, u), KEEPERS_OF_A),
+    (
+        ledger_reads.agency_statement,
+        lambda c, u: ledger_reads.agency_statement(c, u, "a", "2025-02"),
+        KEEPERS_OF_A,
+    ),
+    (
+        ledger_reads.incident_costs,
+        lambda c, u: ledger_reads.incident_costs(c, u, an_incident(c)),
+        KEEPERS_OF_A,
+    ),
+    (
+        ledger_reads.settlement,
+        lambda c, u: ledger_reads.settlement(c, u, "2025-02"),
+        COLLECTIVE_ADMIN,
+    ),
+    (ledger_periods.closed_periods, lambda c, u: ledger_periods.closed_periods(c, u), KEEPERS_OF_A),
+    (
+        ledger_periods.close_period,
+        lambda c, u: ledger_periods.close_period(c, u, "2025-01"),
+        COLLECTIVE_ADMIN,
+    ),
+    (posting.replay, lambda c, u: posting.replay(c, u), COLLECTIVE_ADMIN),
     # analytics: the board report, KPIs, goals
     (board.board_report, lambda c, u: board.board_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (kpis.kpi_report, lambda c, u: kpis.kpi_report(c, u, T0, T0 + HOUR), BOARD_READERS),
