@@ -29,8 +29,10 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 IMMUTABLE = ("ledger_transactions", "ledger_postings")
 
+# OR REPLACE: a restore into a database that had the newest schema leaves its functions
+# behind (the tables go, the functions stay), and this migration then runs again.
 PG_BALANCE = """
-CREATE FUNCTION ledger_check_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION ledger_check_balance() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE total bigint;
 BEGIN
     SELECT coalesce(sum(amount), 0) INTO total
@@ -44,7 +46,7 @@ END $$;
 CREATE CONSTRAINT TRIGGER ledger_postings_balance
     AFTER INSERT ON ledger_postings DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION ledger_check_balance();
-CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the ledger is append-only: % of % refused', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'integrity_constraint_violation';
