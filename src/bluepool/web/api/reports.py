@@ -4,8 +4,9 @@ within a short drive and what pooling it would save, and the hours agencies lend
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -26,6 +27,24 @@ from bluepool.web.schemas.common import Problem
 
 router = APIRouter(tags=["reports"])
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 404, 409, 422)}
+#: The answers of a figure's route: the SVG, or a problem.
+SVG_ERRORS: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {}}}, **ERRORS}
+Zone = Annotated[str, Query(max_length=64, description="IANA time zone")]
+F = TypeVar("F")
+
+
+def _named(figures: Mapping[str, F], name: str) -> F:
+    """The figure drawn by that name; 404 naming the ones there are."""
+    draw = figures.get(name)
+    if draw is None:
+        raise not_found("figure", f"{name} (the figures are {', '.join(figures)})")
+    return draw
+
+
+def _svg(fig: Any) -> Response:
+    return Response(svg(fig), media_type="image/svg+xml")
+
+
 #: A report without a period covers the last 30 days.
 DEFAULT_SPAN = timedelta(days=30)
 
@@ -76,7 +95,7 @@ def board_report(
 @router.get(
     "/reports/board/{figure}.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+    responses=SVG_ERRORS,
 )
 def board_figure(
     figure: str,
@@ -88,11 +107,8 @@ def board_figure(
     within_minutes: Within = None,
 ) -> Response:
     """One figure of the board report (utilisation, idle, lent-borrowed) as SVG."""
-    draw = charts.FIGURES.get(figure)
-    if draw is None:
-        raise not_found("figure", f"{figure} (the figures are {', '.join(charts.FIGURES)})")
-    report = _report(ctx, user, start, until, idle_below, within_minutes)
-    return Response(svg(draw(report)), media_type="image/svg+xml")
+    draw = _named(charts.FIGURES, figure)
+    return _svg(draw(_report(ctx, user, start, until, idle_below, within_minutes)))
 
 
 @router.get("/kpis", response_model=KpiReport, responses={**ERRORS, 409: {"model": Problem}})
@@ -102,7 +118,7 @@ def kpi_report(
     start: From = None,
     until: Until = None,
     by: Annotated[list[Dimension] | None, Query(description="group by (repeat)")] = None,
-    tz: Annotated[str, Query(max_length=64, description="IANA time zone")] = "UTC",
+    tz: Zone = "UTC",
     source: Annotated[
         Source, Query(description="live incidents, or the call history (imported CAD calls)")
     ] = "live",
@@ -143,23 +159,20 @@ def drop_goal(goal_id: str, ctx: ContextDep, user: CurrentUser) -> None:
 @router.get(
     "/reports/goals.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+    responses=SVG_ERRORS,
 )
 def goals_figure(
     ctx: ContextDep, user: CurrentUser, start: From = None, until: Until = None
 ) -> Response:
     """Each goal's statistic over its target, week by week, as SVG."""
     begin, end = _period(ctx, start, until)
-    return Response(
-        svg(charts.goals(goals.goal_status(ctx, user, begin, end))),
-        media_type="image/svg+xml",
-    )
+    return _svg(charts.goals(goals.goal_status(ctx, user, begin, end)))
 
 
 @router.get(
     "/reports/kpis/{figure}.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}, **ERRORS},
+    responses=SVG_ERRORS,
 )
 def kpi_figure(
     figure: str,
@@ -167,14 +180,12 @@ def kpi_figure(
     user: CurrentUser,
     start: From = None,
     until: Until = None,
-    tz: Annotated[str, Query(max_length=64, description="IANA time zone")] = "UTC",
+    tz: Zone = "UTC",
 ) -> Response:
     """One figure of the KPI report as SVG: ``by-priority`` (total response's
     distribution), ``time-of-week`` (calls by day and hour) or ``by-jurisdiction`` (the
     median total response on a map)."""
-    draw = kpi_charts.FIGURES.get(figure)
-    if draw is None:
-        raise not_found("figure", f"{figure} (the figures are {', '.join(kpi_charts.FIGURES)})")
+    draw = _named(kpi_charts.FIGURES, figure)
     begin, end = _period(ctx, start, until)
     calls, shapes = kpis.calls_and_shapes(ctx, user, begin, end)
-    return Response(svg(draw(calls, kpis.zone_of(tz), shapes)), media_type="image/svg+xml")
+    return _svg(draw(calls, kpis.zone_of(tz), shapes))
