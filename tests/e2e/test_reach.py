@@ -59,9 +59,13 @@ def test_a_short_plan_is_partially_staffed_and_enter_on_a_staffed_call_asks_firs
     expect(unit_status(page, top or "")).to_have_text("dispatched")
     expect(selected.locator(".tag-partial")).to_have_text("partially staffed")
 
-    # The rest of the plan: fully staffed, the badge goes.
+    # The rest of the plan: fully staffed, the badge goes. (The event stream can draw the
+    # badge before the assignment's own answer is back: the console is still busy until the
+    # Assign plan button is enabled again, and a key pressed before then does nothing.)
+    expect(page.locator("#assign-plan")).to_be_enabled()
     page.keyboard.press("p")
     expect(page.locator(".toast-ok").last).to_contain_text("Assigned")
+    expect(page.locator(".toast-ok").last).not_to_contain_text(f"Assigned {top} (")
     expect(selected.locator(".tag-partial")).to_have_count(0)
     expect(page.locator("#assign-plan")).to_be_disabled()
 
