@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from starlette.routing import BaseRoute
 
 import bluepool
 from bluepool import bootstrap
@@ -60,6 +62,37 @@ class App(FastAPI):
         )
 
 
+@functools.cache
+def api_routes() -> tuple[BaseRoute, ...]:
+    """The routes under /api/v1, every operation with the errors it may answer."""
+    api = APIRouter(
+        prefix="/api/v1",
+        responses=errors.EVERY_OPERATION,
+        generate_unique_id_function=_operation_id,
+    )
+    routers = (
+        access,
+        dispatch,
+        command,
+        field,
+        incident_edits,
+        floor,
+        geocode,
+        collective,
+        sharing,
+        reports,
+        resources,
+        aid,
+        ledger,
+        changes,
+        audit,
+        events,
+    )
+    for module in routers:
+        api.include_router(module.router)
+    return tuple(api.routes)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app for ``settings`` (or around an already built runtime, for tests)."""
     runtime = runtime or bootstrap.build(settings or Settings())
@@ -101,27 +134,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     errors.install(app)
 
-    api = APIRouter(prefix="/api/v1", responses=errors.EVERY_OPERATION)
-    routers = (
-        access,
-        dispatch,
-        command,
-        field,
-        incident_edits,
-        floor,
-        geocode,
-        collective,
-        sharing,
-        reports,
-        resources,
-        aid,
-        ledger,
-        changes,
-        audit,
-    )
-    for module in (*routers, events):
-        api.include_router(module.router)
-    app.include_router(api)
+    # The API's routes are built once a process (API_ROUTES) and shared by every app: what
+    # they need of a runtime they read from ``request.app.state``, and building them (a
+    # pydantic adapter for each parameter of each route) costs most of an app's start.
+    app.router.routes.extend(api_routes())
     console.mount(app)
 
     app.add_middleware(RefuseNul)
