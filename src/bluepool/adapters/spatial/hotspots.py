@@ -8,8 +8,10 @@
    weights; Gi* with the cell itself in its neighbourhood (``esda.G_Local(star=True)``),
    normal and permutation p-values; the normal ones' cut-offs for 99, 95 and 90 % by
    ``esda.fdr`` (docs/decisions/0030).
-4. Emerging: the counts per cell and time step, Gi* in each step (the analytic z-score
-   and its two-sided normal p-value, FDR-corrected within the step), the Mann-Kendall
+4. Emerging: the counts per cell and time step, Gi* in each step on the counts of the
+   step and the one before (a space-time neighbourhood of one step, as the usual
+   emerging hot-spot analysis; the analytic z-score and its two-sided normal p-value,
+   FDR-corrected within the step), the Mann-Kendall
    trend of each cell's z-scores, and ``hotspots.emerging``.
 5. Kernel density: the calls binned on a square grid in local metres, smoothed with a
    Gaussian of the bandwidth (a binned KDE), in calls per km².
@@ -57,9 +59,11 @@ M_PER_DEG_LON = 111_320.0
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """esda and libpysal warn of islands and of zero variance; both are answered here."""
+    """esda and libpysal warn of islands and of zero variance, both answered here, and
+    that the permutation p-value will be two-sided one day (``gi_star`` makes it so)."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         yield
 
@@ -167,7 +171,9 @@ def neighbours(ids: Sequence[str], index: Mapping[str, int]) -> Any:
 def gi_star(
     counts: NDArray[np.float64], weights: Any, options: Options
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Gi* z-scores and permutation p-values (1 and 0 where the counts do not vary)."""
+    """Gi* z-scores and two-sided permutation p-values: twice esda's (the share of
+    permutations at least as far out on the observed side), at most 1; 0 and 1 where
+    the counts do not vary."""
     n = len(counts)
     if n < 3 or counts.std() == 0:
         return np.zeros(n), np.ones(n)
@@ -183,7 +189,7 @@ def gi_star(
             keep_simulations=False,
         )
     z = np.nan_to_num(np.asarray(g.Zs, float))
-    p = np.where(np.isfinite(g.p_sim), g.p_sim, 1.0)
+    p = np.where(np.isfinite(g.p_sim), np.minimum(1.0, 2 * np.asarray(g.p_sim, float)), 1.0)
     return z, np.asarray(p, float)
 
 
@@ -232,8 +238,11 @@ def space_time(
     np.add.at(cube, (where, slot), 1.0)
     z = np.zeros((cells, steps))
     state = np.zeros((cells, steps), dtype=np.int64)
+    # The space-time neighbourhood: a step's counts with those of the step before.
+    window = cube.copy()
+    window[:, 1:] += cube[:, :-1]
     for t in range(steps):
-        column = cube[:, t]
+        column = window[:, t]
         if column.std() == 0:
             continue
         with _quiet():

@@ -288,15 +288,14 @@ def emerging(states: Sequence[int], trend: Trend) -> Emerging:
     """A cell's class from its state in each step (+1 hot, -1 cold, 0 neither) and the
     trend of its z-scores. Hot first (as the classes are usually read), then cold:
 
-    - *new*: hot in the last step only;
-    - *consecutive*: one unbroken run of two or more hot steps at the end, never hot
-      before it, hot in less than 90 % of the steps;
     - *intensifying* / *diminishing*: hot in 90 % of the steps or more, the last among
       them, with a significant rise / fall of the z-scores;
     - *persistent*: hot in 90 % or more, the last among them, with no significant trend;
     - *historical*: hot in 90 % or more, but not in the last step;
-    - *oscillating*: hot in the last step, less than 90 %, and cold in some earlier one;
-    - *sporadic*: hot in the last step, less than 90 %, on and off, never cold;
+    - then, hot in the last step and in less than 90 % of them:
+      *oscillating*: cold in some earlier step; *new*: hot in the last step only;
+      *consecutive*: one unbroken run of two or more hot steps at the end, never hot
+      before it; *sporadic*: on and off, never cold;
     - *no pattern*: none of these.
 
     A cold class is the same with cold for hot (intensifying: the z-scores fall).
@@ -319,13 +318,13 @@ def _emerging(states: Sequence[int], sign: int, rising: int) -> str | None:
         return {1: "intensifying", -1: "diminishing"}.get(rising, "persistent")
     if not last:
         return None
+    if any(s == -sign for s in states[:-1]):
+        return "oscillating"
     if sum(hot) == 1:
         return "new"
     run = len(hot) - next(i for i in range(len(hot) - 1, -1, -1) if not hot[i]) - 1
     if run == sum(hot):
         return "consecutive"
-    if any(s == -sign for s in states[:-1]):
-        return "oscillating"
     return "sporadic"
 
 
