@@ -77,26 +77,26 @@ def test_the_class_of_a_cell(z: float, p_norm: float, p_sim: float, expected: Sp
     assert spot(z, p_norm, p_sim, CUTS) is expected
 
 
-H, C, O = 1, -1, 0
+H, C, N = 1, -1, 0
 
 
 @pytest.mark.parametrize(
     ("states", "trend", "expected"),
     [
-        ([O] * 9 + [H], FLAT, Emerging.NEW_HOT),
-        ([O] * 7 + [H] * 3, FLAT, Emerging.CONSECUTIVE_HOT),
+        ([N] * 9 + [H], FLAT, Emerging.NEW_HOT),
+        ([N] * 7 + [H] * 3, FLAT, Emerging.CONSECUTIVE_HOT),
         ([H] * 10, RISING, Emerging.INTENSIFYING_HOT),
-        ([O] + [H] * 9, FLAT, Emerging.PERSISTENT_HOT),
+        ([N] + [H] * 9, FLAT, Emerging.PERSISTENT_HOT),
         ([H] * 10, FALLING, Emerging.DIMINISHING_HOT),
-        ([H, O, H, O, O, H, O, O, O, H], FLAT, Emerging.SPORADIC_HOT),
-        ([C, O, O, H, O, O, O, O, O, H], FLAT, Emerging.OSCILLATING_HOT),
-        ([H] * 9 + [O], FLAT, Emerging.HISTORICAL_HOT),
-        ([O] * 9 + [C], FLAT, Emerging.NEW_COLD),
+        ([H, N, H, N, N, H, N, N, N, H], FLAT, Emerging.SPORADIC_HOT),
+        ([C, N, N, H, N, N, N, N, N, H], FLAT, Emerging.OSCILLATING_HOT),
+        ([H] * 9 + [N], FLAT, Emerging.HISTORICAL_HOT),
+        ([N] * 9 + [C], FLAT, Emerging.NEW_COLD),
         ([C] * 10, FALLING, Emerging.INTENSIFYING_COLD),  # ever colder
         ([C] * 10, RISING, Emerging.DIMINISHING_COLD),
-        ([H, O, O, O, O, O, O, O, O, C], FLAT, Emerging.OSCILLATING_COLD),
-        ([O, H, O, O, O, O, O, O, O, O], FLAT, Emerging.NO_PATTERN),
-        ([O] * 10, RISING, Emerging.NO_PATTERN),
+        ([H, N, N, N, N, N, N, N, N, C], FLAT, Emerging.OSCILLATING_COLD),
+        ([N, H, N, N, N, N, N, N, N, N], FLAT, Emerging.NO_PATTERN),
+        ([N] * 10, RISING, Emerging.NO_PATTERN),
     ],
 )
 def test_the_emerging_classes(states: list[int], trend: Trend, expected: Emerging) -> None:
@@ -104,7 +104,7 @@ def test_the_emerging_classes(states: list[int], trend: Trend, expected: Emergin
 
 
 def test_a_run_after_an_earlier_hot_step_is_sporadic_not_consecutive() -> None:
-    assert emerging([H, O, O, O, O, O, O, H, H, H], FLAT) is Emerging.SPORADIC_HOT
+    assert emerging([H, N, N, N, N, N, N, H, H, H], FLAT) is Emerging.SPORADIC_HOT
 
 
 def at_hours(h: float, **kw: object) -> Point:
