@@ -4,8 +4,8 @@
 1. Each located call's H3 cell at the resolution asked (``h3.latlng_to_cell``).
 2. The study area: the cells with calls, and the cells of the jurisdictions and of the
    calls' convex hull (``h3.geo_to_cells``), so a cell without calls counts as a zero.
-3. Neighbours: the cell's first ring (``h3.grid_disk(cell, 1)``) within the area, binary
-   weights; Gi* with the cell itself in its neighbourhood (``esda.G_Local(star=True)``),
+3. Neighbours: the cell and its first ring (``h3.grid_disk(cell, 1)``) within the area,
+   binary weights; Gi* (the cell itself in its neighbourhood, ``esda.G_Local``),
    normal and permutation p-values; the normal ones' cut-offs for 99, 95 and 90 % by
    ``esda.fdr`` (docs/decisions/0030).
 4. Emerging: the counts per cell and time step, Gi* in each step on the counts of the
@@ -32,7 +32,7 @@ import libpysal
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy import ndimage, stats
+from scipy import ndimage, spatial, stats
 
 from bluepool.domain.analytics import hotspots as rules
 from bluepool.domain.analytics.hotspots import (
@@ -133,10 +133,14 @@ def area_cells(
     """The study area's cells, sorted: those with calls, and those of ``areas`` and of
     the calls' convex hull. Invalid when it would have more than ``MAX_CELLS``."""
     shapes = [shapely.geometry.shape(g) for g in areas]
-    if len(lat) >= 3:
-        hull = shapely.MultiPoint(np.column_stack([lon, lat])).convex_hull
-        if isinstance(hull, shapely.Polygon):
-            shapes.append(hull)
+    xy = np.unique(np.column_stack([lon, lat]), axis=0) if len(lat) else np.empty((0, 2))
+    if len(xy) >= 3:
+        try:
+            corners = xy[spatial.ConvexHull(xy).vertices]
+        except spatial.QhullError:  # all on one line: no area to add
+            corners = np.empty((0, 2))
+        if len(corners) >= 3:
+            shapes.append(shapely.Polygon(corners))
     cell_km2 = h3.average_hexagon_area(res, unit="km^2")
     found = set(of_call)
     for shape in shapes:
@@ -159,13 +163,13 @@ def area_cells(
 
 
 def neighbours(ids: Sequence[str], index: Mapping[str, int]) -> Any:
-    """Binary weights: each cell's first ring of H3 neighbours within the area."""
-    rings = {
-        i: [index[n] for n in h3.grid_disk(c, 1) if n != c and n in index]
-        for i, c in enumerate(ids)
-    }
+    """Binary weights: each cell and its first ring of H3 neighbours within the area (the
+    cell itself on the diagonal: Gi*, so esda need not rebuild the weights each time)."""
+    rings = {i: [index[n] for n in h3.grid_disk(c, 1) if n in index] for i, c in enumerate(ids)}
     with _quiet():
-        return libpysal.weights.W(rings, silence_warnings=True)
+        w = libpysal.weights.W(rings, silence_warnings=True)
+        w.transform = "B"
+        return w
 
 
 def gi_star(
@@ -182,7 +186,7 @@ def gi_star(
             counts,
             weights,
             transform="B",
-            star=True,
+            star=None,
             permutations=options.permutations,
             seed=options.seed,
             n_jobs=1,
@@ -246,7 +250,7 @@ def space_time(
         if column.std() == 0:
             continue
         with _quiet():
-            g = esda.G_Local(column, weights, transform="B", star=True, permutations=0)
+            g = esda.G_Local(column, weights, transform="B", star=None, permutations=0)
         zt = np.nan_to_num(np.asarray(g.Zs, float))
         pt = normal_p(zt)
         cut = fdr_cutoff(pt, rules.STEP_ALPHA)
