@@ -4,6 +4,7 @@ it counts."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from bluepool.adapters.charts import empty, figure
@@ -38,7 +39,9 @@ def hotspot_map(report: HotSpotReport) -> Figure:
         edge = "#555" if cell.count else "#ddd"
         ax.add_patch(Polygon(cell.boundary, closed=True, facecolor=colour, edgecolor=edge, lw=0.3))
     ax.autoscale_view()
-    ax.set_aspect("equal")
+    # A degree of longitude is shorter than one of latitude by the cosine of the latitude.
+    mid = sum(c.lat for c in report.cells) / len(report.cells)
+    ax.set_aspect(1 / math.cos(math.radians(mid)))
     ax.set_axis_off()
     ax.set_title(
         f"Hot spots: Getis-Ord Gi* on H3 cells (resolution {report.resolution}), "
