@@ -1,7 +1,7 @@
 """The hot spots' statistics on generated calls: a planted cluster is found hot and
 survives the FDR correction, uniform calls give next to no hot cell, a cell whose calls
 grow week by week is an emerging hot spot, the kernel density peaks at the cluster, and
-the cells are valid GeoJSON hexagons."""
+the cells are valid GeoJSON hexagons (closed, counterclockwise, [lon, lat])."""
 
 from __future__ import annotations
 
@@ -132,6 +132,7 @@ def test_the_cells_are_closed_hexagons_in_lon_lat_order_covering_the_area() -> N
         assert len(ring) >= 7
         polygon = shapely.Polygon(ring)
         assert polygon.is_valid
+        assert polygon.exterior.is_ccw  # RFC 7946's right-hand rule
         lat, lon = h3.cell_to_latlng(feature["id"])
         assert polygon.contains(shapely.Point(lon, lat))  # lon first, as GeoJSON
         assert set(feature["properties"]) >= {"count", "gi_z", "p", "p_fdr", "class", "emerging"}
