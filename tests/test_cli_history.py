@@ -130,3 +130,54 @@ def test_history_add_live_copies_the_closed_incidents(runner: CliRunner, tmp_pat
     assert result.exit_code == 0, result.output
     assert result.output.startswith("0 closed incidents received 2026-01-01 00:00 to")
     assert history.is_file()
+
+
+def test_report_hotspots_of_the_history_as_table_json_and_geojson(
+    runner: CliRunner, tmp_path: Path, exports: Path
+) -> None:
+    mapping = ["--mapping", str(tmp_path / "m.yaml")]
+    assert runner.invoke(main, ["import", "calls", str(exports / "*.csv"), *mapping]).exit_code == 0
+    period = ["--from", "2026-01-01", "--to", "2026-03-01", "--source", "history"]
+    result = runner.invoke(main, ["report", "hotspots", *period])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("3 history calls counted")
+    assert (
+        "Citizen-initiated calls only: self-initiated activity is left out: 0 left out"
+        in (lines[0])
+    )
+    assert "1 without location (not on the map)" in lines[0]
+    assert "calls by jurisdiction:" in lines
+
+    result = runner.invoke(main, ["report", "hotspots", *period, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["counted"], report["without_location"]) == (3, 1)
+    assert sum(c["count"] for c in report["cells"]) == 2
+
+    out = tmp_path / "hot.geojson"
+    result = runner.invoke(
+        main,
+        [
+            "report",
+            "hotspots",
+            *period,
+            "--format",
+            "geojson",
+            "--resolution",
+            "9",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    collection = json.loads(out.read_text())
+    assert collection["type"] == "FeatureCollection"
+    assert sum(f["properties"]["count"] for f in collection["features"]) == 2
+
+    bad = runner.invoke(main, ["report", "hotspots", *period, "--resolution", "12"])
+    assert bad.exit_code == 2
+    assert "--resolution" in bad.output
+    long = runner.invoke(main, ["report", "hotspots", "--from", "1900-01-01", "--to", "2026-01-01"])
+    assert long.exit_code != 0
+    assert "hot spots cover at most" in long.output

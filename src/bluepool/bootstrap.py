@@ -24,6 +24,7 @@ from bluepool.adapters.db.uow import SqlUnitOfWork
 from bluepool.adapters.history.store import DuckHistory
 from bluepool.adapters.passwords import Argon2Hasher, BoundedHasher
 from bluepool.adapters.signing import Ed25519Keys
+from bluepool.adapters.spatial.hotspots import H3HotSpots
 from bluepool.config import Settings
 from bluepool.domain.collective.events import (
     AgencyChanged,
@@ -302,6 +303,7 @@ def build(
         else None,
         gazetteer=gazetteer(settings),
         history=DuckHistory(settings.history_file()),
+        spatial=H3HotSpots(),
     )
     fixes.start(lambda items: positions.commit_fixes(context, items))
     return Runtime(settings, engine, broker, context, background, chainer)

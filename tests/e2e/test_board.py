@@ -3,8 +3,9 @@
 Story: the collective wants Schaan's calls dispatched within 5 minutes, and a Vaduz car
 is lent to a burglary in Schaan. Andrea (analyst) opens the Board screen from the header:
 she sees the goal met, and the utilisation by agency and kind, the idle K-9 teams
-and negotiators, the duplicated ones with the yearly saving of pooling them, and the hours
-Vaduz lent and Schaan borrowed, each with its figure; the page passes axe. Dana
+and negotiators, the duplicated ones with the yearly saving of pooling them, the hours
+Vaduz lent and Schaan borrowed, and the hot-spot map saying it counts citizen-initiated
+calls only, each with its figure; the page passes axe. Dana
 (dispatcher) has no link to it, and opening it sends her back to her console.
 """
 
@@ -65,8 +66,12 @@ def test_an_analyst_reads_the_board_report_with_its_figures(
     expect(page.locator("#goals-body")).to_contain_text("p90 call processing at most 5 min")
     expect(page.locator("#goals-body .goal")).to_have_text("met")
     expect(page.locator("#kpis-body tr", has_text="call processing")).to_contain_text("P2")
+    expect(page.locator("#hot-basis")).to_have_text(
+        "Citizen-initiated calls only: self-initiated activity is left out."
+    )
+    expect(page.locator("#hot-summary")).to_contain_text("1 call counted")
     figures = ["fig-goals", "fig-utilisation", "fig-idle", "fig-lent-borrowed"]
-    figures += ["kfig-by-priority", "kfig-time-of-week", "kfig-by-jurisdiction"]
+    figures += ["kfig-by-priority", "kfig-time-of-week", "kfig-by-jurisdiction", "hfig-hotspots"]
     for figure in figures:
         src = page.locator(f"#{figure}").get_attribute("src") or ""
         assert src.startswith("data:image/svg+xml"), figure

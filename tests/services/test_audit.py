@@ -125,6 +125,7 @@ READS = {
     "kpi_report",
     "calls_and_shapes",
     "goal_status",
+    "hotspot_report",
 }
 
 

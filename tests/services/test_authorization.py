@@ -45,7 +45,7 @@ from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
 from bluepool.services.aid import requests as aid
-from bluepool.services.analytics import board, goals, history, kpis
+from bluepool.services.analytics import board, goals, history, hotspots, kpis
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
@@ -481,6 +481,11 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         BOARD_READERS,
     ),
     (goals.goal_status, lambda c, u: goals.goal_status(c, u, T0, T0 + HOUR), BOARD_READERS),
+    (
+        hotspots.hotspot_report,
+        lambda c, u: hotspots.hotspot_report(c, u, T0, T0 + HOUR),
+        BOARD_READERS,
+    ),
     (history.add_live, lambda c, u: history.add_live(c, u, T0, T0 + HOUR), COLLECTIVE_ADMIN),
     (goals.set_goal, lambda c, u: goals.set_goal(c, u, A_GOAL), KEEPERS_OF_A),
     (goals.drop_goal, lambda c, u: goals.drop_goal(c, u, a_goal(c)), KEEPERS_OF_A),

@@ -1,7 +1,8 @@
 """``bluepool report board``: the board report of a period as a page with its figures and
 their data, for the board's papers (the same report as ``GET /api/v1/reports/board``).
 ``bluepool report kpis``: the KPIs of a period as a table, CSV or JSON (``GET
-/api/v1/kpis``)."""
+/api/v1/kpis``). ``bluepool report hotspots``: hot spots as a table, JSON or GeoJSON (``GET
+/api/v1/hotspots``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bluepool.cli.runtime import (
     operator,
     settings_from,
 )
+from bluepool.domain.analytics.hotspots import DEFAULT_RESOLUTION, RESOLUTIONS
 
 
 @click.group()
@@ -148,3 +150,104 @@ def kpis(
     widths = [max(len(x) for x in col) for col in zip(header, *lines, strict=True)]
     for line in [header, *lines]:
         click.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+
+
+@report.command("hotspots")
+@click.option("--from", "start", help="start (YYYY-MM-DD, UTC) [default: 30 days before --to]")
+@click.option("--to", "end", help="end, not included (YYYY-MM-DD, UTC) [default: now]")
+@click.option(
+    "--source",
+    type=click.Choice(["live", "history"]),
+    default="live",
+    show_default=True,
+    help="the live incidents, or the call history (bluepool import calls)",
+)
+@click.option(
+    "--resolution",
+    type=click.IntRange(RESOLUTIONS.start, RESOLUTIONS.stop - 1),
+    default=DEFAULT_RESOLUTION,
+    show_default=True,
+    help="H3 resolution (5 coarse .. 10 fine)",
+)
+@click.option(
+    "--include-self-initiated",
+    is_flag=True,
+    help="count self-initiated activity too (default: citizen-initiated calls only)",
+)
+@click.option("--tz", default="UTC", show_default=True, help="time zone of the hour of week")
+@history_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "geojson"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file")
+@database_option
+@exit_messages()
+def hotspots(
+    start: str | None,
+    end: str | None,
+    source: Literal["live", "history"],
+    resolution: int,
+    include_self_initiated: bool,
+    tz: str,
+    history_path: Path | None,
+    fmt: str,
+    out: Path | None,
+    database_url: str | None,
+) -> None:
+    """Hot spots of the calls received in the period: H3 cells hot or cold by Getis-Ord
+    Gi* (FDR-corrected), emerging classes, counts by jurisdiction (the same report as
+    ``GET /api/v1/hotspots``). Citizen-initiated calls only unless asked."""
+    from bluepool.domain.analytics.hotspots import Options, Spot, feature_collection
+    from bluepool.services.analytics.hotspots import hotspot_report
+
+    until = moment(end) or datetime.now(UTC)
+    begin = moment(start) or until - timedelta(days=30)
+    settings = settings_from(database_url=database_url, history_path=history_path)
+    options = Options(resolution, include_self_initiated)
+    with open_runtime(settings) as runtime:
+        made = hotspot_report(runtime.context, operator(), begin, until, source, options, tz)
+    if fmt == "json":
+        text = json.dumps(asdict(made), default=str, indent=2)
+    elif fmt == "geojson":
+        text = json.dumps(feature_collection(made.cells, made.basis))
+    else:
+        lines = [
+            f"{made.counted} {source} calls counted, {begin:%Y-%m-%d %H:%M} to "
+            f"{until:%Y-%m-%d %H:%M} UTC. {made.basis}: {made.self_initiated_left_out} "
+            f"left out; {made.without_location} without location (not on the map).",
+            f"H3 resolution {made.resolution}: {len(made.cells)} cells; emerging classes "
+            f"over {made.steps} {made.step}s.",
+        ]
+        spots = sorted(
+            (c for c in made.cells if c.spot is not Spot.NONE), key=lambda c: -abs(c.gi_z)
+        )
+        header = ["cell", "calls", "gi_z", "p_fdr", "class", "emerging"]
+        rows = [
+            [
+                c.id,
+                str(c.count),
+                f"{c.gi_z:.2f}",
+                f"{c.p_fdr:.4f}",
+                c.spot.value,
+                c.emerging.value if c.emerging else "",
+            ]
+            for c in spots
+        ]
+        widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+        table = [
+            "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]
+        ]
+        lines += table if rows else ["no hot or cold cell"]
+        lines += ["", "calls by jurisdiction:"]
+        lines += [f"  {j.jurisdiction or '(none)'}: {j.calls}" for j in made.by_jurisdiction]
+        text = "\n".join(lines)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(out)

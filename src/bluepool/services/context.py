@@ -20,6 +20,7 @@ from bluepool.services.ports import (
     JurisdictionLocator,
     PasswordHasher,
     Router,
+    SpatialStats,
     StandingFacts,
     UnitOfWork,
 )
@@ -57,6 +58,9 @@ class Context:
     #: The call history (imported CAD calls, closed live incidents; docs/history.md); None:
     #: reports on history answer that there is none.
     history: CallHistory | None = None
+    #: The hot spots' statistics (H3, Gi*, kernel density); None: hot-spot reports answer
+    #: that this runtime has none.
+    spatial: SpatialStats | None = None
 
     def reader(self) -> UnitOfWork:
         """Open a unit of work that only reads."""

@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self, TypeVar
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.analytics.hotspots import Analysis, Options, Point
 from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
@@ -753,4 +754,25 @@ class CallHistory(Protocol):
     def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:
         """Put ``calls`` in place of the calls of ``source`` received in the period; how
         many there are now."""
+        ...
+
+    def points(self, start: datetime, end: datetime) -> list[Point]:
+        """The calls received in ``[start, end)`` as the hot spots see them."""
+        ...
+
+
+class SpatialStats(Protocol):
+    """The hot spots' numeric work (``adapters.spatial``; ``domain.analytics.hotspots``)."""
+
+    def analyse(
+        self,
+        located: Sequence[Point],
+        areas: Sequence[Mapping[str, Any]],
+        options: Options,
+        start: datetime,
+        end: datetime,
+    ) -> Analysis:
+        """H3 counts, Gi* with FDR classes, emerging classes per time step of ``[start,
+        end)`` and kernel density of the ``located`` calls; the study area is the cells
+        of ``areas`` (GeoJSON geometries) and of the calls' convex hull."""
         ...

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -376,3 +376,37 @@ def test_the_san_diego_export_imports_with_its_mapping(store: DuckHistory) -> No
     assert report.calls == 26_595
     # Only the time a call was created: every KPI is missing for every call, none assumed.
     assert all(r.count == 0 and r.missing > 0 for r in report.rows)
+
+
+def test_the_hot_spots_read_each_calls_place_live_and_imported(store: DuckHistory) -> None:
+    here = Call(
+        "a", 1, "theft", "east", "east", "patrol", False, {Stage.RECEIVED: START}, lat=47.1, lon=9.5
+    )
+    nowhere = Call("b", 2, "theft", None, "east", "patrol", True, {Stage.RECEIVED: START})
+    store.replace("live", *EVER, [here, nowhere])
+    got = sorted(store.points(*EVER), key=lambda p: p.priority or 0)
+    assert [(p.lat, p.lon, p.self_initiated, p.jurisdiction) for p in got] == [
+        (47.1, 9.5, False, "east"),
+        (None, None, True, None),
+    ]
+    assert got[0].received == START
+    assert store.points(EVER[1], EVER[1].replace(year=2101)) == []
+
+
+def test_hot_spots_of_the_san_francisco_export(store: DuckHistory) -> None:
+    from bluepool.adapters.spatial.hotspots import H3HotSpots
+    from bluepool.domain.analytics import hotspots
+
+    csv = shared("sf-dispatched-calls-2026-01", "dispatched_calls_2026-01-15_17.csv")
+    store.import_files([csv], read_mapping(MAPPINGS / "sf-dispatched-calls.yaml"))
+    chosen = hotspots.select(store.points(*EVER))
+    assert chosen.without_location > 0
+    assert chosen.self_initiated_left_out > 0  # on-view calls
+    start = min(p.received for p in chosen.counted)
+    end = max(p.received for p in chosen.counted) + timedelta(seconds=1)
+    made = H3HotSpots().analyse(chosen.located, [], hotspots.Options(), start, end)
+    assert sum(c.count for c in made.cells) == len(chosen.located)
+    hot = [c for c in made.cells if c.spot.value.startswith("hot")]
+    # Calls cluster downtown (Tenderloin, Market Street): hot cells there, none at sea.
+    assert hot
+    assert all(37.70 < c.lat < 37.82 and -122.52 < c.lon < -122.35 for c in hot)

@@ -32,6 +32,7 @@ from bluepool.domain.analytics.history import (
     Projected,
     WktPoint,
 )
+from bluepool.domain.analytics.hotspots import Point
 from bluepool.domain.analytics.kpis import KPIS, Assistance, Call, Dimension, KpiRow, Stage
 from bluepool.domain.shared.errors import Conflict, Invalid
 from bluepool.services.ports import HistorySummary
@@ -165,6 +166,17 @@ class DuckHistory:
         ]
         return HistorySummary(calls, crew, tuple(rows), tuple(assistance))
 
+    def points(self, start: datetime, end: datetime) -> list[Point]:
+        if not self.path.exists():
+            return []
+        with self._connect(read_only=True) as con:
+            found = con.execute(
+                "SELECT received, lat, lon, call_type, priority, jurisdiction, self_initiated "
+                "FROM calls WHERE received >= $start AND received < $end",
+                {"start": start, "end": end},
+            ).fetchall()
+        return [Point(*row) for row in found]
+
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:
         n = len(by)
@@ -201,17 +213,19 @@ class DuckHistory:
                 c.unit_kind,
                 c.unit_agency,
                 c.self_initiated,
+                c.lat,
+                c.lon,
                 source,
             )
             for c in calls
             if Stage.RECEIVED in c.stages
         ]
         stages = ", ".join(f"${i + 2}" for i in range(len(STAGES)))
-        rest = ", ".join(f"${i}" for i in range(len(STAGES) + 2, len(STAGES) + 10))
+        rest = ", ".join(f"${i}" for i in range(len(STAGES) + 2, len(STAGES) + 12))
         insert = (
             "INSERT INTO calls (id, received, entered, dispatched, en_route, on_scene, cleared, "
             "priority, call_type, jurisdiction, agency, unit_kind, unit_agency, self_initiated, "
-            f"source) VALUES ($1, {stages}, {rest})"
+            f"lat, lon, source) VALUES ($1, {stages}, {rest})"
         )
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")

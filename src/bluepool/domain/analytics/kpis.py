@@ -94,6 +94,9 @@ class Call:
     stages: Mapping[Stage, datetime] = field(default_factory=dict)
     #: The agency of the first unit dispatched (None when none was, or it is not known).
     unit_agency: str | None = None
+    #: Where the call was (None when it is not known).
+    lat: float | None = None
+    lon: float | None = None
 
     @property
     def served_by_other(self) -> bool:
@@ -155,6 +158,8 @@ def call_of(
         self_initiated,
         stages,
         unit_agency,
+        incident.location.lat,
+        incident.location.lon,
     )
 
 

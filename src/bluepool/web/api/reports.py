@@ -4,6 +4,7 @@ within a short drive and what pooling it would save, and the hours agencies lend
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -12,13 +13,22 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from bluepool.adapters.charts import board as charts
+from bluepool.adapters.charts import hotspots as hotspot_charts
 from bluepool.adapters.charts import kpis as kpi_charts
 from bluepool.adapters.charts import svg
+from bluepool.domain.analytics.hotspots import (
+    BANDWIDTHS_M,
+    DEFAULT_RESOLUTION,
+    RESOLUTIONS,
+    Options,
+    feature_collection,
+)
 from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
-from bluepool.services.analytics import board, goals, kpis
+from bluepool.services.analytics import board, goals, hotspots, kpis
 from bluepool.services.analytics.board import BoardReport
 from bluepool.services.analytics.goals import GoalRecord
+from bluepool.services.analytics.hotspots import HotSpotReport
 from bluepool.services.analytics.kpis import KpiReport, Source
 from bluepool.services.lookup import not_found
 from bluepool.web.deps import ContextDep, CurrentUser
@@ -189,3 +199,108 @@ def kpi_figure(
     begin, end = _period(ctx, start, until)
     calls, shapes = kpis.calls_and_shapes(ctx, user, begin, end)
     return _svg(draw(calls, kpis.zone_of(tz), shapes))
+
+
+Resolution = Annotated[
+    int,
+    Query(
+        ge=RESOLUTIONS.start,
+        le=RESOLUTIONS.stop - 1,
+        description="H3 resolution (5 coarse .. 10 fine; 8 is about 0.7 km² a cell)",
+    ),
+]
+SelfInitiated = Annotated[
+    bool, Query(description="count self-initiated activity too (default: citizen calls only)")
+]
+Bandwidth = Annotated[
+    float | None,
+    Query(
+        ge=BANDWIDTHS_M[0],
+        le=BANDWIDTHS_M[1],
+        description="kernel density bandwidth in metres (default: Silverman's rule)",
+    ),
+]
+HistorySource = Annotated[
+    Source, Query(description="live incidents, or the call history (imported CAD calls)")
+]
+
+
+def _hotspots(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: datetime | None,
+    until: datetime | None,
+    source: Source,
+    resolution: int,
+    include_self_initiated: bool,
+    bandwidth_m: float | None,
+    tz: str,
+) -> HotSpotReport:
+    begin, end = _period(ctx, start, until)
+    options = Options(resolution, include_self_initiated, bandwidth_m)
+    return hotspots.hotspot_report(ctx, user, begin, end, source, options, tz)
+
+
+@router.get("/hotspots", response_model=HotSpotReport, responses=ERRORS)
+def hotspot_report(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    source: HistorySource = "live",
+    resolution: Resolution = DEFAULT_RESOLUTION,
+    include_self_initiated: SelfInitiated = False,
+    bandwidth_m: Bandwidth = None,
+    tz: Zone = "UTC",
+) -> HotSpotReport:
+    """Hot spots of the calls received in the period: counts per H3 cell and per
+    jurisdiction, Getis-Ord Gi* classes (hot or cold at 99, 95, 90 %, FDR-corrected),
+    emerging classes over the weeks (days for a short period), kernel density and calls
+    by hour of week. Citizen-initiated calls only unless ``include_self_initiated``; the
+    answer says which (``basis``) and how many were left out."""
+    return _hotspots(
+        ctx, user, start, until, source, resolution, include_self_initiated, bandwidth_m, tz
+    )
+
+
+@router.get(
+    "/hotspots.geojson",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}, **ERRORS},
+)
+def hotspot_geojson(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    source: HistorySource = "live",
+    resolution: Resolution = DEFAULT_RESOLUTION,
+    include_self_initiated: SelfInitiated = False,
+    bandwidth_m: Bandwidth = None,
+    tz: Zone = "UTC",
+) -> Response:
+    """The hot-spot cells as a GeoJSON FeatureCollection: an H3 hexagon each with its
+    count, gi_z, p, p_norm, p_fdr, class and emerging class."""
+    made = _hotspots(
+        ctx, user, start, until, source, resolution, include_self_initiated, bandwidth_m, tz
+    )
+    body = feature_collection(made.cells, made.basis)
+    return Response(json.dumps(body), media_type="application/geo+json")
+
+
+@router.get("/reports/hotspots.svg", response_class=Response, responses=SVG_ERRORS)
+def hotspot_figure(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    source: HistorySource = "live",
+    resolution: Resolution = DEFAULT_RESOLUTION,
+    include_self_initiated: SelfInitiated = False,
+) -> Response:
+    """The hot-spot map as SVG: the cells coloured by class, with a legend and the
+    sentence saying which calls it counts."""
+    made = _hotspots(
+        ctx, user, start, until, source, resolution, include_self_initiated, None, "UTC"
+    )
+    return _svg(hotspot_charts.hotspot_map(made))

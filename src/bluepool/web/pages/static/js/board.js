@@ -1,7 +1,8 @@
 // The board report: how the pooled fleet is used, the idle specialised units, the
 // resources several agencies keep a short drive apart and what pooling them would save, and
-// the hours agencies lend each other. Everything comes from /api/v1/reports/board, which
-// decides who may read it; its figures are SVG from the same report.
+// the hours agencies lend each other, the KPIs and the hot spots. Everything comes from the
+// API (/api/v1/reports/board, /kpis, /hotspots), which decides who may read it; the
+// figures are SVG from the same reports.
 
 import { ApiError, api, download, requireSession, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
@@ -80,6 +81,22 @@ function showKpis(report) {
       [String(r.count), "num"], [String(r.missing), "num"])) : [none(6)]));
 }
 
+const spotLabel = (s) => (s === "none" ? "not significant" : `${s.split("_")[0]}, ${s.split("_")[1]} %`);
+const SHOWN_SPOTS = 10;
+
+function showHotspots(r) {
+  $("#hot-basis").textContent = `${r.basis}.`;
+  $("#hot-summary").textContent =
+    `${r.counted} ${r.counted === 1 ? "call" : "calls"} counted · ${r.self_initiated_left_out} self-initiated left out · ` +
+    `${r.without_location} without location (not on the map) · H3 resolution ${r.resolution} · ` +
+    `emerging classes over ${r.steps} ${r.step}s`;
+  const spots = r.cells.filter((c) => c.spot !== "none")
+    .sort((a, b) => Math.abs(b.gi_z) - Math.abs(a.gi_z)).slice(0, SHOWN_SPOTS);
+  fill($("#hot-body"), ...(spots.length ? spots.map((c) =>
+    row([c.id], [String(c.count), "num"], [c.gi_z.toFixed(2), "num"], [spotLabel(c.spot)],
+      [c.emerging ? c.emerging.replace(/_/g, " ") : "–"])) : [none(5)]));
+}
+
 async function load() {
   const q = query();
   const period = new URLSearchParams(q);
@@ -95,6 +112,7 @@ async function load() {
     const zoned = new URLSearchParams(period);
     zoned.set("tz", ZONE);
     showKpis(await api(`/kpis?${zoned}&by=priority`));
+    showHotspots(await api(`/hotspots?${zoned}`));
     announce("Board report updated");
     await Promise.all(FIGURES.map(async (name) => {
       $(`#fig-${name}`).src = await asDataUrl(await download(`/reports/board/${name}.svg?${q}`));
@@ -103,6 +121,7 @@ async function load() {
     await Promise.all(KPI_FIGURES.map(async (name) => {
       $(`#kfig-${name}`).src = await asDataUrl(await download(`/reports/kpis/${name}.svg?${zoned}`));
     }));
+    $("#hfig-hotspots").src = await asDataUrl(await download(`/reports/hotspots.svg?${period}`));
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) {
       $("#board-main").hidden = true;

@@ -1,0 +1,1 @@
+"""Spatial statistics on the calls: H3 cells, Getis-Ord Gi* (esda), kernel density."""
