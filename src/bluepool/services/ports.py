@@ -750,6 +750,10 @@ class CallHistory(Protocol):
         ``kpis.assistance`` (the latter of public calls) give them."""
         ...
 
+    def calls(self, start: datetime, end: datetime) -> list[Call]:
+        """The calls received in ``[start, end)``, for the figures and goals."""
+        ...
+
     def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:
         """Put ``calls`` in place of the calls of ``source`` received in the period; how
         many there are now."""

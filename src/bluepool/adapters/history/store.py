@@ -165,6 +165,32 @@ class DuckHistory:
         ]
         return HistorySummary(calls, crew, tuple(rows), tuple(assistance))
 
+    def calls(self, start: datetime, end: datetime) -> list[Call]:
+        if not self.path.exists():
+            return []
+        stages = ", ".join(s.value for s in STAGES)
+        with self._connect(read_only=True) as con:
+            found = con.execute(
+                f"SELECT id, priority, call_type, jurisdiction, agency, unit_kind, "
+                f"self_initiated, unit_agency, {stages} FROM calls "
+                "WHERE received >= $start AND received < $end ORDER BY received, id",
+                {"start": start, "end": end},
+            ).fetchall()
+        return [
+            Call(
+                str(r[0]),
+                r[1],
+                str(r[2]),
+                r[3],
+                r[4],
+                str(r[5]),
+                bool(r[6]),
+                {s: at for s, at in zip(STAGES, r[8:], strict=True) if at is not None},
+                r[7],
+            )
+            for r in found
+        ]
+
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:
         n = len(by)

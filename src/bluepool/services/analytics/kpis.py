@@ -43,6 +43,12 @@ def zone_of(name: str) -> ZoneInfo:
         raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)") from exc
 
 
+def dimensions(by: tuple[Dimension, ...]) -> tuple[Dimension, ...]:
+    """``by`` once each, ``self_initiated`` first (always)."""
+    rest = (d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED)
+    return (Dimension.SELF_INITIATED, *rest)
+
+
 def live_calls(ctx: Context, start: datetime, end: datetime) -> list[Call]:
     """The incidents received in ``[start, end)`` as the KPIs see them."""
     with ctx.reader() as uow:
@@ -66,11 +72,8 @@ def kpi_report(
     (``history``) received in ``[start, end)``, by the same definitions."""
     policy.read(user)
     Period(start, end)
-    zone = zone_of(time_zone)
-    dims = (
-        Dimension.SELF_INITIATED,
-        *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
-    )
+    zone_of(time_zone)
+    dims = dimensions(by)
     if source == "history":
         made = history_of(ctx).summarise(start, end, dims, time_zone)
         return KpiReport(
@@ -84,7 +87,19 @@ def kpi_report(
             made.assistance,
             "history",
         )
-    calls = live_calls(ctx, start, end)
+    return report_of(live_calls(ctx, start, end), start, end, dims, time_zone)
+
+
+def report_of(
+    calls: list[Call],
+    start: datetime,
+    end: datetime,
+    dims: tuple[Dimension, ...],
+    time_zone: str,
+    source: Source = "live",
+) -> KpiReport:
+    """The report of calls at hand, ``dims`` with ``self_initiated`` first."""
+    zone = zone_of(time_zone)
     return KpiReport(
         start,
         end,
@@ -94,19 +109,33 @@ def kpi_report(
         sum(1 for c in calls if c.self_initiated),
         tuple(kpis.summarise(calls, dims, zone)),
         tuple(kpis.assistance(c for c in calls if not c.self_initiated)),
+        source,
     )
 
 
+Shapes = list[tuple[str, dict[str, Any]]]
+
+
+def calls_of(ctx: Context, start: datetime, end: datetime, source: Source) -> list[Call]:
+    """The calls received in ``[start, end)``: the live incidents, or the call history."""
+    if source == "history":
+        return history_of(ctx).calls(start, end)
+    return live_calls(ctx, start, end)
+
+
+def shapes_of(ctx: Context) -> Shapes:
+    """Each jurisdiction's geometry (GeoJSON), for the map."""
+    with ctx.reader() as uow:
+        return [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
+
+
 def calls_and_shapes(
-    ctx: Context, user: User, start: datetime, end: datetime
-) -> tuple[list[Call], list[tuple[str, dict[str, Any]]]]:
+    ctx: Context, user: User, start: datetime, end: datetime, source: Source = "live"
+) -> tuple[list[Call], Shapes]:
     """The period's calls, and each jurisdiction's geometry (GeoJSON), for the figures."""
     policy.read(user)
     Period(start, end)
-    calls = live_calls(ctx, start, end)
-    with ctx.reader() as uow:
-        shapes = [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
-    return calls, shapes
+    return calls_of(ctx, start, end, source), shapes_of(ctx)
 
 
 def history_of(ctx: Context) -> CallHistory:
