@@ -125,6 +125,8 @@ READS = {
     "kpi_report",
     "calls_and_shapes",
     "goal_status",
+    "weekly_goals",
+    "kpi_document",
 }
 
 

@@ -142,7 +142,7 @@ def kpis(
     dims = tuple(Dimension(d) for d in by)
     settings = settings_from(database_url=database_url, history_path=history_path)
     if fmt != "table":
-        from bluepool.adapters.formats import kpi_report as formats
+        from bluepool.adapters.charts import report as formats
 
         with open_runtime(settings) as runtime:
             ctx = runtime.context

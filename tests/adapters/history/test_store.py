@@ -347,6 +347,77 @@ def test_areas_by_name_give_a_jurisdiction_and_a_centroid(
     assert latlon.columns()["location.lat"] == "lat"
 
 
+def test_an_area_named_as_a_jurisdiction_matches_it_unlisted(
+    store: DuckHistory, tmp_path: Path
+) -> None:
+    """A jurisdiction's id or name, case and spaces aside, matches without the mapping
+    listing it; a listed area (with its centroid) still comes first; the rest are
+    counted and named."""
+    text = (
+        "id,t,area\n"
+        "1,2023-01-01 00:00:05,VADUZ\n"
+        "2,2023-01-01 00:00:06,schaan - planken\n"
+        "3,2023-01-01 00:00:07,  Oberland Süd \n"
+        "4,2023-01-01 00:00:08,523\n"
+        "5,2023-01-01 00:00:09,Atlantis\n"
+        "6,2023-01-01 00:00:10,Atlantis\n"
+    )
+    mapping = sf_like(
+        time_format="%Y-%m-%d %H:%M:%S",
+        stages={Stage.RECEIVED: "t"},
+        id_column="id",
+        priority=Coded(),
+        call_type=Coded(),
+        agency=Coded(constant="x"),
+        self_initiated_column=None,
+        location=ByArea("area", {"523": NamedArea("vaduz", 47.14, 9.52)}),
+        received_from=None,
+    )
+    known = {
+        "vaduz": "vaduz",
+        "Polizei Vaduz": "vaduz",
+        "schaan-planken": "schaan-planken",
+        "Oberland Süd": "oberland-sued",
+    }
+    made = store.import_files([write(tmp_path, text)], mapping, known_areas=known)
+    assert made.imported == 6
+    assert made.unmapped == {"area": (("Atlantis", 2),)}
+    assert made.doubtful["location_unreadable"] == 2
+    placed = {c.id: c.jurisdiction for c in store.calls(*EVER)}
+    assert placed == {
+        "1": "vaduz",
+        "2": "schaan-planken",
+        "3": "oberland-sued",
+        "4": "vaduz",
+        "5": None,
+        "6": None,
+    }
+    # Without known names only the listed area matches, as before.
+    again = DuckHistory(tmp_path / "other.duckdb")
+    made = again.import_files([write(tmp_path, text)], mapping)
+    assert made.doubtful["location_unreadable"] == 5
+
+
+def test_the_calls_of_a_period_come_back_as_the_kpis_see_them(
+    store: DuckHistory, tmp_path: Path
+) -> None:
+    call = Call(
+        "c1",
+        2,
+        "burglary",
+        "vaduz",
+        "vaduz",
+        "patrol",
+        False,
+        {Stage.RECEIVED: START, Stage.DISPATCHED: START.replace(minute=START.minute + 1)},
+        "schaan",
+    )
+    store.replace("live", *EVER, [call])
+    (got,) = store.calls(*EVER)
+    assert got == call
+    assert store.calls(START.replace(year=START.year + 1), EVER[1]) == []
+
+
 def test_the_san_francisco_export_imports_with_its_mapping(store: DuckHistory) -> None:
     csv = shared("sf-dispatched-calls-2026-01", "dispatched_calls_2026-01-15_17.csv")
     made = store.import_files([csv], read_mapping(MAPPINGS / "sf-dispatched-calls.yaml"))

@@ -11,7 +11,7 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from bluepool.adapters.formats.kpi_report import STATUS, mmss
+from bluepool.domain.analytics.goals import STATUS_WORDS, mmss
 from bluepool.services.analytics.goals import GoalRecord, WeeklyGoals
 
 COLOURS: dict[str, Color] = {
@@ -112,7 +112,7 @@ def goals_pdf(report: WeeklyGoals, collective: str = "bluepool") -> bytes:
         c.roundRect(LEFT, y - 62, 70, 15, 3, stroke=0, fill=1)
         c.setFillColor(HexColor("#ffffff"))
         c.setFont("Helvetica-Bold", 9)
-        c.drawCentredString(LEFT + 35, y - 58, STATUS[status])
+        c.drawCentredString(LEFT + 35, y - 58, STATUS_WORDS[status])
         c.setFillColor(HexColor("#000000"))
         _trend(c, r, RIGHT - PLOT_W, y - 8 - PLOT_H)
         c.setStrokeColor(HexColor("#dddddd"))

@@ -73,6 +73,15 @@ OTHER = "NULLIF(unit_agency, '') <> NULLIF(agency, '')"
 _CODED = ("priority", "call_type", "agency", "jurisdiction", "unit_kind")
 
 
+#: An area name as matched to known names: lower case, no white space (``area_key``).
+_AREA_KEY = "lower(regexp_replace({}, '\\s', '', 'g'))"
+
+
+def area_key(name: str) -> str:
+    """A name as an area is matched to it: case and white space aside."""
+    return "".join(name.split()).lower()
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -264,9 +273,12 @@ class DuckHistory:
         received_from: datetime | None = None,
         received_until: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        known_areas: Mapping[str, str] | None = None,
     ) -> ImportReport:
         """Import ``files`` by ``mapping``, all or nothing; raise Invalid naming the file,
-        row and column of the first thing that stops it."""
+        row and column of the first thing that stops it. ``known_areas``: names (the
+        collective's jurisdictions' ids and names) an area matches without being listed
+        in the mapping, case and spaces aside, each to its jurisdiction."""
         start = received_from or mapping.received_from
         end = received_until or mapping.received_until
         read: dict[str, int] = {}
@@ -277,9 +289,9 @@ class DuckHistory:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                self._maps(con, mapping)
+                auto = self._maps(con, mapping, known_areas or {})
                 for path in files:
-                    n, kept = self._import_one(con, path, mapping, start, end)
+                    n, kept = self._import_one(con, path, mapping, start, end, auto)
                     read[path.name] = read.get(path.name, 0) + n
                     imported += kept
                     self._count(con, "dropped", dropped)
@@ -298,7 +310,10 @@ class DuckHistory:
         return ImportReport(read, imported, dropped, doubtful, shown)
 
     @staticmethod
-    def _maps(con: duckdb.DuckDBPyConnection, mapping: CallMapping) -> None:
+    def _maps(
+        con: duckdb.DuckDBPyConnection, mapping: CallMapping, known_areas: Mapping[str, str]
+    ) -> bool:
+        """The value maps as temporary tables; whether areas match known names too."""
         for name in _CODED:
             coded: Coded = getattr(mapping, name)
             con.execute(f"CREATE OR REPLACE TEMP TABLE map_{name} (raw VARCHAR, code VARCHAR)")
@@ -319,6 +334,14 @@ class DuckHistory:
                 "INSERT INTO map_area VALUES (?, ?, ?, ?)",
                 [(k, a.jurisdiction, a.lat, a.lon) for k, a in mapping.location.areas.items()],
             )
+        con.execute("CREATE OR REPLACE TEMP TABLE map_known (key VARCHAR, jurisdiction VARCHAR)")
+        keys: dict[str, str] = {}
+        for name, jurisdiction in known_areas.items():
+            keys.setdefault(area_key(name), jurisdiction)
+        if not isinstance(mapping.location, ByArea) or not keys:
+            return False
+        con.executemany("INSERT INTO map_known VALUES (?, ?)", list(keys.items()))
+        return True
 
     def _import_one(
         self,
@@ -327,6 +350,7 @@ class DuckHistory:
         mapping: CallMapping,
         start: datetime | None,
         end: datetime | None,
+        auto: bool = False,
     ) -> tuple[int, int]:
         reader = (
             f"read_csv({_lit(str(path))}, all_varchar = true, header = true, "
@@ -351,7 +375,7 @@ class DuckHistory:
                 f"the file has {len(header)}: {', '.join(header[:30])}",
                 code="missing_column",
             )
-        con.execute(self._parse(path, mapping, start, end))
+        con.execute(self._parse(path, mapping, start, end, auto))
         self._check_times(con, path, mapping)
         if isinstance(mapping.location, Projected):
             self._reproject(con, mapping.location.epsg)
@@ -419,7 +443,12 @@ class DuckHistory:
         return _Field(raw, f"m_{name}.code", True)
 
     def _parse(
-        self, path: Path, mapping: CallMapping, start: datetime | None, end: datetime | None
+        self,
+        path: Path,
+        mapping: CallMapping,
+        start: datetime | None,
+        end: datetime | None,
+        auto: bool = False,
     ) -> str:
         f = {name: self._field(name, getattr(mapping, name)) for name in _CODED}
         id_text = (
@@ -440,7 +469,7 @@ class DuckHistory:
             ),
             *(f"{f[n].raw} AS {n}_raw, {f[n].code} AS {n}_code" for n in _CODED),
             self._self_initiated(mapping),
-            *self._location(mapping),
+            *self._location(mapping, auto),
         ]
         if isinstance(mapping.location, ByArea):
             area_jurisdiction = "t.area_jurisdiction"
@@ -450,7 +479,10 @@ class DuckHistory:
             f"LEFT JOIN map_{n} m_{n} ON m_{n}.raw = {f[n].raw}" for n in _CODED if f[n].mapped
         )
         if isinstance(mapping.location, ByArea):
-            joins += f" LEFT JOIN map_area m_area ON m_area.raw = {_text(mapping.location.column)}"
+            area = _text(mapping.location.column)
+            joins += f" LEFT JOIN map_area m_area ON m_area.raw = {area}"
+            if auto:
+                joins += f" LEFT JOIN map_known m_known ON m_known.key = {_AREA_KEY.format(area)}"
         zoned, zone_joins = self._in_zone(mapping)
         bad_time = (
             "CASE "
@@ -537,7 +569,7 @@ class DuckHistory:
         return f"COALESCE({column} IN ({values}), false) AS self_initiated"
 
     @staticmethod
-    def _location(mapping: CallMapping) -> list[str]:
+    def _location(mapping: CallMapping, auto: bool = False) -> list[str]:
         """lat, lon, x, y, the location's raw text and whether its area is known."""
         loc = mapping.location
         none = "CAST(NULL AS DOUBLE)"
@@ -559,8 +591,15 @@ class DuckHistory:
             raw = f"COALESCE({_text(loc.x)}, {_text(loc.y)})"
         elif isinstance(loc, ByArea):
             lat, lon, raw = "m_area.lat", "m_area.lon", _text(loc.column)
-            known = "m_area.raw IS NOT NULL"
-            more = ["m_area.jurisdiction AS area_jurisdiction"]
+            if auto:  # a listed area first, else a known name
+                known = "(m_area.raw IS NOT NULL OR m_known.key IS NOT NULL)"
+                more = [
+                    "CASE WHEN m_area.raw IS NOT NULL THEN m_area.jurisdiction "
+                    "ELSE m_known.jurisdiction END AS area_jurisdiction"
+                ]
+            else:
+                known = "m_area.raw IS NOT NULL"
+                more = ["m_area.jurisdiction AS area_jurisdiction"]
         return [
             f"{lat} AS lat",
             f"{lon} AS lon",

@@ -48,6 +48,18 @@ class Status(StrEnum):
     NO_DATA = "no_data"
 
 
+#: Each status in words, for a reader.
+STATUS_WORDS = {"met": "met", "at_risk": "at risk", "missed": "missed", "no_data": "no data"}
+
+
+def mmss(seconds: float | None) -> str:
+    """``6 min 05 s``; a dash for none."""
+    if seconds is None:
+        return "–"
+    minutes, s = divmod(round(seconds), 60)
+    return f"{minutes} min {s:02d} s"
+
+
 @dataclass(frozen=True, slots=True)
 class Goal:
     kpi: str

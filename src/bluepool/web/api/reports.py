@@ -253,7 +253,7 @@ def kpi_csv(
     source: SourceQ = "live",
 ) -> Response:
     """The KPI report as CSV: one row per figure (section, group, kpi, figure, value)."""
-    from bluepool.adapters.formats.kpi_report import csv_text
+    from bluepool.adapters.charts.report import csv_text
 
     made = _document(ctx, user, start, until, tz, source)
     return Response(csv_text(made), media_type="text/csv; charset=utf-8")
@@ -273,7 +273,7 @@ def kpi_html(
     source: SourceQ = "live",
 ) -> Response:
     """The KPI report as one self-contained page: its figures inline SVG, no script."""
-    from bluepool.adapters.formats.kpi_report import html
+    from bluepool.adapters.charts.report import html
 
     made = _document(ctx, user, start, until, tz, source)
     return Response(html(made, kpis.shapes_of(ctx)), media_type="text/html; charset=utf-8")

@@ -12,6 +12,7 @@ from typing import Any
 from bluepool.adapters.charts import kpis as charts
 from bluepool.adapters.charts import svg
 from bluepool.domain.analytics.figures import DAYS
+from bluepool.domain.analytics.goals import STATUS_WORDS, mmss
 from bluepool.domain.analytics.kpis import BY_NAME, KpiRow
 from bluepool.services.analytics.report import KpiDocument
 
@@ -75,16 +76,6 @@ _TABLE = """<table id="{{ id }}"><tr><th>Calls</th><th>{{ name }}</th><th>KPI</t
 <td class="n">{{ r.missing }}</td><td class="n">{{ r.doubtful }}</td></tr>
 {% else %}<tr><td colspan="8">no call in the period</td></tr>{% endfor %}</table>"""
 
-STATUS = {"met": "met", "at_risk": "at risk", "missed": "missed", "no_data": "no data"}
-
-
-def mmss(seconds: float | None) -> str:
-    """``6 min 05 s``; a dash for none."""
-    if seconds is None:
-        return "–"
-    minutes, s = divmod(round(seconds), 60)
-    return f"{minutes} min {s:02d} s"
-
 
 def inline_svg(fig: Any) -> str:
     """A figure's SVG for a page: its XML prologue and doctype left out."""
@@ -98,7 +89,7 @@ def html(doc: KpiDocument, shapes: Sequence[Any]) -> str:
     from markupsafe import Markup
 
     env = Environment(autoescape=True)
-    helpers = {"label": lambda k: BY_NAME[k].label, "mmss": mmss, "status": STATUS.get}
+    helpers = {"label": lambda k: BY_NAME[k].label, "mmss": mmss, "status": STATUS_WORDS.get}
     table = env.from_string(_TABLE)
 
     def kpi_table(rows: Sequence[KpiRow], name: str, id: str) -> Markup:
