@@ -203,7 +203,7 @@ def judge_weeks(
     return tuple(judge(goal, b, a, z) for b, (a, z) in zip(buckets, spans, strict=True))
 
 
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 
 
 def iso_week(text: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
