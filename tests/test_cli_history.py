@@ -133,3 +133,31 @@ def test_history_add_live_copies_the_closed_incidents(runner: CliRunner, tmp_pat
     assert result.exit_code == 0, result.output
     assert result.output.startswith("0 closed incidents received 2026-01-01 00:00 to")
     assert history.is_file()
+
+
+def test_area_names_match_the_collectives_jurisdictions(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["load", str(DEMO)]).exit_code == 0
+    (tmp_path / "areas.yaml").write_text(
+        MAPPING.replace("location: {lat: lat, lon: lon}", "location: {area: gemeinde}")
+    )
+    (tmp_path / "areas.csv").write_text(
+        "nr,t0,t1,t2,prio,art,gemeinde\n"
+        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,BALZERS\n"
+        "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch, eschen\n"
+        "3,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,Mordor\n"
+    )
+    result = runner.invoke(
+        main,
+        ["import", "calls", str(tmp_path / "areas.csv"), "--mapping", str(tmp_path / "areas.yaml")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "  doubtful: location_unreadable: 1" in result.output
+    assert "  unmapped area: 'Mordor' (1)" in result.output
+    period = ["--from", "2026-01-01", "--to", "2026-02-01", "--source", "history"]
+    report = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
+    assert report.exit_code == 0, report.output
+    medians = {
+        m["jurisdiction"]: m["median_s"]
+        for m in json.loads(report.output)["figures"]["by_jurisdiction"]
+    }
+    assert medians == {"balzers": 540.0, "eschen": 420.0}
