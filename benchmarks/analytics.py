@@ -11,6 +11,9 @@ is timed. Then:
   every dropped and doubtful row counted) into a fresh file, committed;
 - **KPI report**: ``DuckHistory.summarise`` of the whole period by self-initiated,
   priority and call type (the six KPIs, median, 90th percentile, counts), best of 3;
+- **report document**: the calls read out of the store (``DuckHistory.calls``), the
+  figures' numbers and the same KPI table in Python, as the KPI report page and the goals
+  do on the history (decision 0032), against the SQL report above;
 - **baseline**: pandas doing the same: ``read_csv``, ``to_datetime`` with the format,
   ``tz_localize``, the maps, the six intervals, then ``groupby`` with the two quantiles
   and counts (no drop or doubt counting, no store: less work than the import).
@@ -30,14 +33,16 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import footer
 
 from bluepool.adapters.history.store import DuckHistory
+from bluepool.domain.analytics.figures import figures_of
 from bluepool.domain.analytics.history import CallMapping, Coded, WktPoint
-from bluepool.domain.analytics.kpis import KPIS, Dimension, Stage
+from bluepool.domain.analytics.kpis import KPIS, Dimension, Stage, summarise
 
 FORMAT = "%Y/%m/%d %I:%M:%S %p"
 ZONE = "America/Los_Angeles"
@@ -189,6 +194,20 @@ def main() -> None:
         report_s = min(report_times)
         print(f"KPI report ({len(report.rows)} rows, {report.calls:,} calls): {report_s:.2f} s")
 
+        # The KPI report document and goals read the period's calls (decision 0032):
+        # the calls out of the store, the figures' numbers and the same KPI table in Python.
+        t0 = time.perf_counter()
+        calls = store.calls(*EVER)
+        calls_s = time.perf_counter() - t0
+        figures_of(calls, ZoneInfo(ZONE))
+        summarise(calls, BY, ZoneInfo(ZONE))
+        document_s = time.perf_counter() - t0
+        print(
+            f"report document ({len(calls):,} calls read in {calls_s:.2f} s, figures and "
+            f"KPIs in Python): {document_s:.2f} s, {document_s / report_s:.1f}x the SQL report"
+        )
+        del calls
+
         pandas_s, pandas_rows = pandas_baseline(csv)
         print(f"pandas (read, parse, map, summarise; {pandas_rows} rows): {pandas_s:.2f} s")
         duck_s = import_s + report_s
@@ -203,6 +222,9 @@ def main() -> None:
                 "kpi_report_s": round(report_s, 3),
                 "pandas_s": round(pandas_s, 3),
                 "duckdb_over_pandas": round(duck_s / pandas_s, 3),
+                "document_calls_s": round(calls_s, 3),
+                "document_s": round(document_s, 3),
+                "document_over_sql_report": round(document_s / report_s, 2),
                 "hotspots_s": None,
                 "note": "hot spots are not built yet (issue 13 item 4)",
             }
