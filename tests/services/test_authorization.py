@@ -476,8 +476,8 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
     (board.board_report, lambda c, u: board.board_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (kpis.kpi_report, lambda c, u: kpis.kpi_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (
-        kpis.calls_and_shapes,
-        lambda c, u: kpis.calls_and_shapes(c, u, T0, T0 + HOUR),
+        kpis.figures_and_shapes,
+        lambda c, u: kpis.figures_and_shapes(c, u, T0, T0 + HOUR),
         BOARD_READERS,
     ),
     (goals.goal_status, lambda c, u: goals.goal_status(c, u, T0, T0 + HOUR), BOARD_READERS),
@@ -623,7 +623,7 @@ NOT_ACTING = {
     "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
     "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
     "bluepool.services.analytics.kpis.history_of": "the call history of a report allowed",
-    "bluepool.services.analytics.kpis.calls_of": "the calls of a report allowed",
+    "bluepool.services.analytics.goals.judge_of": "how a report allowed judges its goals",
     "bluepool.services.analytics.kpis.shapes_of": "the jurisdictions' map of a report allowed",
     "bluepool.services.analytics.goals.stored_goals": "the goals of a report allowed",
     "bluepool.services.analytics.history.known_areas": (

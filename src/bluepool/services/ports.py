@@ -16,6 +16,8 @@ from typing import Any, Protocol, Self, TypeVar
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.analytics.figures import Figures
+from bluepool.domain.analytics.goals import Goal, Judged
 from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.audit.checkpoints import Checkpoint
 from bluepool.domain.audit.entries import AuditDraft, AuditEntry
@@ -750,8 +752,13 @@ class CallHistory(Protocol):
         ``kpis.assistance`` (the latter of public calls) give them."""
         ...
 
-    def calls(self, start: datetime, end: datetime) -> list[Call]:
-        """The calls received in ``[start, end)``, for the figures and goals."""
+    def figures(self, start: datetime, end: datetime, time_zone: str) -> Figures:
+        """The KPI report's figures' numbers over the calls received in ``[start, end)``,
+        as ``figures.figures_of`` gives them."""
+        ...
+
+    def judge(self, goal: Goal, spans: Sequence[tuple[datetime, datetime]]) -> tuple[Judged, ...]:
+        """The goal over each of ``spans`` (received in it), as ``goals.judge`` gives it."""
         ...
 
     def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:

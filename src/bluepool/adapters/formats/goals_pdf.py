@@ -102,7 +102,7 @@ def goals_pdf(report: WeeklyGoals, collective: str = "bluepool") -> bytes:
             y = heading()
         status = r.period.status.value
         c.setFont("Helvetica-Bold", 10)
-        c.drawString(LEFT, y - 12, r.description[:70])
+        c.drawString(LEFT, y - 12, r.description[:62])
         c.setFont("Helvetica", 9)
         c.drawString(LEFT, y - 27, f"target: {r.statistic.value} at most {mmss(r.target_s)}")
         c.drawString(

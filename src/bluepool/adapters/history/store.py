@@ -23,6 +23,8 @@ import numpy as np
 from pyproj import Transformer
 
 from bluepool.adapters.history import kpis as sql
+from bluepool.domain.analytics.figures import DAYS, TOTAL, Box, Figures, JurisdictionMedian
+from bluepool.domain.analytics.goals import Goal, Judged, judged
 from bluepool.domain.analytics.history import (
     ByArea,
     CallMapping,
@@ -32,7 +34,15 @@ from bluepool.domain.analytics.history import (
     Projected,
     WktPoint,
 )
-from bluepool.domain.analytics.kpis import KPIS, Assistance, Call, Dimension, KpiRow, Stage
+from bluepool.domain.analytics.kpis import (
+    BY_NAME,
+    KPIS,
+    Assistance,
+    Call,
+    Dimension,
+    KpiRow,
+    Stage,
+)
 from bluepool.domain.shared.errors import Conflict, Invalid
 from bluepool.services.ports import HistorySummary
 
@@ -80,6 +90,11 @@ _AREA_KEY = "lower(regexp_replace({}, '\\s', '', 'g'))"
 def area_key(name: str) -> str:
     """A name as an area is matched to it: case and white space aside."""
     return "".join(name.split()).lower()
+
+
+def judge_none(goal: Goal, start: datetime, end: datetime) -> Judged:
+    """A goal over a period without a call it covers."""
+    return judged(goal, start, end, 0, None, None)
 
 
 def _lit(text: str) -> str:
@@ -174,31 +189,84 @@ class DuckHistory:
         ]
         return HistorySummary(calls, crew, tuple(rows), tuple(assistance))
 
-    def calls(self, start: datetime, end: datetime) -> list[Call]:
+    def figures(self, start: datetime, end: datetime, time_zone: str) -> Figures:
+        period = {"start": start, "end": end}
+        public = "FROM calls WHERE received >= $start AND received < $end AND NOT self_initiated"
+        total = sql.seconds(TOTAL)
         if not self.path.exists():
-            return []
-        stages = ", ".join(s.value for s in STAGES)
+            return Figures(time_zone, (), tuple((0,) * 24 for _ in DAYS), ())
         with self._connect(read_only=True) as con:
-            found = con.execute(
-                f"SELECT id, priority, call_type, jurisdiction, agency, unit_kind, "
-                f"self_initiated, unit_agency, {stages} FROM calls "
-                "WHERE received >= $start AND received < $end ORDER BY received, id",
-                {"start": start, "end": end},
+            boxes = con.execute(
+                f"SELECT {sql.KEYS[Dimension.PRIORITY]} AS k, count(v), quantile_cont(v, "
+                f"[0.1, 0.25, 0.5, 0.75, 0.9]) FROM (SELECT *, {total} AS v {public}) "
+                "WHERE v >= 0 GROUP BY 1",
+                period,
             ).fetchall()
-        return [
-            Call(
-                str(r[0]),
-                r[1],
-                str(r[2]),
-                r[3],
-                r[4],
-                str(r[5]),
-                bool(r[6]),
-                {s: at for s, at in zip(STAGES, r[8:], strict=True) if at is not None},
-                r[7],
+            local = "timezone($zone, received)"
+            hours = con.execute(
+                f"SELECT isodow({local}) - 1, hour({local}), count(*) {public} GROUP BY 1, 2",
+                {**period, "zone": time_zone},
+            ).fetchall()
+            medians = con.execute(
+                f"SELECT jurisdiction, count(v), quantile_cont(v, 0.5) FROM (SELECT *, "
+                f"{total} AS v {public}) WHERE v >= 0 AND jurisdiction <> '' GROUP BY 1",
+                period,
+            ).fetchall()
+        grid = [[0] * 24 for _ in DAYS]
+        for day, hour, n in hours:
+            grid[int(day)][int(hour)] = int(n)
+        return Figures(
+            time_zone,
+            tuple(Box(str(k), int(n), *(float(x) for x in q)) for k, n, q in sorted(boxes)),
+            tuple(tuple(day) for day in grid),
+            tuple(JurisdictionMedian(str(j), int(n), float(m)) for j, n, m in sorted(medians)),
+        )
+
+    def judge(self, goal: Goal, spans: Sequence[tuple[datetime, datetime]]) -> tuple[Judged, ...]:
+        if not self.path.exists() or not spans:
+            return tuple(judge_none(goal, a, b) for a, b in spans)
+        where = ["NOT self_initiated", "received >= $lo", "received < $hi"]
+        params: dict[str, Any] = {
+            "lo": min(a for a, _ in spans),
+            "hi": max(b for _, b in spans),
+            "i": list(range(len(spans))),
+            "a": [a for a, _ in spans],
+            "b": [b for _, b in spans],
+        }
+        if goal.jurisdiction is not None:
+            where.append("jurisdiction = $jurisdiction")
+            params["jurisdiction"] = goal.jurisdiction
+        if goal.priority is not None:
+            where.append("priority = $priority")
+            params["priority"] = goal.priority
+        kept = "FILTER (WHERE v >= 0)"
+        query = (
+            f"SELECT s.i, count(v) {kept}, quantile_cont(v, 0.5) {kept}, "
+            f"quantile_cont(v, 0.9) {kept} "
+            "FROM (SELECT unnest($i) AS i, unnest($a) AS a, unnest($b) AS b) s "
+            f"JOIN (SELECT received, {sql.seconds(BY_NAME[goal.kpi])} AS v FROM calls "
+            f"WHERE {' AND '.join(where)}) c ON c.received >= s.a AND c.received < s.b "
+            "GROUP BY s.i"
+        )
+        with self._connect(read_only=True) as con:
+            found = {int(r[0]): r[1:] for r in con.execute(query, params).fetchall()}
+        out = []
+        for n, (a, b) in enumerate(spans):
+            if n not in found:
+                out.append(judge_none(goal, a, b))
+                continue
+            count, median, p90 = found[n]
+            out.append(
+                judged(
+                    goal,
+                    a,
+                    b,
+                    int(count),
+                    None if median is None else float(median),
+                    None if p90 is None else float(p90),
+                )
             )
-            for r in found
-        ]
+        return tuple(out)
 
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:

@@ -164,8 +164,20 @@ def judge(goal: Goal, calls: Iterable[Call], start: datetime, end: datetime) -> 
     (row,) = kpis.summarise(covered, (), kpis=[kpis.BY_NAME[goal.kpi]]) or (None,)
     if row is None:
         return Judged(start, end, None, 0, Status.NO_DATA)
-    value = row.median_s if goal.statistic is Statistic.MEDIAN else row.p90_s
-    return Judged(start, end, value, row.count, status_of(goal.target_s, value))
+    return judged(goal, start, end, row.count, row.median_s, row.p90_s)
+
+
+def judged(
+    goal: Goal,
+    start: datetime,
+    end: datetime,
+    count: int,
+    median_s: float | None,
+    p90_s: float | None,
+) -> Judged:
+    """The goal over a period whose covered calls have these figures of its KPI."""
+    value = median_s if goal.statistic is Statistic.MEDIAN else p90_s
+    return Judged(start, end, value, count, status_of(goal.target_s, value))
 
 
 def weeks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

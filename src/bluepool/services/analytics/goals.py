@@ -4,8 +4,8 @@ section of the settings (``goals``), each change an audited ``setting`` event.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bluepool.domain.access.roles import User
@@ -52,28 +52,48 @@ def stored_goals(ctx: Context) -> tuple[Goal, ...]:
         return _stored(uow)
 
 
+#: A goal over each of some spans: ``judge(goal, spans)``.
+Judge = Callable[[Goal, Sequence[tuple[datetime, datetime]]], tuple[Judged, ...]]
+
+
+def judge_of(ctx: Context, start: datetime, end: datetime, source: Source) -> Judge:
+    """How goals are judged over spans within ``[start, end)``: on the live incidents'
+    calls (read once), or in the call history (SQL, by the same rules)."""
+    if source == "history":
+        return kpis.history_of(ctx).judge
+    return judge_of_calls(kpis.live_calls(ctx, start, end))
+
+
+def judge_of_calls(calls: Sequence[Call]) -> Judge:
+    """Goals judged on calls at hand."""
+    return lambda goal, spans: g.judge_weeks(goal, calls, spans)
+
+
 def records_of(
     goals: Sequence[Goal],
-    calls: Sequence[Call],
+    judge: Judge,
     start: datetime,
     end: datetime,
     spans: Sequence[tuple[datetime, datetime]],
 ) -> tuple[GoalRecord, ...]:
     """Each goal judged over ``[start, end)`` and over each of ``spans`` (its trend)."""
-    return tuple(
-        GoalRecord(
-            goal.id,
-            goal.describe(),
-            goal.kpi,
-            goal.statistic,
-            goal.target_s,
-            goal.jurisdiction,
-            goal.priority,
-            g.judge(goal, calls, start, end),
-            g.judge_weeks(goal, calls, spans),
+    records = []
+    for goal in goals:
+        (period,) = judge(goal, [(start, end)])
+        records.append(
+            GoalRecord(
+                goal.id,
+                goal.describe(),
+                goal.kpi,
+                goal.statistic,
+                goal.target_s,
+                goal.jurisdiction,
+                goal.priority,
+                period,
+                judge(goal, spans),
+            )
         )
-        for goal in goals
-    )
+    return tuple(records)
 
 
 def goal_status(
@@ -87,7 +107,7 @@ def goal_status(
     goals = stored_goals(ctx)
     if not goals:
         return ()
-    return records_of(goals, kpis.calls_of(ctx, start, end, source), start, end, weeks)
+    return records_of(goals, judge_of(ctx, start, end, source), start, end, weeks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +142,17 @@ def weekly_goals(
     name = week or g.last_complete_week(ctx.clock.now(), zone)
     spans = g.weeks_up_to(name, g.TREND_WEEKS, zone)
     start, end = spans[-1][1], spans[-1][2]
-    calls = kpis.calls_of(ctx, spans[0][1], end, source)
-    this_week = [c for c in calls if start <= g.received(c) < end]
-    records = tuple(
-        replace(r, period=r.trend[-1])
-        for r in records_of(stored_goals(ctx), calls, start, end, [(a, b) for _, a, b in spans])
-    )
+    judge = judge_of(ctx, spans[0][1], end, source)
+    records = records_of(stored_goals(ctx), judge, start, end, [(a, b) for _, a, b in spans])
+    counted = kpis.kpi_report(ctx, user, start, end, (), time_zone, source)
     return WeeklyGoals(
         name,
         time_zone,
         start,
         end,
         source,
-        len(this_week),
-        sum(1 for c in this_week if c.self_initiated),
+        counted.calls,
+        counted.self_initiated,
         tuple(n for n, _, _ in spans),
         records,
     )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import kpis
+from bluepool.domain.analytics.figures import Figures, figures_of
 from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.analytics.utilisation import Period
 from bluepool.domain.shared.errors import Invalid
@@ -116,26 +117,30 @@ def report_of(
 Shapes = list[tuple[str, dict[str, Any]]]
 
 
-def calls_of(ctx: Context, start: datetime, end: datetime, source: Source) -> list[Call]:
-    """The calls received in ``[start, end)``: the live incidents, or the call history."""
-    if source == "history":
-        return history_of(ctx).calls(start, end)
-    return live_calls(ctx, start, end)
-
-
 def shapes_of(ctx: Context) -> Shapes:
     """Each jurisdiction's geometry (GeoJSON), for the map."""
     with ctx.reader() as uow:
         return [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
 
 
-def calls_and_shapes(
-    ctx: Context, user: User, start: datetime, end: datetime, source: Source = "live"
-) -> tuple[list[Call], Shapes]:
-    """The period's calls, and each jurisdiction's geometry (GeoJSON), for the figures."""
+def figures_and_shapes(
+    ctx: Context,
+    user: User,
+    start: datetime,
+    end: datetime,
+    time_zone: str = "UTC",
+    source: Source = "live",
+) -> tuple[Figures, Shapes]:
+    """The figures' numbers over the period's calls (live, or in the history: SQL), and
+    each jurisdiction's geometry, for the figures."""
     policy.read(user)
     Period(start, end)
-    return calls_of(ctx, start, end, source), shapes_of(ctx)
+    zone = zone_of(time_zone)
+    if source == "history":
+        made = history_of(ctx).figures(start, end, time_zone)
+    else:
+        made = figures_of(live_calls(ctx, start, end), zone)
+    return made, shapes_of(ctx)
 
 
 def history_of(ctx: Context) -> CallHistory:

@@ -51,11 +51,22 @@ def kpi_document(
     policy.read(user)
     Period(start, end)
     zone = kpis.zone_of(time_zone)
-    calls = kpis.calls_of(ctx, start, end, source)
+    if source == "history":
+        history = kpis.history_of(ctx)
 
-    def table(*by: Dimension) -> kpis.KpiReport:
-        return kpis.report_of(calls, start, end, kpis.dimensions(by), time_zone, source)
+        def table(*by: Dimension) -> kpis.KpiReport:
+            return kpis.kpi_report(ctx, user, start, end, by, time_zone, source)
 
+        figures = history.figures(start, end, time_zone)
+        judge: goals.Judge = history.judge
+    else:
+        calls = kpis.live_calls(ctx, start, end)
+
+        def table(*by: Dimension) -> kpis.KpiReport:
+            return kpis.report_of(calls, start, end, kpis.dimensions(by), time_zone, source)
+
+        figures = figures_of(calls, zone)
+        judge = goals.judge_of_calls(calls)
     overall = table()
     return KpiDocument(
         start,
@@ -67,7 +78,7 @@ def kpi_document(
         overall.rows,
         table(Dimension.PRIORITY).rows,
         table(Dimension.JURISDICTION).rows,
-        figures_of(calls, zone),
+        figures,
         overall.assistance,
-        goals.records_of(goals.stored_goals(ctx), calls, start, end, ()),
+        goals.records_of(goals.stored_goals(ctx), judge, start, end, ()),
     )

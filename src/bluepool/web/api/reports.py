@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from bluepool.adapters.charts import board as charts
 from bluepool.adapters.charts import kpis as kpi_charts
 from bluepool.adapters.charts import svg
-from bluepool.domain.analytics.figures import figures_of
 from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
 from bluepool.services.analytics import board, goals, kpis, report
@@ -298,5 +297,4 @@ def kpi_figure(
     median total response on a map)."""
     draw = _named(kpi_charts.FIGURES, figure)
     begin, end = _period(ctx, start, until)
-    calls, shapes = kpis.calls_and_shapes(ctx, user, begin, end, source)
-    return _svg(draw(figures_of(calls, kpis.zone_of(tz)), shapes))
+    return _svg(draw(*kpis.figures_and_shapes(ctx, user, begin, end, tz, source)))
