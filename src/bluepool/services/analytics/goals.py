@@ -1,6 +1,7 @@
 """The collective's goals: set and dropped by admins, judged over a period and week by
-week from the live KPIs (``domain.analytics.goals``; docs/kpis.md#goals). The goals are one
-section of the settings (``goals``), each change an audited ``setting`` event."""
+week from the KPIs of live incidents or of the call history (``domain.analytics.goals``;
+docs/kpis.md#goals), and the weekly goals report. The goals are one section of the
+settings (``goals``), each change an audited ``setting`` event."""
 
 from __future__ import annotations
 
