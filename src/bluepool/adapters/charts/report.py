@@ -40,7 +40,8 @@ source: <strong>{{ d.source }}</strong> · hours of week in {{ d.time_zone }}</p
 <th>Doubtful (negative)</th></tr>
 {% for r in d.totals %}<tr><td>{{ r.group.self_initiated }}</td><td>{{ label(r.kpi) }}</td>
 <td class="n">{{ r.count }}</td><td class="n">{{ r.missing }}</td>
-<td class="n">{{ r.doubtful }}</td></tr>{% endfor %}</table>
+<td class="n">{{ r.doubtful }}</td></tr>
+{% else %}<tr><td colspan="5">no call in the period</td></tr>{% endfor %}</table>
 <h2>KPIs by priority</h2>
 {{ kpi_table(d.by_priority, "priority", "by-priority") }}
 <figure>{{ figures["by-priority"] }}<figcaption>Total response of public calls by priority:
@@ -68,7 +69,7 @@ by jurisdiction (grey: no call reached the scene).</figcaption></figure>
 </body></html>
 """
 
-_TABLE = """<table id="{{ id }}"><tr><th>Calls</th><th>{{ name }}</th><th>KPI</th>
+_TABLE = """<table id="{{ id }}"><tr><th>Calls</th><th>{{ name|capitalize }}</th><th>KPI</th>
 <th>Median</th><th>90th percentile</th><th>Calls with it</th><th>Missing</th><th>Doubtful</th></tr>
 {% for r in rows %}<tr><td>{{ r.group.self_initiated }}</td><td>{{ r.group[name] or "none" }}</td>
 <td>{{ label(r.kpi) }}</td><td class="n">{{ mmss(r.median_s) }}</td>
