@@ -11,6 +11,9 @@ is timed. Then:
   every dropped and doubtful row counted) into a fresh file, committed;
 - **KPI report**: ``DuckHistory.summarise`` of the whole period by self-initiated,
   priority and call type (the six KPIs, median, 90th percentile, counts), best of 3;
+- **figures and goals**: the KPI report's figures' numbers (``DuckHistory.figures``) and
+  one goal judged over each of 53 weeks (``DuckHistory.judge``), in SQL as the report
+  page and the goals do on the history (decision 0032);
 - **baseline**: pandas doing the same: ``read_csv``, ``to_datetime`` with the format,
   ``tz_localize``, the maps, the six intervals, then ``groupby`` with the two quantiles
   and counts (no drop or doubt counting, no store: less work than the import).
@@ -45,6 +48,7 @@ from scipy import stats
 
 from bluepool.adapters.history.store import DuckHistory
 from bluepool.domain.analytics import hotspots
+from bluepool.domain.analytics.goals import Goal, Statistic
 from bluepool.domain.analytics.history import CallMapping, Coded, WktPoint
 from bluepool.domain.analytics.hotspots import Emerging, Options, Point, Spot, Step
 from bluepool.domain.analytics.kpis import KPIS, Dimension, Stage
@@ -83,6 +87,8 @@ MAPPING = CallMapping(
     location=WktPoint("intersection_point"),
 )
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+#: The generated calls start here (Pacific midnight), one every 31 s: a year for a million.
+START = datetime(2025, 1, 1, 8, tzinfo=UTC)
 BY = [Dimension.SELF_INITIATED, Dimension.PRIORITY, Dimension.CALL_TYPE]
 
 
@@ -316,6 +322,19 @@ def main() -> None:
         report_s = min(report_times)
         print(f"KPI report ({len(report.rows)} rows, {report.calls:,} calls): {report_s:.2f} s")
 
+        # The rest of the KPI report document on the history: its figures and a goal
+        # judged over each week of the period, in SQL too.
+        t0 = time.perf_counter()
+        store.figures(*EVER, ZONE)
+        figures_s = time.perf_counter() - t0
+        goal = Goal("total_response", Statistic.P90, 600, None, 1)
+        weeks = [
+            (START + timedelta(days=7 * n), START + timedelta(days=7 * (n + 1))) for n in range(53)
+        ]
+        t0 = time.perf_counter()
+        store.judge(goal, weeks)
+        goal_s = time.perf_counter() - t0
+        print(f"figures: {figures_s:.2f} s; a goal over 53 weeks: {goal_s:.2f} s")
         hot = hotspots_benchmark(args.points)
 
         pandas_s, pandas_rows = pandas_baseline(csv)
@@ -333,6 +352,8 @@ def main() -> None:
                 "pandas_s": round(pandas_s, 3),
                 "duckdb_over_pandas": round(duck_s / pandas_s, 3),
                 **hot,
+                "figures_s": round(figures_s, 3),
+                "goal_53_weeks_s": round(goal_s, 3),
             }
         )
 

@@ -4,6 +4,8 @@ column), ``bluepool report kpis --source history`` and ``bluepool history add-li
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -74,24 +76,25 @@ def test_import_calls_then_report_on_the_history(
 
     period = ["--from", "2026-01-01", "--to", "2026-03-01"]
     result = runner.invoke(
-        main,
-        ["report", "kpis", *period, "--source", "history", "--by", "priority", "--format", "csv"],
+        main, ["report", "kpis", *period, "--source", "history", "--format", "csv"]
     )
     assert result.exit_code == 0, result.output
-    rows = [line.split(",") for line in result.output.splitlines()]
-    assert rows[0] == [
-        "self_initiated",
-        "priority",
-        "kpi",
-        "count",
-        "median_s",
-        "p90_s",
-        "missing",
-        "doubtful",
-    ]
-    assert ["public", "1", "call_processing", "1", "60", "60", "0", "0"] in rows
-    assert ["public", "3", "total_response", "1", "720", "720", "0", "0"] in rows
-    assert ["public", "", "total_response", "0", "", "", "1", "0"] in rows
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    figure = {(r["section"], r["group"], r["kpi"], r["figure"]): r["value"] for r in rows}
+
+    def by_priority(priority: str, kpi: str) -> list[str]:
+        group = f"self_initiated=public;priority={priority}"
+        names = ("count", "median_s", "p90_s", "missing", "doubtful")
+        return [figure[("by_priority", group, kpi, n)] for n in names]
+
+    assert by_priority("1", "call_processing") == ["1", "60.0", "60.0", "0", "0"]
+    assert by_priority("3", "total_response") == ["1", "720.0", "720.0", "0", "0"]
+    assert by_priority("", "total_response") == ["0", "", "", "1", "0"]
+    assert figure[("period", "", "", "source")] == "history"
+    table = runner.invoke(
+        main, ["report", "kpis", *period, "--source", "history", "--by", "priority"]
+    )
+    assert "3 history calls (0 self-initiated)" in table.output
     live = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
     assert json.loads(live.output)["calls"] == 0  # live stays the default
 
@@ -181,3 +184,31 @@ def test_report_hotspots_of_the_history_as_table_json_and_geojson(
     long = runner.invoke(main, ["report", "hotspots", "--from", "1900-01-01", "--to", "2026-01-01"])
     assert long.exit_code != 0
     assert "hot spots cover at most" in long.output
+
+
+def test_area_names_match_the_collectives_jurisdictions(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["load", str(DEMO)]).exit_code == 0
+    (tmp_path / "areas.yaml").write_text(
+        MAPPING.replace("location: {lat: lat, lon: lon}", "location: {area: gemeinde}")
+    )
+    (tmp_path / "areas.csv").write_text(
+        "nr,t0,t1,t2,prio,art,gemeinde\n"
+        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,BALZERS\n"
+        "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch, eschen\n"
+        "3,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,Mordor\n"
+    )
+    result = runner.invoke(
+        main,
+        ["import", "calls", str(tmp_path / "areas.csv"), "--mapping", str(tmp_path / "areas.yaml")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "  doubtful: location_unreadable: 1" in result.output
+    assert "  unmapped area: 'Mordor' (1)" in result.output
+    period = ["--from", "2026-01-01", "--to", "2026-02-01", "--source", "history"]
+    report = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
+    assert report.exit_code == 0, report.output
+    medians = {
+        m["jurisdiction"]: m["median_s"]
+        for m in json.loads(report.output)["figures"]["by_jurisdiction"]
+    }
+    assert medians == {"balzers": 540.0, "eschen": 420.0}

@@ -3,11 +3,14 @@ and a clear error for a bad date."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from bluepool.cli import main
 from tests.test_cli import DEMO
@@ -68,14 +71,50 @@ def test_a_bad_date_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
 def test_the_kpis_of_the_demo_as_csv_and_json(runner: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.db'}"
     assert runner.invoke(main, ["load", str(DEMO), "--database-url", url]).exit_code == 0
+    result = runner.invoke(main, ["report", "kpis", "--by", "priority", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[1].split()
+    names = "self_initiated priority kpi count median_s p90_s missing doubtful"
+    assert header == names.split()
+    result = runner.invoke(main, ["report", "kpis", "--format", "csv", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert ("counts", "calls", "0") in {(r["section"], r["kpi"], r["value"]) for r in rows}
+    result = runner.invoke(main, ["report", "kpis", "--format", "json", "--database-url", url])
+    data = json.loads(result.output)
+    assert data["calls"] == 0
+    assert data["source"] == "live"
+    out = tmp_path / "report.html"
     result = runner.invoke(
-        main, ["report", "kpis", "--by", "priority", "--format", "csv", "--database-url", url]
+        main, ["report", "kpis", "--format", "html", "--out", str(out), "--database-url", url]
     )
     assert result.exit_code == 0, result.output
-    header = result.output.splitlines()[0]
-    assert header == "self_initiated,priority,kpi,count,median_s,p90_s,missing,doubtful"
-    result = runner.invoke(main, ["report", "kpis", "--format", "json", "--database-url", url])
-    assert json.loads(result.output)["calls"] == 0
+    page = out.read_text()
+    assert page.count("<svg") == 3
+    assert "<script" not in page
+    # The demo's eleven jurisdictions are drawn on the map, each named.
+    assert "Balzers" in page or "balzers" in page
     result = runner.invoke(main, ["report", "kpis", "--tz", "Mars/Olympus", "--database-url", url])
     assert result.exit_code != 0
     assert "unknown time zone 'Mars/Olympus'" in result.output
+
+
+def test_the_weekly_goals_report_as_a_pdf(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert runner.invoke(main, ["load", str(DEMO), "--database-url", url]).exit_code == 0
+    out = tmp_path / "goals.pdf"
+    week = ["--week", "2026-W48", "--tz", "Europe/Vaduz"]
+    result = runner.invoke(
+        main, ["report", "goals", *week, "--out", str(out), "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "Goals, week 2026-W48" in text
+    # Monday 23 November 2026, midnight in Vaduz, is 23:00 UTC the day before.
+    assert "2026-11-22 23:00 to 2026-11-29 23:00 UTC" in text
+    for bad, said in (("2026-W54", "2026 has no ISO week 54"), ("48", "is not an ISO week")):
+        result = runner.invoke(
+            main, ["report", "goals", "--week", bad, "--out", str(out), "--database-url", url]
+        )
+        assert result.exit_code == 1, result.output
+        assert said in result.output

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bluepool.adapters.charts import kpis as figures
 from bluepool.adapters.charts import svg
+from bluepool.domain.analytics.figures import figures_of
 from bluepool.domain.analytics.kpis import Call, Stage
 from tests.builders import at
 
@@ -37,7 +38,8 @@ def test_each_kpi_figure_draws_its_calls_the_same_bytes_twice() -> None:
         ("by-jurisdiction", b"Median total response by jurisdiction"),
     ):
         draw = figures.FIGURES[name]
-        first = svg(draw(calls(), zone, [("vaduz", SQUARE)]))
+        first = svg(draw(figures_of(calls(), zone), [("vaduz", SQUARE)]))
         assert title in first, name
-        assert svg(draw(calls(), zone, [("vaduz", SQUARE)])) == first, name
-    assert b"vaduz" in svg(figures.by_jurisdiction(calls(), zone, [("vaduz", SQUARE)]))
+        assert svg(draw(figures_of(calls(), zone), [("vaduz", SQUARE)])) == first, name
+    drawn = svg(figures.by_jurisdiction(figures_of(calls(), zone), [("vaduz", SQUARE)]))
+    assert b"vaduz" in drawn

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,6 +76,14 @@ def test_an_analyst_reads_the_board_report_with_its_figures(
     for figure in figures:
         src = page.locator(f"#{figure}").get_attribute("src") or ""
         assert src.startswith("data:image/svg+xml"), figure
+    with page.expect_download() as got:
+        page.get_by_role("button", name=re.compile("Weekly goals report")).click()
+    assert got.value.suggested_filename == "goals-report.pdf"
+    assert Path(got.value.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as got:
+        page.get_by_role("button", name=re.compile("KPI report of the period")).click()
+    page_text = Path(got.value.path()).read_text(encoding="utf-8")
+    assert "Median total response by jurisdiction" in page_text
     assert_accessible(page, "board report")
 
 

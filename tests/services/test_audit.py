@@ -123,9 +123,11 @@ READS = {
     # the board's reports, KPIs and goals
     "board_report",
     "kpi_report",
-    "calls_and_shapes",
+    "figures_and_shapes",
     "goal_status",
     "hotspot_report",
+    "weekly_goals",
+    "kpi_document",
 }
 
 

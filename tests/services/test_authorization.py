@@ -45,7 +45,7 @@ from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import changelog
 from bluepool.services.access import sessions, users
 from bluepool.services.aid import requests as aid
-from bluepool.services.analytics import board, goals, history, hotspots, kpis
+from bluepool.services.analytics import board, goals, history, hotspots, kpis, report
 from bluepool.services.audit import log as audit_log
 from bluepool.services.collective import agencies, call_types, jurisdictions, stations
 from bluepool.services.context import Context
@@ -476,8 +476,8 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
     (board.board_report, lambda c, u: board.board_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (kpis.kpi_report, lambda c, u: kpis.kpi_report(c, u, T0, T0 + HOUR), BOARD_READERS),
     (
-        kpis.calls_and_shapes,
-        lambda c, u: kpis.calls_and_shapes(c, u, T0, T0 + HOUR),
+        kpis.figures_and_shapes,
+        lambda c, u: kpis.figures_and_shapes(c, u, T0, T0 + HOUR),
         BOARD_READERS,
     ),
     (goals.goal_status, lambda c, u: goals.goal_status(c, u, T0, T0 + HOUR), BOARD_READERS),
@@ -486,6 +486,8 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         lambda c, u: hotspots.hotspot_report(c, u, T0, T0 + HOUR),
         BOARD_READERS,
     ),
+    (goals.weekly_goals, lambda c, u: goals.weekly_goals(c, u, "2026-W48"), BOARD_READERS),
+    (report.kpi_document, lambda c, u: report.kpi_document(c, u, T0, T0 + HOUR), BOARD_READERS),
     (history.add_live, lambda c, u: history.add_live(c, u, T0, T0 + HOUR), COLLECTIVE_ADMIN),
     (goals.set_goal, lambda c, u: goals.set_goal(c, u, A_GOAL), KEEPERS_OF_A),
     (goals.drop_goal, lambda c, u: goals.drop_goal(c, u, a_goal(c)), KEEPERS_OF_A),
@@ -626,6 +628,12 @@ NOT_ACTING = {
     "bluepool.services.analytics.board.board_rules": "a report's rules, for a report allowed",
     "bluepool.services.analytics.kpis.live_calls": "the calls of a report allowed",
     "bluepool.services.analytics.kpis.history_of": "the call history of a report allowed",
+    "bluepool.services.analytics.goals.judge_of": "how a report allowed judges its goals",
+    "bluepool.services.analytics.kpis.shapes_of": "the jurisdictions' map of a report allowed",
+    "bluepool.services.analytics.goals.stored_goals": "the goals of a report allowed",
+    "bluepool.services.analytics.history.known_areas": (
+        "the area names an import matches (the operator's import, as import calls)"
+    ),
     "bluepool.services.dispatch.incidents.assign_in": "assign's body, in a caller's transaction",
     "bluepool.services.resources.loans.lend_in": "check_out's body, in a caller's transaction",
     "bluepool.services.resources.loans.take_back_in": "return_loan's body, likewise",

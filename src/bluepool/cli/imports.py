@@ -201,12 +201,17 @@ def import_calls(
     from bluepool.adapters.files.call_mapping import read_mapping
     from bluepool.adapters.history.store import DuckHistory
     from bluepool.cli.report import moment
+    from bluepool.services.analytics.history import known_areas
 
     paths = expand(files)
     spec = read_mapping(mapping)
     settings = settings_from(database_url=database_url, history_path=history_path)
+    with open_runtime(settings) as runtime:
+        areas = known_areas(runtime.context)
     store = DuckHistory(settings.history_file())
-    made = store.import_files(paths, spec, moment(start), moment(end), progress=click.echo)
+    made = store.import_files(
+        paths, spec, moment(start), moment(end), progress=click.echo, known_areas=areas
+    )
     click.echo("\n".join(made.lines()))
     click.echo(f"history: {store.path} ({store.count()} calls)")
 

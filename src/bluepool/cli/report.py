@@ -1,13 +1,12 @@
 """``bluepool report board``: the board report of a period as a page with its figures and
 their data, for the board's papers (the same report as ``GET /api/v1/reports/board``).
-``bluepool report kpis``: the KPIs of a period as a table, CSV or JSON (``GET
-/api/v1/kpis``). ``bluepool report hotspots``: hot spots as a table, JSON or GeoJSON (``GET
-/api/v1/hotspots``)."""
+``bluepool report kpis``: the KPIs of a period as a table, or the whole KPI report as CSV,
+JSON or one HTML page (``GET /api/v1/reports/kpis.{csv,json,html}``). ``bluepool report
+goals``: the weekly goals report as a PDF (``GET /api/v1/goals/report.pdf``). ``bluepool
+report hotspots``: hot spots as a table, JSON or GeoJSON (``GET /api/v1/hotspots``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -78,6 +77,31 @@ def board(
 
 
 DIMENSIONS = ["priority", "call_type", "jurisdiction", "agency", "unit_kind", "hour_of_week"]
+SOURCE = click.option(
+    "--source",
+    type=click.Choice(["live", "history"]),
+    default="live",
+    show_default=True,
+    help="the live incidents, or the call history (bluepool import calls)",
+)
+OUT = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write to this file [default: standard output]",
+)
+
+
+def _written(text: str | bytes, out: Path | None) -> None:
+    if out is None:
+        if isinstance(text, bytes):
+            raise click.UsageError("give --out FILE for a PDF")
+        click.echo(text, nl=False)
+        return
+    if isinstance(text, bytes):
+        out.write_bytes(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    click.echo(out, err=True)
 
 
 @report.command("kpis")
@@ -85,21 +109,17 @@ DIMENSIONS = ["priority", "call_type", "jurisdiction", "agency", "unit_kind", "h
 @click.option("--to", "end", help="end, not included (YYYY-MM-DD, UTC) [default: now]")
 @click.option("--by", multiple=True, type=click.Choice(DIMENSIONS), help="group by (repeat)")
 @click.option("--tz", default="UTC", show_default=True, help="time zone of the hour of week")
-@click.option(
-    "--source",
-    type=click.Choice(["live", "history"]),
-    default="live",
-    show_default=True,
-    help="the live incidents, or the call history (bluepool import calls)",
-)
+@SOURCE
 @history_option
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(["table", "csv", "json", "html"]),
     default="table",
     show_default=True,
+    help="table: the KPIs grouped --by; csv, json, html: the whole report (docs/kpis.md)",
 )
+@OUT
 @database_option
 @exit_messages()
 def kpis(
@@ -110,22 +130,35 @@ def kpis(
     source: Literal["live", "history"],
     history_path: Path | None,
     fmt: str,
+    out: Path | None,
     database_url: str | None,
 ) -> None:
     """Call processing, queue, turnout, travel, on scene and total response (median,
-    90th percentile, count) of the calls received in the period, self-initiated apart."""
+    90th percentile, count) of the calls received in the period, self-initiated apart:
+    as a table, or the whole report (by priority and jurisdiction, figures, assistance,
+    goals) as CSV, JSON or one HTML page."""
     from bluepool.domain.analytics.kpis import Dimension
-    from bluepool.services.analytics.kpis import kpi_report
+    from bluepool.services.analytics.kpis import kpi_report, shapes_of
+    from bluepool.services.analytics.report import kpi_document
 
     until = moment(end) or datetime.now(UTC)
     begin = moment(start) or until - timedelta(days=30)
     dims = tuple(Dimension(d) for d in by)
     settings = settings_from(database_url=database_url, history_path=history_path)
+    if fmt != "table":
+        from bluepool.adapters.charts import report as formats
+
+        with open_runtime(settings) as runtime:
+            ctx = runtime.context
+            doc = kpi_document(ctx, operator(), begin, until, tz, source)
+            shapes = shapes_of(ctx) if fmt == "html" else []
+        if fmt == "html":
+            _written(formats.html(doc, shapes), out)
+        else:
+            _written(formats.csv_text(doc) if fmt == "csv" else formats.json_text(doc), out)
+        return
     with open_runtime(settings) as runtime:
         made = kpi_report(runtime.context, operator(), begin, until, dims, tz, source)
-    if fmt == "json":
-        click.echo(json.dumps(asdict(made), default=str, indent=2))
-        return
     names = [d.value for d in made.by]
     header = [*names, "kpi", "count", "median_s", "p90_s", "missing", "doubtful"]
     lines = [
@@ -140,28 +173,50 @@ def kpis(
         ]
         for r in made.rows
     ]
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows([header, *lines])
-        click.echo(out.getvalue(), nl=False)
-        return
     counted = f"{made.calls} {source} calls ({made.self_initiated} self-initiated)"
-    click.echo(f"{counted}, {begin:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
+    text = [f"{counted}, {begin:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"]
     widths = [max(len(x) for x in col) for col in zip(header, *lines, strict=True)]
     for line in [header, *lines]:
-        click.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+        text.append("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    _written("\n".join(text) + "\n", out)
+
+
+@report.command("goals")
+@click.option("--week", help="ISO week, e.g. 2026-W48 [default: the last complete week]")
+@click.option("--tz", default="UTC", show_default=True, help="the time zone of the weeks")
+@SOURCE
+@history_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="the PDF file to write",
+)
+@database_option
+@exit_messages()
+def goals(
+    week: str | None,
+    tz: str,
+    source: Literal["live", "history"],
+    history_path: Path | None,
+    out: Path,
+    database_url: str | None,
+) -> None:
+    """The weekly goals report (PDF): each goal's target, the week's value, its status
+    (met, at risk, missed, no data) and the trend of its last weeks."""
+    from bluepool.adapters.formats.goals_pdf import goals_pdf
+    from bluepool.services.analytics.goals import weekly_goals
+
+    settings = settings_from(database_url=database_url, history_path=history_path)
+    with open_runtime(settings) as runtime:
+        made = weekly_goals(runtime.context, operator(), week, tz, source)
+    _written(goals_pdf(made), out)
 
 
 @report.command("hotspots")
 @click.option("--from", "start", help="start (YYYY-MM-DD, UTC) [default: 30 days before --to]")
 @click.option("--to", "end", help="end, not included (YYYY-MM-DD, UTC) [default: now]")
-@click.option(
-    "--source",
-    type=click.Choice(["live", "history"]),
-    default="live",
-    show_default=True,
-    help="the live incidents, or the call history (bluepool import calls)",
-)
+@SOURCE
 @click.option(
     "--resolution",
     type=click.IntRange(RESOLUTIONS.start, RESOLUTIONS.stop - 1),
@@ -246,8 +301,4 @@ def hotspots(
         lines += ["", "calls by jurisdiction:"]
         lines += [f"  {j.jurisdiction or '(none)'}: {j.calls}" for j in made.by_jurisdiction]
         text = "\n".join(lines)
-    if out is None:
-        click.echo(text)
-    else:
-        out.write_text(text + "\n", encoding="utf-8")
-        click.echo(out)
+    _written(text + "\n", out)

@@ -16,6 +16,8 @@ from typing import Any, Protocol, Self, TypeVar
 from bluepool.domain.access.roles import User
 from bluepool.domain.access.sessions import Session, StreamTicket
 from bluepool.domain.aid.requests import Request as AidRequest
+from bluepool.domain.analytics.figures import Figures
+from bluepool.domain.analytics.goals import Goal, Judged
 from bluepool.domain.analytics.hotspots import Analysis, Options, Point
 from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.audit.checkpoints import Checkpoint
@@ -749,6 +751,15 @@ class CallHistory(Protocol):
     ) -> HistorySummary:
         """The KPIs of the calls received in ``[start, end)``, as ``kpis.summarise`` and
         ``kpis.assistance`` (the latter of public calls) give them."""
+        ...
+
+    def figures(self, start: datetime, end: datetime, time_zone: str) -> Figures:
+        """The KPI report's figures' numbers over the calls received in ``[start, end)``,
+        as ``figures.figures_of`` gives them."""
+        ...
+
+    def judge(self, goal: Goal, spans: Sequence[tuple[datetime, datetime]]) -> tuple[Judged, ...]:
+        """The goal over each of ``spans`` (received in it), as ``goals.judge`` gives it."""
         ...
 
     def replace(self, source: str, start: datetime, end: datetime, calls: Sequence[Call]) -> int:

@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from bluepool.adapters.files.call_mapping import read_mapping
 from bluepool.adapters.history.store import DuckHistory
-from bluepool.domain.analytics import kpis
+from bluepool.domain.analytics import goals, kpis
+from bluepool.domain.analytics.figures import figures_of
+from bluepool.domain.analytics.goals import Goal, Statistic
 from bluepool.domain.analytics.history import (
     ByArea,
     CallMapping,
@@ -345,6 +347,103 @@ def test_areas_by_name_give_a_jurisdiction_and_a_centroid(
     }
     latlon = sf_like(location=LatLon("lat", "lon"))
     assert latlon.columns()["location.lat"] == "lat"
+
+
+def test_an_area_named_as_a_jurisdiction_matches_it_unlisted(
+    store: DuckHistory, tmp_path: Path
+) -> None:
+    """A jurisdiction's id or name, case and spaces aside, matches without the mapping
+    listing it; a listed area (with its centroid) still comes first; the rest are
+    counted and named."""
+    text = (
+        "id,t,area\n"
+        "1,2023-01-01 00:00:05,VADUZ\n"
+        "2,2023-01-01 00:00:06,schaan - planken\n"
+        "3,2023-01-01 00:00:07,  Oberland Süd \n"
+        "4,2023-01-01 00:00:08,523\n"
+        "5,2023-01-01 00:00:09,Atlantis\n"
+        "6,2023-01-01 00:00:10,Atlantis\n"
+    )
+    mapping = sf_like(
+        time_format="%Y-%m-%d %H:%M:%S",
+        stages={Stage.RECEIVED: "t"},
+        id_column="id",
+        priority=Coded(),
+        call_type=Coded(),
+        agency=Coded(constant="x"),
+        self_initiated_column=None,
+        location=ByArea("area", {"523": NamedArea("vaduz", 47.14, 9.52)}),
+        received_from=None,
+    )
+    known = {
+        "vaduz": "vaduz",
+        "Polizei Vaduz": "vaduz",
+        "schaan-planken": "schaan-planken",
+        "Oberland Süd": "oberland-sued",
+    }
+    made = store.import_files([write(tmp_path, text)], mapping, known_areas=known)
+    assert made.imported == 6
+    assert made.unmapped == {"area": (("Atlantis", 2),)}
+    assert made.doubtful["location_unreadable"] == 2
+    rows = store.summarise(*EVER, [Dimension.JURISDICTION], "UTC").rows
+    placed = {r.group["jurisdiction"]: r.missing for r in rows if r.kpi == "call_processing"}
+    assert placed == {"vaduz": 2, "schaan-planken": 1, "oberland-sued": 1, "": 2}
+    # Without known names only the listed area matches, as before.
+    again = DuckHistory(tmp_path / "other.duckdb")
+    made = again.import_files([write(tmp_path, text)], mapping)
+    assert made.doubtful["location_unreadable"] == 5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 30).flatmap(lambda n: st.tuples(*(kpi_calls(i) for i in range(n)))),
+    st.sampled_from(ZONES),
+    st.sampled_from(list(kpis.BY_NAME)),
+    st.sampled_from(list(Statistic)),
+    st.none() | st.sampled_from(["east-town", "west-town"]),
+    st.none() | st.integers(1, 3),
+)
+def test_the_figures_and_goals_are_the_same_live_and_from_the_history(
+    scratch: DuckHistory,
+    calls: tuple[Call, ...],
+    zone: str,
+    kpi: str,
+    statistic: Statistic,
+    jurisdiction: str | None,
+    priority: int | None,
+) -> None:
+    scratch.replace("live", *EVER, calls)
+    got, want = scratch.figures(*EVER, zone), figures_of(calls, ZoneInfo(zone))
+    assert got.time_of_week == want.time_of_week
+    assert [(b.priority, b.count) for b in got.by_priority] == [
+        (b.priority, b.count) for b in want.by_priority
+    ]
+    for g, w in zip(got.by_priority, want.by_priority, strict=True):
+        for name in ("p10_s", "q1_s", "median_s", "q3_s", "p90_s"):
+            assert getattr(g, name) == pytest.approx(getattr(w, name), abs=1e-6)
+    assert [(m.jurisdiction, m.count) for m in got.by_jurisdiction] == [
+        (m.jurisdiction, m.count) for m in want.by_jurisdiction
+    ]
+    for g, w in zip(got.by_jurisdiction, want.by_jurisdiction, strict=True):
+        assert g.median_s == pytest.approx(w.median_s, abs=1e-6)
+    goal = Goal(kpi, statistic, 600, jurisdiction, priority)
+    spans = [(START + timedelta(days=7 * n), START + timedelta(days=7 * (n + 1))) for n in range(3)]
+    from_history = scratch.judge(goal, spans)
+    live = goals.judge_weeks(goal, calls, spans)
+    assert [(j.start, j.end, j.count, j.status) for j in from_history] == [
+        (j.start, j.end, j.count, j.status) for j in live
+    ]
+    for h, w in zip(from_history, live, strict=True):
+        assert (h.value_s is None) == (w.value_s is None)
+        if h.value_s is not None and w.value_s is not None:
+            assert h.value_s == pytest.approx(w.value_s, abs=1e-6)
+
+
+def test_an_empty_history_has_no_figures_and_no_data(store: DuckHistory) -> None:
+    assert sum(map(sum, store.figures(*EVER, "UTC").time_of_week)) == 0
+    goal = Goal("total_response", Statistic.MEDIAN, 360)
+    (judged,) = store.judge(goal, [EVER])
+    assert (judged.count, judged.status) == (0, goals.Status.NO_DATA)
 
 
 def test_the_san_francisco_export_imports_with_its_mapping(store: DuckHistory) -> None:

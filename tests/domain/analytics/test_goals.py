@@ -3,6 +3,10 @@ from the KPI definitions on the public calls it covers: met, at risk, missed, no
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bluepool.domain.analytics import goals as g
@@ -91,3 +95,52 @@ def test_weeks_cut_a_period_from_its_start() -> None:
 def test_a_period_of_more_than_two_years_is_refused() -> None:
     with pytest.raises(Invalid):
         g.weeks(at(0), at(60 * 24 * 7 * 106))
+
+
+VADUZ = ZoneInfo("Europe/Vaduz")
+
+
+def test_an_iso_week_is_monday_to_monday_in_the_zone() -> None:
+    start, end = g.iso_week("2026-W48", VADUZ)
+    assert (start, end) == (
+        datetime(2026, 11, 22, 23, tzinfo=UTC),  # Monday 23 November, midnight in Vaduz
+        datetime(2026, 11, 29, 23, tzinfo=UTC),
+    )
+    # The week summer time ends has 169 hours.
+    start, end = g.iso_week("2026-W43", VADUZ)
+    assert end - start == timedelta(hours=169)
+    assert g.week_of(start, VADUZ) == "2026-W43"
+    assert g.week_of(start - timedelta(seconds=1), VADUZ) == "2026-W42"
+    assert g.iso_week("2020-W53", ZoneInfo("UTC"))[0] == datetime(2020, 12, 28, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "bad", ["2026-W54", "2025-W53", "2026-W00", "2026-48", "W48", "", "1969-W10"]
+)
+def test_a_bad_week_is_refused_saying_why(bad: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        g.iso_week(bad, VADUZ)
+    assert caught.value.code == "bad_week"
+    assert repr(bad) in caught.value.detail
+
+
+def test_the_last_complete_week_and_the_weeks_up_to_one() -> None:
+    wednesday = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    assert g.last_complete_week(wednesday, VADUZ) == "2026-W48"
+    # Sunday 23:30 UTC is already Monday in Vaduz: the week before is complete.
+    assert g.last_complete_week(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), VADUZ) == "2026-W48"
+    weeks = g.weeks_up_to("2026-W02", 4, VADUZ)
+    assert [w[0] for w in weeks] == ["2025-W51", "2025-W52", "2026-W01", "2026-W02"]
+    assert all(a[2] == b[1] for a, b in pairwise(weeks))  # no gap
+
+
+def test_each_week_is_judged_on_its_own_calls() -> None:
+    spans = [(at(0), at(60)), (at(60), at(120)), (at(120), at(180))]
+    calls = [call(0, 3), call(10, 5), call(70, 9), call(75, 30, crew=True), call(200, 1)]
+    weeks = g.judge_weeks(P1_VADUZ, calls, spans)
+    assert [(w.count, w.status) for w in weeks] == [
+        (2, Status.MET),  # median 4 min of 6
+        (1, Status.MISSED),  # 9 min; the crew's call is no response time
+        (0, Status.NO_DATA),
+    ]
+    assert weeks[0].value_s == 240

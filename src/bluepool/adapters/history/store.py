@@ -23,6 +23,8 @@ import numpy as np
 from pyproj import Transformer
 
 from bluepool.adapters.history import kpis as sql
+from bluepool.domain.analytics.figures import DAYS, TOTAL, Box, Figures, JurisdictionMedian
+from bluepool.domain.analytics.goals import Goal, Judged, judged
 from bluepool.domain.analytics.history import (
     ByArea,
     CallMapping,
@@ -33,7 +35,15 @@ from bluepool.domain.analytics.history import (
     WktPoint,
 )
 from bluepool.domain.analytics.hotspots import Point
-from bluepool.domain.analytics.kpis import KPIS, Assistance, Call, Dimension, KpiRow, Stage
+from bluepool.domain.analytics.kpis import (
+    BY_NAME,
+    KPIS,
+    Assistance,
+    Call,
+    Dimension,
+    KpiRow,
+    Stage,
+)
 from bluepool.domain.shared.errors import Conflict, Invalid
 from bluepool.services.ports import HistorySummary
 
@@ -72,6 +82,20 @@ UNMAPPED_SHOWN = 10
 #: The first unit came from another agency than the one that answers (``served_by_other``).
 OTHER = "NULLIF(unit_agency, '') <> NULLIF(agency, '')"
 _CODED = ("priority", "call_type", "agency", "jurisdiction", "unit_kind")
+
+
+#: An area name as matched to known names: lower case, no white space (``area_key``).
+_AREA_KEY = "lower(regexp_replace({}, '\\s', '', 'g'))"
+
+
+def area_key(name: str) -> str:
+    """A name as an area is matched to it: case and white space aside."""
+    return "".join(name.split()).lower()
+
+
+def judge_none(goal: Goal, start: datetime, end: datetime) -> Judged:
+    """A goal over a period without a call it covers."""
+    return judged(goal, start, end, 0, None, None)
 
 
 def _lit(text: str) -> str:
@@ -177,6 +201,85 @@ class DuckHistory:
             ).fetchall()
         return [Point(*row) for row in found]
 
+    def figures(self, start: datetime, end: datetime, time_zone: str) -> Figures:
+        period = {"start": start, "end": end}
+        public = "FROM calls WHERE received >= $start AND received < $end AND NOT self_initiated"
+        total = sql.seconds(TOTAL)
+        if not self.path.exists():
+            return Figures(time_zone, (), tuple((0,) * 24 for _ in DAYS), ())
+        with self._connect(read_only=True) as con:
+            boxes = con.execute(
+                f"SELECT {sql.KEYS[Dimension.PRIORITY]} AS k, count(v), quantile_cont(v, "
+                f"[0.1, 0.25, 0.5, 0.75, 0.9]) FROM (SELECT *, {total} AS v {public}) "
+                "WHERE v >= 0 GROUP BY 1",
+                period,
+            ).fetchall()
+            local = "timezone($zone, received)"
+            hours = con.execute(
+                f"SELECT isodow({local}) - 1, hour({local}), count(*) {public} GROUP BY 1, 2",
+                {**period, "zone": time_zone},
+            ).fetchall()
+            medians = con.execute(
+                f"SELECT jurisdiction, count(v), quantile_cont(v, 0.5) FROM (SELECT *, "
+                f"{total} AS v {public}) WHERE v >= 0 AND jurisdiction <> '' GROUP BY 1",
+                period,
+            ).fetchall()
+        grid = [[0] * 24 for _ in DAYS]
+        for day, hour, n in hours:
+            grid[int(day)][int(hour)] = int(n)
+        return Figures(
+            time_zone,
+            tuple(Box(str(k), int(n), *(float(x) for x in q)) for k, n, q in sorted(boxes)),
+            tuple(tuple(day) for day in grid),
+            tuple(JurisdictionMedian(str(j), int(n), float(m)) for j, n, m in sorted(medians)),
+        )
+
+    def judge(self, goal: Goal, spans: Sequence[tuple[datetime, datetime]]) -> tuple[Judged, ...]:
+        if not self.path.exists() or not spans:
+            return tuple(judge_none(goal, a, b) for a, b in spans)
+        where = ["NOT self_initiated", "received >= $lo", "received < $hi"]
+        params: dict[str, Any] = {
+            "lo": min(a for a, _ in spans),
+            "hi": max(b for _, b in spans),
+            "i": list(range(len(spans))),
+            "a": [a for a, _ in spans],
+            "b": [b for _, b in spans],
+        }
+        if goal.jurisdiction is not None:
+            where.append("jurisdiction = $jurisdiction")
+            params["jurisdiction"] = goal.jurisdiction
+        if goal.priority is not None:
+            where.append("priority = $priority")
+            params["priority"] = goal.priority
+        kept = "FILTER (WHERE v >= 0)"
+        query = (
+            f"SELECT s.i, count(v) {kept}, quantile_cont(v, 0.5) {kept}, "
+            f"quantile_cont(v, 0.9) {kept} "
+            "FROM (SELECT unnest($i) AS i, unnest($a) AS a, unnest($b) AS b) s "
+            f"JOIN (SELECT received, {sql.seconds(BY_NAME[goal.kpi])} AS v FROM calls "
+            f"WHERE {' AND '.join(where)}) c ON c.received >= s.a AND c.received < s.b "
+            "GROUP BY s.i"
+        )
+        with self._connect(read_only=True) as con:
+            found = {int(r[0]): r[1:] for r in con.execute(query, params).fetchall()}
+        out = []
+        for n, (a, b) in enumerate(spans):
+            if n not in found:
+                out.append(judge_none(goal, a, b))
+                continue
+            count, median, p90 = found[n]
+            out.append(
+                judged(
+                    goal,
+                    a,
+                    b,
+                    int(count),
+                    None if median is None else float(median),
+                    None if p90 is None else float(p90),
+                )
+            )
+        return tuple(out)
+
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:
         n = len(by)
@@ -252,9 +355,12 @@ class DuckHistory:
         received_from: datetime | None = None,
         received_until: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        known_areas: Mapping[str, str] | None = None,
     ) -> ImportReport:
         """Import ``files`` by ``mapping``, all or nothing; raise Invalid naming the file,
-        row and column of the first thing that stops it."""
+        row and column of the first thing that stops it. ``known_areas``: names (the
+        collective's jurisdictions' ids and names) an area matches without being listed
+        in the mapping, case and spaces aside, each to its jurisdiction."""
         start = received_from or mapping.received_from
         end = received_until or mapping.received_until
         read: dict[str, int] = {}
@@ -265,9 +371,9 @@ class DuckHistory:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                self._maps(con, mapping)
+                auto = self._maps(con, mapping, known_areas or {})
                 for path in files:
-                    n, kept = self._import_one(con, path, mapping, start, end)
+                    n, kept = self._import_one(con, path, mapping, start, end, auto)
                     read[path.name] = read.get(path.name, 0) + n
                     imported += kept
                     self._count(con, "dropped", dropped)
@@ -286,7 +392,10 @@ class DuckHistory:
         return ImportReport(read, imported, dropped, doubtful, shown)
 
     @staticmethod
-    def _maps(con: duckdb.DuckDBPyConnection, mapping: CallMapping) -> None:
+    def _maps(
+        con: duckdb.DuckDBPyConnection, mapping: CallMapping, known_areas: Mapping[str, str]
+    ) -> bool:
+        """The value maps as temporary tables; whether areas match known names too."""
         for name in _CODED:
             coded: Coded = getattr(mapping, name)
             con.execute(f"CREATE OR REPLACE TEMP TABLE map_{name} (raw VARCHAR, code VARCHAR)")
@@ -307,6 +416,14 @@ class DuckHistory:
                 "INSERT INTO map_area VALUES (?, ?, ?, ?)",
                 [(k, a.jurisdiction, a.lat, a.lon) for k, a in mapping.location.areas.items()],
             )
+        con.execute("CREATE OR REPLACE TEMP TABLE map_known (key VARCHAR, jurisdiction VARCHAR)")
+        keys: dict[str, str] = {}
+        for name, jurisdiction in known_areas.items():
+            keys.setdefault(area_key(name), jurisdiction)
+        if not isinstance(mapping.location, ByArea) or not keys:
+            return False
+        con.executemany("INSERT INTO map_known VALUES (?, ?)", list(keys.items()))
+        return True
 
     def _import_one(
         self,
@@ -315,6 +432,7 @@ class DuckHistory:
         mapping: CallMapping,
         start: datetime | None,
         end: datetime | None,
+        auto: bool = False,
     ) -> tuple[int, int]:
         reader = (
             f"read_csv({_lit(str(path))}, all_varchar = true, header = true, "
@@ -339,7 +457,7 @@ class DuckHistory:
                 f"the file has {len(header)}: {', '.join(header[:30])}",
                 code="missing_column",
             )
-        con.execute(self._parse(path, mapping, start, end))
+        con.execute(self._parse(path, mapping, start, end, auto))
         self._check_times(con, path, mapping)
         if isinstance(mapping.location, Projected):
             self._reproject(con, mapping.location.epsg)
@@ -407,7 +525,12 @@ class DuckHistory:
         return _Field(raw, f"m_{name}.code", True)
 
     def _parse(
-        self, path: Path, mapping: CallMapping, start: datetime | None, end: datetime | None
+        self,
+        path: Path,
+        mapping: CallMapping,
+        start: datetime | None,
+        end: datetime | None,
+        auto: bool = False,
     ) -> str:
         f = {name: self._field(name, getattr(mapping, name)) for name in _CODED}
         id_text = (
@@ -428,7 +551,7 @@ class DuckHistory:
             ),
             *(f"{f[n].raw} AS {n}_raw, {f[n].code} AS {n}_code" for n in _CODED),
             self._self_initiated(mapping),
-            *self._location(mapping),
+            *self._location(mapping, auto),
         ]
         if isinstance(mapping.location, ByArea):
             area_jurisdiction = "t.area_jurisdiction"
@@ -438,7 +561,10 @@ class DuckHistory:
             f"LEFT JOIN map_{n} m_{n} ON m_{n}.raw = {f[n].raw}" for n in _CODED if f[n].mapped
         )
         if isinstance(mapping.location, ByArea):
-            joins += f" LEFT JOIN map_area m_area ON m_area.raw = {_text(mapping.location.column)}"
+            area = _text(mapping.location.column)
+            joins += f" LEFT JOIN map_area m_area ON m_area.raw = {area}"
+            if auto:
+                joins += f" LEFT JOIN map_known m_known ON m_known.key = {_AREA_KEY.format(area)}"
         zoned, zone_joins = self._in_zone(mapping)
         bad_time = (
             "CASE "
@@ -525,7 +651,7 @@ class DuckHistory:
         return f"COALESCE({column} IN ({values}), false) AS self_initiated"
 
     @staticmethod
-    def _location(mapping: CallMapping) -> list[str]:
+    def _location(mapping: CallMapping, auto: bool = False) -> list[str]:
         """lat, lon, x, y, the location's raw text and whether its area is known."""
         loc = mapping.location
         none = "CAST(NULL AS DOUBLE)"
@@ -547,8 +673,15 @@ class DuckHistory:
             raw = f"COALESCE({_text(loc.x)}, {_text(loc.y)})"
         elif isinstance(loc, ByArea):
             lat, lon, raw = "m_area.lat", "m_area.lon", _text(loc.column)
-            known = "m_area.raw IS NOT NULL"
-            more = ["m_area.jurisdiction AS area_jurisdiction"]
+            if auto:  # a listed area first, else a known name
+                known = "(m_area.raw IS NOT NULL OR m_known.key IS NOT NULL)"
+                more = [
+                    "CASE WHEN m_area.raw IS NOT NULL THEN m_area.jurisdiction "
+                    "ELSE m_known.jurisdiction END AS area_jurisdiction"
+                ]
+            else:
+                known = "m_area.raw IS NOT NULL"
+                more = ["m_area.jurisdiction AS area_jurisdiction"]
         return [
             f"{lat} AS lat",
             f"{lon} AS lon",

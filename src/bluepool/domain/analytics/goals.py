@@ -14,10 +14,13 @@ that has the KPI has **no data**.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bluepool.domain.analytics import kpis
 from bluepool.domain.analytics.kpis import Call
@@ -29,6 +32,8 @@ AT_RISK_FROM = 0.9
 MAX_GOALS = 500
 #: The longest period goals are followed over, week by week (two years).
 MAX_WEEKS = 105
+#: The weeks of trend the weekly report draws, the week reported the last.
+TREND_WEEKS = 8
 
 
 class Statistic(StrEnum):
@@ -41,6 +46,18 @@ class Status(StrEnum):
     AT_RISK = "at_risk"
     MISSED = "missed"
     NO_DATA = "no_data"
+
+
+#: Each status in words, for a reader.
+STATUS_WORDS = {"met": "met", "at_risk": "at risk", "missed": "missed", "no_data": "no data"}
+
+
+def mmss(seconds: float | None) -> str:
+    """``6 min 05 s``; a dash for none."""
+    if seconds is None:
+        return "–"
+    minutes, s = divmod(round(seconds), 60)
+    return f"{minutes} min {s:02d} s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +164,20 @@ def judge(goal: Goal, calls: Iterable[Call], start: datetime, end: datetime) -> 
     (row,) = kpis.summarise(covered, (), kpis=[kpis.BY_NAME[goal.kpi]]) or (None,)
     if row is None:
         return Judged(start, end, None, 0, Status.NO_DATA)
-    value = row.median_s if goal.statistic is Statistic.MEDIAN else row.p90_s
-    return Judged(start, end, value, row.count, status_of(goal.target_s, value))
+    return judged(goal, start, end, row.count, row.median_s, row.p90_s)
+
+
+def judged(
+    goal: Goal,
+    start: datetime,
+    end: datetime,
+    count: int,
+    median_s: float | None,
+    p90_s: float | None,
+) -> Judged:
+    """The goal over a period whose covered calls have these figures of its KPI."""
+    value = median_s if goal.statistic is Statistic.MEDIAN else p90_s
+    return Judged(start, end, value, count, status_of(goal.target_s, value))
 
 
 def weeks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -168,3 +197,61 @@ def weeks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
 
 def received(call: Call) -> datetime:
     return call.stages[kpis.Stage.RECEIVED]
+
+
+def judge_weeks(
+    goal: Goal, calls: Sequence[Call], spans: Sequence[tuple[datetime, datetime]]
+) -> tuple[Judged, ...]:
+    """The goal over each of ``spans`` (in order, not overlapping), each on its own calls."""
+    starts = [a for a, _ in spans]
+    buckets: list[list[Call]] = [[] for _ in spans]
+    for c in calls:
+        if not goal.covers(c):
+            continue
+        at = received(c)
+        n = bisect_right(starts, at) - 1
+        if n >= 0 and at < spans[n][1]:
+            buckets[n].append(c)
+    return tuple(judge(goal, b, a, z) for b, (a, z) in zip(buckets, spans, strict=True))
+
+
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+def iso_week(text: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """An ISO week (``2026-W48``) as ``[Monday 00:00, the next Monday 00:00)`` in ``zone``,
+    in UTC; Invalid for anything else."""
+    found = _WEEK.fullmatch(text.strip())
+    if found is None:
+        raise Invalid(f"{text!r} is not an ISO week (YYYY-Www, e.g. 2026-W48)", code="bad_week")
+    year, week = int(found[1]), int(found[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise Invalid(f"{text!r}: {year} has no ISO week {week}", code="bad_week") from None
+    if not 1970 <= year <= 2100:
+        raise Invalid(f"{text!r}: a week from 1970 to 2100", code="bad_week")
+    start = datetime.combine(monday, time(), zone)
+    end = datetime.combine(monday + timedelta(days=7), time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def week_of(at: datetime, zone: ZoneInfo) -> str:
+    """The ISO week ``at`` falls in, in ``zone``."""
+    year, week, _ = at.astimezone(zone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def last_complete_week(now: datetime, zone: ZoneInfo) -> str:
+    return week_of(now.astimezone(zone) - timedelta(days=7), zone)
+
+
+def weeks_up_to(week: str, n: int, zone: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
+    """The ``n`` ISO weeks ending with ``week`` (its name, start and end), oldest first."""
+    start, _ = iso_week(week, zone)
+    monday = start.astimezone(zone).date()
+    names = [
+        week_of(datetime.combine(monday - timedelta(weeks=k), time(12), zone), zone)
+        for k in range(n - 1, -1, -1)
+    ]
+    return [(name, *iso_week(name, zone)) for name in names]

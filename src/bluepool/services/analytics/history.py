@@ -25,3 +25,14 @@ def add_live(ctx: Context, user: User, start: datetime, end: datetime) -> int:
     Period(start, end)
     calls = [c for c in live_calls(ctx, start, end) if Stage.CLEARED in c.stages]
     return history_of(ctx).replace(LIVE, start, end, calls)
+
+
+def known_areas(ctx: Context) -> dict[str, str]:
+    """The names an imported call's area matches without the mapping listing it: each
+    jurisdiction's id and name, to the jurisdiction (the collective keeps no beats)."""
+    with ctx.reader() as uow:
+        jurisdictions = uow.jurisdictions.list()
+    names = {str(j.id): str(j.id) for j in jurisdictions}
+    for j in jurisdictions:
+        names.setdefault(j.name, str(j.id))
+    return names

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import kpis
+from bluepool.domain.analytics.figures import Figures, figures_of
 from bluepool.domain.analytics.kpis import Assistance, Call, Dimension, KpiRow
 from bluepool.domain.analytics.utilisation import Period
 from bluepool.domain.shared.errors import Invalid
@@ -43,6 +44,12 @@ def zone_of(name: str) -> ZoneInfo:
         raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)") from exc
 
 
+def dimensions(by: tuple[Dimension, ...]) -> tuple[Dimension, ...]:
+    """``by`` once each, ``self_initiated`` first (always)."""
+    rest = (d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED)
+    return (Dimension.SELF_INITIATED, *rest)
+
+
 def live_calls(ctx: Context, start: datetime, end: datetime) -> list[Call]:
     """The incidents received in ``[start, end)`` as the KPIs see them."""
     with ctx.reader() as uow:
@@ -66,11 +73,8 @@ def kpi_report(
     (``history``) received in ``[start, end)``, by the same definitions."""
     policy.read(user)
     Period(start, end)
-    zone = zone_of(time_zone)
-    dims = (
-        Dimension.SELF_INITIATED,
-        *(d for d in dict.fromkeys(by) if d is not Dimension.SELF_INITIATED),
-    )
+    zone_of(time_zone)
+    dims = dimensions(by)
     if source == "history":
         made = history_of(ctx).summarise(start, end, dims, time_zone)
         return KpiReport(
@@ -84,7 +88,19 @@ def kpi_report(
             made.assistance,
             "history",
         )
-    calls = live_calls(ctx, start, end)
+    return report_of(live_calls(ctx, start, end), start, end, dims, time_zone)
+
+
+def report_of(
+    calls: list[Call],
+    start: datetime,
+    end: datetime,
+    dims: tuple[Dimension, ...],
+    time_zone: str,
+    source: Source = "live",
+) -> KpiReport:
+    """The report of calls at hand, ``dims`` with ``self_initiated`` first."""
+    zone = zone_of(time_zone)
     return KpiReport(
         start,
         end,
@@ -94,19 +110,37 @@ def kpi_report(
         sum(1 for c in calls if c.self_initiated),
         tuple(kpis.summarise(calls, dims, zone)),
         tuple(kpis.assistance(c for c in calls if not c.self_initiated)),
+        source,
     )
 
 
-def calls_and_shapes(
-    ctx: Context, user: User, start: datetime, end: datetime
-) -> tuple[list[Call], list[tuple[str, dict[str, Any]]]]:
-    """The period's calls, and each jurisdiction's geometry (GeoJSON), for the figures."""
+Shapes = list[tuple[str, dict[str, Any]]]
+
+
+def shapes_of(ctx: Context) -> Shapes:
+    """Each jurisdiction's geometry (GeoJSON), for the map."""
+    with ctx.reader() as uow:
+        return [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
+
+
+def figures_and_shapes(
+    ctx: Context,
+    user: User,
+    start: datetime,
+    end: datetime,
+    time_zone: str = "UTC",
+    source: Source = "live",
+) -> tuple[Figures, Shapes]:
+    """The figures' numbers over the period's calls (live, or in the history: SQL), and
+    each jurisdiction's geometry, for the figures."""
     policy.read(user)
     Period(start, end)
-    calls = live_calls(ctx, start, end)
-    with ctx.reader() as uow:
-        shapes = [(str(j.id), j.geometry) for j in uow.jurisdictions.list()]
-    return calls, shapes
+    zone = zone_of(time_zone)
+    if source == "history":
+        made = history_of(ctx).figures(start, end, time_zone)
+    else:
+        made = figures_of(live_calls(ctx, start, end), zone)
+    return made, shapes_of(ctx)
 
 
 def history_of(ctx: Context) -> CallHistory:

@@ -25,11 +25,12 @@ from bluepool.domain.analytics.hotspots import (
 )
 from bluepool.domain.analytics.kpis import Dimension
 from bluepool.domain.shared.errors import Invalid
-from bluepool.services.analytics import board, goals, hotspots, kpis
+from bluepool.services.analytics import board, goals, hotspots, kpis, report
 from bluepool.services.analytics.board import BoardReport
 from bluepool.services.analytics.goals import GoalRecord
 from bluepool.services.analytics.hotspots import HotSpotReport
 from bluepool.services.analytics.kpis import KpiReport, Source
+from bluepool.services.analytics.report import KpiDocument
 from bluepool.services.lookup import not_found
 from bluepool.web.deps import ContextDep, CurrentUser
 from bluepool.web.schemas.analytics import GoalIn
@@ -40,6 +41,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": Problem} for c in (403, 
 #: The answers of a figure's route: the SVG, or a problem.
 SVG_ERRORS: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {}}}, **ERRORS}
 Zone = Annotated[str, Query(max_length=64, description="IANA time zone")]
+SourceQ = Annotated[
+    Source, Query(description="live incidents, or the call history (imported CAD calls)")
+]
+Week = Annotated[
+    str | None,
+    Query(
+        max_length=8,
+        description="ISO week (2026-W48) in the zone tz (default: the last complete week)",
+    ),
+]
 F = TypeVar("F")
 
 
@@ -129,9 +140,7 @@ def kpi_report(
     until: Until = None,
     by: Annotated[list[Dimension] | None, Query(description="group by (repeat)")] = None,
     tz: Zone = "UTC",
-    source: Annotated[
-        Source, Query(description="live incidents, or the call history (imported CAD calls)")
-    ] = "live",
+    source: SourceQ = "live",
 ) -> KpiReport:
     """The KPIs of the incidents received in the period (call processing, queue, turnout,
     travel, on scene, total response: median, 90th percentile, count, missing, doubtful)
@@ -143,12 +152,41 @@ def kpi_report(
 
 @router.get("/goals", response_model=tuple[GoalRecord, ...], responses=ERRORS)
 def goal_status(
-    ctx: ContextDep, user: CurrentUser, start: From = None, until: Until = None
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    source: SourceQ = "live",
 ) -> tuple[GoalRecord, ...]:
     """Every goal judged over the period (default the last 30 days) and week by week:
-    its statistic, the calls it rests on, and met, at risk, missed or no data."""
+    its statistic, the calls it rests on, and met, at risk, missed or no data; on the
+    live incidents or (``source=history``) the call history."""
     begin, end = _period(ctx, start, until)
-    return goals.goal_status(ctx, user, begin, end)
+    return goals.goal_status(ctx, user, begin, end, source)
+
+
+@router.get(
+    "/goals/report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+)
+def weekly_goals(
+    ctx: ContextDep,
+    user: CurrentUser,
+    week: Week = None,
+    tz: Zone = "UTC",
+    source: SourceQ = "live",
+) -> Response:
+    """The weekly goals report for the board (PDF): each goal's target, the week's value,
+    its status and the trend of its last weeks; a bad week is 422 ``bad_week``."""
+    from bluepool.adapters.formats.goals_pdf import goals_pdf
+
+    made = goals.weekly_goals(ctx, user, week, tz, source)
+    return Response(
+        goals_pdf(made),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="goals-{made.week}.pdf"'},
+    )
 
 
 @router.post("/goals", status_code=201, response_model=GoalIn, responses=ERRORS)
@@ -172,11 +210,82 @@ def drop_goal(goal_id: str, ctx: ContextDep, user: CurrentUser) -> None:
     responses=SVG_ERRORS,
 )
 def goals_figure(
-    ctx: ContextDep, user: CurrentUser, start: From = None, until: Until = None
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    source: SourceQ = "live",
 ) -> Response:
     """Each goal's statistic over its target, week by week, as SVG."""
     begin, end = _period(ctx, start, until)
-    return _svg(charts.goals(goals.goal_status(ctx, user, begin, end)))
+    return _svg(charts.goals(goals.goal_status(ctx, user, begin, end, source)))
+
+
+def _document(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: datetime | None,
+    until: datetime | None,
+    tz: str,
+    source: Source,
+) -> KpiDocument:
+    begin, end = _period(ctx, start, until)
+    return report.kpi_document(ctx, user, begin, end, tz, source)
+
+
+@router.get("/reports/kpis.json", response_model=KpiDocument, responses=ERRORS)
+def kpi_document(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    tz: Zone = "UTC",
+    source: SourceQ = "live",
+) -> KpiDocument:
+    """The KPI report of the period (default the last 30 days) as JSON: the counts, the
+    KPIs overall, by priority and by jurisdiction, the figures' numbers, assistance and
+    each goal's status; the same figures as ``kpis.html`` and ``kpis.csv``."""
+    return _document(ctx, user, start, until, tz, source)
+
+
+@router.get(
+    "/reports/kpis.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **ERRORS},
+)
+def kpi_csv(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    tz: Zone = "UTC",
+    source: SourceQ = "live",
+) -> Response:
+    """The KPI report as CSV: one row per figure (section, group, kpi, figure, value)."""
+    from bluepool.adapters.charts.report import csv_text
+
+    made = _document(ctx, user, start, until, tz, source)
+    return Response(csv_text(made), media_type="text/csv; charset=utf-8")
+
+
+@router.get(
+    "/reports/kpis.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, **ERRORS},
+)
+def kpi_html(
+    ctx: ContextDep,
+    user: CurrentUser,
+    start: From = None,
+    until: Until = None,
+    tz: Zone = "UTC",
+    source: SourceQ = "live",
+) -> Response:
+    """The KPI report as one self-contained page: its figures inline SVG, no script."""
+    from bluepool.adapters.charts.report import html
+
+    made = _document(ctx, user, start, until, tz, source)
+    return Response(html(made, kpis.shapes_of(ctx)), media_type="text/html; charset=utf-8")
 
 
 @router.get(
@@ -191,14 +300,14 @@ def kpi_figure(
     start: From = None,
     until: Until = None,
     tz: Zone = "UTC",
+    source: SourceQ = "live",
 ) -> Response:
     """One figure of the KPI report as SVG: ``by-priority`` (total response's
     distribution), ``time-of-week`` (calls by day and hour) or ``by-jurisdiction`` (the
     median total response on a map)."""
     draw = _named(kpi_charts.FIGURES, figure)
     begin, end = _period(ctx, start, until)
-    calls, shapes = kpis.calls_and_shapes(ctx, user, begin, end)
-    return _svg(draw(calls, kpis.zone_of(tz), shapes))
+    return _svg(draw(*kpis.figures_and_shapes(ctx, user, begin, end, tz, source)))
 
 
 Resolution = Annotated[

@@ -4,7 +4,7 @@
 // API (/api/v1/reports/board, /kpis, /hotspots), which decides who may read it; the
 // figures are SVG from the same reports.
 
-import { ApiError, api, download, requireSession, signOut } from "./api.js";
+import { ApiError, api, download, requireSession, saveDownload, signOut } from "./api.js";
 import { h, fill } from "./dom.js";
 import { announce, showUser, toast } from "./ui.js";
 
@@ -143,6 +143,16 @@ function start() {
   $("#b-from").value = day(from);
   if (q.get("idle_below")) $("#b-idle").value = String(100 * Number(q.get("idle_below")));
   if (q.get("within_minutes")) $("#b-within").value = q.get("within_minutes");
+  const saving = (run) => () => run().catch((e) => toast(e.message || String(e)));
+  $("#goals-pdf").addEventListener("click", saving(() =>
+    saveDownload(`/goals/report.pdf?tz=${encodeURIComponent(ZONE)}`, "goals-report.pdf")));
+  $("#kpis-html").addEventListener("click", saving(() => {
+    const period = new URLSearchParams(query());
+    period.delete("idle_below");
+    period.delete("within_minutes");
+    period.set("tz", ZONE);
+    return saveDownload(`/reports/kpis.html?${period}`, "kpi-report.html");
+  }));
   $("#board-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     load();
