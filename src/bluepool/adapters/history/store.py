@@ -165,6 +165,42 @@ class DuckHistory:
         ]
         return HistorySummary(calls, crew, tuple(rows), tuple(assistance))
 
+    def located_calls(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[Call, float | None, float | None]]:
+        """The calls received in ``[start, end)`` as the KPIs see them, each with its
+        latitude and longitude (None when the history has no location), oldest first: what
+        the simulator calibrates from and replays (``bluepool calibrate --source history``).
+        """
+        if not self.path.exists():
+            return []
+        stages = ", ".join(s.value for s in STAGES)
+        with self._connect(read_only=True) as con:
+            found = con.execute(
+                f"SELECT id, priority, call_type, jurisdiction, agency, unit_kind, "
+                f"self_initiated, unit_agency, lat, lon, {stages} FROM calls "
+                "WHERE received >= $start AND received < $end ORDER BY received, id",
+                {"start": start, "end": end},
+            ).fetchall()
+        out = []
+        for r in found:
+            times = dict(zip(STAGES, r[10:], strict=True))
+            call = Call(
+                str(r[0]),
+                None if r[1] is None else int(r[1]),
+                str(r[2]),
+                r[3],
+                r[4],
+                str(r[5]),
+                bool(r[6]),
+                {s: t for s, t in times.items() if t is not None},
+                r[7],
+            )
+            out.append(
+                (call, None if r[8] is None else float(r[8]), None if r[9] is None else float(r[9]))
+            )
+        return out
+
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:
         n = len(by)
