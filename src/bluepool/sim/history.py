@@ -167,8 +167,8 @@ def calibrate_history(
     """Write the calibration files (module docstring) from the history's calls.
 
     ``posts``: by jurisdiction, where the simulator's units wait (the stations of the
-    agency answering for it); the travel fit measures the distance from each call to the
-    nearest. Without them, to the centroid of the area's calls."""
+    agency answering for it); the travel fit measures the distances from each call to
+    every one of them. Without them, to the centroid of the area's calls."""
     if not calls:
         raise ScenarioError("the history holds no call to calibrate from in the period")
     warnings: list[str] = []
@@ -315,7 +315,7 @@ def _fit_travel(
     posts: Mapping[str, Sequence[Location]] | None,
 ) -> tuple[tuple[SquareRootLaw, int] | None, dict[str, object]]:
     """Kolesar's square-root law fitted on each area's observed travel times against
-    the distances from its calls to the nearest post (``travel.fit_square_root``)."""
+    the distances from its calls to its posts (``travel.fit_square_root``)."""
     by_area: dict[str, list[float]] = defaultdict(list)
     for c, s in travel.samples:
         if c.located:
@@ -338,7 +338,9 @@ def _fit_travel(
                 )
             ]
         scene = [Location(c.lat, c.lon) for c in here]
-        dist = np.array([min(distance_m(o, s) for o in origins) for s in scene])
+        # Any of the area's posts, not only the nearest: the unit sent is often not the
+        # nearest (busy), and the history does not say which it was.
+        dist = np.array([distance_m(o, s) for o in origins for s in scene])
         pairs.append((dist, np.array(times)))
     fit = fit_square_root(pairs)
     return fit, {
