@@ -1,7 +1,8 @@
 """What a policy achieved: response times, queueing, utilisation, lending, from an Outcome.
 
 Times are reported in minutes. A call's *response time* runs from its arrival to the
-arrival of its first unit on scene; its *queue delay* from arrival to the first dispatch.
+arrival of its first unit on scene; its *queue delay* from arrival (with a call-processing
+delay: from the end of it) to the first dispatch.
 Utilisation is the share of the run (first to last call) units spent busy (driving out,
 on scene, driving back); the headline figure is fleet-wide, all units' busy time over
 (number of units x run), so each agency weighs by its number of units. With shifts on, the
@@ -140,7 +141,10 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     t = calls.t
     served = ~np.isnan(outcome.first_arrival)
     response = (outcome.first_arrival - t) / 60.0
-    delay = (outcome.first_dispatch - t) / 60.0
+    dispatch = (outcome.first_dispatch - t) / 60.0
+    processing = calls.processing / 60.0 if calls.processing is not None else 0.0
+    #: The wait for a unit: from when the call could be dispatched (after its processing).
+    delay = dispatch - processing
     jur_names = [str(j.id) for j in fleet.jurisdictions]
     by_priority = {
         int(p): Stats.of(response[served & (calls.priority == p)])
@@ -189,7 +193,7 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     kpi_values = dict(
         zip(
             SIMULATED_KPIS,
-            (delay, turnout / 60.0, response - delay - turnout / 60.0, response),
+            (dispatch, turnout / 60.0, response - dispatch - turnout / 60.0, response),
             strict=True,
         )
     )
