@@ -25,7 +25,8 @@ SELECT = [*WINDOW, "--tz", "America/Los_Angeles", "--agency", "sfpd"]
 
 
 def test_calibrate_from_an_empty_history_is_a_clear_error(
-    runner: CliRunner, tmp_path: Path
+    runner: CliRunner,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     out = ["--out", str(tmp_path / "cal.csv")]
     result = runner.invoke(main, ["calibrate", "--source", "history", *out])
@@ -54,7 +55,10 @@ def sf_public_calls() -> int:
 
 
 @pytest.mark.shared
-def test_san_francisco_calibrates_and_validates(runner: CliRunner, tmp_path: Path) -> None:
+def test_san_francisco_calibrates_and_validates(
+    runner: CliRunner,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     if not SF_CSV.exists():
         pytest.skip(f"the San Francisco export is in ../shared, absent here: {SF_CSV}")
     history = ["--history", str(tmp_path / "h.duckdb")]
@@ -121,7 +125,9 @@ nr,t0,t1,t2,t3,prio,lat,lon
 
 @pytest.mark.parametrize("jurisdiction", [True, False])
 def test_a_thin_history_calibrates_with_warnings_or_says_why_not(
-    runner: CliRunner, tmp_path: Path, jurisdiction: bool
+    runner: CliRunner,  # noqa: F811
+    tmp_path: Path,
+    jurisdiction: bool,
 ) -> None:
     (tmp_path / "calls.csv").write_text(CALLS)
     (tmp_path / "m.yaml").write_text(
