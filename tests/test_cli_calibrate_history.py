@@ -89,6 +89,7 @@ def test_san_francisco_calibrates_and_validates(
     assert checked.exit_code == 0, checked.output
     assert "policy siloed" in checked.output
     assert "policy pooled" in checked.output
+    assert (report / "validation.png").read_bytes()[:4] == b"\x89PNG"
     data = json.loads((report / "validation.json").read_text())
     assert data["calls"] == sf_public_calls()
     rows = data["policies"]["siloed"]["rows"]

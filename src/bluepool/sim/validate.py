@@ -316,7 +316,8 @@ def table(v: Validation, policy: str) -> str:
 
 
 def write_validation(v: Validation, out_dir: Path | str) -> list[Path]:
-    """validation.json and validation.csv (one row per policy, group and KPI)."""
+    """validation.json, validation.csv (one row per policy, group and KPI) and
+    validation.png (total response by priority, observed against simulated)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     js = out / "validation.json"
@@ -331,7 +332,12 @@ def write_validation(v: Validation, out_dir: Path | str) -> list[Path]:
                     w = csv.DictWriter(f, fieldnames=list(record))
                     w.writeheader()
                 w.writerow(record)
-    return [js, path]
+    from bluepool.sim.plots import png
+    from bluepool.sim.plots import validation as figure
+
+    picture = out / "validation.png"
+    picture.write_bytes(png(figure(v)))
+    return [js, path, picture]
 
 
 def _m(x: float | None) -> str:
