@@ -166,6 +166,11 @@ def _html(report: Report, images: dict[str, bytes]) -> str:
     esc = html.escape
     table = esc(summary_table(report))
     dropped = ", ".join(f"{k}: {v}" for k, v in report.calls.dropped.items()) or "none"
+    warnings = (
+        "<ul>" + "".join(f"<li>warning: {esc(w)}</li>" for w in report.warnings) + "</ul>\n"
+        if report.warnings
+        else ""
+    )
     figs = "\n".join(
         f'<figure><img alt="{esc(name)}" src="data:image/png;base64,'
         f'{base64.b64encode(blob).decode("ascii")}"></figure>'
@@ -185,7 +190,7 @@ figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
 from {esc(report.calls.start.isoformat())}; {len(report.fleet.units)} units at
 {len(report.fleet.posts)} posts; travel {esc(report.travel)}; on-scene times
 {esc(report.service.model)}. Calls left out: {esc(dropped)}.</p>
-<pre>{table}</pre>
+{warnings}<pre>{table}</pre>
 {figs}
 <p>Response time: from the call's arrival to the first unit on scene. Queue delay: from
 arrival to the first dispatch. Lower bound: the nearest capable unit of any agency, as if none
