@@ -26,9 +26,8 @@ import make_collective
 from bluepool.adapters.files.call_mapping import read_mapping
 from bluepool.adapters.files.collective import read_collective
 from bluepool.adapters.history.store import DuckHistory
-from bluepool.cli.simulate import posts_of
 from bluepool.sim import load_scenario
-from bluepool.sim.history import calibrate_history, observed
+from bluepool.sim.history import calibrate_history, observed, posts_of
 from bluepool.sim.scenario import Scenario
 from bluepool.sim.validate import Comparison, validate
 

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from bluepool.cli.simulate import posts_of
 from bluepool.domain.analytics.kpis import Call, Stage
 from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim import load_scenario
 from bluepool.sim.engine import simulate
 from bluepool.sim.fleet import build_fleet
-from bluepool.sim.history import Observed, calibrate_history, observed
+from bluepool.sim.history import Observed, calibrate_history, observed, posts_of
 from bluepool.sim.policies import collective_for
 from bluepool.sim.runner import load_calls
 from bluepool.sim.travel import make_travel

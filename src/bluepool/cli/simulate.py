@@ -19,7 +19,6 @@ from bluepool.cli.errors import exit_messages
 from bluepool.cli.runtime import database_option, history_option, open_runtime, settings_from
 
 if TYPE_CHECKING:
-    from bluepool.domain.shared.geo import Location
     from bluepool.domain.spec import CollectiveSpec
     from bluepool.sim import Scenario
     from bluepool.sim.history import Observed
@@ -284,7 +283,7 @@ def calibrate(
     from bluepool.adapters.files.collective import read_collective
     from bluepool.sim import calibrate as derive
     from bluepool.sim import load_mapping
-    from bluepool.sim.history import calibrate_history
+    from bluepool.sim.history import calibrate_history, posts_of
 
     spec = read_collective(collective) if collective else None
     if source == "log":
@@ -321,14 +320,6 @@ def calibrate(
     echo_warnings(made.warnings)
     for path in made.files:
         click.echo(f"wrote {path}")
-
-
-def posts_of(spec: CollectiveSpec) -> dict[str, list[Location]]:
-    """By jurisdiction, where its agency's units wait: its stations."""
-    stations: dict[str, list[Location]] = {}
-    for s in spec.stations:
-        stations.setdefault(s.agency_id, []).append(s.location)
-    return {j.id: stations.get(j.agency_id, []) for j in spec.jurisdictions}
 
 
 @click.command()

@@ -47,6 +47,7 @@ import numpy as np
 
 from bluepool.domain.analytics.kpis import BY_NAME, Call, Kpi, Stage
 from bluepool.domain.shared.geo import Location, distance_m
+from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim.calibrate import write_mix, write_rates
 from bluepool.sim.calls import MIX_MIN_CALLS
 from bluepool.sim.fleet import FloatArray
@@ -290,6 +291,15 @@ def calibrate_history(
     )
     files.append(model)
     return Calibration(files, counts, warnings)
+
+
+def posts_of(spec: CollectiveSpec) -> dict[str, list[Location]]:
+    """By jurisdiction, where the units of the agency answering for it wait: its
+    stations (what ``calibrate_history`` measures travel distances from)."""
+    stations: dict[str, list[Location]] = {}
+    for s in spec.stations:
+        stations.setdefault(s.agency_id, []).append(s.location)
+    return {j.id: stations.get(j.agency_id, []) for j in spec.jurisdictions}
 
 
 def _write_area_mix(path: Path, calls: Sequence[Observed]) -> Path:
