@@ -18,8 +18,8 @@ from bluepool.sim.metrics import SIMULATED_KPIS, summarize
 from bluepool.sim.policies import collective_for
 from bluepool.sim.report import Report, summary_table
 from bluepool.sim.runner import compare, warnings
-from bluepool.sim.scenario import GeneratedCalls, Scenario
-from bluepool.sim.service import LognormalFit
+from bluepool.sim.scenario import GeneratedCalls, Scenario, ServiceConfig
+from bluepool.sim.service import DELAY_MIN_SAMPLES, LognormalFit, draw_delays
 from bluepool.sim.travel import SquareRootLaw, fit_square_root, straight_line
 from tests.sim.builders import District, Post, call_type, collective
 
@@ -106,3 +106,24 @@ def test_a_lognormal_delay_keeps_its_zeros() -> None:
     drawn = fit.draw(20_000, np.random.default_rng(4))
     assert (drawn == 0).mean() == pytest.approx(0.3, abs=0.02)
     assert math.log(np.median(drawn[drawn > 0])) == pytest.approx(4, abs=0.05)
+
+
+def test_an_empirical_delay_uses_a_call_type_s_own_samples_only_when_there_are_enough(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "delays.csv"
+    rows = ["delay,priority,call_type,seconds"]
+    rows += [f"call_processing,1,fight,{s}" for s in [600] * DELAY_MIN_SAMPLES]
+    rows += ["call_processing,1,noise,5"]  # one sample only: pooled with its priority
+    rows += [f"call_processing,1,theft,{s}" for s in [60] * DELAY_MIN_SAMPLES]
+    path.write_text("\n".join(rows) + "\n")
+    service = ServiceConfig(call_processing="empirical", delays=path)
+    kinds = ["fight", "noise", "theft"] * 200
+    processing, turnout = draw_delays(
+        service, kinds, np.ones(len(kinds), dtype=np.int64), np.random.default_rng(1)
+    )
+    assert not turnout.any()
+    by = {k: processing[np.array(kinds) == k] for k in ("fight", "noise", "theft")}
+    assert set(by["fight"]) == {600.0}
+    assert set(by["theft"]) == {60.0}
+    assert set(by["noise"]) == {600.0, 5.0, 60.0}  # drawn from the whole priority

@@ -98,6 +98,21 @@ def _empirical(
 #: The delays of the service model, as the ``delay`` column of a delays CSV names them
 #: (the KPI names of ``domain.analytics.kpis``).
 DELAYS = ("call_processing", "turnout")
+#: A call type needs this many samples of a delay (in its priority) to be drawn from its
+#: own; with fewer, its samples join its priority's.
+DELAY_MIN_SAMPLES = 10
+
+
+def _enough(
+    samples: dict[tuple[str, int], FloatArray], least: int = DELAY_MIN_SAMPLES
+) -> dict[tuple[str, int], FloatArray]:
+    """The samples by (call type, priority), those of thin call types pooled under
+    ("", priority), which no call type matches: such calls draw from the priority's."""
+    out: dict[tuple[str, int], FloatArray] = {}
+    for (ct, p), v in samples.items():
+        key = (ct, p) if len(v) >= least else ("", p)
+        out[key] = np.concatenate((out[key], v)) if key in out else v
+    return out
 
 
 def read_delays(path: Path) -> dict[str, dict[tuple[str, int], FloatArray]]:
@@ -129,7 +144,10 @@ def draw_delays(
     priorities: IntArray,
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
-    """Call-processing and turnout seconds for each call (zeros for a delay "none")."""
+    """Call-processing and turnout seconds for each call (zeros for a delay "none"):
+    "empirical" draws from the samples of the call's type and priority when there are at
+    least ``DELAY_MIN_SAMPLES``, else from its priority's, else from all; "lognormal"
+    from a fit by priority."""
     n = len(priorities)
     samples = read_delays(config.delays) if config.delays is not None else {}
     out = []
@@ -143,7 +161,7 @@ def draw_delays(
         if not got:
             raise ScenarioError(f"{config.delays}: no {delay} samples for {delay} {model!r}")
         if model == "empirical":
-            out.append(_empirical(got, call_types, priorities, rng))
+            out.append(_empirical(_enough(got), call_types, priorities, rng))
         else:
             out.append(_lognormal(got, priorities, rng))
     return out[0], out[1]
