@@ -1,6 +1,7 @@
 """``bluepool calibrate --source history`` and ``bluepool validate``: the CLI reads the
 call history and hands it to the simulator; San Francisco's 48 hours end to end (needs
-../shared, skipped without it), and clear errors."""
+../shared, skipped without it), clear errors, and the warnings ``bluepool simulate``
+prints."""
 
 from __future__ import annotations
 
@@ -167,3 +168,43 @@ def test_a_thin_history_calibrates_with_warnings_or_says_why_not(
     model = json.loads(out.with_suffix(".model.json").read_text())
     assert model["delays"]["call_processing"]["samples"] == 2  # received -> entered
     assert model["on_scene"]["missing"] == 2  # no cleared time in this export
+
+
+def test_simulate_prints_what_the_missing_on_scene_rule_did_and_calls_left_out(
+    runner: CliRunner,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "log.csv").write_text(
+        "when,lat,lon,minutes\n"
+        "2026-01-05 10:00:00,47.141,9.521,20\n"
+        "2026-01-05 10:30:00,47.141,9.521,\n"  # no on-scene time: the rule fills it
+        "2026-01-05 11:00:00,10.0,10.0,15\n"  # outside every jurisdiction: left out
+    )
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        f"""
+name = "s"
+collective = "{ROOT / "src" / "bluepool" / "demo" / "collective.yaml"}"
+[calls]
+file = "log.csv"
+[calls.mapping]
+time = "when"
+lat = "lat"
+lon = "lon"
+on_scene_minutes = "minutes"
+[policies]
+compare = ["siloed"]
+"""
+    )
+    result = runner.invoke(
+        main, ["simulate", str(scenario), "--out", str(tmp_path / "r"), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "unserved" in result.stdout
+    assert "warning: 1 calls left out: outside every jurisdiction" in result.stderr
+    assert (
+        "warning: 1 calls had no on-scene time: drawn from the service model "
+        "(missing_on_scene = assume)" in result.stderr
+    )
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["service_delays"]["on_scene_filled"] == 1

@@ -336,7 +336,7 @@ def calibrate(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="where to write validation.json and validation.csv [default: reports/SCENARIO]",
+    help="where to write validation.json, .csv and .png [default: reports/SCENARIO]",
 )
 @history_options
 @database_option
