@@ -97,8 +97,8 @@ def test_every_problem_is_named_one_line_each(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert caught.value.detail.splitlines() == [
-        f"{path}: travel.warp: unknown key (known: detour_factor, max_speed_kmh, model, network, "
-        "speed_kmh)",
+        f"{path}: travel.warp: unknown key (known: detour_factor, fit, max_speed_kmh, model, "
+        "network, speed_kmh)",
         f"{path}: seed: must be a whole number, 0 or more",
     ]
 

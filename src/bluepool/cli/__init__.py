@@ -2,8 +2,8 @@
 
 One module per command group: ``db`` (db upgrade), ``backup`` (backup, restore), ``load``,
 ``imports`` (import roads, import jurisdictions, import calls), ``history``
-(history add-live), ``simulate`` (simulate, calibrate), ``serve`` (serve, demo), ``users``,
-``audit`` (audit verify, checkpoint, export-checkpoint), ``positions`` (positions prune),
+(history add-live), ``simulate`` (simulate, calibrate, validate), ``serve`` (serve, demo),
+``users``, ``audit`` (audit verify, checkpoint, export-checkpoint), ``positions`` (positions prune),
 ``report`` (report board, kpis), ``resources`` (resources overdue, list), ``aid``
 (mutual-aid list, form) and ``ledger`` (ledger close, statement, replay).
 Every command that works on the database opens it with ``runtime.open_runtime``, and every
@@ -26,7 +26,7 @@ from bluepool.cli.positions import positions
 from bluepool.cli.report import report
 from bluepool.cli.resources import resources
 from bluepool.cli.serve import demo, serve
-from bluepool.cli.simulate import calibrate, simulate
+from bluepool.cli.simulate import calibrate, simulate, validate
 from bluepool.cli.users import users
 
 __all__ = ["main"]
@@ -44,6 +44,7 @@ main.add_command(import_)
 main.add_command(history)
 main.add_command(simulate)
 main.add_command(calibrate)
+main.add_command(validate)
 main.add_command(serve)
 main.add_command(demo)
 main.add_command(users)

@@ -238,7 +238,7 @@ def goals(
     default="table",
     show_default=True,
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file")
+@OUT
 @database_option
 @exit_messages()
 def hotspots(

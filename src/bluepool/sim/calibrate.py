@@ -55,8 +55,20 @@ def calibrate(
     kept = [(r, a) for r, a in zip(rows, areas, strict=True) if a is not None]
     if not kept:
         raise ScenarioError(f"{calllog_path}: no call could be placed in an area")
-    first = min(r.at for r, _ in kept).replace(minute=0, second=0, microsecond=0)
-    last = max(r.at for r, _ in kept)
+    out = write_rates(out_path, [(r.at, a, r.priority) for r, a in kept], method)
+    mix = out.with_suffix(".call_types.csv")
+    write_mix(mix, [(r.priority, r.call_type, r.on_scene) for r, _ in kept])
+    return [out, mix]
+
+
+def write_rates(
+    out_path: Path | str, calls: Sequence[tuple[datetime, str, int]], method: str
+) -> Path:
+    """Write the rates table of calls given as (local time, area, priority 1..5)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
+    first = min(at for at, _, _ in calls).replace(minute=0, second=0, microsecond=0)
+    last = max(at for at, _, _ in calls)
     # Every hour from the first call's to the last call's, both included (a last call at
     # exactly 02:00 lies in the hour 02:00-03:00, which the log therefore saw).
     hours = math.floor((last - first).total_seconds() / 3600.0) + 1
@@ -64,11 +76,11 @@ def calibrate(
     for h in range(hours):
         at = first + timedelta(hours=h)
         seen[at.weekday() * 24 + at.hour] += 1
-    names = sorted({a for _, a in kept})
+    names = sorted({a for _, a, _ in calls})
     index = {a: i for i, a in enumerate(names)}
     counts = np.zeros((len(names), 168, 5))
-    for r, a in kept:
-        counts[index[a], _how(r.at), r.priority - 1] += 1
+    for at, a, p in calls:
+        counts[index[a], _how(at), p - 1] += 1
     if method == "raw":
         per = np.broadcast_to(seen[None, :, None], counts.shape)
         rates = np.divide(counts, per, out=np.zeros_like(counts), where=per > 0)
@@ -84,9 +96,7 @@ def calibrate(
         w.writerow(["area", "hour_of_week", "priority", "rate_per_hour"])
         for a, h, p in zip(*np.nonzero(rates), strict=True):
             w.writerow([names[a], int(h), int(p) + 1, f"{rates[a, h, p]:.6g}"])
-    mix = out.with_suffix(".call_types.csv")
-    _write_mix(mix, [r for r, _ in kept])
-    return [out, mix]
+    return out
 
 
 def _how(at: datetime) -> int:
@@ -123,20 +133,22 @@ def _areas(
     return out
 
 
-def _write_mix(path: Path, rows: list[LogRow]) -> None:
-    calls: Counter[tuple[int, str]] = Counter()
+def write_mix(path: Path, calls: Sequence[tuple[int, str, float]]) -> None:
+    """Write the call-type mix of calls given as (priority, call type, on-scene seconds
+    or NaN)."""
+    counted: Counter[tuple[int, str]] = Counter()
     on_scene: dict[tuple[int, str], list[float]] = {}
     per_priority: Counter[int] = Counter()
-    for r in rows:
-        key = (r.priority, r.call_type)
-        calls[key] += 1
-        per_priority[r.priority] += 1
-        if not math.isnan(r.on_scene):
-            on_scene.setdefault(key, []).append(r.on_scene / 60.0)
+    for p, ct, seconds in calls:
+        key = (p, ct)
+        counted[key] += 1
+        per_priority[p] += 1
+        if not math.isnan(seconds):
+            on_scene.setdefault(key, []).append(seconds / 60.0)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["priority", "call_type", "share", "calls", "on_scene_mean_minutes"])
-        for (p, ct), n in sorted(calls.items()):
+        for (p, ct), n in sorted(counted.items()):
             times = on_scene.get((p, ct))
             w.writerow(
                 [p, ct, f"{n / per_priority[p]:.6g}", n, f"{np.mean(times):.4g}" if times else ""]

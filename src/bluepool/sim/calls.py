@@ -16,6 +16,7 @@ no agency answers for them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,8 @@ from bluepool.sim.fleet import Fleet, FloatArray, IntArray
 from bluepool.sim.scenario import CallLogMapping, DataMissing, GeneratedCalls, ScenarioError
 
 GENERIC_CALL_TYPE = CallTypeCode("call")
+#: A cell of the call-type mix by area and hour with fewer calls falls back (``AreaMix``).
+MIX_MIN_CALLS = 10
 #: Where a stream without a start of its own counts from (a Monday).
 DEFAULT_START = datetime(2024, 1, 1)  # noqa: DTZ001 - local wall-clock time
 
@@ -55,6 +58,13 @@ class CallStream:
     on_scene: FloatArray
     #: Rows left out, by reason.
     dropped: Mapping[str, int] = field(default_factory=dict)
+    #: Per call, seconds: received -> dispatchable, and dispatched -> en route (None: no
+    #: delay; see ``service.draw_delays``).
+    processing: FloatArray | None = None
+    turnout: FloatArray | None = None
+    #: Replayed calls the log gave no on-scene time, which ``service.missing_on_scene``
+    #: filled (``runner.served_as``).
+    on_scene_filled: int = 0
 
     def __len__(self) -> int:
         return len(self.t)
@@ -79,21 +89,23 @@ class CallStream:
             self.jurisdiction[mask],
             self.on_scene[mask],
             dropped,
+            self.processing[mask] if self.processing is not None else None,
+            self.turnout[mask] if self.turnout is not None else None,
+            self.on_scene_filled,
         )
 
     def with_on_scene(self, seconds: FloatArray) -> CallStream:
         """The same calls with on-scene times filled where the log gave none."""
-        filled = np.where(np.isnan(self.on_scene), seconds, self.on_scene)
-        return CallStream(
-            self.start,
-            self.t,
-            self.priority,
-            self.call_type,
-            self.lat,
-            self.lon,
-            self.jurisdiction,
-            filled,
-            self.dropped,
+        return dataclasses.replace(
+            self, on_scene=np.where(np.isnan(self.on_scene), seconds, self.on_scene)
+        )
+
+    def with_delays(self, processing: FloatArray, turnout: FloatArray) -> CallStream:
+        """The same calls with call-processing and turnout delays (None where all 0)."""
+        return dataclasses.replace(
+            self,
+            processing=processing if processing.any() else None,
+            turnout=turnout if turnout.any() else None,
         )
 
 
@@ -375,11 +387,12 @@ def generate(config: GeneratedCalls, fleet: Fleet, rng: np.random.Generator) -> 
     hour = np.repeat(hour, reps)
     prio = np.repeat(prio, reps) + 1
     t = (hour + rng.random(len(hour))) * 3600.0
+    hod = np.array([(start + timedelta(hours=h)).hour for h in range(hours)], dtype=np.int64)[hour]
     horizon = config.days * 86400.0
     keep = t < horizon
-    t, area, prio = t[keep], area[keep], prio[keep]
+    t, area, prio, hod = t[keep], area[keep], prio[keep], hod[keep]
     order = np.argsort(t, kind="stable")
-    t, area, prio = t[order], area[order], prio[order]
+    t, area, prio, hod = t[order], area[order], prio[order], hod[order]
     lat = np.empty(len(t))
     lon = np.empty(len(t))
     for j in np.unique(area):
@@ -390,6 +403,9 @@ def generate(config: GeneratedCalls, fleet: Fleet, rng: np.random.Generator) -> 
         sel = np.flatnonzero(prio == p)
         if len(sel):
             call_type[sel] = rng.choice(np.array(codes, dtype=object), size=len(sel), p=shares)
+    area_mix = config.calibration.with_suffix(".call_mix.csv")
+    if area_mix.exists():
+        AreaMix.read(area_mix, fleet).assign(call_type, area, hod, prio, rng)
     return CallStream(
         start=start,
         t=t,
@@ -485,3 +501,61 @@ def read_mix(path: Path) -> dict[int, tuple[list[str], FloatArray]]:
         if w.sum() > 0:
             out[p] = (codes, w / w.sum())
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AreaMix:
+    """Call types by area, hour of day and priority (``<stem>.call_mix.csv`` of
+    ``calibrate --source history``). A generated call takes the mix of its cell (area,
+    hour of day, priority) when that cell saw ``min_calls`` calls or more, else its area's
+    for the priority (all hours) when that did, else keeps the priority-wide draw."""
+
+    #: (jurisdiction index, hour, priority) and (jurisdiction index, -1, priority): counts.
+    cells: Mapping[tuple[int, int, int], Mapping[str, int]]
+    min_calls: int = MIX_MIN_CALLS
+
+    @classmethod
+    def read(cls, path: Path, fleet: Fleet, min_calls: int = MIX_MIN_CALLS) -> AreaMix:
+        j_index = fleet.jurisdiction_index()
+        cells: dict[tuple[int, int, int], Counter[str]] = {}
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            _require_columns(path, reader, ("area", "hour", "priority", "call_type", "calls"))
+            for n, row in enumerate(reader, start=2):
+                where = f"{path}: line {n}"
+                j = j_index.get(JurisdictionId(row["area"] or ""))
+                if j is None:
+                    continue  # an area the collective does not have: its calls never come
+                hour = _whole(row["hour"], f"{where}: hour", 0, 23)
+                p = _whole(row["priority"], f"{where}: priority", 1, 5)
+                count = _whole(row["calls"], f"{where}: calls", 0, 10**9)
+                for key in ((j, hour, p), (j, -1, p)):
+                    cells.setdefault(key, Counter())[row["call_type"] or GENERIC_CALL_TYPE] += count
+        return cls(cells, min_calls)
+
+    def mix(self, area: int, hour: int, priority: int) -> Mapping[str, int] | None:
+        for key in ((area, hour, priority), (area, -1, priority)):
+            got = self.cells.get(key)
+            if got is not None and sum(got.values()) >= self.min_calls:
+                return got
+        return None
+
+    def assign(
+        self,
+        call_type: NDArray[np.object_],
+        area: IntArray,
+        hour: IntArray,
+        priority: IntArray,
+        rng: np.random.Generator,
+    ) -> None:
+        """Draw each call's type from its cell's mix, in place (calls without one keep
+        theirs)."""
+        keys = np.stack((area, hour, priority), axis=1)
+        for a, h, p in sorted({tuple(k) for k in keys.tolist()}):
+            got = self.mix(a, h, p)
+            if got is None:
+                continue
+            sel = np.flatnonzero((area == a) & (hour == h) & (priority == p))
+            codes = sorted(got)
+            w = np.array([got[c] for c in codes], dtype=np.float64)
+            call_type[sel] = rng.choice(np.array(codes, dtype=object), size=len(sel), p=w / w.sum())

@@ -4,7 +4,10 @@ and drive back to their post.
 One event heap holds the times units come back to their post (free again); the calls,
 known in advance, are merged in by time. A unit dispatched at ``t`` with ETA ``e`` arrives
 at ``t + e``, stays on scene for the call's on-scene time, drives back to its post and is
-available again when it gets there; its busy time is all three.
+available again when it gets there; its busy time is all three. With the service model's
+delays (``CallStream.processing``, ``.turnout``) a call is offered ``processing`` seconds
+after it arrives, and a unit sent to it sets off ``turnout`` seconds after its dispatch
+(busy from the dispatch on).
 
 When ``recommend`` cannot fill a call's response plan, the units it proposes go and the
 call waits in a queue, ordered by priority, then arrival, for the rest (``recommend`` is
@@ -164,6 +167,19 @@ class _Engine:
         self.default_plan = default_plan
         n = len(calls)
         self.t = calls.t.tolist()
+        #: When each call can be dispatched (arrival plus call processing), and the calls
+        #: in that order (arrival order when there is no processing delay).
+        if calls.processing is None:
+            self.order: list[int] = list(range(n))
+            self.ready: list[float] = self.t
+        else:
+            ready = calls.t + calls.processing
+            order = np.argsort(ready, kind="stable")
+            self.order = order.tolist()
+            self.ready = ready[order].tolist()
+        self.turnout: list[float] | None = (
+            calls.turnout.tolist() if calls.turnout is not None else None
+        )
         self.prio = calls.priority.tolist()
         self.jur = calls.jurisdiction.tolist()
         self.lat = calls.lat.tolist()
@@ -193,7 +209,7 @@ class _Engine:
         tick = 0
         shifted = self.shifts is not None
         k = 0
-        for i, t in enumerate(self.t):
+        for i, t in zip(self.order, self.ready, strict=True):
             if shifted:
                 k = self._advance(t, k)
             else:
@@ -378,10 +394,11 @@ class _Engine:
         take = self.avail.take
         units = self.units
         straight = self.travel.straight_line
+        turnout = self.turnout[i] if self.turnout is not None else 0.0
         for _, uid in rec.proposed:
             u = self.uid[uid]
             eta = eta_of[uid]
-            arrive = now + eta
+            arrive = now + turnout + eta
             end = arrive + on_scene + (eta if straight else self._back(u, view.location, eta))
             take(u)
             unit = units[u]

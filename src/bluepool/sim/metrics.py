@@ -1,7 +1,8 @@
 """What a policy achieved: response times, queueing, utilisation, lending, from an Outcome.
 
 Times are reported in minutes. A call's *response time* runs from its arrival to the
-arrival of its first unit on scene; its *queue delay* from arrival to the first dispatch.
+arrival of its first unit on scene; its *queue delay* from arrival (with a call-processing
+delay: from the end of it) to the first dispatch.
 Utilisation is the share of the run (first to last call) units spent busy (driving out,
 on scene, driving back); the headline figure is fleet-wide, all units' busy time over
 (number of units x run), so each agency weighs by its number of units. With shifts on, the
@@ -20,10 +21,17 @@ from typing import Any
 
 import numpy as np
 
+from bluepool.domain.analytics.kpis import BY_NAME
 from bluepool.sim.calls import CallStream
 from bluepool.sim.engine import Outcome
 from bluepool.sim.fleet import Fleet, FloatArray
 from bluepool.sim.policies import LABELS
+
+#: The KPIs a simulated call has, by the names of ``domain.analytics.kpis`` (the queue
+#: and on-scene KPIs are inputs of a run, not outcomes).
+SIMULATED_KPIS = tuple(
+    BY_NAME[k].name for k in ("call_processing", "turnout", "travel", "total_response")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,14 @@ class PolicyResult:
     #: Per call, for the plots (not written to JSON): response and queue delay, minutes.
     response_minutes: FloatArray | None = None
     queue_minutes: FloatArray | None = None
+    #: The served calls' KPIs in minutes, by ``SIMULATED_KPIS`` name (the response time
+    #: is "total_response"; "call_processing" is the service model's delay plus the wait).
+    kpis: Mapping[str, Stats] = field(default_factory=dict)
+
+    @property
+    def unserved(self) -> int:
+        """Calls no unit ever reached (still queued when the run ended)."""
+        return self.calls - self.served
 
     @property
     def label(self) -> str:
@@ -112,6 +128,9 @@ class PolicyResult:
             "unit_hours_borrowed": {a: _round(h) for a, h in self.borrowed_hours.items()},
             "engine": dict(self.stats),
         }
+        if self.kpis:
+            out["unserved"] = self.unserved
+            out["kpi_minutes"] = {k: s.as_dict() for k, s in self.kpis.items()}
         if self.on_shift_hours is not None:
             out["unit_hours_on_shift"] = {a: _round(h) for a, h in self.on_shift_hours.items()}
         return out
@@ -122,7 +141,10 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     t = calls.t
     served = ~np.isnan(outcome.first_arrival)
     response = (outcome.first_arrival - t) / 60.0
-    delay = (outcome.first_dispatch - t) / 60.0
+    dispatch = (outcome.first_dispatch - t) / 60.0
+    processing = calls.processing / 60.0 if calls.processing is not None else 0.0
+    #: The wait for a unit: from when the call could be dispatched (after its processing).
+    delay = dispatch - processing
     jur_names = [str(j.id) for j in fleet.jurisdictions]
     by_priority = {
         int(p): Stats.of(response[served & (calls.priority == p)])
@@ -167,6 +189,14 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
     )
     cross_by_j = np.bincount(calls.jurisdiction, weights=cross_calls, minlength=len(jur_names))
     names = [str(a) for a in fleet.agencies]
+    turnout = calls.turnout if calls.turnout is not None else np.zeros(len(calls))
+    kpi_values = dict(
+        zip(
+            SIMULATED_KPIS,
+            (dispatch, turnout / 60.0, response - dispatch - turnout / 60.0, response),
+            strict=True,
+        )
+    )
     on_shift_hours = (
         None
         if outcome.on_shift is None
@@ -196,6 +226,7 @@ def summarize(fleet: Fleet, calls: CallStream, outcome: Outcome) -> PolicyResult
         on_shift_hours=on_shift_hours,
         response_minutes=np.where(served, response, np.nan),
         queue_minutes=np.where(served, delay, np.nan),
+        kpis={k: Stats.of(v[served]) for k, v in kpi_values.items()},
     )
 
 

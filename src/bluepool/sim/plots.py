@@ -10,12 +10,14 @@ import numpy as np
 
 from bluepool.sim.fleet import FloatArray
 from bluepool.sim.metrics import PolicyResult
+from bluepool.sim.policies import LABELS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from bluepool.sim.report import Report
+    from bluepool.sim.validate import Validation
 
 COLOURS = {
     "siloed": "#c0392b",
@@ -220,3 +222,53 @@ def lent_borrowed(report: Report) -> Figure:
         _legend(ax, fontsize=8)
     fig.suptitle("Unit-hours lent and borrowed per agency", y=1.03)
     return fig
+
+
+def validation(v: Validation, kpi: str = "total_response") -> Figure:
+    """Observed against simulated ``kpi`` by priority, median and 90th percentile, one bar
+    per policy beside the observed one (minutes, log scale: errors are ratios)."""
+    from matplotlib import ticker
+
+    policies = list(v.comparisons)
+    rows = {
+        p: {c.group: c for c in v.comparisons[p] if c.dimension == "priority" and c.kpi == kpi}
+        for p in policies
+    }
+    groups = sorted({g for by in rows.values() for g in by})
+    fig, axes = _figure(max(7.0, 1.6 * len(groups) * 2), 3.4, cols=2)
+    x = np.arange(len(groups))
+    width = 0.8 / (len(policies) + 1)
+    for ax, which, title in zip(
+        axes, ("median_s", "p90_s"), ("median", "90th percentile"), strict=True
+    ):
+        first = rows[policies[0]] if policies else {}
+        observed = [
+            _minutes(getattr(first[g].observed, which)) if g in first else np.nan for g in groups
+        ]
+        ax.bar(x - 0.4 + width / 2, observed, width, label="observed", color="#222222")
+        for k, p in enumerate(policies, start=1):
+            simulated = [
+                _minutes(getattr(rows[p][g].simulated, which)) if g in rows[p] else np.nan
+                for g in groups
+            ]
+            ax.bar(
+                x - 0.4 + (k + 0.5) * width,
+                simulated,
+                width,
+                label=f"simulated, {LABELS.get(p, p)}",
+                color=_colour(p),
+            )
+        ax.set_xticks(x, [f"P{g}" for g in groups])
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_title(f"{kpi.replace('_', ' ')}, {title}, minutes")
+        ax.grid(axis="y", alpha=0.3)
+    _legend(axes[-1], fontsize=8)
+    fig.suptitle(f"{v.scenario}: observed against simulated, {v.calls} calls", y=1.03)
+    return fig
+
+
+def _minutes(seconds: float | None) -> float:
+    return float("nan") if seconds is None else seconds / 60.0

@@ -32,6 +32,8 @@ class Report:
     results: list[PolicyResult]
     #: Unit shifts; None: every unit on duty all the time.
     shifts: ShiftConfig | None = None
+    #: What a user should know before trusting the figures (printed by ``simulate``).
+    warnings: tuple[str, ...] = ()
 
     def result(self, policy: str) -> PolicyResult:
         for r in self.results:
@@ -83,13 +85,27 @@ class Report:
         if self.shifts is not None:
             # After "policies" so that a report without shifts keeps its keys and order.
             out["shifts"] = {"hours": [list(h) for h in self.shifts.hours]}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        service = self.service
+        if (service.call_processing, service.turnout, self.calls.on_scene_filled) != (
+            "none",
+            "none",
+            0,
+        ):
+            out["service_delays"] = {
+                "call_processing": service.call_processing,
+                "turnout": service.turnout,
+                "missing_on_scene": service.missing_on_scene,
+                "on_scene_filled": self.calls.on_scene_filled,
+            }
         return out
 
 
 def summary_table(report: Report) -> str:
     """The headline figures, one row per policy, for a terminal."""
     head = (
-        f"{'policy':<26} {'served':>7} {'resp mean':>9} {'p50':>6} {'p90':>6} "
+        f"{'policy':<26} {'served':>7} {'unserved':>8} {'resp mean':>9} {'p50':>6} {'p90':>6} "
         f"{'queued':>7} {'wait':>6} {'cross':>7} {'util':>6}"
     )
     lines = [
@@ -101,7 +117,8 @@ def summary_table(report: Report) -> str:
     for r in report.results:
         bound = r.policy == "lower_bound"
         lines.append(
-            f"{r.label:<26} {r.served:>7} {_m(r.response.mean):>9} {_m(r.response.p50):>6} "
+            f"{r.label:<26} {r.served:>7} {'' if bound else r.unserved:>8} "
+            f"{_m(r.response.mean):>9} {_m(r.response.p50):>6} "
             f"{_m(r.response.p90):>6} "
             f"{'' if bound else f'{100 * r.queued_share:.1f}%':>7} "
             f"{'' if bound else _m(r.queue_delay.mean):>6} "
@@ -149,6 +166,11 @@ def _html(report: Report, images: dict[str, bytes]) -> str:
     esc = html.escape
     table = esc(summary_table(report))
     dropped = ", ".join(f"{k}: {v}" for k, v in report.calls.dropped.items()) or "none"
+    warnings = (
+        "<ul>" + "".join(f"<li>warning: {esc(w)}</li>" for w in report.warnings) + "</ul>\n"
+        if report.warnings
+        else ""
+    )
     figs = "\n".join(
         f'<figure><img alt="{esc(name)}" src="data:image/png;base64,'
         f'{base64.b64encode(blob).decode("ascii")}"></figure>'
@@ -168,7 +190,7 @@ figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
 from {esc(report.calls.start.isoformat())}; {len(report.fleet.units)} units at
 {len(report.fleet.posts)} posts; travel {esc(report.travel)}; on-scene times
 {esc(report.service.model)}. Calls left out: {esc(dropped)}.</p>
-<pre>{table}</pre>
+{warnings}<pre>{table}</pre>
 {figs}
 <p>Response time: from the call's arrival to the first unit on scene. Queue delay: from
 arrival to the first dispatch. Lower bound: the nearest capable unit of any agency, as if none

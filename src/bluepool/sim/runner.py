@@ -7,6 +7,7 @@ policies then serve exactly the same calls for exactly the same times.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import sys
@@ -15,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from tqdm import tqdm
 
 from bluepool.domain.collective.agencies import Requirement
@@ -32,7 +34,7 @@ from bluepool.sim.policies import collective_for
 from bluepool.sim.pool import Neighbours, neighbours
 from bluepool.sim.report import Report
 from bluepool.sim.scenario import ReplayCalls, Scenario, ScenarioError
-from bluepool.sim.service import draw_on_scene
+from bluepool.sim.service import draw_delays, draw_on_scene, fill_on_scene
 from bluepool.sim.shifts import Schedule, schedule
 from bluepool.sim.travel import TravelModel, make_travel
 
@@ -101,6 +103,7 @@ def run(
         service=scenario.service,
         results=results,
         shifts=scenario.shifts,
+        warnings=tuple(warnings(calls, scenario, results)),
     )
 
 
@@ -118,15 +121,53 @@ def check_against_fleet(scenario: Scenario, fleet: Fleet) -> None:
 
 
 def load_calls(scenario: Scenario, fleet: Fleet, rng: np.random.Generator) -> CallStream:
-    """The scenario's calls with their on-scene times."""
+    """The scenario's calls with their on-scene times and delays."""
     source = scenario.calls
     if isinstance(source, ReplayCalls):
-        calls = replay(source.path, source.mapping, fleet, rng)
-    else:
-        calls = generate(source, fleet, rng)
-    return calls.with_on_scene(
+        return served_as(scenario, replay(source.path, source.mapping, fleet, rng), rng)[0]
+    calls = generate(source, fleet, rng)
+    calls = calls.with_on_scene(
         draw_on_scene(scenario.service, calls.call_type, calls.priority, rng)
     )
+    return with_delays(scenario, calls, rng)
+
+
+def served_as(
+    scenario: Scenario, calls: CallStream, rng: np.random.Generator
+) -> tuple[CallStream, NDArray[np.bool_]]:
+    """Replayed calls with on-scene times by the ``missing_on_scene`` rule (the calls it
+    drops counted), and the service model's delays; and which of ``calls`` are kept."""
+    service = scenario.service
+    seconds, keep = fill_on_scene(service, calls.call_type, calls.priority, calls.on_scene, rng)
+    if not keep.all():
+        calls = calls.keep(keep, "no on-scene time (missing_on_scene = drop)")
+        seconds = seconds[keep]
+    filled = dataclasses.replace(
+        calls.with_on_scene(seconds), on_scene_filled=int(np.isnan(calls.on_scene).sum())
+    )
+    return with_delays(scenario, filled, rng), keep
+
+
+def with_delays(scenario: Scenario, calls: CallStream, rng: np.random.Generator) -> CallStream:
+    processing, turnout = draw_delays(scenario.service, calls.call_type, calls.priority, rng)
+    return calls.with_delays(processing, turnout)
+
+
+def warnings(calls: CallStream, scenario: Scenario, results: list[PolicyResult]) -> list[str]:
+    """What a user should know before trusting the figures: calls left out, on-scene
+    times the scenario's rule filled, calls no unit reached."""
+    out = [f"{n} calls left out: {reason}" for reason, n in calls.dropped.items()]
+    if calls.on_scene_filled:
+        rule = scenario.service.missing_on_scene
+        how = {
+            "assume": "drawn from the service model (missing_on_scene = assume)",
+            "impute": "imputed from the same call type (missing_on_scene = impute)",
+        }.get(rule, rule)
+        out.append(f"{calls.on_scene_filled} calls had no on-scene time: {how}")
+    for r in results:
+        if r.policy != "lower_bound" and r.unserved:
+            out.append(f"{r.label}: {r.unserved} calls never got a unit before the run ended")
+    return out
 
 
 def _workers(asked: int | None, calls: int, policies: int) -> int:
@@ -242,5 +283,8 @@ def compare(
         code: tuple(ct.plan) for code, ct in fleet.call_types.items()
     }
     bound = lower_bound(fleet, calls, travel, plans, scenario.default_plan)
+    for delay in (calls.processing, calls.turnout):
+        if delay is not None:
+            bound = bound + delay
     results.append(bound_result(fleet, calls, bound))
     return results

@@ -49,7 +49,11 @@ DEFAULT_START = datetime(2024, 1, 1)  # noqa: DTZ001
 
 POLICIES = ("siloed", "pooled", "pooled_reserve", "configured")
 SERVICE_MODELS = ("lognormal", "exponential", "empirical")
-TRAVEL_MODELS = ("straight_line", "road")
+TRAVEL_MODELS = ("straight_line", "road", "fitted")
+#: How a call-processing or turnout delay is drawn (docs/simulation.md, "Delays").
+DELAY_MODELS = ("none", "empirical", "lognormal")
+#: What a replayed call without an on-scene time gets (docs/simulation.md).
+MISSING_ON_SCENE = ("drop", "impute", "assume")
 
 
 class ScenarioError(Invalid):
@@ -322,7 +326,8 @@ _CALLS_TAGS = frozenset({"replay", "generated"})
 @dataclass(frozen=True)
 class TravelConfig(_Table):
     model: Annotated[
-        str, BeforeValidator(_one_of(TRAVEL_MODELS, 'must be "straight_line" or "road"'))
+        str,
+        BeforeValidator(_one_of(TRAVEL_MODELS, 'must be "straight_line", "road" or "fitted"')),
     ] = "straight_line"
     detour_factor: Positive = 1.4
     speed_kmh: Positive = 50.0
@@ -331,6 +336,15 @@ class TravelConfig(_Table):
     max_speed_kmh: Positive = 130.0
     #: The compiled road network (``bluepool import roads``), for model "road".
     network: OptionalFile = None
+    #: The calibration's ``<stem>.model.json`` (``bluepool calibrate --source history``),
+    #: whose travel fit model "fitted" drives by.
+    fit: OptionalFile = None
+
+    @model_validator(mode="after")
+    def _fit_given(self) -> TravelConfig:
+        if self.model == "fitted" and self.fit is None:
+            raise _at("fit", reason='required by model "fitted"')
+        return self
 
 
 def _default_means() -> dict[int, float]:
@@ -361,13 +375,35 @@ class ServiceConfig(_Table):
     call_type_minutes: Mapping[str, Positive] = Field(
         default_factory=dict, validation_alias="call_types"
     )
-    #: A CSV with call_type, priority, on_scene_minutes (model "empirical").
+    #: A CSV with call_type, priority, on_scene_minutes (model "empirical", and the
+    #: ``missing_on_scene = "impute"`` rule).
     samples: OptionalFile = None
+    #: Received -> dispatchable and dispatched -> en route: "none" (no delay), or drawn
+    #: from the samples of ``delays`` ("empirical") or a lognormal fitted to them.
+    call_processing: Annotated[
+        str, BeforeValidator(_one_of(DELAY_MODELS, f"must be one of {', '.join(DELAY_MODELS)}"))
+    ] = "none"
+    turnout: Annotated[
+        str, BeforeValidator(_one_of(DELAY_MODELS, f"must be one of {', '.join(DELAY_MODELS)}"))
+    ] = "none"
+    #: A CSV with delay, priority, call_type, seconds (``<stem>.delays.csv`` of calibrate).
+    delays: OptionalFile = None
+    #: A replayed call without an on-scene time: left out ("drop"), drawn from the samples
+    #: of its call type ("impute"), or drawn from the model above ("assume").
+    missing_on_scene: Annotated[
+        str,
+        BeforeValidator(_one_of(MISSING_ON_SCENE, f"must be one of {', '.join(MISSING_ON_SCENE)}")),
+    ] = "assume"
 
     @model_validator(mode="after")
     def _samples_given(self) -> ServiceConfig:
         if self.model == "empirical" and self.samples is None:
             raise _at("samples", reason='required by model "empirical"')
+        if self.missing_on_scene == "impute" and self.samples is None:
+            raise _at("samples", reason='required by missing_on_scene "impute"')
+        for name in ("call_processing", "turnout"):
+            if getattr(self, name) != "none" and self.delays is None:
+                raise _at("delays", reason=f'required by {name} "{getattr(self, name)}"')
         return self
 
 
@@ -524,10 +560,11 @@ class Scenario(_Table):
             paths.append(calls.path)
         else:
             paths.append(calls.calibration)
-        if self.service.samples is not None:
-            paths.append(self.service.samples)
-        if self.travel.network is not None:
-            paths.append(self.travel.network)
+        for path in (self.service.samples, self.service.delays, self.travel.network):
+            if path is not None:
+                paths.append(path)
+        if self.travel.fit is not None:
+            paths.append(self.travel.fit)
         return tuple(paths)
 
     def missing_data(self) -> tuple[Path, ...]:

@@ -280,6 +280,37 @@ class DuckHistory:
             )
         return tuple(out)
 
+    def located_calls(self, start: datetime, end: datetime) -> list[Call]:
+        """The calls received in ``[start, end)`` as the KPIs see them, with their place
+        (None when the history has no location), oldest first: what the simulator
+        calibrates from and replays (``bluepool calibrate --source history``)."""
+        if not self.path.exists():
+            return []
+        stages = ", ".join(s.value for s in STAGES)
+        with self._connect(read_only=True) as con:
+            found = con.execute(
+                f"SELECT id, priority, call_type, jurisdiction, agency, unit_kind, "
+                f"self_initiated, unit_agency, lat, lon, {stages} FROM calls "
+                "WHERE received >= $start AND received < $end ORDER BY received, id",
+                {"start": start, "end": end},
+            ).fetchall()
+        return [
+            Call(
+                str(r[0]),
+                None if r[1] is None else int(r[1]),
+                str(r[2]),
+                r[3],
+                r[4],
+                str(r[5]),
+                bool(r[6]),
+                {s: t for s, t in zip(STAGES, r[10:], strict=True) if t is not None},
+                r[7],
+                None if r[8] is None else float(r[8]),
+                None if r[9] is None else float(r[9]),
+            )
+            for r in found
+        ]
+
     @staticmethod
     def _rows(found: Sequence[tuple[Any, ...]], by: Sequence[Dimension]) -> list[KpiRow]:
         n = len(by)
