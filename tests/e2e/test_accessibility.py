@@ -18,7 +18,7 @@ from bluepool.services.access import users
 from bluepool.services.dispatch import incidents
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DESK, PHONE
-from tests.e2e.harness import LiveServer
+from tests.e2e.harness import LANDING_MS, LiveServer
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -98,7 +98,7 @@ def test_the_console_in_each_state(open_page: Callable[..., Any], server: LiveSe
         with page.context.expect_page() as popped:
             page.locator(f'[data-popout="{view}"]').click()
         window = popped.value
-        window.wait_for_selector("body[data-ready=true]")
+        window.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
         assert_accessible(window, f"pop-out {view}")
         window.close()
 
@@ -131,7 +131,7 @@ def test_every_admin_section(open_page: Callable[..., Any]) -> None:
 def test_the_audit_log(open_page: Callable[..., Any]) -> None:
     page = open_page("analyst")
     page.get_by_role("link", name="Audit log").click()
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(page.locator("#entries-body tr").first).to_be_visible()
     assert_accessible(page, "audit log")
     page.locator("#entries-body tr").first.locator("button.seq").click()

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import LiveServer
+from tests.e2e.harness import LANDING_MS, LiveServer
 from tests.e2e.test_hostile_names import (  # noqa: F401 (fixtures)
     AGENCY,
     CALL_TYPE,
@@ -136,7 +136,7 @@ def test_a_role_is_kept_to_its_screens(browser: Any, server: LiveServer) -> None
         page.get_by_label("Username", exact=True).fill(username)
         page.get_by_label("Password", exact=True).fill(username)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("body[data-ready=true]")
+        page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
         expect(page).to_have_url(re.compile(re.escape(server.url + landing) + "$"))
         # Typed in by hand, a screen not made for the role sends it to its own.
         if username == "admin-vaduz":

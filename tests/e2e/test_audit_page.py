@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import LiveServer
+from tests.e2e.harness import LANDING_MS, LiveServer
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -56,7 +56,7 @@ def test_an_analyst_filters_opens_an_entry_verifies_and_downloads_csv(
     expect(link).to_be_visible()
     link.click()
     expect(page).to_have_url(re.compile(r"/audit$"))
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(page.locator("#entries-body tr").first).to_be_visible()
     expect(page.locator("#chain-checkpoint")).to_contain_text(f"seq {sealed}")
 
@@ -114,7 +114,7 @@ def test_a_dispatcher_has_no_link_and_is_sent_back_to_her_console(
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
     page.goto(f"{server.url}/audit")
     expect(page).to_have_url(re.compile(re.escape(server.url) + "/$"))
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     # The page only keeps her on her screens; the API is what refuses her.
     dana = token(server, "dispatcher").json()["access_token"]
     refused = httpx.get(f"{server.url}/api/v1/audit", headers={"Authorization": f"Bearer {dana}"})

@@ -25,7 +25,7 @@ from bluepool.services.analytics import goals
 from bluepool.services.dispatch import incidents
 from tests.builders import DISPOSITION
 from tests.e2e.axe import assert_accessible
-from tests.e2e.harness import LiveServer
+from tests.e2e.harness import LANDING_MS, LiveServer
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -56,7 +56,7 @@ def test_an_analyst_reads_the_board_report_with_its_figures(
     expect(link).to_be_visible()
     link.click()
     expect(page).to_have_url(re.compile(r"/board"))
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(page.locator("#util-body tr").first).to_contain_text("oberland-sued")
     expect(page.locator("#idle-body")).to_contain_text("schaan-swat-1")
     expect(page.locator("#dup-body")).to_contain_text("k9")

@@ -17,7 +17,7 @@ import pytest
 from bluepool.domain.shared.geo import Location
 from bluepool.services.access import users
 from bluepool.services.dispatch import incidents
-from tests.e2e.harness import LiveServer
+from tests.e2e.harness import LANDING_MS, LiveServer
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -88,7 +88,7 @@ def test_the_map_clusters_markers_labels_units_and_opens_markers_by_keyboard(
     # An incident far from the others stands alone; Enter on its pin opens it.
     inc = call(server, "burglary", MALBUN, priority=2)
     page.reload()  # the whole collective in view again
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     marker = page.locator('.leaflet-marker-icon[aria-label^="Incident P2 Burglary"]')
     expect(marker).to_be_visible()
     marker.focus()
@@ -142,7 +142,7 @@ def test_a_pop_out_window_is_signed_in_live_and_follows_the_selection(
     queue = popped.value
     errors: list[str] = []
     queue.on("pageerror", lambda e: errors.append(str(e)))
-    queue.wait_for_selector("body[data-ready=true]")
+    queue.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(queue).to_have_title(re.compile(r"^(\(\d+\) )?Incidents · Dispatch · bluepool$"))
     expect(queue.locator("#queue-panel")).to_be_visible()
     expect(queue.locator("#map")).to_be_hidden()
@@ -168,7 +168,7 @@ def test_a_pop_out_window_is_signed_in_live_and_follows_the_selection(
     with page.context.expect_page() as popped_map:
         page.locator('[data-popout="map"]').click()
     map_window = popped_map.value
-    map_window.wait_for_selector("body[data-ready=true]")
+    map_window.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(map_window.locator("#map")).to_be_visible()
     expect(map_window.locator("#queue-panel")).to_be_hidden()
     # The incident is there, on its own or in a cluster that says it holds a P1.
@@ -177,7 +177,7 @@ def test_a_pop_out_window_is_signed_in_live_and_follows_the_selection(
     with page.context.expect_page() as popped_units:
         page.locator('[data-popout="units"]').click()
     units = popped_units.value
-    units.wait_for_selector("body[data-ready=true]")
+    units.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(units.locator("#units-body tr")).to_have_count(47)
     expect(units.locator("#map")).to_be_hidden()
 

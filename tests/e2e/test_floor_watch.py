@@ -23,7 +23,7 @@ import pytest
 
 from bluepool.domain.dispatch.timers import TimerLimits
 from tests.builders import CLOSE
-from tests.e2e.harness import LiveServer, live_server
+from tests.e2e.harness import LANDING_MS, LiveServer, live_server
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -155,7 +155,7 @@ def test_sound_is_off_by_default_and_the_choice_is_remembered(
     toggle.click()
     expect(page.get_by_role("button", name="Sound on")).to_have_attribute("aria-pressed", "true")
     page.reload()
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(page.get_by_role("button", name="Sound on")).to_be_visible()
 
 
@@ -206,7 +206,7 @@ def test_the_supervisor_panel_follows_the_floor_live(
     page = open_page("supervisor")
     expect(page).to_have_url(re.compile(r"/$"))
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Supervisor").click()
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(page).to_have_url(re.compile(r"/supervisor$"))
     reserves = page.locator("#reserve-body tr")
     expect(reserves).to_have_count(4)
@@ -270,6 +270,6 @@ def test_each_role_sees_only_its_screens_and_controls(
     andrea = open_page("analyst")
     andrea.goto(f"{server.url}/")
     expect(andrea).to_have_url(re.compile(r"/analyst$"))
-    andrea.wait_for_selector("body[data-ready=true]")
+    andrea.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     nav = andrea.get_by_role("navigation", name="Screens")
     expect(nav.get_by_role("link")).to_have_text(["Incidents", "Board", "Audit log"])

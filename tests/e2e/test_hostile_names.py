@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import DESK, PHONE
-from tests.e2e.harness import LiveServer, sign_in
+from tests.e2e.harness import LANDING_MS, LiveServer, sign_in
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -272,7 +272,7 @@ def test_the_analyst_view_and_the_supervisor_panel_show_hostile_names_as_text(
 ) -> None:
     analyst = open_watched("analyst", DESK, "analyst")
     analyst.goto(f"{server.url}/analyst?call_type=hostile_call")
-    analyst.wait_for_selector("body[data-ready=true]")
+    analyst.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(analyst.locator('#s-call_type option[value="hostile_call"]')).to_have_text(CALL_TYPE)
     row = analyst.locator(f'#results-body tr[data-id="{hostile_records["incident"]}"]')
     expect(row.locator("td").nth(2)).to_have_text(CALL_TYPE)
@@ -282,7 +282,7 @@ def test_the_analyst_view_and_the_supervisor_panel_show_hostile_names_as_text(
 
     supervisor = open_watched("supervisor", DESK, "supervisor")
     supervisor.goto(f"{server.url}/supervisor")
-    supervisor.wait_for_selector("body[data-ready=true]")
+    supervisor.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     expect(supervisor.locator('#reserve-body tr[data-agency="hostile"] th')).to_have_text(AGENCY)
     assert_nothing_ran(supervisor)
 
@@ -294,7 +294,7 @@ def test_the_audit_log_shows_hostile_names_as_text(
     httpx.post(f"{server.url}/api/v1/auth/token", data={"username": typed, "password": "x"})
     page = open_watched("analyst", DESK, "analyst")
     page.goto(f"{server.url}/audit?kind=sign_in_failed")
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     row = page.locator("#entries-body tr", has_text="window.__pwned").first
     expect(row.locator("td").nth(4)).to_have_text(typed)
     row.locator("button.seq").click()
@@ -303,7 +303,7 @@ def test_the_audit_log_shows_hostile_names_as_text(
 
     # The hostile agency's record, as its change entry carries it.
     page.goto(f"{server.url}/audit?subject=agency%2Fhostile")
-    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     page.locator("#entries-body button.seq").first.click()
     expect(page.locator("#entry-detail")).to_be_visible()
     assert AGENCY in strings(json.loads(page.locator("#entry-body").inner_text()))

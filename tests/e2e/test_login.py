@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.harness import LiveServer, sign_in
+from tests.e2e.harness import LANDING_MS, LiveServer, sign_in
 
 CASES = {
     "/": "/",
@@ -49,7 +49,7 @@ def test_only_local_paths_are_followed_after_sign_in(browser: Any, server: LiveS
         fresh.get_by_label("Username", exact=True).fill("dispatcher")
         fresh.get_by_label("Password", exact=True).fill("dispatcher")
         fresh.get_by_role("button", name="Sign in").click()
-        fresh.wait_for_selector("body[data-ready=true]")
+        fresh.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
         expect(fresh).to_have_url(re.compile(re.escape(server.url) + landing))
         fresh.close()
     context.close()

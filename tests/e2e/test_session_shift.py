@@ -17,7 +17,7 @@ import pytest
 from bluepool.domain.shared.geo import Location
 from bluepool.services.access import users
 from bluepool.services.dispatch import incidents
-from tests.e2e.harness import LiveServer, live_server
+from tests.e2e.harness import LANDING_MS, LiveServer, live_server
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip(
@@ -50,7 +50,7 @@ def test_the_console_and_its_pop_out_stay_signed_in_across_token_expiry(
     with page.context.expect_page() as popped:
         page.locator('[data-popout="map"]').click()
     pop = popped.value
-    pop.wait_for_selector("body[data-ready=true]")
+    pop.wait_for_selector("body[data-ready=true]", timeout=LANDING_MS)
     assert pop.evaluate(TOKENS)["refresh_token"] == first["refresh_token"]
 
     # Both windows refresh a quarter of the lifetime early (45 s in), once between them:
