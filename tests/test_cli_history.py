@@ -212,3 +212,40 @@ def test_area_names_match_the_collectives_jurisdictions(runner: CliRunner, tmp_p
         for m in json.loads(report.output)["figures"]["by_jurisdiction"]
     }
     assert medians == {"balzers": 540.0, "eschen": 420.0}
+
+
+def test_calls_with_a_point_are_placed_in_the_jurisdiction_it_lies_in(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    assert runner.invoke(main, ["load", str(DEMO)]).exit_code == 0
+    (tmp_path / "points.yaml").write_text(MAPPING.replace("agency: {value: vaduz}\n", ""))
+    (tmp_path / "points.csv").write_text(
+        "nr,t0,t1,t2,prio,art,lat,lon\n"
+        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,47.0667,9.5025\n"
+        "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch,47.21,9.52\n"
+        "3,2026-01-06 11:00:00,2026-01-06 11:02:00,2026-01-06 11:06:00,hoch,Einbruch,47.21,9.52\n"
+        "4,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,47.5,8.5\n"
+    )
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "calls",
+            str(tmp_path / "points.csv"),
+            "--mapping",
+            str(tmp_path / "points.yaml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "  placed in a jurisdiction by their point: 3" in result.output
+    assert "  doubtful: point outside every jurisdiction: 1" in result.output
+    period = ["--from", "2026-01-01", "--to", "2026-02-01", "--source", "history"]
+    report = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
+    assert report.exit_code == 0, report.output
+    medians = {
+        m["jurisdiction"]: (m["count"], m["median_s"])
+        for m in json.loads(report.output)["figures"]["by_jurisdiction"]
+    }
+    assert medians == {"balzers": (1, 540.0), "eschen": (2, 390.0)}
+    by_agency = runner.invoke(main, ["report", "kpis", *period, "--by", "agency"])
+    assert "oberland-sued" in by_agency.output and "unterland" in by_agency.output

@@ -631,8 +631,8 @@ NOT_ACTING = {
     "bluepool.services.analytics.goals.judge_of": "how a report allowed judges its goals",
     "bluepool.services.analytics.kpis.shapes_of": "the jurisdictions' map of a report allowed",
     "bluepool.services.analytics.goals.stored_goals": "the goals of a report allowed",
-    "bluepool.services.analytics.history.known_areas": (
-        "the area names an import matches (the operator's import, as import calls)"
+    "bluepool.services.analytics.history.import_places": (
+        "the jurisdictions an import places its calls in (the operator's import calls)"
     ),
     "bluepool.services.dispatch.incidents.assign_in": "assign's body, in a caller's transaction",
     "bluepool.services.resources.loans.lend_in": "check_out's body, in a caller's transaction",

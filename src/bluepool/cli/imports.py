@@ -4,6 +4,7 @@ GeoJSON; CAD call history from CSV exports."""
 from __future__ import annotations
 
 import glob
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from bluepool.cli.runtime import (
     operator,
     settings_from,
 )
+from bluepool.domain.collective.agencies import Jurisdiction
 
 #: What to do when a jurisdiction to import exists already (the service says only that).
 REPLACE_HINT = "use --replace to redraw it"
@@ -201,19 +203,44 @@ def import_calls(
     from bluepool.adapters.files.call_mapping import read_mapping
     from bluepool.adapters.history.store import DuckHistory
     from bluepool.cli.report import moment
-    from bluepool.services.analytics.history import known_areas
+    from bluepool.domain.analytics.history import area_names
+    from bluepool.services.analytics.history import import_places
 
     paths = expand(files)
     spec = read_mapping(mapping)
     settings = settings_from(database_url=database_url, history_path=history_path)
     with open_runtime(settings) as runtime:
-        areas = known_areas(runtime.context)
+        places = import_places(runtime.context)
     store = DuckHistory(settings.history_file())
     made = store.import_files(
-        paths, spec, moment(start), moment(end), progress=click.echo, known_areas=areas
+        paths,
+        spec,
+        moment(start),
+        moment(end),
+        progress=click.echo,
+        known_areas=area_names(places),
+        locate=locator(places) if places else None,
     )
     click.echo("\n".join(made.lines()))
     click.echo(f"history: {store.path} ({store.count()} calls)")
+
+
+def locator(
+    jurisdictions: Sequence[Jurisdiction],
+) -> Callable[[Sequence[tuple[float, float]]], list[tuple[str, str] | None]]:
+    """The jurisdiction (and its agency) each (lat, lon) lies in, or None: how an import
+    places the calls that have a point and no area."""
+    from bluepool.domain.shared.geo import Location
+    from bluepool.geo.jurisdictions import JurisdictionIndex
+
+    index = JurisdictionIndex(jurisdictions)
+    agency = {j.id: str(j.agency_id) for j in jurisdictions}
+
+    def locate(points: Sequence[tuple[float, float]]) -> list[tuple[str, str] | None]:
+        found = index.locate_many([Location(lat, lon) for lat, lon in points])
+        return [None if j is None else (str(j), agency[j]) for j in found]
+
+    return locate
 
 
 def expand(patterns: tuple[str, ...]) -> list[Path]:

@@ -122,6 +122,10 @@ class _Field:
     mapped: bool
 
 
+#: The jurisdiction and its agency each (lat, lon) lies in, or None (outside every one).
+Locate = Callable[[Sequence[tuple[float, float]]], Sequence[tuple[str, str] | None]]
+
+
 class DuckHistory:
     """The ``CallHistory`` port on a DuckDB file."""
 
@@ -387,11 +391,14 @@ class DuckHistory:
         received_until: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
         known_areas: Mapping[str, str] | None = None,
+        locate: Locate | None = None,
     ) -> ImportReport:
         """Import ``files`` by ``mapping``, all or nothing; raise Invalid naming the file,
         row and column of the first thing that stops it. ``known_areas``: names (the
         collective's jurisdictions' ids and names) an area matches without being listed
-        in the mapping, case and spaces aside, each to its jurisdiction."""
+        in the mapping, case and spaces aside, each to its jurisdiction. ``locate``: the
+        jurisdiction (and the agency answering for it) each point lies in, or None; the
+        imported calls with a point and no jurisdiction are placed by it."""
         start = received_from or mapping.received_from
         end = received_until or mapping.received_until
         read: dict[str, int] = {}
@@ -411,6 +418,9 @@ class DuckHistory:
                     self._count_doubts(con, doubtful)
                     self._count_unmapped(con, mapping, unmapped)
                     progress(f"{path}: {n} rows, {kept} imported")
+                placed = (0, 0)
+                if locate is not None:
+                    placed = self._place(con, sorted({p.name for p in files}), locate)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -420,7 +430,45 @@ class DuckHistory:
             for k, v in unmapped.items()
             if v
         }
-        return ImportReport(read, imported, dropped, doubtful, shown)
+        return ImportReport(read, imported, dropped, doubtful, shown, *placed)
+
+    @staticmethod
+    def _place(
+        con: duckdb.DuckDBPyConnection, sources: Sequence[str], locate: Locate
+    ) -> tuple[int, int]:
+        """Place the calls of ``sources`` that have a point and no jurisdiction in the
+        jurisdiction it lies in (its agency too, when the call has none); how many calls
+        were placed, and how many lie outside every jurisdiction."""
+        params = {"sources": list(sources)}
+        lacking = (
+            "c.source IN (SELECT unnest($sources)) AND c.lat IS NOT NULL AND c.lon IS NOT NULL "
+            "AND coalesce(c.jurisdiction, '') = ''"
+        )
+        points = con.execute(f"SELECT DISTINCT lat, lon FROM calls c WHERE {lacking}", params)
+        found = points.fetchall()
+        if not found:
+            return 0, 0
+        hits = locate([(float(lat), float(lon)) for lat, lon in found])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE placed "
+            "(lat DOUBLE, lon DOUBLE, jurisdiction VARCHAR, agency VARCHAR)"
+        )
+        rows = [(*point, *hit) for point, hit in zip(found, hits, strict=True) if hit]
+        if rows:
+            con.executemany("INSERT INTO placed VALUES (?, ?, ?, ?)", rows)
+        counted = con.execute(
+            "SELECT count(p.lat), count(*) - count(p.lat) FROM calls c LEFT JOIN placed p "
+            f"ON c.lat = p.lat AND c.lon = p.lon WHERE {lacking}",
+            params,
+        ).fetchone()
+        con.execute(
+            "UPDATE calls c SET jurisdiction = p.jurisdiction, agency = coalesce(nullif("
+            "c.agency, ''), p.agency) FROM placed p WHERE c.lat = p.lat AND c.lon = p.lon "
+            f"AND {lacking}",
+            params,
+        )
+        assert counted is not None
+        return int(counted[0]), int(counted[1])
 
     @staticmethod
     def _maps(

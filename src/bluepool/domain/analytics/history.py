@@ -8,11 +8,12 @@ doubted, each by reason: nothing is dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bluepool.domain.analytics.kpis import Stage
+from bluepool.domain.collective.agencies import Jurisdiction
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +141,18 @@ class ImportReport:
     doubtful: Mapping[str, int]
     #: Values no map had, by field: the most frequent with their counts.
     unmapped: Mapping[str, tuple[tuple[str, int], ...]]
+    #: Calls with a point and no jurisdiction, placed in the one their point lies in.
+    placed: int = 0
+    #: Calls with a point and no jurisdiction whose point lies outside every one.
+    outside: int = 0
 
     def lines(self) -> list[str]:
         out = [f"{sum(self.read.values())} rows read from {len(self.read)} files"]
         out.append(f"{self.imported} calls imported")
+        if self.placed or self.outside:
+            out.append(f"  placed in a jurisdiction by their point: {self.placed}")
+        if self.outside:
+            out.append(f"  doubtful: point outside every jurisdiction: {self.outside}")
         for title, counts in (("dropped", self.dropped), ("doubtful", self.doubtful)):
             for reason, n in sorted(counts.items()):
                 if n:
@@ -152,3 +161,12 @@ class ImportReport:
             shown = ", ".join(f"{v!r} ({n})" for v, n in values)
             out.append(f"  unmapped {name}: {shown}")
         return out
+
+
+def area_names(jurisdictions: Sequence[Jurisdiction]) -> dict[str, str]:
+    """The names an imported call's area matches without the mapping listing it: each
+    jurisdiction's id and name, to the jurisdiction (the collective keeps no beats)."""
+    names = {str(j.id): str(j.id) for j in jurisdictions}
+    for j in jurisdictions:
+        names.setdefault(j.name, str(j.id))
+    return names

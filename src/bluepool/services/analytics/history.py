@@ -8,6 +8,7 @@ from datetime import datetime
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics.kpis import Stage
 from bluepool.domain.analytics.utilisation import Period
+from bluepool.domain.collective.agencies import Jurisdiction
 from bluepool.services.analytics import policy
 from bluepool.services.analytics.kpis import history_of, live_calls
 from bluepool.services.audit.refusals import refusal_recorded
@@ -27,12 +28,8 @@ def add_live(ctx: Context, user: User, start: datetime, end: datetime) -> int:
     return history_of(ctx).replace(LIVE, start, end, calls)
 
 
-def known_areas(ctx: Context) -> dict[str, str]:
-    """The names an imported call's area matches without the mapping listing it: each
-    jurisdiction's id and name, to the jurisdiction (the collective keeps no beats)."""
+def import_places(ctx: Context) -> list[Jurisdiction]:
+    """The jurisdictions an import places its calls in: by an area's name (each
+    jurisdiction's id and name; the collective keeps no beats) or by a call's point."""
     with ctx.reader() as uow:
-        jurisdictions = uow.jurisdictions.list()
-    names = {str(j.id): str(j.id) for j in jurisdictions}
-    for j in jurisdictions:
-        names.setdefault(j.name, str(j.id))
-    return names
+        return list(uow.jurisdictions.list())
