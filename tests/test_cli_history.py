@@ -197,21 +197,29 @@ def test_area_names_match_the_collectives_jurisdictions(runner: CliRunner, tmp_p
         "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch, eschen\n"
         "3,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,Mordor\n"
     )
-    result = runner.invoke(
-        main,
-        ["import", "calls", str(tmp_path / "areas.csv"), "--mapping", str(tmp_path / "areas.yaml")],
-    )
+    output = import_january(runner, tmp_path / "areas")
+    assert "  doubtful: location_unreadable: 1" in output
+    assert "  unmapped area: 'Mordor' (1)" in output
+    assert medians_of_january(runner) == {"balzers": (1, 540.0), "eschen": (1, 420.0)}
+
+
+def import_january(runner: CliRunner, stem: Path) -> str:
+    """Import ``stem``.csv by ``stem``.yaml; the command's output."""
+    csv_file, mapping = stem.with_suffix(".csv"), stem.with_suffix(".yaml")
+    result = runner.invoke(main, ["import", "calls", str(csv_file), "--mapping", str(mapping)])
     assert result.exit_code == 0, result.output
-    assert "  doubtful: location_unreadable: 1" in result.output
-    assert "  unmapped area: 'Mordor' (1)" in result.output
+    return result.output
+
+
+def medians_of_january(runner: CliRunner) -> dict[str, tuple[int, float]]:
+    """The history's calls and median total response by jurisdiction, January 2026."""
     period = ["--from", "2026-01-01", "--to", "2026-02-01", "--source", "history"]
     report = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
     assert report.exit_code == 0, report.output
-    medians = {
-        m["jurisdiction"]: m["median_s"]
+    return {
+        m["jurisdiction"]: (m["count"], m["median_s"])
         for m in json.loads(report.output)["figures"]["by_jurisdiction"]
     }
-    assert medians == {"balzers": 540.0, "eschen": 420.0}
 
 
 def test_calls_with_a_point_are_placed_in_the_jurisdiction_it_lies_in(
@@ -219,33 +227,19 @@ def test_calls_with_a_point_are_placed_in_the_jurisdiction_it_lies_in(
 ) -> None:
     assert runner.invoke(main, ["load", str(DEMO)]).exit_code == 0
     (tmp_path / "points.yaml").write_text(MAPPING.replace("agency: {value: vaduz}\n", ""))
+    row = "{},2026-01-0{} 10:00:00,2026-01-0{} 10:01:00,2026-01-0{} 10:0{}:00,hoch,Einbruch,{}\n"
     (tmp_path / "points.csv").write_text(
         "nr,t0,t1,t2,prio,art,lat,lon\n"
-        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,47.0667,9.5025\n"
-        "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch,47.21,9.52\n"
-        "3,2026-01-06 11:00:00,2026-01-06 11:02:00,2026-01-06 11:06:00,hoch,Einbruch,47.21,9.52\n"
-        "4,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,47.5,8.5\n"
+        + row.format(1, 5, 5, 5, 9, "47.0667,9.5025")
+        + row.format(2, 6, 6, 6, 7, "47.21,9.52")
+        + row.format(3, 7, 7, 7, 6, "47.21,9.52")
+        + row.format(4, 8, 8, 8, 7, "47.5,8.5")
     )
-    result = runner.invoke(
-        main,
-        [
-            "import",
-            "calls",
-            str(tmp_path / "points.csv"),
-            "--mapping",
-            str(tmp_path / "points.yaml"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "  placed in a jurisdiction by their point: 3" in result.output
-    assert "  doubtful: point outside every jurisdiction: 1" in result.output
+    output = import_january(runner, tmp_path / "points")
+    assert "  placed in a jurisdiction by their point: 3" in output
+    assert "  doubtful: point outside every jurisdiction: 1" in output
+    assert medians_of_january(runner) == {"balzers": (1, 540.0), "eschen": (2, 390.0)}
     period = ["--from", "2026-01-01", "--to", "2026-02-01", "--source", "history"]
-    report = runner.invoke(main, ["report", "kpis", *period, "--format", "json"])
-    assert report.exit_code == 0, report.output
-    medians = {
-        m["jurisdiction"]: (m["count"], m["median_s"])
-        for m in json.loads(report.output)["figures"]["by_jurisdiction"]
-    }
-    assert medians == {"balzers": (1, 540.0), "eschen": (2, 390.0)}
-    by_agency = runner.invoke(main, ["report", "kpis", *period, "--by", "agency"])
-    assert "oberland-sued" in by_agency.output and "unterland" in by_agency.output
+    by_agency = runner.invoke(main, ["report", "kpis", *period, "--by", "agency"]).output
+    assert "oberland-sued" in by_agency
+    assert "unterland" in by_agency
