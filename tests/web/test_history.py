@@ -173,9 +173,17 @@ def test_the_kpi_report_as_a_page_csv_and_json_live_and_from_the_history(
         assert personal not in live_page, personal
 
     assert client.get("/api/v1/reports/kpis.html", headers=as_dispatcher).status_code == 403
-    for bad in ({"tz": "Mars/Olympus"}, {"source": "archive"}, {"from": "2026-01-01T00:00:00"}):
-        got = client.get("/api/v1/reports/kpis.csv", headers=analyst, params=bad)
-        assert got.status_code == 422, bad
+    # A period given with another offset is said in UTC.
+    offset = {"from": "2026-01-05T02:00:00+02:00", "until": "2026-01-06T02:00:00+02:00"}
+    page = client.get("/api/v1/reports/kpis.html", headers=analyst, params=offset).text
+    assert "2026-01-05 00:00 to 2026-01-06 00:00 UTC" in page
+    zones = ({"tz": "Mars/Olympus"}, {"tz": "America"}, {"tz": "localtime"})
+    for bad in (*zones, {"source": "archive"}, {"from": "2026-01-01T00:00:00"}):
+        for source in ("live", "history"):
+            got = client.get(
+                "/api/v1/reports/kpis.csv", headers=analyst, params={"source": source, **bad}
+            )
+            assert got.status_code == 422, (source, bad)
 
 
 def test_goals_over_the_history_and_the_weekly_report(

@@ -163,15 +163,15 @@ def history_calls(
 ) -> tuple[list[Observed], dict[str, int]]:
     """The history's calls of the period, as the simulator takes them, and those left
     out by reason (the simulator opens no history: the adapter reads it here)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from bluepool.adapters.history.store import DuckHistory
     from bluepool.cli.report import moment
+    from bluepool.domain.shared.errors import Invalid
+    from bluepool.services.analytics.kpis import zone_of
     from bluepool.sim.history import observed
 
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone = zone_of(tz)
+    except Invalid:
         raise click.BadParameter(f"{tz!r} is not a time zone", param_hint="--tz") from None
     settings = settings_from(database_url=database_url, history_path=history_path)
     store = DuckHistory(settings.history_file())

@@ -22,7 +22,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,9 @@ def stream(
     """The observed calls as a call stream (in order of receipt), and the calls kept:
     those whose area is a jurisdiction of the collective."""
     j_index = fleet.jurisdiction_index()
-    ordered = sorted(calls, key=lambda c: c.at)
+    # In order of receipt, in real (UTC) time: local wall-clock times repeat an hour when
+    # summer time ends and skip one when it starts.
+    ordered = sorted(calls, key=received)
     kept = [c for c in ordered if c.area in j_index]
     if not kept:
         raise ScenarioError("no observed call lies in an area of the collective")
@@ -148,7 +150,7 @@ def stream(
     return (
         CallStream(
             start=start,
-            t=np.array([(c.at - start).total_seconds() for c in kept]),
+            t=np.array([(received(c) - received(kept[0])).total_seconds() for c in kept]),
             priority=np.array([c.priority for c in kept], dtype=np.int64),
             call_type=tuple(CallTypeCode(c.call.call_type) for c in kept),
             lat=lat,
@@ -159,6 +161,11 @@ def stream(
         ),
         kept,
     )
+
+
+def received(c: Observed) -> datetime:
+    """When the call was received, in UTC."""
+    return c.call.stages[Stage.RECEIVED]
 
 
 def simulated_calls(

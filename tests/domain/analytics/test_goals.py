@@ -132,6 +132,8 @@ def test_the_last_complete_week_and_the_weeks_up_to_one() -> None:
     weeks = g.weeks_up_to("2026-W02", 4, VADUZ)
     assert [w[0] for w in weeks] == ["2025-W51", "2025-W52", "2026-W01", "2026-W02"]
     assert all(a[2] == b[1] for a, b in pairwise(weeks))  # no gap
+    # The first weeks of 1970 are judged; the trend starts there.
+    assert [w[0] for w in g.weeks_up_to("1970-W02", 4, VADUZ)] == ["1970-W01", "1970-W02"]
 
 
 def test_each_week_is_judged_on_its_own_calls() -> None:

@@ -85,7 +85,8 @@ _CODED = ("priority", "call_type", "agency", "jurisdiction", "unit_kind")
 
 
 #: An area name as matched to known names: lower case, no white space (``area_key``).
-_AREA_KEY = "lower(regexp_replace({}, '\\s', '', 'g'))"
+#: Unicode spaces too (RE2's ``\s`` alone is ASCII only), as ``area_key`` drops them.
+_AREA_KEY = "lower(regexp_replace({}, '[\\s\\pZ]', '', 'g'))"
 
 
 def area_key(name: str) -> str:

@@ -247,11 +247,12 @@ def last_complete_week(now: datetime, zone: ZoneInfo) -> str:
 
 
 def weeks_up_to(week: str, n: int, zone: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
-    """The ``n`` ISO weeks ending with ``week`` (its name, start and end), oldest first."""
+    """The ``n`` ISO weeks ending with ``week`` (its name, start and end), oldest first
+    (fewer when they would begin before 1970, the first year a week is judged in)."""
     start, _ = iso_week(week, zone)
     monday = start.astimezone(zone).date()
     names = [
         week_of(datetime.combine(monday - timedelta(weeks=k), time(12), zone), zone)
         for k in range(n - 1, -1, -1)
     ]
-    return [(name, *iso_week(name, zone)) for name in names]
+    return [(name, *iso_week(name, zone)) for name in names if name >= "1970"]

@@ -3,10 +3,11 @@ calls always apart (``domain.analytics.kpis``; docs/kpis.md)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from bluepool.domain.access.roles import User
 from bluepool.domain.analytics import kpis
@@ -37,11 +38,19 @@ class KpiReport:
     source: Source = "live"
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # The IANA zones of the system's database, without the host's own "localtime" (not a
+    # zone's name, and DuckDB knows no such zone).
+    return frozenset(available_timezones() - {"localtime"})
+
+
 def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)") from exc
+    """The IANA time zone ``name`` (a folder such as "Europe", "right/UTC" or the host's
+    "localtime" is no zone: Invalid)."""
+    if name not in _zone_names():
+        raise Invalid(f"unknown time zone {name!r} (an IANA name such as Europe/Vaduz)")
+    return ZoneInfo(name)
 
 
 def dimensions(by: tuple[Dimension, ...]) -> tuple[Dimension, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
@@ -84,7 +84,7 @@ def _period(
     begin = start or end - DEFAULT_SPAN
     if begin.tzinfo is None or end.tzinfo is None:
         raise Invalid("give the period's times with a UTC offset", code="naive_time")
-    return begin, end
+    return begin.astimezone(UTC), end.astimezone(UTC)
 
 
 def _report(
