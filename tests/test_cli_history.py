@@ -193,7 +193,8 @@ def test_area_names_match_the_collectives_jurisdictions(runner: CliRunner, tmp_p
     )
     (tmp_path / "areas.csv").write_text(
         "nr,t0,t1,t2,prio,art,gemeinde\n"
-        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,BAL\u00a0ZERS\n"
+        "1,2026-01-05 10:00:00,2026-01-05 10:01:00,2026-01-05 10:09:00,hoch,Einbruch,"
+        "BAL\u00a0ZERS\n"  # a no-break space
         "2,2026-01-06 10:00:00,2026-01-06 10:02:00,2026-01-06 10:07:00,hoch,Einbruch, eschen\n"
         "3,2026-01-07 10:00:00,2026-01-07 10:02:00,2026-01-07 10:07:00,hoch,Einbruch,Mordor\n"
     )
