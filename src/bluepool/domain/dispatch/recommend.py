@@ -1,6 +1,7 @@
 """Recommendation: which units to send to an incident, and why.
 
-``recommend`` filters the fleet (available, capable, allowed by its agency's sharing policy,
+``recommend`` filters the fleet (available, capable, crewed with the certifications its
+capabilities need (``Collective.withheld``), allowed by its agency's sharing policy,
 keeping every lender's home reserve), asks the travel-time model for the ETA of the rest (air
 units fly straight, ``travel.Flight``; a trip partly off road is marked approximate), and
 ranks them by ETA, then own agency before lent units, then lighter workload, then the more
@@ -38,6 +39,7 @@ from bluepool.domain.sharing.policies import SharingPolicy
 # on the class, once for every unit excluded.
 _UNIT_UNAVAILABLE: Final = RuleCode.UNIT_UNAVAILABLE
 _NOT_CAPABLE: Final = RuleCode.NOT_CAPABLE
+_CERTIFICATION_LAPSED: Final = RuleCode.CERTIFICATION_LAPSED
 _NO_POSITION: Final = RuleCode.NO_POSITION
 _POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
 _RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
@@ -78,6 +80,9 @@ class Collective:
     specialist_margin_s: float = 0.0
     #: How many units of each kind the fleet has: equal ranks go to the commoner kind.
     kind_counts: Mapping[str, int] = field(default_factory=dict)
+    #: The capabilities each unit's crew cannot staff now, each with the reason in words
+    #: (``people.gating.withheld``): a unit offers only the others.
+    withheld: Mapping[UnitId, Mapping[str, str]] = field(default_factory=dict)
 
     def agency_of(self, jurisdiction_id: JurisdictionId | None) -> AgencyId | None:
         """Return the agency answering for a jurisdiction (None: outside all of them)."""
@@ -228,6 +233,7 @@ def recommend(
     eligible: list[tuple[Unit, frozenset[str], bool]] = []
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
     owners = collective.jurisdiction_agency
+    withheld = collective.withheld
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
@@ -243,6 +249,19 @@ def recommend(
                 Exclusion(u.id, u.agency_id, _NOT_CAPABLE, "lacks " + " or ".join(sorted(needed)))
             )
             continue
+        if withheld:
+            lapsed = withheld.get(u.id)
+            if lapsed:
+                staffed = frozenset(c for c in caps if c not in lapsed)
+                if not staffed:
+                    why = (
+                        "; ".join(f"{c}: {lapsed[c]}" for c in sorted(caps))
+                        if len(caps) > 1
+                        else lapsed[next(iter(caps))]
+                    )
+                    excluded.append(Exclusion(u.id, u.agency_id, _CERTIFICATION_LAPSED, why))
+                    continue
+                caps = staffed
         if u.location is None:
             excluded.append(Exclusion(u.id, u.agency_id, _NO_POSITION, "position unknown"))
             continue

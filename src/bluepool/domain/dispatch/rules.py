@@ -8,6 +8,8 @@ never from the wording, so the words can change without changing what a caller r
     ----------------  --------------------------------------------------------------------
     unit_unavailable  it is not available (dispatched, on scene, busy, off duty, ...)
     not_capable       it has none of the capabilities the response plan asks for
+    certification_lapsed  its crew lacks a valid certification that every capability of the
+                      unit the plan asks for needs (``people.gating``), or it has no crew
     no_position       its position is unknown, so it has no ETA to rank it by
     policy_forbids    its agency's sharing policy does not lend it for this incident
     reserve_kept      lending it would leave its agency fewer units at home than its reserve
@@ -27,6 +29,7 @@ class RuleCode(StrEnum):
 
     UNIT_UNAVAILABLE = "unit_unavailable"
     NOT_CAPABLE = "not_capable"
+    CERTIFICATION_LAPSED = "certification_lapsed"
     NO_POSITION = "no_position"
     POLICY_FORBIDS = "policy_forbids"
     RESERVE_KEPT = "reserve_kept"
