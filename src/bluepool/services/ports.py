@@ -37,6 +37,7 @@ from bluepool.domain.ledger.entries import Transaction
 from bluepool.domain.ledger.pricing import PricedUsage
 from bluepool.domain.people.certifications import Grant, GrantId
 from bluepool.domain.people.crews import CrewAssignment, CrewId
+from bluepool.domain.people.gating import CertificationRules
 from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.resources.loans import Loan, LoanId
 from bluepool.domain.resources.resources import Resource, ResourceId
@@ -689,6 +690,8 @@ class Standing:
     #: How the collective runs its floor (who may override a sharing rule).
     floor: FloorRules = field(default_factory=FloorRules)
     closing: ClosingRules = field(default_factory=ClosingRules)
+    #: Which certifications a capability needs of its crew (none: no capability does).
+    certifications: CertificationRules = field(default_factory=CertificationRules)
 
     def lending(self, at: datetime, now: datetime) -> Collective:
         """The collective with what each agency lends for an incident received at ``at``,

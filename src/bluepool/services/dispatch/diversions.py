@@ -78,7 +78,8 @@ def diversions(
         return []
     was_on = {u.id: u.incident_id for u in fleet}
     collective = replace(
-        facts.lending(incident.received_at, now), withheld=gate.withheld(uow, free, now)
+        facts.lending(incident.received_at, now),
+        withheld=gate.withheld(uow, facts.certifications, free, now),
     )
     rec = recommend(view_of(incident), call_type.plan, free, collective, travel)
     return [

@@ -331,7 +331,14 @@ def standing(uow: UnitOfWork) -> Standing:
     floor = floor_rules(uow)
     call_types = {c.code: c for c in uow.call_types.list()}
     agreements = tuple(uow.agreements.list())
-    return Standing(collective(uow, floor), call_types, agreements, floor, closing.rules(uow))
+    return Standing(
+        collective(uow, floor),
+        call_types,
+        agreements,
+        floor,
+        closing.rules(uow),
+        gate.rules(uow),
+    )
 
 
 def lent_under(
@@ -398,7 +405,7 @@ def _recommend(
     collective = dataclasses.replace(
         facts.lending(incident.received_at, now),
         kind_counts=Counter(u.kind for u in units),
-        withheld=gate.withheld(uow, units, now),
+        withheld=gate.withheld(uow, facts.certifications, units, now),
     )
     view = diversions.view_of(incident)
     return recommend(view, plan, units, collective, ctx.travel, on_scene, ctx.air)

@@ -1,9 +1,10 @@
 """The certification gate of dispatch: what each unit's crew cannot staff now.
 
-``withheld`` reads the collective's ``certifications`` rules and, only when some exist,
-the crews on shift and their grants; the recommender then offers of each unit only the
-capabilities its crew can staff (``domain.people.gating``). Dispatch asks here in the one
-place it gathers the recommender's inputs, so a recommendation, an assignment and a
+``withheld`` takes the collective's ``certifications`` rules (cached with the standing
+facts) and, only when some exist, reads the crews on shift and their grants; the
+recommender then offers of each unit only the capabilities its crew can staff
+(``domain.people.gating``). Dispatch asks here in the one place it gathers the
+recommender's inputs, so a recommendation, an assignment and a
 diversion all see the same gate.
 """
 
@@ -25,9 +26,11 @@ def rules(uow: UnitOfWork) -> CertificationRules:
     return CertificationRules.of(setting.value if setting else None)
 
 
-def withheld(uow: UnitOfWork, units: Sequence[Unit], at: datetime) -> dict[UnitId, dict[str, str]]:
-    """The capabilities of each unit its crew at ``at`` cannot staff, with the reasons."""
-    found = rules(uow)
+def withheld(
+    uow: UnitOfWork, found: CertificationRules, units: Sequence[Unit], at: datetime
+) -> dict[UnitId, dict[str, str]]:
+    """The capabilities of each unit its crew at ``at`` cannot staff under ``found`` (the
+    standing facts' rules), with the reasons."""
     if not found.needs:
         return {}
     named = found.capabilities
