@@ -5,9 +5,12 @@ has lapsed, with the same code)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bluepool.adapters.memory.repositories import MemoryStore
 from bluepool.adapters.memory.uow import MemoryUnitOfWork
@@ -19,18 +22,20 @@ from bluepool.domain.dispatch.rules import RuleCode
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.people.gating import CertificationRules
-from bluepool.domain.people.personnel import Person
+from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.shared.errors import Conflict, Duplicate, Forbidden, Invalid, NotFound
 from bluepool.domain.shared.events import Event
 from bluepool.domain.shared.geo import Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId, UnitId, Username
 from bluepool.domain.shared.personal import REDACTED
 from bluepool.geo.jurisdictions import JurisdictionIndex
+from bluepool.services.access.policy import may_see_event
 from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents
 from bluepool.services.people import certifications, crews, personnel
-from bluepool.services.ports import Page
-from tests.builders import T0, a_square
+from bluepool.services.plain import payload
+from bluepool.services.ports import CrewFilter, Page
+from tests.builders import DISPOSITION, T0, a_square
 
 HERE = Location(47.0, 9.0)
 A, B = AgencyId("a"), AgencyId("b")
@@ -84,6 +89,10 @@ def events() -> list[Event]:
 
 @pytest.fixture
 def ctx(store: MemoryStore, events: list[Event]) -> Context:
+    return a_context(store, events)
+
+
+def a_context(store: MemoryStore, events: list[Event]) -> Context:
     with MemoryUnitOfWork(store) as uow:
         index = JurisdictionIndex(uow.jurisdictions.list())
     return Context(
@@ -203,3 +212,61 @@ def test_the_name_never_reaches_the_change_log(ctx: Context) -> None:
         found, _ = uow.changes.find("person", "p-x", Page())
     assert found[0].data["full_name"] == REDACTED
     assert "Secretname" not in str(found[0].data)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    expires_in=st.one_of(st.none(), st.integers(-400, 400)),
+    issued_in=st.integers(-800, 30),
+    role=st.sampled_from(["handler", "member"]),
+    on_shift=st.booleans(),
+)
+def test_a_dog_team_is_assignable_exactly_when_its_handler_is_certified(
+    store: MemoryStore, expires_in: int | None, issued_in: int, role: str, on_shift: bool
+) -> None:
+    ctx = a_context(store, [])
+    suffix = uuid.uuid4().hex[:6]
+    person = f"p-{suffix}"
+    personnel.add_person(ctx, ADMIN_A, Person.of(person, A, "Some Handler"))
+    start = T0 - timedelta(hours=1) if on_shift else T0 + timedelta(hours=1)
+    crews.add_crew(ctx, ADMIN_A, "dog-a", person, role, start, start + timedelta(hours=8))
+    issued = T0.date() + timedelta(days=issued_in)
+    expires = None if expires_in is None else issued + timedelta(days=abs(expires_in) + 1)
+    certifications.grant_certification(
+        ctx, ADMIN_A, person, "k9_handler", issued, expires_on=expires
+    )
+    valid = on_shift and role == "handler" and issued <= T0.date()
+    valid = valid and (expires is None or T0.date() < expires)
+    incident = incidents.create_incident(ctx, DISPATCHER, "track", HERE).id
+    rec = incidents.recommendation(ctx, DISPATCHER, incident)
+    assert ("dog-a" in {c.unit_id for c in rec.candidates}) is valid
+    if valid:
+        assert incidents.assign(ctx, DISPATCHER, incident, "dog-a").unit_id == "dog-a"
+        incidents.close_incident(ctx, DISPATCHER, incident, DISPOSITION)
+    else:
+        with pytest.raises(Conflict) as refused:
+            incidents.assign(ctx, DISPATCHER, incident, "dog-a")
+        assert refused.value.code == "certification_lapsed"
+    with MemoryUnitOfWork(store) as uow:
+        for a in uow.crews.find(CrewFilter(person=PersonId(person))):
+            uow.crews.delete(a.id)
+        uow.commit()
+
+
+def test_people_events_reach_only_those_who_may_read_them(
+    ctx: Context, events: list[Event]
+) -> None:
+    a_handler(ctx, expires_on=date(2030, 1, 1))
+    payloads = {e.type: payload(e) for e in events}
+    person, crew = payloads["person.created"], payloads["crew_assignment.created"]
+    grant = payloads["certification.created"]
+    for data in (person, crew, grant):
+        assert may_see_event(COLE, data)
+        assert may_see_event(ADMIN_A, data)
+        assert not may_see_event(ADMIN_B, data)
+        assert not may_see_event(OLAF, data)
+    assert may_see_event(DISPATCHER, crew)
+    assert not may_see_event(DISPATCHER, person)
+    assert not may_see_event(DISPATCHER, grant)
