@@ -194,6 +194,9 @@ def test_a_person_is_on_one_shift_at_a_time_and_bad_input_changes_nothing(
         crews.add_crew(ctx, ADMIN_A, "car-a", "p-x", "member", T0, T0)
     with pytest.raises(NotFound):
         crews.add_crew(ctx, ADMIN_A, "car-zz", "p-x", "member", *SHIFT)
+    personnel.add_person(ctx, COLE, Person.of("p-b", B, "B"))
+    with pytest.raises(Invalid, match="own agency"):
+        crews.add_crew(ctx, COLE, "car-a", "p-b", "member", *SHIFT)
     with pytest.raises(Duplicate):
         personnel.add_person(ctx, ADMIN_A, Person.of("p-x", A, "Y"))
     assert len(crews.list_crews(ctx, COLE)) == 1

@@ -8,8 +8,10 @@ never from the wording, so the words can change without changing what a caller r
     ----------------  --------------------------------------------------------------------
     unit_unavailable  it is not available (dispatched, on scene, busy, off duty, ...)
     not_capable       it has none of the capabilities the response plan asks for
-    certification_lapsed  its crew lacks a valid certification that every capability of the
-                      unit the plan asks for needs (``people.gating``), or it has no crew
+    certification_lapsed
+                      its crew on shift cannot staff any capability of the unit the plan
+                      asks for: a certification lapsed or missing, or no crew at all
+                      (``people.gating``); a unit keeps the capabilities it can staff
     no_position       its position is unknown, so it has no ETA to rank it by
     policy_forbids    its agency's sharing policy does not lend it for this incident
     reserve_kept      lending it would leave its agency fewer units at home than its reserve

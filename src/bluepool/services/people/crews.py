@@ -9,6 +9,7 @@ from datetime import datetime
 from bluepool.domain.access.roles import User
 from bluepool.domain.people.crews import CrewAssignment, check_free
 from bluepool.domain.people.events import CrewChanged
+from bluepool.domain.shared.errors import Invalid
 from bluepool.domain.shared.events import Action
 from bluepool.domain.shared.ids import UnitId
 from bluepool.services.audit.refusals import refusal_recorded
@@ -55,6 +56,12 @@ def add_crew(
         unit = uow.units.get(UnitId(unit_id))
         if unit is None:
             raise not_found("unit", unit_id)
+        if unit.agency_id != person.agency_id:
+            raise Invalid(
+                f"unit {unit.id} is {unit.agency_id}'s, not {person.agency_id}'s: a person "
+                "crews their own agency's units",
+                code="unit_of_another_agency",
+            )
         shift = CrewAssignment.of(
             uuid.uuid4().hex[:12], unit.id, person.id, role, starts_at, ends_at
         )
