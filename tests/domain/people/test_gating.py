@@ -117,6 +117,7 @@ def test_a_unit_keeps_the_capabilities_its_crew_can_staff() -> None:
     )
     (c,) = rec.candidates
     assert c.fills == frozenset({"patrol"})
+    assert c.reasons[-1] == "not for k9: no crew on dog-1 at 08:00"
     assert rec.proposed == (("patrol", dog.id),)
 
 

@@ -108,6 +108,7 @@ class Candidate:
         "own_agency",
         "proposed",
         "unit_id",
+        "withheld",
         "workload",
     )
 
@@ -124,6 +125,7 @@ class Candidate:
         proposed: bool = False,
         offroad_m: float = 0.0,
         note: str = "",
+        withheld: str = "",
     ) -> None:
         self.unit_id = unit_id
         self.agency_id = agency_id
@@ -141,6 +143,8 @@ class Candidate:
         self.offroad_m = offroad_m
         #: Why the plan passed the unit over or took it instead of another ("" : no note).
         self.note = note
+        #: The capabilities of the plan its crew cannot staff now, and why ("": none).
+        self.withheld = withheld
 
     def __repr__(self) -> str:
         return (
@@ -172,6 +176,8 @@ class Candidate:
             "has " + ", ".join(sorted(self.fills)),
             f"workload {self.workload}",
         )
+        if self.withheld:
+            reasons = (*reasons, self.withheld)
         return (*reasons, self.note) if self.note else reasons
 
 
@@ -234,6 +240,8 @@ def recommend(
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
     owners = collective.jurisdiction_agency
     withheld = collective.withheld
+    #: The plan's capabilities withheld from a unit that stays a candidate, in words.
+    not_for: dict[UnitId, str] = {}
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
@@ -261,6 +269,9 @@ def recommend(
                     )
                     excluded.append(Exclusion(u.id, u.agency_id, _CERTIFICATION_LAPSED, why))
                     continue
+                kept_out = sorted(c for c in caps if c in lapsed)
+                if kept_out:
+                    not_for[u.id] = "; ".join(f"not for {c}: {lapsed[c]}" for c in kept_out)
                 caps = staffed
         if u.location is None:
             excluded.append(Exclusion(u.id, u.agency_id, _NO_POSITION, "position unknown"))
@@ -375,6 +386,7 @@ def recommend(
             i in chosen,
             offroad_of.get(u.id, 0.0),
             notes.get(i, ""),
+            not_for.get(u.id, ""),
         )
         for i, (eta, own, _, _, _, _, u, caps, _) in enumerate(ranked)
     )
