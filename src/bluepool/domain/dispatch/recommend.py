@@ -170,7 +170,7 @@ class Candidate:
             eta += f", includes {self.offroad_m / 1000:.1f} km off road, approximate"
         elif self.method == _BY_AIR:
             eta += ", straight line at cruise speed, lift-off included"
-        reasons = (
+        reasons: tuple[str, ...] = (
             eta,
             self.why,
             "has " + ", ".join(sorted(self.fills)),
