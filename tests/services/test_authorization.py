@@ -29,6 +29,8 @@ from bluepool.domain.dispatch.positions import PositionFix
 from bluepool.domain.dispatch.premises import NoteKind
 from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.people.certifications import Grant
+from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.resources.resources import Condition, Resource, ResourceId
 from bluepool.domain.shared.errors import DomainError, Forbidden
 from bluepool.domain.shared.geo import Location
@@ -66,6 +68,7 @@ from bluepool.services.dispatch import (
 from bluepool.services.ledger import periods as ledger_periods
 from bluepool.services.ledger import posting
 from bluepool.services.ledger import reads as ledger_reads
+from bluepool.services.people import certifications, crews, personnel
 from bluepool.services.ports import AuditFilter, IncidentFilter, Page, UnitFilter
 from bluepool.services.resources import catalogue, loans
 from bluepool.services.sharing import agreements
@@ -89,6 +92,7 @@ KEEPERS_OF_A = frozenset({R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 COLLECTIVE_ADMIN = frozenset({R.COLLECTIVE_ADMIN})
 READ_ALL = frozenset({R.SUPERVISOR, R.ANALYST, R.COLLECTIVE_ADMIN})
 AUDIT_READERS = frozenset({R.ANALYST, R.COLLECTIVE_ADMIN})
+PEOPLE_READERS = frozenset({R.OFFICER, R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 BOARD_READERS = frozenset({R.SUPERVISOR, R.ANALYST, R.AGENCY_ADMIN, R.COLLECTIVE_ADMIN})
 
 
@@ -140,6 +144,10 @@ def collective() -> Context:
         uow.call_types.add(CallType(CallTypeCode("theft"), "Theft", 3, (Requirement("patrol"),)))
         uow.resources.add(Resource(ResourceId("drone-a"), "drone", "Drone A", A))
         uow.mutual_aid.add(AID_REQUEST)
+        uow.personnel.add(Person.of("p-a", A, "Olaf A", "olaf"))
+        uow.certifications.add(
+            Grant.issue("g-a", PersonId("p-a"), "k9_handler", T0.date(), Username("ada"))
+        )
         officer = USERS[Role.OFFICER]
         uow.users.add(User(officer.username, officer.role, "plain:x", "", A, officer.unit_id))
         uow.commit()
@@ -598,6 +606,35 @@ TABLE: list[tuple[Callable[..., object], UseCase, frozenset[Role]]] = [
         sessions.issue_stream_ticket,
         lambda c, u: sessions.issue_stream_ticket(c, u, an_officers_session(c)),
         frozenset(),
+    ),
+    # people
+    (personnel.list_personnel, lambda c, u: personnel.list_personnel(c, u), PEOPLE_READERS),
+    (personnel.get_person, lambda c, u: personnel.get_person(c, u, "p-a"), PEOPLE_READERS),
+    (
+        personnel.add_person,
+        lambda c, u: personnel.add_person(c, u, Person.of("p-a2", A, "New Officer")),
+        KEEPERS_OF_A,
+    ),
+    (crews.list_crews, lambda c, u: crews.list_crews(c, u), PEOPLE_READERS | DISPATCH),
+    (
+        crews.add_crew,
+        lambda c, u: crews.add_crew(c, u, "a-1", "p-a", "member", T0, T0 + HOUR),
+        KEEPERS_OF_A,
+    ),
+    (
+        certifications.list_certifications,
+        lambda c, u: certifications.list_certifications(c, u),
+        PEOPLE_READERS,
+    ),
+    (
+        certifications.grant_certification,
+        lambda c, u: certifications.grant_certification(c, u, "p-a", "tactical", T0.date()),
+        KEEPERS_OF_A,
+    ),
+    (
+        certifications.renew_certification,
+        lambda c, u: certifications.renew_certification(c, u, "g-a", T0.date(), 365),
+        KEEPERS_OF_A,
     ),
     # audit
     (

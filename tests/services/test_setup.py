@@ -16,12 +16,14 @@ from bluepool.bootstrap import message_bus
 from bluepool.domain.access.roles import Role, User
 from bluepool.domain.collective.agencies import Agency
 from bluepool.domain.dispatch.command import FloorRules
+from bluepool.domain.dispatch.travel import StraightLine
 from bluepool.domain.dispatch.units import Unit
 from bluepool.domain.shared.errors import Duplicate
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
 from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.services import setup
+from bluepool.services.context import Context
 from bluepool.services.dispatch import incidents
 from bluepool.services.ports import Page
 from bluepool.services.setup import load_collective
@@ -93,6 +95,9 @@ def test_loads_the_demo_collective_in_one_commit(demo: CollectiveSpec) -> None:
         "timers": 5,
         "resource_types": 1,
         "resources": len(demo.resources),
+        "personnel": 9,
+        "certifications": 10,
+        "crews": 9,
     }
     state = snapshot(store)
     assert len(state["units"]) == len(demo.units)
@@ -166,7 +171,10 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         + len(demo.agreements)
         + len(demo.users)
         + len(demo.resources)
-        + 5  # the settings: dispatch, closing, timers, board, resource types
+        + 6  # the settings: dispatch, closing, timers, board, resource types, certifications
+        + len(demo.personnel)
+        + len(demo.certifications)
+        + len(demo.crews)
     )
     assert total == expected
     assert {(c.actor, c.action, c.at) for c in changes} == {("test", "create", NOW)}
@@ -178,10 +186,15 @@ def test_writes_one_change_record_per_created_entity(demo: CollectiveSpec) -> No
         "call_type": len(demo.call_types),
         "agreement": 5,
         "user": len(demo.users),
-        "setting": 5,
+        "setting": 6,
         "resource": len(demo.resources),
+        "person": 9,
+        "certification": 10,
+        "crew_assignment": 9,
     }
     assert not any("password" in str(c.data) for c in changes)
+    # The officers' names are personal data: the change log says they were set, no more.
+    assert not any("Kaiser" in str(c.data) for c in changes)
 
 
 def test_refuses_ids_already_in_the_database_and_loads_nothing(
@@ -261,7 +274,8 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
     with pytest.raises(Duplicate) as raised:
         load(store, demo)
 
-    settings = 5  # the demo's dispatch, closing, timers, board and resource types sections
+    # The demo's dispatch, closing, timers, board, resource types and certifications sections.
+    settings = 6
     total = (
         4
         + 11
@@ -272,6 +286,8 @@ def test_a_long_list_of_collisions_is_cut_short(demo: CollectiveSpec) -> None:
         + len(demo.users)
         + len(demo.resources)
         + settings
+        + len(demo.personnel)
+        + len(demo.certifications)
     )
     assert raised.value.detail.endswith(f" and {total - 10} more")
     assert raised.value.detail.count('"') == 20
@@ -315,3 +331,40 @@ def test_without_a_dispatch_setting_the_default_margin_applies(demo: CollectiveS
     with MemoryUnitOfWork(store) as uow:
         assert uow.settings.get(FloorRules.SETTING) is None
         assert incidents.collective(uow).specialist_margin_s == 120
+
+
+def test_the_demo_keeps_the_dog_team_whose_handler_lapsed_off_a_k9_line(
+    demo: CollectiveSpec,
+) -> None:
+    """Loaded on 2026-12-03, the demo's Vaduz handler's K-9 certification (expired
+    2026-11-03) keeps vaduz-k9-1 off the K-9 line; the crewed dog teams stay on it."""
+    store = MemoryStore()
+    later = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+    class Later:
+        def now(self) -> datetime:
+            return later
+
+    with MemoryUnitOfWork(store, message_bus(lambda event: None, lambda: None)) as uow:
+        load_collective(
+            uow, demo, FakeHasher(), Later(), "test", JurisdictionIndex(demo.jurisdictions)
+        )
+    index = JurisdictionIndex(demo.jurisdictions)
+    ctx = Context(
+        uow=lambda: MemoryUnitOfWork(store),
+        clock=Later(),
+        locator=lambda: index,
+        travel=StraightLine(),
+        hasher=FakeHasher(),
+    )
+    dispatcher = User(Username("dispatcher"), Role.DISPATCHER)
+    vaduz = next(s for s in demo.stations if s.agency_id == "vaduz").location
+    incident = incidents.create_incident(ctx, dispatcher, "armed_robbery", vaduz).id
+    rec = incidents.recommendation(ctx, dispatcher, incident)
+    dog = next(c for c in rec.candidates if c.unit_id == "vaduz-k9-1")
+    assert dog.fills == ("patrol",)
+    assert "not for k9: handler's K-9 certification expired 2026-11-03" in dog.reasons
+    reasons = {e.unit_id: e.reason for e in rec.excluded}
+    assert "vaduz-k9-1" not in reasons
+    assert any(c.unit_id == "schaan-k9-1" and "k9" in c.fills for c in rec.candidates)
+    assert ("k9", "vaduz-k9-1") not in {(p.capability, p.unit_id) for p in rec.proposed}

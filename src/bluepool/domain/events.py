@@ -43,6 +43,7 @@ from bluepool.domain.dispatch.events import (
     UnitStatusChanged,
 )
 from bluepool.domain.ledger.events import LedgerPosted, PeriodClosed
+from bluepool.domain.people.events import CertificationChanged, CrewChanged, PersonChanged
 from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.events import Event
 from bluepool.domain.sharing.events import AgreementChanged
@@ -76,6 +77,9 @@ EVENTS: tuple[type[Event], ...] = (
     LoanReturned,
     LoanOverdue,
     MutualAidChanged,
+    PersonChanged,
+    CrewChanged,
+    CertificationChanged,
     LedgerPosted,
     PeriodClosed,
     UserChanged,

@@ -20,6 +20,9 @@ from bluepool.domain.dispatch.closing import ClosingRules
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit
+from bluepool.domain.people.certifications import Grant
+from bluepool.domain.people.gating import CertificationRules
+from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.resources.catalogue import ResourceType
 from bluepool.domain.resources.resources import Resource
 from bluepool.domain.shared.ids import AgencyId, UnitId, Username
@@ -43,6 +46,16 @@ class UserSpec:
     password: str | None = dataclasses.field(default=None, repr=False)
     #: A hash made by the configured ``PasswordHasher``, stored as given.
     password_hash: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CrewSpec:
+    """A person on a unit in a role for the first shift: ``hours`` from the load."""
+
+    unit_id: UnitId
+    person_id: PersonId
+    role: str
+    hours: int = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,5 +88,11 @@ class CollectiveSpec:
     resources: tuple[Resource, ...] = ()
     #: The mutual-aid approval steps (``domain.aid.requests``; None: the defaults).
     mutual_aid: AidRules | None = None
+    #: Which certifications a capability needs of its crew (None: none, not stored).
+    certification_rules: CertificationRules | None = None
+    #: The agencies' officers, their certifications, and the crews on shift at the load.
+    personnel: tuple[Person, ...] = ()
+    certifications: tuple[Grant, ...] = ()
+    crews: tuple[CrewSpec, ...] = ()
     #: Things that load fine but look wrong (e.g. a station outside its agency's area).
     warnings: tuple[str, ...] = ()

@@ -24,6 +24,7 @@ from bluepool.domain.dispatch.events import (
 )
 from bluepool.domain.resources.events import LOAN_VERBS, LoanOut, LoanOverdue, LoanReturned
 from bluepool.domain.shared.events import Action, Event, RecordChanged
+from bluepool.domain.shared.personal import redact
 from bluepool.services.access import policy
 from bluepool.services.context import Context
 from bluepool.services.plain import plain
@@ -36,7 +37,8 @@ def entry(event: Event) -> ChangeRecord | None:
     """The change log's line for ``event`` (None: nothing to log)."""
     if isinstance(event, RecordChanged):
         record = getattr(event, event.entity, None)
-        data: dict[str, Any] = plain(record) if record is not None else {}
+        # Personal fields (a person's name) stay out of the log: it says they were set.
+        data: dict[str, Any] = redact(plain(record)) if record is not None else {}
         return ChangeRecord(
             event.at, event.actor, _VERB[event.action], event.entity, event.id, data
         )

@@ -8,7 +8,7 @@ frozensets lists (frozensets sorted), datetimes ISO 8601 strings, enums their va
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -26,7 +26,7 @@ def plain(value: Any) -> Any:
         return value.value
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]

@@ -35,6 +35,10 @@ from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
 from bluepool.domain.ledger.entries import Transaction
 from bluepool.domain.ledger.pricing import PricedUsage
+from bluepool.domain.people.certifications import Grant, GrantId
+from bluepool.domain.people.crews import CrewAssignment, CrewId
+from bluepool.domain.people.gating import CertificationRules
+from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.resources.loans import Loan, LoanId
 from bluepool.domain.resources.resources import Resource, ResourceId
 from bluepool.domain.shared.events import Event
@@ -218,6 +222,50 @@ class LoanRepository(Protocol):
 
     def find(self, where: LoanFilter) -> list[Loan]:
         """The loans that match, newest first (by out time, then id)."""
+
+
+class PersonnelRepository(Repository[PersonId, Person], Protocol):
+    """The agencies' officers (``domain.people``)."""
+
+    def find(
+        self, agency: AgencyId | None = None, username: Username | None = None
+    ) -> list[Person]:
+        """The persons of ``agency`` (None: every agency) linked to ``username`` (None:
+        whoever), by id."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CrewFilter:
+    unit: UnitId | None = None
+    person: PersonId | None = None
+    people: frozenset[PersonId] | None = None
+    #: On shift at this moment.
+    at: datetime | None = None
+
+    def matches(self, a: CrewAssignment) -> bool:
+        return (
+            (self.unit is None or a.unit_id == self.unit)
+            and (self.person is None or a.person_id == self.person)
+            and (self.people is None or a.person_id in self.people)
+            and (self.at is None or a.holds(self.at))
+        )
+
+
+class CrewRepository(Repository[CrewId, CrewAssignment], Protocol):
+    """The crews of the units, one shift a row (``domain.people.crews``)."""
+
+    def find(self, where: CrewFilter) -> list[CrewAssignment]:
+        """The assignments that match, by start time, then id."""
+        ...
+
+
+class GrantRepository(Repository[GrantId, Grant], Protocol):
+    """The certification grants, renewed ones kept (``domain.people.certifications``)."""
+
+    def of_people(self, people: Collection[PersonId]) -> list[Grant]:
+        """Every grant of these persons, by id."""
+        ...
 
 
 class MutualAidRepository(Protocol):
@@ -566,6 +614,9 @@ class UnitOfWork(Protocol):
     resources: ResourceRepository
     loans: LoanRepository
     mutual_aid: MutualAidRepository
+    personnel: PersonnelRepository
+    crews: CrewRepository
+    certifications: GrantRepository
     #: The collective's dispatch rules: at most one, id "collective" (absent: defaults).
     users: Repository[Username, User]
     settings: Repository[str, Setting]
@@ -639,6 +690,8 @@ class Standing:
     #: How the collective runs its floor (who may override a sharing rule).
     floor: FloorRules = field(default_factory=FloorRules)
     closing: ClosingRules = field(default_factory=ClosingRules)
+    #: Which certifications a capability needs of its crew (none: no capability does).
+    certifications: CertificationRules = field(default_factory=CertificationRules)
 
     def lending(self, at: datetime, now: datetime) -> Collective:
         """The collective with what each agency lends for an incident received at ``at``,

@@ -15,7 +15,9 @@ update-or-replace mode, so a second load of the same file changes nothing.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bluepool.domain.access.events import UserChanged
@@ -42,6 +44,9 @@ from bluepool.domain.dispatch.events import UnitChanged
 from bluepool.domain.dispatch.records import UnitRecord
 from bluepool.domain.dispatch.timers import timers_value
 from bluepool.domain.dispatch.units import UnitStatus
+from bluepool.domain.people.crews import CrewAssignment, check_free
+from bluepool.domain.people.events import CertificationChanged, CrewChanged, PersonChanged
+from bluepool.domain.people.gating import CertificationRules
 from bluepool.domain.resources import catalogue
 from bluepool.domain.resources.events import ResourceChanged
 from bluepool.domain.resources.records import ResourceRecord
@@ -53,6 +58,7 @@ from bluepool.domain.spec import CollectiveSpec, UserSpec
 from bluepool.services import settings
 from bluepool.services.ports import (
     Clock,
+    CrewFilter,
     JurisdictionLocator,
     PasswordHasher,
     UnitOfWork,
@@ -114,6 +120,7 @@ def load_collective(
     for setting in _settings(spec):
         uow.settings.add(setting)
         uow.raise_event(SettingChanged(now, actor, new, setting.name, setting))
+    _load_people(uow, spec, now, actor)
     types = catalogue.catalogue(spec.resource_types)
     for r in spec.resources:
         uow.resources.add(r)
@@ -131,7 +138,35 @@ def load_collective(
         "timers": len(spec.timers),
         "resource_types": len(spec.resource_types),
         "resources": len(spec.resources),
+        "personnel": len(spec.personnel),
+        "certifications": len(spec.certifications),
+        "crews": len(spec.crews),
     }
+
+
+def _load_people(uow: UnitOfWork, spec: CollectiveSpec, now: datetime, actor: str) -> None:
+    """The personnel, their certifications, and the crews on their first shift: ``hours``
+    from ``now``."""
+    new = Action.CREATED
+    agency_of = {p.id: p.agency_id for p in spec.personnel}
+    for p in spec.personnel:
+        uow.personnel.add(p)
+        uow.raise_event(PersonChanged(now, actor, new, p.id, p, p.agency_id))
+    for g in spec.certifications:
+        uow.certifications.add(g)
+        uow.raise_event(CertificationChanged(now, actor, new, g.id, g, agency_of[g.person_id]))
+    for c in spec.crews:
+        shift = CrewAssignment.of(
+            uuid.uuid4().hex[:12],
+            c.unit_id,
+            c.person_id,
+            c.role,
+            now,
+            now + timedelta(hours=c.hours),
+        )
+        check_free(shift, uow.crews.find(CrewFilter(person=c.person_id)))
+        uow.crews.add(shift)
+        uow.raise_event(CrewChanged(now, actor, new, shift.id, shift, agency_of[c.person_id]))
 
 
 def _user(spec: UserSpec, hasher: PasswordHasher) -> User:
@@ -166,6 +201,8 @@ def _refuse_existing(uow: UnitOfWork, spec: CollectiveSpec) -> None:
     taken += _existing("user", uow.users.get, [u.username for u in spec.users])
     taken += _existing("setting", uow.settings.get, [st.name for st in _settings(spec)])
     taken += _existing("resource", uow.resources.get, [r.id for r in spec.resources])
+    taken += _existing("person", uow.personnel.get, [p.id for p in spec.personnel])
+    taken += _existing("certification", uow.certifications.get, [g.id for g in spec.certifications])
     if taken:
         named = ", ".join(taken[:_NAMED])
         more = f" and {len(taken) - _NAMED} more" if len(taken) > _NAMED else ""
@@ -187,6 +224,9 @@ def _settings(spec: CollectiveSpec) -> list[Setting]:
         found.append(Setting(catalogue.SETTING, catalogue.setting_value(spec.resource_types)))
     if spec.mutual_aid is not None:
         found.append(Setting(AidRules.SETTING, spec.mutual_aid.value()))
+    if spec.certification_rules is not None:
+        rules = spec.certification_rules
+        found.append(Setting(CertificationRules.SETTING, rules.value()))
     return found
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
 from bluepool.domain.collective.agencies import CallType, Jurisdiction
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.people.crews import CrewAssignment, CrewId
+from bluepool.domain.people.gating import withheld
 from bluepool.domain.shared.geo import EARTH_RADIUS_M, Location
 from bluepool.domain.shared.ids import AgencyId, CallTypeCode, JurisdictionId
 from bluepool.domain.sharing.lending import in_effect, lending_of
@@ -113,6 +116,36 @@ def build_fleet(spec: CollectiveSpec) -> Fleet:
         ),
         locator=locator,
     )
+
+
+def staffed(fleet: Fleet, spec: CollectiveSpec, at: datetime) -> Fleet:
+    """The fleet with each unit's capabilities its crew cannot staff taken away
+    (``domain.people.gating``, as dispatch withholds them): the spec's crews staff their
+    units for the whole run (rosters are not simulated) and their certifications are
+    judged at ``at``, the run's start. Without certification rules, ``fleet`` itself."""
+    rules = spec.certification_rules
+    if rules is None or not rules.needs:
+        return fleet
+    crews = [
+        CrewAssignment(CrewId(f"sim-{i}"), c.unit_id, c.person_id, c.role, at, at + _RUN)
+        for i, c in enumerate(spec.crews)
+    ]
+    gate = withheld(
+        rules, [(u.id, u.capabilities) for u in fleet.units], crews, spec.certifications, at
+    )
+    if not gate:
+        return fleet
+    units = tuple(
+        dataclasses.replace(u, capabilities=frozenset(u.capabilities - gate[u.id].keys()))
+        if u.id in gate
+        else u
+        for u in fleet.units
+    )
+    return dataclasses.replace(fleet, units=units)
+
+
+#: A shift standing for the whole run (only its start matters: the crew is judged then).
+_RUN = timedelta(hours=1)
 
 
 def unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:

@@ -28,7 +28,7 @@ from bluepool.domain.spec import CollectiveSpec
 from bluepool.sim.bounds import lower_bound
 from bluepool.sim.calls import CallStream, generate, replay
 from bluepool.sim.engine import simulate
-from bluepool.sim.fleet import Fleet, build_fleet
+from bluepool.sim.fleet import Fleet, build_fleet, staffed
 from bluepool.sim.metrics import PolicyResult, bound_result, summarize
 from bluepool.sim.policies import collective_for
 from bluepool.sim.pool import Neighbours, neighbours
@@ -72,6 +72,7 @@ def run(
     rng = np.random.default_rng(seed)
     travel = make_travel(scenario.travel, road)
     calls = routable(load_calls(scenario, fleet, rng), travel)
+    fleet = staffed(fleet, collective, calls.start)
     policies = scenario.policies.compare
     with tqdm(
         total=len(calls) * len(policies),

@@ -12,12 +12,13 @@ redrawn or retired.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -564,3 +565,44 @@ class LedgerPeriodRow(Base):
     closed: Mapped[bool] = mapped_column(Boolean)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     balances: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class PersonRow(Base):
+    """An officer of an agency (``domain.people``); ``full_name`` is personal data."""
+
+    __tablename__ = "personnel"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String)
+    username: Mapped[str | None] = mapped_column(String, index=True)
+
+
+class CrewAssignmentRow(Base):
+    """A person on a unit in a role for a shift ``[starts_at, ends_at)``. The unit is a
+    plain value: a shift is history and outlives the unit."""
+
+    __tablename__ = "crew_assignments"
+    __table_args__ = (Index(None, "unit_id", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String)
+    person_id: Mapped[str] = mapped_column(ForeignKey("personnel.id"), index=True)
+    role: Mapped[str] = mapped_column(String)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CertificationGrantRow(Base):
+    """A certification granted to a person: its kind, issue day, first day no longer valid
+    (None: never expires), who issued it and the grant that renewed it."""
+
+    __tablename__ = "certification_grants"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("personnel.id"), index=True)
+    kind: Mapped[str] = mapped_column(String)
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String)
+    superseded_by: Mapped[str | None] = mapped_column(String)

@@ -9,6 +9,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bluepool.adapters.db import people
 from bluepool.adapters.db import repositories as repos
 from bluepool.adapters.db.chainer import AuditChainer
 from bluepool.adapters.db.ledger import SqlLedger
@@ -31,6 +32,8 @@ from bluepool.services.ports import (
     AuditLog,
     ChangeLog,
     ClosingSettings,
+    CrewRepository,
+    GrantRepository,
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
@@ -38,6 +41,7 @@ from bluepool.services.ports import (
     LoanRepository,
     MutualAidRepository,
     Outbox,
+    PersonnelRepository,
     Positions,
     Repository,
     ResourceRepository,
@@ -78,6 +82,9 @@ class SqlUnitOfWork:
     resources: ResourceRepository
     loans: LoanRepository
     mutual_aid: MutualAidRepository
+    personnel: PersonnelRepository
+    crews: CrewRepository
+    certifications: GrantRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -130,6 +137,9 @@ class SqlUnitOfWork:
         self.resources = repos.SqlResources(session)
         self.loans = repos.SqlLoans(session)
         self.mutual_aid = repos.SqlMutualAid(session)
+        self.personnel = people.SqlPersonnel(session)
+        self.crews = people.SqlCrews(session)
+        self.certifications = people.SqlGrants(session)
         self.users = repos.user_repository(session)
         self.settings = repos.setting_repository(session)
         self.closing = ClosingSection(self.settings)

@@ -56,6 +56,10 @@ from bluepool.domain.dispatch.closing import ClosingRules, Disposition
 from bluepool.domain.dispatch.command import FloorRules
 from bluepool.domain.dispatch.timers import TimerLimits
 from bluepool.domain.dispatch.units import Unit, UnitStatus
+from bluepool.domain.people.certifications import MAX_VALID_DAYS, Grant
+from bluepool.domain.people.crews import MAX_SHIFT_HOURS
+from bluepool.domain.people.gating import CertificationRules, Needs
+from bluepool.domain.people.personnel import Person, PersonId
 from bluepool.domain.resources.catalogue import ResourceKind, ResourceType, catalogue
 from bluepool.domain.resources.resources import MAX_NOTES, Condition, Resource, ResourceId, Window
 from bluepool.domain.shared.errors import DomainError, Invalid
@@ -79,7 +83,7 @@ from bluepool.domain.sharing.agreements import (
     Signature,
     Stage,
 )
-from bluepool.domain.spec import CollectiveSpec, UserSpec
+from bluepool.domain.spec import CollectiveSpec, CrewSpec, UserSpec
 from bluepool.geo.jurisdictions import JurisdictionIndex
 from bluepool.geo.shapes import BadGeometry, polygonal
 
@@ -440,6 +444,44 @@ class MutualAidModel(_Model):
     ]
 
 
+class NeedModel(_Model):
+    """A certification a capability's crew must hold: the holder of ``role``, or (no role)
+    every member."""
+
+    certification: Slug
+    role: Slug | None = None
+
+
+class PersonModel(_Model):
+    id: Slug
+    agency: Slug
+    #: Personal data.
+    full_name: Name
+    #: The officer's user account (a user of the file, of the same agency).
+    username: Slug | None = None
+
+
+class GrantModel(_Model):
+    """A certification granted: never expiring, for ``valid_days``, or until ``expires_on``."""
+
+    id: Slug
+    person: Slug
+    kind: Slug
+    issued_on: date
+    issued_by: Slug = "collective-file"
+    valid_days: Annotated[int, Field(strict=True, ge=1, le=MAX_VALID_DAYS)] | None = None
+    expires_on: date | None = None
+
+
+class CrewModel(_Model):
+    """A person on a unit in a role, for the first shift: ``hours`` from the load."""
+
+    unit: Slug
+    person: Slug
+    role: Slug
+    hours: Annotated[int, Field(strict=True, ge=1, le=MAX_SHIFT_HOURS)] = 12
+
+
 class CollectiveFile(_Model):
     version: Literal[1] = 1
     dispatch: DispatchModel | None = None
@@ -458,6 +500,11 @@ class CollectiveFile(_Model):
     resource_types: list[ResourceTypeModel] = []
     resources: list[ResourceModel] = []
     mutual_aid: MutualAidModel | None = None
+    #: Which certifications each capability needs of its crew (docs/people.md).
+    certifications: dict[Slug, list[NeedModel]] = {}
+    personnel: list[PersonModel] = []
+    certification_grants: list[GrantModel] = []
+    crews: list[CrewModel] = []
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -483,6 +530,10 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ResourceModel,
     WindowModel,
     MutualAidModel,
+    NeedModel,
+    PersonModel,
+    GrantModel,
+    CrewModel,
 )
 _KNOWN_KEYS = sorted({name for m in _MODELS for name in m.model_fields})
 
@@ -652,6 +703,7 @@ class _Checker:
         self._check_closing(codes)
         users = self._users(agencies, units)
         resources = self._resources(agencies)
+        people = self._people(agencies, units, capabilities)
 
         if self.problems:
             raise CollectiveFileError.of(self.path, self.problems)
@@ -660,6 +712,7 @@ class _Checker:
             self._build(jurisdictions, users),
             resource_types=self._resource_types(),
             resources=tuple(resources),
+            **people,
         )
 
     def _check_units(self, agencies: Mapping[str, int], stations: Mapping[str, int]) -> None:
@@ -803,6 +856,79 @@ class _Checker:
                 )
             )
         return out
+
+    # -- people
+
+    def _people(
+        self, agencies: Mapping[str, int], units: Mapping[str, int], capabilities: set[str]
+    ) -> dict[str, Any]:
+        """The certification rules, personnel, grants and first crews, checked."""
+        m = self.model
+        rules = None
+        if m.certifications:
+            needs = [
+                Needs(cap, n.certification, n.role)
+                for cap, items in m.certifications.items()
+                for n in items
+            ]
+            for cap in m.certifications:
+                self._capability(("certifications", cap), cap, capabilities)
+            rules = CertificationRules(tuple(needs))
+        people = self._unique("personnel", "id", [p.id for p in m.personnel])
+        self._unique("certification_grants", "id", [g.id for g in m.certification_grants])
+        accounts = {u.username: u.agency for u in m.users}
+        persons: list[Person] = []
+        for i, p in enumerate(m.personnel):
+            at: Loc = ("personnel", i)
+            self._exists((*at, "agency"), p.agency, agencies, "agency")
+            if p.username is not None:
+                if p.username not in accounts:
+                    self._missing((*at, "username"), p.username, accounts, "user")
+                elif accounts[p.username] not in (None, p.agency):
+                    self.fail((*at, "username"), f'user "{p.username}" is of another agency')
+            try:
+                persons.append(Person.of(p.id, AgencyId(p.agency), p.full_name, p.username))
+            except DomainError as exc:
+                self.fail(at, exc.detail)
+        grants: list[Grant] = []
+        for i, g in enumerate(m.certification_grants):
+            at = ("certification_grants", i)
+            self._exists((*at, "person"), g.person, people, "person")
+            try:
+                grants.append(
+                    Grant.issue(
+                        g.id,
+                        PersonId(g.person),
+                        g.kind,
+                        g.issued_on,
+                        Username(g.issued_by),
+                        g.valid_days,
+                        g.expires_on,
+                    )
+                )
+            except DomainError as exc:
+                self.fail(at, exc.detail)
+        crews: list[CrewSpec] = []
+        agency_of = {p.id: p.agency for p in m.personnel}
+        for i, c in enumerate(m.crews):
+            at = ("crews", i)
+            self._exists((*at, "unit"), c.unit, units, "unit")
+            self._exists((*at, "person"), c.person, people, "person")
+            if c.unit in units and c.person in agency_of:
+                unit_agency = m.units[units[c.unit]].agency
+                if unit_agency != agency_of[c.person]:
+                    self.fail(
+                        (*at, "unit"),
+                        f'unit "{c.unit}" is of agency "{unit_agency}": a person crews their '
+                        "own agency's units",
+                    )
+            crews.append(CrewSpec(UnitId(c.unit), PersonId(c.person), c.role, c.hours))
+        return {
+            "certification_rules": rules,
+            "personnel": tuple(persons),
+            "certifications": tuple(grants),
+            "crews": tuple(crews),
+        }
 
     # -- resources
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, Self
 
+from bluepool.adapters.memory import people
 from bluepool.adapters.memory import repositories as repos
 from bluepool.adapters.memory.ledger import MemoryLedger
 from bluepool.adapters.memory.repositories import MemoryStore
@@ -25,6 +26,8 @@ from bluepool.services.ports import (
     AuditLog,
     ChangeLog,
     ClosingSettings,
+    CrewRepository,
+    GrantRepository,
     IdempotencyKeys,
     IncidentRepository,
     JurisdictionRepository,
@@ -32,6 +35,7 @@ from bluepool.services.ports import (
     LoanRepository,
     MutualAidRepository,
     Outbox,
+    PersonnelRepository,
     Positions,
     Repository,
     ResourceRepository,
@@ -69,6 +73,9 @@ class MemoryUnitOfWork:
     resources: ResourceRepository
     loans: LoanRepository
     mutual_aid: MutualAidRepository
+    personnel: PersonnelRepository
+    crews: CrewRepository
+    certifications: GrantRepository
     users: Repository[Username, User]
     settings: Repository[str, Setting]
     units: UnitRepository
@@ -97,6 +104,9 @@ class MemoryUnitOfWork:
             resources := repos.MemoryResources(self.store),
             loans := repos.MemoryLoans(self.store),
             (mutual_aid := repos.MemoryMutualAid(self.store)).kept,
+            personnel := people.MemoryPersonnel(self.store),
+            crews := people.MemoryCrews(self.store),
+            certifications := people.MemoryGrants(self.store),
             users := repos.user_repository(self.store),
             settings := repos.setting_repository(self.store),
             units := repos.MemoryUnitRepository(self.store),
@@ -120,6 +130,9 @@ class MemoryUnitOfWork:
         self.resources = resources
         self.loans = loans
         self.mutual_aid = mutual_aid
+        self.personnel = personnel
+        self.crews = crews
+        self.certifications = certifications
         self.users = users
         self.settings = settings
         self.closing = ClosingSection(settings)

@@ -1,6 +1,7 @@
 """Recommendation: which units to send to an incident, and why.
 
-``recommend`` filters the fleet (available, capable, allowed by its agency's sharing policy,
+``recommend`` filters the fleet (available, capable, crewed with the certifications its
+capabilities need (``Collective.withheld``), allowed by its agency's sharing policy,
 keeping every lender's home reserve), asks the travel-time model for the ETA of the rest (air
 units fly straight, ``travel.Flight``; a trip partly off road is marked approximate), and
 ranks them by ETA, then own agency before lent units, then lighter workload, then the more
@@ -38,6 +39,7 @@ from bluepool.domain.sharing.policies import SharingPolicy
 # on the class, once for every unit excluded.
 _UNIT_UNAVAILABLE: Final = RuleCode.UNIT_UNAVAILABLE
 _NOT_CAPABLE: Final = RuleCode.NOT_CAPABLE
+_CERTIFICATION_LAPSED: Final = RuleCode.CERTIFICATION_LAPSED
 _NO_POSITION: Final = RuleCode.NO_POSITION
 _POLICY_FORBIDS: Final = RuleCode.POLICY_FORBIDS
 _RESERVE_KEPT: Final = RuleCode.RESERVE_KEPT
@@ -78,6 +80,9 @@ class Collective:
     specialist_margin_s: float = 0.0
     #: How many units of each kind the fleet has: equal ranks go to the commoner kind.
     kind_counts: Mapping[str, int] = field(default_factory=dict)
+    #: The capabilities each unit's crew cannot staff now, each with the reason in words
+    #: (``people.gating.withheld``): a unit offers only the others.
+    withheld: Mapping[UnitId, Mapping[str, str]] = field(default_factory=dict)
 
     def agency_of(self, jurisdiction_id: JurisdictionId | None) -> AgencyId | None:
         """Return the agency answering for a jurisdiction (None: outside all of them)."""
@@ -103,6 +108,7 @@ class Candidate:
         "own_agency",
         "proposed",
         "unit_id",
+        "withheld",
         "workload",
     )
 
@@ -119,6 +125,7 @@ class Candidate:
         proposed: bool = False,
         offroad_m: float = 0.0,
         note: str = "",
+        withheld: str = "",
     ) -> None:
         self.unit_id = unit_id
         self.agency_id = agency_id
@@ -136,6 +143,8 @@ class Candidate:
         self.offroad_m = offroad_m
         #: Why the plan passed the unit over or took it instead of another ("" : no note).
         self.note = note
+        #: The capabilities of the plan its crew cannot staff now, and why ("": none).
+        self.withheld = withheld
 
     def __repr__(self) -> str:
         return (
@@ -161,12 +170,14 @@ class Candidate:
             eta += f", includes {self.offroad_m / 1000:.1f} km off road, approximate"
         elif self.method == _BY_AIR:
             eta += ", straight line at cruise speed, lift-off included"
-        reasons = (
+        reasons: tuple[str, ...] = (
             eta,
             self.why,
             "has " + ", ".join(sorted(self.fills)),
             f"workload {self.workload}",
         )
+        if self.withheld:
+            reasons = (*reasons, self.withheld)
         return (*reasons, self.note) if self.note else reasons
 
 
@@ -228,6 +239,9 @@ def recommend(
     eligible: list[tuple[Unit, frozenset[str], bool]] = []
     lends_cache: dict[tuple[AgencyId, frozenset[str]], frozenset[str]] = {}
     owners = collective.jurisdiction_agency
+    withheld = collective.withheld
+    #: The plan's capabilities withheld from a unit that stays a candidate, in words.
+    not_for: dict[UnitId, str] = {}
     for u in units:
         if u.status is not UnitStatus.AVAILABLE:
             busy = f" on incident {u.incident_id}" if u.incident_id else ""
@@ -243,6 +257,22 @@ def recommend(
                 Exclusion(u.id, u.agency_id, _NOT_CAPABLE, "lacks " + " or ".join(sorted(needed)))
             )
             continue
+        if withheld:
+            lapsed = withheld.get(u.id)
+            if lapsed:
+                staffed = frozenset(c for c in caps if c not in lapsed)
+                if not staffed:
+                    why = (
+                        "; ".join(f"{c}: {lapsed[c]}" for c in sorted(caps))
+                        if len(caps) > 1
+                        else lapsed[next(iter(caps))]
+                    )
+                    excluded.append(Exclusion(u.id, u.agency_id, _CERTIFICATION_LAPSED, why))
+                    continue
+                kept_out = sorted(c for c in caps if c in lapsed)
+                if kept_out:
+                    not_for[u.id] = "; ".join(f"not for {c}: {lapsed[c]}" for c in kept_out)
+                caps = staffed
         if u.location is None:
             excluded.append(Exclusion(u.id, u.agency_id, _NO_POSITION, "position unknown"))
             continue
@@ -356,6 +386,7 @@ def recommend(
             i in chosen,
             offroad_of.get(u.id, 0.0),
             notes.get(i, ""),
+            not_for.get(u.id, ""),
         )
         for i, (eta, own, _, _, _, _, u, caps, _) in enumerate(ranked)
     )

@@ -8,6 +8,10 @@ never from the wording, so the words can change without changing what a caller r
     ----------------  --------------------------------------------------------------------
     unit_unavailable  it is not available (dispatched, on scene, busy, off duty, ...)
     not_capable       it has none of the capabilities the response plan asks for
+    certification_lapsed
+                      its crew on shift cannot staff any capability of the unit the plan
+                      asks for: a certification lapsed or missing, or no crew at all
+                      (``people.gating``); a unit keeps the capabilities it can staff
     no_position       its position is unknown, so it has no ETA to rank it by
     policy_forbids    its agency's sharing policy does not lend it for this incident
     reserve_kept      lending it would leave its agency fewer units at home than its reserve
@@ -27,6 +31,7 @@ class RuleCode(StrEnum):
 
     UNIT_UNAVAILABLE = "unit_unavailable"
     NOT_CAPABLE = "not_capable"
+    CERTIFICATION_LAPSED = "certification_lapsed"
     NO_POSITION = "no_position"
     POLICY_FORBIDS = "policy_forbids"
     RESERVE_KEPT = "reserve_kept"

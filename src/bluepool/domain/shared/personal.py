@@ -1,4 +1,4 @@
-"""Personal data: what a caller tells dispatch about themselves.
+"""Personal data: what a caller tells dispatch about themselves, and the names of people.
 
 A caller's name and callback number are personal data. They are the one rule here: the
 fields named in ``PERSONAL_FIELDS`` are shown to the signed-in users who work the call
@@ -15,7 +15,7 @@ from typing import Any
 from bluepool.domain.shared.errors import Invalid
 
 #: Every field, on any record or event, that holds personal data.
-PERSONAL_FIELDS = frozenset({"caller_name", "caller_phone"})
+PERSONAL_FIELDS = frozenset({"caller_name", "caller_phone", "full_name"})
 #: What a personal value becomes where it must not appear.
 REDACTED = "[personal]"
 

@@ -18,10 +18,12 @@ from bluepool.domain.access.events import UserChanged
 from bluepool.domain.access.roles import READ_ALL, Role, User
 from bluepool.domain.aid import events as aid_events
 from bluepool.domain.ledger.events import LedgerPosted, PeriodClosed
+from bluepool.domain.people.events import PEOPLE_EVENTS
 from bluepool.domain.resources.events import LoanOut, LoanOverdue, LoanReturned, ResourceChanged
 from bluepool.domain.shared.errors import Forbidden
 from bluepool.domain.shared.ids import AgencyId
 from bluepool.services.aid import policy as aid_policy
+from bluepool.services.people import policy as people_policy
 
 #: The catalogue's and the loans' events: for everyone signed in and active, as the
 #: catalogue and the loans are (``services.resources.policy.read``); they carry no
@@ -96,12 +98,15 @@ def may_see_event(viewer: User, data: Mapping[str, Any]) -> bool:
     requests to those who work for the whole collective and to the agencies a request
     involves (``services.aid.policy``); the ledger's events (costs posted, a month closed)
     to collective admins and the admins of the agencies concerned
-    (``may_see_ledger_event``); everything else to everyone signed in."""
+    (``may_see_ledger_event``); the people's records (they carry names) as
+    ``services.people.policy.may_see`` says; everything else to everyone signed in."""
     kind = str(data.get("type", ""))
     if kind in LEDGER_EVENTS:
         return may_see_ledger_event(viewer, data)
     if kind in RESOURCE_EVENTS:
         return viewer.active
+    if kind in PEOPLE_EVENTS:
+        return people_policy.may_see(viewer, data)
     if kind.startswith(aid_events.PREFIX):
         if viewer.role in aid_policy.READ_EVERY:
             return viewer.active

@@ -10,7 +10,7 @@ The incidents they are on are read only when there are such units.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bluepool.domain.collective.agencies import CallType
@@ -20,6 +20,7 @@ from bluepool.domain.dispatch.recommend import Candidate, IncidentView, recommen
 from bluepool.domain.dispatch.travel import TravelTimes
 from bluepool.domain.dispatch.units import COMMITTED, Unit
 from bluepool.domain.shared.ids import IncidentId
+from bluepool.services.people import gate
 from bluepool.services.ports import Standing, UnitOfWork
 
 
@@ -76,7 +77,10 @@ def diversions(
     if not free:
         return []
     was_on = {u.id: u.incident_id for u in fleet}
-    collective = facts.lending(incident.received_at, now)
+    collective = replace(
+        facts.lending(incident.received_at, now),
+        withheld=gate.withheld(uow, facts.certifications, free, now),
+    )
     rec = recommend(view_of(incident), call_type.plan, free, collective, travel)
     return [
         Diversion(c, on[incident_id])

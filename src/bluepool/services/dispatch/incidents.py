@@ -47,6 +47,7 @@ from bluepool.services.audit.refusals import refusal_recorded
 from bluepool.services.context import Context
 from bluepool.services.dispatch import closing, diversions, geocode, policy
 from bluepool.services.lookup import found, not_found
+from bluepool.services.people import gate
 from bluepool.services.ports import IncidentFilter, Page, Standing, UnitOfWork
 
 
@@ -273,6 +274,8 @@ def _refusal(code: RuleCode | None, detail: str) -> Exception:
         return PolicyForbids(detail)
     if code is RuleCode.NOT_CAPABLE:
         return Conflict(detail, code="not_capable")
+    if code is RuleCode.CERTIFICATION_LAPSED:
+        return Conflict(detail, code="certification_lapsed")
     return Conflict(detail, code="not_eligible")
 
 
@@ -328,7 +331,14 @@ def standing(uow: UnitOfWork) -> Standing:
     floor = floor_rules(uow)
     call_types = {c.code: c for c in uow.call_types.list()}
     agreements = tuple(uow.agreements.list())
-    return Standing(collective(uow, floor), call_types, agreements, floor, closing.rules(uow))
+    return Standing(
+        collective(uow, floor),
+        call_types,
+        agreements,
+        floor,
+        closing.rules(uow),
+        gate.rules(uow),
+    )
 
 
 def lent_under(
@@ -391,9 +401,11 @@ def _recommend(
     units = uow.units.list() if fleet is None else fleet
     assigned = set(incident.active_units())
     on_scene = [u.capabilities for u in units if u.id in assigned]
+    now = ctx.clock.now()
     collective = dataclasses.replace(
-        facts.lending(incident.received_at, ctx.clock.now()),
+        facts.lending(incident.received_at, now),
         kind_counts=Counter(u.kind for u in units),
+        withheld=gate.withheld(uow, facts.certifications, units, now),
     )
     view = diversions.view_of(incident)
     return recommend(view, plan, units, collective, ctx.travel, on_scene, ctx.air)

@@ -9,7 +9,7 @@ integer and flag field of a request body uses the types below.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -58,6 +58,16 @@ QueryFlag = Annotated[bool, BeforeValidator(_flag_text)]
 
 #: A moment as ISO 8601 text with a time zone (a number is refused, not read as epoch seconds).
 Moment = Annotated[AwareDatetime, BeforeValidator(_time_as_text)]
+
+
+def _day_as_text(value: Any) -> Any:
+    if not isinstance(value, str | date) or isinstance(value, datetime):
+        raise ValueError("a day is ISO 8601 text, e.g. 2026-11-03")
+    return value
+
+
+#: A calendar day as ISO 8601 text (``2026-11-03``; a number or a time is refused).
+Day = Annotated[date, BeforeValidator(_day_as_text)]
 
 
 def _no_nul(value: Any) -> None:
